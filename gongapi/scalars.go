@@ -1,0 +1,114 @@
+package gongapi
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"time"
+)
+
+// ID is a Gong identifier. Gong documents ids as numeric strings of up to 20 digits,
+// which overflow int64, but a few endpoints send JSON numbers; both decode to the
+// same digits, without going through a float.
+type ID string
+
+// UnmarshalJSON accepts a JSON string, a JSON number (kept digit for digit) or null.
+func (id *ID) UnmarshalJSON(b []byte) error {
+	b = bytes.TrimSpace(b)
+	switch {
+	case len(b) == 0 || string(b) == "null":
+		*id = ""
+		return nil
+	case b[0] == '"':
+		var s string
+		if err := json.Unmarshal(b, &s); err != nil {
+			return fmt.Errorf("id: %w", err)
+		}
+		*id = ID(s)
+		return nil
+	case b[0] == '-' || (b[0] >= '0' && b[0] <= '9'):
+		var n json.Number
+		if err := json.Unmarshal(b, &n); err != nil {
+			return fmt.Errorf("id: %w", err)
+		}
+		*id = ID(n.String())
+		return nil
+	default:
+		return fmt.Errorf("id: want a string or a number, got %.20s", b)
+	}
+}
+
+// String returns the id's digits.
+func (id ID) String() string { return string(id) }
+
+// Time is a Gong timestamp. Gong answers in the company's local offset with 0, 3 or 6
+// fractional digits; Time accepts any offset (with or without a colon, or Z) and 0–9
+// fractional digits. The zero Time stands for an absent, null or empty value and
+// encodes as null.
+type Time struct{ time.Time }
+
+// layouts are tried in order; Go's parser accepts any number of fractional digits after
+// the seconds even when the layout has none.
+var layouts = []string{
+	time.RFC3339Nano,
+	"2006-01-02T15:04:05Z0700",
+	"2006-01-02T15:04:05Z07",
+	"2006-01-02T15:04:05",
+	"2006-01-02 15:04:05Z07:00",
+	"2006-01-02",
+}
+
+// ParseTime parses a Gong timestamp in any of the forms Time accepts.
+func ParseTime(s string) (Time, error) {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return Time{}, nil
+	}
+	for _, l := range layouts {
+		if t, err := time.Parse(l, s); err == nil {
+			return Time{t}, nil
+		}
+	}
+	return Time{}, fmt.Errorf("unrecognised timestamp %q", s)
+}
+
+// UnmarshalJSON accepts a timestamp string, an empty string or null.
+func (t *Time) UnmarshalJSON(b []byte) error {
+	if string(bytes.TrimSpace(b)) == "null" {
+		*t = Time{}
+		return nil
+	}
+	var s string
+	if err := json.Unmarshal(b, &s); err != nil {
+		return fmt.Errorf("timestamp: want a string, got %.40s", b)
+	}
+	p, err := ParseTime(s)
+	if err != nil {
+		return err
+	}
+	*t = p
+	return nil
+}
+
+// MarshalJSON writes RFC 3339 with the value's own offset and fraction, or null.
+func (t Time) MarshalJSON() ([]byte, error) {
+	if t.IsZero() {
+		return []byte("null"), nil
+	}
+	return []byte(`"` + t.Format(time.RFC3339Nano) + `"`), nil
+}
+
+// Ptr returns a pointer to the time, or nil when it is zero; handy for nullable columns.
+func (t Time) Ptr() *time.Time {
+	if t.IsZero() {
+		return nil
+	}
+	v := t.Time
+	return &v
+}
+
+// FormatFilterTime formats a filter bound the way Gong wants it: second precision, UTC.
+func FormatFilterTime(t time.Time) string {
+	return t.UTC().Truncate(time.Second).Format("2006-01-02T15:04:05Z")
+}
