@@ -1,0 +1,474 @@
+package gongapi
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/rs/zerolog"
+	"golang.org/x/time/rate"
+)
+
+// DefaultBaseURL is Gong's generic API host.
+const DefaultBaseURL = "https://api.gong.io"
+
+// Defaults for the zero values of Config.
+const (
+	DefaultMaxRetries     = 6
+	DefaultRequestTimeout = 60 * time.Second
+	DefaultMaxRetryAfter  = 10 * time.Minute
+	DefaultMaxBodyBytes   = 64 << 20
+	DefaultRetryBaseDelay = time.Second
+	DefaultRetryMaxDelay  = 30 * time.Second
+	DefaultUserAgent      = "gongsync/dev"
+)
+
+// paceMargin stretches the interval between requests a little beyond 1/RateLimit.
+// Gong counts arrivals, and two requests sent exactly 1/r apart can arrive closer than
+// that when the first was delayed by scheduling or the network; each such 429 costs a
+// request from the daily quota and a Retry-After wait, while 5% of the per-second
+// rate costs nothing that matters (the daily quota, not the rate, bounds a sync).
+const paceMargin = 1.05
+
+// Config configures a Client. Only Auth is required.
+type Config struct {
+	// BaseURL is the API host, default DefaultBaseURL; a trailing slash is fine. It
+	// must not carry credentials. An Auth that implements BaseURLProvider overrides it.
+	BaseURL string
+	// Auth adds credentials to every request (BasicAuth, or OAuth elsewhere).
+	Auth Authorizer
+	// Transport sends the requests; default a clone of http.DefaultTransport.
+	Transport http.RoundTripper
+	// RateLimit paces requests, retries included, to this many per second with no burst
+	// (a small safety margin is kept, see paceMargin). 0 turns pacing off.
+	RateLimit float64
+	// Budget, when set, is asked before every attempt, retries included.
+	Budget Budget
+	// MaxRetries bounds the retries of a request after a 429, a 5xx or a network error;
+	// 0 means DefaultMaxRetries, a negative value means no retry.
+	MaxRetries int
+	// RequestTimeout bounds one attempt, answer body included; default 60s.
+	RequestTimeout time.Duration
+	// MaxRetryAfter is the longest Retry-After the client sleeps through; a longer one
+	// returns a *QuotaError saying until when. Default 10 minutes.
+	MaxRetryAfter time.Duration
+	// MaxBodyBytes bounds an answer's (decompressed) body; default 64 MiB.
+	MaxBodyBytes int64
+	// RetryBaseDelay and RetryMaxDelay shape the exponential backoff (full jitter)
+	// used when Gong gives no Retry-After; defaults 1s and 30s.
+	RetryBaseDelay, RetryMaxDelay time.Duration
+	// UserAgent is sent on every request; default DefaultUserAgent. Set it to
+	// "gongsync/<version>".
+	UserAgent string
+	// Logger gets retries at warn and every request at debug; never a secret.
+	Logger zerolog.Logger
+	// Observer, when set, is called after every attempt that was sent (for metrics).
+	Observer func(RequestEvent)
+}
+
+// Budget counts a request before it is sent, so that the whole company's daily quota
+// is shared by every process that talks to Gong. A refusal (any error) stops the call
+// and nothing is sent; return a *QuotaError to say until when.
+type Budget interface {
+	Reserve(ctx context.Context, endpoint string) error
+}
+
+// RequestEvent describes one attempt, for metrics.
+type RequestEvent struct {
+	Endpoint string // "POST /v2/calls/extensive"
+	Status   int    // HTTP status; 0 when no answer came
+	Duration time.Duration
+	Attempt  int   // 1 for the first attempt
+	Err      error // nil when the attempt succeeded (an empty-result 404 included)
+}
+
+// Client talks to Gong's API. It is safe for concurrent use; its limiter is shared by
+// every request it sends.
+type Client struct {
+	cfg     Config
+	base    *url.URL
+	http    *http.Client
+	limiter *rate.Limiter
+	log     zerolog.Logger
+	jitter  func(int64) int64
+}
+
+// New checks cfg, fills in defaults and returns a Client.
+func New(cfg Config) (*Client, error) {
+	if cfg.Auth == nil {
+		return nil, errors.New("gongapi: Config.Auth is required")
+	}
+	if cfg.BaseURL == "" {
+		cfg.BaseURL = DefaultBaseURL
+	}
+	base, err := parseBaseURL(cfg.BaseURL)
+	if err != nil {
+		return nil, err
+	}
+	if cfg.Transport == nil {
+		t := http.DefaultTransport.(*http.Transport).Clone()
+		t.MaxIdleConnsPerHost = 16
+		cfg.Transport = t
+	}
+	if cfg.RateLimit < 0 {
+		return nil, fmt.Errorf("gongapi: RateLimit %v is negative", cfg.RateLimit)
+	}
+	switch {
+	case cfg.MaxRetries == 0:
+		cfg.MaxRetries = DefaultMaxRetries
+	case cfg.MaxRetries < 0:
+		cfg.MaxRetries = 0
+	}
+	if cfg.RequestTimeout <= 0 {
+		cfg.RequestTimeout = DefaultRequestTimeout
+	}
+	if cfg.MaxRetryAfter <= 0 {
+		cfg.MaxRetryAfter = DefaultMaxRetryAfter
+	}
+	if cfg.MaxBodyBytes <= 0 {
+		cfg.MaxBodyBytes = DefaultMaxBodyBytes
+	}
+	if cfg.RetryBaseDelay <= 0 {
+		cfg.RetryBaseDelay = DefaultRetryBaseDelay
+	}
+	if cfg.RetryMaxDelay <= 0 {
+		cfg.RetryMaxDelay = DefaultRetryMaxDelay
+	}
+	if cfg.UserAgent == "" {
+		cfg.UserAgent = DefaultUserAgent
+	}
+	c := &Client{
+		cfg:  cfg,
+		base: base,
+		http: &http.Client{
+			Transport: cfg.Transport,
+			// Gong's API does not redirect. Following one would turn a POST into a GET
+			// (301/302) or carry the credentials somewhere unexpected; report it instead.
+			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+		},
+		log:    cfg.Logger,
+		jitter: jitter,
+	}
+	if cfg.RateLimit > 0 {
+		c.limiter = rate.NewLimiter(rate.Limit(cfg.RateLimit/paceMargin), 1)
+	}
+	return c, nil
+}
+
+// parseBaseURL accepts http(s)://host[:port][/prefix] without credentials, query or fragment.
+func parseBaseURL(s string) (*url.URL, error) {
+	u, err := url.Parse(strings.TrimRight(strings.TrimSpace(s), "/"))
+	if err != nil {
+		// url.Parse quotes its input, which might hold a password: keep only the reason.
+		var ue *url.Error
+		if errors.As(err, &ue) {
+			err = ue.Err
+		}
+		return nil, fmt.Errorf("gongapi: base URL: %w", err)
+	}
+	switch {
+	case u.Scheme != "http" && u.Scheme != "https":
+		return nil, fmt.Errorf("gongapi: base URL must start with https:// (got scheme %q)", u.Scheme)
+	case u.Host == "":
+		return nil, errors.New("gongapi: base URL has no host")
+	case u.User != nil:
+		return nil, errors.New("gongapi: base URL must not contain credentials; use the access key settings")
+	case u.RawQuery != "" || u.Fragment != "":
+		return nil, errors.New("gongapi: base URL must not have a query or fragment")
+	}
+	return u, nil
+}
+
+// request is one logical call; it may take several attempts.
+type request struct {
+	method   string
+	path     string // "/v2/calls/extensive"
+	query    url.Values
+	body     []byte // JSON, nil for none
+	endpoint string // method + " " + path
+}
+
+func newRequest(method, path string, query url.Values, body []byte) *request {
+	return &request{method: method, path: path, query: query, body: body, endpoint: method + " " + path}
+}
+
+// answer is a successful (2xx or empty-result 404) answer. body is pooled: call
+// release once it has been decoded and is no longer referenced.
+type answer struct {
+	status    int
+	header    http.Header
+	body      *bytes.Buffer
+	requestID string
+	attempts  int
+	empty     bool // Gong's "no records found corresponding to the provided filters"
+}
+
+func (a *answer) release() {
+	if a.body != nil {
+		putBuffer(a.body)
+		a.body = nil
+	}
+}
+
+// send runs a request through the pipeline: per attempt, the limiter, the budget, the
+// HTTP exchange with a timeout, and classification; retries 429s, 5xx and network
+// errors with Retry-After or backoff.
+func (c *Client) send(ctx context.Context, r *request) (*answer, error) {
+	for attempt := 1; ; attempt++ {
+		// Credentials first: a token source that cannot authorize should not cost a
+		// request from the budget.
+		req, err := c.newHTTPRequest(ctx, r)
+		if err != nil {
+			if ctx.Err() != nil {
+				return nil, c.stopped(ctx, r, ctx.Err())
+			}
+			return nil, fmt.Errorf("gongapi: %s: %w", r.endpoint, err)
+		}
+		if c.limiter != nil {
+			if err := c.limiter.Wait(ctx); err != nil {
+				return nil, c.stopped(ctx, r, err)
+			}
+		}
+		if c.cfg.Budget != nil {
+			if err := c.cfg.Budget.Reserve(ctx, r.endpoint); err != nil {
+				if ctx.Err() != nil {
+					return nil, c.stopped(ctx, r, ctx.Err())
+				}
+				return nil, budgetRefusal(r.endpoint, err)
+			}
+		}
+
+		start := time.Now()
+		ans, apiErr, class := c.attempt(ctx, req, r)
+		elapsed := time.Since(start)
+		if ctx.Err() != nil && class == classRetry {
+			// The caller gave up; a dropped connection is a consequence, not a fault.
+			if ans != nil {
+				ans.release()
+			}
+			return nil, c.stopped(ctx, r, ctx.Err())
+		}
+		c.observe(r, attempt, elapsed, ans, apiErr)
+
+		switch class {
+		case classOK, classEmpty:
+			ans.attempts = attempt
+			return ans, nil
+		case classFinal, classMalformed:
+			apiErr.Attempts = attempt
+			return nil, apiErr
+		}
+
+		// classRetry
+		delay := backoff(attempt, c.cfg.RetryBaseDelay, c.cfg.RetryMaxDelay, c.jitter)
+		if apiErr.Status == http.StatusTooManyRequests {
+			if ra, ok := parseRetryAfter(apiErr.header, time.Now()); ok {
+				if ra > c.cfg.MaxRetryAfter {
+					return nil, &QuotaError{
+						Until:     time.Now().Add(ra).Truncate(time.Second),
+						Reason:    fmt.Sprintf("Gong answered 429 with Retry-After %s (more than the %s the client waits)", ra, c.cfg.MaxRetryAfter),
+						RequestID: apiErr.RequestID,
+						Endpoint:  r.endpoint,
+					}
+				}
+				delay = ra
+			}
+		}
+		if attempt > c.cfg.MaxRetries {
+			apiErr.Attempts = attempt
+			return nil, apiErr
+		}
+		c.log.Warn().
+			Str("endpoint", r.endpoint).
+			Int("status", apiErr.Status).
+			Int("attempt", attempt).
+			Str("request_id", apiErr.RequestID).
+			Dur("delay", delay).
+			Str("error", apiErr.Error()).
+			Msg("gong request failed, retrying")
+		if err := sleep(ctx, delay); err != nil {
+			return nil, c.stopped(ctx, r, err)
+		}
+	}
+}
+
+// stopped wraps the caller's cancellation with the endpoint.
+func (c *Client) stopped(ctx context.Context, r *request, err error) error {
+	if cause := context.Cause(ctx); cause != nil && !errors.Is(err, cause) {
+		err = fmt.Errorf("%w (%w)", err, cause)
+	}
+	return fmt.Errorf("gongapi: %s: %w", r.endpoint, err)
+}
+
+// budgetRefusal turns a Budget's error into a *QuotaError for the endpoint, keeping a
+// QuotaError the Budget returned (its Until in particular).
+func budgetRefusal(endpoint string, err error) error {
+	var qe *QuotaError
+	if errors.As(err, &qe) {
+		out := *qe
+		if out.Endpoint == "" {
+			out.Endpoint = endpoint
+		}
+		return &out
+	}
+	return &QuotaError{Reason: "the request budget refused the request", Endpoint: endpoint, Err: err}
+}
+
+func (c *Client) observe(r *request, attempt int, d time.Duration, ans *answer, apiErr *attemptError) {
+	status, reqID := 0, ""
+	var err error
+	if ans != nil {
+		status, reqID = ans.status, ans.requestID
+	} else if apiErr != nil {
+		status, reqID, err = apiErr.Status, apiErr.RequestID, apiErr.APIError
+	}
+	c.log.Debug().
+		Str("endpoint", r.endpoint).
+		Int("status", status).
+		Int("attempt", attempt).
+		Dur("duration", d).
+		Str("request_id", reqID).
+		Msg("gong request")
+	if c.cfg.Observer != nil {
+		c.cfg.Observer(RequestEvent{Endpoint: r.endpoint, Status: status, Duration: d, Attempt: attempt, Err: err})
+	}
+}
+
+// attemptError is an APIError plus the answer's headers, which the retry decision reads.
+type attemptError struct {
+	*APIError
+	header http.Header
+}
+
+// attempt sends the request once and reads the whole answer within RequestTimeout.
+func (c *Client) attempt(ctx context.Context, req *http.Request, r *request) (*answer, *attemptError, answerClass) {
+	actx, cancel := context.WithTimeout(ctx, c.cfg.RequestTimeout)
+	defer cancel()
+	req = req.WithContext(actx)
+
+	netErr := func(err error) (*answer, *attemptError, answerClass) {
+		detail := ""
+		if actx.Err() != nil && ctx.Err() == nil {
+			detail = fmt.Sprintf("no complete answer within %s", c.cfg.RequestTimeout)
+		}
+		// url.Error repeats the whole URL; the endpoint already says where.
+		var ue *url.Error
+		if errors.As(err, &ue) {
+			err = ue.Err
+		}
+		return nil, &attemptError{APIError: &APIError{Kind: KindNetwork, Endpoint: r.endpoint, Detail: detail, Err: err}}, classRetry
+	}
+
+	resp, err := c.http.Do(req)
+	if err != nil {
+		return netErr(err)
+	}
+	defer resp.Body.Close()
+
+	limit := c.cfg.MaxBodyBytes
+	if resp.ContentLength > limit {
+		return nil, c.tooLarge(r, resp, resp.ContentLength), classFinal
+	}
+	buf := getBuffer()
+	if resp.ContentLength > 0 {
+		buf.Grow(int(resp.ContentLength) + bytes.MinRead)
+	}
+	if _, err := buf.ReadFrom(io.LimitReader(resp.Body, limit+1)); err != nil {
+		putBuffer(buf)
+		return netErr(err)
+	}
+	if int64(buf.Len()) > limit {
+		putBuffer(buf)
+		return nil, c.tooLarge(r, resp, -1), classFinal
+	}
+
+	class, apiErr := classify(r.endpoint, resp.StatusCode, resp.Header, buf.Bytes())
+	switch class {
+	case classOK, classEmpty:
+		ans := &answer{status: resp.StatusCode, header: resp.Header, body: buf, empty: class == classEmpty}
+		if apiErr != nil {
+			ans.requestID = apiErr.RequestID
+		} else {
+			ans.requestID = resp.Header.Get("x-traceid")
+		}
+		return ans, nil, class
+	default:
+		putBuffer(buf)
+		return nil, &attemptError{APIError: apiErr, header: resp.Header}, class
+	}
+}
+
+func (c *Client) tooLarge(r *request, resp *http.Response, size int64) *attemptError {
+	detail := fmt.Sprintf("more than the %d bytes allowed", c.cfg.MaxBodyBytes)
+	if size > 0 {
+		detail = fmt.Sprintf("%d bytes, more than the %d allowed", size, c.cfg.MaxBodyBytes)
+	}
+	return &attemptError{APIError: &APIError{
+		Kind: KindBodyTooLarge, Endpoint: r.endpoint, Status: resp.StatusCode,
+		RequestID: resp.Header.Get("x-traceid"), Detail: detail,
+	}, header: resp.Header}
+}
+
+// newHTTPRequest builds one attempt's request: base URL (the Authorizer's, if it has
+// one), headers, credentials.
+func (c *Client) newHTTPRequest(ctx context.Context, r *request) (*http.Request, error) {
+	base := c.base
+	if p, ok := c.cfg.Auth.(BaseURLProvider); ok {
+		s, err := p.APIBaseURL(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("API base URL: %w", err)
+		}
+		if base, err = parseBaseURL(s); err != nil {
+			return nil, err
+		}
+	}
+	u := *base
+	u.Path = base.Path + r.path
+	u.RawPath = ""
+	if len(r.query) > 0 {
+		u.RawQuery = r.query.Encode()
+	}
+	var body io.Reader
+	if r.body != nil {
+		body = bytes.NewReader(r.body)
+	}
+	req, err := http.NewRequestWithContext(ctx, r.method, u.String(), body)
+	if err != nil {
+		return nil, err
+	}
+	req.Header.Set("Accept", "application/json")
+	req.Header.Set("User-Agent", c.cfg.UserAgent)
+	if r.body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	if err := c.cfg.Auth.Authorize(ctx, req); err != nil {
+		return nil, fmt.Errorf("authorize: %w", err)
+	}
+	return req, nil
+}
+
+// Answers are read into pooled buffers: a sync reads pages of a megabyte or more
+// several times a second, and reusing the buffers keeps that off the garbage collector.
+// Buffers that grew past maxPooledBuffer are dropped rather than kept forever.
+const maxPooledBuffer = 8 << 20
+
+var bufferPool = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
+func getBuffer() *bytes.Buffer {
+	b := bufferPool.Get().(*bytes.Buffer)
+	b.Reset()
+	return b
+}
+
+func putBuffer(b *bytes.Buffer) {
+	if b.Cap() <= maxPooledBuffer {
+		bufferPool.Put(b)
+	}
+}

@@ -1,0 +1,320 @@
+package gongapi
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"mime"
+	"net/http"
+	"strings"
+	"time"
+)
+
+// Sentinels for errors.Is. Every error the client returns for an answer from Gong (or
+// for the lack of one) is an *APIError or a *QuotaError that matches exactly one of them.
+var (
+	// ErrQuotaExhausted: the Budget refused the request, or Gong asked to wait longer
+	// than Config.MaxRetryAfter. Callers stop cleanly and come back after QuotaError.Until.
+	ErrQuotaExhausted = errors.New("quota exhausted")
+	// ErrCursorExpired: Gong no longer knows the cursor; restart the window from its start.
+	ErrCursorExpired = errors.New("cursor expired")
+	// ErrUnauthorized: Gong refused the credentials (401) or the request (403). Never retried.
+	ErrUnauthorized = errors.New("unauthorized")
+	// ErrNotFound: a 404 that is not Gong's way of saying "no records" (a wrong path or host).
+	ErrNotFound = errors.New("not found")
+	// ErrBadRequest: Gong refused the request's input (400 and other 4xx), or the client
+	// refused it before sending because Gong would.
+	ErrBadRequest = errors.New("bad request")
+	// ErrRateLimited: Gong kept answering 429 after every retry.
+	ErrRateLimited = errors.New("rate limited")
+	// ErrServer: Gong kept answering 5xx after every retry.
+	ErrServer = errors.New("server error")
+	// ErrNetwork: no answer (connection refused or dropped, timeout) after every retry.
+	ErrNetwork = errors.New("network error")
+	// ErrMalformedResponse: a success status with a body that is not the JSON expected.
+	ErrMalformedResponse = errors.New("malformed response")
+	// ErrBodyTooLarge: an answer bigger than Config.MaxBodyBytes.
+	ErrBodyTooLarge = errors.New("response body too large")
+	// ErrUnexpectedStatus: a status Gong's API does not use (a redirect, 1xx, …), which
+	// usually means the base URL points somewhere else than Gong's API.
+	ErrUnexpectedStatus = errors.New("unexpected status")
+)
+
+// Kind classifies an *APIError; each kind matches one sentinel.
+type Kind int
+
+// The kinds of APIError.
+const (
+	KindUnauthorized Kind = iota + 1
+	KindNotFound
+	KindBadRequest
+	KindCursorExpired
+	KindRateLimited
+	KindServer
+	KindNetwork
+	KindMalformedResponse
+	KindBodyTooLarge
+	KindUnexpectedStatus
+)
+
+var kindSentinels = map[Kind]error{
+	KindUnauthorized:      ErrUnauthorized,
+	KindNotFound:          ErrNotFound,
+	KindBadRequest:        ErrBadRequest,
+	KindCursorExpired:     ErrCursorExpired,
+	KindRateLimited:       ErrRateLimited,
+	KindServer:            ErrServer,
+	KindNetwork:           ErrNetwork,
+	KindMalformedResponse: ErrMalformedResponse,
+	KindBodyTooLarge:      ErrBodyTooLarge,
+	KindUnexpectedStatus:  ErrUnexpectedStatus,
+}
+
+// String names the kind as its sentinel does.
+func (k Kind) String() string {
+	if s, ok := kindSentinels[k]; ok {
+		return s.Error()
+	}
+	return fmt.Sprintf("Kind(%d)", int(k))
+}
+
+// APIError is a failed request: what Gong answered (or that it did not), on which
+// endpoint, with Gong's requestId so an operator can quote it to Gong's support.
+type APIError struct {
+	Kind      Kind
+	Endpoint  string   // "POST /v2/calls/extensive"
+	Status    int      // HTTP status; 0 when there was no answer
+	RequestID string   // Gong's requestId (body) or x-traceid (header); may be empty
+	Errors    []string // Gong's error texts, as sent
+	Attempts  int      // attempts made, retries included; 0 when refused before sending
+	// Detail says what was wrong beyond Gong's texts (which record failed to decode,
+	// what to check for a 401, …).
+	Detail string
+	// Err is the underlying cause (a decode or network error), if any.
+	Err error
+}
+
+// Error reads "gongapi: POST /v2/calls/extensive: 401 unauthorized (requestId …): texts: detail".
+func (e *APIError) Error() string {
+	var b strings.Builder
+	b.WriteString("gongapi: ")
+	b.WriteString(e.Endpoint)
+	b.WriteString(": ")
+	if e.Status != 0 {
+		fmt.Fprintf(&b, "%d ", e.Status)
+	}
+	b.WriteString(e.Kind.String())
+	if e.RequestID != "" {
+		fmt.Fprintf(&b, " (requestId %s)", e.RequestID)
+	}
+	if e.Attempts > 1 {
+		fmt.Fprintf(&b, " after %d attempts", e.Attempts)
+	}
+	if len(e.Errors) > 0 {
+		fmt.Fprintf(&b, ": %q", e.Errors)
+	}
+	if e.Detail != "" {
+		b.WriteString(": ")
+		b.WriteString(e.Detail)
+	}
+	if e.Err != nil {
+		b.WriteString(": ")
+		b.WriteString(e.Err.Error())
+	}
+	return b.String()
+}
+
+// Unwrap gives the kind's sentinel and the cause, so both errors.Is(err, ErrServer)
+// and errors.Is(err, context.DeadlineExceeded) work.
+func (e *APIError) Unwrap() []error {
+	errs := make([]error, 0, 2)
+	if s, ok := kindSentinels[e.Kind]; ok {
+		errs = append(errs, s)
+	}
+	if e.Err != nil {
+		errs = append(errs, e.Err)
+	}
+	return errs
+}
+
+// QuotaError says no more requests may be sent for now: a Budget refused one, or Gong
+// answered 429 with a Retry-After longer than Config.MaxRetryAfter. Budget
+// implementations may return one themselves to tell the caller when to come back.
+type QuotaError struct {
+	Until     time.Time // when requests may resume; zero when unknown
+	Reason    string    // why, in words
+	RequestID string    // Gong's requestId of the 429, if that is the cause
+	Endpoint  string    // the endpoint that was refused
+	Err       error     // the Budget's own error, when it was not a *QuotaError
+}
+
+// Error reads "gongapi: POST /v2/calls/extensive: quota exhausted until 2024-05-02T00:00:00Z: reason".
+func (e *QuotaError) Error() string {
+	var b strings.Builder
+	b.WriteString("gongapi: ")
+	if e.Endpoint != "" {
+		b.WriteString(e.Endpoint)
+		b.WriteString(": ")
+	}
+	b.WriteString("quota exhausted")
+	if !e.Until.IsZero() {
+		b.WriteString(" until ")
+		b.WriteString(e.Until.UTC().Format(time.RFC3339))
+	}
+	if e.RequestID != "" {
+		fmt.Fprintf(&b, " (requestId %s)", e.RequestID)
+	}
+	if e.Reason != "" {
+		b.WriteString(": ")
+		b.WriteString(e.Reason)
+	}
+	if e.Err != nil {
+		b.WriteString(": ")
+		b.WriteString(e.Err.Error())
+	}
+	return b.String()
+}
+
+// Is makes every QuotaError match ErrQuotaExhausted.
+func (e *QuotaError) Is(target error) bool { return target == ErrQuotaExhausted }
+
+// Unwrap gives the Budget's own error, if any.
+func (e *QuotaError) Unwrap() error { return e.Err }
+
+// emptyResultText is how Gong words an empty result ("No calls found corresponding to
+// the provided filters"); only a 404 carrying it is an empty page.
+const emptyResultText = "found corresponding to the provided filters"
+
+// cursorExpiredText marks the 400 that means "restart the window".
+const cursorExpiredText = "cursor has expired"
+
+// answerClass is what one HTTP answer means for the request that got it.
+type answerClass int
+
+const (
+	classOK        answerClass = iota // 2xx with a JSON body
+	classEmpty                        // Gong's empty-result 404
+	classRetry                        // worth another attempt (429, 5xx)
+	classFinal                        // an error no retry will fix
+	classMalformed                    // 2xx, but not JSON
+)
+
+// classify decides what an answer means, from its status, headers and body alone. The
+// *APIError is nil for classOK; for classEmpty it only carries the requestId.
+func classify(endpoint string, status int, header http.Header, body []byte) (answerClass, *APIError) {
+	reqID := header.Get("x-traceid")
+	if status >= 200 && status < 300 {
+		if detail := notJSON(header, body); detail != "" {
+			if reqID == "" {
+				reqID = scanRequestID(body)
+			}
+			return classMalformed, &APIError{Kind: KindMalformedResponse, Endpoint: endpoint, Status: status, RequestID: reqID, Detail: detail}
+		}
+		return classOK, nil
+	}
+
+	var eb ErrorBody
+	if len(body) > 0 && json.Unmarshal(body, &eb) == nil && eb.RequestID != "" && reqID == "" {
+		reqID = eb.RequestID
+	}
+	e := &APIError{Endpoint: endpoint, Status: status, RequestID: reqID, Errors: eb.Errors}
+	switch {
+	case status == http.StatusUnauthorized:
+		e.Kind = KindUnauthorized
+		e.Detail = "Gong refused the credentials: check the access key and its secret (keys can expire), " +
+			"and that the base URL is the API host of your Gong region (OAuth: the customer's api_base_url)"
+		return classFinal, e
+	case status == http.StatusForbidden:
+		e.Kind = KindUnauthorized
+		e.Detail = "Gong refused the request: check that the key has the scope this endpoint needs, " +
+			"that this machine's IP is in the key's trusted-IP list, and that the base URL is your region's API host"
+		return classFinal, e
+	case status == http.StatusNotFound:
+		if containsFold(eb.Errors, emptyResultText) {
+			return classEmpty, e
+		}
+		e.Kind = KindNotFound
+		e.Detail = "check the base URL and the path"
+		return classFinal, e
+	case status == http.StatusTooManyRequests:
+		e.Kind = KindRateLimited
+		return classRetry, e
+	case status == http.StatusBadRequest && containsFold(eb.Errors, cursorExpiredText):
+		e.Kind = KindCursorExpired
+		return classFinal, e
+	case status >= 500 && status < 600:
+		e.Kind = KindServer
+		return classRetry, e
+	case status >= 400 && status < 500:
+		e.Kind = KindBadRequest
+		return classFinal, e
+	default:
+		e.Kind = KindUnexpectedStatus
+		if loc := header.Get("Location"); loc != "" {
+			e.Detail = "redirected to " + loc + "; check the base URL"
+		} else {
+			e.Detail = "check the base URL"
+		}
+		return classFinal, e
+	}
+}
+
+// notJSON says why a success body cannot be Gong's JSON, or "" when it may be. Gong
+// always answers JSON; HTML or an empty body with a 200 comes from something in between
+// (a proxy, a login page, a wrong base URL).
+func notJSON(header http.Header, body []byte) string {
+	ct := header.Get("Content-Type")
+	if ct != "" {
+		mt, _, err := mime.ParseMediaType(ct)
+		if err != nil || !(mt == "application/json" || strings.HasSuffix(mt, "+json")) {
+			return fmt.Sprintf("content type %q is not JSON (%d bytes)", ct, len(body))
+		}
+	}
+	trimmed := bytes.TrimLeft(body, " \t\r\n")
+	switch {
+	case len(trimmed) == 0:
+		return "empty body"
+	case trimmed[0] != '{' && trimmed[0] != '[':
+		return fmt.Sprintf("body is not a JSON object (%d bytes, content type %q)", len(body), ct)
+	}
+	return ""
+}
+
+// scanRequestID finds Gong's requestId in a body that may not parse as a whole, so a
+// malformed answer can still be quoted to Gong's support.
+func scanRequestID(body []byte) string {
+	const key = `"requestId"`
+	i := bytes.Index(body, []byte(key))
+	if i < 0 {
+		return ""
+	}
+	rest := bytes.TrimLeft(body[i+len(key):], " \t\r\n")
+	if len(rest) == 0 || rest[0] != ':' {
+		return ""
+	}
+	rest = bytes.TrimLeft(rest[1:], " \t\r\n")
+	if len(rest) == 0 || rest[0] != '"' {
+		return ""
+	}
+	rest = rest[1:]
+	end := bytes.IndexByte(rest, '"')
+	if end <= 0 || end > 64 {
+		return ""
+	}
+	for _, c := range rest[:end] {
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-') {
+			return ""
+		}
+	}
+	return string(rest[:end])
+}
+
+func containsFold(texts []string, sub string) bool {
+	for _, t := range texts {
+		if strings.Contains(strings.ToLower(t), sub) {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,496 @@
+package gongapi
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"iter"
+	"net/http"
+	"net/url"
+	"time"
+)
+
+// Endpoint names, as used in errors, logs, Budget.Reserve and RequestEvent.
+const (
+	EndpointUsers          = "GET /v2/users"
+	EndpointUsersExtensive = "POST /v2/users/extensive"
+	EndpointWorkspaces     = "GET /v2/workspaces"
+	EndpointCalls          = "GET /v2/calls"
+	EndpointCallsExtensive = "POST /v2/calls/extensive"
+	EndpointTranscripts    = "POST /v2/calls/transcript"
+	EndpointTrackers       = "GET /v2/settings/trackers"
+)
+
+// MaxCallIDs is the most call ids Gong takes in one filter.
+const MaxCallIDs = 100
+
+// Page is one page of a paginated answer, with the cursor that produced it so the
+// caller can checkpoint between pages and resume from a stored cursor.
+type Page[T any] struct {
+	Items      []T
+	Cursor     string // the cursor that produced this page ("" for the first page)
+	NextCursor string // "" on the last page (Gong leaves the key out)
+	RequestID  string
+	Records    Records
+}
+
+// pageBody is what every paginated answer decodes to.
+type pageBody[T any] struct {
+	requestID string
+	records   *Records
+	items     []T
+}
+
+// endpointSpec describes one paginated endpoint to the generic helpers.
+type endpointSpec[T any] struct {
+	name   string // "POST /v2/calls/extensive"
+	items  string // the JSON key of the records: "calls"
+	decode func([]byte) (pageBody[T], error)
+	// id names a record for errors, from the decoded value (ok) or from raw JSON when
+	// the record failed to decode.
+	id func(*T) ID
+	// rawID pulls the id out of a record that failed to decode.
+	rawID func(json.RawMessage) string
+	// check reports what makes a decoded record unusable ("" when nothing does).
+	check func(*T) string
+}
+
+// fetchPage sends r and decodes one page of spec's records.
+func fetchPage[T any](ctx context.Context, c *Client, spec *endpointSpec[T], r *request, cursor string) (*Page[T], error) {
+	ans, err := c.send(ctx, r)
+	if err != nil {
+		return nil, err
+	}
+	defer ans.release()
+	page := &Page[T]{Cursor: cursor, RequestID: ans.requestID}
+	if ans.empty {
+		return page, nil
+	}
+	body := ans.body.Bytes()
+	pb, err := spec.decode(body)
+	if err != nil {
+		return nil, decodeError(spec, ans, err)
+	}
+	if pb.requestID != "" {
+		page.RequestID = pb.requestID
+	}
+	if pb.records != nil {
+		page.Records = *pb.records
+		page.NextCursor = pb.records.Cursor
+	}
+	page.Items = pb.items
+	for i := range page.Items {
+		if problem := spec.check(&page.Items[i]); problem != "" {
+			return nil, &APIError{
+				Kind: KindMalformedResponse, Endpoint: spec.name, Status: ans.status, RequestID: page.RequestID,
+				Attempts: ans.attempts,
+				Detail: fmt.Sprintf("page %d (cursor %q), record %d%s: %s",
+					page.Records.CurrentPageNumber, cursor, i, idSuffix(string(spec.id(&page.Items[i]))), problem),
+			}
+		}
+	}
+	return page, nil
+}
+
+// decodeError names the endpoint, the requestId and, when it can be found, the record
+// that did not decode. Locating the record decodes the page again, record by record;
+// that only happens on this error path.
+func decodeError[T any](spec *endpointSpec[T], ans *answer, err error) error {
+	body := ans.body.Bytes()
+	reqID := ans.requestID
+	if reqID == "" {
+		reqID = scanRequestID(body)
+	}
+	detail := "the answer does not decode"
+	var top map[string]json.RawMessage
+	if json.Unmarshal(body, &top) == nil {
+		var records []json.RawMessage
+		if json.Unmarshal(top[spec.items], &records) == nil {
+			for i, raw := range records {
+				var v T
+				if e := json.Unmarshal(raw, &v); e != nil {
+					detail = fmt.Sprintf("%s record %d%s does not decode", spec.items, i, idSuffix(spec.rawID(raw)))
+					err = e
+					break
+				}
+			}
+		}
+	} else if se := (*json.SyntaxError)(nil); errors.As(err, &se) {
+		detail = fmt.Sprintf("invalid JSON at byte %d of %d", se.Offset, len(body))
+	}
+	return &APIError{
+		Kind: KindMalformedResponse, Endpoint: spec.name, Status: ans.status, RequestID: reqID,
+		Attempts: ans.attempts, Detail: detail, Err: err,
+	}
+}
+
+func idSuffix(id string) string {
+	if id == "" {
+		return ""
+	}
+	return " (id " + id + ")"
+}
+
+// pages iterates from the page at start to the last one. It stops at the first error,
+// which it yields with a nil page, and refuses a cursor that leads back to itself so
+// that a server (or proxy) that ignores cursors cannot make the caller loop forever.
+func pages[T any](endpoint, start string, fetch func(cursor string) (*Page[T], error)) iter.Seq2[*Page[T], error] {
+	return func(yield func(*Page[T], error) bool) {
+		cursor := start
+		for {
+			page, err := fetch(cursor)
+			if err != nil {
+				yield(nil, err)
+				return
+			}
+			if !yield(page, nil) {
+				return
+			}
+			if page.NextCursor == "" {
+				return
+			}
+			if page.NextCursor == cursor {
+				yield(nil, &APIError{
+					Kind: KindMalformedResponse, Endpoint: endpoint, RequestID: page.RequestID,
+					Detail: fmt.Sprintf("page %d returned the cursor that produced it; stopping instead of looping", page.Records.CurrentPageNumber),
+				})
+				return
+			}
+			cursor = page.NextCursor
+		}
+	}
+}
+
+// postJSON marshals a request body; the types are ours, so failure is a bug.
+func postJSON(endpoint string, v any) (*request, error) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return nil, fmt.Errorf("gongapi: %s: encode request: %w", endpoint, err)
+	}
+	method, path := splitEndpoint(endpoint)
+	return newRequest(method, path, nil, b), nil
+}
+
+func splitEndpoint(endpoint string) (method, path string) {
+	for i := 0; i < len(endpoint); i++ {
+		if endpoint[i] == ' ' {
+			return endpoint[:i], endpoint[i+1:]
+		}
+	}
+	return http.MethodGet, endpoint
+}
+
+// checkCallIDs refuses what Gong would refuse, and what it would misread: an empty
+// non-nil list is a 400 at Gong and, left out of the JSON, would select every call.
+func checkCallIDs(endpoint string, ids []ID) error {
+	switch {
+	case ids != nil && len(ids) == 0:
+		return &APIError{Kind: KindBadRequest, Endpoint: endpoint,
+			Detail: "filter.callIds is empty: it would select no call (Gong answers 400); leave it nil to filter by time"}
+	case len(ids) > MaxCallIDs:
+		return &APIError{Kind: KindBadRequest, Endpoint: endpoint,
+			Detail: fmt.Sprintf("filter.callIds has %d ids; Gong takes at most %d per request", len(ids), MaxCallIDs)}
+	}
+	return nil
+}
+
+// ---- calls/extensive ----
+
+var callsExtensiveSpec = &endpointSpec[Call]{
+	name:  EndpointCallsExtensive,
+	items: "calls",
+	decode: func(b []byte) (pageBody[Call], error) {
+		var resp CallsExtensiveResponse
+		err := json.Unmarshal(b, &resp)
+		return pageBody[Call]{resp.RequestID, resp.Records, resp.Calls}, err
+	},
+	id: func(c *Call) ID {
+		if c.MetaData == nil {
+			return ""
+		}
+		return c.MetaData.ID
+	},
+	rawID: func(raw json.RawMessage) string {
+		var v struct {
+			MetaData struct {
+				ID json.RawMessage `json:"id"`
+			} `json:"metaData"`
+		}
+		_ = json.Unmarshal(raw, &v)
+		return rawIDText(v.MetaData.ID)
+	},
+	check: func(c *Call) string {
+		switch {
+		case c.MetaData == nil:
+			return "no metaData"
+		case c.MetaData.ID == "":
+			return "metaData.id is empty"
+		}
+		return ""
+	},
+}
+
+// CallsExtensivePage fetches one page of POST /v2/calls/extensive, starting at
+// req.Cursor ("" for the first page). The cursor travels in the body, as Gong wants.
+func (c *Client) CallsExtensivePage(ctx context.Context, req CallsExtensiveRequest) (*Page[Call], error) {
+	if err := checkCallIDs(EndpointCallsExtensive, req.Filter.CallIDs); err != nil {
+		return nil, err
+	}
+	r, err := postJSON(EndpointCallsExtensive, req)
+	if err != nil {
+		return nil, err
+	}
+	return fetchPage(ctx, c, callsExtensiveSpec, r, req.Cursor)
+}
+
+// CallsExtensive iterates over the pages of POST /v2/calls/extensive from req.Cursor
+// to the last page, changing nothing but the cursor between pages.
+func (c *Client) CallsExtensive(ctx context.Context, req CallsExtensiveRequest) iter.Seq2[*Page[Call], error] {
+	return pages(EndpointCallsExtensive, req.Cursor, func(cursor string) (*Page[Call], error) {
+		req.Cursor = cursor
+		return c.CallsExtensivePage(ctx, req)
+	})
+}
+
+// ---- calls/transcript ----
+
+var transcriptsSpec = &endpointSpec[CallTranscript]{
+	name:  EndpointTranscripts,
+	items: "callTranscripts",
+	decode: func(b []byte) (pageBody[CallTranscript], error) {
+		var resp TranscriptsResponse
+		err := json.Unmarshal(b, &resp)
+		return pageBody[CallTranscript]{resp.RequestID, resp.Records, resp.CallTranscripts}, err
+	},
+	id: func(t *CallTranscript) ID { return t.CallID },
+	rawID: func(raw json.RawMessage) string {
+		var v struct {
+			CallID json.RawMessage `json:"callId"`
+		}
+		_ = json.Unmarshal(raw, &v)
+		return rawIDText(v.CallID)
+	},
+	check: func(t *CallTranscript) string {
+		if t.CallID == "" {
+			return "callId is empty"
+		}
+		return ""
+	},
+}
+
+// TranscriptsPage fetches one page of POST /v2/calls/transcript, starting at req.Cursor.
+func (c *Client) TranscriptsPage(ctx context.Context, req TranscriptRequest) (*Page[CallTranscript], error) {
+	if err := checkCallIDs(EndpointTranscripts, req.Filter.CallIDs); err != nil {
+		return nil, err
+	}
+	r, err := postJSON(EndpointTranscripts, req)
+	if err != nil {
+		return nil, err
+	}
+	return fetchPage(ctx, c, transcriptsSpec, r, req.Cursor)
+}
+
+// Transcripts iterates over the pages of POST /v2/calls/transcript from req.Cursor.
+func (c *Client) Transcripts(ctx context.Context, req TranscriptRequest) iter.Seq2[*Page[CallTranscript], error] {
+	return pages(EndpointTranscripts, req.Cursor, func(cursor string) (*Page[CallTranscript], error) {
+		req.Cursor = cursor
+		return c.TranscriptsPage(ctx, req)
+	})
+}
+
+// ---- users ----
+
+var usersSpec = &endpointSpec[User]{
+	name:  EndpointUsers,
+	items: "users",
+	decode: func(b []byte) (pageBody[User], error) {
+		var resp UsersResponse
+		err := json.Unmarshal(b, &resp)
+		return pageBody[User]{resp.RequestID, resp.Records, resp.Users}, err
+	},
+	id:    func(u *User) ID { return u.ID },
+	rawID: rawTopID,
+	check: func(u *User) string {
+		if u.ID == "" {
+			return "id is empty"
+		}
+		return ""
+	},
+}
+
+// usersExtensiveSpec is usersSpec under the other endpoint's name.
+var usersExtensiveSpec = func() *endpointSpec[User] {
+	s := *usersSpec
+	s.name = EndpointUsersExtensive
+	return &s
+}()
+
+// UsersPage fetches one page of GET /v2/users, starting at cursor ("" for the first).
+func (c *Client) UsersPage(ctx context.Context, cursor string) (*Page[User], error) {
+	var q url.Values
+	if cursor != "" {
+		q = url.Values{"cursor": {cursor}}
+	}
+	method, path := splitEndpoint(EndpointUsers)
+	return fetchPage(ctx, c, usersSpec, newRequest(method, path, q, nil), cursor)
+}
+
+// Users iterates over the pages of GET /v2/users from cursor. Users have no date
+// filter: this is the full list.
+func (c *Client) Users(ctx context.Context, cursor string) iter.Seq2[*Page[User], error] {
+	return pages(EndpointUsers, cursor, func(cursor string) (*Page[User], error) { return c.UsersPage(ctx, cursor) })
+}
+
+// UsersExtensivePage fetches one page of POST /v2/users/extensive, starting at req.Cursor.
+func (c *Client) UsersExtensivePage(ctx context.Context, req UsersExtensiveRequest) (*Page[User], error) {
+	r, err := postJSON(EndpointUsersExtensive, req)
+	if err != nil {
+		return nil, err
+	}
+	return fetchPage(ctx, c, usersExtensiveSpec, r, req.Cursor)
+}
+
+// UsersExtensive iterates over the pages of POST /v2/users/extensive from req.Cursor.
+func (c *Client) UsersExtensive(ctx context.Context, req UsersExtensiveRequest) iter.Seq2[*Page[User], error] {
+	return pages(EndpointUsersExtensive, req.Cursor, func(cursor string) (*Page[User], error) {
+		req.Cursor = cursor
+		return c.UsersExtensivePage(ctx, req)
+	})
+}
+
+// ---- calls (basic) ----
+
+// CallsListRequest selects calls for GET /v2/calls. Gong requires both bounds; for
+// web conferences it filters on the scheduled time.
+type CallsListRequest struct {
+	From, To    time.Time
+	WorkspaceID string
+	Cursor      string
+}
+
+var callsSpec = &endpointSpec[CallMetaData]{
+	name:  EndpointCalls,
+	items: "calls",
+	decode: func(b []byte) (pageBody[CallMetaData], error) {
+		var resp CallsResponse
+		err := json.Unmarshal(b, &resp)
+		return pageBody[CallMetaData]{resp.RequestID, resp.Records, resp.Calls}, err
+	},
+	id:    func(m *CallMetaData) ID { return m.ID },
+	rawID: rawTopID,
+	check: func(m *CallMetaData) string {
+		if m.ID == "" {
+			return "id is empty"
+		}
+		return ""
+	},
+}
+
+// CallsPage fetches one page of GET /v2/calls, starting at req.Cursor.
+func (c *Client) CallsPage(ctx context.Context, req CallsListRequest) (*Page[CallMetaData], error) {
+	if req.From.IsZero() || req.To.IsZero() {
+		return nil, &APIError{Kind: KindBadRequest, Endpoint: EndpointCalls, Detail: "both From and To are required"}
+	}
+	q := url.Values{
+		"fromDateTime": {FormatFilterTime(req.From)},
+		"toDateTime":   {FormatFilterTime(req.To)},
+	}
+	if req.WorkspaceID != "" {
+		q.Set("workspaceId", req.WorkspaceID)
+	}
+	if req.Cursor != "" {
+		q.Set("cursor", req.Cursor)
+	}
+	method, path := splitEndpoint(EndpointCalls)
+	return fetchPage(ctx, c, callsSpec, newRequest(method, path, q, nil), req.Cursor)
+}
+
+// Calls iterates over the pages of GET /v2/calls from req.Cursor.
+func (c *Client) Calls(ctx context.Context, req CallsListRequest) iter.Seq2[*Page[CallMetaData], error] {
+	return pages(EndpointCalls, req.Cursor, func(cursor string) (*Page[CallMetaData], error) {
+		req.Cursor = cursor
+		return c.CallsPage(ctx, req)
+	})
+}
+
+// ---- not paginated ----
+
+// Workspaces lists the company's workspaces (GET /v2/workspaces).
+func (c *Client) Workspaces(ctx context.Context) ([]Workspace, error) {
+	method, path := splitEndpoint(EndpointWorkspaces)
+	var resp WorkspacesResponse
+	if err := c.getJSON(ctx, newRequest(method, path, nil, nil), &resp); err != nil {
+		return nil, err
+	}
+	for i, w := range resp.Workspaces {
+		if w.ID == "" {
+			return nil, &APIError{Kind: KindMalformedResponse, Endpoint: EndpointWorkspaces, Status: http.StatusOK,
+				RequestID: resp.RequestID, Detail: fmt.Sprintf("workspace %d: id is empty", i)}
+		}
+	}
+	return resp.Workspaces, nil
+}
+
+// Trackers lists the keyword trackers of a workspace ("" for the company's default)
+// (GET /v2/settings/trackers).
+func (c *Client) Trackers(ctx context.Context, workspaceID string) ([]KeywordTracker, error) {
+	var q url.Values
+	if workspaceID != "" {
+		q = url.Values{"workspaceId": {workspaceID}}
+	}
+	method, path := splitEndpoint(EndpointTrackers)
+	var resp TrackersResponse
+	if err := c.getJSON(ctx, newRequest(method, path, q, nil), &resp); err != nil {
+		return nil, err
+	}
+	for i, k := range resp.KeywordTrackers {
+		if k.TrackerID == "" {
+			return nil, &APIError{Kind: KindMalformedResponse, Endpoint: EndpointTrackers, Status: http.StatusOK,
+				RequestID: resp.RequestID, Detail: fmt.Sprintf("tracker %d: trackerId is empty", i)}
+		}
+	}
+	return resp.KeywordTrackers, nil
+}
+
+// getJSON sends r and decodes the answer into v; an empty-result 404 leaves v as is.
+func (c *Client) getJSON(ctx context.Context, r *request, v any) error {
+	ans, err := c.send(ctx, r)
+	if err != nil {
+		return err
+	}
+	defer ans.release()
+	if ans.empty {
+		return nil
+	}
+	if err := json.Unmarshal(ans.body.Bytes(), v); err != nil {
+		reqID := ans.requestID
+		if reqID == "" {
+			reqID = scanRequestID(ans.body.Bytes())
+		}
+		return &APIError{Kind: KindMalformedResponse, Endpoint: r.endpoint, Status: ans.status, RequestID: reqID,
+			Attempts: ans.attempts, Detail: "the answer does not decode", Err: err}
+	}
+	return nil
+}
+
+// rawTopID reads a record's top-level "id" from raw JSON, for error messages.
+func rawTopID(raw json.RawMessage) string {
+	var v struct {
+		ID json.RawMessage `json:"id"`
+	}
+	_ = json.Unmarshal(raw, &v)
+	return rawIDText(v.ID)
+}
+
+// rawIDText shows an id that may be a string, a number or garbage, briefly.
+func rawIDText(raw json.RawMessage) string {
+	var id ID
+	if len(raw) == 0 || id.UnmarshalJSON(raw) != nil {
+		return ""
+	}
+	if len(id) > 40 {
+		return string(id[:40]) + "…"
+	}
+	return string(id)
+}

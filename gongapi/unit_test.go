@@ -1,0 +1,302 @@
+package gongapi
+
+import (
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+)
+
+// Tests of the client's pure parts. Its behaviour over HTTP is tested against the
+// fake Gong in client_test.go.
+
+func TestBackoffFullJitterCapped(t *testing.T) {
+	t.Parallel()
+	const base, limit = 100 * time.Millisecond, 2 * time.Second
+	top := func(n int64) int64 { return n - 1 } // the largest draw
+	cases := []struct {
+		retry int
+		want  time.Duration
+	}{
+		{1, 100 * time.Millisecond},
+		{2, 200 * time.Millisecond},
+		{3, 400 * time.Millisecond},
+		{5, 1600 * time.Millisecond},
+		{6, 2 * time.Second},
+		{60, 2 * time.Second}, // no overflow for a silly retry count
+	}
+	for _, tc := range cases {
+		if got := backoff(tc.retry, base, limit, top); got != tc.want {
+			t.Errorf("backoff(%d) ceiling = %v, want %v", tc.retry, got, tc.want)
+		}
+	}
+	if got := backoff(3, base, limit, func(int64) int64 { return 0 }); got != 0 {
+		t.Errorf("backoff with a zero draw = %v, want 0 (full jitter starts at zero)", got)
+	}
+	// The real source stays within [0, ceiling] and is not constant.
+	seen := map[time.Duration]bool{}
+	for range 200 {
+		d := backoff(4, base, limit, jitter)
+		if d < 0 || d > 800*time.Millisecond {
+			t.Fatalf("backoff(4) = %v, outside [0, 800ms]", d)
+		}
+		seen[d] = true
+	}
+	if len(seen) < 50 {
+		t.Errorf("backoff drew only %d distinct delays in 200 tries", len(seen))
+	}
+}
+
+func TestParseRetryAfter(t *testing.T) {
+	t.Parallel()
+	now := time.Date(2024, 5, 1, 12, 0, 0, 0, time.UTC)
+	cases := []struct {
+		header string
+		want   time.Duration
+		ok     bool
+	}{
+		{"", 0, false},
+		{"7", 7 * time.Second, true},
+		{" 120 ", 2 * time.Minute, true},
+		{"0", 0, true},
+		{"1.5", 1500 * time.Millisecond, true},
+		{"-3", 0, false},
+		{"soon", 0, false},
+		{"Wed, 01 May 2024 12:00:30 GMT", 30 * time.Second, true},
+		{"Wed, 01 May 2024 11:00:00 GMT", 0, true}, // in the past: now
+		{"99999999999999999999", 1e9 * time.Second, true},
+	}
+	for _, tc := range cases {
+		h := http.Header{}
+		if tc.header != "" {
+			h.Set("Retry-After", tc.header)
+		}
+		got, ok := parseRetryAfter(h, now)
+		if ok != tc.ok || (ok && (got-tc.want > time.Millisecond || tc.want-got > time.Millisecond)) {
+			t.Errorf("parseRetryAfter(%q) = %v, %v; want %v, %v", tc.header, got, ok, tc.want, tc.ok)
+		}
+	}
+}
+
+func jsonHeader(traceID string) http.Header {
+	h := http.Header{"Content-Type": {"application/json; charset=utf-8"}}
+	if traceID != "" {
+		h.Set("x-traceid", traceID)
+	}
+	return h
+}
+
+func errBody(id string, texts ...string) []byte {
+	b, _ := json.Marshal(ErrorBody{RequestID: id, Errors: texts})
+	return b
+}
+
+func TestClassify(t *testing.T) {
+	t.Parallel()
+	const ep = "POST /v2/calls/extensive"
+	cases := []struct {
+		name     string
+		status   int
+		header   http.Header
+		body     []byte
+		class    answerClass
+		sentinel error
+		reqID    string
+	}{
+		{"ok", 200, jsonHeader("4g6ptfx3a2bvz8x9kq1w"), []byte(`{"requestId":"x"}`), classOK, nil, ""},
+		{"ok without content type", 200, http.Header{}, []byte(` {"calls":[]}`), classOK, nil, ""},
+		{"empty calls", 404, jsonHeader(""), errBody("abc", "No calls found corresponding to the provided filters"), classEmpty, nil, "abc"},
+		{"empty users", 404, jsonHeader(""), errBody("abc", "No users found corresponding to the provided filters"), classEmpty, nil, "abc"},
+		{"wrong path", 404, jsonHeader(""), errBody("abc", "Not found"), classFinal, ErrNotFound, "abc"},
+		{"404 html", 404, http.Header{"Content-Type": {"text/html"}}, []byte("<html>nope</html>"), classFinal, ErrNotFound, ""},
+		{"401", 401, jsonHeader("t1"), errBody("b1", "Unauthorized"), classFinal, ErrUnauthorized, "t1"},
+		{"403", 403, jsonHeader(""), errBody("b2", "Forbidden"), classFinal, ErrUnauthorized, "b2"},
+		{"cursor expired", 400, jsonHeader(""), errBody("c", "The cursor has expired, please restart"), classFinal, ErrCursorExpired, "c"},
+		{"other 400", 400, jsonHeader(""), errBody("c", "callIds must not be empty"), classFinal, ErrBadRequest, "c"},
+		{"422", 422, jsonHeader(""), errBody("c", "nope"), classFinal, ErrBadRequest, "c"},
+		{"429", 429, jsonHeader(""), errBody("r", "Too many requests"), classRetry, ErrRateLimited, "r"},
+		{"500", 500, jsonHeader(""), errBody("s", "boom"), classRetry, ErrServer, "s"},
+		{"503 html", 503, http.Header{"Content-Type": {"text/html"}}, []byte("<h1>503</h1>"), classRetry, ErrServer, ""},
+		{"html 200", 200, http.Header{"Content-Type": {"text/html"}}, []byte("<html>login</html>"), classMalformed, ErrMalformedResponse, ""},
+		{"empty 200", 200, jsonHeader("t"), nil, classMalformed, ErrMalformedResponse, "t"},
+		{"text 200 that looks like JSON", 200, http.Header{"Content-Type": {"text/plain"}}, []byte(`{}`), classMalformed, ErrMalformedResponse, ""},
+		{"garbage 200 untyped", 200, http.Header{}, []byte(`<?xml?>`), classMalformed, ErrMalformedResponse, ""},
+		{"json 200 body names request", 200, http.Header{"Content-Type": {"text/html"}}, []byte(`<p>{"requestId": "abc123"}`), classMalformed, ErrMalformedResponse, "abc123"},
+		{"redirect", 302, http.Header{"Location": {"https://app.gong.io/login"}}, nil, classFinal, ErrUnexpectedStatus, ""},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			class, e := classify(ep, tc.status, tc.header, tc.body)
+			if class != tc.class {
+				t.Fatalf("class = %d, want %d", class, tc.class)
+			}
+			if tc.sentinel == nil {
+				if class == classOK && e != nil {
+					t.Fatalf("ok answer gave error %v", e)
+				}
+				if tc.reqID != "" && (e == nil || e.RequestID != tc.reqID) {
+					t.Fatalf("requestId = %v, want %q", e, tc.reqID)
+				}
+				return
+			}
+			if !errors.Is(e, tc.sentinel) {
+				t.Fatalf("error %v does not match %v", e, tc.sentinel)
+			}
+			for _, other := range kindSentinels {
+				if other != tc.sentinel && errors.Is(e, other) {
+					t.Errorf("error %v also matches %v", e, other)
+				}
+			}
+			if e.RequestID != tc.reqID {
+				t.Errorf("requestId = %q, want %q", e.RequestID, tc.reqID)
+			}
+			if e.Endpoint != ep || !strings.Contains(e.Error(), ep) {
+				t.Errorf("error %q does not name the endpoint", e.Error())
+			}
+		})
+	}
+}
+
+func TestUnauthorizedMessageTellsWhatToCheck(t *testing.T) {
+	t.Parallel()
+	for _, status := range []int{401, 403} {
+		_, e := classify("GET /v2/users", status, jsonHeader(""), errBody("x", "denied"))
+		msg := e.Error()
+		for _, want := range []string{"key", "base URL"} {
+			if !strings.Contains(msg, want) {
+				t.Errorf("%d message %q does not mention %q", status, msg, want)
+			}
+		}
+	}
+	_, e := classify("GET /v2/users", 403, jsonHeader(""), nil)
+	for _, want := range []string{"scope", "trusted-IP"} {
+		if !strings.Contains(e.Error(), want) {
+			t.Errorf("403 message %q does not mention %q", e.Error(), want)
+		}
+	}
+}
+
+func TestScanRequestID(t *testing.T) {
+	t.Parallel()
+	cases := map[string]string{
+		`{"requestId":"7xk2m9p4q8r1s5t3v6w"}`:              "7xk2m9p4q8r1s5t3v6w",
+		`{"requestId" : "abc", "calls": [ {"x": }`:         "abc",
+		`{"requestId": 12}`:                                "",
+		`{"requestId":"has space"}`:                        "",
+		`{"requestId":"` + strings.Repeat("a", 100) + `"}`: "",
+		`no id here`: "",
+	}
+	for body, want := range cases {
+		if got := scanRequestID([]byte(body)); got != want {
+			t.Errorf("scanRequestID(%.40q) = %q, want %q", body, got, want)
+		}
+	}
+}
+
+func TestQuotaErrorMatchesAndUnwraps(t *testing.T) {
+	t.Parallel()
+	cause := errors.New("ledger says no")
+	until := time.Date(2024, 5, 2, 0, 0, 0, 0, time.UTC)
+	err := fmt.Errorf("sync: %w", budgetRefusal("GET /v2/users", cause))
+	if !errors.Is(err, ErrQuotaExhausted) || !errors.Is(err, cause) {
+		t.Fatalf("%v: want ErrQuotaExhausted and the cause", err)
+	}
+	var qe *QuotaError
+	if !errors.As(err, &qe) || qe.Endpoint != "GET /v2/users" {
+		t.Fatalf("%v: want a *QuotaError naming the endpoint", err)
+	}
+	own := &QuotaError{Until: until, Reason: "daily budget spent"}
+	err = budgetRefusal("GET /v2/users", own)
+	if !errors.As(err, &qe) || !qe.Until.Equal(until) || qe.Endpoint != "GET /v2/users" {
+		t.Fatalf("budget's own QuotaError lost: %v", err)
+	}
+	if own.Endpoint != "" {
+		t.Errorf("budgetRefusal modified the Budget's error")
+	}
+	if !strings.Contains(err.Error(), "2024-05-02T00:00:00Z") {
+		t.Errorf("message %q does not say until when", err.Error())
+	}
+}
+
+func TestBasicAuthNeverPrintsTheSecret(t *testing.T) {
+	t.Parallel()
+	const key, secret = "AKEYAKEY", "eyJhbGciOiJTOPSECRETVALUE"
+	a := BasicAuth(key, secret)
+	encoded := base64.StdEncoding.EncodeToString([]byte(key + ":" + secret))
+	req, _ := http.NewRequest("GET", "https://api.gong.io/v2/users", nil)
+	if err := a.Authorize(t.Context(), req); err != nil {
+		t.Fatal(err)
+	}
+	if got := req.Header.Get("Authorization"); got != "Basic "+encoded {
+		t.Fatalf("Authorization = %q", got)
+	}
+	js, _ := json.Marshal(struct{ Auth Authorizer }{a})
+	outputs := []string{string(js)}
+	for _, verb := range []string{"%v", "%+v", "%#v", "%s", "%q", "%x", "%X", "%d", "%T"} {
+		outputs = append(outputs, fmt.Sprintf(verb, a))
+	}
+	outputs = append(outputs, fmt.Sprintf("%+v", struct{ Auth Authorizer }{a}), fmt.Sprintf("%#v", []Authorizer{a}))
+	for _, out := range outputs {
+		if strings.Contains(out, secret) || strings.Contains(out, encoded) || strings.Contains(out, "TOPSECRET") {
+			t.Errorf("output %q shows the secret", out)
+		}
+	}
+	if s := fmt.Sprint(a); !strings.Contains(s, "AKEY") {
+		t.Errorf("%q does not help tell keys apart", s)
+	}
+}
+
+func TestNewRejectsCredentialsInBaseURL(t *testing.T) {
+	t.Parallel()
+	for _, base := range []string{"https://user:hunter2@api.gong.io", "ftp://api.gong.io", "https://", "https://api.gong.io/?x=1", "://bad hunter2"} {
+		_, err := New(Config{BaseURL: base, Auth: BasicAuth("k", "s")})
+		if err == nil {
+			t.Errorf("New accepted base URL %q", base)
+			continue
+		}
+		if strings.Contains(err.Error(), "hunter2") {
+			t.Errorf("error %q repeats the password", err)
+		}
+	}
+	c, err := New(Config{BaseURL: "https://company-17.api.gong.io/", Auth: BasicAuth("k", "s")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.base.String() != "https://company-17.api.gong.io" {
+		t.Errorf("base = %q", c.base)
+	}
+}
+
+func TestCheckCallIDs(t *testing.T) {
+	t.Parallel()
+	if err := checkCallIDs("x", nil); err != nil {
+		t.Errorf("nil ids refused: %v", err)
+	}
+	if err := checkCallIDs("x", []ID{}); !errors.Is(err, ErrBadRequest) || !strings.Contains(err.Error(), "callIds") {
+		t.Errorf("empty ids: %v", err)
+	}
+	if err := checkCallIDs("x", make([]ID, 101)); !errors.Is(err, ErrBadRequest) {
+		t.Errorf("101 ids: %v", err)
+	}
+	if err := checkCallIDs("x", make([]ID, 100)); err != nil {
+		t.Errorf("100 ids refused: %v", err)
+	}
+}
+
+func TestCheckPath(t *testing.T) {
+	t.Parallel()
+	for _, p := range []string{"/v2/calls", "/v2/calls/extensive", "/v2/settings/trackers"} {
+		if err := checkPath(p); err != nil {
+			t.Errorf("checkPath(%q) = %v", p, err)
+		}
+	}
+	for _, p := range []string{"v2/calls", "//evil.example/v2", "https://evil.example/v2", "/v2/calls?cursor=x", "/v2/../admin"} {
+		if err := checkPath(p); err == nil {
+			t.Errorf("checkPath(%q) accepted", p)
+		}
+	}
+}
