@@ -1,0 +1,155 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"path"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/stdlib"
+	"github.com/pressly/goose/v3"
+
+	"github.com/gongsync/gongsync/migrations"
+)
+
+// gooseTable is goose's version table. It is named unqualified, so it lives in the
+// store's schema beside the tables it versions.
+const gooseTable = "goose_db_version"
+
+// MigrationStatus is one migration file and whether the database has it.
+type MigrationStatus struct {
+	Version   int64
+	Name      string     // the file name without its number and extension, e.g. "init"
+	AppliedAt *time.Time // nil while pending
+}
+
+// Migrate creates the schema if needed and applies every pending migration, each in
+// its own transaction. It holds an advisory lock (keyed by the schema name) on a
+// connection of its own throughout, so processes that start together migrate one
+// after the other instead of racing; the later ones find nothing left to do.
+func (s *Store) Migrate(ctx context.Context) error {
+	unlock, _, err := s.sessionLock(ctx, advisoryKey("migrate", s.schema), true)
+	if err != nil {
+		return fmt.Errorf("migrate schema %q: take migration lock: %w", s.schema, err)
+	}
+	defer unlock()
+
+	if _, err := s.pool.Exec(ctx, "CREATE SCHEMA IF NOT EXISTS "+pgx.Identifier{s.schema}.Sanitize()); err != nil {
+		return fmt.Errorf("migrate schema %q: create schema: %w", s.schema, err)
+	}
+	provider, db, err := s.goose()
+	if err != nil {
+		return fmt.Errorf("migrate schema %q: %w", s.schema, err)
+	}
+	defer db.Close()
+	results, err := provider.Up(ctx)
+	for _, r := range results {
+		if r.Error == nil {
+			s.log.Info().Int64("version", r.Source.Version).Str("file", path.Base(r.Source.Path)).
+				Dur("took", r.Duration).Msg("migration applied")
+		}
+	}
+	if err != nil {
+		return fmt.Errorf("migrate schema %q: %w", s.schema, err)
+	}
+	return nil
+}
+
+// goose returns a goose provider over the embedded migrations, talking to the
+// database through a database/sql handle borrowed from the pool (so it inherits
+// search_path). Close the handle when done; the pool stays open.
+func (s *Store) goose() (*goose.Provider, *sql.DB, error) {
+	db := stdlib.OpenDBFromPool(s.pool)
+	p, err := goose.NewProvider(goose.DialectPostgres, db, migrations.FS,
+		goose.WithDisableGlobalRegistry(true), goose.WithTableName(gooseTable))
+	if err != nil {
+		db.Close()
+		return nil, nil, fmt.Errorf("load migrations: %w", err)
+	}
+	return p, db, nil
+}
+
+// MigrationStatus lists every known migration, oldest first, with the time it was
+// applied. It only reads: unlike goose's own status, it never creates the version
+// table, so it is safe against a database nobody has migrated yet.
+func (s *Store) MigrationStatus(ctx context.Context) ([]MigrationStatus, error) {
+	provider, db, err := s.goose()
+	if err != nil {
+		return nil, fmt.Errorf("migration status: %w", err)
+	}
+	db.Close() // listing the embedded files needs no connection
+	applied, err := s.appliedMigrations(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("migration status: %w", err)
+	}
+	var out []MigrationStatus
+	for _, src := range provider.ListSources() {
+		st := MigrationStatus{Version: src.Version, Name: migrationName(src.Path)}
+		if t, ok := applied[src.Version]; ok {
+			st.AppliedAt = &t
+		}
+		out = append(out, st)
+	}
+	return out, nil
+}
+
+// MigrationsCurrent reports whether every migration this binary knows has been
+// applied: a readiness check, cheap enough to call on every probe.
+func (s *Store) MigrationsCurrent(ctx context.Context) (bool, error) {
+	all, err := s.MigrationStatus(ctx)
+	if err != nil {
+		return false, err
+	}
+	for _, m := range all {
+		if m.AppliedAt == nil {
+			return false, nil
+		}
+	}
+	return true, nil
+}
+
+// appliedMigrations reads goose's version table, when there is one, as version →
+// time applied. goose stores a timestamp without time zone taken from now() in the
+// session's zone, hence the conversion back.
+func (s *Store) appliedMigrations(ctx context.Context) (map[int64]time.Time, error) {
+	var exists bool
+	if err := s.pool.QueryRow(ctx, "SELECT to_regclass($1) IS NOT NULL", gooseTable).Scan(&exists); err != nil {
+		return nil, fmt.Errorf("look for the version table: %w", err)
+	}
+	out := map[int64]time.Time{}
+	if !exists {
+		return out, nil
+	}
+	rows, err := s.pool.Query(ctx, `
+		SELECT version_id, max(tstamp) AT TIME ZONE current_setting('TimeZone')
+		FROM `+gooseTable+`
+		WHERE is_applied AND version_id > 0
+		GROUP BY version_id`)
+	if err != nil {
+		return nil, fmt.Errorf("read the version table: %w", err)
+	}
+	var (
+		v int64
+		t time.Time
+	)
+	_, err = pgx.ForEachRow(rows, []any{&v, &t}, func() error {
+		out[v] = t
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("read the version table: %w", err)
+	}
+	return out, nil
+}
+
+// migrationName turns "00001_init.sql" into "init".
+func migrationName(file string) string {
+	name := strings.TrimSuffix(path.Base(file), ".sql")
+	if _, rest, ok := strings.Cut(name, "_"); ok {
+		return rest
+	}
+	return name
+}

@@ -1,0 +1,185 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+)
+
+// Run statuses, as sync_runs.status holds them.
+const (
+	RunRunning   = "running"
+	RunSucceeded = "succeeded"
+	RunFailed    = "failed"
+	RunPaused    = "paused"  // stopped cleanly at the request budget
+	RunSkipped   = "skipped" // nothing to do, or another process held the stream
+)
+
+// RunResult is how a run ended, as FinishRun records it.
+type RunResult struct {
+	Status                                              string
+	Requests, Records, Late, Changed, Deleted, Restored int
+	Err                                                 string
+	Details                                             []byte // JSON
+}
+
+// Run is one row of sync_runs.
+type Run struct {
+	ID                                                  int64
+	Stream, Kind, Status                                string
+	StartedAt                                           time.Time
+	FinishedAt                                          *time.Time
+	Requests, Records, Late, Changed, Deleted, Restored int
+	Error                                               string
+}
+
+// StartRun records the start of a run of a stream (kind: scheduled, sync, backfill,
+// settle, webhook, …) and returns its id for FinishRun. It commits at once, outside
+// any page transaction, so a run that crashes still shows as started.
+func (s *Store) StartRun(ctx context.Context, stream, kind string) (int64, error) {
+	var id int64
+	if err := s.pool.QueryRow(ctx, "INSERT INTO sync_runs (stream, kind) VALUES ($1, $2) RETURNING id", stream, kind).Scan(&id); err != nil {
+		return 0, fmt.Errorf("start run of %q (%s): %w", stream, kind, err)
+	}
+	return id, nil
+}
+
+// FinishRun records how run id ended.
+func (s *Store) FinishRun(ctx context.Context, id int64, r RunResult) error {
+	if r.Details != nil && !validJSON(r.Details) {
+		return fmt.Errorf("finish run %d: details are not valid JSON", id)
+	}
+	tag, err := s.pool.Exec(ctx, `UPDATE sync_runs SET finished_at = now(), status = $2,
+		requests = $3, records = $4, late_calls = $5, changed_calls = $6, deleted_calls = $7, restored_calls = $8,
+		error = nullif($9, ''), details = $10
+		WHERE id = $1`,
+		id, r.Status, r.Requests, r.Records, r.Late, r.Changed, r.Deleted, r.Restored, r.Err, jsonArg(r.Details))
+	if err != nil {
+		return fmt.Errorf("finish run %d: %w", id, err)
+	}
+	if tag.RowsAffected() != 1 {
+		return fmt.Errorf("finish run %d: no such run", id)
+	}
+	return nil
+}
+
+// LastRuns returns the newest run of each (stream, kind), by stream and kind.
+func (s *Store) LastRuns(ctx context.Context) ([]Run, error) {
+	rows, err := s.pool.Query(ctx, `SELECT DISTINCT ON (stream, kind)
+			id, stream, kind, status, started_at, finished_at, requests, records,
+			late_calls, changed_calls, deleted_calls, restored_calls, coalesce(error, '')
+		FROM sync_runs ORDER BY stream, kind, id DESC`)
+	if err != nil {
+		return nil, fmt.Errorf("read last runs: %w", err)
+	}
+	out, err := pgx.CollectRows(rows, pgx.RowToStructByPos[Run])
+	if err != nil {
+		return nil, fmt.Errorf("read last runs: %w", err)
+	}
+	return out, nil
+}
+
+// TableCount is the number of rows of one synced table; Deleted counts the soft-deleted
+// ones among them (entity tables only).
+type TableCount struct {
+	Table   string
+	Rows    int64
+	Deleted int64
+}
+
+// syncedTables lists the tables TableCounts reports, entity tables first.
+var syncedTables = []struct {
+	name   string
+	entity bool
+}{
+	{"users", true}, {"workspaces", true}, {"trackers", true}, {"calls", true},
+	{"call_parties", false}, {"call_trackers", false}, {"call_topics", false}, {"call_speakers", false},
+	{"call_interaction_stats", false}, {"call_crm_objects", false}, {"call_comments", false},
+	{"transcript_sentences", false},
+}
+
+// TableCounts counts the rows of every synced table, exactly: it reads each table,
+// so it is meant for status pages and commands, not for every metrics scrape.
+func (s *Store) TableCounts(ctx context.Context) ([]TableCount, error) {
+	var b pgx.Batch
+	for _, t := range syncedTables {
+		if t.entity {
+			b.Queue("SELECT count(*), count(deleted_at) FROM " + t.name)
+		} else {
+			b.Queue("SELECT count(*), 0 FROM " + t.name)
+		}
+	}
+	br := s.pool.SendBatch(ctx, &b)
+	defer br.Close()
+	out := make([]TableCount, len(syncedTables))
+	for i, t := range syncedTables {
+		out[i].Table = t.name
+		if err := br.QueryRow().Scan(&out[i].Rows, &out[i].Deleted); err != nil {
+			return nil, fmt.Errorf("count rows of %s: %w", t.name, err)
+		}
+	}
+	return out, nil
+}
+
+// MarkCallsDeleted soft-deletes the calls of a window that Gong no longer returns:
+// those started in [from, to) (and in workspaceID, when not empty), not deleted yet,
+// and not seen since notSeenSince (the database time the window's reading began).
+// It returns their ids.
+func (tx *Tx) MarkCallsDeleted(ctx context.Context, from, to time.Time, workspaceID string, notSeenSince time.Time) ([]string, error) {
+	ids, err := tx.markMissing(ctx, "calls", `started >= $2 AND started < $3 AND ($4 = '' OR workspace_id = $4)`,
+		notSeenSince, from, to, workspaceID)
+	if err != nil {
+		return nil, fmt.Errorf("mark deleted calls of [%s, %s): %w", from.Format(time.RFC3339), to.Format(time.RFC3339), err)
+	}
+	return ids, nil
+}
+
+// MarkUsersMissing soft-deletes the users not seen since notSeenSince (the database
+// time a full read of the users began) and returns their ids.
+func (tx *Tx) MarkUsersMissing(ctx context.Context, notSeenSince time.Time) ([]string, error) {
+	ids, err := tx.markMissing(ctx, "users", "true", notSeenSince)
+	if err != nil {
+		return nil, fmt.Errorf("mark missing users: %w", err)
+	}
+	return ids, nil
+}
+
+// MarkWorkspacesMissing soft-deletes the workspaces not seen since notSeenSince and
+// returns their ids.
+func (tx *Tx) MarkWorkspacesMissing(ctx context.Context, notSeenSince time.Time) ([]string, error) {
+	ids, err := tx.markMissing(ctx, "workspaces", "true", notSeenSince)
+	if err != nil {
+		return nil, fmt.Errorf("mark missing workspaces: %w", err)
+	}
+	return ids, nil
+}
+
+// MarkTrackersMissing soft-deletes the tracker definitions not seen since
+// notSeenSince and returns their ids.
+func (tx *Tx) MarkTrackersMissing(ctx context.Context, notSeenSince time.Time) ([]string, error) {
+	ids, err := tx.markMissing(ctx, "trackers", "true", notSeenSince)
+	if err != nil {
+		return nil, fmt.Errorf("mark missing trackers: %w", err)
+	}
+	return ids, nil
+}
+
+// markMissing sets deleted_at on the live rows of table matching where (whose
+// parameters start at $2) that were last seen before notSeenSince ($1).
+func (tx *Tx) markMissing(ctx context.Context, table, where string, notSeenSince time.Time, args ...any) ([]string, error) {
+	rows, err := tx.tx.Query(ctx, `UPDATE `+table+` SET deleted_at = now(), updated_at = now()
+		WHERE deleted_at IS NULL AND last_seen_at < $1 AND `+where+`
+		RETURNING id`, append([]any{notSeenSince}, args...)...)
+	if err != nil {
+		return nil, err
+	}
+	ids, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		return nil, err
+	}
+	slices.Sort(ids)
+	return ids, nil
+}

@@ -1,0 +1,275 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"net/url"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/gongsync/gongsync/internal/pgtest"
+)
+
+func TestValidateSchema(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		in, want string
+		ok       bool
+	}{
+		{"gong", "gong", true},
+		{"_x", "_x", true},
+		{"Gong_2", "gong_2", true}, // folded, as Postgres folds an unquoted name
+		{"a" + strings.Repeat("b", 62), "a" + strings.Repeat("b", 62), true},
+		{"a" + strings.Repeat("b", 63), "", false}, // 64 characters: longer than an identifier
+		{"", "", false},
+		{"2gong", "", false},
+		{"gong-sync", "", false},
+		{`gong"; DROP SCHEMA public; --`, "", false},
+		{"gong.calls", "", false},
+		{"göng", "", false},
+		{"pg_gong", "", false},
+	} {
+		got, err := ValidateSchema(tc.in)
+		if (err == nil) != tc.ok || got != tc.want {
+			t.Errorf("ValidateSchema(%q) = %q, %v; want %q, ok=%v", tc.in, got, err, tc.want, tc.ok)
+		}
+	}
+	if _, err := Open(context.Background(), Options{DatabaseURL: "postgres://localhost/x", Schema: "bad-name"}); err == nil ||
+		!strings.Contains(err.Error(), "invalid schema name") {
+		t.Fatalf("Open with a bad schema: %v", err)
+	}
+}
+
+func TestOpenErrorsHideThePassword(t *testing.T) {
+	t.Parallel()
+	const secret = "s3cr3t-Hunter2"
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	for _, dsn := range []string{
+		"postgres://gong:" + secret + "@127.0.0.1:1/gong?connect_timeout=2", // nobody listens on port 1
+		"postgres://gong:" + secret + "@127.0.0.1:notaport/gong",          // does not parse
+		"postgres://gong:" + url.QueryEscape(secret+"/@") + "@127.0.0.1:1/gong?connect_timeout=2",
+		"host=127.0.0.1 port=1 user=gong password=" + secret + " dbname=gong connect_timeout=2",
+		"host=127.0.0.1 port=x user=gong password='" + secret + "' dbname=gong",
+	} {
+		_, err := Open(ctx, Options{DatabaseURL: dsn})
+		if err == nil {
+			t.Fatalf("Open(%q) succeeded", dsn)
+		}
+		if strings.Contains(err.Error(), secret) || strings.Contains(err.Error(), url.QueryEscape(secret)) {
+			t.Errorf("error shows the password: %v", err)
+		}
+	}
+}
+
+func TestMigrateIsIdempotentAndReportsStatus(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	s := openStore(t, pgtest.NewDatabase(t), "")
+
+	// Before any migration: all pending, and asking does not create anything.
+	st, err := s.MigrationStatus(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(st) == 0 || st[0].Version != 1 || st[0].Name != "init" || st[0].AppliedAt != nil {
+		t.Fatalf("status before migrating: %+v", st)
+	}
+	if cur, err := s.MigrationsCurrent(ctx); err != nil || cur {
+		t.Fatalf("MigrationsCurrent before migrating = %v, %v", cur, err)
+	}
+	var schemas int
+	if err := s.pool.QueryRow(ctx, "SELECT count(*) FROM pg_namespace WHERE nspname = 'gong'").Scan(&schemas); err != nil || schemas != 0 {
+		t.Fatalf("status created the schema (%d, %v)", schemas, err)
+	}
+
+	for i := range 2 {
+		if err := s.Migrate(ctx); err != nil {
+			t.Fatalf("migrate #%d: %v", i+1, err)
+		}
+	}
+	st, err = s.MigrationStatus(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range st {
+		if m.AppliedAt == nil || time.Since(*m.AppliedAt).Abs() > time.Hour {
+			t.Errorf("after migrating: %d %s applied at %v", m.Version, m.Name, m.AppliedAt)
+		}
+	}
+	if cur, err := s.MigrationsCurrent(ctx); err != nil || !cur {
+		t.Fatalf("MigrationsCurrent after migrating = %v, %v", cur, err)
+	}
+	var applied int
+	if err := s.pool.QueryRow(ctx, "SELECT count(*) FROM gong.goose_db_version WHERE version_id > 0").Scan(&applied); err != nil {
+		t.Fatal(err)
+	}
+	if applied != len(st) {
+		t.Fatalf("version table has %d rows for %d migrations: a second Migrate applied again", applied, len(st))
+	}
+}
+
+func TestConcurrentMigrationsDoNotRace(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	db := pgtest.NewDatabase(t)
+	// Two pools stand for two processes starting together, each with goroutines racing.
+	stores := []*Store{openStore(t, db, ""), openStore(t, db, "")}
+	var wg sync.WaitGroup
+	errs := make(chan error, 6)
+	for i := range 6 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			errs <- stores[i%2].Migrate(ctx)
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			t.Errorf("concurrent migrate: %v", err)
+		}
+	}
+	for _, s := range stores {
+		if cur, err := s.MigrationsCurrent(ctx); err != nil || !cur {
+			t.Fatalf("MigrationsCurrent = %v, %v", cur, err)
+		}
+	}
+}
+
+func TestNonDefaultSchema(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	db := pgtest.NewDatabase(t)
+	s := openStore(t, db, "Acme_Gong")
+	if s.Schema() != "acme_gong" {
+		t.Fatalf("Schema() = %q", s.Schema())
+	}
+	if err := s.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Transact(ctx, func(tx *Tx) error {
+		_, err := tx.UpsertCalls(ctx, []Call{makeCall(1)})
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	var where []string
+	rows, err := s.pool.Query(ctx, "SELECT DISTINCT schemaname FROM pg_tables WHERE tablename IN ('calls', 'goose_db_version')")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for rows.Next() {
+		var n string
+		_ = rows.Scan(&n)
+		where = append(where, n)
+	}
+	if len(where) != 1 || where[0] != "acme_gong" {
+		t.Fatalf("tables live in %v, want only acme_gong", where)
+	}
+	var n int
+	if err := s.pool.QueryRow(ctx, "SELECT count(*) FROM acme_gong.calls").Scan(&n); err != nil || n != 1 {
+		t.Fatalf("acme_gong.calls has %d rows (%v)", n, err)
+	}
+
+	// A second deployment in the default schema of the same database is independent.
+	other := openStore(t, db, "")
+	if cur, err := other.MigrationsCurrent(ctx); err != nil || cur {
+		t.Fatalf("default schema reports current before its own migration: %v, %v", cur, err)
+	}
+}
+
+func TestOpenRefusesATinyPool(t *testing.T) {
+	t.Parallel()
+	_, err := Open(context.Background(), Options{DatabaseURL: pgtest.NewDatabase(t), MaxConns: 2})
+	if err == nil || !strings.Contains(err.Error(), "MaxConns") {
+		t.Fatalf("Open with MaxConns 2: %v", err)
+	}
+}
+
+func TestNowIsTheDatabaseClock(t *testing.T) {
+	t.Parallel()
+	s := newStore(t)
+	ctx := context.Background()
+	a, err := s.Now(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := s.Now(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !b.After(a) || time.Since(a).Abs() > time.Minute {
+		t.Fatalf("Now: %v then %v", a, b)
+	}
+	if err := s.Ping(ctx); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestLockStream(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	db := pgtest.NewDatabase(t)
+	a, b := openStore(t, db, ""), openStore(t, db, "")
+
+	unlock, err := a.LockStream(ctx, "calls", false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := b.LockStream(ctx, "calls", false); !errors.Is(err, ErrStreamLocked) {
+		t.Fatalf("second TryLock: %v, want ErrStreamLocked", err)
+	}
+	// Another stream, and the same stream in another schema, are separate locks.
+	u2, err := b.LockStream(ctx, "users", false)
+	if err != nil {
+		t.Fatalf("other stream: %v", err)
+	}
+	u2()
+	c := openStore(t, db, "other")
+	u3, err := c.LockStream(ctx, "calls", false)
+	if err != nil {
+		t.Fatalf("same stream, other schema: %v", err)
+	}
+	u3()
+
+	// A waiting lock gives up with its context.
+	short, cancel := context.WithTimeout(ctx, 200*time.Millisecond)
+	defer cancel()
+	if _, err := b.LockStream(short, "calls", true); err == nil {
+		t.Fatal("waiting lock returned while the lock was held")
+	}
+
+	// A waiter gets the lock once it is released.
+	got := make(chan error, 1)
+	go func() {
+		u, err := b.LockStream(ctx, "calls", true)
+		if err == nil {
+			u()
+		}
+		got <- err
+	}()
+	select {
+	case err := <-got:
+		t.Fatalf("waiter returned before unlock: %v", err)
+	case <-time.After(300 * time.Millisecond):
+	}
+	unlock()
+	unlock() // a second call is harmless
+	select {
+	case err := <-got:
+		if err != nil {
+			t.Fatalf("waiter: %v", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("waiter did not get the lock after unlock")
+	}
+	u4, err := b.LockStream(ctx, "calls", false)
+	if err != nil {
+		t.Fatalf("TryLock after unlock: %v", err)
+	}
+	u4()
+}

@@ -1,0 +1,168 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strconv"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+)
+
+// PendingTranscript is a call whose transcript is still to be fetched.
+type PendingTranscript struct {
+	CallID   string
+	Started  *time.Time
+	Attempts int
+}
+
+// pendingWhere selects the transcript queue; it matches calls_transcript_pending_idx.
+const pendingWhere = `transcript_status = 'pending' AND deleted_at IS NULL
+	AND (transcript_next_attempt_at IS NULL OR transcript_next_attempt_at <= $1)`
+
+// PendingTranscripts returns up to limit calls, oldest started first, whose
+// transcript is pending and due at now (never tried, or deferred until before now).
+func (s *Store) PendingTranscripts(ctx context.Context, now time.Time, limit int) ([]PendingTranscript, error) {
+	rows, err := s.pool.Query(ctx, `SELECT id, started, transcript_attempts FROM calls
+		WHERE `+pendingWhere+` ORDER BY started NULLS LAST, id LIMIT $2`, now, limit)
+	if err != nil {
+		return nil, fmt.Errorf("list pending transcripts: %w", err)
+	}
+	out, err := pgx.CollectRows(rows, pgx.RowToStructByPos[PendingTranscript])
+	if err != nil {
+		return nil, fmt.Errorf("list pending transcripts: %w", err)
+	}
+	return out, nil
+}
+
+// CountPendingTranscripts counts the calls PendingTranscripts would return without a limit.
+func (s *Store) CountPendingTranscripts(ctx context.Context, now time.Time) (int, error) {
+	var n int
+	if err := s.pool.QueryRow(ctx, `SELECT count(*) FROM calls WHERE `+pendingWhere, now).Scan(&n); err != nil {
+		return 0, fmt.Errorf("count pending transcripts: %w", err)
+	}
+	return n, nil
+}
+
+// WriteTranscripts stores whole transcripts: each call's stored sentences are replaced
+// by the given ones (sentences with the same index collapse to the last), and the
+// call's transcript becomes available. A transcript for a call that is not in calls
+// fails the batch with an error naming it. It returns the number of sentences written.
+func (tx *Tx) WriteTranscripts(ctx context.Context, ts []Transcript) (sentences int, err error) {
+	batch := dedupe(ts, func(t *Transcript) string { return t.CallID })
+	if len(batch) == 0 {
+		return 0, nil
+	}
+	ids := make([]string, len(batch))
+	for i, t := range batch {
+		ids[i] = t.CallID
+		var ch checker
+		ch.key("call_id", t.CallID)
+		if ch.err != nil {
+			return 0, fmt.Errorf("write transcripts: transcript of call %q: %w", t.CallID, ch.err)
+		}
+		for j := range t.Sentences {
+			if err := t.Sentences[j].check(); err != nil {
+				return 0, fmt.Errorf("write transcripts: call %q sentence %d: %w", t.CallID, t.Sentences[j].SentenceIndex, err)
+			}
+		}
+	}
+	// Lock the calls in id order (concurrent writers cannot deadlock) and learn which exist.
+	sorted := slices.Sorted(slices.Values(ids))
+	rows, err := tx.tx.Query(ctx, `UPDATE calls SET transcript_status = 'available', transcript_fetched_at = now(),
+			transcript_next_attempt_at = NULL
+		WHERE id IN (SELECT id FROM calls WHERE id = ANY($1) ORDER BY id FOR UPDATE)
+		RETURNING id`, sorted)
+	if err != nil {
+		return 0, fmt.Errorf("write transcripts: mark calls: %w", err)
+	}
+	found, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		return 0, fmt.Errorf("write transcripts: mark calls: %w", err)
+	}
+	if len(found) != len(ids) {
+		have := make(map[string]bool, len(found))
+		for _, id := range found {
+			have[id] = true
+		}
+		for _, id := range ids {
+			if !have[id] {
+				return 0, fmt.Errorf("write transcripts: call %q is not in calls", id)
+			}
+		}
+	}
+	if _, err := tx.tx.Exec(ctx, "DELETE FROM transcript_sentences WHERE call_id = ANY($1)", ids); err != nil {
+		return 0, fmt.Errorf("write transcripts: delete old sentences: %w", err)
+	}
+
+	type ref struct {
+		t *Transcript
+		s *Sentence
+	}
+	var refs []ref
+	for _, t := range batch {
+		if len(t.Sentences) == 0 {
+			continue
+		}
+		n := len(refs)
+		for j := range t.Sentences {
+			refs = append(refs, ref{t, &t.Sentences[j]})
+		}
+		// Sentences of one call sharing an index: keep the last, where the first stood.
+		mine := refs[n:]
+		seen := make(map[int32]int, len(mine))
+		keep := mine[:0]
+		for _, r := range mine {
+			if k, dup := seen[r.s.SentenceIndex]; dup {
+				keep[k] = r
+				continue
+			}
+			seen[r.s.SentenceIndex] = len(keep)
+			keep = append(keep, r)
+		}
+		refs = refs[:n+len(keep)]
+	}
+	err = copyRows(ctx, tx, "transcript_sentences",
+		[]string{"call_id", "sentence_index", "monologue_index", "speaker_id", "topic", "start_ms", "end_ms", "text"},
+		len(refs),
+		func(i int) []any {
+			s := refs[i].s
+			return []any{refs[i].t.CallID, s.SentenceIndex, s.MonologueIndex, s.SpeakerID, s.Topic, s.StartMs, s.EndMs, s.Text}
+		},
+		func(i int) string {
+			return "call " + strconv.Quote(refs[i].t.CallID) + " sentence " + strconv.Itoa(int(refs[i].s.SentenceIndex))
+		})
+	if err != nil {
+		return 0, fmt.Errorf("write transcripts: %w", err)
+	}
+	return len(refs), nil
+}
+
+// DeferTranscripts records a failed or empty fetch of the calls' transcripts: one more
+// attempt counted, and none before nextAttempt.
+func (tx *Tx) DeferTranscripts(ctx context.Context, callIDs []string, nextAttempt time.Time) error {
+	if len(callIDs) == 0 {
+		return nil
+	}
+	_, err := tx.tx.Exec(ctx, `UPDATE calls SET transcript_attempts = transcript_attempts + 1,
+		transcript_next_attempt_at = $2
+		WHERE id IN (SELECT id FROM calls WHERE id = ANY($1) ORDER BY id FOR UPDATE)`,
+		slices.Sorted(slices.Values(callIDs)), nextAttempt)
+	if err != nil {
+		return fmt.Errorf("defer transcripts: %w", err)
+	}
+	return nil
+}
+
+// MarkTranscriptsUnavailable gives up on the pending transcripts of calls started
+// before startedBefore (Gong has none for them, or no longer), so they leave the
+// queue. It returns how many calls it marked.
+func (tx *Tx) MarkTranscriptsUnavailable(ctx context.Context, startedBefore time.Time) (int, error) {
+	tag, err := tx.tx.Exec(ctx, `UPDATE calls SET transcript_status = 'unavailable', transcript_next_attempt_at = NULL
+		WHERE transcript_status = 'pending' AND deleted_at IS NULL AND started < $1`, startedBefore)
+	if err != nil {
+		return 0, fmt.Errorf("mark transcripts unavailable: %w", err)
+	}
+	return int(tag.RowsAffected()), nil
+}

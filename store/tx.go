@@ -1,0 +1,85 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+)
+
+// Tx is one database transaction and the write methods that go into it. The sync
+// writes a page of records and the checkpoint that follows it through one Tx, so
+// after a crash the data and the checkpoint always agree.
+type Tx struct {
+	tx pgx.Tx
+}
+
+// maxAttempts bounds Transact's retries of serialization failures and deadlocks.
+const maxAttempts = 5
+
+// Transact runs fn in one transaction and commits it when fn returns nil; any error
+// (or panic) rolls everything back. When Postgres aborts the transaction for a
+// serialization failure or a deadlock, fn runs again from the start in a new
+// transaction, a few times, so fn must not keep state across attempts except
+// through its return.
+func (s *Store) Transact(ctx context.Context, fn func(tx *Tx) error) error {
+	var err error
+	for attempt := 1; attempt <= maxAttempts; attempt++ {
+		err = s.transactOnce(ctx, fn)
+		if err == nil || !retryable(err) {
+			return err
+		}
+		s.log.Debug().Err(err).Int("attempt", attempt).Msg("transaction aborted by a conflict; retrying")
+		select {
+		case <-ctx.Done():
+			return err
+		case <-time.After(time.Duration(attempt*attempt) * 10 * time.Millisecond):
+		}
+	}
+	return fmt.Errorf("transaction failed %d times: %w", maxAttempts, err)
+}
+
+func (s *Store) transactOnce(ctx context.Context, fn func(tx *Tx) error) (err error) {
+	ptx, err := s.pool.Begin(ctx)
+	if err != nil {
+		return fmt.Errorf("begin transaction: %w", err)
+	}
+	defer func() {
+		if p := recover(); p != nil {
+			_ = ptx.Rollback(context.WithoutCancel(ctx))
+			panic(p)
+		}
+		if err != nil {
+			_ = ptx.Rollback(context.WithoutCancel(ctx))
+		}
+	}()
+	if err := fn(&Tx{tx: ptx}); err != nil {
+		return err
+	}
+	if err := ptx.Commit(ctx); err != nil {
+		return fmt.Errorf("commit: %w", err)
+	}
+	return nil
+}
+
+// retryable reports whether err is a conflict that a fresh attempt may not meet.
+func retryable(err error) bool {
+	var pgErr *pgconn.PgError
+	if errors.As(err, &pgErr) {
+		return pgErr.Code == "40001" || pgErr.Code == "40P01"
+	}
+	return false
+}
+
+// Now returns the transaction's timestamp (now()): the last_seen_at every record
+// written in this transaction gets.
+func (tx *Tx) Now(ctx context.Context) (time.Time, error) {
+	var t time.Time
+	if err := tx.tx.QueryRow(ctx, "SELECT now()").Scan(&t); err != nil {
+		return time.Time{}, fmt.Errorf("read transaction time: %w", err)
+	}
+	return t, nil
+}
