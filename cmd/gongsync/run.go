@@ -1,0 +1,94 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/gongsync/gongsync/internal/config"
+	gsync "github.com/gongsync/gongsync/sync"
+)
+
+func runDaemon(ctx context.Context, m *Main, args []string) error {
+	c := newCLI(m, "run", "[--no-migrate]", `
+Run the daemon: apply pending migrations, sync what is due at once, then run the
+calls and transcripts, users, and settle schedules (cron specs; a tick that finds its
+previous run still going is skipped). Serves /healthz, /readyz, /metrics and /status
+on GONGSYNC_HTTP_ADDR, and Gong webhooks on GONGSYNC_WEBHOOK_ADDR when set. SIGTERM
+finishes the page in flight, commits it, and exits.`,
+		config.Database|config.Gong|config.Budget|config.Sync|config.Daemon)
+	noMigrate := c.fs.Bool("no-migrate", false, "do not apply pending migrations (fail if any is pending)")
+	cfg, err := c.parse(args)
+	if err != nil {
+		return err
+	}
+	if c.fs.NArg() > 0 {
+		return usageErrorf("unexpected arguments %q", c.fs.Args())
+	}
+	log := c.logger(cfg)
+	a, err := openApp(ctx, cfg, log, appOptions{migrate: !*noMigrate, gong: true, metrics: true})
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	d, err := gsync.NewDaemon(a.engine, gsync.Schedules{Calls: cfg.ScheduleCalls, Users: cfg.ScheduleUsers, Settle: cfg.ScheduleSettle})
+	if err != nil {
+		return usageError{err}
+	}
+
+	var servers []*http.Server
+	if cfg.HTTPAddr != "" {
+		srv, err := serve(ctx, a, "http", cfg.HTTPAddr, opsHandler(a))
+		if err != nil {
+			return err
+		}
+		servers = append(servers, srv)
+	}
+	if cfg.WebhookAddr != "" {
+		h, err := webhookHandler(a)
+		if err != nil {
+			return usageError{err}
+		}
+		srv, err := serve(ctx, a, "webhook", cfg.WebhookAddr, h)
+		if err != nil {
+			return err
+		}
+		servers = append(servers, srv)
+	}
+
+	err = d.Run(ctx)
+	sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	for _, s := range servers {
+		_ = s.Shutdown(sctx)
+	}
+	return err
+}
+
+// serve listens on addr (failing at once if it can't) and serves h until shutdown.
+// Timeouts keep slow clients from holding connections open.
+func serve(ctx context.Context, a *app, name, addr string, h http.Handler) (*http.Server, error) {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("%s server: %w", name, err)
+	}
+	srv := &http.Server{
+		Handler:           h,
+		ReadHeaderTimeout: 5 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      30 * time.Second,
+		IdleTimeout:       60 * time.Second,
+		MaxHeaderBytes:    64 << 10,
+		BaseContext:       func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
+	}
+	a.log.Info().Str("server", name).Str("addr", ln.Addr().String()).Msg("listening")
+	go func() {
+		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			a.log.Error().Err(err).Str("server", name).Msg("server stopped")
+		}
+	}()
+	return srv, nil
+}

@@ -1,0 +1,310 @@
+package sync
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/gongsync/gongsync/store"
+)
+
+// BackfillRequest is a historical range to sync.
+type BackfillRequest struct {
+	From time.Time
+	To   time.Time // zero: now, fixed when the backfill first starts
+	// Streams limits the backfill to some of calls, transcripts, users, workspaces,
+	// trackers. Empty: calls and transcripts, plus the full refreshes never done yet.
+	Streams []string
+	// Wait sleeps through budget pauses until the reset instead of returning.
+	Wait bool
+	// Progress hears about every committed page and transcript batch.
+	Progress func(BackfillProgress)
+}
+
+// BackfillProgress is a snapshot for progress bars and progress log lines.
+type BackfillProgress struct {
+	Phase      string // calls, transcripts, waiting, done
+	From, To   time.Time
+	Position   time.Time // calls before this are in
+	Fraction   float64   // of the range, 0..1
+	Calls      int64     // calls written by this backfill so far, across resumes
+	Requests   int       // requests spent by this invocation
+	BudgetLeft int       // requests left today for backfills
+	ETA        time.Duration
+}
+
+// BackfillReport says how far a backfill got.
+type BackfillReport struct {
+	From, To    time.Time
+	Position    time.Time
+	Done        bool
+	Calls       int64 // across resumes
+	Requests    int   // by this invocation
+	PausedUntil time.Time
+	Runs        []*RunReport
+}
+
+// Message is the line a backfill ends with: how far it got, what it spent, and when it
+// can go on.
+func (r *BackfillReport) Message() string {
+	span := fmt.Sprintf("%s..%s", r.From.UTC().Format(time.DateOnly), r.To.UTC().Format(time.DateOnly))
+	switch {
+	case r.Done:
+		return fmt.Sprintf("backfill %s complete: %d calls; %d requests spent by this run", span, r.Calls, r.Requests)
+	case !r.PausedUntil.IsZero():
+		return fmt.Sprintf("backfill %s paused by the daily budget at %s (%.0f%% of the range, %d calls): %d requests spent by this run; "+
+			"it can continue after %s: run the same command again (or add --wait)",
+			span, r.Position.UTC().Format(time.RFC3339), 100*fraction(r.From, r.To, r.Position), r.Calls, r.Requests,
+			r.PausedUntil.UTC().Format(time.RFC3339))
+	default:
+		return fmt.Sprintf("backfill %s stopped at %s (%.0f%% of the range, %d calls): %d requests spent by this run; run the same command again to resume",
+			span, r.Position.UTC().Format(time.RFC3339), 100*fraction(r.From, r.To, r.Position), r.Calls, r.Requests)
+	}
+}
+
+func fraction(from, to, pos time.Time) float64 {
+	total := to.Sub(from)
+	if total <= 0 {
+		return 1
+	}
+	return min(1, max(0, float64(pos.Sub(from))/float64(total)))
+}
+
+// Backfill reads a historical range of calls in windows of BackfillWindow, then their
+// transcripts, checkpointing after every page: running the same backfill again goes on
+// where the last one stopped without fetching committed pages again. A different range
+// starts a new backfill. It returns normally (Done false, PausedUntil set) when the
+// budget pauses it, unless Wait is set.
+func (e *Engine) Backfill(ctx context.Context, req BackfillRequest) (*BackfillReport, error) {
+	openTo := req.To.IsZero()
+	if openTo {
+		req.To = e.now()
+	}
+	if !req.From.Before(req.To) {
+		return nil, fmt.Errorf("backfill: --from %s is not before --to %s", req.From.Format(time.RFC3339), req.To.Format(time.RFC3339))
+	}
+	want := func(s string) bool { return len(req.Streams) == 0 || slices.Contains(req.Streams, s) }
+	rep := &BackfillReport{From: req.From, To: req.To, Position: req.From}
+	began := time.Now()
+
+	// Users, workspaces and trackers come along when they were never synced, so the
+	// calls can be joined to them at once.
+	for _, s := range []string{StreamUsers, StreamWorkspaces, StreamTrackers} {
+		if len(req.Streams) == 0 {
+			cp, err := e.st.Checkpoint(ctx, s)
+			if err != nil {
+				return rep, err
+			}
+			if cp.CompletedAt != nil {
+				continue
+			}
+		} else if !want(s) {
+			continue
+		}
+		r := e.RunStream(ctx, s, KindBackfill, true)
+		rep.Runs = append(rep.Runs, r)
+		rep.Requests += r.Requests
+		if r.Status == StatusPaused && !req.Wait {
+			rep.PausedUntil = r.PausedUntil
+			return rep, nil
+		}
+		if r.Status == StatusFailed || r.Status == StatusInterrupted {
+			return rep, fmt.Errorf("backfill %s: %w", s, r.Err)
+		}
+	}
+
+	for {
+		var progressBase float64 = -1
+		r := e.runStream(ctx, StreamBackfill, KindBackfill, StreamBackfill, true, func(ctx context.Context, run *RunReport) error {
+			return e.backfillRun(ctx, req, openTo, rep, run, want, began, &progressBase)
+		})
+		rep.Runs = append(rep.Runs, r)
+		rep.Requests += r.Requests
+		switch r.Status {
+		case StatusSucceeded:
+			return rep, nil
+		case StatusPaused:
+			rep.PausedUntil = r.PausedUntil
+			if !req.Wait {
+				return rep, nil
+			}
+			e.log.Info().Time("until", r.PausedUntil).Msg("backfill paused by the budget; --wait: sleeping until it resets")
+			if req.Progress != nil {
+				req.Progress(BackfillProgress{Phase: "waiting", From: rep.From, To: rep.To, Position: rep.Position,
+					Fraction: fraction(rep.From, rep.To, rep.Position), Calls: rep.Calls, Requests: rep.Requests})
+			}
+			if err := sleepUntil(ctx, r.PausedUntil, e.now); err != nil {
+				return rep, nil // interrupted while waiting: the state is committed
+			}
+			rep.PausedUntil = time.Time{}
+		case StatusSkipped:
+			return rep, fmt.Errorf("backfill: %w", r.Err)
+		default:
+			return rep, r.Err
+		}
+	}
+}
+
+// backfillRun is one locked run of the backfill: the calls windows left, then the
+// transcripts.
+func (e *Engine) backfillRun(ctx context.Context, req BackfillRequest, openTo bool, rep *BackfillReport, run *RunReport,
+	want func(string) bool, began time.Time, progressBase *float64) error {
+	cp, err := e.st.Checkpoint(ctx, StreamBackfill)
+	if err != nil {
+		return err
+	}
+	st, err := readState(&cp)
+	if err != nil {
+		return err
+	}
+	// The same --from, and the same --to or none (which means "until now" as it was when
+	// this backfill first started), continues the stored backfill.
+	sameRange := st.From != nil && st.To != nil && st.From.Equal(req.From) && (openTo || st.To.Equal(req.To))
+	if !sameRange {
+		if st.From != nil {
+			e.log.Info().Time("old_from", *st.From).Time("old_to", *st.To).Msg("a different range than the last backfill: starting a new backfill")
+		}
+		from, to := req.From, req.To
+		st = streamState{From: &from, To: &to, Next: &from}
+		cp = store.Checkpoint{Stream: StreamBackfill}
+		writeState(&cp, st)
+		if err := e.st.Transact(ctx, func(tx *store.Tx) error { return tx.SaveCheckpoint(ctx, cp) }); err != nil {
+			return err
+		}
+	}
+	rep.From, rep.To, rep.Calls = *st.From, *st.To, st.Calls
+	rep.Position = position(&cp, &st)
+
+	report := func(phase string) {
+		rep.Position = position(&cp, &st)
+		if req.Progress == nil {
+			return
+		}
+		f := fraction(rep.From, rep.To, rep.Position)
+		if *progressBase < 0 {
+			*progressBase = f
+		}
+		p := BackfillProgress{Phase: phase, From: rep.From, To: rep.To, Position: rep.Position, Fraction: f,
+			Calls: rep.Calls, Requests: rep.Requests + run.Requests}
+		if f > *progressBase {
+			elapsed := time.Since(began)
+			p.ETA = time.Duration(float64(elapsed) * (1 - f) / (f - *progressBase))
+		}
+		if u, err := e.budget.Usage(ctx); err == nil {
+			p.BudgetLeft = max(0, min(e.budget.Daily()-u.Requests, e.budget.BackfillLimit()-u.BackfillRequests))
+		}
+		req.Progress(p)
+	}
+
+	if want(StreamCalls) {
+		for !st.Done {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+			if cp.WindowFrom == nil {
+				if !st.Next.Before(*st.To) {
+					break
+				}
+				to := st.Next.Add(e.opt.BackfillWindow)
+				if to.After(*st.To) {
+					to = *st.To
+				}
+				if err := e.openWindow(ctx, &cp, *st.Next, to); err != nil {
+					return err
+				}
+			}
+			err := e.readWindow(ctx, &cp, window{
+				beforeSave: func(next *store.Checkpoint, s *streamState, calls int, complete bool) {
+					s.Calls += int64(calls)
+					if complete {
+						to := *next.WindowTo
+						s.Next = &to
+					}
+				},
+				onPage: func(c *store.Checkpoint, s *streamState) {
+					st = *s
+					rep.Calls = s.Calls
+					report("calls")
+				},
+			}, run)
+			if err != nil {
+				return err
+			}
+			if st, err = readState(&cp); err != nil {
+				return err
+			}
+			// Fill transcript batches as windows go by; the last partial batch waits
+			// for the end, so that C calls cost ⌈C/100⌉ transcript requests.
+			if want(StreamTranscripts) {
+				if err := e.backfillTranscripts(ctx, run, true, report); err != nil {
+					return err
+				}
+			}
+		}
+	}
+	if want(StreamTranscripts) {
+		if err := e.backfillTranscripts(ctx, run, false, report); err != nil {
+			return err
+		}
+	}
+	if !st.Done && want(StreamCalls) && cp.WindowFrom == nil && !st.Next.Before(*st.To) {
+		st.Done = true
+		writeState(&cp, st)
+		if err := e.st.Transact(ctx, func(tx *store.Tx) error { return tx.SaveCheckpoint(ctx, cp) }); err != nil {
+			return err
+		}
+	}
+	rep.Done = st.Done
+	report("done")
+	return nil
+}
+
+func position(cp *store.Checkpoint, st *streamState) time.Time {
+	switch {
+	case cp.LastStarted != nil:
+		return *cp.LastStarted
+	case cp.WindowFrom != nil:
+		return *cp.WindowFrom
+	case st.Next != nil:
+		return *st.Next
+	}
+	return time.Time{}
+}
+
+// backfillTranscripts fetches transcripts under the transcripts stream's lock, so the
+// daemon and a backfill never ask for the same calls twice. When the daemon holds the
+// lock, full batches are left to it.
+func (e *Engine) backfillTranscripts(ctx context.Context, run *RunReport, fullBatchesOnly bool, report func(string)) error {
+	unlock, err := e.st.LockStream(ctx, StreamTranscripts, !fullBatchesOnly)
+	if errors.Is(err, store.ErrStreamLocked) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	defer unlock()
+	before := run.Records
+	err = e.syncTranscripts(ctx, run, fullBatchesOnly)
+	if run.Records != before {
+		report("transcripts")
+	}
+	return err
+}
+
+// sleepUntil waits until the clock reads t. The clock may be virtual (tests), so it is
+// polled rather than trusted to pass at the wall clock's pace.
+func sleepUntil(ctx context.Context, t time.Time, now func() time.Time) error {
+	for {
+		d := t.Sub(now())
+		if d <= 0 {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(min(d, time.Second)):
+		}
+	}
+}

@@ -1,0 +1,245 @@
+package sync
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/gongsync/gongsync/gongapi"
+	"github.com/gongsync/gongsync/store"
+	"github.com/rs/zerolog"
+)
+
+// Stream names, as they appear in sync_state, sync_runs and --streams.
+const (
+	StreamUsers       = "users"
+	StreamWorkspaces  = "workspaces"
+	StreamTrackers    = "trackers"
+	StreamCalls       = "calls"
+	StreamTranscripts = "transcripts"
+	StreamSettle      = "settle"
+	StreamBackfill    = "backfill"
+)
+
+// AllStreams are the streams `sync --streams` accepts, in the order a pass runs them:
+// users first so calls can be joined to them at once, transcripts after the calls
+// they belong to.
+var AllStreams = []string{StreamUsers, StreamWorkspaces, StreamTrackers, StreamCalls, StreamTranscripts}
+
+// refreshStreams are full refreshes, due only every UsersMaxAge.
+var refreshStreams = map[string]bool{StreamUsers: true, StreamWorkspaces: true, StreamTrackers: true}
+
+// Options tunes the engine. Zero values take the defaults in parentheses.
+type Options struct {
+	Overlap         time.Duration // re-read behind the high-water mark on every calls run (3h)
+	SettleWindow    time.Duration // how far back the settle pass re-reads (168h)
+	UsersMaxAge     time.Duration // when full refreshes are due again (6h)
+	BackfillWindow  time.Duration // size of a backfill window (30 days)
+	CursorMaxAge    time.Duration // stored cursors older than this are not tried: the window restarts from its last committed call (30m)
+	TranscriptBatch int           // call ids per transcript request (100)
+	PageGrace       time.Duration // after shutdown begins, how long the page in flight may take to finish (15s)
+	Now             func() time.Time
+	Logger          zerolog.Logger
+	Metrics         *Metrics
+}
+
+func (o *Options) defaults() {
+	if o.Overlap == 0 {
+		o.Overlap = 3 * time.Hour
+	}
+	if o.SettleWindow == 0 {
+		o.SettleWindow = 168 * time.Hour
+	}
+	if o.UsersMaxAge == 0 {
+		o.UsersMaxAge = 6 * time.Hour
+	}
+	if o.BackfillWindow == 0 {
+		o.BackfillWindow = 30 * 24 * time.Hour
+	}
+	if o.CursorMaxAge == 0 {
+		o.CursorMaxAge = 30 * time.Minute
+	}
+	if o.TranscriptBatch <= 0 || o.TranscriptBatch > 100 {
+		o.TranscriptBatch = 100
+	}
+	if o.PageGrace == 0 {
+		o.PageGrace = 15 * time.Second
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+}
+
+// Engine runs the streams. It is safe for concurrent use by the daemon's jobs; two
+// processes never run the same stream at once (advisory locks in Postgres).
+type Engine struct {
+	st     *store.Store
+	gong   *gongapi.Client
+	budget *Budget
+	opt    Options
+	log    zerolog.Logger
+	m      *Metrics
+}
+
+// New returns an engine. The client must have been built with budget as its Budget,
+// so that every request it sends is counted in the ledger.
+func New(st *store.Store, client *gongapi.Client, budget *Budget, opt Options) *Engine {
+	opt.defaults()
+	e := &Engine{st: st, gong: client, budget: budget, opt: opt, log: opt.Logger, m: opt.Metrics}
+	if e.m != nil && budget != nil {
+		budget.onUsage = e.m.observeUsage
+	}
+	return e
+}
+
+func (e *Engine) now() time.Time { return e.opt.Now() }
+
+// Options returns the engine's options after defaults.
+func (e *Engine) Options() Options { return e.opt }
+
+// RunReport is what one run of one stream did.
+type RunReport struct {
+	Stream    string
+	Kind      Kind
+	Status    string // succeeded, failed, paused, skipped, interrupted
+	Started   time.Time
+	Finished  time.Time
+	Requests  int
+	Records   int // records written or confirmed (calls, users, transcripts, …)
+	Inserted  int
+	Late      int // calls new to the table that started before the previous high-water mark
+	Changed   int
+	Deleted   int
+	Restored  int
+	Sentences int
+	// CursorRestarts counts windows restarted from the last committed call after Gong's cursor expired.
+	CursorRestarts int
+	PausedUntil    time.Time // when paused by the budget or Gong's quota
+	Err            error
+}
+
+// Run statuses.
+const (
+	StatusSucceeded   = "succeeded"
+	StatusFailed      = "failed"
+	StatusPaused      = "paused"
+	StatusSkipped     = "skipped"
+	StatusInterrupted = "interrupted"
+)
+
+// ErrStreamBusy is returned (inside a skipped report) when another process holds a stream.
+var ErrStreamBusy = errors.New("stream is being synced by another process")
+
+// runStream wraps one stream's work: the advisory lock, the sync_runs row, the request
+// count, logging and metrics. lockKey is the advisory lock; streams that write the same
+// rows over the same windows share one. wait says whether to wait for the lock or skip.
+func (e *Engine) runStream(ctx context.Context, stream string, kind Kind, lockKey string, wait bool, work func(ctx context.Context, rep *RunReport) error) *RunReport {
+	rep := &RunReport{Stream: stream, Kind: kind, Started: time.Now()}
+	log := e.log.With().Str("stream", stream).Str("kind", string(kind)).Logger()
+
+	unlock, err := e.st.LockStream(ctx, lockKey, false)
+	if errors.Is(err, store.ErrStreamLocked) && wait {
+		log.Info().Str("lock", lockKey).Msg("another process is syncing this stream; waiting for it to finish")
+		unlock, err = e.st.LockStream(ctx, lockKey, true)
+	}
+	if err != nil {
+		rep.Finished = time.Now()
+		if errors.Is(err, store.ErrStreamLocked) {
+			rep.Status, rep.Err = StatusSkipped, ErrStreamBusy
+			log.Info().Str("lock", lockKey).Msg("another process is syncing this stream; skipping this run")
+			e.m.observeRun(rep)
+			return rep
+		}
+		rep.Status, rep.Err = StatusFailed, fmt.Errorf("lock stream %s: %w", stream, err)
+		if ctx.Err() != nil {
+			rep.Status = StatusInterrupted
+		}
+		log.Error().Err(rep.Err).Msg("run failed")
+		e.m.observeRun(rep)
+		return rep
+	}
+	defer unlock()
+
+	runID, err := e.st.StartRun(ctx, stream, string(kind))
+	if err != nil {
+		rep.Finished = time.Now()
+		rep.Status, rep.Err = StatusFailed, fmt.Errorf("record run start: %w", err)
+		log.Error().Err(rep.Err).Msg("run failed")
+		e.m.observeRun(rep)
+		return rep
+	}
+	runCtx, sp := withSpend(ctx, kind)
+	werr := work(runCtx, rep)
+	rep.Requests = int(sp.requests.Load())
+	rep.Finished = time.Now()
+	rep.Err = werr
+
+	var qe *gongapi.QuotaError
+	switch {
+	case werr == nil:
+		rep.Status = StatusSucceeded
+	case errors.As(werr, &qe):
+		rep.Status, rep.PausedUntil = StatusPaused, qe.Until
+	case ctx.Err() != nil:
+		rep.Status = StatusInterrupted
+	default:
+		rep.Status = StatusFailed
+	}
+
+	res := store.RunResult{Status: rep.Status, Requests: rep.Requests, Records: rep.Records, Late: rep.Late,
+		Changed: rep.Changed, Deleted: rep.Deleted, Restored: rep.Restored}
+	if werr != nil {
+		res.Err = werr.Error()
+	}
+	res.Details = detailsJSON(rep)
+	// The run's context may be cancelled (shutdown); its record must still be written.
+	fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	defer cancel()
+	if err := e.st.FinishRun(fctx, runID, res); err != nil {
+		log.Warn().Err(err).Msg("could not record the run's result")
+	}
+
+	ev := log.Info()
+	if rep.Status == StatusFailed {
+		ev = log.Error().Err(werr)
+	} else if rep.Status == StatusPaused {
+		ev = log.Warn().Str("reason", qe.Reason).Time("resumes_at", qe.Until)
+	} else if rep.Status == StatusInterrupted {
+		ev = log.Warn()
+	}
+	ev.Str("status", rep.Status).Int("requests", rep.Requests).Int("records", rep.Records).
+		Int("late", rep.Late).Int("changed", rep.Changed).Int("deleted", rep.Deleted).Int("restored", rep.Restored).
+		Dur("took", rep.Finished.Sub(rep.Started)).Msg("run finished")
+	e.m.observeRun(rep)
+	return rep
+}
+
+// pageContext returns the context one page's request and commit run under: it
+// outlives a shutdown by PageGrace, so the page in flight is finished and committed
+// instead of thrown away, but no new page starts (callers check ctx between pages).
+func (e *Engine) pageContext(ctx context.Context) (context.Context, context.CancelFunc) {
+	pctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	stop := context.AfterFunc(ctx, func() {
+		t := time.AfterFunc(e.opt.PageGrace, cancel)
+		context.AfterFunc(pctx, func() { t.Stop() })
+	})
+	return pctx, func() { stop(); cancel() }
+}
+
+// detailsJSON is the run's extra figures for sync_runs.details.
+func detailsJSON(r *RunReport) []byte {
+	d := map[string]any{"inserted": r.Inserted}
+	if r.Sentences > 0 {
+		d["sentences"] = r.Sentences
+	}
+	if r.CursorRestarts > 0 {
+		d["cursor_restarts"] = r.CursorRestarts
+	}
+	if !r.PausedUntil.IsZero() {
+		d["paused_until"] = r.PausedUntil
+	}
+	b, _ := json.Marshal(d) // a map of numbers and times: cannot fail
+	return b
+}

@@ -1,0 +1,164 @@
+package sync
+
+import (
+	"strconv"
+	"sync/atomic"
+	"time"
+
+	"github.com/gongsync/gongsync/gongapi"
+	"github.com/gongsync/gongsync/store"
+	"github.com/prometheus/client_golang/prometheus"
+)
+
+// Metrics are gongsync's Prometheus metrics. Everything a run learns is reported here,
+// from one place; a nil *Metrics reports nothing (tests, one-shot commands).
+type Metrics struct {
+	requests        *prometheus.CounterVec
+	requestDuration *prometheus.HistogramVec
+	budgetUsed      prometheus.Gauge
+	budgetBackfill  prometheus.Gauge
+	budgetLimit     prometheus.Gauge
+	budgetLeft      prometheus.Gauge
+	rows            *prometheus.CounterVec
+	sentences       prometheus.Counter
+	found           *prometheus.CounterVec
+	runs            *prometheus.CounterVec
+	runDuration     *prometheus.HistogramVec
+	lastSuccess     *prometheus.GaugeVec
+	newestCall      prometheus.Gauge
+	newestUnix      atomic.Int64
+	now             func() time.Time
+}
+
+// NewMetrics registers the metrics with reg. now is the clock the newest call's lag
+// is measured against.
+func NewMetrics(reg prometheus.Registerer, now func() time.Time) *Metrics {
+	if now == nil {
+		now = time.Now
+	}
+	m := &Metrics{
+		now: now,
+		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "gongsync_gong_requests_total", Help: "Requests sent to Gong, by endpoint and HTTP status (0: no answer).",
+		}, []string{"endpoint", "status"}),
+		requestDuration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name: "gongsync_gong_request_duration_seconds", Help: "Time to an answer from Gong, by endpoint.",
+			Buckets: prometheus.ExponentialBuckets(0.05, 2, 10),
+		}, []string{"endpoint"}),
+		budgetUsed:     prometheus.NewGauge(prometheus.GaugeOpts{Name: "gongsync_budget_used_requests", Help: "Requests counted in today's ledger (all processes)."}),
+		budgetBackfill: prometheus.NewGauge(prometheus.GaugeOpts{Name: "gongsync_budget_backfill_used_requests", Help: "Requests backfills spent today."}),
+		budgetLimit:    prometheus.NewGauge(prometheus.GaugeOpts{Name: "gongsync_budget_limit_requests", Help: "The daily budget (GONG_DAILY_BUDGET)."}),
+		budgetLeft:     prometheus.NewGauge(prometheus.GaugeOpts{Name: "gongsync_budget_left_requests", Help: "Requests left in today's budget."}),
+		rows: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "gongsync_rows_written_total", Help: "Records written or confirmed, by stream.",
+		}, []string{"stream"}),
+		sentences: prometheus.NewCounter(prometheus.CounterOpts{Name: "gongsync_transcript_sentences_written_total", Help: "Transcript sentences written."}),
+		found: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "gongsync_calls_found_total", Help: "Calls found late (processed after a run passed them), changed, deleted or restored.",
+		}, []string{"kind"}),
+		runs: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "gongsync_runs_total", Help: "Stream runs, by stream, kind and final status.",
+		}, []string{"stream", "kind", "status"}),
+		runDuration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name: "gongsync_run_duration_seconds", Help: "Duration of stream runs.",
+			Buckets: prometheus.ExponentialBuckets(0.1, 2, 14),
+		}, []string{"stream", "kind"}),
+		lastSuccess: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "gongsync_last_success_timestamp_seconds", Help: "When each stream last succeeded (Unix time).",
+		}, []string{"stream"}),
+		newestCall: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "gongsync_newest_call_started_timestamp_seconds", Help: "Start time of the newest synced call (Unix time); now minus this is the sync's lag.",
+		}),
+	}
+	reg.MustRegister(m.requests, m.requestDuration, m.budgetUsed, m.budgetBackfill, m.budgetLimit, m.budgetLeft,
+		m.rows, m.sentences, m.found, m.runs, m.runDuration, m.lastSuccess, m.newestCall)
+	reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+		Name: "gongsync_newest_call_lag_seconds", Help: "Seconds between now and the start of the newest synced call.",
+	}, func() float64 {
+		return m.lagSeconds()
+	}))
+	return m
+}
+
+func (m *Metrics) lagSeconds() float64 {
+	newest := m.newestUnix.Load()
+	if newest == 0 {
+		return 0
+	}
+	return float64(m.now().Unix() - newest)
+}
+
+// ObserveNewestCall records the start of the newest call known to be synced.
+func (m *Metrics) ObserveNewestCall(t time.Time) {
+	if m == nil || t.IsZero() {
+		return
+	}
+	for {
+		old := m.newestUnix.Load()
+		if t.Unix() <= old || m.newestUnix.CompareAndSwap(old, t.Unix()) {
+			break
+		}
+	}
+	m.newestCall.Set(float64(m.newestUnix.Load()))
+}
+
+// ObserveRequest records one attempt of a Gong request; give it to gongapi.Config.Observer.
+func (m *Metrics) ObserveRequest(ev gongapi.RequestEvent) {
+	if m == nil {
+		return
+	}
+	m.requests.WithLabelValues(ev.Endpoint, strconv.Itoa(ev.Status)).Inc()
+	if ev.Status != 0 {
+		m.requestDuration.WithLabelValues(ev.Endpoint).Observe(ev.Duration.Seconds())
+	}
+}
+
+func (m *Metrics) observeUsage(u store.Usage, daily int) {
+	if m == nil {
+		return
+	}
+	m.budgetUsed.Set(float64(u.Requests))
+	m.budgetBackfill.Set(float64(u.BackfillRequests))
+	m.budgetLimit.Set(float64(daily))
+	m.budgetLeft.Set(float64(max(0, daily-u.Requests)))
+}
+
+func (m *Metrics) observeCalls(stream string, n int, res store.UpsertResult, deleted int, newest *time.Time) {
+	if m == nil {
+		return
+	}
+	if newest != nil {
+		m.ObserveNewestCall(*newest)
+	}
+	m.rows.WithLabelValues(stream).Add(float64(n))
+	m.found.WithLabelValues("changed").Add(float64(len(res.Changed)))
+	m.found.WithLabelValues("restored").Add(float64(len(res.Restored)))
+	m.found.WithLabelValues("deleted").Add(float64(deleted))
+}
+
+func (m *Metrics) observeRows(stream string, n int) {
+	if m == nil {
+		return
+	}
+	m.rows.WithLabelValues(stream).Add(float64(n))
+}
+
+func (m *Metrics) observeTranscripts(n, sentences int) {
+	if m == nil {
+		return
+	}
+	m.rows.WithLabelValues(StreamTranscripts).Add(float64(n))
+	m.sentences.Add(float64(sentences))
+}
+
+func (m *Metrics) observeRun(r *RunReport) {
+	if m == nil {
+		return
+	}
+	m.runs.WithLabelValues(r.Stream, string(r.Kind), r.Status).Inc()
+	m.runDuration.WithLabelValues(r.Stream, string(r.Kind)).Observe(r.Finished.Sub(r.Started).Seconds())
+	m.found.WithLabelValues("late").Add(float64(r.Late))
+	if r.Status == StatusSucceeded {
+		m.lastSuccess.WithLabelValues(r.Stream).Set(float64(r.Finished.Unix()))
+	}
+}

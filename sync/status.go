@@ -1,0 +1,121 @@
+package sync
+
+import (
+	"context"
+	"time"
+
+	"github.com/gongsync/gongsync/store"
+)
+
+// Status is what `gongsync status` and the daemon's /status show.
+type Status struct {
+	Now                time.Time          `json:"now"`
+	Streams            []StreamStatus     `json:"streams"`
+	Budget             BudgetStatus       `json:"budget"`
+	PendingTranscripts int                `json:"pending_transcripts"`
+	Tables             []store.TableCount `json:"tables"`
+}
+
+// StreamStatus is one stream's checkpoint and last run.
+type StreamStatus struct {
+	Stream        string     `json:"stream"`
+	HighWaterMark *time.Time `json:"high_water_mark,omitempty"`
+	WindowFrom    *time.Time `json:"window_from,omitempty"`
+	WindowTo      *time.Time `json:"window_to,omitempty"`
+	LastStarted   *time.Time `json:"last_committed_call_started,omitempty"`
+	// Cursor shows only the start of Gong's cursor: enough to see that one is held.
+	Cursor      string     `json:"cursor,omitempty"`
+	CompletedAt *time.Time `json:"completed_at,omitempty"`
+	UpdatedAt   *time.Time `json:"updated_at,omitempty"`
+	LastRun     *store.Run `json:"last_run,omitempty"`
+	// Backfill only.
+	BackfillFrom *time.Time `json:"backfill_from,omitempty"`
+	BackfillTo   *time.Time `json:"backfill_to,omitempty"`
+	BackfillDone bool       `json:"backfill_done,omitempty"`
+}
+
+// BudgetStatus is the day's use of the request budget.
+type BudgetStatus struct {
+	Day             string    `json:"day"`
+	Used            int       `json:"used"`
+	Left            int       `json:"left"`
+	Limit           int       `json:"limit"`
+	BackfillUsed    int       `json:"backfill_used"`
+	BackfillLimit   int       `json:"backfill_limit"`
+	ResetsAt        time.Time `json:"resets_at"`
+	ResetsInSeconds int64     `json:"resets_in_seconds"`
+	TimeZone        string    `json:"time_zone"`
+}
+
+// Status reads every stream's checkpoint and last run, the day's budget and the row
+// counts. It sends no request to Gong.
+func (e *Engine) Status(ctx context.Context) (*Status, error) {
+	now := e.now()
+	s := &Status{Now: now}
+	cps, err := e.st.Checkpoints(ctx)
+	if err != nil {
+		return nil, err
+	}
+	runs, err := e.st.LastRuns(ctx)
+	if err != nil {
+		return nil, err
+	}
+	byStream := map[string]*StreamStatus{}
+	order := append(append([]string{}, AllStreams...), StreamSettle, StreamBackfill)
+	for _, name := range order {
+		byStream[name] = &StreamStatus{Stream: name}
+	}
+	for _, cp := range cps {
+		ss, ok := byStream[cp.Stream]
+		if !ok {
+			ss = &StreamStatus{Stream: cp.Stream}
+			byStream[cp.Stream] = ss
+			order = append(order, cp.Stream)
+		}
+		ss.HighWaterMark, ss.WindowFrom, ss.WindowTo, ss.LastStarted, ss.CompletedAt = cp.HighWaterMark, cp.WindowFrom, cp.WindowTo, cp.LastStarted, cp.CompletedAt
+		if cp.Cursor != "" {
+			ss.Cursor = cp.Cursor[:min(len(cp.Cursor), 12)] + "…"
+		}
+		if !cp.UpdatedAt.IsZero() {
+			u := cp.UpdatedAt
+			ss.UpdatedAt = &u
+		}
+		if cp.Stream == StreamBackfill {
+			if st, err := readState(&cp); err == nil {
+				ss.BackfillFrom, ss.BackfillTo, ss.BackfillDone = st.From, st.To, st.Done
+			}
+		}
+	}
+	for i := range runs {
+		r := runs[i]
+		ss, ok := byStream[r.Stream]
+		if !ok {
+			continue
+		}
+		// LastRuns gives the newest run per stream and kind: keep the newest of them.
+		if ss.LastRun == nil || r.StartedAt.After(ss.LastRun.StartedAt) {
+			ss.LastRun = &r
+		}
+	}
+	for _, name := range order {
+		s.Streams = append(s.Streams, *byStream[name])
+	}
+
+	u, err := e.budget.Usage(ctx)
+	if err != nil {
+		return nil, err
+	}
+	reset := e.budget.ResetAt()
+	s.Budget = BudgetStatus{
+		Day: e.budget.Day(now).Format(time.DateOnly), Used: u.Requests, Left: max(0, e.budget.Daily()-u.Requests),
+		Limit: e.budget.Daily(), BackfillUsed: u.BackfillRequests, BackfillLimit: e.budget.BackfillLimit(),
+		ResetsAt: reset, ResetsInSeconds: int64(reset.Sub(now).Seconds()), TimeZone: e.budget.tz.String(),
+	}
+	if s.PendingTranscripts, err = e.st.CountPendingTranscripts(ctx, now); err != nil {
+		return nil, err
+	}
+	if s.Tables, err = e.st.TableCounts(ctx); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
