@@ -152,8 +152,8 @@ func rawOf(c *Call) []byte {
 		"parties": c.Parties,
 		"content": map[string]any{"brief": c.Brief, "keyPoints": json.RawMessage(c.KeyPoints),
 			"trackers": c.Trackers, "topics": c.Topics},
-		"interaction": map[string]any{"speakers": c.Speakers, "interactionStats": c.InteractionStats},
-		"context":     c.CRMObjects,
+		"interaction":   map[string]any{"speakers": c.Speakers, "interactionStats": c.InteractionStats},
+		"context":       c.CRMObjects,
 		"collaboration": map[string]any{"publicComments": c.Comments},
 	})
 }

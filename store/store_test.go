@@ -49,7 +49,7 @@ func TestOpenErrorsHideThePassword(t *testing.T) {
 	defer cancel()
 	for _, dsn := range []string{
 		"postgres://gong:" + secret + "@127.0.0.1:1/gong?connect_timeout=2", // nobody listens on port 1
-		"postgres://gong:" + secret + "@127.0.0.1:notaport/gong",          // does not parse
+		"postgres://gong:" + secret + "@127.0.0.1:notaport/gong",            // does not parse
 		"postgres://gong:" + url.QueryEscape(secret+"/@") + "@127.0.0.1:1/gong?connect_timeout=2",
 		"host=127.0.0.1 port=1 user=gong password=" + secret + " dbname=gong connect_timeout=2",
 		"host=127.0.0.1 port=x user=gong password='" + secret + "' dbname=gong",
