@@ -1,0 +1,67 @@
+// Package fakegong is a simulated Gong API server for tests, demos and benchmarks.
+//
+// It answers the endpoints a sync needs (GET /v2/users, POST /v2/users/extensive,
+// GET /v2/workspaces, GET /v2/calls, POST /v2/calls/extensive, POST
+// /v2/calls/transcript, GET /v2/settings/trackers) the way Gong does, including the
+// parts that trip connectors up:
+//
+//   - Basic authentication with one access key; 401 with Gong's error body otherwise,
+//     403 on demand (Faults.Forbidden, or Fault403 in a script).
+//   - 100 records per page. Cursors are opaque, signed, keyset-based (calls that
+//     appear between two pages shift nothing), bound to the request they continue
+//     (a changed filter or selector is a 400) and expire after Options.CursorTTL of
+//     virtual time with a 400 whose text contains "cursor has expired". GET
+//     endpoints read the cursor from the query, POST endpoints from the top-level
+//     body; a cursor in the query string of a POST is ignored, so page 1 comes back.
+//   - Filters on start time, from inclusive and to exclusive; GET /v2/calls filters
+//     and sorts web conferences on their scheduled time instead, as Gong documents.
+//     Results come oldest first, ties broken by id.
+//   - Empty results are 404 with exactly "No calls found corresponding to the
+//     provided filters" (users: "No users found …"); every other 404 says something
+//     else. An empty callIds array and more than 100 callIds are 400s. Request bodies
+//     are decoded strictly: a field Gong's schema does not have is a 400.
+//   - Every answer has a requestId of 19 lowercase letters and digits, echoed in the
+//     x-traceid header; JSON is served as "application/json;charset=UTF-8".
+//   - Only the blocks the contentSelector asks for; CRM context only for Basic
+//     (links) or Extended (links and fields), once per contextTiming; tracker
+//     occurrences only for calls since 2023-01-01; parties absent on imported calls.
+//   - Explicit nulls in user and call metadata, absent keys in parties, a null
+//     speakerId for silent parties; timestamps in the company's offset with 0, 3 or
+//     6 fractional digits; ids of 18 to 20 digits. Fields Gong does not document
+//     appear only with Options.UnknownFields (users always carry
+//     conferencingProviders, which live tenants send).
+//   - A per-second limit (a token bucket on real time) and a daily quota per virtual
+//     UTC day, both answering 429 with Retry-After in whole seconds (the daily one
+//     until the next virtual midnight), or without it (OmitRetryAfter).
+//
+// # Time
+//
+// A Clock drives what is visible. It follows real time until a test sets or
+// advances it; from then on it is virtual and moves only when told. A call is
+// visible once processed (a LateShare of calls is processed hours after it ended),
+// its transcript later still (imported and very short calls never get one), some
+// calls change title, privacy or parties after first being visible (ChangeShare),
+// some are deleted (DeleteShare), and public comments keep arriving after a call
+// ends. The Dataset reports all of it (AllCalls, CallAt, VisibleCalls,
+// TranscriptAt) so tests can compare what a sync stored with what Gong held, and its
+// hooks (AddCall, ChangeCall, DeleteCall, RestoreCall, SetProcessedAt,
+// SetTranscriptAt, ChangeUser) make late, changed, deleted and reappearing calls
+// happen exactly when a test needs them.
+//
+// # Scale
+//
+// Call metadata is generated eagerly and cheaply from the seed (100,000 calls take
+// well under a second); content and transcripts are generated on demand from the
+// seed and the call's sequence number, so the same call always reads the same, and
+// the JSON is written by hand, so a page of full calls costs little CPU.
+//
+// # Faults and control
+//
+// SetFaults injects 500s, 502s, 503s, spurious 429s, latency, requests held past
+// the client's timeout, connections dropped mid-body, malformed JSON, HTML or an
+// empty body with 200, and a wrong content type, at random rates or in a
+// deterministic script. The /_fake/ routes (no auth, not counted) expose the stats,
+// the clock and the faults to tests that run the fake in another process:
+// GET /_fake/stats, DELETE /_fake/stats, GET|POST /_fake/clock, GET|POST
+// /_fake/faults.
+package fakegong

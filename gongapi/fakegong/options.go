@@ -1,0 +1,157 @@
+package fakegong
+
+import (
+	"cmp"
+	"errors"
+	"fmt"
+	"math"
+	"time"
+
+	"github.com/rs/zerolog"
+)
+
+// The credentials the fake accepts when Options leaves them empty. They are test
+// values, printed by `gongsync fake-gong`, never real secrets.
+const (
+	DefaultAccessKey       = "fake-access-key"
+	DefaultAccessKeySecret = "fake-access-key-secret"
+)
+
+// Defaults for the dataset. The date range matches the example command line in the
+// issue, so a fake started without flags holds half a year of calls.
+var (
+	DefaultFrom = time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)
+	DefaultTo   = time.Date(2024, 7, 1, 0, 0, 0, 0, time.UTC)
+)
+
+// Options configure a fake Gong. The zero value is usable: 50 users, 2 workspaces and
+// 1,000 calls in the default range, no limits, no faults, a real-time clock.
+type Options struct {
+	// Seed makes the dataset (and the sequence of random faults) reproducible.
+	Seed int64
+	// Users, Workspaces and Calls size the dataset; 0 means the default (50, 2, 1,000)
+	// and a negative Calls means none at all, for tests of empty answers.
+	Users, Workspaces, Calls int
+	// From and To bound the calls' start times (From inclusive, To exclusive).
+	From, To time.Time
+	// CompanyLocation is the offset the fake answers timestamps in, as Gong answers in
+	// the company's local time. Default: a fixed -07:00.
+	CompanyLocation *time.Location
+
+	// AccessKey and AccessKeySecret are the Basic credentials the fake accepts;
+	// empty means DefaultAccessKey / DefaultAccessKeySecret.
+	AccessKey, AccessKeySecret string
+
+	// RateLimit is the per-second request limit (real time, a token bucket holding
+	// one second's worth); 0 turns it off.
+	RateLimit float64
+	// DailyLimit is the number of requests allowed per virtual UTC day; 0 turns it off.
+	DailyLimit int
+	// OmitRetryAfter sends 429s without a Retry-After header, as some connectors saw.
+	OmitRetryAfter bool
+	// CursorTTL is how long, on the virtual clock, a cursor stays valid; 0 = forever.
+	CursorTTL time.Duration
+
+	// Latency and FailRate seed the runtime faults (see SetFaults).
+	Latency  time.Duration
+	FailRate float64
+
+	// UnknownFields adds fields Gong does not document to every answer, as Gong may at
+	// any time, to prove that clients ignore them.
+	UnknownFields bool
+
+	// LateShare is the share of calls processed hours after they ended; ChangeShare
+	// the share whose title, privacy or parties change after first being visible;
+	// DeleteShare the share deleted some time after being visible. 0 means the
+	// default (5%, 3%, 1%); a negative value means none.
+	LateShare, ChangeShare, DeleteShare float64
+	// SentencesPerCall is the average transcript length; 0 means 40.
+	SentencesPerCall int
+
+	// Clock drives visibility, cursor expiry and the daily quota; nil = NewClock().
+	Clock *Clock
+	// Logger receives one debug line per request (never a credential).
+	Logger zerolog.Logger
+}
+
+// maxCalls keeps a typo on the command line from eating the machine's memory.
+const maxCalls = 5_000_000
+
+// withDefaults fills in defaults and validates, so the rest of the package can trust
+// every field.
+func (o Options) withDefaults() (Options, error) {
+	var errs []error
+	o.Users = cmp.Or(o.Users, 50)
+	o.Workspaces = cmp.Or(o.Workspaces, 2)
+	switch {
+	case o.Calls == 0:
+		o.Calls = 1000
+	case o.Calls < 0:
+		o.Calls = 0
+	case o.Calls > maxCalls:
+		errs = append(errs, fmt.Errorf("calls: %d is more than the fake holds (%d)", o.Calls, maxCalls))
+	}
+	if o.Users < 1 {
+		errs = append(errs, fmt.Errorf("users: need at least 1, got %d", o.Users))
+	}
+	if o.Workspaces < 1 {
+		errs = append(errs, fmt.Errorf("workspaces: need at least 1, got %d", o.Workspaces))
+	}
+	if o.From.IsZero() {
+		o.From = DefaultFrom
+	}
+	if o.To.IsZero() {
+		o.To = DefaultTo
+	}
+	if !o.From.Before(o.To) {
+		errs = append(errs, fmt.Errorf("from %s is not before to %s", o.From.Format(time.RFC3339), o.To.Format(time.RFC3339)))
+	}
+	if o.CompanyLocation == nil {
+		o.CompanyLocation = time.FixedZone("", -7*3600)
+	}
+	o.AccessKey = cmp.Or(o.AccessKey, DefaultAccessKey)
+	o.AccessKeySecret = cmp.Or(o.AccessKeySecret, DefaultAccessKeySecret)
+	if o.RateLimit < 0 || math.IsNaN(o.RateLimit) || math.IsInf(o.RateLimit, 0) {
+		errs = append(errs, fmt.Errorf("rate limit: want a finite number >= 0, got %v", o.RateLimit))
+	}
+	if o.DailyLimit < 0 {
+		errs = append(errs, fmt.Errorf("daily limit: want >= 0, got %d", o.DailyLimit))
+	}
+	if o.CursorTTL < 0 {
+		errs = append(errs, fmt.Errorf("cursor TTL: want >= 0, got %s", o.CursorTTL))
+	}
+	o.LateShare = share(o.LateShare, 0.05)
+	o.ChangeShare = share(o.ChangeShare, 0.03)
+	o.DeleteShare = share(o.DeleteShare, 0.01)
+	for _, sh := range []struct {
+		name string
+		v    float64
+	}{{"late share", o.LateShare}, {"change share", o.ChangeShare}, {"delete share", o.DeleteShare}} {
+		if sh.v > 1 || math.IsNaN(sh.v) {
+			errs = append(errs, fmt.Errorf("%s: want a share between 0 and 1, got %v", sh.name, sh.v))
+		}
+	}
+	o.SentencesPerCall = cmp.Or(o.SentencesPerCall, 40)
+	if o.SentencesPerCall < 1 {
+		errs = append(errs, fmt.Errorf("sentences per call: want >= 1, got %d", o.SentencesPerCall))
+	}
+	if o.Clock == nil {
+		o.Clock = NewClock()
+	}
+	f := Faults{Latency: o.Latency, FailRate: o.FailRate, OmitRetryAfter: o.OmitRetryAfter}
+	if err := f.validate(); err != nil {
+		errs = append(errs, err)
+	}
+	return o, errors.Join(errs...)
+}
+
+// share maps the Options convention (0 = default, negative = none) to a share.
+func share(v, def float64) float64 {
+	switch {
+	case v == 0:
+		return def
+	case v < 0:
+		return 0
+	}
+	return v
+}

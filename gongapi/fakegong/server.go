@@ -1,0 +1,416 @@
+package fakegong
+
+import (
+	"context"
+	"crypto/subtle"
+	"encoding/base64"
+	"errors"
+	"net"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/rs/zerolog"
+)
+
+// Server is a simulated Gong API. It is an http.Handler, so httptest.NewServer(s)
+// works; Serve runs it on a listener for `gongsync fake-gong`.
+type Server struct {
+	opts  Options
+	data  *Dataset
+	clock *Clock
+	log   zerolog.Logger
+	key   []byte // signs cursors
+
+	faultMu sync.Mutex
+	faults  Faults
+	frand   rng
+
+	limiter *bucket // nil when RateLimit is 0
+	quota   *daily  // nil when DailyLimit is 0
+
+	stats  statsRecorder
+	reqSeq atomic.Uint64
+	bufs   sync.Pool // *[]byte page buffers
+}
+
+// New generates the dataset and returns a server ready to answer.
+func New(opts Options) (*Server, error) {
+	o, err := opts.withDefaults()
+	if err != nil {
+		return nil, err
+	}
+	s := &Server{
+		opts:  o,
+		data:  newDataset(o),
+		clock: o.Clock,
+		log:   o.Logger,
+		key:   cursorKey(o.Seed),
+		faults: Faults{
+			Latency: o.Latency, FailRate: o.FailRate, OmitRetryAfter: o.OmitRetryAfter,
+		},
+		frand: newRNG(uint64(o.Seed), 0, 0xfa),
+	}
+	if o.RateLimit > 0 {
+		s.limiter = newBucket(o.RateLimit)
+	}
+	if o.DailyLimit > 0 {
+		s.quota = &daily{limit: o.DailyLimit}
+	}
+	s.stats.s = newStats()
+	return s, nil
+}
+
+// Serve answers on ln until ctx is cancelled, then shuts down, giving requests in
+// flight five seconds to finish. Requests held by a timeout fault end with ctx.
+func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
+	hs := &http.Server{
+		Handler:           s,
+		ReadHeaderTimeout: 10 * time.Second,
+		BaseContext:       func(net.Listener) context.Context { return ctx },
+	}
+	done := make(chan error, 1)
+	go func() {
+		<-ctx.Done()
+		sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+		defer cancel()
+		done <- hs.Shutdown(sctx)
+	}()
+	if err := hs.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return <-done
+}
+
+// Clock returns the clock that drives visibility, cursor expiry and the daily quota.
+func (s *Server) Clock() *Clock { return s.clock }
+
+// Dataset returns what the fake Gong holds, for tests to compare with.
+func (s *Server) Dataset() *Dataset { return s.data }
+
+// Options returns the options in force, defaults filled in (the CLI prints them).
+func (s *Server) Options() Options { return s.opts }
+
+// SetFaults replaces the injected faults (and restarts the fault script).
+func (s *Server) SetFaults(f Faults) error {
+	if err := f.validate(); err != nil {
+		return err
+	}
+	s.faultMu.Lock()
+	defer s.faultMu.Unlock()
+	f.Script = append([]Fault(nil), f.Script...)
+	s.faults = f
+	return nil
+}
+
+// Faults returns the faults in force, with what remains of the script.
+func (s *Server) Faults() Faults {
+	s.faultMu.Lock()
+	defer s.faultMu.Unlock()
+	f := s.faults
+	f.Script = append([]Fault(nil), f.Script...)
+	return f
+}
+
+// Stats returns the counters since the start or the last ResetStats.
+func (s *Server) Stats() Stats {
+	st := s.stats.snapshot()
+	if s.quota != nil {
+		st.DailyUsed = s.quota.usedToday(s.clock.Now())
+	}
+	return st
+}
+
+// ResetStats zeroes the counters (not the daily quota, which is Gong's, not ours).
+func (s *Server) ResetStats() { s.stats.reset() }
+
+// drawFault takes the next scripted fault or draws one from the rates.
+func (s *Server) drawFault() (Fault, Faults) {
+	s.faultMu.Lock()
+	defer s.faultMu.Unlock()
+	f := s.faults
+	if len(s.faults.Script) > 0 {
+		next := s.faults.Script[0]
+		s.faults.Script = s.faults.Script[1:]
+		return next, f
+	}
+	return f.pick(s.frand.float()), f
+}
+
+func (s *Server) currentFaults() Faults {
+	s.faultMu.Lock()
+	defer s.faultMu.Unlock()
+	return s.faults
+}
+
+// requestID makes a Gong-style request id: 19 lowercase letters and digits.
+func (s *Server) requestID() string {
+	const alphabet = "0123456789abcdefghijklmnopqrstuvwxyz"
+	n := s.reqSeq.Add(1)
+	a, b := mix64(uint64(s.opts.Seed)^n*0x9e3779b97f4a7c15), mix64(n^0x5deece66d)
+	var out [19]byte
+	for i := range out {
+		if i == 10 {
+			a = b
+		}
+		out[i] = alphabet[a%36]
+		a /= 36
+	}
+	return string(out[:])
+}
+
+// route is one API endpoint.
+type route struct {
+	method  string
+	handler func(s *Server, x *exchange)
+}
+
+var routes = map[string]route{
+	"/v2/users":             {http.MethodGet, (*Server).handleUsers},
+	"/v2/users/extensive":   {http.MethodPost, (*Server).handleUsersExtensive},
+	"/v2/workspaces":        {http.MethodGet, (*Server).handleWorkspaces},
+	"/v2/calls":             {http.MethodGet, (*Server).handleCalls},
+	"/v2/calls/extensive":   {http.MethodPost, (*Server).handleCallsExtensive},
+	"/v2/calls/transcript":  {http.MethodPost, (*Server).handleTranscripts},
+	"/v2/settings/trackers": {http.MethodGet, (*Server).handleTrackers},
+}
+
+// ServeHTTP answers one request the way Gong would: latency, authentication, the
+// rate and daily limits, injected faults, then the endpoint.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if strings.HasPrefix(r.URL.Path, "/_fake/") {
+		s.control(w, r)
+		return
+	}
+	path := strings.TrimSuffix(r.URL.Path, "/")
+	x := &exchange{s: s, w: w, r: r, id: s.requestID(), endpoint: r.Method + " " + path, start: time.Now()}
+	s.stats.request(x.endpoint)
+
+	f := s.currentFaults()
+	if f.Latency > 0 {
+		t := time.NewTimer(f.Latency)
+		select {
+		case <-t.C:
+		case <-r.Context().Done():
+			t.Stop()
+			x.gone()
+			return
+		}
+	}
+	if !s.authorized(r) {
+		x.fail(http.StatusUnauthorized, "Unauthorized: the access key or access key secret is not valid")
+		return
+	}
+	if f.Forbidden {
+		x.fault = Fault403
+		s.stats.fault(Fault403)
+		x.fail(http.StatusForbidden, "Access denied: this key may not call this API from this address")
+		return
+	}
+	if s.limiter != nil {
+		if ok, wait := s.limiter.take(time.Now()); !ok {
+			x.tooMany(wait, f.OmitRetryAfter, "API request limit exceeded: too many requests per second")
+			return
+		}
+	}
+	if s.quota != nil {
+		if ok, wait := s.quota.take(s.clock.Now()); !ok {
+			x.tooMany(wait, f.OmitRetryAfter, "API request limit exceeded: daily quota exhausted")
+			return
+		}
+	}
+	fault, f := s.drawFault()
+	if fault != FaultNone {
+		s.stats.fault(fault)
+	}
+	if fault.replaces() {
+		s.injected(x, fault, f)
+		return
+	}
+	x.fault = fault
+
+	rt, ok := routes[path]
+	switch {
+	case !ok:
+		x.fail(http.StatusNotFound, "The requested resource was not found: "+r.Method+" "+path)
+	case r.Method != rt.method:
+		x.w.Header().Set("Allow", rt.method)
+		x.fail(http.StatusMethodNotAllowed, "Request method '"+r.Method+"' is not supported")
+	default:
+		rt.handler(s, x)
+	}
+}
+
+// authorized checks the Basic credentials in constant time.
+func (s *Server) authorized(r *http.Request) bool {
+	h := r.Header.Get("Authorization")
+	const prefix = "Basic "
+	if len(h) < len(prefix) || !strings.EqualFold(h[:len(prefix)], prefix) {
+		return false
+	}
+	raw, err := base64.StdEncoding.DecodeString(strings.TrimSpace(h[len(prefix):]))
+	if err != nil {
+		return false
+	}
+	key, secret, ok := strings.Cut(string(raw), ":")
+	if !ok {
+		return false
+	}
+	k := subtle.ConstantTimeCompare([]byte(key), []byte(s.opts.AccessKey))
+	v := subtle.ConstantTimeCompare([]byte(secret), []byte(s.opts.AccessKeySecret))
+	return k&v == 1
+}
+
+// injected answers with a fault that replaces the whole answer.
+func (s *Server) injected(x *exchange, fault Fault, f Faults) {
+	x.fault = fault
+	switch fault {
+	case Fault500:
+		x.fail(http.StatusInternalServerError, "Internal server error")
+	case Fault503:
+		x.fail(http.StatusServiceUnavailable, "Service temporarily unavailable")
+	case Fault502:
+		x.send(http.StatusBadGateway, "text/html", []byte(badGatewayPage))
+	case Fault403:
+		x.fail(http.StatusForbidden, "Access denied: this key may not call this API from this address")
+	case Fault429:
+		wait := f.RetryAfter
+		if wait <= 0 {
+			wait = time.Second
+		}
+		x.tooMany(wait, f.OmitRetryAfter, "API request limit exceeded")
+	case FaultTimeout:
+		hang := f.Hang
+		if hang <= 0 {
+			hang = 2 * time.Minute
+		}
+		t := time.NewTimer(hang)
+		defer t.Stop()
+		select {
+		case <-t.C:
+		case <-x.r.Context().Done():
+		}
+		x.gone()
+		panic(http.ErrAbortHandler) // close the connection without an answer
+	}
+}
+
+const badGatewayPage = "<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n<center><h1>502 Bad Gateway</h1></center>\r\n</body>\r\n</html>\r\n"
+
+const htmlPage = "<!DOCTYPE html><html><head><title>Gong</title></head><body><h1>We'll be right back</h1><p>Gong is undergoing maintenance.</p></body></html>"
+
+// exchange is one API request being answered.
+type exchange struct {
+	s        *Server
+	w        http.ResponseWriter
+	r        *http.Request
+	id       string
+	endpoint string
+	start    time.Time
+	fault    Fault // a fault that spoils the computed answer, if any
+	page     *[]byte
+}
+
+// gone records a request that got no answer.
+func (x *exchange) gone() {
+	x.s.stats.status(0)
+	x.logLine(0)
+}
+
+// fail answers with Gong's error body.
+func (x *exchange) fail(status int, msgs ...string) {
+	e := enc{b: x.buf()}
+	e.errorBody(x.id, msgs)
+	x.sendJSON(status, e.b)
+}
+
+// tooMany answers 429, with Retry-After in whole seconds unless told to leave it out.
+func (x *exchange) tooMany(wait time.Duration, omit bool, msg string) {
+	if !omit {
+		x.w.Header().Set("Retry-After", strconv.FormatInt(retryAfterSeconds(wait), 10))
+	}
+	x.fail(http.StatusTooManyRequests, msg)
+}
+
+// buf lends a buffer for the answer; send returns it.
+func (x *exchange) buf() []byte {
+	if x.page == nil {
+		if p, ok := x.s.bufs.Get().(*[]byte); ok {
+			x.page = p
+		} else {
+			b := make([]byte, 0, 64<<10)
+			x.page = &b
+		}
+	}
+	return (*x.page)[:0]
+}
+
+const jsonContentType = "application/json;charset=UTF-8"
+
+func (x *exchange) sendJSON(status int, body []byte) {
+	x.send(status, jsonContentType, body)
+}
+
+// send writes the answer, spoiled by the exchange's fault if it has one.
+func (x *exchange) send(status int, contentType string, body []byte) {
+	defer x.release(body)
+	h := x.w.Header()
+	h.Set("x-traceid", x.id)
+	switch x.fault {
+	case FaultMalformed:
+		// A complete answer that is not JSON: the closing brace replaced by a
+		// dangling key.
+		if n := len(body); n > 0 {
+			body = append(body[:n-1], `,"`...)
+		}
+	case FaultHTML:
+		status, contentType, body = http.StatusOK, "text/html;charset=UTF-8", []byte(htmlPage)
+	case FaultEmpty:
+		status, body = http.StatusOK, nil
+	case FaultContentType:
+		contentType = "text/plain;charset=UTF-8"
+	}
+	h.Set("Content-Type", contentType)
+	h.Set("Content-Length", strconv.Itoa(len(body)))
+	x.w.WriteHeader(status)
+	x.s.stats.status(status)
+	x.logLine(status)
+	if x.fault == FaultDrop {
+		// Promise the whole body, send half, and hang up.
+		x.w.Write(body[:len(body)/2])
+		if fl, ok := x.w.(http.Flusher); ok {
+			fl.Flush()
+		}
+		x.release(body)
+		panic(http.ErrAbortHandler)
+	}
+	x.w.Write(body)
+}
+
+// release returns the page buffer to the pool, unless it grew huge.
+func (x *exchange) release(body []byte) {
+	if x.page == nil {
+		return
+	}
+	if cap(body) >= cap(*x.page) && cap(body) <= 16<<20 {
+		*x.page = body[:0]
+		x.s.bufs.Put(x.page)
+	}
+	x.page = nil
+}
+
+func (x *exchange) logLine(status int) {
+	ev := x.s.log.Debug()
+	if !ev.Enabled() {
+		return
+	}
+	ev = ev.Str("endpoint", x.endpoint).Int("status", status).Str("request_id", x.id).
+		Dur("duration", time.Since(x.start))
+	if x.fault != FaultNone {
+		ev = ev.Str("fault", string(x.fault))
+	}
+	ev.Msg("fake gong request")
+}
