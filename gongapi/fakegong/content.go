@@ -909,8 +909,9 @@ func (d *Dataset) buildTranscript(m *callMeta, users []user) gongapi.CallTranscr
 				cur = &ct.Transcript[len(ct.Transcript)-1]
 			}
 		}
-		start := int64(k)*slot + int64(r.intn(int(slot/5)+1))
-		end := min(total, start+slot*int64(r.between(60, 95))/100+1)
+		// Each sentence stays inside its slot, so sentences never overlap.
+		start := int64(k)*slot + int64(r.intn(int(slot/20)+1))
+		end := min(total, start+slot*int64(r.between(50, 90))/100+1)
 		cur.Sentences = append(cur.Sentences, gongapi.Sentence{Start: start, End: end, Text: pick(&r, sentences)})
 	}
 	return ct

@@ -156,3 +156,5 @@ func callIDs(calls []gongapi.Call) []string {
 var fixedNow = time.Date(2024, 9, 1, 0, 0, 0, 0, time.UTC)
 
 func filterTime(t time.Time) string { return gongapi.FormatFilterTime(t) }
+
+func jsonUnmarshal(b []byte, v any) error { return json.Unmarshal(b, v) }
