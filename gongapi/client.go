@@ -233,6 +233,10 @@ func (c *Client) send(ctx context.Context, r *request) (*answer, error) {
 		}
 		if c.limiter != nil {
 			if err := c.limiter.Wait(ctx); err != nil {
+				if ctx.Err() == nil {
+					// The limiter refuses waits that would outlast ctx's deadline.
+					err = fmt.Errorf("waiting for the rate limiter: %w", context.DeadlineExceeded)
+				}
 				return nil, c.stopped(ctx, r, err)
 			}
 		}
@@ -246,18 +250,15 @@ func (c *Client) send(ctx context.Context, r *request) (*answer, error) {
 		}
 
 		start := time.Now()
-		ans, apiErr, class := c.attempt(ctx, req, r)
-		elapsed := time.Since(start)
-		if ctx.Err() != nil && class == classRetry {
-			// The caller gave up; a dropped connection is a consequence, not a fault.
-			if ans != nil {
-				ans.release()
-			}
+		out := c.attempt(ctx, req, r)
+		c.observe(r, attempt, time.Since(start), out)
+		ans, apiErr := out.ans, out.err
+		if out.class == classRetry && ctx.Err() != nil {
+			// The caller gave up; the broken exchange is a consequence, not a fault.
 			return nil, c.stopped(ctx, r, ctx.Err())
 		}
-		c.observe(r, attempt, elapsed, ans, apiErr)
 
-		switch class {
+		switch out.class {
 		case classOK, classEmpty:
 			ans.attempts = attempt
 			return ans, nil
@@ -269,10 +270,10 @@ func (c *Client) send(ctx context.Context, r *request) (*answer, error) {
 		// classRetry
 		delay := backoff(attempt, c.cfg.RetryBaseDelay, c.cfg.RetryMaxDelay, c.jitter)
 		if apiErr.Status == http.StatusTooManyRequests {
-			if ra, ok := parseRetryAfter(apiErr.header, time.Now()); ok {
+			if ra, ok := parseRetryAfter(out.header, time.Now()); ok {
 				if ra > c.cfg.MaxRetryAfter {
 					return nil, &QuotaError{
-						Until:     time.Now().Add(ra).Truncate(time.Second),
+						Until:     time.Now().Add(ra),
 						Reason:    fmt.Sprintf("Gong answered 429 with Retry-After %s (more than the %s the client waits)", ra, c.cfg.MaxRetryAfter),
 						RequestID: apiErr.RequestID,
 						Endpoint:  r.endpoint,
@@ -321,13 +322,13 @@ func budgetRefusal(endpoint string, err error) error {
 	return &QuotaError{Reason: "the request budget refused the request", Endpoint: endpoint, Err: err}
 }
 
-func (c *Client) observe(r *request, attempt int, d time.Duration, ans *answer, apiErr *attemptError) {
+func (c *Client) observe(r *request, attempt int, d time.Duration, out outcome) {
 	status, reqID := 0, ""
 	var err error
-	if ans != nil {
-		status, reqID = ans.status, ans.requestID
-	} else if apiErr != nil {
-		status, reqID, err = apiErr.Status, apiErr.RequestID, apiErr.APIError
+	if out.ans != nil {
+		status, reqID = out.ans.status, out.ans.requestID
+	} else if out.err != nil {
+		status, reqID, err = out.err.Status, out.err.RequestID, out.err
 	}
 	c.log.Debug().
 		Str("endpoint", r.endpoint).
@@ -341,19 +342,22 @@ func (c *Client) observe(r *request, attempt int, d time.Duration, ans *answer, 
 	}
 }
 
-// attemptError is an APIError plus the answer's headers, which the retry decision reads.
-type attemptError struct {
-	*APIError
+// outcome is what one attempt came to: an answer, or an error and the headers of the
+// answer that caused it (the retry decision reads Retry-After).
+type outcome struct {
+	ans    *answer
+	err    *APIError
 	header http.Header
+	class  answerClass
 }
 
 // attempt sends the request once and reads the whole answer within RequestTimeout.
-func (c *Client) attempt(ctx context.Context, req *http.Request, r *request) (*answer, *attemptError, answerClass) {
+func (c *Client) attempt(ctx context.Context, req *http.Request, r *request) outcome {
 	actx, cancel := context.WithTimeout(ctx, c.cfg.RequestTimeout)
 	defer cancel()
 	req = req.WithContext(actx)
 
-	netErr := func(err error) (*answer, *attemptError, answerClass) {
+	netErr := func(err error) outcome {
 		detail := ""
 		if actx.Err() != nil && ctx.Err() == nil {
 			detail = fmt.Sprintf("no complete answer within %s", c.cfg.RequestTimeout)
@@ -363,7 +367,7 @@ func (c *Client) attempt(ctx context.Context, req *http.Request, r *request) (*a
 		if errors.As(err, &ue) {
 			err = ue.Err
 		}
-		return nil, &attemptError{APIError: &APIError{Kind: KindNetwork, Endpoint: r.endpoint, Detail: detail, Err: err}}, classRetry
+		return outcome{err: &APIError{Kind: KindNetwork, Endpoint: r.endpoint, Detail: detail, Err: err}, class: classRetry}
 	}
 
 	resp, err := c.http.Do(req)
@@ -374,7 +378,7 @@ func (c *Client) attempt(ctx context.Context, req *http.Request, r *request) (*a
 
 	limit := c.cfg.MaxBodyBytes
 	if resp.ContentLength > limit {
-		return nil, c.tooLarge(r, resp, resp.ContentLength), classFinal
+		return c.tooLarge(r, resp, resp.ContentLength)
 	}
 	buf := getBuffer()
 	if resp.ContentLength > 0 {
@@ -386,7 +390,7 @@ func (c *Client) attempt(ctx context.Context, req *http.Request, r *request) (*a
 	}
 	if int64(buf.Len()) > limit {
 		putBuffer(buf)
-		return nil, c.tooLarge(r, resp, -1), classFinal
+		return c.tooLarge(r, resp, -1)
 	}
 
 	class, apiErr := classify(r.endpoint, resp.StatusCode, resp.Header, buf.Bytes())
@@ -398,22 +402,22 @@ func (c *Client) attempt(ctx context.Context, req *http.Request, r *request) (*a
 		} else {
 			ans.requestID = resp.Header.Get("x-traceid")
 		}
-		return ans, nil, class
+		return outcome{ans: ans, class: class}
 	default:
 		putBuffer(buf)
-		return nil, &attemptError{APIError: apiErr, header: resp.Header}, class
+		return outcome{err: apiErr, header: resp.Header, class: class}
 	}
 }
 
-func (c *Client) tooLarge(r *request, resp *http.Response, size int64) *attemptError {
+func (c *Client) tooLarge(r *request, resp *http.Response, size int64) outcome {
 	detail := fmt.Sprintf("more than the %d bytes allowed", c.cfg.MaxBodyBytes)
 	if size > 0 {
 		detail = fmt.Sprintf("%d bytes, more than the %d allowed", size, c.cfg.MaxBodyBytes)
 	}
-	return &attemptError{APIError: &APIError{
+	return outcome{err: &APIError{
 		Kind: KindBodyTooLarge, Endpoint: r.endpoint, Status: resp.StatusCode,
 		RequestID: resp.Header.Get("x-traceid"), Detail: detail,
-	}, header: resp.Header}
+	}, header: resp.Header, class: classFinal}
 }
 
 // newHTTPRequest builds one attempt's request: base URL (the Authorizer's, if it has

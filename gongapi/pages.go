@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"iter"
 	"net/http"
 	"net/url"
@@ -44,11 +45,14 @@ type pageBody[T any] struct {
 
 // endpointSpec describes one paginated endpoint to the generic helpers.
 type endpointSpec[T any] struct {
-	name   string // "POST /v2/calls/extensive"
-	items  string // the JSON key of the records: "calls"
-	decode func([]byte) (pageBody[T], error)
-	// id names a record for errors, from the decoded value (ok) or from raw JSON when
-	// the record failed to decode.
+	name  string // "POST /v2/calls/extensive"
+	items string // the JSON key of the records: "calls"
+	// decodeItem decodes one record from the stream. Types that keep their raw bytes
+	// are decoded through a method-less twin, and setRaw (nil for types without Raw)
+	// hands them their bytes, cut from the body the decoder already scanned.
+	decodeItem func(*json.Decoder, *T) error
+	setRaw     func(*T, []byte)
+	// id names a decoded record in errors.
 	id func(*T) ID
 	// rawID pulls the id out of a record that failed to decode.
 	rawID func(json.RawMessage) string
@@ -63,14 +67,19 @@ func fetchPage[T any](ctx context.Context, c *Client, spec *endpointSpec[T], r *
 		return nil, err
 	}
 	defer ans.release()
+	return decodePage(spec, ans, cursor)
+}
+
+// decodePage decodes and checks one answer of spec's endpoint. A record that cannot be
+// stored (no metaData, no id) fails the whole page: the sync must not write half of one.
+func decodePage[T any](spec *endpointSpec[T], ans *answer, cursor string) (*Page[T], error) {
 	page := &Page[T]{Cursor: cursor, RequestID: ans.requestID}
 	if ans.empty {
 		return page, nil
 	}
-	body := ans.body.Bytes()
-	pb, err := spec.decode(body)
-	if err != nil {
-		return nil, decodeError(spec, ans, err)
+	pb, fail := decodeRecords(spec, ans.body.Bytes())
+	if fail != nil {
+		return nil, decodeError(spec, ans, fail)
 	}
 	if pb.requestID != "" {
 		page.RequestID = pb.requestID
@@ -93,35 +102,31 @@ func fetchPage[T any](ctx context.Context, c *Client, spec *endpointSpec[T], r *
 	return page, nil
 }
 
-// decodeError names the endpoint, the requestId and, when it can be found, the record
-// that did not decode. Locating the record decodes the page again, record by record;
-// that only happens on this error path.
-func decodeError[T any](spec *endpointSpec[T], ans *answer, err error) error {
+// decodeError names the endpoint, the requestId and, when the failure is inside a
+// record, which one.
+func decodeError[T any](spec *endpointSpec[T], ans *answer, fail *decodeFailure) error {
 	body := ans.body.Bytes()
 	reqID := ans.requestID
 	if reqID == "" {
 		reqID = scanRequestID(body)
 	}
-	detail := "the answer does not decode"
-	var top map[string]json.RawMessage
-	if json.Unmarshal(body, &top) == nil {
-		var records []json.RawMessage
-		if json.Unmarshal(top[spec.items], &records) == nil {
-			for i, raw := range records {
-				var v T
-				if e := json.Unmarshal(raw, &v); e != nil {
-					detail = fmt.Sprintf("%s record %d%s does not decode", spec.items, i, idSuffix(spec.rawID(raw)))
-					err = e
-					break
-				}
-			}
-		}
-	} else if se := (*json.SyntaxError)(nil); errors.As(err, &se) {
+	var detail string
+	var se *json.SyntaxError
+	switch {
+	case errors.Is(fail.err, io.ErrUnexpectedEOF) && fail.index >= 0:
+		detail = fmt.Sprintf("the answer is cut short in %s record %d", spec.items, fail.index)
+	case errors.Is(fail.err, io.ErrUnexpectedEOF):
+		detail = "the answer is cut short"
+	case fail.index >= 0:
+		detail = fmt.Sprintf("%s record %d%s does not decode", spec.items, fail.index, idSuffix(fail.id))
+	case errors.As(fail.err, &se):
 		detail = fmt.Sprintf("invalid JSON at byte %d of %d", se.Offset, len(body))
+	default:
+		detail = "the answer does not decode"
 	}
 	return &APIError{
 		Kind: KindMalformedResponse, Endpoint: spec.name, Status: ans.status, RequestID: reqID,
-		Attempts: ans.attempts, Detail: detail, Err: err,
+		Attempts: ans.attempts, Detail: detail, Err: fail.err,
 	}
 }
 
@@ -198,13 +203,10 @@ func checkCallIDs(endpoint string, ids []ID) error {
 // ---- calls/extensive ----
 
 var callsExtensiveSpec = &endpointSpec[Call]{
-	name:  EndpointCallsExtensive,
-	items: "calls",
-	decode: func(b []byte) (pageBody[Call], error) {
-		var resp CallsExtensiveResponse
-		err := json.Unmarshal(b, &resp)
-		return pageBody[Call]{resp.RequestID, resp.Records, resp.Calls}, err
-	},
+	name:       EndpointCallsExtensive,
+	items:      "calls",
+	decodeItem: func(dec *json.Decoder, c *Call) error { return dec.Decode((*plainCall)(c)) },
+	setRaw:     func(c *Call, raw []byte) { c.Raw = raw },
 	id: func(c *Call) ID {
 		if c.MetaData == nil {
 			return ""
@@ -256,14 +258,10 @@ func (c *Client) CallsExtensive(ctx context.Context, req CallsExtensiveRequest) 
 // ---- calls/transcript ----
 
 var transcriptsSpec = &endpointSpec[CallTranscript]{
-	name:  EndpointTranscripts,
-	items: "callTranscripts",
-	decode: func(b []byte) (pageBody[CallTranscript], error) {
-		var resp TranscriptsResponse
-		err := json.Unmarshal(b, &resp)
-		return pageBody[CallTranscript]{resp.RequestID, resp.Records, resp.CallTranscripts}, err
-	},
-	id: func(t *CallTranscript) ID { return t.CallID },
+	name:       EndpointTranscripts,
+	items:      "callTranscripts",
+	decodeItem: func(dec *json.Decoder, t *CallTranscript) error { return dec.Decode(t) },
+	id:         func(t *CallTranscript) ID { return t.CallID },
 	rawID: func(raw json.RawMessage) string {
 		var v struct {
 			CallID json.RawMessage `json:"callId"`
@@ -302,15 +300,12 @@ func (c *Client) Transcripts(ctx context.Context, req TranscriptRequest) iter.Se
 // ---- users ----
 
 var usersSpec = &endpointSpec[User]{
-	name:  EndpointUsers,
-	items: "users",
-	decode: func(b []byte) (pageBody[User], error) {
-		var resp UsersResponse
-		err := json.Unmarshal(b, &resp)
-		return pageBody[User]{resp.RequestID, resp.Records, resp.Users}, err
-	},
-	id:    func(u *User) ID { return u.ID },
-	rawID: rawTopID,
+	name:       EndpointUsers,
+	items:      "users",
+	decodeItem: func(dec *json.Decoder, u *User) error { return dec.Decode((*plainUser)(u)) },
+	setRaw:     func(u *User, raw []byte) { u.Raw = raw },
+	id:         func(u *User) ID { return u.ID },
+	rawID:      rawTopID,
 	check: func(u *User) string {
 		if u.ID == "" {
 			return "id is empty"
@@ -370,15 +365,11 @@ type CallsListRequest struct {
 }
 
 var callsSpec = &endpointSpec[CallMetaData]{
-	name:  EndpointCalls,
-	items: "calls",
-	decode: func(b []byte) (pageBody[CallMetaData], error) {
-		var resp CallsResponse
-		err := json.Unmarshal(b, &resp)
-		return pageBody[CallMetaData]{resp.RequestID, resp.Records, resp.Calls}, err
-	},
-	id:    func(m *CallMetaData) ID { return m.ID },
-	rawID: rawTopID,
+	name:       EndpointCalls,
+	items:      "calls",
+	decodeItem: func(dec *json.Decoder, m *CallMetaData) error { return dec.Decode(m) },
+	id:         func(m *CallMetaData) ID { return m.ID },
+	rawID:      rawTopID,
 	check: func(m *CallMetaData) string {
 		if m.ID == "" {
 			return "id is empty"

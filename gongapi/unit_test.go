@@ -300,3 +300,124 @@ func TestCheckPath(t *testing.T) {
 		}
 	}
 }
+
+func answerOf(body string) *answer {
+	b := getBuffer()
+	b.WriteString(body)
+	return &answer{status: 200, body: b, requestID: "trace1234567890abcd", attempts: 1}
+}
+
+func TestDecodePageNamesTheBadRecord(t *testing.T) {
+	t.Parallel()
+	cases := []struct {
+		name, body string
+		want       []string // substrings of the error
+	}{
+		{"missing metaData", `{"requestId":"r","records":{"currentPageNumber":3},"calls":[{"metaData":{"id":"1"}},{"parties":[]}]}`,
+			[]string{"page 3", "record 1", "no metaData", "requestId r)", EndpointCallsExtensive}},
+		{"empty id", `{"calls":[{"metaData":{"id":"1"}},{"metaData":{"id":"2"}},{"metaData":{"id":""}}]}`,
+			[]string{"record 2", "metaData.id is empty"}},
+		{"null id", `{"calls":[{"metaData":{"id":null}}]}`, []string{"record 0", "metaData.id is empty"}},
+		{"bad timestamp", `{"calls":[{"metaData":{"id":"1"}},{"metaData":{"id":"7782342274025937895","started":"yesterday"}}]}`,
+			[]string{"calls record 1 (id 7782342274025937895) does not decode", "yesterday"}},
+		{"wrong type", `{"calls":[{"metaData":{"id":"5","duration":"long"}}]}`, []string{"calls record 0 (id 5)", "duration"}},
+		{"truncated", `{"requestId":"r","calls":[{"metaData":{"id":"5"}`, []string{"cut short in calls record 0", "trace1234567890abcd"}},
+		{"garbage", `{"requestId":"r","calls":[{"metaData":{"id":"5"}}]]`, []string{"invalid JSON at byte"}},
+		{"trailing", `{"calls":[]} {}`, []string{"data after"}},
+		{"calls not an array", `{"calls":{}}`, []string{"want an array"}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			ans := answerOf(tc.body)
+			defer ans.release()
+			_, err := decodePage(callsExtensiveSpec, ans, "cur")
+			if !errors.Is(err, ErrMalformedResponse) {
+				t.Fatalf("error %v, want ErrMalformedResponse", err)
+			}
+			for _, w := range tc.want {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("error %q does not say %q", err, w)
+				}
+			}
+		})
+	}
+
+	ans := answerOf(`{"requestId":"abc","records":{"totalRecords":2,"currentPageSize":2,"currentPageNumber":0,"cursor":"next"},` +
+		`"callTranscripts":[{"callId":1234567890123456789012,"transcript":[]},{"callId":"2","transcript":null,"extra":1}]}`)
+	defer ans.release()
+	page, err := decodePage(transcriptsSpec, ans, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if page.NextCursor != "next" || page.RequestID != "abc" || len(page.Items) != 2 || page.Items[0].CallID != "1234567890123456789012" {
+		t.Errorf("page: %+v", page)
+	}
+}
+
+func TestPagesStopsOnACursorLoop(t *testing.T) {
+	t.Parallel()
+	calls := 0
+	fetch := func(cursor string) (*Page[int], error) {
+		calls++
+		// A server that ignores the cursor hands back the same one forever.
+		return &Page[int]{Items: []int{calls}, Cursor: cursor, NextCursor: "c1"}, nil
+	}
+	var errs []error
+	n := 0
+	for page, err := range pages("GET /x", "", fetch) {
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		n += len(page.Items)
+	}
+	if calls != 2 || n != 2 || len(errs) != 1 || !errors.Is(errs[0], ErrMalformedResponse) {
+		t.Fatalf("fetched %d pages, %d items, errors %v", calls, n, errs)
+	}
+
+	// Breaking out of the loop stops fetching.
+	calls = 0
+	for range pages("GET /x", "", func(c string) (*Page[int], error) {
+		calls++
+		return &Page[int]{NextCursor: fmt.Sprint("c", calls)}, nil
+	}) {
+		break
+	}
+	if calls != 1 {
+		t.Errorf("fetched %d pages after the consumer stopped at the first", calls)
+	}
+}
+
+func TestDecodePageKeepsEachRecordsBytes(t *testing.T) {
+	t.Parallel()
+	recs := []string{
+		`{"metaData":{"id":"1","title":"a, b"},"parties":[{"id":"9","speakerId":null}]}`,
+		`{"metaData":{"id":2,"title":null},"unknownBlock":{"x":[1,2]}}`,
+		`{ "metaData" : { "id" : "3" } }`,
+	}
+	body := "{\"requestId\":\"r\",\"future\":[{}],\"calls\":[\n  " + strings.Join(recs, " ,\n  ") + "\n]}"
+	ans := answerOf(body)
+	defer ans.release()
+	page, err := decodePage(callsExtensiveSpec, ans, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(page.Items) != len(recs) {
+		t.Fatalf("%d calls", len(page.Items))
+	}
+	for i, c := range page.Items {
+		if string(c.Raw) != recs[i] {
+			t.Errorf("call %d Raw = %s, want %s", i, c.Raw, recs[i])
+		}
+		if cap(c.Raw) != len(c.Raw) {
+			t.Errorf("call %d Raw has spare capacity: appending to it would overwrite the next record", i)
+		}
+		var again Call
+		if err := json.Unmarshal(c.Raw, &again); err != nil || again.MetaData.ID != c.MetaData.ID {
+			t.Errorf("call %d Raw does not decode to the same call: %v", i, err)
+		}
+	}
+	if page.Items[1].MetaData.ID != "2" || page.Items[0].Parties[0].ID != "9" || page.Items[0].Parties[0].SpeakerID != nil {
+		t.Errorf("decoded wrong: %+v", page.Items)
+	}
+}

@@ -1,0 +1,63 @@
+package gongapi_test
+
+import (
+	"testing"
+	"time"
+
+	"github.com/gongsync/gongsync/gongapi"
+	"github.com/gongsync/gongsync/gongapi/fakegong"
+)
+
+// The sync must reach 1,000 calls/s with full content end to end against the fake on
+// loopback; these measure the client's share of that (fetch + decode, fake included).
+//
+//	go test ./gongapi -run '^$' -bench . -benchtime 3x
+
+func benchFake(b *testing.B, calls int) string {
+	_, base := fake(b, fakegong.Options{Calls: calls})
+	return base
+}
+
+func BenchmarkCallsExtensiveFullContent(b *testing.B) {
+	base := benchFake(b, 2000)
+	c, _ := client(b, base, nil)
+	var calls, bytes int
+	start := time.Now()
+	for b.Loop() {
+		for page, err := range c.CallsExtensive(b.Context(), window()) {
+			if err != nil {
+				b.Fatal(err)
+			}
+			calls += len(page.Items)
+			for i := range page.Items {
+				bytes += len(page.Items[i].Raw)
+			}
+		}
+	}
+	secs := time.Since(start).Seconds()
+	b.ReportMetric(float64(calls)/secs, "calls/s")
+	b.ReportMetric(float64(bytes)/float64(calls), "bytes/call")
+}
+
+func BenchmarkTranscripts(b *testing.B) {
+	base := benchFake(b, 2000)
+	c, _ := client(b, base, nil)
+	var n, sentences int
+	start := time.Now()
+	for b.Loop() {
+		for page, err := range c.Transcripts(b.Context(), gongapi.TranscriptRequest{Filter: window().Filter}) {
+			if err != nil {
+				b.Fatal(err)
+			}
+			n += len(page.Items)
+			for _, t := range page.Items {
+				for _, m := range t.Transcript {
+					sentences += len(m.Sentences)
+				}
+			}
+		}
+	}
+	secs := time.Since(start).Seconds()
+	b.ReportMetric(float64(n)/secs, "transcripts/s")
+	b.ReportMetric(float64(sentences)/float64(n), "sentences/call")
+}
