@@ -424,10 +424,16 @@ func (d *Dataset) drawCall(r *rng, seq int32, started int64, late, change, del f
 	switch m.kind {
 	case kindConference:
 		m.duration = int32(r.between(900, 3600))
-		// People join a few minutes after the scheduled start.
-		sched := time.Unix(0, started).Truncate(15 * time.Minute).UnixNano()
-		if started-sched > int64(10*time.Minute) {
-			sched = started - int64(r.between(0, 180))*int64(time.Second)
+		// Most meetings start a little after their scheduled time, some a little
+		// before it; GET /v2/calls filters these on the scheduled time.
+		var sched int64
+		if r.chance(0.15) {
+			sched = started + int64(r.between(30, 300))*int64(time.Second)
+		} else {
+			sched = time.Unix(0, started).Truncate(15 * time.Minute).UnixNano()
+			if started-sched > int64(10*time.Minute) {
+				sched = started - int64(r.between(0, 180))*int64(time.Second)
+			}
 		}
 		m.scheduled = truncateTo(sched, 1e9)
 		m.listKey = m.scheduled

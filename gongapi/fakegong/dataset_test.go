@@ -345,3 +345,40 @@ func TestChangeUser(t *testing.T) {
 		t.Error("changing a user changed the number of users")
 	}
 }
+
+// TestHooksWhileServing runs the test hooks while pages are being served; with
+// -race it proves the dataset's copy-on-write discipline.
+func TestHooksWhileServing(t *testing.T) {
+	t.Parallel()
+	f := newFake(t, Options{Seed: 25, Calls: 400})
+	f.Clock().Set(fixedNow)
+	d := f.Dataset()
+	ids := callIDs(d.VisibleCalls(fixedNow))
+	users := d.UsersAt(fixedNow)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for i := range 200 {
+			at := fixedNow.Add(-time.Duration(i) * time.Minute)
+			d.AddCall(NewCall{Started: at.Add(-48 * time.Hour), ProcessedAt: at})
+			d.ChangeCall(ids[i%len(ids)], at, Change{AddParties: 1, Title: strp("t")})
+			d.ChangeUser(string(users[i%len(users)].ID), func(u *gongapi.User) { u.Title = strp("x") })
+			if i%10 == 0 {
+				d.DeleteCall(ids[(i*7)%len(ids)], at)
+			}
+		}
+	}()
+	for range 20 {
+		for _, path := range []string{"/v2/calls/extensive", "/v2/calls/transcript"} {
+			a := f.post(path, gongapi.CallsExtensiveRequest{ContentSelector: gongapi.FullContentSelector()})
+			if path == "/v2/calls/transcript" {
+				a = f.post(path, gongapi.TranscriptRequest{})
+			}
+			if a.status != http.StatusOK {
+				t.Fatalf("%s: %d", path, a.status)
+			}
+		}
+		f.do(http.MethodGet, "/v2/users", nil, "")
+	}
+	<-done
+}

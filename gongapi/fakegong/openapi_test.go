@@ -1,0 +1,306 @@
+package fakegong
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"math/big"
+	"net/http"
+	"net/url"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/gongsync/gongsync/gongapi"
+)
+
+// openAPI is Gong's OpenAPI document with a small validator: types, enums, formats,
+// $refs and no properties the schema does not list. Two readings are needed for
+// Gong's Java-generated document: a schema of type object without properties is
+// Java's Object (any JSON value, e.g. a CRM field's value), and null is accepted only
+// where Gong is seen to send it (nullable below).
+type openAPI struct {
+	doc     map[string]any
+	unknown bool // accept properties the schema does not list
+}
+
+// nullable lists where Gong sends explicit nulls: every field of user and call
+// metadata (seen live), the speaker and topic of transcript monologues, empty CRM
+// field values, and the tracker definition fields its document says are null for
+// built-in trackers or unset options.
+var nullable = map[string]bool{
+	"UserMetadata.*": true, "CallBasicData.*": true, "Party.speakerId": true,
+	"ContextField.value": true, "PartyContextField.value": true,
+	"Monologue.speakerId": true, "Monologue.topic": true, "WorkspaceMetadata.description": true,
+	"KeywordTracker.creatorUserId": true, "KeywordTracker.updaterUserId": true,
+	"KeywordTracker.saidAtInterval": true, "KeywordTracker.saidAtUnit": true,
+	"KeywordTracker.filterQuery": true,
+}
+
+// extraProperties lists fields Gong sends without documenting them.
+var extraProperties = map[string]bool{"UserMetadata.conferencingProviders": true}
+
+func repoRoot(t testing.TB) string {
+	dir, err := os.Getwd()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for {
+		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
+			return dir
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			t.Fatal("no go.mod above the test's directory")
+		}
+		dir = parent
+	}
+}
+
+func loadOpenAPI(t testing.TB) *openAPI {
+	t.Helper()
+	path := filepath.Join(repoRoot(t), "..", "shared", "reference", "gong-openapi.json")
+	b, err := os.ReadFile(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		t.Skipf("no OpenAPI document at %s: conformance not checked", path)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc map[string]any
+	if err := json.Unmarshal(b, &doc); err != nil {
+		t.Fatalf("%s: %v", path, err)
+	}
+	return &openAPI{doc: doc}
+}
+
+// responseSchema returns the schema Gong documents for one endpoint and status.
+func (o *openAPI) responseSchema(t testing.TB, method, path string, status int) map[string]any {
+	t.Helper()
+	defer func() {
+		if r := recover(); r != nil {
+			t.Fatalf("no %d response schema for %s %s in the document: %v", status, method, path, r)
+		}
+	}()
+	op := o.doc["paths"].(map[string]any)[path].(map[string]any)[strings.ToLower(method)].(map[string]any)
+	resp := op["responses"].(map[string]any)[fmt.Sprint(status)].(map[string]any)
+	return resp["content"].(map[string]any)["application/json"].(map[string]any)["schema"].(map[string]any)
+}
+
+func (o *openAPI) schema(name string) map[string]any {
+	s, _ := o.doc["components"].(map[string]any)["schemas"].(map[string]any)[name].(map[string]any)
+	return s
+}
+
+// validate checks a JSON document against a schema and returns every violation.
+func (o *openAPI) validate(schema map[string]any, body []byte) []string {
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.UseNumber()
+	var v any
+	if err := dec.Decode(&v); err != nil {
+		return []string{"not JSON: " + err.Error()}
+	}
+	var errs []string
+	o.check(&errs, "$", "", schema, v)
+	return errs
+}
+
+func (o *openAPI) check(errs *[]string, at, name string, s map[string]any, v any) {
+	fail := func(format string, args ...any) { *errs = append(*errs, at+": "+fmt.Sprintf(format, args...)) }
+	if ref, ok := s["$ref"].(string); ok {
+		name = strings.TrimPrefix(ref, "#/components/schemas/")
+		if s = o.schema(name); s == nil {
+			fail("unresolvable $ref %s", ref)
+			return
+		}
+	}
+	if v == nil {
+		fail("null")
+		return
+	}
+	typ, _ := s["type"].(string)
+	switch typ {
+	case "object":
+		obj, ok := v.(map[string]any)
+		props, hasProps := s["properties"].(map[string]any)
+		if !hasProps {
+			return // Java's Object: any value
+		}
+		if !ok {
+			fail("want an object, got %T", v)
+			return
+		}
+		for _, r := range asStrings(s["required"]) {
+			if _, ok := obj[r]; !ok {
+				fail("required property %q missing", r)
+			}
+		}
+		for k, val := range obj {
+			ps, known := props[k].(map[string]any)
+			if !known {
+				if !o.unknown && !extraProperties[name+"."+k] {
+					fail("property %q is not in %s", k, name)
+				}
+				continue
+			}
+			if val == nil {
+				if !nullable[name+".*"] && !nullable[name+"."+k] {
+					fail("%s.%s is null", name, k)
+				}
+				continue
+			}
+			o.check(errs, at+"."+k, name, ps, val)
+		}
+	case "array":
+		arr, ok := v.([]any)
+		if !ok {
+			fail("want an array, got %T", v)
+			return
+		}
+		items, _ := s["items"].(map[string]any)
+		for i, x := range arr {
+			o.check(errs, fmt.Sprintf("%s[%d]", at, i), name, items, x)
+		}
+	case "string":
+		str, ok := v.(string)
+		if !ok {
+			fail("want a string, got %T", v)
+			return
+		}
+		if enum := asStrings(s["enum"]); enum != nil && !slices.Contains(enum, str) {
+			fail("%q is not one of %v", str, enum)
+		}
+		if s["format"] == "date-time" {
+			if _, err := time.Parse(time.RFC3339, str); err != nil {
+				fail("%q is not a date-time", str)
+			}
+		}
+	case "integer":
+		n, ok := v.(json.Number)
+		if _, isInt := new(big.Int).SetString(string(n), 10); !ok || !isInt {
+			fail("want an integer, got %v", v)
+		}
+	case "number":
+		if _, ok := v.(json.Number); !ok {
+			fail("want a number, got %T", v)
+		}
+	case "boolean":
+		if _, ok := v.(bool); !ok {
+			fail("want a boolean, got %T", v)
+		}
+	default:
+		fail("schema type %q not understood", typ)
+	}
+}
+
+func asStrings(v any) []string {
+	xs, _ := v.([]any)
+	var out []string
+	for _, x := range xs {
+		if s, ok := x.(string); ok {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+func TestValidatorCatchesMistakes(t *testing.T) {
+	t.Parallel()
+	o := loadOpenAPI(t)
+	calls := o.responseSchema(t, "POST", "/v2/calls/extensive", 200)
+	good := `{"requestId":"abc","records":{"totalRecords":1,"currentPageSize":1,"currentPageNumber":0},"calls":[{"metaData":{"id":"1","started":"2024-01-01T00:00:00Z","direction":"Inbound","title":null},"parties":[{"id":"2","speakerId":null}],"context":[{"system":"Salesforce","objects":[{"objectType":"Account","objectId":"x","fields":[{"name":"a","value":3},{"name":"b","value":null}]}]}]}]}`
+	if errs := o.validate(calls, []byte(good)); len(errs) != 0 {
+		t.Fatalf("a valid answer fails: %v", errs)
+	}
+	for _, bad := range []string{
+		strings.Replace(good, `"title":null`, `"title":null,"invented":1`, 1),                          // unknown property
+		strings.Replace(good, `"direction":"Inbound"`, `"direction":"Sideways"`, 1),                    // enum
+		strings.Replace(good, `"started":"2024-01-01T00:00:00Z"`, `"started":"yesterday"`, 1),          // date-time
+		strings.Replace(good, `"totalRecords":1`, `"totalRecords":"1"`, 1),                             // type
+		strings.Replace(good, `"totalRecords":1`, `"totalRecords":1.5`, 1),                             // integer
+		strings.Replace(good, `"parties":[{"id":"2","speakerId":null}]`, `"parties":[{"id":null}]`, 1), // null where Gong sends none
+		strings.Replace(good, `"calls":[`, `"calls":{"x":[`, 1) + "}",                                  // array
+		`{"requestId":"abc","calls":[{"metaData":{"id":"1"}}]`,                                         // not JSON
+	} {
+		if errs := o.validate(calls, []byte(bad)); len(errs) == 0 {
+			t.Errorf("the validator accepts %s", bad)
+		}
+	}
+}
+
+// TestAnswersMatchOpenAPI validates real answers of every endpoint against the
+// response schemas in Gong's document.
+func TestAnswersMatchOpenAPI(t *testing.T) {
+	t.Parallel()
+	o := loadOpenAPI(t)
+	f := newFake(t, Options{Seed: 70, Calls: 450, Users: 120, From: time.Date(2022, 10, 1, 0, 0, 0, 0, time.UTC), To: time.Date(2023, 4, 1, 0, 0, 0, 0, time.UTC)})
+	f.Clock().Set(fixedNow)
+	checked := 0
+	check := func(what, method, path string, a answer) {
+		t.Helper()
+		schema := o.responseSchema(t, method, path, a.status)
+		if errs := o.validate(schema, a.body); len(errs) > 0 {
+			t.Errorf("%s (%d): %d violations, first: %s", what, a.status, len(errs), strings.Join(errs[:min(5, len(errs))], "; "))
+		}
+		checked++
+	}
+	all := func(what, path string, req gongapi.CallsExtensiveRequest) {
+		for a := f.post(path, req); ; a = f.post(path, req) {
+			check(what, http.MethodPost, path, a)
+			var p struct{ Records *gongapi.Records }
+			json.Unmarshal(a.body, &p)
+			if a.status != http.StatusOK || p.Records.Cursor == "" {
+				return
+			}
+			req.Cursor = p.Records.Cursor
+		}
+	}
+
+	check("users", "GET", "/v2/users", f.do(http.MethodGet, "/v2/users", url.Values{"includeAvatars": {"true"}}, ""))
+	check("users extensive", "POST", "/v2/users/extensive", f.post("/v2/users/extensive", gongapi.UsersExtensiveRequest{Filter: gongapi.UsersExtensiveFilter{CreatedFromDateTime: "2020-01-01T00:00:00Z"}}))
+	check("workspaces", "GET", "/v2/workspaces", f.do(http.MethodGet, "/v2/workspaces", nil, ""))
+	check("trackers", "GET", "/v2/settings/trackers", f.do(http.MethodGet, "/v2/settings/trackers", nil, ""))
+	check("calls", "GET", "/v2/calls", f.do(http.MethodGet, "/v2/calls", url.Values{"fromDateTime": {"2022-01-01T00:00:00Z"}, "toDateTime": {"2024-01-01T00:00:00Z"}}, ""))
+	all("extensive, full", "/v2/calls/extensive", gongapi.CallsExtensiveRequest{ContentSelector: gongapi.FullContentSelector()})
+	basic := gongapi.FullContentSelector()
+	basic.Context, basic.ContextTiming = "Basic", nil
+	basic.ExposedFields.Media = true
+	all("extensive, basic context and media", "/v2/calls/extensive", gongapi.CallsExtensiveRequest{ContentSelector: basic})
+	all("extensive, metadata", "/v2/calls/extensive", gongapi.CallsExtensiveRequest{})
+	a := f.post("/v2/calls/transcript", gongapi.TranscriptRequest{})
+	check("transcripts", "POST", "/v2/calls/transcript", a)
+
+	// Error answers have Gong's error schema too.
+	errSchema := o.schema("ErrorResponse")
+	for what, a := range map[string]answer{
+		"401":       f.doAuth(http.MethodGet, "/v2/calls", nil, "", "x", "y"),
+		"400":       f.post("/v2/calls/extensive", map[string]any{"filter": map[string]any{"callIds": []string{}}}),
+		"404 empty": f.post("/v2/calls/transcript", gongapi.TranscriptRequest{Filter: gongapi.CallsFilter{FromDateTime: "2030-01-01T00:00:00Z"}}),
+	} {
+		if errs := o.validate(map[string]any{"$ref": "#/components/schemas/ErrorResponse"}, a.body); len(errs) > 0 || errSchema == nil {
+			t.Errorf("%s: %v", what, errs)
+		}
+		checked++
+	}
+	if checked < 15 {
+		t.Errorf("only %d answers checked", checked)
+	}
+
+	// With UnknownFields the strict check finds them and the tolerant one passes.
+	g := newFake(t, Options{Seed: 70, Calls: 150, UnknownFields: true})
+	g.Clock().Set(fixedNow)
+	b := g.post("/v2/calls/extensive", gongapi.CallsExtensiveRequest{ContentSelector: gongapi.FullContentSelector()})
+	schema := o.responseSchema(t, "POST", "/v2/calls/extensive", 200)
+	if errs := o.validate(schema, b.body); len(errs) == 0 {
+		t.Error("UnknownFields: the strict check finds no undocumented field")
+	}
+	tolerant := &openAPI{doc: o.doc, unknown: true}
+	if errs := tolerant.validate(schema, b.body); len(errs) > 0 {
+		t.Errorf("UnknownFields: %s", strings.Join(errs[:min(5, len(errs))], "; "))
+	}
+}
