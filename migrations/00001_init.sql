@@ -254,6 +254,25 @@ CREATE TABLE api_usage (
     updated_at        timestamptz NOT NULL DEFAULT now()
 );
 
+-- lz4 compresses the raw documents several times faster than Postgres's default pglz,
+-- which otherwise costs about half the write time of a page of calls. Servers older
+-- than 14, or built without lz4, keep pglz.
+-- +goose StatementBegin
+DO $$
+DECLARE
+    t text;
+BEGIN
+    IF current_setting('server_version_num')::int >= 140000 THEN
+        FOREACH t IN ARRAY ARRAY['users', 'workspaces', 'trackers', 'calls'] LOOP
+            EXECUTE format('ALTER TABLE %I ALTER COLUMN raw SET COMPRESSION lz4', t);
+        END LOOP;
+    END IF;
+EXCEPTION WHEN feature_not_supported THEN
+    RAISE NOTICE 'lz4 is not available: raw documents are compressed with pglz';
+END
+$$;
+-- +goose StatementEnd
+
 -- +goose Down
 
 DROP TABLE api_usage;

@@ -25,7 +25,8 @@ var callEntity = entity[Call]{
 			jsonArg(c.CallOutcome), jsonArg(c.KeyPoints), jsonArg(c.Highlights), jsonArg(c.Outline), jsonArg(c.Structure),
 			c.QuestionCompanyCount, c.QuestionNonCompanyCount, c.Raw}
 	},
-	check: (*Call).check,
+	check:    (*Call).check,
+	children: writeCallChildren,
 }
 
 var userEntity = entity[User]{
@@ -69,17 +70,17 @@ var trackerEntity = entity[Tracker]{
 
 // UpsertUsers writes users (see UpsertResult for what happens to each).
 func (tx *Tx) UpsertUsers(ctx context.Context, users []User) (UpsertResult, error) {
-	return upsert(ctx, tx, &userEntity, users, nil)
+	return upsert(ctx, tx, &userEntity, users)
 }
 
 // UpsertWorkspaces writes workspaces (see UpsertResult for what happens to each).
 func (tx *Tx) UpsertWorkspaces(ctx context.Context, ws []Workspace) (UpsertResult, error) {
-	return upsert(ctx, tx, &workspaceEntity, ws, nil)
+	return upsert(ctx, tx, &workspaceEntity, ws)
 }
 
 // UpsertTrackers writes tracker definitions (see UpsertResult for what happens to each).
 func (tx *Tx) UpsertTrackers(ctx context.Context, ts []Tracker) (UpsertResult, error) {
-	return upsert(ctx, tx, &trackerEntity, ts, nil)
+	return upsert(ctx, tx, &trackerEntity, ts)
 }
 
 // UpsertCalls writes calls. A call that is new or whose raw document changed gets its
@@ -89,9 +90,7 @@ func (tx *Tx) UpsertTrackers(ctx context.Context, ts []Tracker) (UpsertResult, e
 // the last one. A record Postgres would refuse fails the whole call with an error
 // naming the call, and the caller's transaction with it.
 func (tx *Tx) UpsertCalls(ctx context.Context, calls []Call) (UpsertResult, error) {
-	return upsert(ctx, tx, &callEntity, calls, func(written []*Call) error {
-		return tx.replaceCallChildren(ctx, written)
-	})
+	return upsert(ctx, tx, &callEntity, calls)
 }
 
 // childTable is one child table of calls: its columns (call_id first) and how to
@@ -99,12 +98,14 @@ func (tx *Tx) UpsertCalls(ctx context.Context, calls []Call) (UpsertResult, erro
 type childTable struct {
 	table   string
 	columns []string
+	count   func(c *Call) int // how many rows c has, duplicates included
 	rows    func(c *Call, add func(key string, row []any))
 }
 
 var callChildren = []childTable{
 	{"call_parties", []string{"call_id", "party_id", "user_id", "speaker_id", "email_address", "name", "title",
 		"affiliation", "phone_number", "methods", "context"},
+		func(c *Call) int { return len(c.Parties) },
 		func(c *Call, add func(string, []any)) {
 			for i := range c.Parties {
 				p := &c.Parties[i]
@@ -113,6 +114,7 @@ var callChildren = []childTable{
 			}
 		}},
 	{"call_trackers", []string{"call_id", "tracker_id", "name", "type", "count", "occurrences", "phrases"},
+		func(c *Call) int { return len(c.Trackers) },
 		func(c *Call, add func(string, []any)) {
 			for i := range c.Trackers {
 				t := &c.Trackers[i]
@@ -120,6 +122,7 @@ var callChildren = []childTable{
 			}
 		}},
 	{"call_topics", []string{"call_id", "name", "duration_seconds"},
+		func(c *Call) int { return len(c.Topics) },
 		func(c *Call, add func(string, []any)) {
 			for i := range c.Topics {
 				t := &c.Topics[i]
@@ -127,6 +130,7 @@ var callChildren = []childTable{
 			}
 		}},
 	{"call_speakers", []string{"call_id", "party_id", "user_id", "talk_time_seconds"},
+		func(c *Call) int { return len(c.Speakers) },
 		func(c *Call, add func(string, []any)) {
 			for i := range c.Speakers {
 				s := &c.Speakers[i]
@@ -134,6 +138,7 @@ var callChildren = []childTable{
 			}
 		}},
 	{"call_interaction_stats", []string{"call_id", "name", "value"},
+		func(c *Call) int { return len(c.InteractionStats) },
 		func(c *Call, add func(string, []any)) {
 			for i := range c.InteractionStats {
 				s := &c.InteractionStats[i]
@@ -141,6 +146,7 @@ var callChildren = []childTable{
 			}
 		}},
 	{"call_crm_objects", []string{"call_id", "system", "object_type", "object_id", "timing", "fields"},
+		func(c *Call) int { return len(c.CRMObjects) },
 		func(c *Call, add func(string, []any)) {
 			for i := range c.CRMObjects {
 				o := &c.CRMObjects[i]
@@ -151,6 +157,7 @@ var callChildren = []childTable{
 		}},
 	{"call_comments", []string{"call_id", "comment_id", "commenter_user_id", "comment", "posted",
 		"audio_start_seconds", "audio_end_seconds", "in_reply_to", "during_call"},
+		func(c *Call) int { return len(c.Comments) },
 		func(c *Call, add func(string, []any)) {
 			for i := range c.Comments {
 				m := &c.Comments[i]
@@ -160,31 +167,37 @@ var callChildren = []childTable{
 		}},
 }
 
-// replaceCallChildren deletes the stored children of the calls and COPies the new
-// sets straight into the child tables: the sets are replaced whole, so there is
-// nothing to merge and no need for a stage.
-func (tx *Tx) replaceCallChildren(ctx context.Context, calls []*Call) error {
-	ids := make([]string, len(calls))
-	for i, c := range calls {
-		ids[i] = c.ID
+// writeCallChildren COPies the child sets of calls straight into the child tables,
+// after deleting the stored ones when replace is set: the sets are replaced whole, so
+// there is nothing to merge and no need for a stage.
+func writeCallChildren(ctx context.Context, q pgx.Tx, calls []*Call, replace bool) error {
+	if replace {
+		ids := make([]string, len(calls))
+		for i, c := range calls {
+			ids[i] = c.ID
+		}
+		var b pgx.Batch
+		for _, ct := range callChildren {
+			b.Queue("DELETE FROM "+ct.table+" WHERE call_id = ANY($1)", ids)
+		}
+		if err := q.SendBatch(ctx, &b).Close(); err != nil {
+			return fmt.Errorf("delete child rows: %w", err)
+		}
 	}
-	var b pgx.Batch
 	for _, ct := range callChildren {
-		b.Queue("DELETE FROM "+ct.table+" WHERE call_id = ANY($1)", ids)
-	}
-	if err := tx.tx.SendBatch(ctx, &b).Close(); err != nil {
-		return fmt.Errorf("delete child rows: %w", err)
-	}
-	for _, ct := range callChildren {
-		var (
-			rows  [][]any
-			owner []string // call id of each row, for errors
-		)
+		n := 0
 		for _, c := range calls {
+			n += ct.count(c)
+		}
+		if n == 0 {
+			continue
+		}
+		src := &groupedRows{groups: len(calls), fill: func(g int, rows [][]any) [][]any {
+			c := calls[g]
 			var seen map[string]int
 			ct.rows(c, func(key string, row []any) {
 				if seen == nil {
-					seen = make(map[string]int)
+					seen = make(map[string]int, ct.count(c))
 				}
 				if j, dup := seen[key]; dup {
 					rows[j] = row // the last occurrence wins, in the first one's place
@@ -192,12 +205,11 @@ func (tx *Tx) replaceCallChildren(ctx context.Context, calls []*Call) error {
 				}
 				seen[key] = len(rows)
 				rows = append(rows, row)
-				owner = append(owner, c.ID)
 			})
-		}
-		err := copyRows(ctx, tx, ct.table, ct.columns, len(rows),
-			func(i int) []any { return rows[i] },
-			func(i int) string { return "call " + strconv.Quote(owner[i]) })
+			return rows
+		}}
+		err := copyRows(ctx, q, ct.table, ct.columns, src,
+			func(i int) string { return "call " + strconv.Quote(calls[src.group(i)].ID) })
 		if err != nil {
 			return err
 		}

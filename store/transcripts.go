@@ -96,47 +96,32 @@ func (tx *Tx) WriteTranscripts(ctx context.Context, ts []Transcript) (sentences 
 		return 0, fmt.Errorf("write transcripts: delete old sentences: %w", err)
 	}
 
-	type ref struct {
-		t *Transcript
-		s *Sentence
-	}
-	var refs []ref
-	for _, t := range batch {
-		if len(t.Sentences) == 0 {
-			continue
-		}
-		n := len(refs)
+	src := &groupedRows{groups: len(batch), fill: func(g int, rows [][]any) [][]any {
+		t := batch[g]
+		// Sentences of one call sharing an index: the last wins, where the first stood.
+		var seen map[int32]int
 		for j := range t.Sentences {
-			refs = append(refs, ref{t, &t.Sentences[j]})
-		}
-		// Sentences of one call sharing an index: keep the last, where the first stood.
-		mine := refs[n:]
-		seen := make(map[int32]int, len(mine))
-		keep := mine[:0]
-		for _, r := range mine {
-			if k, dup := seen[r.s.SentenceIndex]; dup {
-				keep[k] = r
+			x := &t.Sentences[j]
+			row := []any{t.CallID, x.SentenceIndex, x.MonologueIndex, x.SpeakerID, x.Topic, x.StartMs, x.EndMs, x.Text}
+			if seen == nil {
+				seen = make(map[int32]int, len(t.Sentences))
+			}
+			if k, dup := seen[x.SentenceIndex]; dup {
+				rows[k] = row
 				continue
 			}
-			seen[r.s.SentenceIndex] = len(keep)
-			keep = append(keep, r)
+			seen[x.SentenceIndex] = len(rows)
+			rows = append(rows, row)
 		}
-		refs = refs[:n+len(keep)]
-	}
-	err = copyRows(ctx, tx, "transcript_sentences",
+		return rows
+	}}
+	err = copyRows(ctx, tx.tx, "transcript_sentences",
 		[]string{"call_id", "sentence_index", "monologue_index", "speaker_id", "topic", "start_ms", "end_ms", "text"},
-		len(refs),
-		func(i int) []any {
-			s := refs[i].s
-			return []any{refs[i].t.CallID, s.SentenceIndex, s.MonologueIndex, s.SpeakerID, s.Topic, s.StartMs, s.EndMs, s.Text}
-		},
-		func(i int) string {
-			return "call " + strconv.Quote(refs[i].t.CallID) + " sentence " + strconv.Itoa(int(refs[i].s.SentenceIndex))
-		})
+		src, func(i int) string { return "call " + strconv.Quote(batch[src.group(i)].CallID) })
 	if err != nil {
 		return 0, fmt.Errorf("write transcripts: %w", err)
 	}
-	return len(refs), nil
+	return src.ends[len(src.ends)-1], nil
 }
 
 // DeferTranscripts records a failed or empty fetch of the calls' transcripts: one more

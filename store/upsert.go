@@ -8,8 +8,10 @@ import (
 	"fmt"
 	"hash/fnv"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
@@ -33,6 +35,9 @@ type entity[T any] struct {
 	raw     func(*T) []byte
 	values  func(*T) []any // one value per column, in order
 	check   func(*T) error
+	// children, when set, writes the child rows of records whose row was just
+	// written; replace says that stored children may exist and must go first.
+	children func(ctx context.Context, q pgx.Tx, recs []*T, replace bool) error
 }
 
 // staged is a record about to be written, with the hash of its raw document.
@@ -48,13 +53,20 @@ type staged[T any] struct {
 //     that concurrent writers cannot deadlock) to sort the batch into new, changed,
 //     restored and unchanged records;
 //   - unchanged records only get last_seen_at (and, when they were deleted, lose
-//     deleted_at): no document is sent again, so re-reading a window costs little;
-//   - new and changed records are checked, COPied into a temporary table and moved
-//     into the table with INSERT … ON CONFLICT DO UPDATE.
+//     deleted_at): no document is sent again and no child row is touched, so
+//     re-reading a window costs little;
+//   - new records, the bulk of a backfill, are COPied straight into the table and
+//     their children straight into the child tables, under a savepoint. Should that
+//     meet a unique violation (another transaction inserted the id since it was
+//     looked up, or child rows outlived a call deleted by hand), the savepoint is
+//     rolled back and they take the next path instead;
+//   - changed and restored records are COPied into a temporary table, moved with
+//     INSERT … ON CONFLICT DO UPDATE, and their child sets are deleted and rewritten.
 //
-// written receives the records that were inserted or rewritten, so the caller can
-// replace their child rows in the same transaction.
-func upsert[T any](ctx context.Context, tx *Tx, e *entity[T], recs []T, written func([]*T) error) (UpsertResult, error) {
+// Records are checked as they are streamed to Postgres, so the checks run while the
+// server works on the rows before them; what only Postgres can refuse (malformed
+// JSON) fails the COPY, and the error still names the record.
+func upsert[T any](ctx context.Context, tx *Tx, e *entity[T], recs []T) (UpsertResult, error) {
 	var res UpsertResult
 	batch := dedupe(recs, e.id)
 	if len(batch) == 0 {
@@ -65,43 +77,32 @@ func upsert[T any](ctx context.Context, tx *Tx, e *entity[T], recs []T, written 
 		ids[i] = e.id(r)
 	}
 
-	stage := stageName(e.table, e.columns)
-	var b pgx.Batch
-	b.Queue("CREATE TEMP TABLE IF NOT EXISTS " + stage + " ON COMMIT DELETE ROWS AS SELECT " +
-		strings.Join(e.columns, ", ") + ", content_hash FROM " + e.table + " WITH NO DATA")
-	b.Queue("SELECT id, content_hash, deleted_at IS NOT NULL FROM "+e.table+" WHERE id = ANY($1) ORDER BY id FOR UPDATE", ids)
 	type stored struct {
 		hash    []byte
 		deleted bool
 	}
 	have := make(map[string]stored, len(batch))
-	br := tx.tx.SendBatch(ctx, &b)
-	_, err := br.Exec()
-	if err == nil {
-		var rows pgx.Rows
-		rows, err = br.Query()
-		if err == nil {
+	var now time.Time
+	var b pgx.Batch
+	b.Queue("SELECT now()").QueryRow(func(row pgx.Row) error { return row.Scan(&now) })
+	b.Queue("SELECT id, content_hash, deleted_at IS NOT NULL FROM "+e.table+" WHERE id = ANY($1) ORDER BY id FOR UPDATE", ids).
+		Query(func(rows pgx.Rows) error {
 			var (
 				id string
 				st stored
 			)
-			_, err = pgx.ForEachRow(rows, []any{&id, &st.hash, &st.deleted}, func() error {
+			_, err := pgx.ForEachRow(rows, []any{&id, &st.hash, &st.deleted}, func() error {
 				have[id] = stored{hash: bytes.Clone(st.hash), deleted: st.deleted}
 				return nil
 			})
-		}
-	}
-	if cerr := br.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
+			return err
+		})
+	if err := tx.tx.SendBatch(ctx, &b).Close(); err != nil {
 		return res, fmt.Errorf("upsert %ss: read stored versions: %w", e.kind, err)
 	}
 
-	var (
-		write []staged[T]
-		touch []string
-	)
+	var fresh, rewrite []staged[T]
+	var touch []string
 	for i, r := range batch {
 		id := ids[i]
 		sum := sha256.Sum256(e.raw(r))
@@ -109,6 +110,7 @@ func upsert[T any](ctx context.Context, tx *Tx, e *entity[T], recs []T, written 
 		switch {
 		case !found:
 			res.Inserted = append(res.Inserted, id)
+			fresh = append(fresh, staged[T]{rec: r, hash: sum[:]})
 		case bytes.Equal(old.hash, sum[:]):
 			if old.deleted {
 				res.Restored = append(res.Restored, id)
@@ -116,65 +118,131 @@ func upsert[T any](ctx context.Context, tx *Tx, e *entity[T], recs []T, written 
 				res.Unchanged++
 			}
 			touch = append(touch, id)
-			continue
 		case old.deleted:
 			res.Restored = append(res.Restored, id)
+			rewrite = append(rewrite, staged[T]{rec: r, hash: sum[:]})
 		default:
 			res.Changed = append(res.Changed, id)
+			rewrite = append(rewrite, staged[T]{rec: r, hash: sum[:]})
 		}
-		if err := e.check(r); err != nil {
-			return UpsertResult{}, fmt.Errorf("upsert %ss: %s %q: %w", e.kind, e.kind, id, err)
-		}
-		write = append(write, staged[T]{rec: r, hash: sum[:]})
 	}
 
-	if len(write) > 0 {
-		err := copyRows(ctx, tx, stage, append(append([]string{}, e.columns...), "content_hash"), len(write),
-			func(i int) []any { return append(e.values(write[i].rec), write[i].hash) },
-			func(i int) string { return e.kind + " " + strconv.Quote(e.id(write[i].rec)) })
+	if len(fresh) > 0 {
+		conflict, err := e.insert(ctx, tx, fresh, now)
 		if err != nil {
 			return UpsertResult{}, fmt.Errorf("upsert %ss: %w", e.kind, err)
 		}
+		if conflict {
+			rewrite = append(rewrite, fresh...)
+		}
 	}
-	b = pgx.Batch{}
+	if len(rewrite) > 0 {
+		if err := e.rewrite(ctx, tx, rewrite); err != nil {
+			return UpsertResult{}, fmt.Errorf("upsert %ss: %w", e.kind, err)
+		}
+	}
 	if len(touch) > 0 {
 		// SET expressions see the old row: updated_at moves only for a restored record.
-		b.Queue(`UPDATE `+e.table+` SET last_seen_at = now(),
+		_, err := tx.tx.Exec(ctx, `UPDATE `+e.table+` SET last_seen_at = now(),
 			updated_at = CASE WHEN deleted_at IS NULL THEN updated_at ELSE now() END,
 			deleted_at = NULL
 			WHERE id = ANY($1)`, touch)
-	}
-	if len(write) > 0 {
-		b.Queue(e.moveSQL(stage))
-	}
-	if err := tx.tx.SendBatch(ctx, &b).Close(); err != nil {
-		return UpsertResult{}, fmt.Errorf("upsert %ss: %w", e.kind, err)
-	}
-	if written != nil && len(write) > 0 {
-		recs := make([]*T, len(write))
-		for i := range write {
-			recs[i] = write[i].rec
-		}
-		if err := written(recs); err != nil {
-			return UpsertResult{}, fmt.Errorf("upsert %ss: %w", e.kind, err)
+		if err != nil {
+			return UpsertResult{}, fmt.Errorf("upsert %ss: mark seen: %w", e.kind, err)
 		}
 	}
 	return res, nil
 }
 
-// moveSQL empties the stage into the table: new ids are inserted, existing ones get
-// every column rewritten, and all become current (seen now, not deleted).
-func (e *entity[T]) moveSQL(stage string) string {
+// row is the COPY row of a record: its columns, then content_hash, after checking it.
+func (e *entity[T]) row(s staged[T]) ([]any, error) {
+	if err := e.check(s.rec); err != nil {
+		return nil, fmt.Errorf("%s %q: %w", e.kind, e.id(s.rec), err)
+	}
+	return append(e.values(s.rec), s.hash), nil
+}
+
+func (e *entity[T]) name(recs []staged[T]) func(i int) string {
+	return func(i int) string { return e.kind + " " + strconv.Quote(e.id(recs[i].rec)) }
+}
+
+// insert COPies records that were not in the table, and their children, straight
+// into the tables under a savepoint. conflict reports a unique violation, after which
+// the savepoint is rolled back and nothing of the insert remains.
+func (e *entity[T]) insert(ctx context.Context, tx *Tx, recs []staged[T], now time.Time) (conflict bool, err error) {
+	sp, err := tx.tx.Begin(ctx)
+	if err != nil {
+		return false, err
+	}
+	cols := append(append([]string{}, e.columns...), "content_hash", "first_seen_at", "updated_at", "last_seen_at")
+	err = copyRows(ctx, sp, e.table, cols, pgx.CopyFromSlice(len(recs), func(i int) ([]any, error) {
+		row, err := e.row(recs[i])
+		return append(row, now, now, now), err
+	}), e.name(recs))
+	if err == nil && e.children != nil {
+		err = e.children(ctx, sp, records(recs), false)
+	}
+	if err != nil {
+		var pgErr *pgconn.PgError
+		if errors.As(err, &pgErr) && pgErr.Code == "23505" {
+			if rerr := sp.Rollback(ctx); rerr != nil {
+				return false, rerr
+			}
+			return true, nil
+		}
+		return false, err
+	}
+	return false, sp.Commit(ctx)
+}
+
+// rewrite COPies records into the entity's stage and moves them into the table:
+// existing ids get every column rewritten, and all become current (seen now, not
+// deleted). Their child sets are replaced.
+func (e *entity[T]) rewrite(ctx context.Context, tx *Tx, recs []staged[T]) error {
+	stage := stageName(e.table, e.columns)
+	// The stage outlives the transaction (ON COMMIT DELETE ROWS empties it), so a
+	// connection creates it once. Its raw column is stored uncompressed: the rows pass
+	// through once, and compressing them twice would double the cost.
+	_, err := tx.tx.Exec(ctx, `DO $$ BEGIN
+		IF to_regclass('pg_temp.`+stage+`') IS NULL THEN
+			CREATE TEMP TABLE `+stage+` ON COMMIT DELETE ROWS AS
+				SELECT `+strings.Join(e.columns, ", ")+`, content_hash FROM `+e.table+` WITH NO DATA;
+			ALTER TABLE `+stage+` ALTER COLUMN raw SET STORAGE EXTERNAL;
+		END IF;
+	END $$`)
+	if err != nil {
+		return fmt.Errorf("create stage: %w", err)
+	}
+	err = copyRows(ctx, tx.tx, stage, append(append([]string{}, e.columns...), "content_hash"),
+		pgx.CopyFromSlice(len(recs), func(i int) ([]any, error) { return e.row(recs[i]) }), e.name(recs))
+	if err != nil {
+		return err
+	}
 	cols := strings.Join(e.columns, ", ")
 	var set strings.Builder
 	for _, c := range e.columns[1:] {
 		fmt.Fprintf(&set, "%s = EXCLUDED.%s, ", c, c)
 	}
-	return `WITH s AS (DELETE FROM ` + stage + ` RETURNING *)
-		INSERT INTO ` + e.table + ` AS t (` + cols + `, content_hash, first_seen_at, updated_at, last_seen_at)
-		SELECT ` + cols + `, content_hash, now(), now(), now() FROM s ORDER BY id
-		ON CONFLICT (id) DO UPDATE SET ` + set.String() + `content_hash = EXCLUDED.content_hash,
-			updated_at = now(), last_seen_at = now(), deleted_at = NULL`
+	_, err = tx.tx.Exec(ctx, `WITH s AS (DELETE FROM `+stage+` RETURNING *)
+		INSERT INTO `+e.table+` AS t (`+cols+`, content_hash, first_seen_at, updated_at, last_seen_at)
+		SELECT `+cols+`, content_hash, now(), now(), now() FROM s ORDER BY id
+		ON CONFLICT (id) DO UPDATE SET `+set.String()+`content_hash = EXCLUDED.content_hash,
+			updated_at = now(), last_seen_at = now(), deleted_at = NULL`)
+	if err != nil {
+		return fmt.Errorf("move stage into %s: %w", e.table, err)
+	}
+	if e.children != nil {
+		return e.children(ctx, tx.tx, records(recs), true)
+	}
+	return nil
+}
+
+func records[T any](s []staged[T]) []*T {
+	out := make([]*T, len(s))
+	for i := range s {
+		out[i] = s[i].rec
+	}
+	return out
 }
 
 // stageName names the temporary table an entity is staged in. The name carries a hash
@@ -202,21 +270,21 @@ func dedupe[T any](recs []T, key func(*T) string) []*T {
 	return out
 }
 
-// copyRows COPies n rows into table. When Postgres rejects a row, the error names the
-// record it came from (name(i)), which Postgres only knows as a line of the stream.
-func copyRows(ctx context.Context, tx *Tx, table string, columns []string, n int, row func(i int) []any, name func(i int) string) error {
-	if n == 0 {
-		return nil
-	}
-	_, err := tx.tx.CopyFrom(ctx, pgx.Identifier{table}, columns, pgx.CopyFromSlice(n, func(i int) ([]any, error) {
-		return row(i), nil
-	}))
+// copyRows COPies the rows of src into table. When a row cannot be built, or Postgres
+// rejects one, the error names the record it came from (name of the row's index):
+// Postgres only knows it as a line of the stream.
+func copyRows(ctx context.Context, q pgx.Tx, table string, columns []string, src pgx.CopyFromSource, name func(i int) string) error {
+	_, err := q.CopyFrom(ctx, pgx.Identifier{table}, columns, src)
 	if err != nil {
 		var pgErr *pgconn.PgError
 		if errors.As(err, &pgErr) {
 			if m := copyLine.FindStringSubmatch(pgErr.Where); m != nil {
-				if line, _ := strconv.Atoi(m[1]); line >= 1 && line <= n {
-					return fmt.Errorf("copy into %s: %s: %w", table, name(line-1), err)
+				if line, _ := strconv.Atoi(m[1]); line >= 1 {
+					what := name(line - 1)
+					if m[2] != "" {
+						what += ", column " + m[2]
+					}
+					return fmt.Errorf("copy into %s: %s: %w", table, what, err)
 				}
 			}
 		}
@@ -225,4 +293,45 @@ func copyRows(ctx context.Context, tx *Tx, table string, columns []string, n int
 	return nil
 }
 
-var copyLine = regexp.MustCompile(`COPY [^,]+, line (\d+)`)
+var copyLine = regexp.MustCompile(`COPY [^,]+, line (\d+)(?:, column (\w+))?`)
+
+// groupedRows is a COPY source over the rows of groups (the children of one call, the
+// sentences of one transcript). A group's rows are built only when the COPY reaches
+// them, on pgx's encoding goroutine, so building overlaps with the server's work on
+// the rows before.
+type groupedRows struct {
+	groups int
+	fill   func(g int, rows [][]any) [][]any // appends the rows of group g
+	rows   [][]any                           // the current group's rows
+	next   int                               // rows[next-1] is the current row
+	ends   []int                             // rows streamed up to the end of each group so far
+}
+
+func (s *groupedRows) Next() bool {
+	for s.next >= len(s.rows) {
+		g := len(s.ends)
+		if g >= s.groups {
+			return false
+		}
+		start := 0
+		if g > 0 {
+			start = s.ends[g-1]
+		}
+		// pgx encodes a row's values as soon as it has them, so the slice can be reused.
+		s.rows = s.fill(g, s.rows[:0])
+		s.next = 0
+		s.ends = append(s.ends, start+len(s.rows))
+	}
+	s.next++
+	return true
+}
+
+func (s *groupedRows) Values() ([]any, error) { return s.rows[s.next-1], nil }
+
+func (s *groupedRows) Err() error { return nil }
+
+// group returns the group row i (from 0) belongs to.
+func (s *groupedRows) group(i int) int {
+	g, _ := slices.BinarySearch(s.ends, i+1)
+	return g
+}

@@ -55,7 +55,7 @@ func page(from, n int) []Call {
 	return calls
 }
 
-func upsertCalls(t *testing.T, s *Store, calls []Call) UpsertResult {
+func upsertCalls(t testing.TB, s *Store, calls []Call) UpsertResult {
 	t.Helper()
 	var res UpsertResult
 	err := s.Transact(context.Background(), func(tx *Tx) error {
@@ -147,12 +147,14 @@ func TestRolledBackPageLeavesNothing(t *testing.T) {
 	}{
 		{"fn fails", page(100, 10), boom, "boom"},
 		{"NUL in title", bad(func(c *Call) { c.Title = ptr("bad\x00title") }), nil, `call "7000000000000000106": title: contains a NUL byte`},
-		{"invalid raw", bad(func(c *Call) { c.Raw = []byte(`{"id":`) }), nil, `call "7000000000000000106": raw: is not valid JSON`},
+		{"invalid raw", bad(func(c *Call) { c.Raw = []byte(`{"id":`) }), nil, `call "7000000000000000106", column raw: ERROR: invalid input syntax for type json`},
 		{"empty id", bad(func(c *Call) { c.ID = "" }), nil, `call "": id: is empty`},
-		{"NUL escape in JSON", bad(func(c *Call) { c.KeyPoints = []byte(`["a\u0000b"]`) }), nil, `call "7000000000000000106": key_points`},
+		{"NUL escape in JSON", bad(func(c *Call) { c.KeyPoints = []byte(`["a\u0000b"]`) }), nil, `call "7000000000000000106", column key_points`},
 		{"invalid UTF-8 in a party", bad(func(c *Call) { c.Parties[2].Name = ptr("\xff\xfe") }), nil, `call "7000000000000000106": parties.name`},
 		// Valid to Go's JSON parser, refused by jsonb: only Postgres can tell, mid-COPY.
-		{"lone surrogate", bad(func(c *Call) { c.Raw = []byte(`{"title":"\ud800"}`) }), nil, `call "7000000000000000106"`},
+		{"lone surrogate", bad(func(c *Call) { c.Raw = []byte(`{"title":"\ud800"}`) }), nil, `call "7000000000000000106", column raw`},
+		{"invalid JSON in a child row", bad(func(c *Call) { c.Trackers[1].Occurrences = []byte(`[{]`) }), nil,
+			`copy into call_trackers: call "7000000000000000106", column occurrences`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
@@ -500,4 +502,78 @@ func deref(cp Checkpoint) string {
 	}
 	return fmt.Sprintf("%s %s %s %s %s %q %s %s %s", cp.Stream, f(cp.HighWaterMark), f(cp.WindowFrom), f(cp.WindowTo),
 		f(cp.WindowStartedAt), cp.Cursor, f(cp.LastStarted), f(cp.CompletedAt), cp.State)
+}
+
+func TestInsertFallsBackOnConflicts(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+
+	t.Run("children outlived a call deleted by hand", func(t *testing.T) {
+		t.Parallel()
+		s := newStore(t)
+		c := makeCall(1)
+		upsertCalls(t, s, []Call{c})
+		if _, err := s.pool.Exec(ctx, "DELETE FROM calls"); err != nil {
+			t.Fatal(err)
+		}
+		c.Parties = c.Parties[:1]
+		c.Raw = rawOf(&c)
+		if res := upsertCalls(t, s, []Call{c, makeCall(2)}); len(res.Inserted) != 2 {
+			t.Fatalf("result %+v", res)
+		}
+		if n := count(t, s, "SELECT count(*) FROM call_parties WHERE call_id = $1", c.ID); n != 1 {
+			t.Fatalf("%d parties, want the one of the new version", n)
+		}
+	})
+
+	t.Run("another transaction inserts the same call first", func(t *testing.T) {
+		t.Parallel()
+		s := newStore(t)
+		first, second := makeCall(1), makeCall(1)
+		second.Title = ptr("second writer")
+		second.Parties = second.Parties[:2]
+		second.Raw = rawOf(&second)
+
+		inserted, commit := make(chan struct{}), make(chan struct{})
+		firstDone := make(chan error, 1)
+		go func() {
+			firstDone <- s.Transact(ctx, func(tx *Tx) error {
+				if _, err := tx.UpsertCalls(ctx, []Call{first}); err != nil {
+					return err
+				}
+				close(inserted)
+				<-commit
+				return nil
+			})
+		}()
+		<-inserted
+		secondDone := make(chan error, 1)
+		go func() {
+			secondDone <- s.Transact(ctx, func(tx *Tx) error {
+				_, err := tx.UpsertCalls(ctx, []Call{second})
+				return err
+			})
+		}()
+		// Wait until the second writer blocks on the first one's uncommitted key.
+		deadline := time.Now().Add(10 * time.Second)
+		for count(t, s, "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'") == 0 {
+			if time.Now().After(deadline) {
+				t.Fatal("second writer never waited for the first")
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+		close(commit)
+		if err := <-firstDone; err != nil {
+			t.Fatal(err)
+		}
+		if err := <-secondDone; err != nil {
+			t.Fatalf("second writer: %v", err)
+		}
+		if n := count(t, s, "SELECT count(*) FROM calls WHERE title = 'second writer'"); n != 1 {
+			t.Fatal("the second writer's version is not stored")
+		}
+		if n := count(t, s, "SELECT count(*) FROM call_parties"); n != 2 {
+			t.Fatalf("%d parties, want the second writer's 2", n)
+		}
+	})
 }

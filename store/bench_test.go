@@ -1,0 +1,207 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"testing"
+
+	"github.com/jackc/pgx/v5"
+)
+
+// The benchmarks measure ingest through the store beside a raw COPY of the same rows
+// into tables without indexes or constraints: the ceiling of this machine and
+// server. Floors (issue 2): 3,000 calls/s with their children, 100,000 transcript
+// sentences/s, and at least half of the raw ceiling for each.
+//
+//	go test -run '^$' -bench . -benchtime=40x ./store/
+
+const (
+	benchPage       = 100 // calls per page, as Gong pages them
+	benchTranscript = 10  // transcripts per write
+	benchSentences  = 400 // sentences per transcript (a ~35-minute call)
+)
+
+func BenchmarkUpsertCalls(b *testing.B) {
+	s := newStore(b)
+	ctx := context.Background()
+	b.ResetTimer()
+	for i := range b.N {
+		b.StopTimer()
+		calls := page(i*benchPage, benchPage)
+		b.StartTimer()
+		err := s.Transact(ctx, func(tx *Tx) error {
+			res, err := tx.UpsertCalls(ctx, calls)
+			if err == nil && len(res.Inserted) != benchPage {
+				err = fmt.Errorf("inserted %d", len(res.Inserted))
+			}
+			return err
+		})
+		if err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(b.N*benchPage)/b.Elapsed().Seconds(), "calls/s")
+}
+
+// BenchmarkUpsertCallsUnchanged re-reads pages already stored: what an overlapping
+// window costs.
+func BenchmarkUpsertCallsUnchanged(b *testing.B) {
+	s := newStore(b)
+	ctx := context.Background()
+	pages := make([][]Call, 20)
+	for i := range pages {
+		pages[i] = page(i*benchPage, benchPage)
+		upsertCalls(b, s, pages[i])
+	}
+	b.ResetTimer()
+	for i := range b.N {
+		err := s.Transact(ctx, func(tx *Tx) error {
+			res, err := tx.UpsertCalls(ctx, pages[i%len(pages)])
+			if err == nil && res.Unchanged != benchPage {
+				err = fmt.Errorf("unchanged %d", res.Unchanged)
+			}
+			return err
+		})
+		if err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(b.N*benchPage)/b.Elapsed().Seconds(), "calls/s")
+}
+
+func BenchmarkRawCopyCalls(b *testing.B) {
+	s := newStore(b)
+	ctx := context.Background()
+	tables := rawTables(b, s, append([]string{"calls"}, childTableNames()...)...)
+	hash := make([]byte, 32)
+	b.ResetTimer()
+	for i := range b.N {
+		b.StopTimer()
+		calls := page(i*benchPage, benchPage)
+		b.StartTimer()
+		err := s.Transact(ctx, func(tx *Tx) error {
+			rows := make([][]any, len(calls))
+			for j := range calls {
+				rows[j] = append(callEntity.values(&calls[j]), hash)
+			}
+			if _, err := tx.tx.CopyFrom(ctx, pgx.Identifier{tables[0]}, append(callEntity.columns[:len(callEntity.columns):len(callEntity.columns)], "content_hash"), pgx.CopyFromRows(rows)); err != nil {
+				return err
+			}
+			for k, ct := range callChildren {
+				var rows [][]any
+				for j := range calls {
+					ct.rows(&calls[j], func(_ string, row []any) { rows = append(rows, row) })
+				}
+				if _, err := tx.tx.CopyFrom(ctx, pgx.Identifier{tables[k+1]}, ct.columns, pgx.CopyFromRows(rows)); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(b.N*benchPage)/b.Elapsed().Seconds(), "calls/s")
+}
+
+func BenchmarkWriteTranscripts(b *testing.B) {
+	s := newStore(b)
+	ctx := context.Background()
+	b.ResetTimer()
+	for i := range b.N {
+		b.StopTimer()
+		ts := transcriptBatch(b, s, i)
+		b.StartTimer()
+		err := s.Transact(ctx, func(tx *Tx) error {
+			n, err := tx.WriteTranscripts(ctx, ts)
+			if err == nil && n != benchTranscript*benchSentences {
+				err = fmt.Errorf("wrote %d sentences", n)
+			}
+			return err
+		})
+		if err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(b.N*benchTranscript*benchSentences)/b.Elapsed().Seconds(), "sentences/s")
+}
+
+func BenchmarkRawCopySentences(b *testing.B) {
+	s := newStore(b)
+	ctx := context.Background()
+	table := rawTables(b, s, "transcript_sentences")[0]
+	cols := []string{"call_id", "sentence_index", "monologue_index", "speaker_id", "topic", "start_ms", "end_ms", "text"}
+	b.ResetTimer()
+	for i := range b.N {
+		b.StopTimer()
+		ts := transcriptBatch(nil, nil, i)
+		b.StartTimer()
+		err := s.Transact(ctx, func(tx *Tx) error {
+			var rows [][]any
+			for _, t := range ts {
+				for _, x := range t.Sentences {
+					rows = append(rows, []any{t.CallID, x.SentenceIndex, x.MonologueIndex, x.SpeakerID, x.Topic, x.StartMs, x.EndMs, x.Text})
+				}
+			}
+			_, err := tx.tx.CopyFrom(ctx, pgx.Identifier{table}, cols, pgx.CopyFromRows(rows))
+			return err
+		})
+		if err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(b.N*benchTranscript*benchSentences)/b.Elapsed().Seconds(), "sentences/s")
+}
+
+// transcriptBatch builds the transcripts of write number i; when s is given, it first
+// stores the calls they belong to.
+func transcriptBatch(b testing.TB, s *Store, i int) []Transcript {
+	ts := make([]Transcript, benchTranscript)
+	calls := make([]Call, benchTranscript)
+	for j := range ts {
+		n := i*benchTranscript + j
+		calls[j] = Call{ID: fmt.Sprintf("t%d", n), Raw: []byte(`{}`)}
+		ts[j] = makeTranscript(calls[j].ID, n, benchSentences)
+	}
+	if s != nil {
+		upsertCalls(b, s, calls)
+	}
+	return ts
+}
+
+func childTableNames() []string {
+	var out []string
+	for _, ct := range callChildren {
+		out = append(out, ct.table)
+	}
+	return out
+}
+
+// rawTables creates, for each table, a copy of its columns with no index, key, default
+// or constraint, compressed the same way, and returns their names.
+func rawTables(b *testing.B, s *Store, tables ...string) []string {
+	ctx := context.Background()
+	var out []string
+	for _, t := range tables {
+		name := "raw_" + t
+		if _, err := s.pool.Exec(ctx, "CREATE TABLE "+name+" AS SELECT * FROM "+t+" WITH NO DATA"); err != nil {
+			b.Fatal(err)
+		}
+		rows, err := s.pool.Query(ctx, `SELECT attname::text, CASE attcompression WHEN 'l' THEN 'lz4' ELSE 'pglz' END
+			FROM pg_attribute WHERE attrelid = $1::regclass AND attcompression <> ''`, t)
+		if err != nil {
+			b.Fatal(err)
+		}
+		var col, method string
+		_, err = pgx.ForEachRow(rows, []any{&col, &method}, func() error {
+			_, err := s.pool.Exec(ctx, "ALTER TABLE "+name+" ALTER COLUMN "+col+" SET COMPRESSION "+method)
+			return err
+		})
+		if err != nil {
+			b.Fatal(err)
+		}
+		out = append(out, name)
+	}
+	return out
+}
