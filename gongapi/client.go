@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"net/http"
 	"net/url"
 	"strings"
@@ -74,8 +75,11 @@ type Config struct {
 }
 
 // Budget counts a request before it is sent, so that the whole company's daily quota
-// is shared by every process that talks to Gong. A refusal (any error) stops the call
-// and nothing is sent; return a *QuotaError to say until when.
+// is shared by every process that talks to Gong. Any error stops the call and nothing
+// is sent. A refusal is a *QuotaError (with Until when known) or an error wrapping
+// ErrQuotaExhausted; the client returns it as a *QuotaError. Any other error is a
+// failure to count (the ledger is down, say) and comes back wrapped as it is, so that a
+// broken ledger does not pass for a spent quota and pause a sync as if all were well.
 type Budget interface {
 	Reserve(ctx context.Context, endpoint string) error
 }
@@ -117,7 +121,7 @@ func New(cfg Config) (*Client, error) {
 		t.MaxIdleConnsPerHost = 16
 		cfg.Transport = t
 	}
-	if cfg.RateLimit < 0 {
+	if cfg.RateLimit < 0 || math.IsNaN(cfg.RateLimit) || math.IsInf(cfg.RateLimit, 0) {
 		return nil, fmt.Errorf("gongapi: RateLimit %v is negative", cfg.RateLimit)
 	}
 	switch {
@@ -245,7 +249,7 @@ func (c *Client) send(ctx context.Context, r *request) (*answer, error) {
 				if ctx.Err() != nil {
 					return nil, c.stopped(ctx, r, ctx.Err())
 				}
-				return nil, budgetRefusal(r.endpoint, err)
+				return nil, budgetError(r.endpoint, err)
 			}
 		}
 
@@ -308,18 +312,22 @@ func (c *Client) stopped(ctx context.Context, r *request, err error) error {
 	return fmt.Errorf("gongapi: %s: %w", r.endpoint, err)
 }
 
-// budgetRefusal turns a Budget's error into a *QuotaError for the endpoint, keeping a
-// QuotaError the Budget returned (its Until in particular).
-func budgetRefusal(endpoint string, err error) error {
+// budgetError turns a Budget's refusal into a *QuotaError for the endpoint, keeping a
+// QuotaError the Budget returned (its Until in particular), and wraps its failures.
+func budgetError(endpoint string, err error) error {
 	var qe *QuotaError
-	if errors.As(err, &qe) {
+	switch {
+	case errors.As(err, &qe):
 		out := *qe
 		if out.Endpoint == "" {
 			out.Endpoint = endpoint
 		}
 		return &out
+	case errors.Is(err, ErrQuotaExhausted):
+		return &QuotaError{Reason: "the request budget refused the request", Endpoint: endpoint, Err: err}
+	default:
+		return fmt.Errorf("gongapi: %s: request budget: %w", endpoint, err)
 	}
-	return &QuotaError{Reason: "the request budget refused the request", Endpoint: endpoint, Err: err}
 }
 
 func (c *Client) observe(r *request, attempt int, d time.Duration, out outcome) {

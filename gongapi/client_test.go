@@ -757,13 +757,19 @@ func TestBudgetRefusalSendsNothing(t *testing.T) {
 		t.Errorf("fake saw %d requests; the budget allowed 2", st.Total)
 	}
 
-	// A Budget's own error (not a QuotaError) still stops the call, as a quota error
-	// that keeps the cause.
-	cause := errors.New("ledger: daily budget of 9500 spent")
+	// A refusal of the Budget's own making (wrapping ErrQuotaExhausted) is a quota
+	// error that keeps the cause; a Budget that fails is not, but stops the call too.
+	cause := fmt.Errorf("ledger: daily budget of 9500 spent: %w", gongapi.ErrQuotaExhausted)
 	c2, _ := client(t, base, func(cfg *gongapi.Config) { cfg.Budget = &budget{refusal: cause} })
 	_, err = c2.Workspaces(t.Context())
-	if !errors.Is(err, gongapi.ErrQuotaExhausted) || !errors.Is(err, cause) {
-		t.Errorf("error %v: want ErrQuotaExhausted wrapping the budget's error", err)
+	if !errors.As(err, &qe) || !errors.Is(err, cause) {
+		t.Errorf("error %v: want a *QuotaError wrapping the budget's error", err)
+	}
+	broken := errors.New("ledger: connection refused")
+	c2b, _ := client(t, base, func(cfg *gongapi.Config) { cfg.Budget = &budget{refusal: broken} })
+	_, err = c2b.Workspaces(t.Context())
+	if errors.Is(err, gongapi.ErrQuotaExhausted) || !errors.Is(err, broken) {
+		t.Errorf("error %v: a failing budget must not pass for a spent quota", err)
 	}
 	if st := s.Stats(); st.Total != 2 {
 		t.Errorf("a refused request reached the fake")

@@ -199,9 +199,9 @@ func TestScanRequestID(t *testing.T) {
 
 func TestQuotaErrorMatchesAndUnwraps(t *testing.T) {
 	t.Parallel()
-	cause := errors.New("ledger says no")
+	cause := fmt.Errorf("ledger: %w", ErrQuotaExhausted)
 	until := time.Date(2024, 5, 2, 0, 0, 0, 0, time.UTC)
-	err := fmt.Errorf("sync: %w", budgetRefusal("GET /v2/users", cause))
+	err := fmt.Errorf("sync: %w", budgetError("GET /v2/users", cause))
 	if !errors.Is(err, ErrQuotaExhausted) || !errors.Is(err, cause) {
 		t.Fatalf("%v: want ErrQuotaExhausted and the cause", err)
 	}
@@ -209,8 +209,13 @@ func TestQuotaErrorMatchesAndUnwraps(t *testing.T) {
 	if !errors.As(err, &qe) || qe.Endpoint != "GET /v2/users" {
 		t.Fatalf("%v: want a *QuotaError naming the endpoint", err)
 	}
+	broken := errors.New("ledger: connection refused")
+	err = budgetError("GET /v2/users", broken)
+	if errors.Is(err, ErrQuotaExhausted) || !errors.Is(err, broken) || !strings.Contains(err.Error(), "GET /v2/users") {
+		t.Fatalf("a failing ledger gave %v; want the failure wrapped, not a quota error", err)
+	}
 	own := &QuotaError{Until: until, Reason: "daily budget spent"}
-	err = budgetRefusal("GET /v2/users", own)
+	err = budgetError("GET /v2/users", own)
 	if !errors.As(err, &qe) || !qe.Until.Equal(until) || qe.Endpoint != "GET /v2/users" {
 		t.Fatalf("budget's own QuotaError lost: %v", err)
 	}
