@@ -1,6 +1,7 @@
 package gongapi_test
 
 import (
+	"encoding/json"
 	"testing"
 	"time"
 
@@ -60,4 +61,39 @@ func BenchmarkTranscripts(b *testing.B) {
 	secs := time.Since(start).Seconds()
 	b.ReportMetric(float64(n)/secs, "transcripts/s")
 	b.ReportMetric(float64(sentences)/float64(n), "sentences/call")
+}
+
+// BenchmarkDecodeCallsExtensivePage measures the client's decoding alone, on a page
+// of 100 calls with full content, against plain json.Unmarshal of the same page.
+func BenchmarkDecodeCallsExtensivePage(b *testing.B) {
+	base := benchFake(b, 300)
+	c, _ := client(b, base, nil)
+	body, err := json.Marshal(window())
+	if err != nil {
+		b.Fatal(err)
+	}
+	raw, err := c.Do(b.Context(), "POST", "/v2/calls/extensive", nil, body)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Run("stream", func(b *testing.B) {
+		b.SetBytes(int64(len(raw.Body)))
+		for b.Loop() {
+			page, err := gongapi.DecodeCallsExtensivePage(raw.Body)
+			if err != nil || len(page.Items) != 100 {
+				b.Fatal(err)
+			}
+		}
+		b.ReportMetric(float64(100*b.N)/b.Elapsed().Seconds(), "calls/s")
+	})
+	b.Run("unmarshal", func(b *testing.B) {
+		b.SetBytes(int64(len(raw.Body)))
+		for b.Loop() {
+			var resp gongapi.CallsExtensiveResponse
+			if err := json.Unmarshal(raw.Body, &resp); err != nil || len(resp.Calls) != 100 {
+				b.Fatal(err)
+			}
+		}
+		b.ReportMetric(float64(100*b.N)/b.Elapsed().Seconds(), "calls/s")
+	})
 }
