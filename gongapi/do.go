@@ -41,12 +41,12 @@ func (c *Client) Do(ctx context.Context, method, path string, query url.Values, 
 		return nil, err
 	}
 	defer ans.release()
-	return &RawResponse{
-		Status:    ans.status,
-		RequestID: ans.requestID,
-		Header:    ans.header,
-		Body:      bytes.Clone(ans.body.Bytes()),
-	}, nil
+	body = bytes.Clone(ans.body.Bytes())
+	reqID := ans.requestID
+	if reqID == "" {
+		reqID = scanRequestID(body)
+	}
+	return &RawResponse{Status: ans.status, RequestID: reqID, Header: ans.header, Body: body}, nil
 }
 
 // checkPath accepts an absolute path on the API host and nothing that could send the
