@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -54,13 +55,13 @@ func (c *Client) Do(ctx context.Context, method, path string, query url.Values, 
 func checkPath(path string) error {
 	switch {
 	case !strings.HasPrefix(path, "/"):
-		return fmt.Errorf("path must start with /")
+		return errors.New("path must start with /")
 	case strings.HasPrefix(path, "//"):
-		return fmt.Errorf("path must not start with //")
+		return errors.New("path must not start with //")
 	case strings.ContainsAny(path, "?#"):
-		return fmt.Errorf("path must not contain a query or fragment; pass the query separately")
+		return errors.New("path must not contain a query or fragment; pass the query separately")
 	case strings.Contains(path, ".."):
-		return fmt.Errorf("path must not contain ..")
+		return errors.New(`path must not contain ".."`)
 	}
 	return nil
 }
