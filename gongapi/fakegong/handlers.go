@@ -518,7 +518,7 @@ func parseSelector(cs *contentSelectorBody) (selection, error) {
 			return s, badRequest(fmt.Sprintf("Invalid contentSelector.context %q: expected None, Basic or Extended", *cs.Context))
 		}
 	}
-	if cs.ContextTiming != nil && len(cs.ContextTiming) > 0 && s.context != 2 {
+	if len(cs.ContextTiming) > 0 && s.context != 2 {
 		return s, badRequest("contentSelector.contextTiming can be provided only when contentSelector.context is Extended")
 	}
 	for _, t := range cs.ContextTiming {

@@ -105,8 +105,6 @@ var trackerKeywords = [][]string{
 
 var smartTrackerNames = []string{"Objection Handling", "Value Proposition", "Customer Pain", "Upsell Opportunity"}
 
-var interactionStatNames = []string{"Talk Ratio", "Longest Monologue", "Longest Customer Story", "Interactivity", "Patience", "Question Rate"}
-
 var videoSegments = []string{"Browser", "Presentation", "WebcamPrimaryUser", "WebcamNonCompany", "Webcam"}
 
 var outcomeNames = []struct{ category, name string }{
