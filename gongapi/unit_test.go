@@ -426,3 +426,34 @@ func TestDecodePageKeepsEachRecordsBytes(t *testing.T) {
 		t.Errorf("decoded wrong: %+v", page.Items)
 	}
 }
+
+// FuzzDecodeCallsPage: whatever Gong (or something in between) sends, decoding does not
+// panic, and a page that decodes holds records whose Raw is the record's own JSON.
+func FuzzDecodeCallsPage(f *testing.F) {
+	f.Add([]byte(`{"requestId":"r","records":{"cursor":"c"},"calls":[{"metaData":{"id":"1"}},{"metaData":{"id":2}}]}`))
+	f.Add([]byte(`{"calls":null}`))
+	f.Add([]byte(`{"calls":[{"metaData":{"id":"1","started":"2024-01-01T00:00:00.123-07:00"}} , {"metaData":{"id":"3"}}]}`))
+	f.Add([]byte(`{"calls":[{"metaData":{"id":"1"}}],"calls":[]}`))
+	f.Add([]byte(`<html>`))
+	f.Fuzz(func(t *testing.T, body []byte) {
+		ans := &answer{status: 200, body: getBuffer(), attempts: 1}
+		ans.body.Write(body)
+		defer ans.release()
+		page, err := decodePage(callsExtensiveSpec, ans, "")
+		if err != nil {
+			if !errors.Is(err, ErrMalformedResponse) {
+				t.Fatalf("error %v is not ErrMalformedResponse", err)
+			}
+			return
+		}
+		for i, c := range page.Items {
+			if !json.Valid(c.Raw) {
+				t.Fatalf("record %d Raw %q is not JSON", i, c.Raw)
+			}
+			var again Call
+			if err := json.Unmarshal(c.Raw, &again); err != nil || again.MetaData == nil || again.MetaData.ID != c.MetaData.ID {
+				t.Fatalf("record %d Raw %q does not decode to the same call: %v", i, c.Raw, err)
+			}
+		}
+	})
+}
