@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"strings"
 	"time"
 )
 
@@ -16,8 +17,49 @@ import (
 //	POST   /_fake/clock   {"set": RFC3339} or {"advance": "1h"}; answers like GET
 //	GET    /_fake/faults  the faults in force (Faults)
 //	POST   /_fake/faults  replace them (Faults as JSON); answers like GET
+//	GET    /_fake/calls   every call's life (CallSpec), in start order
+//	POST   /_fake/calls   add a call: {"started", "duration", "primary_user_id",
+//	                      "processed_at", "transcript_at", "no_transcript",
+//	                      "imported", "private", "title"}
+//	POST   /_fake/calls/{id}/delete   {"at": RFC3339}; at defaults to the clock's now
+//	POST   /_fake/calls/{id}/restore  {"at": RFC3339}
+//	POST   /_fake/calls/{id}/change   {"at", "title", "is_private", "add_parties"}
+//
+// The call routes answer the call's CallSpec.
 func (s *Server) control(w http.ResponseWriter, r *http.Request) {
+	if rest, ok := strings.CutPrefix(r.URL.Path, "/_fake/calls/"); ok && r.Method == http.MethodPost {
+		s.controlCall(w, r, rest)
+		return
+	}
 	switch r.Method + " " + r.URL.Path {
+	case "GET /_fake/calls":
+		writeControl(w, http.StatusOK, s.data.AllCalls())
+	case "POST /_fake/calls":
+		var req struct {
+			Started       time.Time    `json:"started"`
+			Duration      jsonDuration `json:"duration"`
+			PrimaryUserID string       `json:"primary_user_id"`
+			ProcessedAt   time.Time    `json:"processed_at"`
+			TranscriptAt  time.Time    `json:"transcript_at"`
+			NoTranscript  bool         `json:"no_transcript"`
+			Imported      bool         `json:"imported"`
+			Private       bool         `json:"private"`
+			Title         string       `json:"title"`
+		}
+		if err := readControl(r, &req); err != nil {
+			writeControl(w, http.StatusBadRequest, map[string]string{"error": err.Error()})
+			return
+		}
+		spec, err := s.data.AddCall(NewCall{
+			Started: req.Started, Duration: time.Duration(req.Duration), PrimaryUserID: req.PrimaryUserID,
+			ProcessedAt: req.ProcessedAt, TranscriptAt: req.TranscriptAt, NoTranscript: req.NoTranscript,
+			Imported: req.Imported, Private: req.Private, Title: req.Title,
+		})
+		if err != nil {
+			writeControl(w, http.StatusBadRequest, map[string]string{"error": err.Error()})
+			return
+		}
+		writeControl(w, http.StatusOK, spec)
 	case "GET /_fake/stats":
 		writeControl(w, http.StatusOK, s.Stats())
 	case "DELETE /_fake/stats":
@@ -63,6 +105,43 @@ func (s *Server) control(w http.ResponseWriter, r *http.Request) {
 	default:
 		writeControl(w, http.StatusNotFound, map[string]string{"error": "no such control route: " + r.Method + " " + r.URL.Path})
 	}
+}
+
+// controlCall handles POST /_fake/calls/{id}/{delete|restore|change}.
+func (s *Server) controlCall(w http.ResponseWriter, r *http.Request, rest string) {
+	id, verb, _ := strings.Cut(rest, "/")
+	var req struct {
+		At         *time.Time `json:"at"`
+		Title      *string    `json:"title"`
+		IsPrivate  *bool      `json:"is_private"`
+		AddParties int        `json:"add_parties"`
+	}
+	if err := readControl(r, &req); err != nil && err != io.EOF {
+		writeControl(w, http.StatusBadRequest, map[string]string{"error": err.Error()})
+		return
+	}
+	at := s.clock.Now()
+	if req.At != nil {
+		at = *req.At
+	}
+	var spec CallSpec
+	var err error
+	switch verb {
+	case "delete":
+		spec, err = s.data.DeleteCall(id, at)
+	case "restore":
+		spec, err = s.data.RestoreCall(id, at)
+	case "change":
+		spec, err = s.data.ChangeCall(id, at, Change{Title: req.Title, IsPrivate: req.IsPrivate, AddParties: req.AddParties})
+	default:
+		writeControl(w, http.StatusNotFound, map[string]string{"error": "no such control route: POST " + r.URL.Path})
+		return
+	}
+	if err != nil {
+		writeControl(w, http.StatusBadRequest, map[string]string{"error": err.Error()})
+		return
+	}
+	writeControl(w, http.StatusOK, spec)
 }
 
 func (s *Server) clockState() any {

@@ -99,3 +99,63 @@ func TestOptionsValidation(t *testing.T) {
 		t.Errorf("Calls -1: %v, %d calls; want an empty dataset", err, len(s.Dataset().AllCalls()))
 	}
 }
+
+func TestControlCallHooks(t *testing.T) {
+	t.Parallel()
+	f := newFake(t, Options{Seed: 51, Calls: 20})
+	f.Clock().Set(fixedNow)
+	ctl := func(path, body string, v any) int {
+		t.Helper()
+		resp, err := http.Post(f.url+path, "application/json", strings.NewReader(body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		if v != nil {
+			json.NewDecoder(resp.Body).Decode(v)
+		}
+		return resp.StatusCode
+	}
+	var spec CallSpec
+	if code := ctl("/_fake/calls", `{"started":"2024-08-01T10:00:00Z","duration":"20m","processed_at":"2024-08-01T16:00:00Z","title":"Added"}`, &spec); code != http.StatusOK || !spec.Late || spec.Duration != 20*time.Minute {
+		t.Fatalf("add: %d %+v", code, spec)
+	}
+	if c, ok := f.Dataset().CallAt(spec.ID, fixedNow); !ok || *c.MetaData.Title != "Added" {
+		t.Fatal("the added call is not in the dataset")
+	}
+	if code := ctl("/_fake/calls/"+spec.ID+"/change", `{"at":"2024-08-02T00:00:00Z","title":"Changed","add_parties":1}`, &spec); code != http.StatusOK || spec.ChangedAt.IsZero() {
+		t.Fatalf("change: %d %+v", code, spec)
+	}
+	if c, _ := f.Dataset().CallAt(spec.ID, fixedNow); *c.MetaData.Title != "Changed" {
+		t.Error("the change did not apply")
+	}
+	// delete defaults to the clock's now
+	if code := ctl("/_fake/calls/"+spec.ID+"/delete", ``, &spec); code != http.StatusOK || !spec.DeletedAt.Equal(fixedNow) {
+		t.Fatalf("delete: %d %+v", code, spec)
+	}
+	if _, ok := f.Dataset().CallAt(spec.ID, fixedNow); ok {
+		t.Error("the deleted call is visible")
+	}
+	if code := ctl("/_fake/calls/"+spec.ID+"/restore", `{"at":"2024-09-02T00:00:00Z"}`, &spec); code != http.StatusOK || spec.RestoredAt.IsZero() {
+		t.Fatalf("restore: %d %+v", code, spec)
+	}
+	if code := ctl("/_fake/calls/123/delete", `{}`, nil); code != http.StatusBadRequest {
+		t.Errorf("deleting an unknown call: %d", code)
+	}
+	if code := ctl("/_fake/calls/"+spec.ID+"/explode", `{}`, nil); code != http.StatusNotFound {
+		t.Errorf("unknown verb: %d", code)
+	}
+	resp, err := http.Get(f.url + "/_fake/calls")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var all []CallSpec
+	json.NewDecoder(resp.Body).Decode(&all)
+	if len(all) != 21 {
+		t.Errorf("GET /_fake/calls: %d calls, want 21", len(all))
+	}
+	if f.Stats().Total != 0 {
+		t.Error("control requests were counted")
+	}
+}

@@ -141,19 +141,19 @@ type Dataset struct {
 // processed it (it is invisible before), when its transcript became available, and
 // when it last changed or was deleted. Zero times mean never.
 type CallSpec struct {
-	ID            string
-	Started       time.Time
-	Duration      time.Duration
-	WorkspaceID   string
-	PrimaryUserID string
-	ProcessedAt   time.Time // visible from
-	TranscriptAt  time.Time // transcript available from; zero = never
-	ChangedAt     time.Time // last change; zero = never
-	DeletedAt     time.Time // invisible from; zero = never
-	RestoredAt    time.Time // visible again from (after DeletedAt); zero = never
-	Late          bool      // processed hours after the call ended
-	Imported      bool      // uploaded: no parties, no transcript
-	Private       bool      // isPrivate when first visible
+	ID            string        `json:"id"`
+	Started       time.Time     `json:"started"`
+	Duration      time.Duration `json:"duration_ns"`
+	WorkspaceID   string        `json:"workspace_id"`
+	PrimaryUserID string        `json:"primary_user_id"`
+	ProcessedAt   time.Time     `json:"processed_at"`  // visible from
+	TranscriptAt  time.Time     `json:"transcript_at"` // transcript available from; zero = never
+	ChangedAt     time.Time     `json:"changed_at"`    // last change; zero = never
+	DeletedAt     time.Time     `json:"deleted_at"`    // invisible from; zero = never
+	RestoredAt    time.Time     `json:"restored_at"`   // visible again from (after DeletedAt); zero = never
+	Late          bool          `json:"late"`          // processed hours after the call ended
+	Imported      bool          `json:"imported"`      // uploaded: no parties, no transcript
+	Private       bool          `json:"private"`       // isPrivate when first visible
 }
 
 // spec turns a callMeta into its exported description.

@@ -61,7 +61,7 @@
 // the client's timeout, connections dropped mid-body, malformed JSON, HTML or an
 // empty body with 200, and a wrong content type, at random rates or in a
 // deterministic script. The /_fake/ routes (no auth, not counted) expose the stats,
-// the clock and the faults to tests that run the fake in another process:
-// GET /_fake/stats, DELETE /_fake/stats, GET|POST /_fake/clock, GET|POST
-// /_fake/faults.
+// the clock, the faults and the call hooks to tests that run the fake in another
+// process: GET|DELETE /_fake/stats, GET|POST /_fake/clock, GET|POST /_fake/faults,
+// GET|POST /_fake/calls and POST /_fake/calls/{id}/{delete,restore,change}.
 package fakegong
