@@ -707,8 +707,12 @@ func (d *Dataset) AddCall(nc NewCall) (CallSpec, error) {
 	if host >= 0 {
 		m.host, m.ws = host, d.users[host].ws
 	}
-	if nc.Imported && m.kind != kindImported {
+	switch {
+	case nc.Imported && m.kind != kindImported:
 		m.kind, m.scheduled, m.listKey, m.external = kindImported, 0, m.started, true
+	case !nc.Imported && m.kind == kindImported:
+		// Only an explicit Imported makes a call without parties and transcript.
+		m.kind, m.scheduled, m.listKey = kindConference, m.started, m.started
 	}
 	if nc.Duration > 0 {
 		m.duration = int32(nc.Duration / time.Second)

@@ -382,3 +382,39 @@ func TestHooksWhileServing(t *testing.T) {
 	}
 	<-done
 }
+
+func TestAddCallDefaults(t *testing.T) {
+	t.Parallel()
+	s, err := New(Options{Seed: 26, Calls: 5})
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := s.Dataset()
+	at := time.Date(2024, 2, 1, 9, 0, 0, 0, time.UTC)
+	for i := range 100 {
+		spec, err := d.AddCall(NewCall{Started: at.Add(time.Duration(i) * time.Minute)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if spec.Imported || spec.TranscriptAt.IsZero() || spec.Late || spec.Duration != 30*time.Minute {
+			t.Fatalf("a plain added call: %+v", spec)
+		}
+		c, ok := d.CallAt(spec.ID, spec.ProcessedAt)
+		if !ok || len(c.Parties) == 0 {
+			t.Fatalf("added call %s: visible %v, %d parties", spec.ID, ok, len(c.Parties))
+		}
+	}
+	imp, err := d.AddCall(NewCall{Started: at, Imported: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c, _ := d.CallAt(imp.ID, imp.ProcessedAt); !imp.Imported || !imp.TranscriptAt.IsZero() || c.Parties != nil {
+		t.Errorf("an imported call: %+v, %d parties", imp, len(c.Parties))
+	}
+	if _, err := d.AddCall(NewCall{}); err == nil {
+		t.Error("a call without a start time was accepted")
+	}
+	if _, err := d.AddCall(NewCall{Started: at, PrimaryUserID: "1"}); err == nil {
+		t.Error("a call hosted by an unknown user was accepted")
+	}
+}
