@@ -105,26 +105,39 @@ func BenchmarkRawCopyCalls(b *testing.B) {
 	b.ReportMetric(float64(b.N*benchPage)/b.Elapsed().Seconds(), "calls/s")
 }
 
+// BenchmarkWriteTranscripts writes batches of transcripts of new calls: in one
+// transaction (Tx.WriteTranscripts), and split over concurrent transactions
+// (Store.SaveTranscripts), which is how the sync saves a page of transcripts.
 func BenchmarkWriteTranscripts(b *testing.B) {
-	s := newStore(b)
-	ctx := context.Background()
-	b.ResetTimer()
-	for i := range b.N {
-		b.StopTimer()
-		ts := transcriptBatch(b, s, i)
-		b.StartTimer()
-		err := s.Transact(ctx, func(tx *Tx) error {
-			n, err := tx.WriteTranscripts(ctx, ts)
-			if err == nil && n != benchTranscript*benchSentences {
-				err = fmt.Errorf("wrote %d sentences", n)
+	for _, writers := range []int{1, DefaultTranscriptWriters} {
+		b.Run(fmt.Sprintf("writers=%d", writers), func(b *testing.B) {
+			s := newStore(b)
+			ctx := context.Background()
+			b.ResetTimer()
+			for i := range b.N {
+				b.StopTimer()
+				ts := transcriptBatch(b, s, i)
+				b.StartTimer()
+				var n int
+				var err error
+				if writers == 1 {
+					err = s.Transact(ctx, func(tx *Tx) error {
+						n, err = tx.WriteTranscripts(ctx, ts)
+						return err
+					})
+				} else {
+					n, err = s.SaveTranscripts(ctx, ts, writers)
+				}
+				if err == nil && n != benchTranscript*benchSentences {
+					err = fmt.Errorf("wrote %d sentences", n)
+				}
+				if err != nil {
+					b.Fatal(err)
+				}
 			}
-			return err
+			b.ReportMetric(float64(b.N*benchTranscript*benchSentences)/b.Elapsed().Seconds(), "sentences/s")
 		})
-		if err != nil {
-			b.Fatal(err)
-		}
 	}
-	b.ReportMetric(float64(b.N*benchTranscript*benchSentences)/b.Elapsed().Seconds(), "sentences/s")
 }
 
 func BenchmarkRawCopySentences(b *testing.B) {

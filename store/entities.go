@@ -176,11 +176,12 @@ func writeCallChildren(ctx context.Context, q pgx.Tx, calls []*Call, replace boo
 		for i, c := range calls {
 			ids[i] = c.ID
 		}
-		var b pgx.Batch
-		for _, ct := range callChildren {
-			b.Queue("DELETE FROM "+ct.table+" WHERE call_id = ANY($1)", ids)
-		}
-		if err := q.SendBatch(ctx, &b).Close(); err != nil {
+		b := byKeys(func(b *pgx.Batch) {
+			for _, ct := range callChildren {
+				b.Queue("DELETE FROM "+ct.table+" WHERE call_id = ANY($1)", ids)
+			}
+		})
+		if err := q.SendBatch(ctx, b).Close(); err != nil {
 			return fmt.Errorf("delete child rows: %w", err)
 		}
 	}

@@ -2,9 +2,11 @@ package store
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -68,18 +70,22 @@ func (tx *Tx) WriteTranscripts(ctx context.Context, ts []Transcript) (sentences 
 			}
 		}
 	}
-	// Lock the calls in id order (concurrent writers cannot deadlock) and learn which exist.
-	sorted := slices.Sorted(slices.Values(ids))
-	rows, err := tx.tx.Query(ctx, `UPDATE calls SET transcript_status = 'available', transcript_fetched_at = now(),
-			transcript_next_attempt_at = NULL
-		WHERE id IN (SELECT id FROM calls WHERE id = ANY($1) ORDER BY id FOR UPDATE)
-		RETURNING id`, sorted)
+	// Lock the calls in id order (concurrent writers cannot deadlock), learn which
+	// exist, and drop their old sentences, in one round trip.
+	var found []string
+	err = tx.tx.SendBatch(ctx, byKeys(func(b *pgx.Batch) {
+		b.Queue(`UPDATE calls SET transcript_status = 'available', transcript_fetched_at = now(),
+				transcript_next_attempt_at = NULL
+			WHERE id IN (SELECT id FROM calls WHERE id = ANY($1) ORDER BY id FOR UPDATE)
+			RETURNING id`, slices.Sorted(slices.Values(ids))).Query(func(rows pgx.Rows) error {
+			var err error
+			found, err = pgx.CollectRows(rows, pgx.RowTo[string])
+			return err
+		})
+		b.Queue("DELETE FROM transcript_sentences WHERE call_id = ANY($1)", ids)
+	})).Close()
 	if err != nil {
-		return 0, fmt.Errorf("write transcripts: mark calls: %w", err)
-	}
-	found, err := pgx.CollectRows(rows, pgx.RowTo[string])
-	if err != nil {
-		return 0, fmt.Errorf("write transcripts: mark calls: %w", err)
+		return 0, fmt.Errorf("write transcripts: mark calls and drop old sentences: %w", err)
 	}
 	if len(found) != len(ids) {
 		have := make(map[string]bool, len(found))
@@ -92,10 +98,6 @@ func (tx *Tx) WriteTranscripts(ctx context.Context, ts []Transcript) (sentences 
 			}
 		}
 	}
-	if _, err := tx.tx.Exec(ctx, "DELETE FROM transcript_sentences WHERE call_id = ANY($1)", ids); err != nil {
-		return 0, fmt.Errorf("write transcripts: delete old sentences: %w", err)
-	}
-
 	src := &groupedRows{groups: len(batch), fill: func(g int, rows [][]any) [][]any {
 		t := batch[g]
 		// Sentences of one call sharing an index: the last wins, where the first stood.
@@ -130,10 +132,12 @@ func (tx *Tx) DeferTranscripts(ctx context.Context, callIDs []string, nextAttemp
 	if len(callIDs) == 0 {
 		return nil
 	}
-	_, err := tx.tx.Exec(ctx, `UPDATE calls SET transcript_attempts = transcript_attempts + 1,
-		transcript_next_attempt_at = $2
-		WHERE id IN (SELECT id FROM calls WHERE id = ANY($1) ORDER BY id FOR UPDATE)`,
-		slices.Sorted(slices.Values(callIDs)), nextAttempt)
+	err := tx.tx.SendBatch(ctx, byKeys(func(b *pgx.Batch) {
+		b.Queue(`UPDATE calls SET transcript_attempts = transcript_attempts + 1,
+			transcript_next_attempt_at = $2
+			WHERE id IN (SELECT id FROM calls WHERE id = ANY($1) ORDER BY id FOR UPDATE)`,
+			slices.Sorted(slices.Values(callIDs)), nextAttempt)
+	})).Close()
 	if err != nil {
 		return fmt.Errorf("defer transcripts: %w", err)
 	}
@@ -141,13 +145,96 @@ func (tx *Tx) DeferTranscripts(ctx context.Context, callIDs []string, nextAttemp
 }
 
 // MarkTranscriptsUnavailable gives up on the pending transcripts of calls started
-// before startedBefore (Gong has none for them, or no longer), so they leave the
-// queue. It returns how many calls it marked.
+// before startedBefore that Gong was asked for at least once and had none, so they
+// leave the queue. Calls never asked for (a backfill's old calls) stay pending until
+// their first request. It returns how many calls it marked.
 func (tx *Tx) MarkTranscriptsUnavailable(ctx context.Context, startedBefore time.Time) (int, error) {
 	tag, err := tx.tx.Exec(ctx, `UPDATE calls SET transcript_status = 'unavailable', transcript_next_attempt_at = NULL
-		WHERE transcript_status = 'pending' AND deleted_at IS NULL AND started < $1`, startedBefore)
+		WHERE transcript_status = 'pending' AND deleted_at IS NULL AND transcript_attempts > 0
+		  AND started < $1`, startedBefore)
 	if err != nil {
 		return 0, fmt.Errorf("mark transcripts unavailable: %w", err)
 	}
 	return int(tag.RowsAffected()), nil
+}
+
+// DefaultTranscriptWriters is how many transactions SaveTranscripts runs at once when
+// not told.
+const DefaultTranscriptWriters = 2
+
+// SaveTranscripts writes transcripts like WriteTranscripts, but split by call over
+// up to writers concurrent transactions. Indexing a sentence for full-text search
+// costs Postgres several times what storing it does, and one transaction runs on one
+// server core; transcripts of different calls are independent, so spreading them
+// over connections multiplies the rate by the cores the server can give.
+//
+// Each transaction is atomic for its calls (sentences and transcript status always
+// agree), but the batch as a whole is not: on error, the calls of the other
+// transactions may be saved. The calls not saved stay pending, to be fetched again.
+// It returns the sentences saved and every error, joined.
+func (s *Store) SaveTranscripts(ctx context.Context, ts []Transcript, writers int) (int, error) {
+	batch := dedupe(ts, func(t *Transcript) string { return t.CallID })
+	if writers <= 0 {
+		writers = DefaultTranscriptWriters
+	}
+	writers = min(writers, len(batch), int(s.pool.Config().MaxConns)-1)
+	if writers <= 1 {
+		var n int
+		err := s.Transact(ctx, func(tx *Tx) error {
+			var err error
+			n, err = tx.WriteTranscripts(ctx, derefAll(batch))
+			return err
+		})
+		if err != nil {
+			return 0, err
+		}
+		return n, nil
+	}
+	// Deal the transcripts, longest first, to the writer with the fewest sentences.
+	slices.SortStableFunc(batch, func(a, b *Transcript) int { return len(b.Sentences) - len(a.Sentences) })
+	shares := make([][]Transcript, writers)
+	load := make([]int, writers)
+	for _, t := range batch {
+		w := 0
+		for i := range load {
+			if load[i] < load[w] {
+				w = i
+			}
+		}
+		shares[w] = append(shares[w], *t)
+		load[w] += len(t.Sentences)
+	}
+	var (
+		wg    sync.WaitGroup
+		saved = make([]int, writers)
+		errs  = make([]error, writers)
+	)
+	for w := range shares {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			errs[w] = s.Transact(ctx, func(tx *Tx) error {
+				var err error
+				saved[w], err = tx.WriteTranscripts(ctx, shares[w])
+				return err
+			})
+			if errs[w] != nil {
+				saved[w] = 0
+			}
+		}()
+	}
+	wg.Wait()
+	total := 0
+	for _, n := range saved {
+		total += n
+	}
+	return total, errors.Join(errs...)
+}
+
+func derefAll[T any](ps []*T) []T {
+	out := make([]T, len(ps))
+	for i, p := range ps {
+		out[i] = *p
+	}
+	return out
 }

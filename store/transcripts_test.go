@@ -253,3 +253,50 @@ func TestRunsAndCounts(t *testing.T) {
 		t.Fatalf("counts %v (want 2 calls, %d parties)", got, want)
 	}
 }
+
+func TestSaveTranscriptsSpreadsCallsOverTransactions(t *testing.T) {
+	t.Parallel()
+	s := newStore(t)
+	ctx := context.Background()
+	calls := page(0, 7)
+	upsertCalls(t, s, calls)
+	var ts []Transcript
+	for i, c := range calls {
+		ts = append(ts, makeTranscript(c.ID, i, 10+i*7))
+	}
+	want := 0
+	for _, x := range ts {
+		want += len(x.Sentences)
+	}
+	n, err := s.SaveTranscripts(ctx, ts, 3)
+	if err != nil || n != want {
+		t.Fatalf("saved %d of %d sentences: %v", n, want, err)
+	}
+	if got := count(t, s, "SELECT count(*) FROM transcript_sentences"); got != want {
+		t.Fatalf("%d sentences stored, want %d", got, want)
+	}
+	if got := count(t, s, "SELECT count(*) FROM calls WHERE transcript_status = 'available'"); got != len(calls) {
+		t.Fatalf("%d calls available, want %d", got, len(calls))
+	}
+
+	// A bad transcript fails its own transaction only; what is reported saved is
+	// exactly what is stored, and the status of every call agrees with its sentences.
+	more := page(7, 5)
+	upsertCalls(t, s, more)
+	ts = ts[:0]
+	for i, c := range more {
+		ts = append(ts, makeTranscript(c.ID, i, 20))
+	}
+	ts = append(ts, makeTranscript("404", 9, 20))
+	n, err = s.SaveTranscripts(ctx, ts, 2)
+	if err == nil || !strings.Contains(err.Error(), `"404"`) {
+		t.Fatalf("unknown call: %v", err)
+	}
+	if got := count(t, s, "SELECT count(*) FROM transcript_sentences") - want; got != n || n == 0 || n == 5*20 {
+		t.Fatalf("reported %d saved, %d stored (want some but not all of the 5 calls)", n, got)
+	}
+	if bad := count(t, s, `SELECT count(*) FROM calls c WHERE (transcript_status = 'available') <>
+		EXISTS (SELECT 1 FROM transcript_sentences s WHERE s.call_id = c.id)`); bad != 0 {
+		t.Fatalf("%d calls whose status disagrees with their sentences", bad)
+	}
+}

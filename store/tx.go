@@ -83,3 +83,17 @@ func (tx *Tx) Now(ctx context.Context) (time.Time, error) {
 	}
 	return t, nil
 }
+
+// byKeys returns a batch of the statements queue adds, run with sequential scans
+// off. Those statements find their rows by a list of keys (col = ANY($1)) on an
+// indexed column. On a table filling up faster than autovacuum analyzes it (a
+// backfill, a fresh install) the planner has no statistics, guesses that a hundred
+// keys match a good share of the table and reads all of it: a cost per page that
+// grows with the table. With an index on the key, an index scan is always right here.
+func byKeys(queue func(b *pgx.Batch)) *pgx.Batch {
+	b := &pgx.Batch{}
+	b.Queue("SET LOCAL enable_seqscan = off")
+	queue(b)
+	b.Queue("RESET enable_seqscan")
+	return b
+}

@@ -83,21 +83,22 @@ func upsert[T any](ctx context.Context, tx *Tx, e *entity[T], recs []T) (UpsertR
 	}
 	have := make(map[string]stored, len(batch))
 	var now time.Time
-	var b pgx.Batch
-	b.Queue("SELECT now()").QueryRow(func(row pgx.Row) error { return row.Scan(&now) })
-	b.Queue("SELECT id, content_hash, deleted_at IS NOT NULL FROM "+e.table+" WHERE id = ANY($1) ORDER BY id FOR UPDATE", ids).
-		Query(func(rows pgx.Rows) error {
-			var (
-				id string
-				st stored
-			)
-			_, err := pgx.ForEachRow(rows, []any{&id, &st.hash, &st.deleted}, func() error {
-				have[id] = stored{hash: bytes.Clone(st.hash), deleted: st.deleted}
-				return nil
+	b := byKeys(func(b *pgx.Batch) {
+		b.Queue("SELECT now()").QueryRow(func(row pgx.Row) error { return row.Scan(&now) })
+		b.Queue("SELECT id, content_hash, deleted_at IS NOT NULL FROM "+e.table+" WHERE id = ANY($1) ORDER BY id FOR UPDATE", ids).
+			Query(func(rows pgx.Rows) error {
+				var (
+					id string
+					st stored
+				)
+				_, err := pgx.ForEachRow(rows, []any{&id, &st.hash, &st.deleted}, func() error {
+					have[id] = stored{hash: bytes.Clone(st.hash), deleted: st.deleted}
+					return nil
+				})
+				return err
 			})
-			return err
-		})
-	if err := tx.tx.SendBatch(ctx, &b).Close(); err != nil {
+	})
+	if err := tx.tx.SendBatch(ctx, b).Close(); err != nil {
 		return res, fmt.Errorf("upsert %ss: read stored versions: %w", e.kind, err)
 	}
 
@@ -143,10 +144,12 @@ func upsert[T any](ctx context.Context, tx *Tx, e *entity[T], recs []T) (UpsertR
 	}
 	if len(touch) > 0 {
 		// SET expressions see the old row: updated_at moves only for a restored record.
-		_, err := tx.tx.Exec(ctx, `UPDATE `+e.table+` SET last_seen_at = now(),
-			updated_at = CASE WHEN deleted_at IS NULL THEN updated_at ELSE now() END,
-			deleted_at = NULL
-			WHERE id = ANY($1)`, touch)
+		err := tx.tx.SendBatch(ctx, byKeys(func(b *pgx.Batch) {
+			b.Queue(`UPDATE `+e.table+` SET last_seen_at = now(),
+				updated_at = CASE WHEN deleted_at IS NULL THEN updated_at ELSE now() END,
+				deleted_at = NULL
+				WHERE id = ANY($1)`, touch)
+		})).Close()
 		if err != nil {
 			return UpsertResult{}, fmt.Errorf("upsert %ss: mark seen: %w", e.kind, err)
 		}
