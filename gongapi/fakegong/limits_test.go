@@ -18,6 +18,7 @@ func TestRateLimit(t *testing.T) {
 	t.Parallel()
 	f := newFake(t, Options{Seed: 40, Calls: 10, RateLimit: 4})
 	var ok, limited int
+	start := time.Now()
 	for range 12 {
 		a := f.do(http.MethodGet, "/v2/workspaces", nil, "")
 		switch a.status {
@@ -33,8 +34,10 @@ func TestRateLimit(t *testing.T) {
 			t.Fatalf("status %d", a.status)
 		}
 	}
-	if ok < 4 || ok > 6 || limited == 0 {
-		t.Errorf("12 requests at once against 4/s: %d answered, %d refused", ok, limited)
+	// A full bucket holds 4; it refills at 4/s while the loop runs (slowly on a
+	// busy machine).
+	if most := 4 + int(time.Since(start).Seconds()*4) + 1; ok < 4 || ok > most || limited == 0 {
+		t.Errorf("12 requests at once against 4/s: %d answered (want 4 to %d), %d refused", ok, most, limited)
 	}
 	// At the limit's pace nothing is refused.
 	time.Sleep(time.Second)
