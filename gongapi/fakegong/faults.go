@@ -175,10 +175,12 @@ func (f *Faults) UnmarshalJSON(b []byte) error {
 // jsonDuration is a time.Duration that reads "1h30m" or a number of seconds.
 type jsonDuration time.Duration
 
+// MarshalJSON writes the duration as a Go duration string.
 func (d jsonDuration) MarshalJSON() ([]byte, error) {
 	return json.Marshal(time.Duration(d).String())
 }
 
+// UnmarshalJSON reads a Go duration string or a number of seconds.
 func (d *jsonDuration) UnmarshalJSON(b []byte) error {
 	var v any
 	if err := json.Unmarshal(b, &v); err != nil {

@@ -100,6 +100,7 @@ type usersExtensiveBody struct {
 // badRequest is a 400 with Gong's error body.
 type badRequest string
 
+// Error returns the text the 400 answer carries.
 func (e badRequest) Error() string { return string(e) }
 
 // decodeBody reads a JSON request body strictly.
