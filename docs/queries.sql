@@ -23,8 +23,8 @@ LIMIT 12;
 -- coaching number (a lower talk ratio usually means better discovery).
 SELECT u.first_name || ' ' || u.last_name                         AS rep,
        count(DISTINCT c.id)                                       AS calls,
-       round(100.0 * sum(s.talk_time_seconds) FILTER (WHERE s.user_id = c.primary_user_id)
-             / nullif(sum(s.talk_time_seconds), 0), 1)            AS talk_ratio_pct
+       round((100 * sum(s.talk_time_seconds) FILTER (WHERE s.user_id = c.primary_user_id)
+             / nullif(sum(s.talk_time_seconds), 0))::numeric, 1)  AS talk_ratio_pct
 FROM calls c
 JOIN call_speakers s ON s.call_id = c.id
 JOIN users u ON u.id = c.primary_user_id

@@ -21,6 +21,11 @@ func (id *ID) UnmarshalJSON(b []byte) error {
 		*id = ""
 		return nil
 	case b[0] == '"':
+		// Fast path: ids are plain digits; only escapes need the full decoder.
+		if len(b) >= 2 && b[len(b)-1] == '"' && bytes.IndexByte(b[1:len(b)-1], '\\') < 0 && bytes.IndexByte(b[1:len(b)-1], '"') < 0 {
+			*id = ID(b[1 : len(b)-1])
+			return nil
+		}
 		var s string
 		if err := json.Unmarshal(b, &s); err != nil {
 			return fmt.Errorf("id: %w", err)

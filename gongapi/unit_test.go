@@ -457,3 +457,23 @@ func FuzzDecodeCallsPage(f *testing.F) {
 		}
 	})
 }
+
+func TestIDDecodesStringsNumbersAndEscapes(t *testing.T) {
+	cases := map[string]ID{
+		`"1234567890123456789012345"`: "1234567890123456789012345",
+		`1234567890123456789012345`:   "1234567890123456789012345",
+		`"12\u00334"`:                 "1234",
+		`null`:                        "",
+		`""`:                          "",
+	}
+	for in, want := range cases {
+		var id ID
+		if err := id.UnmarshalJSON([]byte(in)); err != nil || id != want {
+			t.Errorf("%s: got %q, %v; want %q", in, id, err, want)
+		}
+	}
+	var id ID
+	if err := id.UnmarshalJSON([]byte(`{"x":1}`)); err == nil {
+		t.Error("an object decoded as an id")
+	}
+}

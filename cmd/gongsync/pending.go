@@ -16,9 +16,8 @@ import (
 
 var errNotYet = errors.New("not available in this build yet")
 
-func runAuth(ctx context.Context, m *Main, args []string) error     { return errNotYet }
-func runFakeGong(ctx context.Context, m *Main, args []string) error { return errNotYet }
-func webhookHandler(a *app) (http.Handler, error)                   { return nil, errNotYet }
+func runAuth(ctx context.Context, m *Main, args []string) error { return errNotYet }
+func webhookHandler(a *app) (http.Handler, error)               { return nil, errNotYet }
 func oauthAuthorizer(ctx context.Context, cfg *config.Config, st *store.Store, log zerolog.Logger) (gongapi.Authorizer, error) {
 	return nil, errNotYet
 }

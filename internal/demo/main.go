@@ -14,6 +14,7 @@ import (
 	"os"
 	"os/exec"
 	"os/signal"
+	"strconv"
 	"strings"
 	"syscall"
 	"text/tabwriter"
@@ -22,6 +23,7 @@ import (
 	"github.com/gongsync/gongsync/internal/examples"
 	"github.com/gongsync/gongsync/internal/pgtest"
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgtype"
 )
 
 const bin = "bin/gongsync"
@@ -236,6 +238,11 @@ func cell(v any) string {
 			return x.Format(time.DateOnly)
 		}
 		return x.UTC().Format("2006-01-02 15:04Z")
+	case pgtype.Numeric:
+		if f, err := x.Float64Value(); err == nil && f.Valid {
+			return strconv.FormatFloat(f.Float64, 'f', -1, 64)
+		}
+		return "–"
 	case fmt.Stringer:
 		return x.String()
 	}
