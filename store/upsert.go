@@ -28,8 +28,8 @@ type UpsertResult struct {
 
 // entity describes one entity table to the shared upsert path.
 type entity[T any] struct {
-	kind    string   // what a record is called in errors: "call", "user", …
-	table   string   //
+	kind    string // what a record is called in errors: "call", "user", …
+	table   string
 	columns []string // the typed columns written from a record, "id" first and "raw" last
 	id      func(*T) string
 	raw     func(*T) []byte
