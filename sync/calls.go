@@ -17,6 +17,10 @@ type streamState struct {
 	// older than CursorMaxAge is not tried: Gong would answer "cursor has expired",
 	// costing a request for nothing.
 	CursorAt *time.Time `json:"cursor_at,omitempty"`
+	// CursorFrom is the fromDateTime of the query the cursor belongs to: after a restart
+	// from the last committed call it is not the window's start, and Gong refuses a
+	// cursor sent with other parameters than its query's.
+	CursorFrom *time.Time `json:"cursor_from,omitempty"`
 
 	// Backfill: the range asked for, where the next window starts, and totals so far.
 	From     *time.Time `json:"from,omitempty"`
@@ -70,7 +74,7 @@ func (e *Engine) openWindow(ctx context.Context, cp *store.Checkpoint, from, to 
 	if err != nil {
 		return err
 	}
-	st.CursorAt = nil
+	st.CursorAt, st.CursorFrom = nil, nil
 	writeState(cp, st)
 	return e.st.Transact(ctx, func(tx *store.Tx) error { return tx.SaveCheckpoint(ctx, *cp) })
 }
@@ -104,7 +108,10 @@ func (e *Engine) readWindow(ctx context.Context, cp *store.Checkpoint, w window,
 			cursor = ""
 		}
 		from := *cp.WindowFrom
-		if cursor == "" && cp.LastStarted != nil && cp.LastStarted.After(from) {
+		switch {
+		case cursor != "" && st.CursorFrom != nil:
+			from = *st.CursorFrom
+		case cursor == "" && cp.LastStarted != nil && cp.LastStarted.After(from):
 			from = *cp.LastStarted
 		}
 		req := gongapi.CallsExtensiveRequest{
@@ -147,14 +154,14 @@ func (e *Engine) readWindow(ctx context.Context, cp *store.Checkpoint, w window,
 			next.LastStarted = latestStart(rows, cp.LastStarted)
 			next.Cursor = page.NextCursor
 			now := e.now()
-			nextState.CursorAt = &now
+			nextState.CursorAt, nextState.CursorFrom = &now, &from
 			if page.NextCursor == "" {
 				// The window was read completely: what we hold in it and did not see since
 				// the window began is gone from Gong.
 				if deleted, err = tx.MarkCallsDeleted(pctx, *cp.WindowFrom, *cp.WindowTo, "", *cp.WindowStartedAt); err != nil {
 					return err
 				}
-				nextState.CursorAt = nil
+				nextState.CursorAt, nextState.CursorFrom = nil, nil
 				next.CompletedAt = &now
 			}
 			if w.beforeSave != nil {
@@ -268,9 +275,9 @@ func (e *Engine) syncCalls(ctx context.Context, rep *RunReport) error {
 }
 
 // incrementalStart is where a new calls window begins: the high-water mark minus the
-// overlap. Before the first complete window there is no mark: start one settle window
-// back (older history is `gongsync backfill`'s job), or where a backfill ended if that
-// is earlier, so that no gap opens between the two.
+// overlap. Before the first complete window there is no mark. After a completed
+// backfill, start where it ended (minus the overlap, as if it had been a calls run);
+// otherwise one settle window back: older history is `gongsync backfill`'s job.
 func (e *Engine) incrementalStart(ctx context.Context, cp *store.Checkpoint) (time.Time, error) {
 	if cp.HighWaterMark != nil {
 		return cp.HighWaterMark.Add(-e.opt.Overlap), nil
@@ -280,8 +287,13 @@ func (e *Engine) incrementalStart(ctx context.Context, cp *store.Checkpoint) (ti
 	if err != nil {
 		return time.Time{}, err
 	}
-	if s, err := readState(&bf); err == nil && s.To != nil && s.To.Before(start) {
-		start = *s.To
+	if s, err := readState(&bf); err == nil && s.Done && s.To != nil {
+		switch {
+		case s.To.Before(start):
+			start = *s.To // no gap between the backfill and the first window
+		case s.To.Before(e.now()):
+			start = s.To.Add(-e.opt.Overlap)
+		}
 	}
 	return start, nil
 }

@@ -1,0 +1,92 @@
+package sync
+
+import (
+	"testing"
+	"time"
+
+	"github.com/gongsync/gongsync/gongapi/fakegong"
+)
+
+// A backfill of the whole dataset, then incremental runs: the tables hold exactly
+// what Gong holds, call by call, party by party, sentence by sentence.
+func TestBackfillThenIncrementalMatchesGong(t *testing.T) {
+	t.Parallel()
+	v := newEnv(t, envOptions{fake: fakegong.Options{Calls: 400}})
+	rep := v.backfill(day0, day0.AddDate(0, 0, 30))
+	if !rep.Done {
+		t.Fatalf("backfill not done: %s", rep.Message())
+	}
+	v.assertMatchesGong(v.clock.Now())
+
+	// Nothing changed in Gong: a second pass writes nothing new.
+	v.clock.Advance(time.Hour)
+	for _, r := range v.pass() {
+		if r.Inserted+r.Changed+r.Deleted+r.Restored != 0 {
+			t.Errorf("%s: a pass over unchanged data found new %d changed %d deleted %d restored %d",
+				r.Stream, r.Inserted, r.Changed, r.Deleted, r.Restored)
+		}
+	}
+	v.assertMatchesGong(v.clock.Now())
+	if n := v.count(`SELECT count(*) FROM users WHERE deleted_at IS NULL`); n != len(v.fake.Dataset().UsersAt(v.clock.Now())) {
+		t.Errorf("users: %d in the table", n)
+	}
+	if n := v.count(`SELECT count(*) FROM workspaces`); n != len(v.fake.Dataset().Workspaces()) {
+		t.Errorf("workspaces: %d in the table", n)
+	}
+	if n := v.count(`SELECT count(*) FROM trackers`); n != len(v.fake.Dataset().Trackers()) {
+		t.Errorf("trackers: %d in the table", n)
+	}
+}
+
+// Gong's calls keep arriving late, changing and disappearing while the sync runs on
+// its schedule: incremental runs every three hours of (virtual) time and a daily
+// settle pass end with the tables equal to Gong, and every late call was counted.
+func TestScheduledRunsCatchLateChangedAndDeletedCalls(t *testing.T) {
+	t.Parallel()
+	v := newEnv(t, envOptions{
+		fake: fakegong.Options{Calls: 300, Clock: fakegong.NewVirtualClock(day0), LateShare: 0.15, ChangeShare: 0.15, DeleteShare: 0.08},
+		// Gong deletes and changes calls up to ten days after processing them here;
+		// a settle window of two weeks re-reads them all.
+		engine: Options{SettleWindow: 14 * 24 * time.Hour},
+	})
+	end := day0.AddDate(0, 0, 30+15)
+	var late, changed, deleted, restored int
+	lastSettle := v.clock.Now()
+	for v.clock.Now().Before(end) {
+		v.clock.Advance(3 * time.Hour)
+		for _, r := range v.pass(StreamCalls, StreamTranscripts) {
+			late, changed, deleted, restored = late+r.Late, changed+r.Changed, deleted+r.Deleted, restored+r.Restored
+		}
+		if v.clock.Now().Sub(lastSettle) >= 24*time.Hour {
+			lastSettle = v.clock.Now()
+			r := v.run(StreamSettle)
+			late, changed, deleted, restored = late+r.Late, changed+r.Changed, deleted+r.Deleted, restored+r.Restored
+		}
+	}
+	v.run(StreamTranscripts)
+	v.assertMatchesGong(v.clock.Now())
+
+	var wantLate, wantDeleted, wantChanged int
+	for _, c := range v.fake.Dataset().AllCalls() {
+		if c.Late {
+			wantLate++
+		}
+		if !c.DeletedAt.IsZero() && c.RestoredAt.IsZero() {
+			wantDeleted++
+		}
+		if !c.ChangedAt.IsZero() {
+			wantChanged++
+		}
+	}
+	t.Logf("found late %d (Gong processed %d calls hours late), changed %d (%d calls change), deleted %d (%d deleted), restored %d",
+		late, wantLate, changed, wantChanged, deleted, wantDeleted, restored)
+	if late < wantLate {
+		t.Errorf("late calls counted %d, want at least the %d Gong processed hours late", late, wantLate)
+	}
+	if deleted < wantDeleted {
+		t.Errorf("deleted calls counted %d, want at least %d", deleted, wantDeleted)
+	}
+	if changed == 0 {
+		t.Error("no changed call was counted")
+	}
+}
