@@ -1,0 +1,132 @@
+package sync
+
+import (
+	"encoding/json"
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/gongsync/gongsync/gongapi"
+)
+
+func decodeCall(t *testing.T, s string) gongapi.Call {
+	t.Helper()
+	var c gongapi.Call
+	if err := json.Unmarshal([]byte(s), &c); err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+func TestCallRowMapsEveryBlock(t *testing.T) {
+	c := decodeCall(t, `{
+	  "metaData": {"id": 12345678901234567890123, "title": "Demo", "started": "2024-03-01T09:00:00.123456789+05:45",
+	    "duration": 1800, "primaryUserId": "111", "isPrivate": false, "workspaceId": null, "url": null},
+	  "parties": [{"id": "p1", "userId": "111", "speakerId": "s1", "emailAddress": "a@x.com", "affiliation": "Internal"},
+	              {"id": "p2", "speakerId": null, "context": [{"system": "Salesforce", "objects": [{"objectType": "Contact", "objectId": "003"}]}]}],
+	  "content": {"brief": "b", "keyPoints": [], "trackers": [{"id": "t1", "name": "Pricing", "count": 2, "type": "KEYWORD",
+	               "occurrences": [{"startTime": 1.5, "speakerId": "s1"}]}], "topics": [{"name": "Intro", "duration": 60}]},
+	  "interaction": {"speakers": [{"id": "p1", "userId": "111", "talkTime": 10.5}], "interactionStats": [{"name": "Patience", "value": 0.7}],
+	                  "questions": {"companyCount": 3, "nonCompanyCount": 1}},
+	  "context": [{"system": "Salesforce", "objects": [{"objectType": "Opportunity", "objectId": "006", "timing": "Now",
+	               "fields": [{"name": "Amount", "value": 1000}]}]}],
+	  "collaboration": {"publicComments": [{"id": "c1", "comment": "nice", "posted": "2024-03-01T10:00:00Z"}]},
+	  "somethingNew": {"gong": "adds fields"}
+	}`)
+	r, err := CallRow(&c, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.ID != "12345678901234567890123" || *r.Title != "Demo" || *r.DurationSeconds != 1800 || r.WorkspaceID != nil || r.URL != nil {
+		t.Errorf("metadata: %+v", r)
+	}
+	if r.Started.UTC().Format("15:04:05.000000") != "03:15:00.123456" {
+		t.Errorf("started %v", r.Started.UTC())
+	}
+	if len(r.Parties) != 2 || *r.Parties[0].SpeakerID != "s1" || r.Parties[1].SpeakerID != nil || r.Parties[1].Context == nil {
+		t.Errorf("parties: %+v", r.Parties)
+	}
+	if string(r.KeyPoints) != "[]" || r.Highlights != nil || r.CallOutcome != nil {
+		t.Errorf("an empty block must be [] and an absent one NULL: key points %s highlights %s", r.KeyPoints, r.Highlights)
+	}
+	if len(r.Trackers) != 1 || r.Trackers[0].Count != 2 || !strings.Contains(string(r.Trackers[0].Occurrences), `"speakerId":"s1"`) {
+		t.Errorf("trackers: %+v", r.Trackers)
+	}
+	if len(r.Topics) != 1 || len(r.Speakers) != 1 || len(r.InteractionStats) != 1 || *r.QuestionCompanyCount != 3 {
+		t.Errorf("content/interaction: %+v", r)
+	}
+	if len(r.CRMObjects) != 1 || r.CRMObjects[0].ObjectID != "006" || r.CRMObjects[0].Timing != "Now" {
+		t.Errorf("crm: %+v", r.CRMObjects)
+	}
+	if len(r.Comments) != 1 || *r.Comments[0].Comment != "nice" {
+		t.Errorf("comments: %+v", r.Comments)
+	}
+	if !strings.Contains(string(r.Raw), "somethingNew") {
+		t.Error("raw lost the fields Gong sent that we don't map")
+	}
+}
+
+func TestCallRowRejectsRecordsWithoutIdentity(t *testing.T) {
+	for name, s := range map[string]string{
+		"no metaData":   `{"parties": []}`,
+		"empty id":      `{"metaData": {"id": ""}}`,
+		"party without": `{"metaData": {"id": "1"}, "parties": [{"name": "x"}]}`,
+	} {
+		c := decodeCall(t, s)
+		_, err := CallRow(&c, 7)
+		var re *RecordError
+		if !errors.As(err, &re) || re.Index != 7 {
+			t.Errorf("%s: err = %v; want a RecordError naming record 7", name, err)
+		}
+	}
+}
+
+// Postgres text refuses NUL and jsonb refuses \u0000: one such character must cost
+// that character, not the page on every run forever.
+func TestCallRowMakesTextSafeForPostgres(t *testing.T) {
+	c := decodeCall(t, `{"metaData": {"id": "1", "title": "a\u0000b"}, "content": {"brief": "x\u0000"}}`)
+	r, err := CallRow(&c, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.ContainsRune(*r.Title, 0) || strings.ContainsRune(*r.Brief, 0) {
+		t.Error("NUL kept in text")
+	}
+	if strings.Contains(string(r.Raw), `\u0000`) || !json.Valid(r.Raw) {
+		t.Errorf("raw not safe for jsonb: %s", r.Raw)
+	}
+}
+
+func TestTranscriptRowNumbersSentencesAcrossMonologues(t *testing.T) {
+	tr := gongapi.CallTranscript{CallID: "9", Transcript: []gongapi.Monologue{
+		{SpeakerID: ptrID("a"), Sentences: []gongapi.Sentence{{Start: 0, End: 1, Text: "one"}, {Start: 1, End: 2, Text: "two"}}},
+		{SpeakerID: nil, Sentences: []gongapi.Sentence{{Start: 2, End: 3, Text: "three"}}},
+	}}
+	r := TranscriptRow(&tr)
+	if len(r.Sentences) != 3 || r.Sentences[2].SentenceIndex != 2 || r.Sentences[2].MonologueIndex != 1 || r.Sentences[2].SpeakerID != nil {
+		t.Fatalf("%+v", r.Sentences)
+	}
+}
+
+func ptrID(s string) *gongapi.ID { id := gongapi.ID(s); return &id }
+
+func TestParseStreams(t *testing.T) {
+	got, err := ParseStreams("transcripts, calls,users,calls")
+	if err != nil || strings.Join(got, ",") != "users,calls,transcripts" {
+		t.Fatalf("%v %v", got, err)
+	}
+	if _, err := ParseStreams("calls,emails"); err == nil {
+		t.Fatal("unknown stream accepted")
+	}
+}
+
+func TestTranscriptRetryBacksOff(t *testing.T) {
+	prev := transcriptRetry(0)
+	for i := 1; i < 10; i++ {
+		d := transcriptRetry(i)
+		if d < prev || d > 12*60*60*1e9 {
+			t.Fatalf("retry %d: %v after %v", i, d, prev)
+		}
+		prev = d
+	}
+}
