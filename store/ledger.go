@@ -23,6 +23,7 @@ type LimitError struct {
 	Backfill bool      // the backfill share refused, not the whole day's limit
 }
 
+// Error names the limit, the day and when the day resets.
 func (e *LimitError) Error() string {
 	what := "daily request limit"
 	if e.Backfill {

@@ -79,8 +79,8 @@ func discard(conn *pgxpool.Conn) {
 // LockStream takes the stream's advisory lock on a connection of its own and holds it
 // until unlock is called, so that two processes never sync one stream at once. With
 // wait false it returns ErrStreamLocked at once when another session holds the lock;
-// with wait true it blocks until the lock is free or ctx ends. unlock may be called
-// more than once.
+// with wait true it blocks until the lock is free or ctx ends, holding a connection of
+// the pool while it waits. unlock may be called more than once.
 func (s *Store) LockStream(ctx context.Context, stream string, wait bool) (unlock func(), err error) {
 	unlock, ok, err := s.sessionLock(ctx, advisoryKey("stream", s.schema, stream), wait)
 	if err != nil {

@@ -31,6 +31,8 @@ type MigrationStatus struct {
 // connection of its own throughout, so processes that start together migrate one
 // after the other instead of racing; the later ones find nothing left to do.
 func (s *Store) Migrate(ctx context.Context) error {
+	s.migrating.Lock()
+	defer s.migrating.Unlock()
 	unlock, _, err := s.sessionLock(ctx, advisoryKey("migrate", s.schema), true)
 	if err != nil {
 		return fmt.Errorf("migrate schema %q: take migration lock: %w", s.schema, err)

@@ -15,6 +15,7 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -46,6 +47,11 @@ type Store struct {
 	pool   *pgxpool.Pool
 	schema string
 	log    zerolog.Logger
+
+	// migrating lets one Migrate of this process at a time wait for the database
+	// lock: each waiter holds a connection, and enough of them would leave the one
+	// holding the lock without a connection to migrate with.
+	migrating sync.Mutex
 }
 
 // schemaPattern is what Postgres accepts as an unquoted identifier, minus the

@@ -115,8 +115,16 @@ func TestConcurrentMigrationsDoNotRace(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	db := pgtest.NewDatabase(t)
-	// Two pools stand for two processes starting together, each with goroutines racing.
-	stores := []*Store{openStore(t, db, ""), openStore(t, db, "")}
+	// Two pools stand for two processes starting together, each with goroutines racing;
+	// one of them as small as a pool may be, which must not starve itself.
+	small, err := Open(ctx, Options{DatabaseURL: db, MaxConns: minMaxConns})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(small.Close)
+	stores := []*Store{openStore(t, db, ""), small}
+	ctx, cancel := context.WithTimeout(ctx, time.Minute)
+	defer cancel()
 	var wg sync.WaitGroup
 	errs := make(chan error, 6)
 	for i := range 6 {
