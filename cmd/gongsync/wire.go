@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"strings"
 
 	"github.com/gongsync/gongsync/gongapi"
 	"github.com/gongsync/gongsync/internal/config"
@@ -35,7 +36,9 @@ type appOptions struct {
 func openStore(ctx context.Context, cfg *config.Config, log zerolog.Logger) (*store.Store, error) {
 	st, err := store.Open(ctx, store.Options{DatabaseURL: cfg.DatabaseURL.Reveal(), Schema: cfg.Schema, Logger: log})
 	if err != nil {
-		return nil, fmt.Errorf("open database: %w", err)
+		// pgx lists one line per address tried; an operator wants one line and a hint.
+		msg := strings.Join(strings.Fields(strings.ReplaceAll(err.Error(), "\n", "; ")), " ")
+		return nil, fmt.Errorf("open database: %s (check DATABASE_URL: host, port, credentials, and that Postgres is running)", msg)
 	}
 	return st, nil
 }

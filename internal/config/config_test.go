@@ -4,6 +4,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -121,5 +122,25 @@ func TestWebhookNeedsAuthentication(t *testing.T) {
 	_, err := load(t, Daemon, map[string]string{"GONGSYNC_WEBHOOK_ADDR": ":8090"})
 	if err == nil || !strings.Contains(err.Error(), "could not be authenticated") {
 		t.Fatalf("err = %v", err)
+	}
+}
+
+// The README's configuration table is what users read: it must list every setting
+// with its default.
+func TestReadmeListsEverySetting(t *testing.T) {
+	b, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	readme := string(b)
+	for _, s := range Settings() {
+		def := "–"
+		if s[2] != "" {
+			def = "`" + s[2] + "`"
+		}
+		row := "| `" + s[0] + "` | `" + s[1] + "` | " + def + " |"
+		if !strings.Contains(readme, row) {
+			t.Errorf("README.md lacks the row for %s: %s", s[0], row)
+		}
 	}
 }

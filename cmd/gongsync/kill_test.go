@@ -1,0 +1,116 @@
+package main
+
+import (
+	"context"
+	"math/rand/v2"
+	"net/http/httptest"
+	"os/exec"
+	"testing"
+	"time"
+
+	"github.com/gongsync/gongsync/gongapi/fakegong"
+	"github.com/gongsync/gongsync/internal/pgtest"
+	"github.com/jackc/pgx/v5/pgxpool"
+)
+
+// killEnv is a simulated Gong (in this process, so its request counts are at hand)
+// for gongsync processes to run against.
+type killEnv struct {
+	fake     *fakegong.Server
+	url      string
+	from, to string
+}
+
+func newKillEnv(t *testing.T, calls int, latency time.Duration) *killEnv {
+	t.Helper()
+	from := time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)
+	to := from.AddDate(0, 3, 0)
+	fake, err := fakegong.New(fakegong.Options{Seed: 5, Calls: calls, From: from, To: to,
+		Clock: fakegong.NewVirtualClock(to.AddDate(0, 0, 10)), Latency: latency})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(fake)
+	t.Cleanup(srv.Close)
+	return &killEnv{fake: fake, url: srv.URL, from: from.Format(time.DateOnly), to: to.AddDate(0, 0, 10).Format(time.DateOnly)}
+}
+
+func (k *killEnv) env(dbURL string) []string {
+	return []string{"DATABASE_URL=" + dbURL, "GONG_BASE_URL=" + k.url, "GONG_RATE_LIMIT=0",
+		"GONG_ACCESS_KEY=" + fakegong.DefaultAccessKey, "GONG_ACCESS_KEY_SECRET=" + fakegong.DefaultAccessKeySecret,
+		"LOG_LEVEL=warn", "LOG_FORMAT=json"}
+}
+
+func (k *killEnv) backfill(ctx context.Context, dbURL string) *exec.Cmd {
+	return process(ctx, k.env(dbURL), "backfill", "--from", k.from, "--to", k.to, "--progress", "none")
+}
+
+func dump(t *testing.T, dbURL string) map[string][]string {
+	t.Helper()
+	pool, err := pgxpool.New(context.Background(), dbURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pool.Close()
+	d, err := pgtest.Dump(context.Background(), pool, "gong")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return d
+}
+
+// A backfill killed with SIGKILL at random points and started again, repeatedly, ends
+// with the same tables as one that ran uninterrupted, and spends at most one request
+// more per kill (the page in flight).
+func TestBackfillKilledRepeatedlyEndsIdentical(t *testing.T) {
+	t.Parallel()
+	k := newKillEnv(t, 1500, 25*time.Millisecond)
+	ctx := context.Background()
+
+	reference := pgtest.NewDatabase(t)
+	if out, err := k.backfill(ctx, reference).CombinedOutput(); err != nil {
+		t.Fatalf("uninterrupted backfill: %v\n%s", err, out)
+	}
+	uninterrupted := k.fake.Stats().Total
+	k.fake.ResetStats()
+
+	seed := uint64(time.Now().UnixNano())
+	r := rand.New(rand.NewPCG(seed, 1))
+	t.Logf("kill timing seed %d", seed)
+	killed := pgtest.NewDatabase(t)
+	kills := 0
+	for {
+		cmd := k.backfill(ctx, killed)
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		done := make(chan error, 1)
+		go func() { done <- cmd.Wait() }()
+		select {
+		case err := <-done:
+			if err != nil {
+				t.Fatalf("backfill after %d kills: %v", kills, err)
+			}
+		case <-time.After(time.Duration(100+r.IntN(900)) * time.Millisecond):
+			_ = cmd.Process.Kill()
+			<-done
+			kills++
+			if kills > 60 {
+				t.Fatal("the backfill never finished between kills")
+			}
+			continue
+		}
+		break
+	}
+	total := k.fake.Stats().Total
+	t.Logf("%d kills; %d requests against %d uninterrupted", kills, total, uninterrupted)
+	if kills < 3 {
+		t.Errorf("only %d kills landed: the test did not test much", kills)
+	}
+	if total > uninterrupted+int64(kills) {
+		t.Errorf("%d requests with %d kills: more than one page per kill over the uninterrupted %d", total, kills, uninterrupted)
+	}
+	if d := pgtest.DiffDumps(dump(t, reference), dump(t, killed)); d != "" {
+		t.Errorf("tables differ from the uninterrupted run:\n%s", d)
+	}
+}

@@ -1,0 +1,96 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"os/exec"
+	"strings"
+	"testing"
+
+	"github.com/gongsync/gongsync/internal/pgtest"
+)
+
+// TestMain doubles as the gongsync binary: tests that need a real process (killed with
+// SIGKILL, say) run this test binary with GONGSYNC_BE_MAIN=1.
+func TestMain(m *testing.M) {
+	if os.Getenv("GONGSYNC_BE_MAIN") == "1" {
+		main()
+		return
+	}
+	pgtest.Main(m)
+}
+
+// gongsync runs a command in-process and returns its exit status and output.
+func gongsync(t *testing.T, env map[string]string, args ...string) (int, string, string) {
+	t.Helper()
+	for k, v := range env {
+		t.Setenv(k, v)
+	}
+	var out, errOut bytes.Buffer
+	m := &Main{Stdin: strings.NewReader(""), Stdout: &out, Stderr: &errOut}
+	code := m.Run(context.Background(), args)
+	return code, out.String(), errOut.String()
+}
+
+// process returns an exec.Cmd running gongsync as its own process.
+func process(ctx context.Context, env []string, args ...string) *exec.Cmd {
+	cmd := exec.CommandContext(ctx, os.Args[0], args...)
+	cmd.Env = append(append(os.Environ(), "GONGSYNC_BE_MAIN=1"), env...)
+	return cmd
+}
+
+func TestEveryCommandHasHelp(t *testing.T) {
+	for _, c := range commands() {
+		code, out, errOut := gongsync(t, nil, c.name, "--help")
+		if code != 0 || !strings.Contains(out, "Usage: gongsync "+c.name) {
+			t.Errorf("%s --help: exit %d\n%s%s", c.name, code, out, errOut)
+		}
+	}
+	if code, out, _ := gongsync(t, nil, "--help"); code != 0 || !strings.Contains(out, "Commands:") {
+		t.Errorf("--help: exit %d", code)
+	}
+}
+
+func TestUsageErrorsExitTwo(t *testing.T) {
+	cases := []struct {
+		args []string
+		env  map[string]string
+		want string
+	}{
+		{[]string{"frobnicate"}, nil, "unknown command"},
+		{[]string{"sync", "--no-such-flag"}, nil, "flag provided but not defined"},
+		{[]string{"sync"}, map[string]string{"DATABASE_URL": "", "GONG_ACCESS_KEY": "", "GONG_ACCESS_KEY_SECRET": ""}, "DATABASE_URL"},
+		{[]string{"run"}, map[string]string{"DATABASE_URL": "postgres://x@localhost/x", "GONG_ACCESS_KEY": "k", "GONG_ACCESS_KEY_SECRET": "s",
+			"GONGSYNC_SCHEDULE_CALLS": "every quarter hour"}, "GONGSYNC_SCHEDULE_CALLS"},
+		{[]string{"sync"}, map[string]string{"DATABASE_URL": "postgres://x@localhost/x", "GONG_ACCESS_KEY": "k", "GONG_ACCESS_KEY_SECRET": "s",
+			"GONG_DAILY_BUDGET": "-100"}, "GONG_DAILY_BUDGET"},
+		{[]string{"backfill"}, map[string]string{"DATABASE_URL": "postgres://x@localhost/x", "GONG_ACCESS_KEY": "k", "GONG_ACCESS_KEY_SECRET": "s"}, "--from is required"},
+		{[]string{"backfill", "--from", "yesterday"}, map[string]string{"DATABASE_URL": "postgres://x@localhost/x", "GONG_ACCESS_KEY": "k", "GONG_ACCESS_KEY_SECRET": "s"}, "--from"},
+		{[]string{"migrate", "sideways"}, map[string]string{"DATABASE_URL": "postgres://x@localhost/x"}, "unknown action"},
+		{[]string{"proxy"}, map[string]string{"DATABASE_URL": "postgres://x@localhost/x", "GONG_ACCESS_KEY": "k", "GONG_ACCESS_KEY_SECRET": "s"}, "/v2/"},
+	}
+	for _, c := range cases {
+		t.Run(strings.Join(c.args, " "), func(t *testing.T) {
+			code, _, errOut := gongsync(t, c.env, c.args...)
+			if code != 2 || !strings.Contains(errOut, c.want) {
+				t.Errorf("exit %d, want 2 with %q in:\n%s", code, c.want, errOut)
+			}
+		})
+	}
+}
+
+func TestUnreachableDatabaseExitsOneBeforeAnyRequest(t *testing.T) {
+	env := map[string]string{"DATABASE_URL": "postgres://nobody:pw-not-shown@127.0.0.1:1/none?connect_timeout=2",
+		"GONG_ACCESS_KEY": "k", "GONG_ACCESS_KEY_SECRET": "s", "GONG_BASE_URL": "http://127.0.0.1:1"}
+	code, _, errOut := gongsync(t, env, "sync")
+	if code != 1 || !strings.Contains(errOut, "open database") {
+		t.Fatalf("exit %d:\n%s", code, errOut)
+	}
+	if strings.Contains(errOut, "pw-not-shown") {
+		t.Fatalf("the database password is in the error:\n%s", errOut)
+	}
+	if n := strings.Count(strings.TrimSpace(errOut), "\n"); n > 0 {
+		t.Errorf("want one line, got %d:\n%s", n+1, errOut)
+	}
+}

@@ -1,0 +1,70 @@
+package pgtest
+
+import (
+	"context"
+	"fmt"
+	"slices"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+)
+
+// SyncedTables are the tables that hold Gong's data, in the order Dump reads them.
+var SyncedTables = []string{"users", "workspaces", "trackers", "calls", "call_parties", "call_trackers", "call_topics",
+	"call_speakers", "call_interaction_stats", "call_crm_objects", "call_comments", "transcript_sentences"}
+
+// bookkeepingColumns differ between two syncs of the same data (they say when, not
+// what), so table comparisons leave them out.
+var bookkeepingColumns = []string{"first_seen_at", "updated_at", "last_seen_at", "transcript_fetched_at",
+	"transcript_next_attempt_at", "transcript_attempts"}
+
+// Dump returns every row of the synced tables in schema, as sorted JSON texts without
+// the bookkeeping columns: two databases that synced the same data dump equal.
+func Dump(ctx context.Context, pool *pgxpool.Pool, schema string) (map[string][]string, error) {
+	out := map[string][]string{}
+	for _, table := range SyncedTables {
+		q := fmt.Sprintf(`SELECT (to_jsonb(t) - $1::text[])::text FROM %s.%s t`,
+			pgx.Identifier{schema}.Sanitize(), pgx.Identifier{table}.Sanitize())
+		rows, err := pool.Query(ctx, q, bookkeepingColumns)
+		if err != nil {
+			return nil, fmt.Errorf("dump %s: %w", table, err)
+		}
+		var all []string
+		for rows.Next() {
+			var s string
+			if err := rows.Scan(&s); err != nil {
+				rows.Close()
+				return nil, err
+			}
+			all = append(all, s)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, err
+		}
+		slices.Sort(all)
+		out[table] = all
+	}
+	return out, nil
+}
+
+// DiffDumps describes how two dumps differ ("" when they are equal): per table, the
+// row counts and the first differing rows.
+func DiffDumps(a, b map[string][]string) string {
+	var s string
+	for _, table := range SyncedTables {
+		x, y := a[table], b[table]
+		if slices.Equal(x, y) {
+			continue
+		}
+		s += fmt.Sprintf("%s: %d rows vs %d rows", table, len(x), len(y))
+		for i := 0; i < len(x) && i < len(y); i++ {
+			if x[i] != y[i] {
+				s += fmt.Sprintf("\n  first difference at row %d:\n    %.300s\n    %.300s", i, x[i], y[i])
+				break
+			}
+		}
+		s += "\n"
+	}
+	return s
+}
