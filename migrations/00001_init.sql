@@ -234,7 +234,7 @@ CREATE TABLE sync_runs (
     started_at     timestamptz NOT NULL DEFAULT now(),
     finished_at    timestamptz,
     status         text NOT NULL DEFAULT 'running'
-        CHECK (status IN ('running', 'succeeded', 'failed', 'paused', 'skipped')),
+        CHECK (status IN ('running', 'succeeded', 'failed', 'paused', 'skipped', 'interrupted')),
     requests       integer NOT NULL DEFAULT 0,
     records        integer NOT NULL DEFAULT 0,
     late_calls     integer NOT NULL DEFAULT 0,

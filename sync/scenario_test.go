@@ -370,6 +370,9 @@ func TestShutdownFinishesThePageInFlight(t *testing.T) {
 	if int64(committed) != total*100 || cp.Cursor == "" {
 		t.Fatalf("%d requests but %d calls committed: the page in flight was thrown away", total, committed)
 	}
+	if n := v.count(`SELECT count(*) FROM sync_runs WHERE stream = 'backfill' AND status = 'interrupted' AND finished_at IS NOT NULL`); n != 1 {
+		t.Errorf("the interrupted run is not recorded as such (%d rows)", n)
+	}
 	// And the backfill resumes from there.
 	v.fake.SetFaults(fakegong.Faults{})
 	if _, err := v.engine.Backfill(v.ctx, BackfillRequest{From: day0, To: now, Streams: []string{StreamCalls}}); err != nil {
