@@ -90,3 +90,30 @@ func TestScheduledRunsCatchLateChangedAndDeletedCalls(t *testing.T) {
 		t.Error("no changed call was counted")
 	}
 }
+
+// Users missing from a complete refresh are marked deleted; one who comes back is
+// restored.
+func TestUsersMissingFromARefreshAreDeletedAndRestored(t *testing.T) {
+	t.Parallel()
+	v := newEnv(t, envOptions{fake: quiet(fakegong.Options{Calls: 10, Users: 150})})
+	v.run(StreamUsers)
+	users := v.fake.Dataset().UsersAt(v.clock.Now())
+	gone := string(users[3].ID)
+	if err := v.fake.Dataset().RemoveUser(gone, v.clock.Now().Add(time.Minute), v.clock.Now().Add(2*time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	v.clock.Advance(time.Hour)
+	if r := v.run(StreamUsers); r.Deleted != 1 {
+		t.Fatalf("deleted %d users, want 1", r.Deleted)
+	}
+	if n := v.count(`SELECT count(*) FROM users WHERE id = $1 AND deleted_at IS NOT NULL`, gone); n != 1 {
+		t.Fatal("the removed user is not marked deleted")
+	}
+	v.clock.Advance(2 * time.Hour)
+	if r := v.run(StreamUsers); r.Restored != 1 || r.Deleted != 0 {
+		t.Fatalf("restored %d deleted %d, want 1 0", r.Restored, r.Deleted)
+	}
+	if n := v.count(`SELECT count(*) FROM users WHERE deleted_at IS NULL`); n != len(users) {
+		t.Fatalf("%d live users, want %d", n, len(users))
+	}
+}

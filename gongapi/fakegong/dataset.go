@@ -99,6 +99,16 @@ type user struct {
 	created int64
 	ws      int32
 	avatar  bool // a Gong employee's synthetic user, listed only with includeAvatars
+	removed int64 // gone from the user lists from this virtual time; 0 = never
+	back    int64 // listed again from this virtual time; 0 = never
+}
+
+// listed reports whether the user is in Gong's user lists at virtual time t.
+func (u *user) listed(t int64) bool {
+	if u.created > t {
+		return false
+	}
+	return u.removed == 0 || t < u.removed || (u.back != 0 && t >= u.back)
 }
 
 // tracker is one tracker as calls report it; keyword trackers also have a definition.
@@ -630,7 +640,7 @@ func (d *Dataset) UsersAt(t time.Time) []gongapi.User {
 	defer d.mu.RUnlock()
 	var out []gongapi.User
 	for _, u := range d.sortedUsers() {
-		if !u.avatar && u.created <= t.UnixNano() {
+		if !u.avatar && u.listed(t.UnixNano()) {
 			out = append(out, u.u)
 		}
 	}
@@ -843,6 +853,27 @@ func (d *Dataset) ChangeUser(id string, f func(*gongapi.User)) error {
 	f(&u)
 	u.ID = users[i].u.ID // the id is the key; keep it
 	users[i].u = u
+	d.users = users
+	return nil
+}
+
+// RemoveUser takes the user out of Gong's user lists from virtual time at on (as
+// when an administrator deletes a user), and puts it back from back on unless back is
+// zero. The user's calls are unaffected.
+func (d *Dataset) RemoveUser(id string, at, back time.Time) error {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	n, err := strconv.ParseUint(id, 10, 64)
+	i, ok := d.userByID[n]
+	if err != nil || !ok {
+		return fmt.Errorf("remove user: no user %q", id)
+	}
+	users := slices.Clone(d.users) // readers may hold the old slice
+	users[i].removed = at.UnixNano()
+	users[i].back = 0
+	if !back.IsZero() {
+		users[i].back = back.UnixNano()
+	}
 	d.users = users
 	return nil
 }

@@ -648,7 +648,7 @@ func (s *Server) serveUsers(x *exchange, q *userQuery, raw string) {
 	s.data.mu.RUnlock()
 	match := func(u *user) bool {
 		switch {
-		case u.created > now, u.avatar && !q.avatars:
+		case !u.listed(now), u.avatar && !q.avatars:
 			return false
 		case q.hasFrom && u.created < q.from, q.hasTo && u.created >= q.to:
 			return false
