@@ -26,14 +26,22 @@ type RunResult struct {
 	Details                                             []byte // JSON
 }
 
-// Run is one row of sync_runs.
+// Run is one row of sync_runs. The JSON names are those of the columns, for
+// `gongsync status --json` and /status.
 type Run struct {
-	ID                                                  int64
-	Stream, Kind, Status                                string
-	StartedAt                                           time.Time
-	FinishedAt                                          *time.Time
-	Requests, Records, Late, Changed, Deleted, Restored int
-	Error                                               string
+	ID         int64      `json:"id"`
+	Stream     string     `json:"stream"`
+	Kind       string     `json:"kind"`
+	Status     string     `json:"status"`
+	StartedAt  time.Time  `json:"started_at"`
+	FinishedAt *time.Time `json:"finished_at,omitempty"`
+	Requests   int        `json:"requests"`
+	Records    int        `json:"records"`
+	Late       int        `json:"late_calls"`
+	Changed    int        `json:"changed_calls"`
+	Deleted    int        `json:"deleted_calls"`
+	Restored   int        `json:"restored_calls"`
+	Error      string     `json:"error,omitempty"`
 }
 
 // StartRun records the start of a run of a stream (kind: scheduled, sync, backfill,
@@ -85,9 +93,9 @@ func (s *Store) LastRuns(ctx context.Context) ([]Run, error) {
 // TableCount is the number of rows of one synced table; Deleted counts the soft-deleted
 // ones among them (entity tables only).
 type TableCount struct {
-	Table   string
-	Rows    int64
-	Deleted int64
+	Table   string `json:"table"`
+	Rows    int64  `json:"rows"`
+	Deleted int64  `json:"deleted"`
 }
 
 // syncedTables lists the tables TableCounts reports, entity tables first.
