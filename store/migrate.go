@@ -39,8 +39,16 @@ func (s *Store) Migrate(ctx context.Context) error {
 	}
 	defer unlock()
 
-	if _, err := s.pool.Exec(ctx, "CREATE SCHEMA IF NOT EXISTS "+pgx.Identifier{s.schema}.Sanitize()); err != nil {
-		return fmt.Errorf("migrate schema %q: create schema: %w", s.schema, err)
+	// Look before creating: CREATE SCHEMA IF NOT EXISTS still demands the right to
+	// create schemas, which a role given a schema made by its DBA may not have.
+	var exists bool
+	if err := s.pool.QueryRow(ctx, "SELECT EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = $1)", s.schema).Scan(&exists); err != nil {
+		return fmt.Errorf("migrate schema %q: look for the schema: %w", s.schema, err)
+	}
+	if !exists {
+		if _, err := s.pool.Exec(ctx, "CREATE SCHEMA IF NOT EXISTS "+pgx.Identifier{s.schema}.Sanitize()); err != nil {
+			return fmt.Errorf("migrate schema %q: create schema: %w", s.schema, err)
+		}
 	}
 	provider, db, err := s.goose()
 	if err != nil {

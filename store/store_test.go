@@ -281,3 +281,42 @@ func TestLockStream(t *testing.T) {
 	}
 	u4()
 }
+
+func TestMigrateIntoASchemaMadeByTheDBA(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	db := pgtest.NewDatabase(t)
+	admin := openStore(t, db, "")
+	// A role that may not create schemas, given one by its DBA.
+	role := "app_" + strings.ReplaceAll(time.Now().Format("150405.000000"), ".", "_")
+	for _, q := range []string{
+		"CREATE ROLE " + role + " LOGIN",
+		"CREATE SCHEMA gong AUTHORIZATION " + role,
+	} {
+		if _, err := admin.pool.Exec(ctx, q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	t.Cleanup(func() {
+		_, _ = admin.pool.Exec(context.Background(), "DROP SCHEMA gong CASCADE; DROP ROLE "+role)
+	})
+	u, err := url.Parse(db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	u.User = url.User(role)
+	app := openStore(t, u.String(), "")
+	if err := app.Migrate(ctx); err != nil {
+		t.Fatalf("migrate as %s: %v", role, err)
+	}
+	if err := app.Transact(ctx, func(tx *Tx) error {
+		_, err := tx.UpsertCalls(ctx, []Call{makeCall(1)})
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	// And the role really could not have created it.
+	if _, err := app.pool.Exec(ctx, "CREATE SCHEMA other"); err == nil {
+		t.Fatal("the role may create schemas; the test proves nothing")
+	}
+}
