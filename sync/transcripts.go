@@ -112,7 +112,11 @@ func (e *Engine) transcriptBatch(ctx context.Context, pending []store.PendingTra
 				return err
 			}
 		}
-		return nil
+		// Calls older than the settle window that Gong just said it has no transcript
+		// for will not get one: give up on them now rather than on some later run, so
+		// the outcome does not depend on how runs happen to be cut.
+		_, err = tx.MarkTranscriptsUnavailable(pctx, now.Add(-e.opt.SettleWindow))
+		return err
 	})
 	if err != nil {
 		return fmt.Errorf("commit transcripts: %w", err)

@@ -21,18 +21,27 @@ type killEnv struct {
 	from, to string
 }
 
+// newKillEnv serves calls over three months of 2024, on a virtual clock stopped ten
+// days after them, so every run sees the same Gong.
 func newKillEnv(t *testing.T, calls int, latency time.Duration) *killEnv {
 	t.Helper()
 	from := time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)
 	to := from.AddDate(0, 3, 0)
-	fake, err := fakegong.New(fakegong.Options{Seed: 5, Calls: calls, From: from, To: to,
+	return newFakeEnv(t, fakegong.Options{Seed: 5, Calls: calls, From: from, To: to,
 		Clock: fakegong.NewVirtualClock(to.AddDate(0, 0, 10)), Latency: latency})
+}
+
+// newFakeEnv serves a fake with the given options.
+func newFakeEnv(t *testing.T, o fakegong.Options) *killEnv {
+	t.Helper()
+	from, to := o.From, o.To
+	fake, err := fakegong.New(o)
 	if err != nil {
 		t.Fatal(err)
 	}
 	srv := httptest.NewServer(fake)
 	t.Cleanup(srv.Close)
-	return &killEnv{fake: fake, url: srv.URL, from: from.Format(time.DateOnly), to: to.AddDate(0, 0, 10).Format(time.DateOnly)}
+	return &killEnv{fake: fake, url: srv.URL, from: from.Format(time.DateOnly), to: to.Add(10 * 24 * time.Hour).Format(time.DateOnly)}
 }
 
 func (k *killEnv) env(dbURL string) []string {

@@ -1,7 +1,9 @@
 package pgtest
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"slices"
 
@@ -60,11 +62,31 @@ func DiffDumps(a, b map[string][]string) string {
 		s += fmt.Sprintf("%s: %d rows vs %d rows", table, len(x), len(y))
 		for i := 0; i < len(x) && i < len(y); i++ {
 			if x[i] != y[i] {
-				s += fmt.Sprintf("\n  first difference at row %d:\n    %.300s\n    %.300s", i, x[i], y[i])
+				s += fmt.Sprintf("\n  first difference at row %d: %s", i, columnDiff(x[i], y[i]))
 				break
 			}
 		}
 		s += "\n"
 	}
 	return s
+}
+
+// columnDiff names the columns in which two dumped rows differ, with both values.
+func columnDiff(a, b string) string {
+	var x, y map[string]json.RawMessage
+	if json.Unmarshal([]byte(a), &x) != nil || json.Unmarshal([]byte(b), &y) != nil {
+		return fmt.Sprintf("\n    %.300s\n    %.300s", a, b)
+	}
+	var out string
+	for k, v := range x {
+		if w, ok := y[k]; !ok || !bytes.Equal(v, w) {
+			out += fmt.Sprintf("\n    %s: %.200s\n    %s: %.200s", k, v, k, w)
+		}
+	}
+	for k, w := range y {
+		if _, ok := x[k]; !ok {
+			out += fmt.Sprintf("\n    %s: (absent)\n    %s: %.200s", k, k, w)
+		}
+	}
+	return fmt.Sprintf("id %s%s", x["id"], out)
 }
