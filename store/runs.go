@@ -16,6 +16,8 @@ const (
 	RunFailed    = "failed"
 	RunPaused    = "paused"  // stopped cleanly at the request budget
 	RunSkipped   = "skipped" // nothing to do, or another process held the stream
+	// RunInterrupted is a run stopped by a signal before it finished.
+	RunInterrupted = "interrupted"
 )
 
 // RunResult is how a run ended, as FinishRun records it.
