@@ -37,6 +37,13 @@ type envOptions struct {
 	share      float64 // backfill share; default 1
 	transport  func(http.RoundTripper) http.RoundTripper
 	maxRetries int
+	// database is the URL of the database to sync into; default a new database on the
+	// shared test cluster (tests that restart Postgres bring a cluster of their own).
+	database string
+	// handler wraps the fake for the HTTP server (a Tamper, say); default the fake itself.
+	handler func(*fakegong.Server) http.Handler
+	// client adjusts the Gong client's configuration before it is built.
+	client func(*gongapi.Config)
 }
 
 // day0 is when the test datasets begin.
@@ -61,10 +68,17 @@ func newEnv(t *testing.T, o envOptions) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := httptest.NewServer(fake)
+	var h http.Handler = fake
+	if o.handler != nil {
+		h = o.handler(fake)
+	}
+	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)
 
-	st, err := store.Open(ctx, store.Options{DatabaseURL: pgtest.NewDatabase(t), Schema: "gong", Logger: zerolog.Nop()})
+	if o.database == "" {
+		o.database = pgtest.NewDatabase(t)
+	}
+	st, err := store.Open(ctx, store.Options{DatabaseURL: o.database, Schema: "gong", Logger: zerolog.Nop()})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -84,7 +98,7 @@ func newEnv(t *testing.T, o envOptions) *env {
 	if o.transport != nil {
 		transport = o.transport(transport)
 	}
-	client, err := gongapi.New(gongapi.Config{
+	cfg := gongapi.Config{
 		BaseURL:        srv.URL,
 		Auth:           gongapi.BasicAuth(fakegong.DefaultAccessKey, fakegong.DefaultAccessKeySecret),
 		Transport:      transport,
@@ -94,7 +108,11 @@ func newEnv(t *testing.T, o envOptions) *env {
 		RetryMaxDelay:  10 * time.Millisecond,
 		RequestTimeout: 10 * time.Second,
 		Logger:         zerolog.Nop(),
-	})
+	}
+	if o.client != nil {
+		o.client(&cfg)
+	}
+	client, err := gongapi.New(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
