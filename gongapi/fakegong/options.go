@@ -2,6 +2,7 @@ package fakegong
 
 import (
 	"cmp"
+	"crypto/rsa"
 	"errors"
 	"fmt"
 	"math"
@@ -41,6 +42,23 @@ type Options struct {
 	// AccessKey and AccessKeySecret are the Basic credentials the fake accepts;
 	// empty means DefaultAccessKey / DefaultAccessKeySecret.
 	AccessKey, AccessKeySecret string
+
+	// OAuthClientID and OAuthClientSecret are the OAuth app the token endpoint
+	// accepts; empty means DefaultOAuthClientID / DefaultOAuthClientSecret.
+	OAuthClientID, OAuthClientSecret string
+	// OAuthTokenLifetime is how long an access token lasts (expires_in) on the fake's
+	// clock; 0 means 24h, Gong's usual.
+	OAuthTokenLifetime time.Duration
+	// OAuthOmitRefreshToken makes refresh answers carry no refresh token, the old one
+	// staying valid, as Gong's answers may.
+	OAuthOmitRefreshToken bool
+	// PublicURL is the fake's address as clients reach it, for the customer base URL
+	// in token answers; empty means the Host of the token request.
+	PublicURL string
+
+	// WebhookKey signs the webhooks SendWebhook fires (RS256); nil means a 2048-bit
+	// key generated on first use. Its public half is WebhookPublicKey.
+	WebhookKey *rsa.PrivateKey
 
 	// RateLimit is the per-second request limit (real time, a token bucket holding
 	// one second's worth); 0 turns it off.
@@ -111,6 +129,12 @@ func (o Options) withDefaults() (Options, error) {
 	}
 	o.AccessKey = cmp.Or(o.AccessKey, DefaultAccessKey)
 	o.AccessKeySecret = cmp.Or(o.AccessKeySecret, DefaultAccessKeySecret)
+	o.OAuthClientID = cmp.Or(o.OAuthClientID, DefaultOAuthClientID)
+	o.OAuthClientSecret = cmp.Or(o.OAuthClientSecret, DefaultOAuthClientSecret)
+	o.OAuthTokenLifetime = cmp.Or(o.OAuthTokenLifetime, 24*time.Hour)
+	if o.OAuthTokenLifetime < time.Second {
+		errs = append(errs, fmt.Errorf("OAuth token lifetime: want at least 1s, got %s", o.OAuthTokenLifetime))
+	}
 	if o.RateLimit < 0 || math.IsNaN(o.RateLimit) || math.IsInf(o.RateLimit, 0) {
 		errs = append(errs, fmt.Errorf("rate limit: want a finite number >= 0, got %v", o.RateLimit))
 	}

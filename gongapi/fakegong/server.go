@@ -35,6 +35,9 @@ type Server struct {
 	stats  statsRecorder
 	reqSeq atomic.Uint64
 	bufs   sync.Pool // *[]byte page buffers
+
+	oauth   oauthState // the OAuth endpoints' codes and tokens (oauth.go)
+	webhook webhookKey // the key webhooks are signed with (webhook.go)
 }
 
 // New generates the dataset and returns a server ready to answer.
@@ -185,7 +188,13 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.control(w, r)
 		return
 	}
-	path := strings.TrimSuffix(r.URL.Path, "/")
+	if strings.HasPrefix(r.URL.Path, "/oauth2/") {
+		s.serveOAuth(w, r)
+		return
+	}
+	// The company's own API host (OAuth's api_base_url_for_customer) serves the same
+	// API under a prefix; stats and routes see the path without it.
+	path, customer := strings.CutPrefix(strings.TrimSuffix(r.URL.Path, "/"), CustomerPathPrefix)
 	x := &exchange{s: s, w: w, r: r, id: s.requestID(), endpoint: r.Method + " " + path, start: time.Now()}
 	s.stats.request(x.endpoint)
 
@@ -200,8 +209,8 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	if !s.authorized(r) {
-		x.fail(http.StatusUnauthorized, "Unauthorized: the access key or access key secret is not valid")
+	if msg := s.authorize(r, customer); msg != "" {
+		x.fail(http.StatusUnauthorized, msg)
 		return
 	}
 	if f.Forbidden {
