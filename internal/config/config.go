@@ -18,6 +18,8 @@ import (
 
 	"github.com/robfig/cron/v3"
 	"github.com/rs/zerolog"
+
+	"github.com/gongsync/gongsync/internal/secretbox"
 )
 
 // Group is a set of settings a subcommand may need.
@@ -64,7 +66,12 @@ type Config struct {
 	RateLimit         float64
 	OAuthClientID     string
 	OAuthClientSecret Secret
+	OAuthAuthorizeURL string
+	OAuthTokenURL     string
 	EncryptionKey     Secret
+	// InsecurePlaintextTokens stores OAuth tokens unencrypted when no EncryptionKey is
+	// set (every use is logged as a warning).
+	InsecurePlaintextTokens bool
 
 	DailyBudget   int
 	BackfillShare float64
@@ -107,6 +114,7 @@ type setting struct {
 	env, flag, def, usage string
 	group                 Group
 	secret                bool
+	boolean               bool // a flag given without a value: --insecure-plaintext-tokens
 	apply                 func(c *Config, v string) error
 }
 
@@ -168,9 +176,41 @@ var settings = []setting{
 	{env: "GONG_OAUTH_CLIENT_SECRET", flag: "oauth-client-secret", group: Gong, secret: true,
 		usage: "OAuth app client secret",
 		apply: func(c *Config, v string) error { c.OAuthClientSecret = Secret(v); return nil }},
+	{env: "GONG_OAUTH_AUTHORIZE_URL", flag: "oauth-authorize-url", def: "https://app.gong.io/oauth2/authorize", group: Gong,
+		usage: "Gong's OAuth authorize page (change only to point at a simulated Gong)",
+		apply: func(c *Config, v string) error {
+			u, err := httpURL(v)
+			c.OAuthAuthorizeURL = u
+			return err
+		}},
+	{env: "GONG_OAUTH_TOKEN_URL", flag: "oauth-token-url", def: "https://app.gong.io/oauth2/generate-customer-token", group: Gong,
+		usage: "Gong's OAuth token endpoint (change only to point at a simulated Gong)",
+		apply: func(c *Config, v string) error {
+			u, err := httpURL(v)
+			c.OAuthTokenURL = u
+			return err
+		}},
 	{env: "GONGSYNC_ENCRYPTION_KEY", flag: "encryption-key", group: Gong, secret: true,
 		usage: "key for OAuth tokens at rest (AES-256-GCM; 32 bytes as 64 hex or base64)",
-		apply: func(c *Config, v string) error { c.EncryptionKey = Secret(v); return nil }},
+		apply: func(c *Config, v string) error {
+			if v != "" {
+				if _, err := secretbox.ParseKey(v); err != nil {
+					return err
+				}
+			}
+			c.EncryptionKey = Secret(v)
+			return nil
+		}},
+	{env: "GONGSYNC_INSECURE_PLAINTEXT_TOKENS", flag: "insecure-plaintext-tokens", def: "false", group: Gong, boolean: true,
+		usage: "store OAuth tokens unencrypted when GONGSYNC_ENCRYPTION_KEY is not set (warns on every use)",
+		apply: func(c *Config, v string) error {
+			b, err := strconv.ParseBool(v)
+			if err != nil {
+				return fmt.Errorf("%q is not true or false", v)
+			}
+			c.InsecurePlaintextTokens = b
+			return nil
+		}},
 	{env: "GONG_DAILY_BUDGET", flag: "daily-budget", def: "9500", group: Budget,
 		usage: "requests gongsync may send to Gong per day (Gong allows 10,000 for the whole company)",
 		apply: func(c *Config, v string) error {
@@ -287,6 +327,38 @@ func cronSetting(set func(*Config, string)) func(*Config, string) error {
 	}
 }
 
+// httpURL accepts an absolute http(s) URL without credentials.
+func httpURL(v string) (string, error) {
+	u, err := url.Parse(v)
+	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || u.User != nil {
+		// Not quoted: a URL with credentials in it would put them on the terminal.
+		return "", errors.New("is not an http(s) URL without credentials")
+	}
+	return v, nil
+}
+
+// boolString is a string setting that flag treats as a boolean, so that
+// --insecure-plaintext-tokens needs no value; it stores "true" or "false" for apply.
+type boolString string
+
+func (b *boolString) String() string {
+	if b == nil {
+		return "false"
+	}
+	return string(*b)
+}
+
+func (b *boolString) Set(v string) error {
+	if _, err := strconv.ParseBool(v); err != nil {
+		return fmt.Errorf("%q is not true or false", v)
+	}
+	*b = boolString(v)
+	return nil
+}
+
+// IsBoolFlag lets the flag be given without a value.
+func (b *boolString) IsBoolFlag() bool { return true }
+
 func addrSetting(set func(*Config, string)) func(*Config, string) error {
 	return func(c *Config, v string) error {
 		if v != "" {
@@ -319,6 +391,11 @@ func Register(fs *flag.FlagSet, groups Group) *Loader {
 		v := new(string)
 		l.values[s.flag] = v
 		usage := s.usage + " [$" + s.env + "]"
+		if s.boolean {
+			*v = s.def
+			fs.Var((*boolString)(v), s.flag, usage)
+			continue
+		}
 		fs.StringVar(v, s.flag, s.def, usage)
 	}
 	return l
