@@ -2,8 +2,13 @@ package main
 
 import (
 	"context"
+	"crypto/rand"
+	"crypto/rsa"
+	"crypto/x509"
+	"encoding/pem"
 	"errors"
 	"fmt"
+	"io/fs"
 	"net"
 	"os"
 	"time"
@@ -19,7 +24,20 @@ cursors, 404-for-empty answers and late, changed and deleted calls. For tests, t
 demo and benchmarks. The first line of output is the base URL. It accepts the
 credentials in GONG_ACCESS_KEY / GONG_ACCESS_KEY_SECRET (test defaults when unset),
 so gongsync and the fake can share one environment. 0 turns a limit off.
-Unauthenticated control routes: GET /_fake/stats, POST /_fake/clock, POST /_fake/faults.`, 0)
+Unauthenticated control routes: GET /_fake/stats, POST /_fake/clock, POST /_fake/faults.
+
+OAuth: GET /oauth2/authorize approves at once and redirects with a code;
+POST /oauth2/generate-customer-token exchanges it and rotates single-use refresh
+tokens. It accepts GONG_OAUTH_CLIENT_ID / GONG_OAUTH_CLIENT_SECRET (test defaults
+when unset); point GONG_OAUTH_AUTHORIZE_URL and GONG_OAUTH_TOKEN_URL at it. Access
+tokens work under <base>/customer-api, the api_base_url_for_customer it hands out.
+
+Webhooks: --webhook-to URL posts a signed webhook (RS256 JWT, as Gong's rules do) for
+each call when it becomes visible on the fake's clock, checked every --webhook-every;
+--webhook-backlog N first sends the N newest calls already visible. The public key to
+configure as GONGSYNC_WEBHOOK_PUBLIC_KEY is printed at start; keep it stable across
+restarts with --webhook-key-file (created when missing), and print it alone with
+--print-webhook-key.`, 0)
 	fs := c.fs
 	addr := fs.String("addr", "127.0.0.1:8089", "listen address (port 0 picks a free one)")
 	seed := fs.Int64("seed", 1, "dataset seed")
@@ -40,6 +58,13 @@ Unauthenticated control routes: GET /_fake/stats, POST /_fake/clock, POST /_fake
 	changeShare := fs.Float64("change-share", 0.03, "share of calls changed after first being visible (negative: none)")
 	deleteShare := fs.Float64("delete-share", 0.01, "share of calls deleted after being visible (negative: none)")
 	clock := fs.String("clock", "", "start a virtual clock at this time (RFC 3339) instead of real time")
+	tokenLifetime := fs.Duration("oauth-token-lifetime", 24*time.Hour, "OAuth access token lifetime (expires_in)")
+	webhookTo := fs.String("webhook-to", "", "post signed webhooks for calls as they become visible to this URL")
+	webhookEvery := fs.Duration("webhook-every", 5*time.Second, "how often to look for newly visible calls to send")
+	webhookBacklog := fs.Int("webhook-backlog", 0, "first send webhooks for this many of the newest visible calls")
+	webhookTest := fs.Bool("webhook-test", false, `mark the webhooks as a rule's test ("isTest": true)`)
+	webhookKeyFile := fs.String("webhook-key-file", "", "PEM file of the RSA key webhooks are signed with; created when missing")
+	printKey := fs.Bool("print-webhook-key", false, "print the webhook public key (bare base64 DER) and exit; needs --webhook-key-file")
 	cfg, err := c.parse(args)
 	if err != nil {
 		return err
@@ -53,7 +78,17 @@ Unauthenticated control routes: GET /_fake/stats, POST /_fake/clock, POST /_fake
 		CursorTTL: *cursorTTL, OmitRetryAfter: *omitRetryAfter, UnknownFields: *unknown, SentencesPerCall: *sentences,
 		LateShare: zeroMeansNone(*lateShare), ChangeShare: zeroMeansNone(*changeShare), DeleteShare: zeroMeansNone(*deleteShare),
 		AccessKey: os.Getenv("GONG_ACCESS_KEY"), AccessKeySecret: os.Getenv("GONG_ACCESS_KEY_SECRET"),
-		Logger: c.logger(cfg),
+		OAuthClientID: os.Getenv("GONG_OAUTH_CLIENT_ID"), OAuthClientSecret: os.Getenv("GONG_OAUTH_CLIENT_SECRET"),
+		OAuthTokenLifetime: *tokenLifetime,
+		Logger:             c.logger(cfg),
+	}
+	if *printKey && *webhookKeyFile == "" {
+		return usageErrorf("--print-webhook-key needs --webhook-key-file: without it the key is new at every start")
+	}
+	if *webhookKeyFile != "" {
+		if opts.WebhookKey, err = loadOrCreateKey(*webhookKeyFile); err != nil {
+			return err
+		}
 	}
 	if *calls == 0 {
 		opts.Calls = -1 // the flag's 0 means an empty dataset; the option's 0 means the default
@@ -75,6 +110,14 @@ Unauthenticated control routes: GET /_fake/stats, POST /_fake/clock, POST /_fake
 	if err != nil {
 		return usageError{err}
 	}
+	if *printKey {
+		key, err := srv.WebhookPublicKey()
+		if err != nil {
+			return err
+		}
+		fmt.Fprintln(m.Stdout, key)
+		return nil
+	}
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
 		return err
@@ -83,6 +126,30 @@ Unauthenticated control routes: GET /_fake/stats, POST /_fake/clock, POST /_fake
 	fmt.Fprintf(m.Stdout, "http://%s\n", ln.Addr())
 	fmt.Fprintf(m.Stdout, "simulated Gong: %d calls from %s to %s, %d users; credentials %s / %s%s\n",
 		o.Calls, o.From.Format(time.DateOnly), o.To.Format(time.DateOnly), o.Users, o.AccessKey, secretHint(o.AccessKeySecret), "")
+	if *webhookTo != "" {
+		key, err := srv.WebhookPublicKey()
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(m.Stdout, "webhooks to %s, signed with RS256; GONGSYNC_WEBHOOK_PUBLIC_KEY=%s\n", *webhookTo, key)
+		log := c.logger(cfg)
+		go func() {
+			err := srv.RunWebhooks(ctx, fakegong.WebhookFeed{
+				URL: *webhookTo, Every: *webhookEvery, Backlog: *webhookBacklog,
+				Options: fakegong.WebhookOptions{IsTest: *webhookTest},
+				Sent: func(id string, status int, err error) {
+					if err != nil {
+						log.Warn().Err(err).Str("call_id", id).Msg("webhook not delivered")
+						return
+					}
+					log.Info().Str("call_id", id).Int("status", status).Msg("webhook sent")
+				},
+			})
+			if err != nil {
+				log.Error().Err(err).Msg("webhook feed stopped")
+			}
+		}()
+	}
 	if f, ok := m.Stdout.(interface{ Sync() error }); ok {
 		_ = f.Sync()
 	}
@@ -108,4 +175,44 @@ func secretHint(s string) string {
 		return s
 	}
 	return "[from the environment]"
+}
+
+// loadOrCreateKey reads an RSA private key (PKCS #8 or PKCS #1 PEM), or makes one and
+// writes it (0600) when the file does not exist, so that the fake's webhook public key
+// stays the same across restarts.
+func loadOrCreateKey(path string) (*rsa.PrivateKey, error) {
+	b, err := os.ReadFile(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		k, err := rsa.GenerateKey(rand.Reader, 2048)
+		if err != nil {
+			return nil, err
+		}
+		der, err := x509.MarshalPKCS8PrivateKey(k)
+		if err != nil {
+			return nil, err
+		}
+		if err := os.WriteFile(path, pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der}), 0o600); err != nil {
+			return nil, fmt.Errorf("--webhook-key-file: %w", err)
+		}
+		return k, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("--webhook-key-file: %w", err)
+	}
+	block, _ := pem.Decode(b)
+	if block == nil {
+		return nil, usageErrorf("--webhook-key-file %s: not a PEM file", path)
+	}
+	if k, err := x509.ParsePKCS1PrivateKey(block.Bytes); err == nil {
+		return k, nil
+	}
+	k, err := x509.ParsePKCS8PrivateKey(block.Bytes)
+	if err != nil {
+		return nil, usageErrorf("--webhook-key-file %s: %v", path, err)
+	}
+	rk, ok := k.(*rsa.PrivateKey)
+	if !ok {
+		return nil, usageErrorf("--webhook-key-file %s: a %T, not an RSA key", path, k)
+	}
+	return rk, nil
 }
