@@ -34,6 +34,21 @@
 //     UTC day, both answering 429 with Retry-After in whole seconds (the daily one
 //     until the next virtual midnight), or without it (OmitRetryAfter).
 //
+// # OAuth and webhooks
+//
+// The fake is also Gong's OAuth authorization server: GET /oauth2/authorize approves
+// at once and redirects with a code and the state; POST
+// /oauth2/generate-customer-token (client credentials in a Basic header, parameters
+// on the query string or in a form body) exchanges codes and refresh tokens, which
+// are single-use and rotate (a reused one gets Gong's invalid_grant body), with a
+// configurable access-token lifetime on the fake's clock. The
+// api_base_url_for_customer it hands out is the fake itself under
+// CustomerPathPrefix, and Bearer tokens are accepted only there (expired ones get a
+// 401), so a client that ignores the customer URL fails here as it would for an EU
+// tenant. SendWebhook and RunWebhooks fire automation-rule webhooks for a call,
+// signed like Gong's (an RS256 JWT with webhook_url, body_sha256 and exp), with
+// knobs to make them expired, unsigned or addressed to another URL.
+//
 // # Time
 //
 // A Clock drives what is visible. It follows real time until a test sets or
