@@ -470,6 +470,10 @@ func (c *Config) crossChecks() []error {
 type Error struct{ Problems []error }
 
 func (e *Error) Error() string {
+	// One problem is one line, so a log line or a CronJob's last message says it all.
+	if len(e.Problems) == 1 {
+		return "configuration: " + e.Problems[0].Error()
+	}
 	var b strings.Builder
 	b.WriteString("configuration:")
 	for _, p := range e.Problems {
