@@ -88,6 +88,8 @@ func TestConfigErrorsAreOneLineAndSpendNothing(t *testing.T) {
 		{"unreachable database", []string{"sync"}, with("DATABASE_URL", "postgres://gongsync:pw@127.0.0.1:1/gongsync?connect_timeout=2"), 1,
 			[]string{"open database", "check DATABASE_URL"}},
 		{"bad flag", []string{"backfill", "--from", "2024-13-01"}, with(), 2, []string{"--from"}},
+		{"hostile schema name", []string{"sync"}, with("GONGSYNC_SCHEMA", `gong"; DROP SCHEMA public CASCADE; --`), 2,
+			[]string{"GONGSYNC_SCHEMA", "not a plain identifier"}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
