@@ -342,8 +342,8 @@ func TestOpsServerLimitsAndRoutes(t *testing.T) {
 }
 
 // TestSoakKilledRepeatedly: gongsync processes killed with SIGKILL at random points, at
-// least 25 times, through a backfill and the syncs after it, against a Gong that fails
-// 3% of requests and drops 2% mid-body: the tables end identical to an uninterrupted,
+// least 30 times, through a backfill, the syncs after it and the daemon, against a Gong
+// that fails 5% of requests and drops 3% mid-body: the tables end identical to an uninterrupted,
 // fault-free run, every checkpoint is closed, and the ledger counted every request
 // Gong served (plus at most one per kill: a request counted, then the process killed
 // before sending it). GONGSYNC_SOAK=1 runs it (make test-long).
@@ -367,7 +367,7 @@ func TestSoakKilledRepeatedly(t *testing.T) {
 	}
 	uninterrupted := k.fake.Stats().Total
 	k.fake.ResetStats()
-	if err := k.fake.SetFaults(fakegong.Faults{FailRate: 0.03, DropRate: 0.02}); err != nil {
+	if err := k.fake.SetFaults(fakegong.Faults{FailRate: 0.05, DropRate: 0.03}); err != nil {
 		t.Fatal(err)
 	}
 
@@ -377,7 +377,7 @@ func TestSoakKilledRepeatedly(t *testing.T) {
 	killed := pgtest.NewDatabase(t)
 	kills := 0
 	// runKilled starts args again and again, killing each at a random point, until
-	// one run finishes by itself (or minKills have landed and mustKill is set).
+	// one run finishes by itself.
 	runKilled := func(what string, args []string, maxDelay int) {
 		for attempt := 0; ; attempt++ {
 			if attempt > 200 {
@@ -406,15 +406,34 @@ func TestSoakKilledRepeatedly(t *testing.T) {
 	}
 	runKilled("backfill", []string{"backfill", "--from", k.from, "--to", k.to, "--progress", "none"}, 1200)
 	backfillKills := kills
-	for kills < 25 {
-		runKilled("sync", syncAll(killed), 600)
+	for kills < backfillKills+10 {
+		runKilled("sync", syncAll(killed), 500)
+	}
+	syncKills := kills - backfillKills
+	// The daemon, killed mid-tick: it never ends by itself, so every start is killed.
+	for range 6 {
+		cmd := process(ctx, append(k.env(killed), "GONGSYNC_HTTP_ADDR=", "GONGSYNC_SCHEDULE_CALLS=@every 1s",
+			"GONGSYNC_SCHEDULE_USERS=@every 2s", "GONGSYNC_SCHEDULE_SETTLE=@every 3s"), "run")
+		var out bytes.Buffer
+		cmd.Stdout, cmd.Stderr = &out, &out
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(time.Duration(200+r.IntN(2500)) * time.Millisecond)
+		if cmd.ProcessState != nil {
+			t.Fatalf("the daemon exited by itself:\n%s", out.String())
+		}
+		_ = cmd.Process.Kill()
+		_ = cmd.Wait()
+		kills++
 	}
 	runKilled("final sync", syncAll(killed), 1<<30)
+	t.Logf("kills: %d in the backfill, %d in syncs, %d in the daemon", backfillKills, syncKills, kills-backfillKills-syncKills)
 	s := k.fake.Stats()
 	counted := queryInt(killed, `SELECT coalesce(sum(requests), 0)::int FROM gong.api_usage`)
 	t.Logf("%d kills (%d in the backfill); %d requests (%v, faults %v) against %d uninterrupted; ledger %d",
 		kills, backfillKills, s.Total, s.Status, s.Faults, uninterrupted, counted)
-	if kills < 20 {
+	if kills < 30 {
 		t.Errorf("only %d kills landed", kills)
 	}
 	if d := pgtest.DiffDumps(dump(t, reference), dump(t, killed)); d != "" {
