@@ -57,11 +57,13 @@ func decodeCursor(key []byte, s string) (cursor, error) {
 	if !ok {
 		return cursor{}, errBadCursor
 	}
-	p, err := base64.RawURLEncoding.DecodeString(body)
+	// Strict: base64 leaves the last character's spare bits free, so without it
+	// several strings decode to one signed cursor and a tampered one passes.
+	p, err := base64.RawURLEncoding.Strict().DecodeString(body)
 	if err != nil || len(p) != cursorLen || p[0] != cursorVersion {
 		return cursor{}, errBadCursor
 	}
-	mac, err := base64.RawURLEncoding.DecodeString(sig)
+	mac, err := base64.RawURLEncoding.Strict().DecodeString(sig)
 	if err != nil || !hmac.Equal(mac, cursorMAC(key, p)) {
 		return cursor{}, errBadCursor
 	}
