@@ -98,7 +98,7 @@ type user struct {
 	id      uint64
 	created int64
 	ws      int32
-	avatar  bool // a Gong employee's synthetic user, listed only with includeAvatars
+	avatar  bool  // a Gong employee's synthetic user, listed only with includeAvatars
 	removed int64 // gone from the user lists from this virtual time; 0 = never
 	back    int64 // listed again from this virtual time; 0 = never
 }
