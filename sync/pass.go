@@ -95,7 +95,9 @@ func (e *Engine) Pass(ctx context.Context, streams []string, kind Kind, wait boo
 		if rep.Status == StatusFailed {
 			errs = append(errs, fmt.Errorf("%s: %w", s, rep.Err))
 		}
-		if rep.Status == StatusPaused {
+		// A pause (budget) or a connection that needs a new login stops the pass: every
+		// later stream would be refused the same way.
+		if rep.Status == StatusPaused || errors.Is(rep.Err, ErrLoginRequired) {
 			break
 		}
 	}
