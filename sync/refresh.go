@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/gongsync/gongsync/gongapi"
 	"github.com/gongsync/gongsync/store"
@@ -94,13 +95,18 @@ func (e *Engine) syncUsers(ctx context.Context, rep *RunReport) error {
 	}
 }
 
-// refreshAll reads a small, unpaginated list in one request and reconciles the table
-// with it in one transaction.
+// refreshAll reads a small, unpaginated list in one request (fetch returns its rows'
+// count and how to upsert them) and reconciles the table with it in one transaction:
+// what is not seen since the read began is gone from Gong.
 func (e *Engine) refreshAll(ctx context.Context, stream string, rep *RunReport,
-	fetch func(ctx context.Context) (int, func(tx *store.Tx) (store.UpsertResult, error), error),
-	markMissing func(tx *store.Tx, since store.Checkpoint) ([]string, error),
+	fetch func(ctx context.Context) (n int, upsert func(tx *store.Tx) (store.UpsertResult, error), err error),
+	markMissing func(tx *store.Tx, notSeenSince time.Time) ([]string, error),
 ) error {
 	started, err := e.st.Now(ctx)
+	if err != nil {
+		return err
+	}
+	cp, err := e.st.Checkpoint(ctx, stream)
 	if err != nil {
 		return err
 	}
@@ -117,11 +123,7 @@ func (e *Engine) refreshAll(ctx context.Context, stream string, rep *RunReport,
 		if res, err = upsert(tx); err != nil {
 			return err
 		}
-		if missing, err = markMissing(tx, store.Checkpoint{WindowStartedAt: &started}); err != nil {
-			return err
-		}
-		cp, err := e.st.Checkpoint(pctx, stream)
-		if err != nil {
+		if missing, err = markMissing(tx, started); err != nil {
 			return err
 		}
 		now := e.now()
@@ -153,9 +155,7 @@ func (e *Engine) syncWorkspaces(ctx context.Context, rep *RunReport) error {
 			}
 			return len(rows), func(tx *store.Tx) (store.UpsertResult, error) { return tx.UpsertWorkspaces(ctx, rows) }, nil
 		},
-		func(tx *store.Tx, since store.Checkpoint) ([]string, error) {
-			return tx.MarkWorkspacesMissing(ctx, *since.WindowStartedAt)
-		})
+		func(tx *store.Tx, since time.Time) ([]string, error) { return tx.MarkWorkspacesMissing(ctx, since) })
 }
 
 func (e *Engine) syncTrackers(ctx context.Context, rep *RunReport) error {
@@ -171,7 +171,5 @@ func (e *Engine) syncTrackers(ctx context.Context, rep *RunReport) error {
 			}
 			return len(rows), func(tx *store.Tx) (store.UpsertResult, error) { return tx.UpsertTrackers(ctx, rows) }, nil
 		},
-		func(tx *store.Tx, since store.Checkpoint) ([]string, error) {
-			return tx.MarkTrackersMissing(ctx, *since.WindowStartedAt)
-		})
+		func(tx *store.Tx, since time.Time) ([]string, error) { return tx.MarkTrackersMissing(ctx, since) })
 }
