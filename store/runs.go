@@ -193,3 +193,13 @@ func (tx *Tx) markMissing(ctx context.Context, table, where string, notSeenSince
 	slices.Sort(ids)
 	return ids, nil
 }
+
+// NewestCallStarted returns the start time of the newest call not deleted, or nil
+// when there is none: how far the sync has got, for its lag.
+func (s *Store) NewestCallStarted(ctx context.Context) (*time.Time, error) {
+	var t *time.Time
+	if err := s.pool.QueryRow(ctx, `SELECT max(started) FROM calls WHERE deleted_at IS NULL`).Scan(&t); err != nil {
+		return nil, fmt.Errorf("newest call: %w", err)
+	}
+	return t, nil
+}

@@ -57,6 +57,9 @@ func (d *Daemon) Run(ctx context.Context) error {
 	if err := add("settle", d.sched.Settle, d.settleJob); err != nil {
 		return err
 	}
+	if newest, err := d.e.st.NewestCallStarted(ctx); err == nil && newest != nil {
+		d.e.m.ObserveNewestCall(*newest) // the lag is right from the first scrape
+	}
 	c.Start()
 	d.log.Info().Str("calls", d.sched.Calls).Str("users", d.sched.Users).Str("settle", d.sched.Settle).Msg("daemon started")
 

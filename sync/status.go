@@ -10,6 +10,7 @@ import (
 // Status is what `gongsync status` and the daemon's /status show.
 type Status struct {
 	Now                time.Time          `json:"now"`
+	NewestCall         *time.Time         `json:"newest_call_started,omitempty"`
 	Streams            []StreamStatus     `json:"streams"`
 	Budget             BudgetStatus       `json:"budget"`
 	PendingTranscripts int                `json:"pending_transcripts"`
@@ -112,6 +113,9 @@ func (e *Engine) Status(ctx context.Context) (*Status, error) {
 		ResetsAt: reset, ResetsInSeconds: int64(reset.Sub(now).Seconds()), TimeZone: e.budget.tz.String(),
 	}
 	if s.PendingTranscripts, err = e.st.CountPendingTranscripts(ctx, now); err != nil {
+		return nil, err
+	}
+	if s.NewestCall, err = e.st.NewestCallStarted(ctx); err != nil {
 		return nil, err
 	}
 	if s.Tables, err = e.st.TableCounts(ctx); err != nil {

@@ -88,7 +88,11 @@ func printStatus(m *Main, s *gsync.Status) {
 	fmt.Fprintf(w, "\nBUDGET (%s, %s)\n  used %d of %d, %d left; backfills used %d of %d; resets at %s (in %s)\n",
 		b.Day, b.TimeZone, b.Used, b.Limit, b.Left, b.BackfillUsed, b.BackfillLimit,
 		b.ResetsAt.UTC().Format(time.RFC3339), (time.Duration(b.ResetsInSeconds) * time.Second).String())
-	fmt.Fprintf(w, "\nTRANSCRIPTS PENDING  %d\n\nROWS\n", s.PendingTranscripts)
+	newest := "–"
+	if s.NewestCall != nil {
+		newest = ts(s.NewestCall) + " (" + s.Now.Sub(*s.NewestCall).Round(time.Minute).String() + " ago)"
+	}
+	fmt.Fprintf(w, "\nNEWEST CALL  %s\nTRANSCRIPTS PENDING  %d\n\nROWS\n", newest, s.PendingTranscripts)
 	tw = tabwriter.NewWriter(w, 0, 4, 2, ' ', tabwriter.AlignRight)
 	for _, t := range s.Tables {
 		fmt.Fprintf(tw, "  %s\t%d\t\n", t.Table, t.Rows)
