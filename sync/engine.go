@@ -195,10 +195,21 @@ func (e *Engine) runStream(ctx context.Context, stream string, kind Kind, lockKe
 	}
 	res.Details = detailsJSON(rep)
 	// The run's context may be cancelled (shutdown); its record must still be written.
+	// A run broken by a database restart finds the pool's connections dead: each
+	// failed attempt drops one, so a few more reach the restarted server instead of
+	// leaving the run 'running' forever.
 	fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 	defer cancel()
-	if err := e.st.FinishRun(fctx, runID, res); err != nil {
-		log.Warn().Err(err).Msg("could not record the run's result")
+	for attempt := 1; ; attempt++ {
+		err := e.st.FinishRun(fctx, runID, res)
+		if err == nil {
+			break
+		}
+		if attempt == 5 || fctx.Err() != nil {
+			log.Warn().Err(err).Msg("could not record the run's result")
+			break
+		}
+		time.Sleep(time.Duration(attempt) * 100 * time.Millisecond)
 	}
 
 	ev := log.Info()

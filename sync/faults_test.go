@@ -335,6 +335,9 @@ func TestPostgresRestartedMidRun(t *testing.T) {
 		t.Errorf("tables differ from the run without restarts:\n%s", d)
 	}
 	v.assertCheckpointsClosed()
+	if n := v.count(`SELECT count(*) FROM sync_runs WHERE finished_at IS NULL`); n != 0 {
+		t.Errorf("%d runs broken by a restart were never recorded as ended", n)
+	}
 	// A restart between two requests loses no reservation: the ledger and Gong agree.
 	if counted, served := v.ledgerTotal(), v.fake.Stats().Total; counted != served {
 		t.Errorf("the ledger counted %d requests, the fake served %d", counted, served)
@@ -414,29 +417,43 @@ func TestDaemonSurvivesPostgresRestart(t *testing.T) {
 }
 
 // TestSoakFaults is the long version of the matrix: a larger Gong, every fault at
-// once at higher rates, and Postgres restarted at random points, many times. It runs
-// with GONGSYNC_SOAK=1 (make test-long).
+// once at higher rates, and Postgres restarted at random points, many times, for
+// several datasets (so faults land on different requests). It runs with
+// GONGSYNC_SOAK=1 (make test-long).
 func TestSoakFaults(t *testing.T) {
 	if os.Getenv("GONGSYNC_SOAK") == "" {
 		t.Skip("soak test: set GONGSYNC_SOAK=1 (make test-long)")
 	}
 	t.Parallel()
-	const calls = 3000
-	ref := newEnv(t, envOptions{fake: faultDataset(fakegong.NewVirtualClock(faultStart), calls)})
+	for _, seed := range []int64{11, 12, 13} {
+		t.Run(fmt.Sprintf("seed %d", seed), func(t *testing.T) {
+			t.Parallel()
+			soakFaults(t, seed, 3000)
+		})
+	}
+}
+
+func soakFaults(t *testing.T, seed int64, calls int) {
+	dataset := func() fakegong.Options {
+		o := faultDataset(fakegong.NewVirtualClock(faultStart), calls)
+		o.Seed = seed
+		return o
+	}
+	ref := newEnv(t, envOptions{fake: dataset()})
 	ref.workload(0)
 	ref.assertMatchesGong(ref.clock.Now())
 	reference := ref.dump()
 	refRequests := ref.fake.Stats().Total
 
 	dbURL, restart := restartingDB(t)
-	seed := time.Now().UnixNano()
-	t.Logf("restart seed %d", seed)
+	timing := time.Now().UnixNano()
+	t.Logf("restart timing seed %d", timing)
 	at := map[int32]bool{}
 	for i := int64(0); len(at) < 8; i++ {
-		at[int32(1+(seed/(i+1))%refRequests)] = true
+		at[int32(1+(timing/(i+1))%refRequests)] = true
 	}
 	ra := &restartAfter{at: at, restart: restart}
-	v := newEnv(t, envOptions{database: dbURL, fake: faultDataset(fakegong.NewVirtualClock(faultStart), calls),
+	v := newEnv(t, envOptions{database: dbURL, fake: dataset(),
 		transport: func(rt http.RoundTripper) http.RoundTripper { ra.next = rt; return ra },
 		client:    func(c *gongapi.Config) { c.RequestTimeout = 500 * time.Millisecond }})
 	if err := v.fake.SetFaults(fakegong.Faults{FailRate: 0.05, DropRate: 0.04, TimeoutRate: 0.03, Status429Rate: 0.04,
@@ -456,5 +473,8 @@ func TestSoakFaults(t *testing.T) {
 	v.assertCheckpointsClosed()
 	if counted := v.ledgerTotal(); counted != s.Total {
 		t.Errorf("the ledger counted %d requests, the fake served %d", counted, s.Total)
+	}
+	if n := v.count(`SELECT count(*) FROM sync_runs WHERE finished_at IS NULL`); n != 0 {
+		t.Errorf("%d runs were never recorded as ended", n)
 	}
 }
