@@ -32,7 +32,10 @@ func main() {
 		fmt.Fprintln(os.Stderr, "gongsync: second signal, exiting at once")
 		os.Exit(1)
 	}()
-	os.Exit(m.Run(ctx, os.Args[1:]))
+	stopProfile := startCPUProfile()
+	code := m.Run(ctx, os.Args[1:])
+	stopProfile()
+	os.Exit(code)
 }
 
 // Main holds the process's standard streams so tests can run commands in-process.

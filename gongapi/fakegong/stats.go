@@ -4,6 +4,7 @@ import (
 	"maps"
 	"strconv"
 	"sync"
+	"time"
 )
 
 // Stats counts what reached the fake's API routes, so tests and benchmarks can say
@@ -22,6 +23,11 @@ type Stats struct {
 	// DailyUsed is how much of the daily quota the current virtual day has spent
 	// (0 when there is no daily limit).
 	DailyUsed int `json:"daily_used"`
+	// First and Last are when the first and the latest API request arrived, on the
+	// wall clock (never the virtual one): a benchmark divides by them to know the
+	// pace a client achieved, without counting its start-up and shutdown.
+	First time.Time `json:"first_request,omitzero"`
+	Last  time.Time `json:"last_request,omitzero"`
 }
 
 type statsRecorder struct {
@@ -38,6 +44,11 @@ func (r *statsRecorder) request(endpoint string) {
 	defer r.mu.Unlock()
 	r.s.Total++
 	r.s.ByEndpoint[endpoint]++
+	now := time.Now()
+	if r.s.First.IsZero() {
+		r.s.First = now
+	}
+	r.s.Last = now
 }
 
 func (r *statsRecorder) status(code int) {
@@ -60,6 +71,8 @@ func (r *statsRecorder) snapshot() Stats {
 		ByEndpoint: maps.Clone(r.s.ByEndpoint),
 		Status:     maps.Clone(r.s.Status),
 		Faults:     maps.Clone(r.s.Faults),
+		First:      r.s.First,
+		Last:       r.s.Last,
 	}
 }
 
