@@ -35,7 +35,7 @@ test: postgres ## run the tests against real Postgres (installs its binaries if 
 
 .PHONY: test-long
 test-long: postgres build ## the soak: fault matrix with repeated SIGKILLs (several minutes)
-	GONGSYNC_SOAK=1 $(GO) test -count=1 -timeout 25m -run 'Soak' ./...
+	GONGSYNC_SOAK=1 $(GO) test -count=1 -timeout 25m -v -run 'Soak' ./...
 
 .PHONY: fuzz
 fuzz: ## run every fuzz target briefly (FUZZTIME=10s by default)
