@@ -242,8 +242,8 @@ func TestFaultMatrix(t *testing.T) {
 			failures := v.workload(30)
 			s := v.fake.Stats()
 			restarts := v.count(`SELECT coalesce(sum((details->>'cursor_restarts')::int), 0) FROM sync_runs`)
-			t.Logf("%d requests (%v), faults %v, %d runs failed and were run again, %d cursor restarts",
-				s.Total, s.Status, s.Faults, failures, restarts)
+			t.Logf("%s: %d requests (%v), faults %v, %d runs failed and were run again, %d cursor restarts",
+				c.name, s.Total, s.Status, s.Faults, failures, restarts)
 			if failures < c.wantFailures {
 				t.Errorf("%d runs failed; the fault should have failed at least %d", failures, c.wantFailures)
 			}
