@@ -1,0 +1,127 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+)
+
+// Endpoint names as the fake counts them.
+const (
+	epExtensive   = "POST /v2/calls/extensive"
+	epTranscripts = "POST /v2/calls/transcript"
+)
+
+// economyRun is one repetition of the request-economy scenario.
+type economyRun struct {
+	Calls       int              // calls in the tables after the backfill
+	Backfill    map[string]int64 // requests by endpoint
+	Idle        map[string]int64 // an incremental run with nothing new
+	TenNew      map[string]int64 // an incremental run after 10 new calls
+	Settle      map[string]int64 // the settle pass over 7 days
+	SettleCalls int              // calls in the settle window
+}
+
+// economyDays and economyPerDay shape the dataset: a week at 500 calls a day, which
+// is both the backfill and the settle pass's window.
+const (
+	economyDays   = 7
+	economyPerDay = 500
+)
+
+// economy runs the request-economy scenario once: a simulated Gong holding a week
+// of calls at 500 a day whose clock stands still (so nothing appears between runs
+// unless added), a backfill of that week with full content and transcripts, an
+// incremental sync with nothing new, one after 10 new calls, and a settle pass.
+func economy(ctx context.Context, e *env, seed int) (*economyRun, error) {
+	now := time.Now().UTC().Truncate(time.Second)
+	from := now.Add(-economyDays * 24 * time.Hour)
+	f, err := e.startFake(ctx, "--seed", fmt.Sprint(seed), "--calls", fmt.Sprint(economyDays*economyPerDay),
+		"--from", from.Format(time.RFC3339), "--to", now.Format(time.RFC3339), "--clock", now.Format(time.RFC3339),
+		"--rate-limit", "0", "--daily-limit", "0")
+	if err != nil {
+		return nil, err
+	}
+	defer f.stop()
+	db, err := e.newDatabase(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer e.dropDatabase(ctx, db)
+	environ := gongsyncEnv(db, f.url, "GONG_RATE_LIMIT=0")
+	if _, err := e.runGongsync(ctx, environ, "migrate"); err != nil {
+		return nil, err
+	}
+
+	run := &economyRun{}
+	step := func(into *map[string]int64, args ...string) error {
+		if err := f.resetStats(ctx); err != nil {
+			return err
+		}
+		if _, err := e.runGongsync(ctx, environ, args...); err != nil {
+			return err
+		}
+		st, err := f.stats(ctx)
+		if err != nil {
+			return err
+		}
+		*into = st.ByEndpoint
+		return nil
+	}
+	if err := step(&run.Backfill, "backfill", "--from", from.Format(time.RFC3339), "--progress", "none", "--no-migrate"); err != nil {
+		return nil, err
+	}
+	if run.Calls, err = countCalls(ctx, db, time.Time{}); err != nil {
+		return nil, err
+	}
+	if err := step(&run.Idle, "sync", "--no-migrate"); err != nil {
+		return nil, err
+	}
+	// Ten calls of the last two hours, processed and transcribed by the fake's now.
+	for i := range 10 {
+		started := now.Add(-2*time.Hour + time.Duration(i)*5*time.Minute)
+		err := f.control(ctx, "POST", "/_fake/calls", map[string]any{
+			"started": started, "duration": "20m",
+			"processed_at": now.Add(-15 * time.Minute), "transcript_at": now.Add(-5 * time.Minute),
+		}, nil)
+		if err != nil {
+			return nil, err
+		}
+	}
+	if err := step(&run.TenNew, "sync", "--no-migrate"); err != nil {
+		return nil, err
+	}
+	if run.SettleCalls, err = countCalls(ctx, db, now.Add(-economyDays*24*time.Hour)); err != nil {
+		return nil, err
+	}
+	if err := step(&run.Settle, "sync", "--streams", "settle", "--no-migrate"); err != nil {
+		return nil, err
+	}
+	return run, nil
+}
+
+// countCalls counts the calls stored (not deleted) that started at or after since.
+func countCalls(ctx context.Context, db string, since time.Time) (int, error) {
+	conn, err := pgx.Connect(ctx, db)
+	if err != nil {
+		return 0, err
+	}
+	defer conn.Close(context.Background())
+	var n int
+	err = conn.QueryRow(ctx, `SELECT count(*) FROM gong.calls WHERE deleted_at IS NULL AND started >= $1`, since).Scan(&n)
+	return n, err
+}
+
+func total(m map[string]int64) int64 {
+	var n int64
+	for _, v := range m {
+		n += v
+	}
+	return n
+}
+
+// pageFloor is the fewest requests that can carry n records at Gong's 100 a page.
+func pageFloor(n int) float64 { return math.Ceil(float64(n) / 100) }

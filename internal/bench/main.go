@@ -1,0 +1,155 @@
+// Command bench measures what a sync costs, for `make bench`, and writes
+// docs/BENCHMARKS.md: the requests a backfill, an incremental sync and a settle pass
+// spend (counted by the simulated Gong), the pace held against Gong's 3 requests/s,
+// end-to-end and store throughput with rate limits off, peak memory, and how the
+// time per 1,000 calls holds up as the tables grow. Everything runs as real
+// processes (bin/gongsync against bin/gongsync fake-gong) on a throwaway Postgres
+// cluster of the test harness; the store figures come from its Go benchmarks.
+//
+// Every figure is repeated (-reps) and reported as its median and spread. Numbers in
+// the docs come only from this command: the file says so, and how it was run.
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"syscall"
+	"time"
+
+	"github.com/gongsync/gongsync/internal/pgtest"
+)
+
+// config is what a run of the benchmarks measures; the defaults are `make bench`.
+type config struct {
+	bin        string
+	out        string
+	reps       int // repetitions of every figure
+	bigReps    int // repetitions of the largest backfill
+	e2eCalls   int
+	bigCalls   int
+	paceCalls  int // calls of a single paced backfill
+	dualCalls  int // calls of each of the two paced backfills sharing a quota
+	storeCount int
+}
+
+func main() {
+	var c config
+	flag.StringVar(&c.bin, "bin", "bin/gongsync", "the gongsync binary to measure (make bench builds it)")
+	flag.StringVar(&c.out, "out", "docs/BENCHMARKS.md", "where to write the report")
+	flag.IntVar(&c.reps, "reps", 3, "repetitions of each figure")
+	flag.IntVar(&c.bigReps, "big-reps", 1, "repetitions of the largest backfill (the slowest figure)")
+	flag.IntVar(&c.e2eCalls, "e2e-calls", 50_000, "calls in the end-to-end throughput backfill")
+	flag.IntVar(&c.bigCalls, "big-calls", 100_000, "calls in the largest backfill (memory and scaling)")
+	flag.IntVar(&c.paceCalls, "pace-calls", 1_300, "calls in a paced backfill (about 30 requests)")
+	flag.IntVar(&c.dualCalls, "dual-calls", 800, "calls in each of two paced backfills sharing the quota")
+	flag.IntVar(&c.storeCount, "store-count", 3, "repetitions of the store benchmarks")
+	flag.Parse()
+
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, c); err != nil {
+		fmt.Fprintln(os.Stderr, "bench:", err)
+		os.Exit(1)
+	}
+}
+
+func run(ctx context.Context, c config) error {
+	began := time.Now()
+	if _, err := os.Stat(c.bin); err != nil {
+		return fmt.Errorf("%s is missing: run `make build` first (make bench does)", c.bin)
+	}
+	bin, err := filepath.Abs(c.bin)
+	if err != nil {
+		return err
+	}
+	r := &report{cfg: c, began: began, machine: describeMachine(ctx)}
+
+	cluster, err := pgtest.StartCluster()
+	if err != nil {
+		return err
+	}
+	defer cluster.Stop()
+	e := &env{bin: bin, cluster: cluster, admin: cluster.URL("postgres")}
+	r.postgres = describePostgres(ctx, e.admin)
+
+	for i := range c.reps {
+		say(began, "request economy %d/%d", i+1, c.reps)
+		run, err := economy(ctx, e, i+1)
+		if err != nil {
+			return fmt.Errorf("request economy: %w", err)
+		}
+		r.economy = append(r.economy, run)
+	}
+	for i := range c.reps {
+		say(began, "pacing, one process %d/%d", i+1, c.reps)
+		run, err := pacing(ctx, e, i+1, c.paceCalls, 1)
+		if err != nil {
+			return fmt.Errorf("pacing: %w", err)
+		}
+		r.pace1 = append(r.pace1, run)
+	}
+	for i := range c.reps {
+		say(began, "pacing, two processes sharing the quota %d/%d", i+1, c.reps)
+		run, err := pacing(ctx, e, i+1, c.dualCalls, 2)
+		if err != nil {
+			return fmt.Errorf("pacing with two processes: %w", err)
+		}
+		r.pace2 = append(r.pace2, run)
+	}
+
+	say(began, "store benchmarks (go test -bench, %d times)", c.storeCount)
+	if r.store, r.storeCmd, err = storeFigures(ctx, c.storeCount); err != nil {
+		return err
+	}
+
+	// The first end-to-end backfill also writes a CPU profile; its overhead (a few
+	// per cent) is one run of three, which the median shrugs off.
+	prof, err := os.CreateTemp("", "gongsync-bench-*.pprof")
+	if err != nil {
+		return err
+	}
+	prof.Close()
+	defer removeQuietly(prof.Name())
+	for i := range c.reps {
+		say(began, "end-to-end backfill of %d calls %d/%d", c.e2eCalls, i+1, c.reps)
+		profile := ""
+		if i == 0 {
+			profile = prof.Name()
+		}
+		run, err := backfill(ctx, e, i+1, c.e2eCalls, profile)
+		if err != nil {
+			return fmt.Errorf("end-to-end backfill: %w", err)
+		}
+		say(began, "  %.0f calls/s, peak RSS %.0f MiB", float64(run.Calls)/run.Proc.Wall.Seconds(), mib(float64(run.Proc.MaxRSS)))
+		r.e2e = append(r.e2e, run)
+	}
+	r.profRun = r.e2e[0]
+	if r.costs, r.profSeconds, r.profTop, err = profileCosts(ctx, bin, prof.Name()); err != nil {
+		return err
+	}
+	for i := range c.bigReps {
+		say(began, "end-to-end backfill of %d calls %d/%d", c.bigCalls, i+1, c.bigReps)
+		run, err := backfill(ctx, e, i+1, c.bigCalls, "")
+		if err != nil {
+			return fmt.Errorf("large backfill: %w", err)
+		}
+		say(began, "  %.0f calls/s, peak RSS %.0f MiB", float64(run.Calls)/run.Proc.Wall.Seconds(), mib(float64(run.Proc.MaxRSS)))
+		r.big = append(r.big, run)
+	}
+
+	r.took = time.Since(began)
+	r.loadAfter = loadAverage()
+	if err := os.WriteFile(c.out, []byte(r.markdown()), 0o644); err != nil {
+		return err
+	}
+	say(began, "wrote %s", c.out)
+	return nil
+}
+
+func say(began time.Time, format string, args ...any) {
+	fmt.Printf("[%5.0fs] %s\n", time.Since(began).Seconds(), fmt.Sprintf(format, args...))
+}

@@ -1,0 +1,462 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"runtime"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+)
+
+// report gathers the runs and writes docs/BENCHMARKS.md.
+type report struct {
+	cfg       config
+	began     time.Time
+	took      time.Duration
+	machine   []string
+	postgres  []string
+	loadAfter string
+
+	economy      []*economyRun
+	pace1, pace2 []*pacingRun
+	store        map[string]figure
+	storeCmd     string
+	profRun      *e2eRun
+	costs        []cost
+	profSeconds  float64
+	profTop      string
+	e2e, big     []*e2eRun
+}
+
+// Floors from issue 6 (and issue 2 for the store).
+const (
+	floorPace       = 2.7
+	floorE2ECalls   = 1_000
+	floorStoreCalls = 3_000
+	floorStoreSent  = 100_000
+	floorRawShare   = 0.5
+	floorRSSMiB     = 150
+)
+
+func describeMachine(ctx context.Context) []string {
+	var out []string
+	model := "unknown CPU"
+	if b, err := os.ReadFile("/proc/cpuinfo"); err == nil {
+		for line := range strings.SplitSeq(string(b), "\n") {
+			if v, ok := strings.CutPrefix(line, "model name"); ok {
+				model = strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(v), ":"))
+				break
+			}
+		}
+	}
+	out = append(out, fmt.Sprintf("CPU: %s, %d logical cores (runtime.NumCPU)", model, runtime.NumCPU()))
+	if b, err := os.ReadFile("/proc/meminfo"); err == nil {
+		line, _, _ := strings.Cut(string(b), "\n")
+		out = append(out, "Memory: "+strings.Join(strings.Fields(strings.TrimPrefix(line, "MemTotal:")), " "))
+	}
+	if b, err := exec.CommandContext(ctx, "uname", "-sr").Output(); err == nil {
+		out = append(out, "Kernel: "+strings.TrimSpace(string(b)))
+	}
+	out = append(out, "Go: "+runtime.Version())
+	if b, err := exec.CommandContext(ctx, "git", "describe", "--always", "--dirty").Output(); err == nil {
+		out = append(out, "gongsync: "+strings.TrimSpace(string(b)))
+	}
+	out = append(out, "Load average when the run began (1, 5, 15 min): "+loadAverage())
+	return out
+}
+
+func loadAverage() string {
+	b, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return "unknown"
+	}
+	f := strings.Fields(string(b))
+	if len(f) < 3 {
+		return "unknown"
+	}
+	return strings.Join(f[:3], ", ")
+}
+
+// describePostgres names the server and the settings that shape write speed.
+func describePostgres(ctx context.Context, url string) []string {
+	conn, err := pgx.Connect(ctx, url)
+	if err != nil {
+		return []string{"PostgreSQL: " + err.Error()}
+	}
+	defer conn.Close(context.Background())
+	var version string
+	_ = conn.QueryRow(ctx, "SHOW server_version").Scan(&version)
+	var settings []string
+	for _, name := range []string{"fsync", "synchronous_commit", "full_page_writes", "wal_level", "shared_buffers", "max_wal_size", "work_mem", "autovacuum"} {
+		var v string
+		if err := conn.QueryRow(ctx, "SELECT current_setting($1)", name).Scan(&v); err == nil {
+			settings = append(settings, name+"="+v)
+		}
+	}
+	return []string{
+		"PostgreSQL " + version + ", a throwaway cluster started by the test harness (internal/pgtest) on a unix socket, " +
+			"with its settings: " + strings.Join(settings, ", ") + ". fsync and full-page writes are off as in the tests " +
+			"(a production server keeps them on: commits there also wait for the disk); nothing else is tuned.",
+	}
+}
+
+func (r *report) markdown() string {
+	var b strings.Builder
+	w := func(format string, args ...any) { fmt.Fprintf(&b, format+"\n", args...) }
+	c := r.cfg
+	w("# Benchmarks")
+	w("")
+	w("Written by `make bench` (`go run ./internal/bench`); every number below comes from its last run, on %s, which took %s. Do not edit by hand: run it again.",
+		r.began.UTC().Format("2006-01-02 15:04 MST"), r.took.Round(time.Second))
+	w("")
+	w("Each figure is the **median** of its runs with the spread (min–max) in brackets, over %d runs unless it says otherwise. "+
+		"The machine is shared and noisy: compare medians, and read a wide spread as noise.", c.reps)
+	w("")
+	w("## The machine")
+	w("")
+	for _, m := range r.machine {
+		w("- %s", m)
+	}
+	w("- Load average when it ended: %s", r.loadAfter)
+	for _, p := range r.postgres {
+		w("- %s", p)
+	}
+	w("- The simulated Gong is `bin/gongsync fake-gong` (its default dataset: full content, ~36 transcript sentences per call, " +
+		"5%% of calls processed late, 3%% changed, 1%% deleted), on loopback, in its own process; gongsync runs as `bin/gongsync` processes.")
+	w("")
+	r.writeEconomy(w)
+	r.writePacing(w)
+	r.writeThroughput(w)
+	r.writeMemory(w)
+	r.writeScaling(w)
+	r.writeProfile(w)
+	r.writeFloors(w)
+	return b.String()
+}
+
+type writer func(format string, args ...any)
+
+func (r *report) writeEconomy(w writer) {
+	w("## 1. Request economy")
+	w("")
+	w("A simulated Gong holding %d days of calls at %d a day (its clock stands still, so nothing appears between runs unless added), "+
+		"counted by its `/_fake/stats`. The floor is Gong's page size: one `calls/extensive` and one `calls/transcript` request per 100 calls.",
+		economyDays, economyPerDay)
+	w("")
+	var calls, ext, tr, other, ratio, idle, ten, settle, settleRatio, settleCalls figure
+	for _, e := range r.economy {
+		k := float64(e.Calls) / 1000
+		calls = append(calls, float64(e.Calls))
+		ext = append(ext, float64(e.Backfill[epExtensive])/k)
+		tr = append(tr, float64(e.Backfill[epTranscripts])/k)
+		other = append(other, float64(total(e.Backfill)-e.Backfill[epExtensive]-e.Backfill[epTranscripts]))
+		ratio = append(ratio, float64(e.Backfill[epExtensive]+e.Backfill[epTranscripts])/(2*pageFloor(e.Calls)))
+		idle = append(idle, float64(total(e.Idle)))
+		ten = append(ten, float64(total(e.TenNew)))
+		settle = append(settle, float64(total(e.Settle)))
+		settleCalls = append(settleCalls, float64(e.SettleCalls))
+		settleRatio = append(settleRatio, float64(total(e.Settle))/pageFloor(e.SettleCalls))
+	}
+	w("| what | requests | floor | ratio to the floor |")
+	w("|---|---|---|---|")
+	w("| full backfill (`gongsync backfill`), %s calls: `calls/extensive` per 1,000 calls | %s | 10 | |", calls.show(0), ext.show(2))
+	w("| the same: `calls/transcript` per 1,000 calls | %s | 10 | |", tr.show(2))
+	w("| the same: both, against ⌈calls/100⌉ each | | | %s |", ratio.show(3))
+	w("| the same: users, workspaces, trackers (once per backfill, not per call) | %s | 3 | |", other.show(0))
+	w("| incremental `gongsync sync`, nothing new | %s | 1 | %s |", idle.show(0), ratioTo(idle, 1))
+	w("| incremental `gongsync sync` after 10 new calls | %s | 2 | %s |", ten.show(0), ratioTo(ten, 2))
+	w("| settle pass `gongsync sync --streams settle`, %d days, %s calls | %s | ⌈calls/100⌉ | %s |", economyDays, settleCalls.show(0), settle.show(0), settleRatio.show(3))
+	w("")
+	if len(r.economy) > 0 {
+		e := r.economy[0]
+		w("By endpoint, first run: backfill %s; nothing new %s; 10 new %s; settle %s.", endpoints(e.Backfill), endpoints(e.Idle), endpoints(e.TenNew), endpoints(e.Settle))
+		w("")
+	}
+	w("An incremental run needs one `calls/extensive` request to learn that nothing is new (Gong has no change feed), and one " +
+		"`calls/transcript` request for new calls' transcripts. Calls whose transcript Gong does not have yet are asked again with backoff, " +
+		"not on every run.")
+	w("")
+}
+
+func ratioTo(f figure, floor float64) string {
+	g := make(figure, len(f))
+	for i, v := range f {
+		g[i] = v / floor
+	}
+	return g.show(2)
+}
+
+func endpoints(m map[string]int64) string {
+	if len(m) == 0 {
+		return "none"
+	}
+	var parts []string
+	for _, ep := range []string{epExtensive, epTranscripts, "GET /v2/users", "GET /v2/workspaces", "GET /v2/settings/trackers"} {
+		if n, ok := m[ep]; ok {
+			parts = append(parts, fmt.Sprintf("`%s` %d", ep, n))
+		}
+	}
+	for ep, n := range m {
+		switch ep {
+		case epExtensive, epTranscripts, "GET /v2/users", "GET /v2/workspaces", "GET /v2/settings/trackers":
+		default:
+			parts = append(parts, fmt.Sprintf("`%s` %d", ep, n))
+		}
+	}
+	return strings.Join(parts, ", ")
+}
+
+func (r *report) writePacing(w writer) {
+	w("## 2. Pacing")
+	w("")
+	w("gongsync at its default `GONG_RATE_LIMIT=3` backfilling from a fake that answers 429 beyond 3 requests/s (a token bucket of one second). "+
+		"The pace is the requests after the first divided by the time from the first to the last, as the fake saw them. "+
+		"One process: %d calls (about %d requests). Two processes at once, each its own installation (own schema) backfilling %d calls, sharing the one quota.",
+		r.cfg.paceCalls, 2*int(pageFloor(r.cfg.paceCalls))+3, r.cfg.dualCalls)
+	w("")
+	var p1, n1, t1, p2, n2, t2 figure
+	for _, p := range r.pace1 {
+		p1, n1, t1 = append(p1, p.Pace), append(n1, float64(p.Requests)), append(t1, float64(p.TooMany))
+	}
+	for _, p := range r.pace2 {
+		p2, n2, t2 = append(p2, p.Pace), append(n2, float64(p.Requests)), append(t2, float64(p.TooMany))
+	}
+	w("| | requests/s | requests | 429s received |")
+	w("|---|---|---|---|")
+	w("| one process | %s | %s | %s |", p1.show(2), n1.show(0), t1.show(0))
+	w("| two processes, one quota | %s (both together) | %s | %s |", p2.show(2), n2.show(0), t2.show(0))
+	w("")
+	w("Floor: %.1f requests/s with no 429: **%s** (median %.2f/s, at most %.0f 429s in a run).", floorPace, verdict(len(p1) > 0 && p1.median() >= floorPace && t1.max() == 0), p1.median(), t1.max())
+	w("")
+	w("Each process paces itself: two of them together ask for twice the quota and the 429s above are what that costs " +
+		"(each is retried after Gong's Retry-After and counted in the daily budget). The ledger in Postgres shares the daily budget " +
+		"between processes, not the per-second rate.")
+	w("")
+}
+
+func (r *report) writeThroughput(w writer) {
+	w("## 3. Throughput without API limits")
+	w("")
+	w("### End to end")
+	w("")
+	w("`bin/gongsync backfill` (a process) of a fake holding %s calls over %s..%s with full content and transcripts, both with rate limits off, "+
+		"into an empty database; wall time of the backfill process (migrations applied before).",
+		num(float64(r.cfg.e2eCalls), 0), e2eFrom.Format(time.DateOnly), e2eTo.Format(time.DateOnly))
+	w("")
+	var cps, sps, wall, sent, cpuGS, cpuFake, cpuPG figure
+	for _, e := range r.e2e {
+		s := e.Proc.Wall.Seconds()
+		k := float64(e.Calls) / 10_000
+		cps, sps, wall = append(cps, float64(e.Calls)/s), append(sps, float64(e.Sentences)/s), append(wall, s)
+		sent = append(sent, float64(e.Sentences)/float64(e.Calls))
+		cpuGS, cpuFake, cpuPG = append(cpuGS, e.Proc.CPU/k), append(cpuFake, e.FakeCPU/k), append(cpuPG, e.PGCPU/k)
+	}
+	w("| | median (min–max) |")
+	w("|---|---|")
+	w("| calls/s | %s |", cps.show(0))
+	w("| transcript sentences/s | %s |", sps.show(0))
+	w("| wall time, s | %s |", wall.show(1))
+	w("| sentences per call | %s |", sent.show(1))
+	w("| CPU s per 10,000 calls: Postgres (its backends, from the postmaster's children's time) | %s |", cpuPG.show(1))
+	w("| CPU s per 10,000 calls: gongsync | %s |", cpuGS.show(1))
+	w("| CPU s per 10,000 calls: the simulated Gong | %s |", cpuFake.show(1))
+	w("")
+	w("Floor: %s calls/s end to end with full content: **%s**.", num(floorE2ECalls, 0), verdict(len(cps) > 0 && cps.median() >= floorE2ECalls))
+	w("")
+	w("### The store alone, beside a raw COPY")
+	w("")
+	w("`%s`: pre-built pages into Postgres through the store (100 calls with ~6 parties, ~8 trackers, ~5 topics and raw JSON each; "+
+		"10 transcripts of 400 sentences per write), and in the same run a raw `COPY` of the same rows into copies of the tables with no index, "+
+		"key or constraint: the ceiling of this machine. Each benchmark runs %d times.", r.storeCmd, r.cfg.storeCount)
+	w("")
+	s := r.store
+	w("| | store | raw COPY | share of raw |")
+	w("|---|---|---|---|")
+	w("| calls/s (new calls with their children) | %s | %s | %s |", s["BenchmarkUpsertCalls"].show(0), s["BenchmarkRawCopyCalls"].show(0), share(s["BenchmarkUpsertCalls"], s["BenchmarkRawCopyCalls"]))
+	w("| calls/s (unchanged calls read again) | %s | | |", s["BenchmarkUpsertCallsUnchanged"].show(0))
+	w("| sentences/s, one transaction | %s | %s | %s |", s["BenchmarkWriteTranscripts/writers=1"].show(0), s["BenchmarkRawCopySentences"].show(0), share(s["BenchmarkWriteTranscripts/writers=1"], s["BenchmarkRawCopySentences"]))
+	w("| sentences/s, two transactions (what the sync uses) | %s | %s | %s |", s["BenchmarkWriteTranscripts/writers=2"].show(0), s["BenchmarkRawCopySentences"].show(0), share(s["BenchmarkWriteTranscripts/writers=2"], s["BenchmarkRawCopySentences"]))
+	w("")
+	uc, rc := s["BenchmarkUpsertCalls"], s["BenchmarkRawCopyCalls"]
+	ws, rs := s["BenchmarkWriteTranscripts/writers=2"], s["BenchmarkRawCopySentences"]
+	w("Floors: store ≥ %s calls/s: **%s**; ≥ %s sentences/s: **%s**; at least half of the raw COPY: calls **%s**, sentences **%s**.",
+		num(floorStoreCalls, 0), verdict(uc.median() >= floorStoreCalls), num(floorStoreSent, 0), verdict(ws.median() >= floorStoreSent),
+		verdict(uc.median() >= floorRawShare*rc.median()), verdict(ws.median() >= floorRawShare*rs.median()))
+	w("")
+	w("The transcripts table carries the full-text index the schema requires, `USING gin (to_tsvector('english', text))`: "+
+		"Postgres computes the tsvector of every sentence and adds each of its words to the index, which costs several times what storing the row does "+
+		"(compare the raw COPY). %s", r.ginNote())
+	w("")
+}
+
+// ginNote explains the transcript floor, from the figures.
+func (r *report) ginNote() string {
+	ws, rs := r.store["BenchmarkWriteTranscripts/writers=2"], r.store["BenchmarkRawCopySentences"]
+	if len(ws) == 0 || len(rs) == 0 || ws.median() >= floorStoreSent && ws.median() >= floorRawShare*rs.median() {
+		return ""
+	}
+	return fmt.Sprintf("That index is why the transcript figures miss their floors here: the raw COPY of the same sentences runs at %s/s, "+
+		"the indexed table at %s/s with two writers (both cores).", num(rs.median(), 0), num(ws.median(), 0))
+}
+
+func share(a, b figure) string {
+	if len(a) == 0 || len(b) == 0 {
+		return "–"
+	}
+	return fmt.Sprintf("%.0f%%", 100*a.median()/b.median())
+}
+
+func (r *report) writeMemory(w writer) {
+	w("## 4. Memory")
+	w("")
+	w("Peak resident set of the backfill process: the kernel's maximum (`getrusage`, what `/usr/bin/time -v` prints) at the end of a run, " +
+		"and `VmHWM` from `/proc/PID/status` sampled every 100 ms for the peak once 10,000 calls were in the tables.")
+	w("")
+	var at10, at50, at10big, atBig figure
+	for _, e := range r.e2e {
+		if h := e.hwmAfter(10_000); h > 0 {
+			at10 = append(at10, mib(float64(h)))
+		}
+		at50 = append(at50, mib(float64(e.Proc.MaxRSS)))
+	}
+	for _, e := range r.big {
+		if h := e.hwmAfter(10_000); h > 0 {
+			at10big = append(at10big, mib(float64(h)))
+		}
+		atBig = append(atBig, mib(float64(e.Proc.MaxRSS)))
+	}
+	w("| calls backfilled | peak RSS (MiB) |")
+	w("|---|---|")
+	w("| 10,000 (in the %s-call backfills) | %s |", num(float64(r.cfg.e2eCalls), 0), at10.show(1))
+	w("| %s (their end) | %s |", num(float64(r.cfg.e2eCalls), 0), at50.show(1))
+	w("| 10,000 (in the %s-call backfill) | %s |", num(float64(r.cfg.bigCalls), 0), at10big.show(1))
+	w("| %s (its end) | %s |", num(float64(r.cfg.bigCalls), 0), atBig.show(1))
+	w("")
+	ok := len(at10) > 0 && len(atBig) > 0 && at10.max() < floorRSSMiB && atBig.max() < floorRSSMiB
+	w("Floor: under %d MiB at 10,000 and at %s calls: **%s**; growth from 10,000 to %s calls: %s MiB.",
+		floorRSSMiB, num(float64(r.cfg.bigCalls), 0), verdict(ok), num(float64(r.cfg.bigCalls), 0), growth(at10big, atBig))
+	if r.cfg.bigReps < r.cfg.reps {
+		w("")
+		w("The %s-call backfill runs %d time(s), not %d: each takes minutes, and `make bench` must finish in 10. "+
+			"Its figures are one sample each (the scaling figures below are medians over the pages of that run).",
+			num(float64(r.cfg.bigCalls), 0), r.cfg.bigReps, r.cfg.reps)
+	}
+	w("")
+}
+
+func growth(a, b figure) string {
+	if len(a) == 0 || len(b) == 0 {
+		return "–"
+	}
+	return fmt.Sprintf("%+.1f", b.median()-a.median())
+}
+
+func (r *report) writeScaling(w writer) {
+	w("## 5. Scaling")
+	w("")
+	w("Time per 1,000 calls as the tables grow, from the %s-call backfill: every calls page and transcript batch commits in its own "+
+		"transaction, whose start time the rows keep (`first_seen_at`, `transcript_fetched_at`), so the interval between two pages "+
+		"(or two batches) in a row is what one took: fetch, decode, write. Each figure is the median (min–max) over the pages or batches that "+
+		"brought the tables to the mark from 2,000 calls below it.", num(float64(r.cfg.bigCalls), 0))
+	w("")
+	marks := []int{10_000, 50_000, r.cfg.bigCalls}
+	w("| calls already in the tables | calls pages: s per 1,000 calls | transcript batches: s per 1,000 calls | together |")
+	w("|---|---|---|---|")
+	var first, last float64
+	for i, m := range marks {
+		var pages, batches figure
+		for _, e := range r.big {
+			pages = append(pages, e.pace(m, 2_000, false)...)
+			batches = append(batches, e.pace(m, 2_000, true)...)
+		}
+		sum := pages.median() + batches.median()
+		if i == 0 {
+			first = sum
+		}
+		last = sum
+		w("| %s | %s | %s | %s |", num(float64(m), 0), pages.show(3), batches.show(3), num(sum, 3))
+	}
+	w("")
+	w("Ratio of the time per 1,000 calls at %s to that at 10,000: **%.2f** (1.00 means no slowdown as the tables grow).",
+		num(float64(r.cfg.bigCalls), 0), last/first)
+	w("")
+}
+
+func (r *report) writeProfile(w writer) {
+	w("## Where the time goes: the profile")
+	w("")
+	p := r.profRun
+	if p == nil {
+		return
+	}
+	k := float64(p.Calls) / 10_000
+	w("A CPU profile of the first end-to-end backfill of %s calls above (`GONGSYNC_CPUPROFILE=FILE bin/gongsync backfill …`, read with `go tool pprof`), "+
+		"taken once. That backfill ran %.1f s; per 10,000 calls its CPU went to Postgres **%.1f s**, gongsync **%.1f s** and the simulated Gong **%.1f s**. "+
+		"A backfill is a sequence (fetch a page, decode it, commit it, then the next), so these add up rather than overlap, "+
+		"except where Postgres writes a transcript batch over two connections.",
+		num(float64(p.Calls), 0), p.Proc.Wall.Seconds(), p.PGCPU/k, p.Proc.CPU/k, p.FakeCPU/k)
+	w("")
+	w("The top three costs:")
+	w("")
+	w("1. **Postgres writing the rows**, %.0f%% of all CPU: the transcript sentences' full-text index (to_tsvector and the GIN insertions) "+
+		"and parsing the JSON documents of each call into `jsonb` (see the store figures above).", 100*p.PGCPU/(p.PGCPU+p.Proc.CPU+p.FakeCPU))
+	for i, c := range r.costs {
+		if i >= 2 {
+			break
+		}
+		w("%d. **gongsync: %s**, %.0f%% of gongsync's profile (%.1f s of %.1f s).", i+2, c.Name, 100*c.Share, c.Seconds, r.profSeconds)
+	}
+	w("")
+	w("gongsync's profile, sorted into what the work is for:")
+	w("")
+	w("| cost | share of gongsync's CPU |")
+	w("|---|---|")
+	for _, c := range r.costs {
+		w("| %s | %.0f%% |", c.Name, 100*c.Share)
+	}
+	w("")
+	w("`go tool pprof -top` of the same profile:")
+	w("")
+	w("```")
+	w("%s", strings.TrimRight(r.profTop, "\n"))
+	w("```")
+	w("")
+}
+
+func (r *report) writeFloors(w writer) {
+	w("## Floors at a glance")
+	w("")
+	w("| floor | measured (median) | |")
+	w("|---|---|---|")
+	var pace, tooMany, cps figure
+	for _, p := range r.pace1 {
+		pace, tooMany = append(pace, p.Pace), append(tooMany, float64(p.TooMany))
+	}
+	for _, e := range r.e2e {
+		cps = append(cps, float64(e.Calls)/e.Proc.Wall.Seconds())
+	}
+	var ratio figure
+	for _, e := range r.economy {
+		ratio = append(ratio, float64(e.Backfill[epExtensive]+e.Backfill[epTranscripts])/(2*pageFloor(e.Calls)))
+	}
+	var rss figure
+	for _, e := range append(append([]*e2eRun{}, r.e2e...), r.big...) {
+		rss = append(rss, mib(float64(e.Proc.MaxRSS)))
+	}
+	s := r.store
+	uc, rc := s["BenchmarkUpsertCalls"], s["BenchmarkRawCopyCalls"]
+	ws, rs := s["BenchmarkWriteTranscripts/writers=2"], s["BenchmarkRawCopySentences"]
+	w("| backfill requests at the page-size floor (ratio 1.0) | %.3f | %s |", ratio.median(), verdict(ratio.median() <= 1.01))
+	w("| ≥ %.1f requests/s at a 3/s limit, zero 429s | %.2f/s, %.0f 429s | %s |", floorPace, pace.median(), tooMany.max(), verdict(pace.median() >= floorPace && tooMany.max() == 0))
+	w("| ≥ %s calls/s end to end | %s | %s |", num(floorE2ECalls, 0), num(cps.median(), 0), verdict(cps.median() >= floorE2ECalls))
+	w("| store ≥ %s calls/s | %s | %s |", num(floorStoreCalls, 0), num(uc.median(), 0), verdict(uc.median() >= floorStoreCalls))
+	w("| store ≥ %s sentences/s | %s | %s |", num(floorStoreSent, 0), num(ws.median(), 0), verdict(ws.median() >= floorStoreSent))
+	w("| store calls ≥ half the raw COPY | %s | %s |", share(uc, rc), verdict(uc.median() >= floorRawShare*rc.median()))
+	w("| store sentences ≥ half the raw COPY | %s | %s |", share(ws, rs), verdict(ws.median() >= floorRawShare*rs.median()))
+	w("| peak RSS < %d MiB at every size | %s MiB at most | %s |", floorRSSMiB, num(rss.max(), 1), verdict(rss.max() < floorRSSMiB))
+	w("")
+}
