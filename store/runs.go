@@ -57,6 +57,20 @@ func (s *Store) StartRun(ctx context.Context, stream, kind string) (int64, error
 	return id, nil
 }
 
+// CloseAbandonedRuns marks the runs of stream still 'running' as interrupted: their
+// process ended without saying how (SIGKILL, a lost machine). Call it only while
+// holding the stream's lock, when no other process can be running it. It returns how
+// many runs it closed.
+func (s *Store) CloseAbandonedRuns(ctx context.Context, stream string) (int, error) {
+	tag, err := s.pool.Exec(ctx, `UPDATE sync_runs SET status = 'interrupted', finished_at = now(),
+		error = coalesce(error, 'the process ended without recording how this run ended (killed?)')
+		WHERE stream = $1 AND status = 'running'`, stream)
+	if err != nil {
+		return 0, fmt.Errorf("close abandoned runs of %q: %w", stream, err)
+	}
+	return int(tag.RowsAffected()), nil
+}
+
 // FinishRun records how run id ended.
 func (s *Store) FinishRun(ctx context.Context, id int64, r RunResult) error {
 	if r.Details != nil && !validJSON(r.Details) {

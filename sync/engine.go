@@ -162,6 +162,13 @@ func (e *Engine) runStream(ctx context.Context, stream string, kind Kind, lockKe
 	}
 	defer unlock()
 
+	// Holding the lock, no other process runs this stream: a run still marked running
+	// belonged to a process that was killed.
+	if n, err := e.st.CloseAbandonedRuns(ctx, stream); err != nil {
+		log.Warn().Err(err).Msg("could not close abandoned runs")
+	} else if n > 0 {
+		log.Info().Int("runs", n).Msg("earlier runs of this stream ended with their process; marked interrupted")
+	}
 	runID, err := e.st.StartRun(ctx, stream, string(kind))
 	if err != nil {
 		rep.Finished = time.Now()

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/gongsync/gongsync/gongapi"
@@ -36,9 +37,7 @@ type appOptions struct {
 func openStore(ctx context.Context, cfg *config.Config, log zerolog.Logger) (*store.Store, error) {
 	st, err := store.Open(ctx, store.Options{DatabaseURL: cfg.DatabaseURL.Reveal(), Schema: cfg.Schema, Logger: log})
 	if err != nil {
-		// pgx lists one line per address tried; an operator wants one line and a hint.
-		msg := strings.Join(strings.Fields(strings.ReplaceAll(err.Error(), "\n", "; ")), " ")
-		return nil, fmt.Errorf("open database: %s (check DATABASE_URL: host, port, credentials, and that Postgres is running)", msg)
+		return nil, fmt.Errorf("open database: %s (check DATABASE_URL: host, port, credentials, and that Postgres is running)", oneLine(err))
 	}
 	return st, nil
 }
@@ -111,4 +110,17 @@ func gongAuth(ctx context.Context, cfg *config.Config, st *store.Store, log zero
 		return oauthAuthorizer(ctx, cfg, st, log)
 	}
 	return nil, usageErrorf("no Gong credentials: set GONG_ACCESS_KEY and GONG_ACCESS_KEY_SECRET, or configure OAuth and run `gongsync auth login`")
+}
+
+// oneLine folds a multi-line error (pgx lists one line per address it tried, often
+// the same one twice) into one line without repeats.
+func oneLine(err error) string {
+	var parts []string
+	for _, l := range strings.Split(err.Error(), "\n") {
+		l = strings.TrimSuffix(strings.Join(strings.Fields(l), " "), ":")
+		if l != "" && !slices.Contains(parts, l) {
+			parts = append(parts, l)
+		}
+	}
+	return strings.Join(parts, ": ")
 }
