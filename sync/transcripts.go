@@ -101,12 +101,20 @@ func (e *Engine) transcriptBatch(ctx context.Context, pending []store.PendingTra
 			deferred[at] = append(deferred[at], id)
 		}
 	}
+	// The sentences go in over concurrent transactions: indexing them for full-text
+	// search is most of a backfill's database time, and one transaction keeps one
+	// server core busy while the other idles. Each transaction is atomic for its calls
+	// (a call's sentences and its transcript status always agree); should the process
+	// die between them, or before the deferrals below, the calls not yet marked are
+	// still pending and are asked for again: one request, as after any crash.
 	var sentences int
-	err := e.st.Transact(pctx, func(tx *store.Tx) error {
+	if len(rows) > 0 {
 		var err error
-		if sentences, err = tx.WriteTranscripts(pctx, rows); err != nil {
-			return err
+		if sentences, err = e.st.SaveTranscripts(pctx, rows, store.DefaultTranscriptWriters); err != nil {
+			return fmt.Errorf("commit transcripts: %w", err)
 		}
+	}
+	err := e.st.Transact(pctx, func(tx *store.Tx) error {
 		for at, ids := range deferred {
 			if err := tx.DeferTranscripts(pctx, ids, at); err != nil {
 				return err
@@ -115,11 +123,11 @@ func (e *Engine) transcriptBatch(ctx context.Context, pending []store.PendingTra
 		// Calls older than the settle window that Gong just said it has no transcript
 		// for will not get one: give up on them now rather than on some later run, so
 		// the outcome does not depend on how runs happen to be cut.
-		_, err = tx.MarkTranscriptsUnavailable(pctx, now.Add(-e.opt.SettleWindow))
+		_, err := tx.MarkTranscriptsUnavailable(pctx, now.Add(-e.opt.SettleWindow))
 		return err
 	})
 	if err != nil {
-		return fmt.Errorf("commit transcripts: %w", err)
+		return fmt.Errorf("commit transcript deferrals: %w", err)
 	}
 	rep.Records += len(rows)
 	rep.Sentences += sentences
