@@ -183,4 +183,15 @@ func (r *e2eRun) pace(mark, span int, transcripts bool) figure {
 	return f
 }
 
+// final is how many calls (or transcripts) the tables held when the backfill ended.
+func (r *e2eRun) final(transcripts bool) int {
+	n := 0
+	for _, ev := range r.Events {
+		if ev.Transcripts == transcripts {
+			n = ev.Cum
+		}
+	}
+	return n
+}
+
 func removeQuietly(path string) { _ = os.Remove(path) }

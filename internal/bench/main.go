@@ -44,8 +44,8 @@ func main() {
 	flag.IntVar(&c.bigReps, "big-reps", 1, "repetitions of the largest backfill (the slowest figure)")
 	flag.IntVar(&c.e2eCalls, "e2e-calls", 50_000, "calls in the end-to-end throughput backfill")
 	flag.IntVar(&c.bigCalls, "big-calls", 100_000, "calls in the largest backfill (memory and scaling)")
-	flag.IntVar(&c.paceCalls, "pace-calls", 1_300, "calls in a paced backfill (about 30 requests)")
-	flag.IntVar(&c.dualCalls, "dual-calls", 800, "calls in each of two paced backfills sharing the quota")
+	flag.IntVar(&c.paceCalls, "pace-calls", 1_000, "calls in a paced backfill (about 23 requests)")
+	flag.IntVar(&c.dualCalls, "dual-calls", 600, "calls in each of two paced backfills sharing the quota")
 	flag.IntVar(&c.storeCount, "store-count", 3, "repetitions of the store benchmarks")
 	flag.Parse()
 
