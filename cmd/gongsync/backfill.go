@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"os"
+	"runtime/debug"
 	"strings"
 	"sync"
 	"time"
@@ -59,6 +61,7 @@ spent the backfill stops cleanly, says how far it got and when it can go on, and
 		return usageErrorf("--progress: want bar, log, none or auto, got %q", *progress)
 	}
 
+	relaxGC()
 	log := c.logger(cfg)
 	a, err := openApp(ctx, cfg, log, appOptions{migrate: !*noMigrate, gong: true})
 	if err != nil {
@@ -87,6 +90,21 @@ spent the backfill stops cleanly, says how far it got and when it can go on, and
 		return fmt.Errorf("interrupted: %s", rep.Message())
 	}
 	return nil
+}
+
+// backfillGCPercent is the garbage collector's GOGC for a backfill. Its live heap is
+// small and steady (one page of calls or transcripts at a time), and at the
+// default 100 the collector took about a sixth of its CPU. Measured on a 10,000-call
+// backfill: CPU 5.9 → 4.8 s, wall 13.4 → 13.0 s, peak RSS 33 → 64 MiB, which stays
+// flat however long the backfill (make bench: under 150 MiB at 100,000 calls).
+const backfillGCPercent = 400
+
+// relaxGC applies backfillGCPercent unless GOGC says otherwise: the operator's
+// setting wins.
+func relaxGC() {
+	if os.Getenv("GOGC") == "" {
+		debug.SetGCPercent(backfillGCPercent)
+	}
 }
 
 // parseWhen accepts a date (midnight UTC) or an RFC 3339 time.
