@@ -1,0 +1,141 @@
+package main
+
+import (
+	"math"
+	"os"
+	"testing"
+	"time"
+)
+
+func TestFigureMedianAndSpread(t *testing.T) {
+	t.Parallel()
+	cases := []struct {
+		f    figure
+		prec int
+		want string
+	}{
+		{figure{3, 1, 2}, 0, "2 (1–3)"},
+		{figure{1000, 1500, 1200, 1100}, 0, "1,150 (1,000–1,500)"},
+		{figure{2.94, 2.94, 2.94}, 2, "2.94 (all 3 runs)"},
+		{figure{1234567.891}, 1, "1,234,567.9 (1 run)"},
+		{nil, 0, "–"},
+	}
+	for _, c := range cases {
+		if got := c.f.show(c.prec); got != c.want {
+			t.Errorf("%v.show(%d) = %q, want %q", c.f, c.prec, got, c.want)
+		}
+	}
+	if !math.IsNaN(figure(nil).median()) {
+		t.Error("the median of nothing is a number")
+	}
+	if got := num(-1234.5, 1); got != "-1,234.5" {
+		t.Errorf("num(-1234.5) = %q", got)
+	}
+}
+
+func TestFakePaceCountsFromFirstToLastRequest(t *testing.T) {
+	t.Parallel()
+	t0 := time.Unix(1000, 0)
+	s := fakeStats{Total: 31, First: t0, Last: t0.Add(10 * time.Second)}
+	if got := s.pace(); got != 3 {
+		t.Errorf("pace = %v, want 3 (30 intervals in 10 s)", got)
+	}
+	if got := (fakeStats{Total: 1, First: t0, Last: t0}).pace(); got != 0 {
+		t.Errorf("pace of one request = %v, want 0", got)
+	}
+}
+
+// A run of events as load() leaves them: three calls pages, two transcript batches,
+// two more pages.
+func sampleRun() *e2eRun {
+	t0 := time.Unix(1000, 0)
+	at := func(ms int) time.Time { return t0.Add(time.Duration(ms) * time.Millisecond) }
+	return &e2eRun{
+		Events: []event{
+			{At: at(0), N: 100, Cum: 100},
+			{At: at(80), N: 100, Cum: 200},
+			{At: at(180), N: 100, Cum: 300},
+			{At: at(300), Transcripts: true, N: 100, Cum: 100},
+			{At: at(360), Transcripts: true, N: 100, Cum: 200},
+			{At: at(500), N: 100, Cum: 400},
+			{At: at(590), N: 100, Cum: 500},
+		},
+		Proc: &proc{MaxRSS: 99, Samples: []rssSample{{At: at(100), HWM: 10}, {At: at(400), HWM: 20}, {At: at(600), HWM: 30}}},
+	}
+}
+
+func TestPaceTimesPagesFromThePreviousPageOnly(t *testing.T) {
+	t.Parallel()
+	r := sampleRun()
+	// Pages 2 and 3 follow pages (80 and 100 ms); page 4 follows a batch, page 5 a
+	// page (90 ms). Per 1,000 calls: ten times those.
+	got := r.pace(500, 1000, false)
+	want := figure{0.8, 1.0, 0.9}
+	if len(got) != len(want) {
+		t.Fatalf("pace = %v, want %v", got, want)
+	}
+	for i := range want {
+		if math.Abs(got[i]-want[i]) > 1e-9 {
+			t.Fatalf("pace = %v, want %v", got, want)
+		}
+	}
+	if got := r.pace(200, 1000, true); len(got) != 1 || math.Abs(got[0]-0.6) > 1e-9 {
+		t.Errorf("transcript pace = %v, want [0.6]", got)
+	}
+	if got := r.pace(300, 100, false); len(got) != 1 {
+		t.Errorf("pace of the pages from 200 to 300 = %v, want one page", got)
+	}
+	if r.final(false) != 500 || r.final(true) != 200 {
+		t.Errorf("final = %d calls, %d transcripts", r.final(false), r.final(true))
+	}
+}
+
+func TestHWMAfterIsTheSampleAfterTheNextCommit(t *testing.T) {
+	t.Parallel()
+	r := sampleRun()
+	// 200 calls were in at 80 ms; the next commit was at 180 ms; the first sample
+	// after that is at 400 ms.
+	if got := r.hwmAfter(200); got != 20 {
+		t.Errorf("hwmAfter(200) = %d, want 20", got)
+	}
+	if got := r.hwmAfter(10_000); got != 0 {
+		t.Errorf("hwmAfter a count never reached = %d, want 0", got)
+	}
+}
+
+func TestBenchLineReadsCustomMetrics(t *testing.T) {
+	t.Parallel()
+	for line, want := range map[string][2]string{
+		"BenchmarkUpsertCalls-2            	      40	  31148120 ns/op	      3211 calls/s":    {"BenchmarkUpsertCalls", "3211"},
+		"BenchmarkWriteTranscripts/writers=2-2   40	  44240131 ns/op	     90417 sentences/s": {"BenchmarkWriteTranscripts/writers=2", "90417"},
+		"BenchmarkRawCopySentences 40 8000000 ns/op 1024 B/op 503529.5 sentences/s":          {"BenchmarkRawCopySentences", "503529.5"},
+	} {
+		m := benchLine.FindStringSubmatch(line)
+		if m == nil || m[1] != want[0] || m[2] != want[1] {
+			t.Errorf("%q: got %q, want %q", line, m, want)
+		}
+	}
+	if benchLine.MatchString("PASS") {
+		t.Error("a line without a benchmark matched")
+	}
+}
+
+func TestProcStatReadsThisProcess(t *testing.T) {
+	t.Parallel()
+	deadline := time.Now().Add(50 * time.Millisecond)
+	for time.Now().Before(deadline) {
+	}
+	st, err := procStat(os.Getpid())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.cpu <= 0 {
+		t.Errorf("cpu = %v after a busy loop", st.cpu)
+	}
+	if hwm, err := procHWM(os.Getpid()); err != nil || hwm <= 0 {
+		t.Errorf("VmHWM = %d, %v", hwm, err)
+	}
+	if ppid, err := parentPID(os.Getpid()); err != nil || ppid != os.Getppid() {
+		t.Errorf("parent = %d, %v; want %d", ppid, err, os.Getppid())
+	}
+}
