@@ -13,7 +13,9 @@ import (
 // UnmarshalJSON, which validates and decodes them again: four scans of every byte.
 // Streaming the records through one json.Decoder scans each record once to find its
 // end and once to decode it, and the decoder's offsets give the record's raw bytes
-// for free. Decoding is most of what the client costs a sync.
+// for free. Decoding is most of what the client costs a sync: pages normally take the
+// faster, parallel path of split.go, and this stream decoder is its reference and the
+// path of every page that one turns down (its errors name the record that broke).
 
 // plainCall and plainUser are Call and User without their UnmarshalJSON, so the
 // decoder fills them directly; decodeRecords sets Raw itself.
@@ -33,6 +35,15 @@ type decodeFailure struct {
 // decodeRecords decodes a paginated answer: requestId, records and spec.items, other
 // keys skipped. The raw bytes of all records of a page share one allocation.
 func decodeRecords[T any](spec *endpointSpec[T], body []byte) (pageBody[T], *decodeFailure) {
+	if pb, ok := splitDecodeRecords(spec, body); ok {
+		return pb, nil
+	}
+	return streamDecodeRecords(spec, body)
+}
+
+// streamDecodeRecords is decodeRecords through one json.Decoder: the reference, whose
+// errors say which record broke and how.
+func streamDecodeRecords[T any](spec *endpointSpec[T], body []byte) (pageBody[T], *decodeFailure) {
 	var pb pageBody[T]
 	outside := func(err error) (pageBody[T], *decodeFailure) {
 		return pageBody[T]{}, &decodeFailure{index: -1, err: err}
@@ -97,7 +108,7 @@ func decodeArray[T any](spec *endpointSpec[T], dec *json.Decoder, body []byte) (
 		start := dec.InputOffset()
 		items = append(items, *new(T))
 		item := &items[len(items)-1]
-		err := spec.decodeItem(dec, item)
+		err := dec.Decode(spec.target(item))
 		// Decode consumes the whole value before it fills item, so even on a type
 		// error the offsets bound the record.
 		raw := trimRecord(body[start:min(dec.InputOffset(), int64(len(body)))])

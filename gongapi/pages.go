@@ -47,11 +47,11 @@ type pageBody[T any] struct {
 type endpointSpec[T any] struct {
 	name  string // "POST /v2/calls/extensive"
 	items string // the JSON key of the records: "calls"
-	// decodeItem decodes one record from the stream. Types that keep their raw bytes
-	// are decoded through a method-less twin, and setRaw (nil for types without Raw)
+	// target is what one record is decoded into. Types that keep their raw bytes are
+	// decoded through a method-less twin, and setRaw (nil for types without Raw)
 	// hands them their bytes, cut from the body the decoder already scanned.
-	decodeItem func(*json.Decoder, *T) error
-	setRaw     func(*T, []byte)
+	target func(*T) any
+	setRaw func(*T, []byte)
 	// id names a decoded record in errors.
 	id func(*T) ID
 	// rawID pulls the id out of a record that failed to decode.
@@ -203,10 +203,10 @@ func checkCallIDs(endpoint string, ids []ID) error {
 // ---- calls/extensive ----
 
 var callsExtensiveSpec = &endpointSpec[Call]{
-	name:       EndpointCallsExtensive,
-	items:      "calls",
-	decodeItem: func(dec *json.Decoder, c *Call) error { return dec.Decode((*plainCall)(c)) },
-	setRaw:     func(c *Call, raw []byte) { c.Raw = raw },
+	name:   EndpointCallsExtensive,
+	items:  "calls",
+	target: func(c *Call) any { return (*plainCall)(c) },
+	setRaw: func(c *Call, raw []byte) { c.Raw = raw },
 	id: func(c *Call) ID {
 		if c.MetaData == nil {
 			return ""
@@ -258,10 +258,10 @@ func (c *Client) CallsExtensive(ctx context.Context, req CallsExtensiveRequest) 
 // ---- calls/transcript ----
 
 var transcriptsSpec = &endpointSpec[CallTranscript]{
-	name:       EndpointTranscripts,
-	items:      "callTranscripts",
-	decodeItem: func(dec *json.Decoder, t *CallTranscript) error { return dec.Decode(t) },
-	id:         func(t *CallTranscript) ID { return t.CallID },
+	name:   EndpointTranscripts,
+	items:  "callTranscripts",
+	target: func(t *CallTranscript) any { return t },
+	id:     func(t *CallTranscript) ID { return t.CallID },
 	rawID: func(raw json.RawMessage) string {
 		var v struct {
 			CallID json.RawMessage `json:"callId"`
@@ -300,12 +300,12 @@ func (c *Client) Transcripts(ctx context.Context, req TranscriptRequest) iter.Se
 // ---- users ----
 
 var usersSpec = &endpointSpec[User]{
-	name:       EndpointUsers,
-	items:      "users",
-	decodeItem: func(dec *json.Decoder, u *User) error { return dec.Decode((*plainUser)(u)) },
-	setRaw:     func(u *User, raw []byte) { u.Raw = raw },
-	id:         func(u *User) ID { return u.ID },
-	rawID:      rawTopID,
+	name:   EndpointUsers,
+	items:  "users",
+	target: func(u *User) any { return (*plainUser)(u) },
+	setRaw: func(u *User, raw []byte) { u.Raw = raw },
+	id:     func(u *User) ID { return u.ID },
+	rawID:  rawTopID,
 	check: func(u *User) string {
 		if u.ID == "" {
 			return "id is empty"
@@ -365,11 +365,11 @@ type CallsListRequest struct {
 }
 
 var callsSpec = &endpointSpec[CallMetaData]{
-	name:       EndpointCalls,
-	items:      "calls",
-	decodeItem: func(dec *json.Decoder, m *CallMetaData) error { return dec.Decode(m) },
-	id:         func(m *CallMetaData) ID { return m.ID },
-	rawID:      rawTopID,
+	name:   EndpointCalls,
+	items:  "calls",
+	target: func(m *CallMetaData) any { return m },
+	id:     func(m *CallMetaData) ID { return m.ID },
+	rawID:  rawTopID,
 	check: func(m *CallMetaData) string {
 		if m.ID == "" {
 			return "id is empty"
