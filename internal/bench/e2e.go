@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"fmt"
-	"os"
 	"slices"
 	"time"
 
@@ -193,5 +192,3 @@ func (r *e2eRun) final(transcripts bool) int {
 	}
 	return n
 }
-
-func removeQuietly(path string) { _ = os.Remove(path) }

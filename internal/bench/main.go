@@ -108,17 +108,16 @@ func run(ctx context.Context, c config) error {
 
 	// The first end-to-end backfill also writes a CPU profile; its overhead (a few
 	// per cent) is one run of three, which the median shrugs off.
-	prof, err := os.CreateTemp("", "gongsync-bench-*.pprof")
+	// Kept after the run (bin/ is build output) for `go tool pprof bin/gongsync FILE`.
+	profPath, err := filepath.Abs(filepath.Join(filepath.Dir(c.bin), "bench-cpu.pprof"))
 	if err != nil {
 		return err
 	}
-	prof.Close()
-	defer removeQuietly(prof.Name())
 	for i := range c.reps {
 		say(began, "end-to-end backfill of %d calls %d/%d", c.e2eCalls, i+1, c.reps)
 		profile := ""
 		if i == 0 {
-			profile = prof.Name()
+			profile = profPath
 		}
 		run, err := backfill(ctx, e, i+1, c.e2eCalls, profile)
 		if err != nil {
@@ -128,9 +127,10 @@ func run(ctx context.Context, c config) error {
 		r.e2e = append(r.e2e, run)
 	}
 	r.profRun = r.e2e[0]
-	if r.costs, r.profSeconds, r.profTop, err = profileCosts(ctx, bin, prof.Name()); err != nil {
+	if r.costs, r.profSeconds, r.profTop, err = profileCosts(ctx, bin, profPath); err != nil {
 		return err
 	}
+	say(began, "  CPU profile of that backfill: %s", profPath)
 	for i := range c.bigReps {
 		say(began, "end-to-end backfill of %d calls %d/%d", c.bigCalls, i+1, c.bigReps)
 		run, err := backfill(ctx, e, i+1, c.bigCalls, "")
