@@ -423,7 +423,7 @@ func (r *report) writeProfile(w writer) {
 		w("%d. **gongsync: %s**, %.0f%% of gongsync's profile (%.1f s of %.1f s).", i+2, c.Name, 100*c.Share, c.Seconds, r.profSeconds)
 	}
 	w("")
-	w("gongsync's profile, sorted into what the work is for (shares of its CPU time; the records of a page are decoded on every core, "+
+	w("gongsync's profile, sorted into what the work is for (shares of its CPU time; the records of a page are decoded on every core, " +
 		"gongapi/split.go, so decoding's share of the wall time is smaller):")
 	w("")
 	w("| cost | share of gongsync's CPU |")
