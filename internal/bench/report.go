@@ -409,7 +409,7 @@ func (r *report) writeProfile(w writer) {
 	w("A CPU profile of the first end-to-end backfill of %s calls above (`GONGSYNC_CPUPROFILE=FILE bin/gongsync backfill …`, read with `go tool pprof`), "+
 		"taken once. That backfill ran %.1f s; per 10,000 calls its CPU went to Postgres **%.1f s**, gongsync **%.1f s** and the simulated Gong **%.1f s**. "+
 		"A backfill is a sequence (fetch a page, decode it, commit it, then the next), so these add up rather than overlap, "+
-		"except where Postgres writes a transcript batch over two connections.",
+		"except where Postgres writes a transcript batch over two connections and gongsync decodes a page's records on every core.",
 		num(float64(p.Calls), 0), p.Proc.Wall.Seconds(), p.PGCPU/k, p.Proc.CPU/k, p.FakeCPU/k)
 	w("")
 	w("The top three costs:")
