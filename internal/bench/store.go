@@ -19,6 +19,7 @@ var storeBenchmarks = []struct{ name, unit string }{
 	{"BenchmarkRawCopyCalls", "calls/s"},
 	{"BenchmarkWriteTranscripts/writers=1", "sentences/s"},
 	{"BenchmarkWriteTranscripts/writers=2", "sentences/s"},
+	{"BenchmarkWriteTranscriptsPendingList", "sentences/s"},
 	{"BenchmarkRawCopySentences", "sentences/s"},
 	{"BenchmarkUpsertCallsUnchanged", "calls/s"},
 }
@@ -26,7 +27,7 @@ var storeBenchmarks = []struct{ name, unit string }{
 // storeCommand is the go test invocation, quoted in the report.
 func storeCommand(count int) []string {
 	return []string{"go", "test", "-run", "^$", "-bench",
-		"^(BenchmarkUpsertCalls|BenchmarkUpsertCallsUnchanged|BenchmarkRawCopyCalls|BenchmarkWriteTranscripts|BenchmarkRawCopySentences)$",
+		"^(BenchmarkUpsertCalls|BenchmarkUpsertCallsUnchanged|BenchmarkRawCopyCalls|BenchmarkWriteTranscripts|BenchmarkWriteTranscriptsPendingList|BenchmarkRawCopySentences)$",
 		"-benchtime", "40x", "-count", strconv.Itoa(count), "./store/"}
 }
 
