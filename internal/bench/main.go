@@ -46,7 +46,7 @@ func main() {
 	flag.IntVar(&c.bigCalls, "big-calls", 100_000, "calls in the largest backfill (memory and scaling)")
 	flag.IntVar(&c.paceCalls, "pace-calls", 1_000, "calls in a paced backfill (about 23 requests)")
 	flag.IntVar(&c.dualCalls, "dual-calls", 600, "calls in each of two paced backfills sharing the quota")
-	flag.IntVar(&c.storeCount, "store-count", 3, "repetitions of the store benchmarks")
+	flag.IntVar(&c.storeCount, "store-count", 5, "repetitions of the store benchmarks (they are short and the floors are close)")
 	flag.Parse()
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
