@@ -30,6 +30,7 @@ type config struct {
 	reps       int // repetitions of every figure
 	bigReps    int // repetitions of the largest backfill
 	e2eCalls   int
+	callsOnly  int
 	bigCalls   int
 	paceCalls  int // calls of a single paced backfill
 	dualCalls  int // calls of each of the two paced backfills sharing a quota
@@ -43,6 +44,7 @@ func main() {
 	flag.IntVar(&c.reps, "reps", 3, "repetitions of each figure")
 	flag.IntVar(&c.bigReps, "big-reps", 1, "repetitions of the largest backfill (the slowest figure)")
 	flag.IntVar(&c.e2eCalls, "e2e-calls", 50_000, "calls in the end-to-end throughput backfill")
+	flag.IntVar(&c.callsOnly, "calls-only-calls", 20_000, "calls in the end-to-end backfill of the calls stream alone")
 	flag.IntVar(&c.bigCalls, "big-calls", 100_000, "calls in the largest backfill (memory and scaling)")
 	flag.IntVar(&c.paceCalls, "pace-calls", 1_000, "calls in a paced backfill (about 23 requests)")
 	flag.IntVar(&c.dualCalls, "dual-calls", 600, "calls in each of two paced backfills sharing the quota")
@@ -119,7 +121,7 @@ func run(ctx context.Context, c config) error {
 		if i == 0 {
 			profile = profPath
 		}
-		run, err := backfill(ctx, e, i+1, c.e2eCalls, profile)
+		run, err := backfill(ctx, e, i+1, c.e2eCalls, profile, false)
 		if err != nil {
 			return fmt.Errorf("end-to-end backfill: %w", err)
 		}
@@ -127,13 +129,22 @@ func run(ctx context.Context, c config) error {
 		r.e2e = append(r.e2e, run)
 	}
 	r.profRun = r.e2e[0]
+	for i := range c.reps {
+		say(began, "end-to-end backfill of %d calls, calls stream alone %d/%d", c.callsOnly, i+1, c.reps)
+		run, err := backfill(ctx, e, i+1, c.callsOnly, "", true)
+		if err != nil {
+			return fmt.Errorf("calls-only backfill: %w", err)
+		}
+		say(began, "  %.0f calls/s", float64(run.Calls)/run.Proc.Wall.Seconds())
+		r.callsOnly = append(r.callsOnly, run)
+	}
 	if r.costs, r.profSeconds, r.profTop, err = profileCosts(ctx, bin, profPath); err != nil {
 		return err
 	}
 	say(began, "  CPU profile of that backfill: %s", profPath)
 	for i := range c.bigReps {
 		say(began, "end-to-end backfill of %d calls %d/%d", c.bigCalls, i+1, c.bigReps)
-		run, err := backfill(ctx, e, i+1, c.bigCalls, "")
+		run, err := backfill(ctx, e, i+1, c.bigCalls, "", false)
 		if err != nil {
 			return fmt.Errorf("large backfill: %w", err)
 		}
