@@ -406,7 +406,10 @@ func TestSoakKilledRepeatedly(t *testing.T) {
 	}
 	runKilled("backfill", []string{"backfill", "--from", k.from, "--to", k.to, "--progress", "none"}, 1200)
 	backfillKills := kills
-	for kills < backfillKills+10 {
+	// Syncs are killed until at least ten of them were, and at least 18 kills in all,
+	// however fast the backfill went: with the daemon's six, the soak always kills 24
+	// times or more (the issue asks for 20).
+	for kills < max(backfillKills+10, 18) {
 		runKilled("sync", syncAll(killed), 500)
 	}
 	syncKills := kills - backfillKills
@@ -433,7 +436,7 @@ func TestSoakKilledRepeatedly(t *testing.T) {
 	counted := queryInt(killed, `SELECT coalesce(sum(requests), 0)::int FROM gong.api_usage`)
 	t.Logf("%d kills (%d in the backfill); %d requests (%v, faults %v) against %d uninterrupted; ledger %d",
 		kills, backfillKills, s.Total, s.Status, s.Faults, uninterrupted, counted)
-	if kills < 30 {
+	if kills < 24 {
 		t.Errorf("only %d kills landed", kills)
 	}
 	if d := pgtest.DiffDumps(dump(t, reference), dump(t, killed)); d != "" {
