@@ -160,24 +160,6 @@ func (v *env) ledgerTotal() int64 {
 	return n
 }
 
-// clockJump moves the fake's clock forward once, right after the n-th successful
-// answer of the calls endpoint: every cursor handed out before it expires.
-type clockJump struct {
-	next  http.RoundTripper
-	clock *fakegong.Clock
-	n     int32
-	by    time.Duration
-	seen  atomic.Int32
-}
-
-func (j *clockJump) RoundTrip(r *http.Request) (*http.Response, error) {
-	resp, err := j.next.RoundTrip(r)
-	if err == nil && resp.StatusCode == 200 && strings.HasSuffix(r.URL.Path, "/calls/extensive") && j.seen.Add(1) == j.n {
-		j.clock.Advance(j.by)
-	}
-	return resp, err
-}
-
 func TestFaultMatrix(t *testing.T) {
 	t.Parallel()
 	ref := newEnv(t, envOptions{engine: faultEngine, fake: faultDataset(fakegong.NewVirtualClock(faultStart), 500)})
@@ -219,7 +201,7 @@ func TestFaultMatrix(t *testing.T) {
 		{name: "cursors expiring mid-window", wantFailures: 0,
 			opts: func(o *envOptions) {
 				o.fake.CursorTTL = 5 * time.Minute
-				jump := &clockJump{clock: o.fake.Clock, n: 2, by: 10 * time.Minute}
+				jump := &advanceAfter{clock: o.fake.Clock, n: 2, by: 10 * time.Minute}
 				o.transport = func(rt http.RoundTripper) http.RoundTripper { jump.next = rt; return jump }
 				o.engine.BackfillWindow = 365 * 24 * time.Hour
 				o.engine.CursorMaxAge = time.Hour
