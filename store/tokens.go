@@ -154,7 +154,15 @@ func (t *Tokens) Save(ctx context.Context, tok OAuthToken) (_ OAuthToken, err er
 // Load reads a connection without locking it. ErrNoToken when there is none.
 func (t *Tokens) Load(ctx context.Context, id string) (_ OAuthToken, err error) {
 	defer wrapErr(&err, "load OAuth token %q", id)
-	rows, err := t.st.pool.Query(ctx, `SELECT `+tokenColumns+` FROM oauth_tokens WHERE id = $1`, id)
+	return t.readRow(ctx, t.st.pool, `SELECT `+tokenColumns+` FROM oauth_tokens WHERE id = $1`, id)
+}
+
+// readRow reads one connection's row with q (a pool or a transaction); ErrNoToken
+// when there is none.
+func (t *Tokens) readRow(ctx context.Context, q interface {
+	Query(context.Context, string, ...any) (pgx.Rows, error)
+}, sql, id string) (OAuthToken, error) {
+	rows, err := q.Query(ctx, sql, id)
 	if err != nil {
 		return OAuthToken{}, err
 	}
@@ -190,18 +198,10 @@ func (t *Tokens) Update(ctx context.Context, id string, fn func(cur OAuthToken) 
 			_ = tx.Rollback(context.WithoutCancel(ctx))
 		}
 	}()
-	rows, err := tx.Query(ctx, `SELECT `+tokenColumns+` FROM oauth_tokens WHERE id = $1 FOR UPDATE`, id)
+	cur, err := t.readRow(ctx, tx, `SELECT `+tokenColumns+` FROM oauth_tokens WHERE id = $1 FOR UPDATE`, id)
 	if err != nil {
 		return OAuthToken{}, err
 	}
-	cur, err := pgx.CollectExactlyOneRow(rows, t.scan)
-	if errors.Is(err, pgx.ErrNoRows) {
-		return OAuthToken{}, ErrNoToken
-	}
-	if err != nil {
-		return OAuthToken{}, err
-	}
-	t.warnPlaintext(cur, "read")
 	next, err := fn(cur)
 	if err != nil {
 		return OAuthToken{}, err

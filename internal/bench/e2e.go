@@ -36,18 +36,13 @@ var (
 // transcripts (or, with callsOnly, of the calls stream alone: full content, no
 // transcript requests). profile, when set, is where gongsync writes a CPU profile.
 func backfill(ctx context.Context, e *env, seed, calls int, profile string, callsOnly bool) (*e2eRun, error) {
-	f, err := e.startFake(ctx, "--seed", fmt.Sprint(seed), "--calls", fmt.Sprint(calls),
+	f, db, stop, err := e.fakeAndDatabase(ctx, "--seed", fmt.Sprint(seed), "--calls", fmt.Sprint(calls),
 		"--from", e2eFrom.Format(time.RFC3339), "--to", e2eTo.Format(time.RFC3339),
 		"--rate-limit", "0", "--daily-limit", "0")
 	if err != nil {
 		return nil, err
 	}
-	defer f.stop()
-	db, err := e.newDatabase(ctx)
-	if err != nil {
-		return nil, err
-	}
-	defer e.dropDatabase(ctx, db)
+	defer stop()
 	environ := gongsyncEnv(db, f.url, "GONG_RATE_LIMIT=0")
 	if _, err := e.runGongsync(ctx, environ, "migrate"); err != nil {
 		return nil, err

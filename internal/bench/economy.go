@@ -39,18 +39,13 @@ const (
 func economy(ctx context.Context, e *env, seed int) (*economyRun, error) {
 	now := time.Now().UTC().Truncate(time.Second)
 	from := now.Add(-economyDays * 24 * time.Hour)
-	f, err := e.startFake(ctx, "--seed", fmt.Sprint(seed), "--calls", fmt.Sprint(economyDays*economyPerDay),
+	f, db, stop, err := e.fakeAndDatabase(ctx, "--seed", fmt.Sprint(seed), "--calls", fmt.Sprint(economyDays*economyPerDay),
 		"--from", from.Format(time.RFC3339), "--to", now.Format(time.RFC3339), "--clock", now.Format(time.RFC3339),
 		"--rate-limit", "0", "--daily-limit", "0")
 	if err != nil {
 		return nil, err
 	}
-	defer f.stop()
-	db, err := e.newDatabase(ctx)
-	if err != nil {
-		return nil, err
-	}
-	defer e.dropDatabase(ctx, db)
+	defer stop()
 	environ := gongsyncEnv(db, f.url, "GONG_RATE_LIMIT=0")
 	if _, err := e.runGongsync(ctx, environ, "migrate"); err != nil {
 		return nil, err

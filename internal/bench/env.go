@@ -92,6 +92,19 @@ type fake struct {
 }
 
 // startFake starts the simulated Gong with the given flags on a free loopback port.
+// fakeAndDatabase starts a fake with args and creates a fresh database: what every
+// measurement begins with. stop ends both.
+func (e *env) fakeAndDatabase(ctx context.Context, args ...string) (f *fake, db string, stop func(), err error) {
+	if f, err = e.startFake(ctx, args...); err != nil {
+		return nil, "", nil, err
+	}
+	if db, err = e.newDatabase(ctx); err != nil {
+		f.stop()
+		return nil, "", nil, err
+	}
+	return f, db, func() { e.dropDatabase(ctx, db); f.stop() }, nil
+}
+
 func (e *env) startFake(ctx context.Context, args ...string) (*fake, error) {
 	cmd := exec.CommandContext(ctx, e.bin, append([]string{"fake-gong", "--addr", "127.0.0.1:0"}, args...)...)
 	cmd.Env = append(os.Environ(), "LOG_LEVEL=warn", "LOG_FORMAT=json")

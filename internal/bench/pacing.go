@@ -25,18 +25,13 @@ const pacingRate = 3
 func pacing(ctx context.Context, e *env, seed, calls, procs int) (*pacingRun, error) {
 	from := time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)
 	to := from.AddDate(0, 2, 0)
-	f, err := e.startFake(ctx, "--seed", fmt.Sprint(seed), "--calls", fmt.Sprint(calls),
+	f, db, stop, err := e.fakeAndDatabase(ctx, "--seed", fmt.Sprint(seed), "--calls", fmt.Sprint(calls),
 		"--from", from.Format(time.RFC3339), "--to", to.Format(time.RFC3339),
 		"--rate-limit", fmt.Sprint(pacingRate), "--daily-limit", "0")
 	if err != nil {
 		return nil, err
 	}
-	defer f.stop()
-	db, err := e.newDatabase(ctx)
-	if err != nil {
-		return nil, err
-	}
-	defer e.dropDatabase(ctx, db)
+	defer stop()
 	envs := make([][]string, procs)
 	for i := range envs {
 		envs[i] = gongsyncEnv(db, f.url, fmt.Sprintf("GONG_RATE_LIMIT=%d", pacingRate), fmt.Sprintf("GONGSYNC_SCHEMA=gong_%d", i))
