@@ -6,6 +6,8 @@ LDFLAGS   := -s -w -X main.version=$(VERSION)
 # The test harness starts its own throwaway Postgres clusters from the system's
 # initdb/pg_ctl unless TEST_DATABASE_URL names a server to use.
 TEST_FLAGS ?=
+# Packages whose fuzz targets `make fuzz` explores.
+FUZZ_PKGS ?= ./...
 
 .DEFAULT_GOAL := help
 
@@ -38,12 +40,36 @@ test-long: postgres build ## the soak: fault matrix with repeated SIGKILLs (seve
 	GONGSYNC_SOAK=1 $(GO) test -count=1 -timeout 25m -v -run 'Soak' ./...
 
 .PHONY: fuzz
-fuzz: ## run every fuzz target briefly (FUZZTIME=10s by default)
-	@for pkg in $$($(GO) list ./...); do \
+fuzz: ## explore every fuzz target (FUZZTIME=10s each); a finding fails the run and is written under testdata/fuzz
+	@$(MAKE) --no-print-directory fuzz-explore FUZZ_FINDINGS=fail
+
+.PHONY: fuzz-report
+fuzz-report: ## explore every fuzz target and print each finding with its input, without failing (CI)
+	@$(MAKE) --no-print-directory fuzz-explore FUZZ_FINDINGS=report
+
+# fuzz-explore runs `go test -fuzz` on every target for FUZZTIME. The committed corpus
+# (testdata/fuzz) is replayed by every plain `go test`, so the landing gate stays
+# deterministic; exploration finds new inputs, which become work: commit the input
+# under testdata/fuzz/<target>/ with the fix.
+.PHONY: fuzz-explore
+fuzz-explore:
+	@found=0; \
+	for pkg in $$($(GO) list $(FUZZ_PKGS)); do \
+		dir=$$($(GO) list -f '{{.Dir}}' $$pkg); \
 		for f in $$($(GO) test -list '^Fuzz' $$pkg | grep '^Fuzz'); do \
-			echo "fuzz $$pkg $$f"; $(GO) test -run '^$$' -fuzz "^$$f$$" -fuzztime $${FUZZTIME:-10s} $$pkg || exit 1; \
+			echo "fuzz $$pkg $$f"; \
+			before=$$(ls $$dir/testdata/fuzz/$$f 2>/dev/null); \
+			if ! $(GO) test -run '^$$' -fuzz "^$$f$$" -fuzztime $${FUZZTIME:-10s} $$pkg > $${TMPDIR:-/tmp}/fuzz-$$f.log 2>&1; then \
+				found=$$((found+1)); cat $${TMPDIR:-/tmp}/fuzz-$$f.log; \
+				for in in $$(ls $$dir/testdata/fuzz/$$f 2>/dev/null); do \
+					case " $$before " in *" $$in "*) ;; *) echo "FINDING $$f: $$dir/testdata/fuzz/$$f/$$in"; cat "$$dir/testdata/fuzz/$$f/$$in";; esac; \
+				done; \
+				if [ "$(FUZZ_FINDINGS)" != report ]; then exit 1; fi; \
+			fi; \
 		done; \
-	done
+	done; \
+	if [ $$found -gt 0 ]; then echo "fuzz: $$found target(s) found an input that fails (above, with its path); commit it under testdata/fuzz with the fix"; \
+	else echo "fuzz: no findings"; fi
 
 .PHONY: demo
 demo: postgres build ## end to end on local defaults: Postgres, simulated Gong, backfill, sync, SQL results

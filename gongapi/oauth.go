@@ -20,6 +20,8 @@ import (
 	"time"
 
 	"golang.org/x/oauth2"
+
+	"github.com/gongsync/gongsync/internal/b64"
 )
 
 // Gong's OAuth endpoints (authorization code flow, no PKCE). Both are on app.gong.io,
@@ -409,6 +411,10 @@ func (o *OAuth) Login(ctx context.Context, opt LoginOptions) (*Token, error) {
 		if opt.State, err = NewState(); err != nil {
 			return nil, err
 		}
+	} else if _, err := b64.Decode(base64.RawURLEncoding, opt.State); err != nil || len(opt.State) < 22 {
+		// A state is a random value in the URL alphabet, as NewState draws it; a line
+		// break or anything else that would be escaped on its way through Gong is refused.
+		return nil, errors.New("gongapi: oauth: the login state must be at least 22 characters of unpadded base64url (NewState draws one)")
 	}
 	port := ru.Port()
 	if port == "" {

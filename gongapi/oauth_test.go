@@ -177,6 +177,32 @@ func TestOAuthLoginRejectsWrongState(t *testing.T) {
 	}
 }
 
+func TestOAuthLoginRefusesAStateOutsideTheURLAlphabet(t *testing.T) {
+	t.Parallel()
+	fake, base := oauthFake(t, fakegong.Options{}, nil)
+	o := oauthApp(t, fake, base, nil)
+	good, err := gongapi.NewState()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, state := range map[string]string{
+		"carriage return": good[:10] + "\r" + good[10:],
+		"newline":         good[:10] + "\n" + good[10:],
+		"space":           good[:10] + " " + good[10:],
+		"too short":       "abc",
+	} {
+		called := false
+		_, err := o.Login(context.Background(), gongapi.LoginOptions{RedirectURL: "http://127.0.0.1:0/cb", State: state,
+			OnAuthURL: func(string) { called = true }})
+		if err == nil || called {
+			t.Errorf("%s: Login started with state %q (err %v)", name, state, err)
+		}
+	}
+	if st := fake.OAuthStats(); st.Authorizations != 0 {
+		t.Errorf("a refused state reached Gong's authorize page: %+v", st)
+	}
+}
+
 func TestOAuthLoginDeniedAndBadRedirect(t *testing.T) {
 	t.Parallel()
 	fake, base := oauthFake(t, fakegong.Options{}, nil)

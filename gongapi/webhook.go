@@ -19,6 +19,8 @@ import (
 	"net/http"
 	"strings"
 	"time"
+
+	"github.com/gongsync/gongsync/internal/b64"
 )
 
 // MaxWebhookBody is the largest webhook body accepted: one call with its full
@@ -66,6 +68,9 @@ func NewWebhookVerifier(cfg WebhookConfig) (*WebhookVerifier, error) {
 		return nil, errors.New("gongapi: webhooks: configure a token, a public key, or both")
 	}
 	if cfg.Token != "" {
+		if err := CheckWebhookToken(cfg.Token); err != nil {
+			return nil, err
+		}
 		v.token = []byte(cfg.Token)
 	}
 	if strings.TrimSpace(cfg.PublicKey) != "" {
@@ -87,8 +92,28 @@ func NewWebhookVerifier(cfg WebhookConfig) (*WebhookVerifier, error) {
 	return v, nil
 }
 
+// MinWebhookTokenLen is the shortest URL token accepted: 32 characters of a random
+// secret (`openssl rand -hex 32` gives 64) cannot be guessed by trying.
+const MinWebhookTokenLen = 32
+
+// CheckWebhookToken is the one rule for the secret token of webhook URLs: at least
+// MinWebhookTokenLen characters, all of them URL-safe and printable (letters, digits,
+// '-', '.', '_', '~'), so it travels in a query string unchanged and no line break or
+// space can hide in it. The error never quotes the token.
+func CheckWebhookToken(token string) error {
+	for _, r := range token {
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("-._~", r)) {
+			return errors.New("the webhook token may hold only letters, digits and - . _ ~ (no spaces or line breaks); make one with `openssl rand -hex 32`")
+		}
+	}
+	if len(token) < MinWebhookTokenLen {
+		return fmt.Errorf("the webhook token has %d characters; use at least %d of a random secret, e.g. `openssl rand -hex 32`", len(token), MinWebhookTokenLen)
+	}
+	return nil
+}
+
 // ParseWebhookPublicKey reads an RSA public key given as Gong shows it (bare base64 of
-// the DER SubjectPublicKeyInfo, line breaks allowed) or as PEM ("PUBLIC KEY", or
+// the DER SubjectPublicKeyInfo, on one line) or as PEM ("PUBLIC KEY", or
 // "RSA PUBLIC KEY" in PKCS #1).
 func ParseWebhookPublicKey(s string) (*rsa.PublicKey, error) {
 	s = strings.TrimSpace(s)
@@ -101,8 +126,13 @@ func ParseWebhookPublicKey(s string) (*rsa.PublicKey, error) {
 		}
 		der, pkcs1 = block.Bytes, block.Type == "RSA PUBLIC KEY"
 	} else {
+		// Gong shows the key on one line; a line break inside it is a paste gone wrong
+		// (or a second value smuggled in), not something to guess around.
+		if strings.ContainsAny(s, "\r\n") {
+			return nil, errors.New("gongapi: webhooks: the public key has a line break inside: give Gong's base64 on one line, or PEM")
+		}
 		var err error
-		der, err = base64.StdEncoding.DecodeString(strings.Join(strings.Fields(s), ""))
+		der, err = b64.Decode(base64.StdEncoding, s)
 		if err != nil {
 			return nil, errors.New("gongapi: webhooks: the public key is neither PEM nor base64 DER")
 		}
@@ -276,9 +306,9 @@ func (v *WebhookVerifier) verifyJWT(header string, body []byte) *WebhookRejectio
 	if len(parts) != 3 {
 		return reject(http.StatusUnauthorized, ReasonMalformedJWT, fmt.Errorf("%d parts, want 3", len(parts)))
 	}
-	rawHeader, err1 := base64.RawURLEncoding.DecodeString(parts[0])
-	rawClaims, err2 := base64.RawURLEncoding.DecodeString(parts[1])
-	sig, err3 := base64.RawURLEncoding.DecodeString(parts[2])
+	rawHeader, err1 := b64.Decode(base64.RawURLEncoding, parts[0])
+	rawClaims, err2 := b64.Decode(base64.RawURLEncoding, parts[1])
+	sig, err3 := b64.Decode(base64.RawURLEncoding, parts[2])
 	if err := errors.Join(err1, err2, err3); err != nil {
 		return reject(http.StatusUnauthorized, ReasonMalformedJWT, errors.New("a part is not base64url"))
 	}

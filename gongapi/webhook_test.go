@@ -48,7 +48,7 @@ func TestWebhookVerifiesGongSignature(t *testing.T) {
 		t.Fatal(err)
 	}
 	pemKey, _ := fake.WebhookPublicKeyPEM()
-	for name, key := range map[string]string{"bare base64 DER": bare, "PEM": pemKey, "base64 with line breaks": bare[:64] + "\n" + bare[64:]} {
+	for name, key := range map[string]string{"bare base64 DER": bare, "PEM": pemKey} {
 		v := verifier(t, gongapi.WebhookConfig{PublicKey: key, URL: hookURL})
 		for _, bearer := range []bool{false, true} {
 			req, err := fake.WebhookRequest(context.Background(), hookURL, id, fakegong.WebhookOptions{BearerPrefix: bearer})
@@ -82,7 +82,7 @@ func TestWebhookRejections(t *testing.T) {
 	fake, id := hookFake(t)
 	other, _ := hookFake(t) // another key
 	key, _ := fake.WebhookPublicKey()
-	const token = "hook-token-Secret-42"
+	const token = "hook-token-Secret-0123456789abcdef-42"
 	signed := verifier(t, gongapi.WebhookConfig{PublicKey: key, URL: hookURL})
 	both := verifier(t, gongapi.WebhookConfig{PublicKey: key, URL: hookURL + "?token=" + token, Token: token})
 	byToken := verifier(t, gongapi.WebhookConfig{Token: token})
@@ -167,6 +167,13 @@ func TestWebhookRejections(t *testing.T) {
 			r.Header.Set("Authorization", a[:len(a)-4]+"AAAA")
 			return r
 		}(), 401, gongapi.ReasonBadSignature},
+		{"line break inside the signature", signed, func() *http.Request {
+			// encoding/base64 alone would skip it and let the signature verify.
+			r := build(hookURL, fakegong.WebhookOptions{})
+			a := r.Header.Get("Authorization")
+			r.Header.Set("Authorization", a[:len(a)-10]+"\r\n"+a[len(a)-10:])
+			return r
+		}(), 401, gongapi.ReasonMalformedJWT},
 		{"expired", signed, build(hookURL, fakegong.WebhookOptions{TTL: -time.Minute}), 401, gongapi.ReasonExpired},
 		{"wrong URL", signed, build(hookURL, fakegong.WebhookOptions{ClaimURL: "https://evil.example/webhooks/gong"}), 401, gongapi.ReasonWrongURL},
 		{"wrong hash", signed, func() *http.Request {
@@ -181,7 +188,7 @@ func TestWebhookRejections(t *testing.T) {
 		{"alg none", signed, withAuth(none), 401, gongapi.ReasonAlgorithm},
 		{"alg HS256 with the public key", signed, withAuth(hs256), 401, gongapi.ReasonAlgorithm},
 		{"missing token", byToken, build(hookURL, fakegong.WebhookOptions{Unsigned: true}), 401, gongapi.ReasonMissingToken},
-		{"wrong token", byToken, build(hookURL+"?token=hook-token-Secret-43", fakegong.WebhookOptions{Unsigned: true}), 401, gongapi.ReasonWrongToken},
+		{"wrong token", byToken, build(hookURL+"?token=hook-token-Secret-0123456789abcdef-43", fakegong.WebhookOptions{Unsigned: true}), 401, gongapi.ReasonWrongToken},
 		{"token right, signature missing", both, build(hookURL+"?token="+token, fakegong.WebhookOptions{Unsigned: true}), 401, gongapi.ReasonMissingJWT},
 		{"signature right, token missing", both, build(hookURL, fakegong.WebhookOptions{ClaimURL: hookURL + "?token=" + token}), 401, gongapi.ReasonMissingToken},
 	} {
@@ -215,15 +222,29 @@ func TestWebhookVerifierConfig(t *testing.T) {
 	fake, _ := hookFake(t)
 	key, _ := fake.WebhookPublicKey()
 	for name, cfg := range map[string]gongapi.WebhookConfig{
-		"nothing":            {},
-		"key without URL":    {PublicKey: key},
-		"garbage key":        {PublicKey: "not-a-key", URL: hookURL},
-		"truncated key":      {PublicKey: key[:100], URL: hookURL},
-		"PEM without a body": {PublicKey: "-----BEGIN PUBLIC KEY-----\n-----END PUBLIC KEY-----", URL: hookURL},
+		"nothing":               {},
+		"key without URL":       {PublicKey: key},
+		"garbage key":           {PublicKey: "not-a-key", URL: hookURL},
+		"truncated key":         {PublicKey: key[:100], URL: hookURL},
+		"PEM without a body":    {PublicKey: "-----BEGIN PUBLIC KEY-----\n-----END PUBLIC KEY-----", URL: hookURL},
+		"key with a line break": {PublicKey: key[:64] + "\n" + key[64:], URL: hookURL},
+		"key with a CR":         {PublicKey: key[:64] + "\r" + key[64:], URL: hookURL},
+		"token too short":       {Token: "abc123"},
+		"token with a CR":       {Token: "0123456789abcdef0123456789abcdef\r01"},
+		"token with a LF":       {Token: "0123456789abcdef\n0123456789abcdef01"},
+		"token with a space":    {Token: "0123456789abcdef 0123456789abcdef01"},
 	} {
-		if _, err := gongapi.NewWebhookVerifier(cfg); err == nil {
+		_, err := gongapi.NewWebhookVerifier(cfg)
+		if err == nil {
 			t.Errorf("%s: accepted", name)
+			continue
 		}
+		if cfg.Token != "" && strings.Contains(err.Error(), cfg.Token) {
+			t.Errorf("%s: the error quotes the token: %v", name, err)
+		}
+	}
+	if _, err := gongapi.NewWebhookVerifier(gongapi.WebhookConfig{PublicKey: key, URL: hookURL, Token: "0123456789abcdef0123456789abcdef"}); err != nil {
+		t.Errorf("a one-line key and a 32-character token: %v", err)
 	}
 }
 

@@ -28,7 +28,7 @@ const (
 	leakAccessToken    = "ACCESS-TOKEN-5e6f0b13"
 	leakRefreshToken   = "REFRESH-TOKEN-a8b9d2c6"
 	leakEncryptionKey  = "6c65616b746573742d656e6372797074696f6e2d6b65792d3332627974657321"
-	leakWebhookToken   = "WEBHOOK-TOKEN-c0ffee42"
+	leakWebhookToken   = "WEBHOOK-TOKEN-c0ffee42-0123456789abcdef"
 	leakDBPassword     = "DB-PASSWORD-d4e5f617"
 	leakClientID       = "leaktest-client"
 	leakWrongDBAddress = "127.0.0.1:1"

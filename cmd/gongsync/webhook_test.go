@@ -62,7 +62,7 @@ func newWebhookWorld(t *testing.T) *webhookWorld {
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { h.ServeHTTP(w, r) }))
 	t.Cleanup(srv.Close)
 
-	w := &webhookWorld{t: t, fake: fake, logs: &safeBuffer{}, token: "whk-Token-0f9e8d7c6b5a"}
+	w := &webhookWorld{t: t, fake: fake, logs: &safeBuffer{}, token: "whk-Token-0f9e8d7c6b5a-0123456789abcdef"}
 	w.url = srv.URL + webhookPath + "?token=" + w.token
 	cfg := &config.Config{
 		DatabaseURL: config.Secret(pgtest.NewDatabase(t)), Schema: "gong",
@@ -166,7 +166,7 @@ func TestWebhookEveryRejectionWritesNothing(t *testing.T) {
 		}(), 401, gongapi.ReasonWrongHash},
 		{"missing signature", w.request(w.url, id, fakegong.WebhookOptions{Unsigned: true}), 401, gongapi.ReasonMissingJWT},
 		{"missing token", w.request(noToken, id, fakegong.WebhookOptions{ClaimURL: w.url}), 401, gongapi.ReasonMissingToken},
-		{"wrong token", w.request(noToken+"?token=whk-Token-0f9e8d7c6b5b", id, fakegong.WebhookOptions{ClaimURL: w.url}), 401, gongapi.ReasonWrongToken},
+		{"wrong token", w.request(noToken+"?token=whk-Token-0f9e8d7c6b5a-0123456789abcdeg", id, fakegong.WebhookOptions{ClaimURL: w.url}), 401, gongapi.ReasonWrongToken},
 		{"GET", func() *http.Request { r, _ := http.NewRequest(http.MethodGet, w.url, nil); return r }(), 405, gongapi.ReasonMethod},
 	} {
 		status, text := w.send(tc.req)

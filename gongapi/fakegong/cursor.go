@@ -7,6 +7,8 @@ import (
 	"encoding/binary"
 	"errors"
 	"strings"
+
+	"github.com/gongsync/gongsync/internal/b64"
 )
 
 // A cursor is opaque to clients. It looks like the JWTs Gong hands out (three
@@ -57,13 +59,13 @@ func decodeCursor(key []byte, s string) (cursor, error) {
 	if !ok {
 		return cursor{}, errBadCursor
 	}
-	// Strict: base64 leaves the last character's spare bits free, so without it
-	// several strings decode to one signed cursor and a tampered one passes.
-	p, err := base64.RawURLEncoding.Strict().DecodeString(body)
+	// Only the canonical spelling: encoding/base64 skips line breaks and leaves the
+	// last character's spare bits free, so several strings would name one page.
+	p, err := b64.Decode(base64.RawURLEncoding, body)
 	if err != nil || len(p) != cursorLen || p[0] != cursorVersion {
 		return cursor{}, errBadCursor
 	}
-	mac, err := base64.RawURLEncoding.Strict().DecodeString(sig)
+	mac, err := b64.Decode(base64.RawURLEncoding, sig)
 	if err != nil || !hmac.Equal(mac, cursorMAC(key, p)) {
 		return cursor{}, errBadCursor
 	}

@@ -161,6 +161,26 @@ func FuzzCursor(f *testing.F) {
 	})
 }
 
+// Go's base64 decoders skip '\r' and '\n' even in Strict mode: without the canonical
+// check a cursor with a line break inside named the same page as the one without
+// (the fuzz finding of testdata/fuzz/FuzzCursor/10847badbdd0823e).
+func TestCursorWithALineBreakIsRefused(t *testing.T) {
+	t.Parallel()
+	key := cursorKey(1)
+	good := encodeCursor(key, cursor{query: 7, issued: 99, lastKey: -5, lastID: 1 << 63, page: 3, total: 400})
+	if _, err := decodeCursor(key, good); err != nil {
+		t.Fatalf("the canonical cursor: %v", err)
+	}
+	for _, at := range []int{len(cursorHeader) + 6, len(good) - 3} {
+		for _, brk := range []string{"\r", "\n", "\r\n"} {
+			bad := good[:at] + brk + good[at:]
+			if _, err := decodeCursor(key, bad); err == nil {
+				t.Errorf("cursor with %q at %d accepted", brk, at)
+			}
+		}
+	}
+}
+
 func TestCursorRoundTrip(t *testing.T) {
 	t.Parallel()
 	key := cursorKey(9)

@@ -14,6 +14,8 @@ import (
 	"time"
 
 	"github.com/rs/zerolog"
+
+	"github.com/gongsync/gongsync/internal/b64"
 )
 
 // Server is a simulated Gong API. It is an http.Handler, so httptest.NewServer(s)
@@ -260,7 +262,7 @@ func (s *Server) authorized(r *http.Request) bool {
 	if len(h) < len(prefix) || !strings.EqualFold(h[:len(prefix)], prefix) {
 		return false
 	}
-	raw, err := base64.StdEncoding.DecodeString(strings.TrimSpace(h[len(prefix):]))
+	raw, err := b64.Decode(base64.StdEncoding, strings.TrimSpace(h[len(prefix):]))
 	if err != nil {
 		return false
 	}

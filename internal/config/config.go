@@ -19,6 +19,7 @@ import (
 	"github.com/robfig/cron/v3"
 	"github.com/rs/zerolog"
 
+	"github.com/gongsync/gongsync/gongapi"
 	"github.com/gongsync/gongsync/internal/secretbox"
 )
 
@@ -278,10 +279,26 @@ var settings = []setting{
 		}},
 	{env: "GONGSYNC_WEBHOOK_PUBLIC_KEY", flag: "webhook-public-key", group: Daemon,
 		usage: "the rule's RSA public key (PEM, or Gong's bare base64 DER) for signed webhooks",
-		apply: func(c *Config, v string) error { c.WebhookPublicKey = v; return nil }},
+		apply: func(c *Config, v string) error {
+			if v != "" {
+				if _, err := gongapi.ParseWebhookPublicKey(v); err != nil {
+					return errors.New(strings.TrimPrefix(err.Error(), "gongapi: webhooks: "))
+				}
+			}
+			c.WebhookPublicKey = v
+			return nil
+		}},
 	{env: "GONGSYNC_WEBHOOK_TOKEN", flag: "webhook-token", group: Daemon, secret: true,
-		usage: "secret token expected in the webhook URL (?token=…)",
-		apply: func(c *Config, v string) error { c.WebhookToken = Secret(v); return nil }},
+		usage: "secret token expected in the webhook URL (?token=…); at least 32 characters, e.g. `openssl rand -hex 32`",
+		apply: func(c *Config, v string) error {
+			if v != "" {
+				if err := gongapi.CheckWebhookToken(v); err != nil {
+					return err
+				}
+			}
+			c.WebhookToken = Secret(v)
+			return nil
+		}},
 	{env: "LOG_LEVEL", flag: "log-level", def: "info",
 		usage: "debug, info, warn or error",
 		apply: func(c *Config, v string) error {

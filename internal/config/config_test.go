@@ -1,6 +1,7 @@
 package config
 
 import (
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -78,7 +79,7 @@ func TestEveryProblemReportedAtOnce(t *testing.T) {
 
 func TestSecretsNeverPrinted(t *testing.T) {
 	env := map[string]string{"DATABASE_URL": "postgres://u:hunter2@localhost/db", "GONG_ACCESS_KEY": "AK",
-		"GONG_ACCESS_KEY_SECRET": "s3cr3t-value", "GONGSYNC_WEBHOOK_TOKEN": "tok-value", "GONGSYNC_WEBHOOK_ADDR": "bad"}
+		"GONG_ACCESS_KEY_SECRET": "s3cr3t-value", "GONGSYNC_WEBHOOK_TOKEN": "tok-value-0123456789abcdef-0123456789", "GONGSYNC_WEBHOOK_ADDR": "bad"}
 	_, err := load(t, Database|Gong|Daemon, env)
 	if err == nil {
 		t.Fatal("want an error for the webhook address")
@@ -88,7 +89,7 @@ func TestSecretsNeverPrinted(t *testing.T) {
 		t.Fatal(err2)
 	}
 	for _, out := range []string{err.Error(), fmtAll(c)} {
-		for _, secret := range []string{"hunter2", "s3cr3t-value", "tok-value"} {
+		for _, secret := range []string{"hunter2", "s3cr3t-value", "tok-value-0123456789abcdef-0123456789"} {
 			if strings.Contains(out, secret) {
 				t.Errorf("secret %q printed in %q", secret, out)
 			}
@@ -142,5 +143,36 @@ func TestReadmeListsEverySetting(t *testing.T) {
 		if !strings.Contains(readme, row) {
 			t.Errorf("README.md lacks the row for %s: %s", s[0], row)
 		}
+	}
+}
+
+func TestWebhookTokenAndKeyWithLineBreaksAreRefused(t *testing.T) {
+	const good = "0123456789abcdef0123456789abcdef"
+	for name, env := range map[string]map[string]string{
+		"token with a CR":      {"GONGSYNC_WEBHOOK_TOKEN": good[:16] + "\r" + good[16:]},
+		"token with a LF":      {"GONGSYNC_WEBHOOK_TOKEN": good[:16] + "\n" + good[16:]},
+		"token of 5":           {"GONGSYNC_WEBHOOK_TOKEN": "abcde"},
+		"key with a LF inside": {"GONGSYNC_WEBHOOK_PUBLIC_KEY": "MIIBIjANBgkqhkiG9w0BAQEF\nAAOCAQ8AMIIBCgKCAQEA", "GONGSYNC_WEBHOOK_URL": "https://x.example/h"},
+	} {
+		for k, v := range goodEnv {
+			env[k] = v
+		}
+		env["GONGSYNC_WEBHOOK_ADDR"] = ":8090"
+		_, err := load(t, Database|Gong|Daemon, env)
+		var cerr *Error
+		if !errors.As(err, &cerr) {
+			t.Errorf("%s: accepted (%v)", name, err)
+			continue
+		}
+		if tok := env["GONGSYNC_WEBHOOK_TOKEN"]; tok != "" && strings.Contains(err.Error(), tok) {
+			t.Errorf("%s: the error quotes the token", name)
+		}
+	}
+	env := map[string]string{"GONGSYNC_WEBHOOK_TOKEN": good, "GONGSYNC_WEBHOOK_ADDR": ":8090"}
+	for k, v := range goodEnv {
+		env[k] = v
+	}
+	if _, err := load(t, Database|Gong|Daemon, env); err != nil {
+		t.Errorf("a 32-character token: %v", err)
 	}
 }

@@ -16,6 +16,8 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+
+	"github.com/gongsync/gongsync/internal/b64"
 )
 
 // KeySize is the length of an AES-256 key.
@@ -48,7 +50,8 @@ func ParseKey(s string) ([]byte, error) {
 		}
 	}
 	for _, enc := range []*base64.Encoding{base64.StdEncoding, base64.RawStdEncoding, base64.URLEncoding, base64.RawURLEncoding} {
-		if b, err := enc.DecodeString(s); err == nil {
+		// Canonical only: encoding/base64 would skip a line break inside the key.
+		if b, err := b64.Decode(enc, s); err == nil {
 			if len(b) != KeySize {
 				return nil, fmt.Errorf("the key is %d bytes; AES-256 needs %d (generate one with `openssl rand -hex 32`)", len(b), KeySize)
 			}

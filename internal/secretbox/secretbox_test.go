@@ -35,7 +35,10 @@ func TestParseKeyForms(t *testing.T) {
 		}
 	}
 	const secretish = "c2hvcnQtYnV0LXNlY3JldA" // 16 bytes
-	for _, s := range []string{"", "zz", hex.EncodeToString(key[:31]), secretish, "not a key at all!"} {
+	b64 := base64.StdEncoding.EncodeToString(key)
+	hexKey := hex.EncodeToString(key)
+	for _, s := range []string{"", "zz", hex.EncodeToString(key[:31]), secretish, "not a key at all!",
+		b64[:20] + "\n" + b64[20:], b64[:20] + "\r" + b64[20:], b64[:20] + "\r\n" + b64[20:], hexKey[:30] + "\n" + hexKey[30:]} {
 		_, err := ParseKey(s)
 		if err == nil {
 			t.Errorf("ParseKey(%q) accepted", s)
