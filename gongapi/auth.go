@@ -23,6 +23,16 @@ type BaseURLProvider interface {
 	APIBaseURL(ctx context.Context) (string, error)
 }
 
+// Reauthorizer is implemented by Authorizers whose credentials can be renewed (OAuth's
+// access tokens). Gong may revoke an access token before it expires, so when Gong
+// refuses the credentials (a 401 that names no scope) the client calls Reauthorize once
+// with the refused request, and sends the request again if it succeeds. An
+// implementation renews only when the refused credentials are still the current ones
+// (another process may have renewed them already).
+type Reauthorizer interface {
+	Reauthorize(ctx context.Context, refused *http.Request) error
+}
+
 // BasicAuth authorizes with a Gong access key and its secret ("Authorization: Basic
 // base64(key:secret)"). The value it returns prints neither the secret nor the
 // header, whatever the format verb, so it can sit in a config struct that gets logged.

@@ -6,15 +6,15 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"math"
 	"net/http"
+	"net/http/httptrace"
 	"net/url"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/rs/zerolog"
-	"golang.org/x/time/rate"
 )
 
 // DefaultBaseURL is Gong's generic API host.
@@ -31,14 +31,6 @@ const (
 	DefaultUserAgent      = "gongsync/dev"
 )
 
-// paceMargin stretches the interval between requests a little beyond 1/RateLimit.
-// Gong counts arrivals, and two requests sent exactly 1/r apart can arrive closer than
-// that when the first was delayed by scheduling or the network; each such 429 costs a
-// request from the daily quota and a Retry-After wait. 2% keeps that margin while
-// leaving room for a loaded machine's timer delays above the 2.7 requests/s floor
-// (at 5%, a full test run on two busy cores measured 2.67/s).
-const paceMargin = 1.02
-
 // Config configures a Client. Only Auth is required.
 type Config struct {
 	// BaseURL is the API host, default DefaultBaseURL; a trailing slash is fine. It
@@ -48,10 +40,9 @@ type Config struct {
 	Auth Authorizer
 	// Transport sends the requests; default a clone of http.DefaultTransport.
 	Transport http.RoundTripper
-	// RateLimit paces requests, retries included, to this many per second with no burst
-	// (a small safety margin is kept, see paceMargin). 0 turns pacing off.
-	RateLimit float64
-	// Budget, when set, is asked before every attempt, retries included.
+	// Budget, when set, is asked before every attempt, retries included: it counts the
+	// attempt and says when it may be sent (the pace). Without one, requests go out as
+	// fast as they come.
 	Budget Budget
 	// MaxRetries bounds the retries of a request after a 429, a 5xx or a network error;
 	// 0 means DefaultMaxRetries, a negative value means no retry.
@@ -76,13 +67,30 @@ type Config struct {
 }
 
 // Budget counts a request before it is sent, so that the whole company's daily quota
-// is shared by every process that talks to Gong. Any error stops the call and nothing
-// is sent. A refusal is a *QuotaError (with Until when known) or an error wrapping
-// ErrQuotaExhausted; the client returns it as a *QuotaError. Any other error is a
-// failure to count (the ledger is down, say) and comes back wrapped as it is, so that a
-// broken ledger does not pass for a spent quota and pause a sync as if all were well.
+// is shared by every process that talks to Gong, and gives it a send time, so that
+// their requests together keep Gong's per-second pace. Any error stops the call and
+// nothing is sent. A refusal is a *QuotaError (with Until when known) or an error
+// wrapping ErrQuotaExhausted; the client returns it as a *QuotaError. Any other error is
+// a failure to count (the ledger is down, say) and comes back wrapped as it is, so that
+// a broken ledger does not pass for a spent quota and pause a sync as if all were well.
+//
+// The pace lives here, not in the client: a limiter inside one process cannot keep
+// several processes (or machines) under one per-second limit, and a second, local
+// limiter behind a shared pace would only delay requests past the send times they were
+// given, wasting slots of the shared pace.
 type Budget interface {
-	Reserve(ctx context.Context, endpoint string) error
+	Reserve(ctx context.Context, endpoint string) (Slot, error)
+}
+
+// Slot is one counted attempt.
+type Slot struct {
+	// SendAt is when the attempt may be sent, on this machine's clock; zero means at once.
+	SendAt time.Time
+	// Refund, when not nil, gives the slot back. The client calls it only for an
+	// attempt that certainly never reached Gong (no connection was made: DNS, the dial
+	// or TLS failed, or the caller gave up before sending), so that the ledger counts
+	// what Gong saw. An attempt that may have reached Gong stays counted.
+	Refund func(ctx context.Context) error
 }
 
 // RequestEvent describes one attempt, for metrics.
@@ -94,15 +102,13 @@ type RequestEvent struct {
 	Err      error // nil when the attempt succeeded (an empty-result 404 included)
 }
 
-// Client talks to Gong's API. It is safe for concurrent use; its limiter is shared by
-// every request it sends.
+// Client talks to Gong's API. It is safe for concurrent use.
 type Client struct {
-	cfg     Config
-	base    *url.URL
-	http    *http.Client
-	limiter *rate.Limiter
-	log     zerolog.Logger
-	jitter  func(int64) int64
+	cfg    Config
+	base   *url.URL
+	http   *http.Client
+	log    zerolog.Logger
+	jitter func(int64) int64
 }
 
 // New checks cfg, fills in defaults and returns a Client.
@@ -121,9 +127,6 @@ func New(cfg Config) (*Client, error) {
 		t := http.DefaultTransport.(*http.Transport).Clone()
 		t.MaxIdleConnsPerHost = 16
 		cfg.Transport = t
-	}
-	if cfg.RateLimit < 0 || math.IsNaN(cfg.RateLimit) || math.IsInf(cfg.RateLimit, 0) {
-		return nil, fmt.Errorf("gongapi: RateLimit %v is negative", cfg.RateLimit)
 	}
 	switch {
 	case cfg.MaxRetries == 0:
@@ -160,9 +163,6 @@ func New(cfg Config) (*Client, error) {
 		},
 		log:    cfg.Logger,
 		jitter: jitter,
-	}
-	if cfg.RateLimit > 0 {
-		c.limiter = rate.NewLimiter(rate.Limit(cfg.RateLimit/paceMargin), 1)
 	}
 	return c, nil
 }
@@ -222,10 +222,12 @@ func (a *answer) release() {
 	}
 }
 
-// send runs a request through the pipeline: per attempt, the limiter, the budget, the
-// HTTP exchange with a timeout, and classification; retries 429s, 5xx and network
-// errors with Retry-After or backoff.
+// send runs a request through the pipeline: per attempt, credentials, the budget (a
+// slot and a send time), the HTTP exchange with a timeout, and classification; retries
+// 429s, 5xx and network errors with Retry-After or backoff. With credentials that can
+// be renewed (OAuth), a 401 that refuses them renews them once and tries again.
 func (c *Client) send(ctx context.Context, r *request) (*answer, error) {
+	reauthorized := false
 	for attempt := 1; ; attempt++ {
 		// Credentials first: a token source that cannot authorize should not cost a
 		// request from the budget.
@@ -236,26 +238,25 @@ func (c *Client) send(ctx context.Context, r *request) (*answer, error) {
 			}
 			return nil, fmt.Errorf("gongapi: %s: %w", r.endpoint, err)
 		}
-		if c.limiter != nil {
-			if err := c.limiter.Wait(ctx); err != nil {
-				if ctx.Err() == nil {
-					// The limiter refuses waits that would outlast ctx's deadline.
-					err = fmt.Errorf("waiting for the rate limiter: %w", context.DeadlineExceeded)
-				}
-				return nil, c.stopped(ctx, r, err)
-			}
-		}
+		var slot Slot
 		if c.cfg.Budget != nil {
-			if err := c.cfg.Budget.Reserve(ctx, r.endpoint); err != nil {
+			if slot, err = c.cfg.Budget.Reserve(ctx, r.endpoint); err != nil {
 				if ctx.Err() != nil {
 					return nil, c.stopped(ctx, r, ctx.Err())
 				}
 				return nil, budgetError(r.endpoint, err)
 			}
 		}
+		if err := sleepUntil(ctx, slot.SendAt); err != nil {
+			c.refund(ctx, r, slot) // never sent
+			return nil, c.stopped(ctx, r, err)
+		}
 
 		start := time.Now()
 		out := c.attempt(ctx, req, r)
+		if out.unsent {
+			c.refund(ctx, r, slot)
+		}
 		c.observe(r, attempt, time.Since(start), out)
 		ans, apiErr := out.ans, out.err
 		if out.class == classRetry && ctx.Err() != nil {
@@ -269,6 +270,17 @@ func (c *Client) send(ctx context.Context, r *request) (*answer, error) {
 			return ans, nil
 		case classFinal, classMalformed:
 			apiErr.Attempts = attempt
+			if re, ok := c.cfg.Auth.(Reauthorizer); ok && !reauthorized && apiErr.refusesCredentials() {
+				// Gong may revoke an access token before it expires: renew it once, and
+				// fail only if the fresh one is refused too.
+				reauthorized = true
+				if err := re.Reauthorize(ctx, req); err != nil {
+					return nil, fmt.Errorf("%w; renewing the credentials failed too: %w", apiErr, err)
+				}
+				c.log.Info().Str("endpoint", r.endpoint).Str("request_id", apiErr.RequestID).
+					Msg("Gong refused the access token; renewed it, trying once more")
+				continue
+			}
 			return nil, apiErr
 		}
 
@@ -302,6 +314,21 @@ func (c *Client) send(ctx context.Context, r *request) (*answer, error) {
 		if err := sleep(ctx, delay); err != nil {
 			return nil, c.stopped(ctx, r, err)
 		}
+	}
+}
+
+// refund gives back the slot of an attempt that never reached Gong. It runs even when
+// the caller has given up (that is often why nothing was sent); a refund that fails
+// leaves the request counted, which errs on the safe side of the budget.
+func (c *Client) refund(ctx context.Context, r *request, slot Slot) {
+	if slot.Refund == nil {
+		return
+	}
+	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	defer cancel()
+	if err := slot.Refund(rctx); err != nil {
+		c.log.Warn().Err(err).Str("endpoint", r.endpoint).
+			Msg("could not give back the budget slot of a request that never reached Gong; it stays counted")
 	}
 }
 
@@ -358,12 +385,19 @@ type outcome struct {
 	err    *APIError
 	header http.Header
 	class  answerClass
+	// unsent: the attempt failed before a connection to Gong was made (DNS, dial,
+	// TLS, or the caller gave up first), so no byte of it reached Gong.
+	unsent bool
 }
 
 // attempt sends the request once and reads the whole answer within RequestTimeout.
 func (c *Client) attempt(ctx context.Context, req *http.Request, r *request) outcome {
 	actx, cancel := context.WithTimeout(ctx, c.cfg.RequestTimeout)
 	defer cancel()
+	// A request can reach Gong only over a connection: until the transport has one
+	// (resolved, dialled, TLS done), nothing was sent.
+	var connected atomic.Bool
+	actx = httptrace.WithClientTrace(actx, &httptrace.ClientTrace{GotConn: func(httptrace.GotConnInfo) { connected.Store(true) }})
 	req = req.WithContext(actx)
 
 	netErr := func(err error) outcome {
@@ -376,7 +410,8 @@ func (c *Client) attempt(ctx context.Context, req *http.Request, r *request) out
 		if errors.As(err, &ue) {
 			err = ue.Err
 		}
-		return outcome{err: &APIError{Kind: KindNetwork, Endpoint: r.endpoint, Detail: detail, Err: err}, class: classRetry}
+		return outcome{err: &APIError{Kind: KindNetwork, Endpoint: r.endpoint, Detail: detail, Err: err}, class: classRetry,
+			unsent: !connected.Load()}
 	}
 
 	resp, err := c.http.Do(req)

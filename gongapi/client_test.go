@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -461,7 +462,7 @@ func TestUnauthorizedIsNeverRetried(t *testing.T) {
 	setFaults(t, s, fakegong.Faults{Forbidden: true})
 	_, err = good.Workspaces(t.Context())
 	ae = asAPIError(t, err, gongapi.ErrUnauthorized)
-	if ae.Status != 403 || !strings.Contains(err.Error(), "trusted-IP") || !strings.Contains(err.Error(), "scope") {
+	if ae.Status != 403 || !strings.Contains(err.Error(), "trusted IP") {
 		t.Errorf("403 error: %v", err)
 	}
 	if st := s.Stats(); st.Total != 2 || len(ev.statuses()) != 1 {
@@ -714,23 +715,42 @@ func TestBodyOverTheMaximum(t *testing.T) {
 	}
 }
 
-// budget allows n requests, then refuses with refusal.
+// budget allows n requests, then refuses with refusal. With interval set it paces
+// them, as the ledger's shared pace does: each send time at least interval after the
+// previous one. It counts the slots given back.
 type budget struct {
 	mu        sync.Mutex
 	n         int
 	refusal   error
 	endpoints []string
+	interval  time.Duration
+	next      time.Time
+	refunds   int
 }
 
-func (b *budget) Reserve(_ context.Context, endpoint string) error {
+func (b *budget) Reserve(_ context.Context, endpoint string) (gongapi.Slot, error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	b.endpoints = append(b.endpoints, endpoint)
 	if b.n == 0 {
-		return b.refusal
+		return gongapi.Slot{}, b.refusal
 	}
 	b.n--
-	return nil
+	slot := gongapi.Slot{Refund: func(context.Context) error {
+		b.mu.Lock()
+		defer b.mu.Unlock()
+		b.refunds++
+		b.n++
+		return nil
+	}}
+	if b.interval > 0 {
+		slot.SendAt = time.Now()
+		if b.next.After(slot.SendAt) {
+			slot.SendAt = b.next
+		}
+		b.next = slot.SendAt.Add(b.interval)
+	}
+	return slot, nil
 }
 
 func TestBudgetRefusalSendsNothing(t *testing.T) {
@@ -972,14 +992,16 @@ func TestUnknownFieldsAreIgnored(t *testing.T) {
 	}
 }
 
-// TestPacingAgainstARateLimitedFake is the acceptance test: against a fake
-// limited to 3 requests per second, 200 requests see no 429 and keep at least 2.7
-// requests per second. It takes about 70 seconds, the only slow test here.
+// TestPacingAgainstARateLimitedFake: the client sends each attempt at the send time
+// its Budget gave it, so a Budget pacing at Gong's 3 requests/s (2% slower, as the
+// ledger's pace) meets no 429 from a fake limited to 3/s and keeps at least 2.7/s. It
+// takes about 30 seconds.
 func TestPacingAgainstARateLimitedFake(t *testing.T) {
 	t.Parallel()
 	s, base := fake(t, fakegong.Options{RateLimit: 3})
-	c, ev := client(t, base, func(cfg *gongapi.Config) { cfg.RateLimit = 3 })
-	const n = 200
+	b := &budget{n: 1 << 30, interval: time.Duration(1.02 * float64(time.Second) / 3)}
+	c, ev := client(t, base, func(cfg *gongapi.Config) { cfg.Budget = b })
+	const n = 90
 	start := time.Now()
 	for i := range n {
 		if _, err := c.Workspaces(t.Context()); err != nil {
@@ -987,7 +1009,7 @@ func TestPacingAgainstARateLimitedFake(t *testing.T) {
 		}
 	}
 	elapsed := time.Since(start)
-	rate := float64(n) / elapsed.Seconds()
+	rate := float64(n-1) / elapsed.Seconds()
 	t.Logf("%d requests in %v: %.3f requests/s", n, elapsed.Round(time.Millisecond), rate)
 	st := s.Stats()
 	if st.Status["429"] != 0 || st.Total != n || slices.Contains(ev.statuses(), 429) {
@@ -998,6 +1020,120 @@ func TestPacingAgainstARateLimitedFake(t *testing.T) {
 	}
 	if rate > 3.0 {
 		t.Errorf("%.3f requests/s, more than the limit", rate)
+	}
+}
+
+// An attempt that never reached Gong gives its budget slot back: a refused connection
+// (every retry too), or a caller that gives up while waiting for its send time. One
+// that reached Gong stays counted, even when the answer was lost.
+func TestAttemptsThatNeverReachedGongAreRefunded(t *testing.T) {
+	t.Parallel()
+	// A port nothing listens on: take one, then close it.
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dead := "http://" + ln.Addr().String()
+	ln.Close()
+	b := &budget{n: 100}
+	c, _ := client(t, dead, func(cfg *gongapi.Config) { cfg.Budget = b; cfg.MaxRetries = 3 })
+	_, err = c.Workspaces(t.Context())
+	asAPIError(t, err, gongapi.ErrNetwork)
+	if len(b.endpoints) != 4 || b.refunds != 4 || b.n != 100 {
+		t.Errorf("%d attempts reserved, %d refunded, %d slots left of 100; want every attempt refunded", len(b.endpoints), b.refunds, b.n)
+	}
+
+	// Dropped mid-body: the request reached Gong, the slot stays spent.
+	s, base := fake(t, fakegong.Options{})
+	setFaults(t, s, fakegong.Faults{Script: []fakegong.Fault{fakegong.FaultDrop}})
+	b = &budget{n: 100}
+	c, _ = client(t, base, func(cfg *gongapi.Config) { cfg.Budget = b })
+	if _, err := c.Workspaces(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	if st := s.Stats(); st.Total != 2 || b.refunds != 0 || b.n != 98 {
+		t.Errorf("fake served %d, %d refunded, %d slots left; want 2 served, 2 counted", st.Total, b.refunds, b.n)
+	}
+
+	// Cancelled while waiting for the send time: never sent, given back.
+	b = &budget{n: 100, interval: time.Hour}
+	c, _ = client(t, base, func(cfg *gongapi.Config) { cfg.Budget = b })
+	if _, err := c.Workspaces(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(t.Context(), 100*time.Millisecond)
+	defer cancel()
+	s.ResetStats()
+	if _, err := c.Workspaces(ctx); !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("error %v, want the caller's deadline", err)
+	}
+	if st := s.Stats(); st.Total != 0 || b.refunds != 1 || b.n != 99 {
+		t.Errorf("fake served %d, %d refunded, %d slots left; want the waiting request given back", st.Total, b.refunds, b.n)
+	}
+}
+
+// renewing authorizes with a token Gong refuses until Reauthorize has been called
+// renewals times.
+type renewing struct {
+	mu        sync.Mutex
+	bad, good gongapi.Authorizer
+	renewals  int
+	calls     int
+	refused   []string
+}
+
+func (r *renewing) Authorize(ctx context.Context, req *http.Request) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.calls < r.renewals {
+		return r.bad.Authorize(ctx, req)
+	}
+	return r.good.Authorize(ctx, req)
+}
+
+func (r *renewing) Reauthorize(_ context.Context, refused *http.Request) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.calls++
+	r.refused = append(r.refused, refused.Header.Get("Authorization"))
+	return nil
+}
+
+// Credentials that can be renewed are renewed once after Gong refuses them with a 401,
+// and the request tried again; refused again, the call fails. A missing scope or a 403
+// renews nothing.
+func TestRefusedCredentialsAreRenewedOnce(t *testing.T) {
+	t.Parallel()
+	s, base := fake(t, fakegong.Options{})
+	good := gongapi.BasicAuth(fakegong.DefaultAccessKey, fakegong.DefaultAccessKeySecret)
+	bad := gongapi.BasicAuth(fakegong.DefaultAccessKey, "revoked")
+
+	r := &renewing{bad: bad, good: good, renewals: 1}
+	c, _ := client(t, base, func(cfg *gongapi.Config) { cfg.Auth = r })
+	if _, err := c.Workspaces(t.Context()); err != nil {
+		t.Fatalf("after one renewal: %v", err)
+	}
+	if st := s.Stats(); st.Total != 2 || r.calls != 1 || len(r.refused) != 1 || !strings.HasPrefix(r.refused[0], "Basic ") {
+		t.Errorf("fake served %d, %d renewals (refused %d); want 2 requests and one renewal", st.Total, r.calls, len(r.refused))
+	}
+
+	s.ResetStats()
+	r = &renewing{bad: bad, good: good, renewals: 5}
+	c, _ = client(t, base, func(cfg *gongapi.Config) { cfg.Auth = r })
+	_, err := c.Workspaces(t.Context())
+	asAPIError(t, err, gongapi.ErrUnauthorized)
+	if st := s.Stats(); st.Total != 2 || r.calls != 1 {
+		t.Errorf("fake served %d with %d renewals; want the fresh credentials tried once", st.Total, r.calls)
+	}
+
+	s.ResetStats()
+	setFaults(t, s, fakegong.Faults{Forbidden: true})
+	r = &renewing{bad: good, good: good}
+	c, _ = client(t, base, func(cfg *gongapi.Config) { cfg.Auth = r })
+	_, err = c.Workspaces(t.Context())
+	asAPIError(t, err, gongapi.ErrUnauthorized)
+	if st := s.Stats(); st.Total != 1 || r.calls != 0 {
+		t.Errorf("a 403 renewed the credentials: %d requests, %d renewals", st.Total, r.calls)
 	}
 }
 

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"mime"
 	"net/http"
+	"regexp"
 	"strings"
 	"time"
 )
@@ -19,8 +20,14 @@ var (
 	ErrQuotaExhausted = errors.New("quota exhausted")
 	// ErrCursorExpired: Gong no longer knows the cursor; restart the window from its start.
 	ErrCursorExpired = errors.New("cursor expired")
-	// ErrUnauthorized: Gong refused the credentials (401) or the request (403). Never retried.
+	// ErrUnauthorized: Gong refused the credentials: a wrong, expired or revoked key,
+	// secret or token (401), or a key that may not be used from this machine's address
+	// (403, a trusted-IP restriction). Nothing sent with them can succeed: stop, never retry.
 	ErrUnauthorized = errors.New("unauthorized")
+	// ErrScopeMissing: Gong refused one endpoint because the credentials lack the scope
+	// it needs (a 401 whose text names the scope; APIError.Scope says which). Other
+	// endpoints still answer. Never retried.
+	ErrScopeMissing = errors.New("scope missing")
 	// ErrNotFound: a 404 that is not Gong's way of saying "no records" (a wrong path or host).
 	ErrNotFound = errors.New("not found")
 	// ErrBadRequest: Gong refused the request's input (400 and other 4xx), or the client
@@ -56,6 +63,7 @@ const (
 	KindMalformedResponse
 	KindBodyTooLarge
 	KindUnexpectedStatus
+	KindScopeMissing
 )
 
 var kindSentinels = map[Kind]error{
@@ -69,6 +77,7 @@ var kindSentinels = map[Kind]error{
 	KindMalformedResponse: ErrMalformedResponse,
 	KindBodyTooLarge:      ErrBodyTooLarge,
 	KindUnexpectedStatus:  ErrUnexpectedStatus,
+	KindScopeMissing:      ErrScopeMissing,
 }
 
 // String names the kind as its sentinel does.
@@ -88,6 +97,9 @@ type APIError struct {
 	RequestID string   // Gong's requestId (body) or x-traceid (header); may be empty
 	Errors    []string // Gong's error texts, as sent
 	Attempts  int      // attempts made, retries included; 0 when refused before sending
+	// Scope is the scope Gong said the credentials lack (KindScopeMissing only), e.g.
+	// "api:calls:read:transcript".
+	Scope string
 	// Detail says what was wrong beyond Gong's texts (which record failed to decode,
 	// what to check for a 401, …).
 	Detail string
@@ -136,6 +148,13 @@ func (e *APIError) Unwrap() []error {
 		errs = append(errs, e.Err)
 	}
 	return errs
+}
+
+// refusesCredentials says whether Gong refused the credentials themselves with a 401
+// (not a missing scope, not a 403 from an address): the one refusal that renewed
+// credentials (a fresh OAuth access token) may cure.
+func (e *APIError) refusesCredentials() bool {
+	return e.Kind == KindUnauthorized && e.Status == http.StatusUnauthorized
 }
 
 // QuotaError says no more requests may be sent for now: a Budget refused one, or Gong
@@ -221,14 +240,22 @@ func classify(endpoint string, status int, header http.Header, body []byte) (ans
 	e := &APIError{Endpoint: endpoint, Status: status, RequestID: reqID, Errors: eb.Errors}
 	switch {
 	case status == http.StatusUnauthorized:
+		// Gong answers a missing OAuth scope with a 401 too, naming the scope: that
+		// refusal concerns one endpoint, not the credentials.
+		if scope := missingScope(eb.Errors); scope != "" {
+			e.Kind, e.Scope = KindScopeMissing, scope
+			e.Detail = "the credentials lack the scope " + scope + " this endpoint needs: grant it to the app in Gong " +
+				"(OAuth: add it to the app, then run `gongsync auth login` again); the other endpoints are not affected"
+			return classFinal, e
+		}
 		e.Kind = KindUnauthorized
 		e.Detail = "Gong refused the credentials: check the access key and its secret (keys can expire), " +
 			"and that the base URL is the API host of your Gong region (OAuth: the customer's api_base_url)"
 		return classFinal, e
 	case status == http.StatusForbidden:
 		e.Kind = KindUnauthorized
-		e.Detail = "Gong refused the request: check that the key has the scope this endpoint needs, " +
-			"that this machine's IP is in the key's trusted-IP list, and that the base URL is your region's API host"
+		e.Detail = "Gong refused this machine: the access key is limited to trusted IP addresses and this one is not among them " +
+			"(Gong: Company settings → Ecosystem → API); also check that the base URL is your region's API host"
 		return classFinal, e
 	case status == http.StatusNotFound:
 		if containsFold(eb.Errors, emptyResultText) {
@@ -308,6 +335,20 @@ func scanRequestID(body []byte) string {
 		}
 	}
 	return string(rest[:end])
+}
+
+// scopeText finds the scope in Gong's refusal of a missing one: "You don't have
+// permission to use 'api:stats:scorecards' in your app."
+var scopeText = regexp.MustCompile(`(?i)permission to use '([^'\s]+)'`)
+
+// missingScope returns the scope a 401's texts name, or "" when they name none.
+func missingScope(texts []string) string {
+	for _, t := range texts {
+		if m := scopeText.FindStringSubmatch(t); m != nil {
+			return m[1]
+		}
+	}
+	return ""
 }
 
 func containsFold(texts []string, sub string) bool {

@@ -69,3 +69,12 @@ func sleep(ctx context.Context, d time.Duration) error {
 		return nil
 	}
 }
+
+// sleepUntil waits until t on this machine's clock (a Budget's send time), or until ctx
+// is done. A zero or past t returns at once.
+func sleepUntil(ctx context.Context, t time.Time) error {
+	if t.IsZero() {
+		return ctx.Err()
+	}
+	return sleep(ctx, time.Until(t))
+}

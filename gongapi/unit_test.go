@@ -115,6 +115,7 @@ func TestClassify(t *testing.T) {
 		{"404 html", 404, http.Header{"Content-Type": {"text/html"}}, []byte("<html>nope</html>"), classFinal, ErrNotFound, ""},
 		{"401", 401, jsonHeader("t1"), errBody("b1", "Unauthorized"), classFinal, ErrUnauthorized, "t1"},
 		{"403", 403, jsonHeader(""), errBody("b2", "Forbidden"), classFinal, ErrUnauthorized, "b2"},
+		{"401 naming a scope", 401, jsonHeader(""), errBody("b3", "You don't have permission to use 'api:calls:read:transcript' in your app."), classFinal, ErrScopeMissing, "b3"},
 		{"cursor expired", 400, jsonHeader(""), errBody("c", "The cursor has expired, please restart"), classFinal, ErrCursorExpired, "c"},
 		{"other 400", 400, jsonHeader(""), errBody("c", "callIds must not be empty"), classFinal, ErrBadRequest, "c"},
 		{"422", 422, jsonHeader(""), errBody("c", "nope"), classFinal, ErrBadRequest, "c"},
@@ -157,6 +158,9 @@ func TestClassify(t *testing.T) {
 			if e.Endpoint != ep || !strings.Contains(e.Error(), ep) {
 				t.Errorf("error %q does not name the endpoint", e.Error())
 			}
+			if (e.Scope != "") != (tc.sentinel == ErrScopeMissing) {
+				t.Errorf("scope %q for a %v", e.Scope, tc.sentinel)
+			}
 		})
 	}
 }
@@ -173,7 +177,7 @@ func TestUnauthorizedMessageTellsWhatToCheck(t *testing.T) {
 		}
 	}
 	_, e := classify("GET /v2/users", 403, jsonHeader(""), nil)
-	for _, want := range []string{"scope", "trusted-IP"} {
+	for _, want := range []string{"trusted IP", "address"} {
 		if !strings.Contains(e.Error(), want) {
 			t.Errorf("403 message %q does not mention %q", e.Error(), want)
 		}
@@ -475,5 +479,35 @@ func TestIDDecodesStringsNumbersAndEscapes(t *testing.T) {
 	var id ID
 	if err := id.UnmarshalJSON([]byte(`{"x":1}`)); err == nil {
 		t.Error("an object decoded as an id")
+	}
+}
+
+// Gong's texts tell the three refusals apart: credentials (401), a missing scope (401
+// naming it), an address outside the key's trusted IPs (403). Only the first is one
+// that renewed credentials may cure.
+func TestRefusalsAreToldApartByGongsText(t *testing.T) {
+	t.Parallel()
+	cases := []struct {
+		status      int
+		text        string
+		kind        Kind
+		scope       string
+		credentials bool
+	}{
+		{401, "Unauthorized: the access key or access key secret is not valid", KindUnauthorized, "", true},
+		{401, "You don't have permission to use 'api:stats:scorecards' in your app.", KindScopeMissing, "api:stats:scorecards", false},
+		{401, "you don't have PERMISSION TO USE 'api:calls:read:transcript' in your app", KindScopeMissing, "api:calls:read:transcript", false},
+		{401, "permission to use '' in your app", KindUnauthorized, "", true},
+		{403, "Access denied: this key may not call this API from this address", KindUnauthorized, "", false},
+	}
+	for _, c := range cases {
+		_, e := classify("GET /v2/users", c.status, jsonHeader(""), errBody("r", c.text))
+		if e.Kind != c.kind || e.Scope != c.scope || e.refusesCredentials() != c.credentials {
+			t.Errorf("%d %q: kind %v scope %q credentials %v; want %v %q %v", c.status, c.text, e.Kind, e.Scope,
+				e.refusesCredentials(), c.kind, c.scope, c.credentials)
+		}
+		if c.scope != "" && !strings.Contains(e.Error(), c.scope) {
+			t.Errorf("the error does not name the scope: %v", e)
+		}
 	}
 }

@@ -42,6 +42,10 @@ type Reservation struct {
 	Limit         int       // the day's total limit
 	Backfill      bool      // counts against BackfillLimit too
 	BackfillLimit int
+	// Interval is the shared pace: the time between the send times of two requests,
+	// whichever processes reserve them. Zero leaves the request unpaced (it may go at
+	// once) and the pace untouched.
+	Interval time.Duration
 }
 
 // Usage is what a budget day has counted so far.
@@ -51,47 +55,99 @@ type Usage struct {
 	BackfillRequests int
 }
 
+// Grant is an accepted reservation: the day's usage with the request counted, and
+// how long to wait before sending it so that the requests of every process keep the
+// pace.
+type Grant struct {
+	Usage
+	// Wait is the time from the reservation (on the database's clock) to the request's
+	// send time; zero when it may go at once.
+	Wait time.Duration
+}
+
 // dayArg is the calendar date of a budget day as Postgres date text. The day's own
 // location decides the date: midnight in Europe/Berlin is still the previous
 // evening in UTC.
 func dayArg(day time.Time) string { return day.Format("2006-01-02") }
 
 // Reserve counts one request against the day's limit (and the backfill share for a
-// backfill request), or refuses with a *LimitError when the limit is reached. It is
-// one statement: the conditional upsert locks the day's row, so any number of
-// processes reserving at once never count past the limit.
-func (s *Store) Reserve(ctx context.Context, r Reservation) (Usage, error) {
+// backfill request) and, when r.Interval is set, gives it a send time; or refuses with a
+// *LimitError when the limit is reached. It is one statement, one round trip: the
+// conditional upsert locks the day's row, so any number of processes reserving at once
+// never count past the limit, and the pace row's lock queues them in the order they
+// ask. A request's send time is the later of the database's clock and the previous
+// reservation's send time plus the interval; a refused request takes none.
+func (s *Store) Reserve(ctx context.Context, r Reservation) (Grant, error) {
 	if r.Day.IsZero() {
-		return Usage{}, errors.New("reserve request: zero day")
+		return Grant{}, errors.New("reserve request: zero day")
 	}
-	u := Usage{Day: r.Day}
+	g := Grant{Usage: Usage{Day: r.Day}}
+	var waitMicros int64
+	// The CTE "pace" reads "slot", so it runs only once the slot is taken. Its UPDATE
+	// waits for the row lock of earlier reservations and then reads their committed
+	// send time; clock_timestamp() is the time after that wait, not the statement's start.
 	err := s.pool.QueryRow(ctx, `
-		INSERT INTO api_usage AS u (day, requests, backfill_requests, updated_at)
-		SELECT $1::date, 1, CASE WHEN $3 THEN 1 ELSE 0 END, now()
-		WHERE $2 > 0 AND (NOT $3 OR $4 > 0)
-		ON CONFLICT (day) DO UPDATE SET
-			requests = u.requests + 1,
-			backfill_requests = u.backfill_requests + EXCLUDED.backfill_requests,
-			updated_at = now()
-		WHERE u.requests < $2 AND (NOT $3 OR u.backfill_requests < $4)
-		RETURNING requests, backfill_requests`,
-		dayArg(r.Day), r.Limit, r.Backfill, r.BackfillLimit).Scan(&u.Requests, &u.BackfillRequests)
+		WITH slot AS (
+			INSERT INTO api_usage AS u (day, requests, backfill_requests, updated_at)
+			SELECT $1::date, 1, CASE WHEN $3 THEN 1 ELSE 0 END, now()
+			WHERE $2 > 0 AND (NOT $3 OR $4 > 0)
+			ON CONFLICT (day) DO UPDATE SET
+				requests = u.requests + 1,
+				backfill_requests = u.backfill_requests + EXCLUDED.backfill_requests,
+				updated_at = now()
+			WHERE u.requests < $2 AND (NOT $3 OR u.backfill_requests < $4)
+			RETURNING requests, backfill_requests
+		), pace AS (
+			UPDATE api_pace SET
+				next_send_at = greatest(next_send_at, clock_timestamp()) + make_interval(secs => $5::bigint / 1e6),
+				updated_at = now()
+			WHERE $5::bigint > 0 AND EXISTS (SELECT FROM slot)
+			RETURNING next_send_at - make_interval(secs => $5::bigint / 1e6) AS send_at
+		)
+		SELECT slot.requests, slot.backfill_requests,
+			coalesce((SELECT floor(extract(epoch FROM greatest(send_at - clock_timestamp(), interval '0')) * 1e6)::bigint FROM pace), 0)
+		FROM slot`,
+		dayArg(r.Day), r.Limit, r.Backfill, r.BackfillLimit, r.Interval.Microseconds()).Scan(&g.Requests, &g.BackfillRequests, &waitMicros)
 	if err == nil {
-		return u, nil
+		g.Wait = time.Duration(waitMicros) * time.Microsecond
+		return g, nil
 	}
 	if !errors.Is(err, pgx.ErrNoRows) {
-		return Usage{}, fmt.Errorf("reserve request for %s: %w", dayArg(r.Day), err)
+		return Grant{}, fmt.Errorf("reserve request for %s: %w", dayArg(r.Day), err)
 	}
 	// Refused. Read the counts only to say which limit refused and by how much.
 	used, err := s.Usage(ctx, r.Day)
 	if err != nil {
-		return Usage{}, err
+		return Grant{}, err
 	}
 	le := &LimitError{Day: r.Day, ResetAt: r.Day.AddDate(0, 0, 1), Limit: r.Limit, Used: used.Requests}
 	if r.Backfill && used.Requests < r.Limit {
 		le.Backfill, le.Limit, le.Used = true, r.BackfillLimit, used.BackfillRequests
 	}
-	return used, le
+	return Grant{Usage: used}, le
+}
+
+// Refund gives back the slot of a reservation whose request never reached Gong (the
+// connection was refused, DNS or TLS failed, or the caller gave up before sending), so
+// that the ledger counts what Gong saw. Its send time is not given back: that moment
+// has passed. It returns the day's usage after the refund.
+func (s *Store) Refund(ctx context.Context, r Reservation) (Usage, error) {
+	u := Usage{Day: r.Day}
+	err := s.pool.QueryRow(ctx, `
+		UPDATE api_usage SET
+			requests = requests - 1,
+			backfill_requests = backfill_requests - CASE WHEN $2 THEN 1 ELSE 0 END,
+			updated_at = now()
+		WHERE day = $1::date AND requests > 0 AND (NOT $2 OR backfill_requests > 0)
+		RETURNING requests, backfill_requests`,
+		dayArg(r.Day), r.Backfill).Scan(&u.Requests, &u.BackfillRequests)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return u, fmt.Errorf("refund request of %s: nothing was counted that day", dayArg(r.Day))
+	}
+	if err != nil {
+		return Usage{}, fmt.Errorf("refund request of %s: %w", dayArg(r.Day), err)
+	}
+	return u, nil
 }
 
 // ReserveRequest counts one request against the day's limit, or returns a *LimitError

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"errors"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -135,5 +136,111 @@ func TestLedgerRefusals(t *testing.T) {
 	}
 	if u, err := s.Usage(ctx, day.AddDate(0, 0, 2)); err != nil || u.Requests != 0 {
 		t.Fatalf("unused day: %+v, %v", u, err)
+	}
+}
+
+// The shared pace: reservations from two pools (two processes) at once get send times
+// at least the interval apart, whoever asked, and together no faster than the pace.
+func TestLedgerPacesReservationsAcrossProcesses(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	db := pgtest.NewDatabase(t)
+	stores := []*Store{openStore(t, db, ""), openStore(t, db, "")}
+	if err := stores[0].Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	day := time.Date(2025, 3, 4, 0, 0, 0, 0, time.UTC)
+	const interval = 40 * time.Millisecond
+	var (
+		mu    sync.Mutex
+		sends []time.Time
+		wg    sync.WaitGroup
+	)
+	for _, s := range stores {
+		for range 10 {
+			wg.Go(func() {
+				for range 3 {
+					g, err := s.Reserve(ctx, Reservation{Day: day, Limit: 1000, Interval: interval})
+					if err != nil {
+						t.Error(err)
+						return
+					}
+					at := time.Now().Add(g.Wait)
+					mu.Lock()
+					sends = append(sends, at)
+					mu.Unlock()
+				}
+			})
+		}
+	}
+	wg.Wait()
+	slices.SortFunc(sends, func(a, b time.Time) int { return a.Compare(b) })
+	// The send times are read on this machine's clock after each answer: allow the
+	// jitter of a round trip to Postgres.
+	const slack = 15 * time.Millisecond
+	for i := 1; i < len(sends); i++ {
+		if gap := sends[i].Sub(sends[i-1]); gap < interval-slack {
+			t.Errorf("send times %d and %d are %s apart; the pace is %s", i-1, i, gap, interval)
+		}
+	}
+	if span, want := sends[len(sends)-1].Sub(sends[0]), time.Duration(len(sends)-1)*interval; span < want-slack {
+		t.Errorf("%d send times span %s, want at least %s", len(sends), span, want)
+	}
+	if u, err := stores[1].Usage(ctx, day); err != nil || u.Requests != len(sends) {
+		t.Fatalf("usage %+v, %v; want %d requests", u, err, len(sends))
+	}
+}
+
+// A refused reservation takes no send time; an unpaced one neither waits nor moves
+// the pace; a refund gives the slot (and its backfill share) back.
+func TestLedgerRefusalsAndRefundsLeaveThePace(t *testing.T) {
+	t.Parallel()
+	s := newStore(t)
+	ctx := context.Background()
+	day := time.Date(2025, 3, 4, 0, 0, 0, 0, time.UTC)
+	next := func() time.Time {
+		t.Helper()
+		var at time.Time
+		if err := s.pool.QueryRow(ctx, "SELECT next_send_at FROM api_pace").Scan(&at); err != nil {
+			t.Fatal(err)
+		}
+		return at
+	}
+	r := Reservation{Day: day, Limit: 2, Backfill: true, BackfillLimit: 1, Interval: time.Hour}
+	g, err := s.Reserve(ctx, r)
+	if err != nil || g.Wait != 0 || g.Requests != 1 || g.BackfillRequests != 1 {
+		t.Fatalf("first reservation: %+v, %v; want no wait", g, err)
+	}
+	paced := next()
+	// Refused by the backfill share: no send time taken.
+	if _, err := s.Reserve(ctx, r); !errors.Is(err, ErrLimitReached) {
+		t.Fatalf("second backfill reservation: %v", err)
+	}
+	if !next().Equal(paced) {
+		t.Fatal("a refused reservation moved the pace")
+	}
+	// Unpaced: at once, the pace untouched.
+	g, err = s.Reserve(ctx, Reservation{Day: day, Limit: 2})
+	if err != nil || g.Wait != 0 || !next().Equal(paced) {
+		t.Fatalf("unpaced reservation: %+v, %v; pace moved: %v", g, err, !next().Equal(paced))
+	}
+	// Paced after a reservation an hour apart: it waits most of the hour.
+	if _, err := s.Refund(ctx, Reservation{Day: day}); err != nil {
+		t.Fatal(err)
+	}
+	g, err = s.Reserve(ctx, Reservation{Day: day, Limit: 2, Interval: time.Hour})
+	if err != nil || g.Wait < 59*time.Minute || g.Wait > time.Hour {
+		t.Fatalf("paced reservation: %+v, %v; want to wait about an hour", g, err)
+	}
+	// Refunds: the backfill request's slot comes back to both counts.
+	u, err := s.Refund(ctx, r)
+	if err != nil || u.Requests != 1 || u.BackfillRequests != 0 {
+		t.Fatalf("refund: %+v, %v", u, err)
+	}
+	if _, err := s.Reserve(ctx, r); err != nil {
+		t.Fatalf("the backfill share was not given back: %v", err)
+	}
+	if _, err := s.Refund(ctx, Reservation{Day: day.AddDate(0, 0, 1)}); err == nil {
+		t.Fatal("a refund of a day with nothing counted succeeded")
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/gongsync/gongsync/gongapi"
 	"github.com/gongsync/gongsync/store"
 )
 
@@ -44,23 +45,31 @@ type BackfillReport struct {
 	Requests    int   // by this invocation
 	PausedUntil time.Time
 	Runs        []*RunReport
+	// TranscriptsRefused is set when Gong refused the transcripts for want of a scope
+	// (now or less than a day ago): the calls went on without them.
+	TranscriptsRefused *Refusal
 }
 
 // Message is the line a backfill ends with: how far it got, what it spent, and when it
 // can go on.
 func (r *BackfillReport) Message() string {
 	span := fmt.Sprintf("%s..%s", r.From.UTC().Format(time.DateOnly), r.To.UTC().Format(time.DateOnly))
+	refused := ""
+	if t := r.TranscriptsRefused; t != nil {
+		refused = fmt.Sprintf("; transcripts not fetched: Gong refused them for want of the scope %s "+
+			"(grant it, then run `gongsync sync --streams transcripts`)", t.Scope)
+	}
 	switch {
 	case r.Done:
-		return fmt.Sprintf("backfill %s complete: %d calls; %d requests spent by this run", span, r.Calls, r.Requests)
+		return fmt.Sprintf("backfill %s complete: %d calls; %d requests spent by this run%s", span, r.Calls, r.Requests, refused)
 	case !r.PausedUntil.IsZero():
 		return fmt.Sprintf("backfill %s paused by the daily budget at %s (%.0f%% of the range, %d calls): %d requests spent by this run; "+
 			"it can continue after %s: run the same command again (or add --wait)",
 			span, r.Position.UTC().Format(time.RFC3339), 100*fraction(r.From, r.To, r.Position), r.Calls, r.Requests,
-			r.PausedUntil.UTC().Format(time.RFC3339))
+			r.PausedUntil.UTC().Format(time.RFC3339)) + refused
 	default:
 		return fmt.Sprintf("backfill %s stopped at %s (%.0f%% of the range, %d calls): %d requests spent by this run; run the same command again to resume",
-			span, r.Position.UTC().Format(time.RFC3339), 100*fraction(r.From, r.To, r.Position), r.Calls, r.Requests)
+			span, r.Position.UTC().Format(time.RFC3339), 100*fraction(r.From, r.To, r.Position), r.Calls, r.Requests) + refused
 	}
 }
 
@@ -72,11 +81,19 @@ func fraction(from, to, pos time.Time) float64 {
 	return min(1, max(0, float64(pos.Sub(from))/float64(total)))
 }
 
-// Backfill reads a historical range of calls in windows of BackfillWindow, then their
-// transcripts, checkpointing after every page: running the same backfill again goes on
-// where the last one stopped without fetching committed pages again. A different range
-// starts a new backfill. It returns normally (Done false, PausedUntil set) when the
-// budget pauses it, unless Wait is set.
+// Backfill reads a historical range of calls, then their transcripts, checkpointing
+// after every page: running the same backfill again goes on where the last one stopped
+// without fetching committed pages again. A different range starts a new backfill. It
+// returns normally (Done false, PausedUntil set) when the budget pauses it, unless Wait
+// is set. A failure it returns has been logged with its run (a *LoggedError), except
+// an interruption.
+//
+// The range is read as one query series, however long: Gong pages through it at 100
+// calls a page, so it costs ⌈calls/100⌉ requests, plus one for an empty or final page.
+// Windows of their own would each end on a partial page. A long series is safe: a stored
+// cursor too old to trust, or one Gong says expired, restarts from the last committed
+// call. Transcripts are asked for 100 calls at a time as soon as 100 are waiting, and
+// the last partial batch at the end.
 func (e *Engine) Backfill(ctx context.Context, req BackfillRequest) (*BackfillReport, error) {
 	openTo := req.To.IsZero()
 	if openTo {
@@ -88,6 +105,8 @@ func (e *Engine) Backfill(ctx context.Context, req BackfillRequest) (*BackfillRe
 	want := func(s string) bool { return len(req.Streams) == 0 || slices.Contains(req.Streams, s) }
 	rep := &BackfillReport{From: req.From, To: req.To, Position: req.From}
 	began := time.Now()
+	// Scope refusals fail their stream only: the backfill goes on, and ends with them.
+	var refusals []error
 
 	// Users, workspaces and trackers come along when they were never synced, so the
 	// calls can be joined to them at once.
@@ -110,20 +129,32 @@ func (e *Engine) Backfill(ctx context.Context, req BackfillRequest) (*BackfillRe
 			rep.PausedUntil = r.PausedUntil
 			return rep, nil
 		}
-		if r.Status == StatusFailed || r.Status == StatusInterrupted {
+		switch {
+		case r.Status == StatusFailed && errors.Is(r.Err, gongapi.ErrScopeMissing):
+			refusals = append(refusals, fmt.Errorf("backfill %s: %w", s, r.Err))
+		case r.Status == StatusFailed:
+			return rep, &LoggedError{fmt.Errorf("backfill %s: %w", s, r.Err)}
+		case r.Status == StatusInterrupted:
 			return rep, fmt.Errorf("backfill %s: %w", s, r.Err)
 		}
 	}
 
+	var tr backfillTranscripts
 	for {
 		var progressBase float64 = -1
-		r := e.runStream(ctx, StreamBackfill, KindBackfill, StreamBackfill, true, func(ctx context.Context, run *RunReport) error {
-			return e.backfillRun(ctx, req, openTo, rep, run, want, began, &progressBase)
+		r := e.runStream(ctx, StreamBackfill, KindBackfill, StreamBackfill, true, true, func(ctx context.Context, run *RunReport) error {
+			return e.backfillRun(ctx, req, openTo, rep, run, want, began, &progressBase, &tr)
 		})
 		rep.Runs = append(rep.Runs, r)
 		rep.Requests += r.Requests
 		switch r.Status {
 		case StatusSucceeded:
+			if tr.refusedNow != nil {
+				refusals = append(refusals, tr.refusedNow)
+			}
+			if len(refusals) > 0 {
+				return rep, &LoggedError{errors.Join(refusals...)}
+			}
 			return rep, nil
 		case StatusPaused:
 			rep.PausedUntil = r.PausedUntil
@@ -141,16 +172,25 @@ func (e *Engine) Backfill(ctx context.Context, req BackfillRequest) (*BackfillRe
 			rep.PausedUntil = time.Time{}
 		case StatusSkipped:
 			return rep, fmt.Errorf("backfill: %w", r.Err)
+		case StatusFailed:
+			return rep, &LoggedError{r.Err}
 		default:
 			return rep, r.Err
 		}
 	}
 }
 
-// backfillRun is one locked run of the backfill: the calls windows left, then the
-// transcripts.
+// backfillTranscripts is what a backfill knows of Gong's refusal of the transcripts.
+type backfillTranscripts struct {
+	checked    bool
+	refused    *Refusal // refused less than a day ago, or by this backfill: not asked again
+	refusedNow error    // the refusal this backfill met (logged), which it ends with
+}
+
+// backfillRun is one locked run of the backfill: the calls of the range left, with full
+// transcript batches as they fill, then the last transcripts.
 func (e *Engine) backfillRun(ctx context.Context, req BackfillRequest, openTo bool, rep *BackfillReport, run *RunReport,
-	want func(string) bool, began time.Time, progressBase *float64) error {
+	want func(string) bool, began time.Time, progressBase *float64, tr *backfillTranscripts) error {
 	cp, err := e.st.Checkpoint(ctx, StreamBackfill)
 	if err != nil {
 		return err
@@ -177,6 +217,21 @@ func (e *Engine) backfillRun(ctx context.Context, req BackfillRequest, openTo bo
 	rep.From, rep.To, rep.Calls = *st.From, *st.To, st.Calls
 	rep.Position = position(&cp, &st)
 
+	if want(StreamTranscripts) && !tr.checked {
+		tr.checked = true
+		r, err := e.refusal(ctx, StreamTranscripts)
+		if err != nil {
+			return err
+		}
+		if r != nil && e.now().Before(r.Until) {
+			tr.refused = r
+			e.log.Warn().Str("stream", StreamTranscripts).Str("scope", r.Scope).Time("asked_again_after", r.Until).
+				Msg("Gong refused the transcripts for want of a scope: the backfill goes on without them")
+		}
+	}
+	rep.TranscriptsRefused = tr.refused
+
+	spent := spendFrom(ctx)
 	report := func(phase string) {
 		rep.Position = position(&cp, &st)
 		if req.Progress == nil {
@@ -186,66 +241,65 @@ func (e *Engine) backfillRun(ctx context.Context, req BackfillRequest, openTo bo
 		if *progressBase < 0 {
 			*progressBase = f
 		}
+		// Live figures: this run's requests so far (its report is filled in only when it
+		// ends), and the budget read even after a shutdown began, when ctx is done.
 		p := BackfillProgress{Phase: phase, From: rep.From, To: rep.To, Position: rep.Position, Fraction: f,
-			Calls: rep.Calls, Requests: rep.Requests + run.Requests}
+			Calls: rep.Calls, Requests: rep.Requests + int(spent.requests.Load())}
 		if f > *progressBase {
 			elapsed := time.Since(began)
 			p.ETA = time.Duration(float64(elapsed) * (1 - f) / (f - *progressBase))
 		}
-		if u, err := e.budget.Usage(ctx); err == nil {
+		uctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+		if u, err := e.budget.Usage(uctx); err == nil {
 			p.BudgetLeft = max(0, min(e.budget.Daily()-u.Requests, e.budget.BackfillLimit()-u.BackfillRequests))
 		}
+		cancel()
 		req.Progress(p)
 	}
 
-	if want(StreamCalls) {
-		for !st.Done {
-			if err := ctx.Err(); err != nil {
+	// One window, the rest of the range, read as one query series. A window left open
+	// by an interrupted run is read first; one of an older version's 30-day windows
+	// then leaves the rest of the range for a second.
+	for want(StreamCalls) && !st.Done {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		if cp.WindowFrom == nil {
+			if !st.Next.Before(*st.To) {
+				break
+			}
+			if err := e.openWindow(ctx, &cp, *st.Next, *st.To); err != nil {
 				return err
 			}
-			if cp.WindowFrom == nil {
-				if !st.Next.Before(*st.To) {
-					break
+		}
+		err := e.readWindow(ctx, &cp, window{
+			beforeSave: func(next *store.Checkpoint, s *streamState, calls int, complete bool) {
+				s.Calls += int64(calls)
+				if complete {
+					to := *next.WindowTo
+					s.Next = &to
 				}
-				to := st.Next.Add(e.opt.BackfillWindow)
-				if to.After(*st.To) {
-					to = *st.To
+			},
+			onPage: func(c *store.Checkpoint, s *streamState) error {
+				st = *s
+				rep.Calls = s.Calls
+				report("calls")
+				// A full batch of transcripts as soon as 100 calls wait for one.
+				if want(StreamTranscripts) {
+					return e.backfillTranscripts(ctx, run, true, report, tr)
 				}
-				if err := e.openWindow(ctx, &cp, *st.Next, to); err != nil {
-					return err
-				}
-			}
-			err := e.readWindow(ctx, &cp, window{
-				beforeSave: func(next *store.Checkpoint, s *streamState, calls int, complete bool) {
-					s.Calls += int64(calls)
-					if complete {
-						to := *next.WindowTo
-						s.Next = &to
-					}
-				},
-				onPage: func(c *store.Checkpoint, s *streamState) {
-					st = *s
-					rep.Calls = s.Calls
-					report("calls")
-				},
-			}, run)
-			if err != nil {
-				return err
-			}
-			if st, err = readState(&cp); err != nil {
-				return err
-			}
-			// Fill transcript batches as windows go by; the last partial batch waits
-			// for the end, so that C calls cost ⌈C/100⌉ transcript requests.
-			if want(StreamTranscripts) {
-				if err := e.backfillTranscripts(ctx, run, true, report); err != nil {
-					return err
-				}
-			}
+				return nil
+			},
+		}, run)
+		if err != nil {
+			return err
+		}
+		if st, err = readState(&cp); err != nil {
+			return err
 		}
 	}
 	if want(StreamTranscripts) {
-		if err := e.backfillTranscripts(ctx, run, false, report); err != nil {
+		if err := e.backfillTranscripts(ctx, run, false, report, tr); err != nil {
 			return err
 		}
 	}
@@ -257,6 +311,7 @@ func (e *Engine) backfillRun(ctx context.Context, req BackfillRequest, openTo bo
 		}
 	}
 	rep.Done = st.Done
+	rep.TranscriptsRefused = tr.refused
 	report("done")
 	return nil
 }
@@ -275,8 +330,13 @@ func position(cp *store.Checkpoint, st *streamState) time.Time {
 
 // backfillTranscripts fetches transcripts under the transcripts stream's lock, so the
 // daemon and a backfill never ask for the same calls twice. When the daemon holds the
-// lock, full batches are left to it.
-func (e *Engine) backfillTranscripts(ctx context.Context, run *RunReport, fullBatchesOnly bool, report func(string)) error {
+// lock, full batches are left to it. When Gong refuses the transcripts for want of a
+// scope, the refusal is recorded (the transcripts stream then waits a day too) and
+// logged once, and the backfill goes on without them.
+func (e *Engine) backfillTranscripts(ctx context.Context, run *RunReport, fullBatchesOnly bool, report func(string), tr *backfillTranscripts) error {
+	if tr.refused != nil {
+		return nil
+	}
 	unlock, err := e.st.LockStream(ctx, StreamTranscripts, !fullBatchesOnly)
 	if errors.Is(err, store.ErrStreamLocked) {
 		return nil
@@ -289,6 +349,14 @@ func (e *Engine) backfillTranscripts(ctx context.Context, run *RunReport, fullBa
 	err = e.syncTranscripts(ctx, run, fullBatchesOnly)
 	if run.Records != before {
 		report("transcripts")
+	}
+	if r := e.refusalOf(err); r != nil {
+		if serr := e.saveRefusal(ctx, StreamTranscripts, r); serr != nil {
+			e.log.Warn().Err(serr).Msg("could not record the transcripts' scope refusal")
+		}
+		e.log.Error().Err(err).Str("stream", StreamTranscripts).Msg("Gong refused the transcripts: the backfill goes on without them")
+		tr.refused, tr.refusedNow = r, fmt.Errorf("backfill transcripts: %w", err)
+		return nil
 	}
 	return err
 }

@@ -75,7 +75,6 @@ func badInputEnv(t *testing.T, tp *tamperer, o envOptions) *env {
 	o.fake = quiet(fakegong.Options{Calls: 250, From: day0, To: day0.AddDate(0, 0, 10), Clock: fakegong.NewVirtualClock(now),
 		UnknownFields: o.fake.UnknownFields})
 	o.handler = func(s *fakegong.Server) http.Handler { return s.WithTamper(tp.tamper) }
-	o.engine.BackfillWindow = 365 * 24 * time.Hour
 	return newEnv(t, o)
 }
 

@@ -26,7 +26,7 @@ const (
 )
 
 // spend is what a run has spent so far; it travels in the context so that one client
-// (one rate limiter per process) serves runs of every kind.
+// per process serves runs of every kind.
 type spend struct {
 	kind     Kind
 	requests atomic.Int64
@@ -53,28 +53,53 @@ func WithKind(ctx context.Context, kind Kind) context.Context {
 
 // Budget is the gongapi.Budget backed by the Postgres ledger: every request, from any
 // process, is counted before it is sent, and refused once the day's budget (or the
-// backfills' share of it) is spent.
+// backfills' share of it) is spent; the same statement gives it its send time in the
+// pace shared by every process of the schema.
 type Budget struct {
-	store *store.Store
-	daily int
-	share float64
-	tz    *time.Location
-	now   func() time.Time
+	store    *store.Store
+	daily    int
+	share    float64
+	interval time.Duration
+	tz       *time.Location
+	now      func() time.Time
 
 	// onUsage, when set, hears the day's usage after each reservation (metrics).
 	onUsage func(store.Usage, int)
 }
 
-// NewBudget returns the ledger-backed budget. now is the clock the budget day is read
-// from (tests use the fake Gong's virtual clock).
-func NewBudget(st *store.Store, daily int, backfillShare float64, tz *time.Location, now func() time.Time) *Budget {
-	if tz == nil {
-		tz = time.UTC
+// BudgetOptions configure a Budget.
+type BudgetOptions struct {
+	Daily         int     // requests per budget day (GONG_DAILY_BUDGET)
+	BackfillShare float64 // share of Daily backfills may spend (GONG_BACKFILL_SHARE)
+	// RateLimit is Gong's per-second limit for the whole company (GONG_RATE_LIMIT): the
+	// requests of every process keep this pace, a little slower (paceMargin). 0 turns
+	// pacing off.
+	RateLimit float64
+	TZ        *time.Location   // the budget day's time zone; nil means UTC
+	Now       func() time.Time // the clock the budget day is read from; nil means time.Now (tests use the fake Gong's)
+}
+
+// paceMargin stretches the interval between requests a little beyond 1/RateLimit.
+// Gong counts arrivals, and two requests sent 1/r apart can arrive closer than that
+// when the first was delayed by the network, or when the send times reach two
+// processes after round trips of different lengths; each such 429 costs a request from
+// the daily quota and a Retry-After wait. 2% keeps that margin and leaves room above
+// the 2.85 requests/s floor at 3/s (2.94/s at most).
+const paceMargin = 1.02
+
+// NewBudget returns the ledger-backed budget.
+func NewBudget(st *store.Store, o BudgetOptions) *Budget {
+	if o.TZ == nil {
+		o.TZ = time.UTC
 	}
-	if now == nil {
-		now = time.Now
+	if o.Now == nil {
+		o.Now = time.Now
 	}
-	return &Budget{store: st, daily: daily, share: backfillShare, tz: tz, now: now}
+	b := &Budget{store: st, daily: o.Daily, share: o.BackfillShare, tz: o.TZ, now: o.Now}
+	if o.RateLimit > 0 {
+		b.interval = time.Duration(paceMargin * float64(time.Second) / o.RateLimit)
+	}
+	return b
 }
 
 // Day returns midnight of the budget day containing t.
@@ -92,14 +117,15 @@ func (b *Budget) BackfillLimit() int { return int(float64(b.daily) * b.share) }
 // Daily is the day's total budget.
 func (b *Budget) Daily() int { return b.daily }
 
-// Reserve implements gongapi.Budget.
-func (b *Budget) Reserve(ctx context.Context, endpoint string) error {
+// Reserve implements gongapi.Budget: one statement counts the request and gives it
+// its send time.
+func (b *Budget) Reserve(ctx context.Context, endpoint string) (gongapi.Slot, error) {
 	sp := spendFrom(ctx)
-	r := store.Reservation{Day: b.Day(b.now()), Limit: b.daily}
+	r := store.Reservation{Day: b.Day(b.now()), Limit: b.daily, Interval: b.interval}
 	if sp != nil && sp.kind == KindBackfill {
 		r.Backfill, r.BackfillLimit = true, b.BackfillLimit()
 	}
-	u, err := b.store.Reserve(ctx, r)
+	g, err := b.store.Reserve(ctx, r)
 	if err != nil {
 		var le *store.LimitError
 		if errors.As(err, &le) {
@@ -107,17 +133,34 @@ func (b *Budget) Reserve(ctx context.Context, endpoint string) error {
 			if le.Backfill {
 				reason = fmt.Sprintf("backfills' share of the daily budget spent: %d of %d requests (GONG_BACKFILL_SHARE)", le.Used, le.Limit)
 			}
-			return &gongapi.QuotaError{Until: le.ResetAt, Reason: reason, Endpoint: endpoint}
+			return gongapi.Slot{}, &gongapi.QuotaError{Until: le.ResetAt, Reason: reason, Endpoint: endpoint}
 		}
-		return fmt.Errorf("count request in the ledger: %w", err)
+		return gongapi.Slot{}, fmt.Errorf("count request in the ledger: %w", err)
 	}
 	if sp != nil {
 		sp.requests.Add(1)
 	}
 	if b.onUsage != nil {
-		b.onUsage(u, b.daily)
+		b.onUsage(g.Usage, b.daily)
 	}
-	return nil
+	slot := gongapi.Slot{Refund: func(ctx context.Context) error {
+		u, err := b.store.Refund(ctx, r)
+		if err != nil {
+			return err
+		}
+		if sp != nil {
+			sp.requests.Add(-1)
+		}
+		if b.onUsage != nil {
+			b.onUsage(u, b.daily)
+		}
+		return nil
+	}}
+	if g.Wait > 0 {
+		// The pace is real time, whatever clock the budget day is read from.
+		slot.SendAt = time.Now().Add(g.Wait)
+	}
+	return slot, nil
 }
 
 // Usage returns today's usage.

@@ -29,6 +29,10 @@ type streamState struct {
 	Done     bool       `json:"done,omitempty"`
 	Calls    int64      `json:"calls,omitempty"`
 	Requests int64      `json:"requests,omitempty"`
+
+	// Refused is Gong's last refusal of the stream's endpoint for want of a scope,
+	// until a run of the stream succeeds.
+	Refused *Refusal `json:"refused,omitempty"`
 }
 
 func readState(cp *store.Checkpoint) (streamState, error) {
@@ -56,8 +60,9 @@ type window struct {
 	// complete says the page closes the window (the calls stream moves its high-water
 	// mark then, a backfill its next window).
 	beforeSave func(next *store.Checkpoint, st *streamState, calls int, complete bool)
-	// onPage is told about every committed page (progress reporting).
-	onPage func(cp *store.Checkpoint, st *streamState)
+	// onPage is told about every committed page (progress reporting, a backfill's
+	// transcript batches); an error it returns stops the window there, after the page.
+	onPage func(cp *store.Checkpoint, st *streamState) error
 }
 
 // openWindow starts reading [from, to) on the checkpoint and commits that, so that a
@@ -186,11 +191,13 @@ func (e *Engine) readWindow(ctx context.Context, cp *store.Checkpoint, w window,
 		rep.Deleted += len(deleted)
 		rep.Late += countLate(rows, res.Inserted, w.lateBefore)
 		e.m.observeCalls(cp.Stream, len(rows), res, len(deleted), latestStart(rows, nil))
-		if w.onPage != nil {
-			w.onPage(cp, &st)
-		}
 		if len(deleted) > 0 {
 			log.Info().Int("deleted", len(deleted)).Msg("calls gone from Gong marked deleted")
+		}
+		if w.onPage != nil {
+			if err := w.onPage(cp, &st); err != nil {
+				return err
+			}
 		}
 		if page.NextCursor == "" {
 			return nil

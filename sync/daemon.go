@@ -2,6 +2,7 @@ package sync
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	"github.com/robfig/cron/v3"
@@ -34,17 +35,30 @@ func NewDaemon(e *Engine, s Schedules) (*Daemon, error) {
 
 // Run makes a first pass over the streams that are due, then runs them on schedule.
 // A tick that finds its previous run still going is skipped, not stacked. When ctx
-// ends, the pages in flight are finished and committed, and Run returns once every
-// job has stopped.
+// ends, the pages in flight are finished and committed, and Run returns nil once every
+// job has stopped. When Gong refuses the credentials (or the OAuth connection needs a
+// new login), every later request would be refused the same way: Run stops the same
+// way and returns the failure, already logged with its run (a *LoggedError).
 func (d *Daemon) Run(ctx context.Context) error {
+	fatal := make(chan error, 1)
+	stop := func(rep *RunReport) bool {
+		if rep == nil || !credentialsRefused(rep.Err) {
+			return false
+		}
+		select {
+		case fatal <- &LoggedError{fmt.Errorf("%s: %w", rep.Stream, rep.Err)}:
+		default:
+		}
+		return true
+	}
 	c := cron.New(cron.WithChain(cron.SkipIfStillRunning(cronLogger{d.log})))
-	add := func(name, spec string, job func(ctx context.Context)) error {
+	add := func(name, spec string, job func(ctx context.Context) *RunReport) error {
 		_, err := c.AddFunc(spec, func() {
 			if ctx.Err() != nil {
 				return
 			}
 			d.log.Debug().Str("job", name).Msg("tick")
-			job(ctx)
+			stop(job(ctx))
 		})
 		return err
 	}
@@ -60,37 +74,70 @@ func (d *Daemon) Run(ctx context.Context) error {
 	if newest, err := d.e.st.NewestCallStarted(ctx); err == nil && newest != nil {
 		d.e.m.ObserveNewestCall(*newest) // the lag is right from the first scrape
 	}
+
+	// Don't make the operator wait for the first tick: sync what is due now, before the
+	// schedules start, so that refused credentials cost one request, not one per job.
+	reports, err := d.e.Pass(ctx, nil, KindScheduled, false)
+	for _, r := range reports {
+		if stop(r) {
+			d.log.Info().Str("reason", stoppedByCredentials).Msg("daemon stopped")
+			return <-fatal
+		}
+	}
+	var logged *LoggedError
+	if err != nil && ctx.Err() == nil && !errors.As(err, &logged) {
+		d.log.Error().Err(err).Msg("first pass failed; the schedule goes on")
+	}
 	c.Start()
 	d.log.Info().Str("calls", d.sched.Calls).Str("users", d.sched.Users).Str("settle", d.sched.Settle).Msg("daemon started")
 
-	// Don't make the operator wait for the first tick: sync what is due now.
-	if _, err := d.e.Pass(ctx, nil, KindScheduled, false); err != nil && ctx.Err() == nil {
-		d.log.Error().Err(err).Msg("first pass failed; the schedule goes on")
+	var failure error
+	select {
+	case <-ctx.Done():
+		d.log.Info().Msg("stopping: finishing the pages in flight")
+	case failure = <-fatal:
+		d.log.Info().Msg("stopping: finishing the other jobs' pages in flight")
 	}
-
-	<-ctx.Done()
-	d.log.Info().Msg("stopping: finishing the pages in flight")
 	<-c.Stop().Done()
+	if failure != nil {
+		d.log.Info().Str("reason", stoppedByCredentials).Msg("daemon stopped")
+		return failure
+	}
 	d.log.Info().Msg("daemon stopped")
 	return nil
 }
 
-func (d *Daemon) callsJob(ctx context.Context) {
-	if r := d.e.RunStream(ctx, StreamCalls, KindScheduled, false); r.Status == StatusPaused || ctx.Err() != nil {
-		return
+// stoppedByCredentials is why a daemon stops on its own; the failed run's line, just
+// before, holds Gong's answer.
+const stoppedByCredentials = "Gong refused the credentials (see the failed run); fix them and start the daemon again"
+
+// callsJob runs the calls stream, then the transcripts; it returns the report of the
+// last run.
+func (d *Daemon) callsJob(ctx context.Context) *RunReport {
+	r := d.e.RunStream(ctx, StreamCalls, KindScheduled, false)
+	if r.Status == StatusPaused || ctx.Err() != nil || credentialsRefused(r.Err) {
+		return r
 	}
-	d.e.RunStream(ctx, StreamTranscripts, KindScheduled, false)
+	return d.e.RunStream(ctx, StreamTranscripts, KindScheduled, false)
 }
 
-func (d *Daemon) usersJob(ctx context.Context) {
-	_, _ = d.e.Pass(ctx, []string{StreamUsers, StreamWorkspaces, StreamTrackers}, KindScheduled, false)
+// usersJob runs the full refreshes; it returns the report of the last run.
+func (d *Daemon) usersJob(ctx context.Context) *RunReport {
+	reps, _ := d.e.Pass(ctx, []string{StreamUsers, StreamWorkspaces, StreamTrackers}, KindScheduled, false)
+	if len(reps) == 0 {
+		return nil
+	}
+	return reps[len(reps)-1]
 }
 
-func (d *Daemon) settleJob(ctx context.Context) {
-	if r := d.e.RunStream(ctx, StreamSettle, KindSettle, false); r.Status == StatusPaused || ctx.Err() != nil {
-		return
+// settleJob runs the settle pass, then the transcripts; it returns the report of the
+// last run.
+func (d *Daemon) settleJob(ctx context.Context) *RunReport {
+	r := d.e.RunStream(ctx, StreamSettle, KindSettle, false)
+	if r.Status == StatusPaused || ctx.Err() != nil || credentialsRefused(r.Err) {
+		return r
 	}
-	d.e.RunStream(ctx, StreamTranscripts, KindSettle, false)
+	return d.e.RunStream(ctx, StreamTranscripts, KindSettle, false)
 }
 
 // cronLogger lets robfig/cron log through zerolog.

@@ -36,7 +36,6 @@ type Options struct {
 	Overlap         time.Duration // re-read behind the high-water mark on every calls run (3h)
 	SettleWindow    time.Duration // how far back the settle pass re-reads (168h)
 	UsersMaxAge     time.Duration // when full refreshes are due again (6h)
-	BackfillWindow  time.Duration // size of a backfill window (30 days)
 	CursorMaxAge    time.Duration // stored cursors older than this are not tried: the window restarts from its last committed call (30m)
 	TranscriptBatch int           // call ids per transcript request (100)
 	PageGrace       time.Duration // after shutdown begins, how long the page in flight may take to finish (15s)
@@ -54,9 +53,6 @@ func (o *Options) defaults() {
 	}
 	if o.UsersMaxAge == 0 {
 		o.UsersMaxAge = 6 * time.Hour
-	}
-	if o.BackfillWindow == 0 {
-		o.BackfillWindow = 30 * 24 * time.Hour
 	}
 	if o.CursorMaxAge == 0 {
 		o.CursorMaxAge = 30 * time.Minute
@@ -132,12 +128,51 @@ const (
 // ErrStreamBusy is returned (inside a skipped report) when another process holds a stream.
 var ErrStreamBusy = errors.New("stream is being synced by another process")
 
+// LoggedError is a failure the engine has already logged, on the "run finished" line
+// of the run it ended. A command that ends on it exits 1 without printing it again, so
+// that each error is printed once.
+type LoggedError struct{ Err error }
+
+func (e *LoggedError) Error() string { return e.Err.Error() }
+
+// Unwrap gives the failure, for errors.Is and errors.As.
+func (e *LoggedError) Unwrap() error { return e.Err }
+
+// credentialsRefused says whether err is Gong refusing the credentials themselves (a
+// 401 that names no scope, a 403 from an address outside the key's trusted IPs) or an
+// OAuth connection that needs a new login: every later request would be refused the
+// same way, so the whole pass stops at once.
+func credentialsRefused(err error) bool {
+	return errors.Is(err, gongapi.ErrUnauthorized) || errors.Is(err, ErrLoginRequired)
+}
+
 // runStream wraps one stream's work: the advisory lock, the sync_runs row, the request
 // count, logging and metrics. lockKey is the advisory lock; streams that write the same
 // rows over the same windows share one. wait says whether to wait for the lock or skip.
-func (e *Engine) runStream(ctx context.Context, stream string, kind Kind, lockKey string, wait bool, work func(ctx context.Context, rep *RunReport) error) *RunReport {
+// A stream whose endpoint Gong refused for want of a scope less than a day ago is
+// skipped without a request, unless askRefused (the operator named it).
+func (e *Engine) runStream(ctx context.Context, stream string, kind Kind, lockKey string, wait, askRefused bool, work func(ctx context.Context, rep *RunReport) error) *RunReport {
 	rep := &RunReport{Stream: stream, Kind: kind, Started: time.Now()}
 	log := e.log.With().Str("stream", stream).Str("kind", string(kind)).Logger()
+
+	// The backfill is always asked for by an operator; its transcripts keep their own
+	// refusal (backfill.go).
+	refusable := stream != StreamBackfill
+	var refused *Refusal
+	if refusable {
+		var err error
+		if refused, err = e.refusal(ctx, stream); err != nil {
+			log.Warn().Err(err).Msg("could not read the stream's scope refusal")
+		}
+		if refused != nil && !askRefused && e.now().Before(refused.Until) {
+			rep.Finished = time.Now()
+			rep.Status, rep.Err = StatusSkipped, &ScopeRefusedError{Stream: stream, Refusal: *refused}
+			log.Warn().Str("scope", refused.Scope).Str("endpoint", refused.Endpoint).Time("refused_at", refused.At).
+				Time("asked_again_after", refused.Until).Msg("Gong refused this stream for want of a scope: not asked again until then")
+			e.m.observeRun(rep)
+			return rep
+		}
+	}
 
 	unlock, err := e.st.LockStream(ctx, lockKey, false)
 	if errors.Is(err, store.ErrStreamLocked) && wait {
@@ -187,12 +222,22 @@ func (e *Engine) runStream(ctx context.Context, stream string, kind Kind, lockKe
 	switch {
 	case werr == nil:
 		rep.Status = StatusSucceeded
+		if refused != nil {
+			if err := e.saveRefusal(ctx, stream, nil); err != nil {
+				log.Warn().Err(err).Msg("could not clear the stream's scope refusal")
+			}
+		}
 	case errors.As(werr, &qe):
 		rep.Status, rep.PausedUntil = StatusPaused, qe.Until
 	case ctx.Err() != nil:
 		rep.Status = StatusInterrupted
 	default:
 		rep.Status = StatusFailed
+		if r := e.refusalOf(werr); r != nil && refusable {
+			if err := e.saveRefusal(ctx, stream, r); err != nil {
+				log.Warn().Err(err).Msg("could not record the stream's scope refusal")
+			}
+		}
 	}
 
 	res := store.RunResult{Status: rep.Status, Requests: rep.Requests, Records: rep.Records, Late: rep.Late,

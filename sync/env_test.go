@@ -35,6 +35,7 @@ type envOptions struct {
 	engine     Options
 	budget     int     // daily budget; default 100,000
 	share      float64 // backfill share; default 1
+	rate       float64 // the shared pace, requests/s; default none
 	transport  func(http.RoundTripper) http.RoundTripper
 	maxRetries int
 	// database is the URL of the database to sync into; default a new database on the
@@ -93,7 +94,7 @@ func newEnv(t *testing.T, o envOptions) *env {
 		o.share = 1
 	}
 	clock := fake.Clock()
-	budget := NewBudget(st, o.budget, o.share, time.UTC, clock.Now)
+	budget := NewBudget(st, BudgetOptions{Daily: o.budget, BackfillShare: o.share, RateLimit: o.rate, Now: clock.Now})
 	var transport http.RoundTripper = http.DefaultTransport.(*http.Transport).Clone()
 	if o.transport != nil {
 		transport = o.transport(transport)

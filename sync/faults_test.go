@@ -29,9 +29,9 @@ func faultDataset(clock *fakegong.Clock, calls int) fakegong.Options {
 	return fakegong.Options{Seed: 11, Calls: calls, From: day0, To: faultEnd, Clock: clock, DeleteShare: -1}
 }
 
-// faultEngine makes the workload cost more requests than its calls alone would (short
-// backfill windows, small transcript batches), so that each fault rate meets more of them.
-var faultEngine = Options{BackfillWindow: 3 * 24 * time.Hour, TranscriptBatch: 25}
+// faultEngine makes the workload cost more requests than its calls alone would (small
+// transcript batches), so that each fault rate meets more of them.
+var faultEngine = Options{TranscriptBatch: 25}
 
 var (
 	faultStart = day0.AddDate(0, 0, 20) // the backfill runs here; calls of the last day are still to come
@@ -203,7 +203,6 @@ func TestFaultMatrix(t *testing.T) {
 				o.fake.CursorTTL = 5 * time.Minute
 				jump := &advanceAfter{clock: o.fake.Clock, n: 2, by: 10 * time.Minute}
 				o.transport = func(rt http.RoundTripper) http.RoundTripper { jump.next = rt; return jump }
-				o.engine.BackfillWindow = 365 * 24 * time.Hour
 				o.engine.CursorMaxAge = time.Hour
 			}},
 		{name: "everything at once", client: short, wantFailures: 1,

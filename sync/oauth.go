@@ -140,7 +140,7 @@ func (s *TokenSource) token(ctx context.Context) (store.OAuthToken, error) {
 		s.cur = &tok
 		return tok, nil
 	}
-	fresh, err := s.refresh(ctx)
+	fresh, err := s.refresh(ctx, func(cur store.OAuthToken) bool { return refreshDue(cur, s.opt.Now()) })
 	if err != nil {
 		if errors.Is(err, ErrLoginRequired) || !s.opt.Now().Before(tok.ExpiresAt) {
 			return store.OAuthToken{}, err
@@ -154,10 +154,28 @@ func (s *TokenSource) token(ctx context.Context) (store.OAuthToken, error) {
 	return fresh, nil
 }
 
-// refresh runs the locked read-refresh-write. Its context is detached from the
-// caller's: once Gong has rotated the pair, a cancelled caller must not keep the new
-// one from being committed (the old refresh token is spent).
-func (s *TokenSource) refresh(ctx context.Context) (store.OAuthToken, error) {
+// Reauthorize implements gongapi.Reauthorizer: Gong refused the access token of the
+// refused request before its expiry (revoked early, say), so it is refreshed now,
+// unless another process (or goroutine) has replaced it already, in which case that
+// replacement is used.
+func (s *TokenSource) Reauthorize(ctx context.Context, refused *http.Request) error {
+	rejected := strings.TrimSpace(strings.TrimPrefix(refused.Header.Get("Authorization"), "Bearer "))
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.cur = nil
+	fresh, err := s.refresh(ctx, func(cur store.OAuthToken) bool { return cur.AccessToken == rejected })
+	if err != nil {
+		return err
+	}
+	s.cur = &fresh
+	return nil
+}
+
+// refresh runs the locked read-refresh-write when due says the stored token needs it
+// (another process may have refreshed while this one waited for the lock). Its context
+// is detached from the caller's: once Gong has rotated the pair, a cancelled caller
+// must not keep the new one from being committed (the old refresh token is spent).
+func (s *TokenSource) refresh(ctx context.Context, due func(cur store.OAuthToken) bool) (store.OAuthToken, error) {
 	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), s.opt.RefreshTimeout)
 	defer cancel()
 	var (
@@ -169,7 +187,7 @@ func (s *TokenSource) refresh(ctx context.Context) (store.OAuthToken, error) {
 			perm = &LoginRequiredError{Reason: cur.LoginRequired}
 			return nil, nil
 		}
-		if !refreshDue(cur, s.opt.Now()) {
+		if !due(cur) {
 			return nil, nil // another process refreshed while we waited for the lock
 		}
 		answer, err := s.oauth.Refresh(rctx, cur.RefreshToken)

@@ -51,23 +51,30 @@ func (e *Engine) Due(ctx context.Context) ([]string, error) {
 }
 
 // RunStream runs one stream once. wait says whether to wait for another process
-// holding the stream, or to skip.
+// holding the stream, or to skip. A stream Gong refused for want of a scope less than a
+// day ago is skipped.
 func (e *Engine) RunStream(ctx context.Context, stream string, kind Kind, wait bool) *RunReport {
+	return e.runNamed(ctx, stream, kind, wait, false)
+}
+
+// runNamed runs one stream once; askRefused asks Gong even when it refused the stream
+// for want of a scope less than a day ago.
+func (e *Engine) runNamed(ctx context.Context, stream string, kind Kind, wait, askRefused bool) *RunReport {
 	switch stream {
 	case StreamUsers:
-		return e.runStream(ctx, stream, kind, stream, wait, e.syncUsers)
+		return e.runStream(ctx, stream, kind, stream, wait, askRefused, e.syncUsers)
 	case StreamWorkspaces:
-		return e.runStream(ctx, stream, kind, stream, wait, e.syncWorkspaces)
+		return e.runStream(ctx, stream, kind, stream, wait, askRefused, e.syncWorkspaces)
 	case StreamTrackers:
-		return e.runStream(ctx, stream, kind, stream, wait, e.syncTrackers)
+		return e.runStream(ctx, stream, kind, stream, wait, askRefused, e.syncTrackers)
 	case StreamCalls:
 		// The calls stream and the settle pass read overlapping windows of the same rows:
 		// they share one lock rather than spend requests reading the same calls twice.
-		return e.runStream(ctx, stream, kind, StreamCalls, wait, e.syncCalls)
+		return e.runStream(ctx, stream, kind, StreamCalls, wait, askRefused, e.syncCalls)
 	case StreamSettle:
-		return e.runStream(ctx, stream, KindSettle, StreamCalls, wait, e.settle)
+		return e.runStream(ctx, stream, KindSettle, StreamCalls, wait, askRefused, e.settle)
 	case StreamTranscripts:
-		return e.runStream(ctx, stream, kind, stream, wait, func(ctx context.Context, rep *RunReport) error {
+		return e.runStream(ctx, stream, kind, stream, wait, askRefused, func(ctx context.Context, rep *RunReport) error {
 			return e.syncTranscripts(ctx, rep, false)
 		})
 	}
@@ -75,9 +82,14 @@ func (e *Engine) RunStream(ctx context.Context, stream string, kind Kind, wait b
 }
 
 // Pass runs the named streams (or, when none are named, those that are due) one after
-// the other. It stops early when the budget pauses a run: every later request would
-// be refused too. The error joins the failures; a pause is not a failure.
+// the other. It stops early when the budget pauses a run (every later request would
+// be refused too) and when Gong refuses the credentials (every later request would be
+// refused the same way: one request, one error). A refusal for want of a scope fails
+// only its stream; a stream refused so less than a day ago is skipped, unless a `sync`
+// names it. The error joins the failures, each already logged with its run (a
+// *LoggedError); a pause is not a failure.
 func (e *Engine) Pass(ctx context.Context, streams []string, kind Kind, wait bool) ([]*RunReport, error) {
+	askRefused := kind == KindSync && len(streams) > 0
 	if len(streams) == 0 {
 		var err error
 		if streams, err = e.Due(ctx); err != nil {
@@ -90,19 +102,17 @@ func (e *Engine) Pass(ctx context.Context, streams []string, kind Kind, wait boo
 		if ctx.Err() != nil {
 			break
 		}
-		rep := e.RunStream(ctx, s, kind, wait)
+		rep := e.runNamed(ctx, s, kind, wait, askRefused)
 		reports = append(reports, rep)
 		if rep.Status == StatusFailed {
 			errs = append(errs, fmt.Errorf("%s: %w", s, rep.Err))
 		}
-		// A pause (budget) or a connection that needs a new login stops the pass: every
-		// later stream would be refused the same way.
-		if rep.Status == StatusPaused || errors.Is(rep.Err, ErrLoginRequired) {
+		if rep.Status == StatusPaused || credentialsRefused(rep.Err) {
 			break
 		}
 	}
-	if len(errs) == 0 && ctx.Err() != nil {
-		errs = append(errs, ctx.Err())
+	if len(errs) > 0 {
+		return reports, &LoggedError{errors.Join(errs...)}
 	}
-	return reports, errors.Join(errs...)
+	return reports, ctx.Err()
 }

@@ -29,6 +29,9 @@ type StreamStatus struct {
 	CompletedAt *time.Time `json:"completed_at,omitempty"`
 	UpdatedAt   *time.Time `json:"updated_at,omitempty"`
 	LastRun     *store.Run `json:"last_run,omitempty"`
+	// Refused is Gong's refusal of the stream's endpoint for want of a scope, until a
+	// run of the stream succeeds: the scope to grant, and when it is asked again.
+	Refused *Refusal `json:"refused,omitempty"`
 	// Backfill only.
 	BackfillFrom *time.Time `json:"backfill_from,omitempty"`
 	BackfillTo   *time.Time `json:"backfill_to,omitempty"`
@@ -81,8 +84,9 @@ func (e *Engine) Status(ctx context.Context) (*Status, error) {
 			u := cp.UpdatedAt
 			ss.UpdatedAt = &u
 		}
-		if cp.Stream == StreamBackfill {
-			if st, err := readState(&cp); err == nil {
+		if st, err := readState(&cp); err == nil {
+			ss.Refused = st.Refused
+			if cp.Stream == StreamBackfill {
 				ss.BackfillFrom, ss.BackfillTo, ss.BackfillDone = st.From, st.To, st.Done
 			}
 		}

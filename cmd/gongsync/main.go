@@ -15,6 +15,8 @@ import (
 	"os/signal"
 	"syscall"
 
+	gsync "github.com/gongsync/gongsync/sync"
+
 	_ "time/tzdata" // GONGSYNC_BUDGET_TZ must resolve in a static image without /usr/share/zoneinfo
 )
 
@@ -114,6 +116,8 @@ func exitStatus(stderr io.Writer, name string, err error) int {
 	case errors.As(err, &ue):
 		fmt.Fprintf(stderr, "gongsync %s: %v\n", name, err)
 		return 2
+	case errors.As(err, new(*gsync.LoggedError)):
+		return 1 // logged with the run it ended: printed once
 	default:
 		fmt.Fprintf(stderr, "gongsync %s: %v\n", name, err)
 		return 1

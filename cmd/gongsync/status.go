@@ -84,6 +84,7 @@ func printStatus(m *Main, s *gsync.Status) {
 		fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\t%s\t%s\t%s\n", st.Stream, ts(st.HighWaterMark), window, cursor, ts(st.CompletedAt), lastRun, result)
 	}
 	tw.Flush()
+	printRefusals(m, s)
 	b := s.Budget
 	fmt.Fprintf(w, "\nBUDGET (%s, %s)\n  used %d of %d, %d left; backfills used %d of %d; resets at %s (in %s)\n",
 		b.Day, b.TimeZone, b.Used, b.Limit, b.Left, b.BackfillUsed, b.BackfillLimit,
@@ -98,4 +99,22 @@ func printStatus(m *Main, s *gsync.Status) {
 		fmt.Fprintf(tw, "  %s\t%d\t\n", t.Table, t.Rows)
 	}
 	tw.Flush()
+}
+
+// printRefusals lists the streams Gong refused for want of a scope, with the scope to
+// grant: nothing when there are none.
+func printRefusals(m *Main, s *gsync.Status) {
+	first := true
+	for _, st := range s.Streams {
+		r := st.Refused
+		if r == nil {
+			continue
+		}
+		if first {
+			fmt.Fprintln(m.Stdout, "\nREFUSED BY GONG (grant the scope to the app, then `gongsync sync --streams STREAM` asks again at once)")
+			first = false
+		}
+		fmt.Fprintf(m.Stdout, "  %s: %s needs the scope %s; refused at %s, asked again after %s\n", st.Stream, r.Endpoint, r.Scope,
+			r.At.UTC().Format(time.RFC3339), r.Until.UTC().Format(time.RFC3339))
+	}
 }

@@ -60,6 +60,9 @@ func printReports(m *Main, reports []*gsync.RunReport) {
 		switch {
 		case r.Status == gsync.StatusPaused:
 			note = "budget spent; resumes after " + r.PausedUntil.UTC().Format(time.RFC3339)
+		case r.Status == gsync.StatusFailed:
+			// The run's error is logged with it, once (stderr).
+			note = "error logged above"
 		case r.Err != nil:
 			note = r.Err.Error()
 		}

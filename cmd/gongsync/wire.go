@@ -66,7 +66,8 @@ func openApp(ctx context.Context, cfg *config.Config, log zerolog.Logger, opt ap
 		a.reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 		a.metrics = gsync.NewMetrics(a.reg, nil)
 	}
-	a.budget = gsync.NewBudget(st, cfg.DailyBudget, cfg.BackfillShare, cfg.BudgetTZ, nil)
+	a.budget = gsync.NewBudget(st, gsync.BudgetOptions{Daily: cfg.DailyBudget, BackfillShare: cfg.BackfillShare,
+		RateLimit: cfg.RateLimit, TZ: cfg.BudgetTZ})
 	if opt.gong {
 		auth, err := gongAuth(ctx, cfg, st, log)
 		if err != nil {
@@ -76,7 +77,6 @@ func openApp(ctx context.Context, cfg *config.Config, log zerolog.Logger, opt ap
 		gc := gongapi.Config{
 			BaseURL:   cfg.GongBaseURL,
 			Auth:      auth,
-			RateLimit: cfg.RateLimit,
 			Budget:    a.budget,
 			UserAgent: "gongsync/" + Version(),
 			Logger:    log,

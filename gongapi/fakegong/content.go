@@ -884,7 +884,7 @@ func (d *Dataset) buildTranscript(m *callMeta, users []user) gongapi.CallTranscr
 	sp := speaking(parties)
 	topics := d.topics(m)
 	r := newRNG(d.seed, m.seq, streamTranscript)
-	n := max(1, int(float64(d.sentences)*r.uniform(0.5, 1.5)))
+	n := transcriptLength(&r, d.sentences)
 	total := int64(m.duration) * 1000
 	slot := max(total/int64(n), 1)
 	ct := gongapi.CallTranscript{CallID: gongapi.ID(strconv.FormatUint(m.id, 10))}

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -48,8 +49,13 @@ type oauthState struct {
 	mu      sync.Mutex
 	codes   map[string]*oauthCode
 	refresh map[string]*oauthRefresh
-	access  map[string]time.Time // expiry
+	access  map[string]accessToken
 	stats   OAuthStats
+}
+
+type accessToken struct {
+	expires time.Time
+	scopes  []string // as granted, the withheld ones left out
 }
 
 type oauthCode struct {
@@ -68,7 +74,7 @@ func (o *oauthState) init() {
 	if o.codes == nil {
 		o.codes = map[string]*oauthCode{}
 		o.refresh = map[string]*oauthRefresh{}
-		o.access = map[string]time.Time{}
+		o.access = map[string]accessToken{}
 	}
 }
 
@@ -84,7 +90,7 @@ func (s *Server) OAuthStats() OAuthStats {
 func (s *Server) RevokeOAuth() {
 	s.oauth.mu.Lock()
 	defer s.oauth.mu.Unlock()
-	s.oauth.refresh, s.oauth.access = map[string]*oauthRefresh{}, map[string]time.Time{}
+	s.oauth.refresh, s.oauth.access = map[string]*oauthRefresh{}, map[string]accessToken{}
 }
 
 // serveOAuth answers /oauth2/authorize and /oauth2/generate-customer-token. They are
@@ -133,7 +139,7 @@ func (s *Server) oauthAuthorize(w http.ResponseWriter, r *http.Request) {
 		code := randomToken("fake-code-")
 		s.oauth.mu.Lock()
 		s.oauth.init()
-		s.oauth.codes[code] = &oauthCode{redirect: ru.String(), scope: strings.Join(strings.Fields(q.Get("scope")), " "),
+		s.oauth.codes[code] = &oauthCode{redirect: ru.String(), scope: strings.Join(s.granted(strings.Fields(q.Get("scope"))), " "),
 			expires: s.clock.Now().Add(codeLifetime)}
 		s.oauth.stats.Authorizations++
 		s.oauth.mu.Unlock()
@@ -209,7 +215,7 @@ func (s *Server) oauthToken(w http.ResponseWriter, r *http.Request) {
 func (s *Server) issue(w http.ResponseWriter, r *http.Request, now time.Time, scope string, withRefresh bool) {
 	o := &s.oauth
 	access := randomToken("fake-at-")
-	o.access[access] = now.Add(s.opts.OAuthTokenLifetime)
+	o.access[access] = accessToken{expires: now.Add(s.opts.OAuthTokenLifetime), scopes: strings.Fields(scope)}
 	answer := map[string]any{
 		"access_token":              access,
 		"token_type":                "Bearer",
@@ -248,12 +254,12 @@ func (s *Server) bearerAuth(token string, customer bool) string {
 	o := &s.oauth
 	o.mu.Lock()
 	defer o.mu.Unlock()
-	exp, ok := o.access[token]
+	at, ok := o.access[token]
 	switch {
 	case !ok:
 		o.stats.BearerRejected++
 		return "Unauthorized: the access token is not valid"
-	case !s.clock.Now().Before(exp):
+	case !s.clock.Now().Before(at.expires):
 		o.stats.BearerRejected++
 		return "Unauthorized: the access token has expired"
 	case !customer:
@@ -273,6 +279,47 @@ func (s *Server) authorize(r *http.Request, customer bool) string {
 	}
 	if !s.authorized(r) {
 		return "Unauthorized: the access key or access key secret is not valid"
+	}
+	return ""
+}
+
+// routeScopes are the scopes Gong's API document names for the endpoints the fake serves.
+var routeScopes = map[string]string{
+	"/v2/users":             "api:users:read",
+	"/v2/users/extensive":   "api:users:read",
+	"/v2/workspaces":        "api:workspaces:read",
+	"/v2/calls":             "api:calls:read:basic",
+	"/v2/calls/extensive":   "api:calls:read:extensive",
+	"/v2/calls/transcript":  "api:calls:read:transcript",
+	"/v2/settings/trackers": "api:settings:trackers:read",
+}
+
+// granted is scopes without the withheld ones.
+func (s *Server) granted(scopes []string) []string {
+	return slices.DeleteFunc(scopes, func(sc string) bool { return slices.Contains(s.opts.WithheldScopes, sc) })
+}
+
+// refusedScope returns the scope an authorized request to path lacks, or "": an
+// access token needs the endpoint's scope among those granted to it; an access key
+// may use every scope not withheld.
+func (s *Server) refusedScope(r *http.Request, path string) string {
+	scope, ok := routeScopes[path]
+	if !ok {
+		return ""
+	}
+	h := r.Header.Get("Authorization")
+	const bearer = "Bearer "
+	if len(h) > len(bearer) && strings.EqualFold(h[:len(bearer)], bearer) {
+		o := &s.oauth
+		o.mu.Lock()
+		defer o.mu.Unlock()
+		if slices.Contains(o.access[strings.TrimSpace(h[len(bearer):])].scopes, scope) {
+			return ""
+		}
+		return scope
+	}
+	if slices.Contains(s.opts.WithheldScopes, scope) {
+		return scope
 	}
 	return ""
 }

@@ -52,6 +52,11 @@ type Options struct {
 	// OAuthOmitRefreshToken makes refresh answers carry no refresh token, the old one
 	// staying valid, as Gong's answers may.
 	OAuthOmitRefreshToken bool
+	// WithheldScopes are scopes the company's administrator did not grant: OAuth tokens
+	// are issued without them whatever the app asks for, and the access key may not use
+	// them either. An endpoint that needs one answers 401 naming it, as Gong does
+	// ("You don't have permission to use 'api:calls:read:transcript' in your app.").
+	WithheldScopes []string
 	// PublicURL is the fake's address as clients reach it, for the customer base URL
 	// in token answers; empty means the Host of the token request.
 	PublicURL string
@@ -83,7 +88,9 @@ type Options struct {
 	// DeleteShare the share deleted some time after being visible. 0 means the
 	// default (5%, 3%, 1%); a negative value means none.
 	LateShare, ChangeShare, DeleteShare float64
-	// SentencesPerCall is the average transcript length; 0 means 40.
+	// SentencesPerCall is the average transcript length; 0 means 40. Lengths spread
+	// around it with a long tail, as calls do: about 1 in 100 transcripts is over four
+	// times as long.
 	SentencesPerCall int
 
 	// Clock drives visibility, cursor expiry and the daily quota; nil = NewClock().

@@ -215,6 +215,10 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		x.fail(http.StatusUnauthorized, msg)
 		return
 	}
+	if scope := s.refusedScope(r, path); scope != "" {
+		x.fail(http.StatusUnauthorized, "You don't have permission to use '"+scope+"' in your app.")
+		return
+	}
 	if f.Forbidden {
 		x.fault = Fault403
 		s.stats.fault(Fault403)
