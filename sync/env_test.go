@@ -28,6 +28,7 @@ type env struct {
 	budget *Budget
 	client *gongapi.Client
 	engine *Engine
+	dbURL  string
 }
 
 type envOptions struct {
@@ -119,7 +120,7 @@ func newEnv(t *testing.T, o envOptions) *env {
 	}
 	o.engine.Now = clock.Now
 	e := New(st, client, budget, o.engine)
-	return &env{t: t, ctx: ctx, fake: fake, http: srv, clock: clock, st: st, budget: budget, client: client, engine: e}
+	return &env{t: t, ctx: ctx, fake: fake, http: srv, clock: clock, st: st, budget: budget, client: client, engine: e, dbURL: o.database}
 }
 
 // pass runs the streams (all, when none are named) and fails the test on error.

@@ -31,6 +31,10 @@ func (l *lateAuth) Authorize(ctx context.Context, req *http.Request) error {
 
 func (l *lateAuth) APIBaseURL(ctx context.Context) (string, error) { return l.ts.APIBaseURL(ctx) }
 
+func (l *lateAuth) Reauthorize(ctx context.Context, refused *http.Request) error {
+	return l.ts.Reauthorize(ctx, refused)
+}
+
 // lockedBuffer collects log lines from several goroutines.
 type lockedBuffer struct {
 	mu gosync.Mutex
@@ -58,6 +62,7 @@ type oauthEnv struct {
 	app    *gongapi.OAuth
 	tokens *store.Tokens
 	ts     *TokenSource
+	auth   *lateAuth // the client's Authorizer: set auth.ts to switch token sources
 	logs   *lockedBuffer
 	log    zerolog.Logger
 	login  *gongapi.Token
@@ -77,7 +82,7 @@ func newOAuthEnv(t *testing.T, o envOptions) *oauthEnv {
 	}
 	o.engine.Logger = log
 	v := newEnv(t, o)
-	w := &oauthEnv{env: v, logs: logs, log: log}
+	w := &oauthEnv{env: v, logs: logs, log: log, auth: la}
 	w.app = w.newApp(t, v.http.URL)
 	box, err := secretbox.FromString(testEncryptionKey)
 	if err != nil {

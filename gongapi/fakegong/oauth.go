@@ -46,7 +46,8 @@ type OAuthStats struct {
 // oauthState is the fake's authorization server: codes, refresh tokens (single-use,
 // rotated on every refresh) and access tokens with their expiry on the fake's clock.
 type oauthState struct {
-	mu      sync.Mutex
+	mu       sync.Mutex
+	withheld []string // scopes not granted (Options.WithheldScopes, SetWithheldScopes)
 	codes   map[string]*oauthCode
 	refresh map[string]*oauthRefresh
 	access  map[string]accessToken
@@ -91,6 +92,15 @@ func (s *Server) RevokeOAuth() {
 	s.oauth.mu.Lock()
 	defer s.oauth.mu.Unlock()
 	s.oauth.refresh, s.oauth.access = map[string]*oauthRefresh{}, map[string]accessToken{}
+}
+
+// RevokeAccessTokens forgets every access token and keeps the refresh tokens, as Gong
+// may invalidate an access token before it expires: the next API call with one gets
+// 401, and a refresh gets a fresh token.
+func (s *Server) RevokeAccessTokens() {
+	s.oauth.mu.Lock()
+	defer s.oauth.mu.Unlock()
+	s.oauth.access = map[string]accessToken{}
 }
 
 // serveOAuth answers /oauth2/authorize and /oauth2/generate-customer-token. They are
@@ -294,9 +304,18 @@ var routeScopes = map[string]string{
 	"/v2/settings/trackers": "api:settings:trackers:read",
 }
 
-// granted is scopes without the withheld ones.
+// SetWithheldScopes replaces the scopes the company's administrator did not grant
+// (Options.WithheldScopes). Tokens already issued keep the scopes they were granted,
+// as Gong's do: a new login picks up a grant.
+func (s *Server) SetWithheldScopes(scopes []string) {
+	s.oauth.mu.Lock()
+	defer s.oauth.mu.Unlock()
+	s.oauth.withheld = slices.Clone(scopes)
+}
+
+// granted is scopes without the withheld ones; the caller holds s.oauth.mu.
 func (s *Server) granted(scopes []string) []string {
-	return slices.DeleteFunc(scopes, func(sc string) bool { return slices.Contains(s.opts.WithheldScopes, sc) })
+	return slices.DeleteFunc(scopes, func(sc string) bool { return slices.Contains(s.oauth.withheld, sc) })
 }
 
 // refusedScope returns the scope an authorized request to path lacks, or "": an
@@ -307,18 +326,18 @@ func (s *Server) refusedScope(r *http.Request, path string) string {
 	if !ok {
 		return ""
 	}
+	o := &s.oauth
+	o.mu.Lock()
+	defer o.mu.Unlock()
 	h := r.Header.Get("Authorization")
 	const bearer = "Bearer "
 	if len(h) > len(bearer) && strings.EqualFold(h[:len(bearer)], bearer) {
-		o := &s.oauth
-		o.mu.Lock()
-		defer o.mu.Unlock()
 		if slices.Contains(o.access[strings.TrimSpace(h[len(bearer):])].scopes, scope) {
 			return ""
 		}
 		return scope
 	}
-	if slices.Contains(s.opts.WithheldScopes, scope) {
+	if slices.Contains(o.withheld, scope) {
 		return scope
 	}
 	return ""

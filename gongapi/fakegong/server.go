@@ -65,6 +65,7 @@ func New(opts Options) (*Server, error) {
 	if o.DailyLimit > 0 {
 		s.quota = &daily{limit: o.DailyLimit}
 	}
+	s.oauth.withheld = append([]string(nil), o.WithheldScopes...)
 	s.stats.s = newStats()
 	return s, nil
 }
