@@ -13,9 +13,14 @@ import (
 // with rate limits off, into a fresh database.
 type e2eRun struct {
 	Calls, Sentences int
-	Proc             *proc
-	FakeCPU, PGCPU   float64 // seconds of CPU the fake and Postgres used meanwhile
-	Events           []event // page and batch commits, oldest first
+	// Bytes on disk of the tables once the backfill ended (pg_total_relation_size: the
+	// heap, its TOAST and its indexes): the transcripts (sentences and their full-text
+	// index), the calls (with their raw JSON), and all the schema's tables.
+	TranscriptBytes, CallBytes, AllBytes int64
+	LongTranscripts                      int // transcripts of over 1,000 sentences
+	Proc                                 *proc
+	FakeCPU, PGCPU                       float64 // seconds of CPU the fake and Postgres used meanwhile
+	Events                               []event // page and batch commits, oldest first
 }
 
 // event is one committed calls page or transcript batch, at its transaction's start.
@@ -33,12 +38,13 @@ var (
 )
 
 // backfill runs one end-to-end backfill of calls calls with full content and
-// transcripts (or, with callsOnly, of the calls stream alone: full content, no
-// transcript requests). profile, when set, is where gongsync writes a CPU profile.
-func backfill(ctx context.Context, e *env, seed, calls int, profile string, callsOnly bool) (*e2eRun, error) {
+// transcripts of sentences sentences on average (or, with callsOnly, of the calls
+// stream alone: full content, no transcript requests). profile, when set, is where
+// gongsync writes a CPU profile.
+func backfill(ctx context.Context, e *env, seed, calls, sentences int, profile string, callsOnly bool) (*e2eRun, error) {
 	f, db, stop, err := e.fakeAndDatabase(ctx, "--seed", fmt.Sprint(seed), "--calls", fmt.Sprint(calls),
 		"--from", e2eFrom.Format(time.RFC3339), "--to", e2eTo.Format(time.RFC3339),
-		"--rate-limit", "0", "--daily-limit", "0")
+		"--sentences-per-call", fmt.Sprint(sentences), "--rate-limit", "0", "--daily-limit", "0")
 	if err != nil {
 		return nil, err
 	}
@@ -91,8 +97,17 @@ func (r *e2eRun) load(ctx context.Context, db string) error {
 		return err
 	}
 	defer conn.Close(context.Background())
-	if err := conn.QueryRow(ctx, `SELECT (SELECT count(*) FROM gong.calls), (SELECT count(*) FROM gong.transcript_sentences)`).
-		Scan(&r.Calls, &r.Sentences); err != nil {
+	if err := conn.QueryRow(ctx, `SELECT (SELECT count(*) FROM gong.calls), (SELECT count(*) FROM gong.transcript_sentences),
+			(SELECT count(*) FROM (SELECT FROM gong.transcript_sentences GROUP BY call_id HAVING count(*) > 1000) l)`).
+		Scan(&r.Calls, &r.Sentences, &r.LongTranscripts); err != nil {
+		return err
+	}
+	if err := conn.QueryRow(ctx, `SELECT
+			coalesce(sum(pg_total_relation_size(c.oid)) FILTER (WHERE c.relname = 'transcript_sentences'), 0)::bigint,
+			coalesce(sum(pg_total_relation_size(c.oid)) FILTER (WHERE c.relname = 'calls'), 0)::bigint,
+			coalesce(sum(pg_total_relation_size(c.oid)), 0)::bigint
+		FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+		WHERE n.nspname = 'gong' AND c.relkind = 'r'`).Scan(&r.TranscriptBytes, &r.CallBytes, &r.AllBytes); err != nil {
 		return err
 	}
 	read := func(sql string, transcripts bool) error {

@@ -25,21 +25,23 @@ type economyRun struct {
 	SettleCalls int              // calls in the settle window
 }
 
-// economyDays and economyPerDay shape the dataset: a week at 500 calls a day, which
-// is both the backfill and the settle pass's window.
+// economyMonths and economyCalls shape the dataset: half a year of calls, long enough
+// that a backfill reading it in windows would pay for every window's partial last page.
+// The settle pass reads its default window, the last settleDays of it.
 const (
-	economyDays   = 7
-	economyPerDay = 500
+	economyMonths = 6
+	economyCalls  = 5_000
+	settleDays    = 7
 )
 
-// economy runs the request-economy scenario once: a simulated Gong holding a week
-// of calls at 500 a day whose clock stands still (so nothing appears between runs
-// unless added), a backfill of that week with full content and transcripts, an
+// economy runs the request-economy scenario once: a simulated Gong holding half a
+// year of calls whose clock stands still (so nothing appears between runs unless
+// added), a backfill of that half year with full content and transcripts, an
 // incremental sync with nothing new, one after 10 new calls, and a settle pass.
 func economy(ctx context.Context, e *env, seed int) (*economyRun, error) {
 	now := time.Now().UTC().Truncate(time.Second)
-	from := now.Add(-economyDays * 24 * time.Hour)
-	f, db, stop, err := e.fakeAndDatabase(ctx, "--seed", fmt.Sprint(seed), "--calls", fmt.Sprint(economyDays*economyPerDay),
+	from := now.AddDate(0, -economyMonths, 0)
+	f, db, stop, err := e.fakeAndDatabase(ctx, "--seed", fmt.Sprint(seed), "--calls", fmt.Sprint(economyCalls),
 		"--from", from.Format(time.RFC3339), "--to", now.Format(time.RFC3339), "--clock", now.Format(time.RFC3339),
 		"--rate-limit", "0", "--daily-limit", "0")
 	if err != nil {
@@ -89,7 +91,7 @@ func economy(ctx context.Context, e *env, seed int) (*economyRun, error) {
 	if err := step(&run.TenNew, "sync", "--no-migrate"); err != nil {
 		return nil, err
 	}
-	if run.SettleCalls, err = countCalls(ctx, db, now.Add(-economyDays*24*time.Hour)); err != nil {
+	if run.SettleCalls, err = countCalls(ctx, db, now.Add(-settleDays*24*time.Hour)); err != nil {
 		return nil, err
 	}
 	if err := step(&run.Settle, "sync", "--streams", "settle", "--no-migrate"); err != nil {

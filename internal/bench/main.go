@@ -30,6 +30,8 @@ type config struct {
 	reps       int // repetitions of every figure
 	bigReps    int // repetitions of the largest backfill
 	e2eCalls   int
+	sentences  int // average transcript length of the end-to-end backfills
+	bigSent    int // average transcript length of the largest backfill
 	callsOnly  int
 	bigCalls   int
 	paceCalls  int // calls of a single paced backfill
@@ -43,7 +45,9 @@ func main() {
 	flag.StringVar(&c.out, "out", "docs/BENCHMARKS.md", "where to write the report")
 	flag.IntVar(&c.reps, "reps", 3, "repetitions of each figure")
 	flag.IntVar(&c.bigReps, "big-reps", 1, "repetitions of the largest backfill (the slowest figure)")
-	flag.IntVar(&c.e2eCalls, "e2e-calls", 50_000, "calls in the end-to-end throughput backfill")
+	flag.IntVar(&c.e2eCalls, "e2e-calls", 10_000, "calls in the end-to-end throughput backfill")
+	flag.IntVar(&c.sentences, "sentences-per-call", 250, "average transcript length of the end-to-end backfills (a 30-minute call has a few hundred)")
+	flag.IntVar(&c.bigSent, "big-sentences-per-call", 40, "average transcript length of the largest backfill (realistic lengths would take it past make bench's 10 minutes)")
 	flag.IntVar(&c.callsOnly, "calls-only-calls", 20_000, "calls in the end-to-end backfill of the calls stream alone")
 	flag.IntVar(&c.bigCalls, "big-calls", 100_000, "calls in the largest backfill (memory and scaling)")
 	flag.IntVar(&c.paceCalls, "pace-calls", 1_000, "calls in a paced backfill (about 23 requests)")
@@ -121,7 +125,7 @@ func run(ctx context.Context, c config) error {
 		if i == 0 {
 			profile = profPath
 		}
-		run, err := backfill(ctx, e, i+1, c.e2eCalls, profile, false)
+		run, err := backfill(ctx, e, i+1, c.e2eCalls, c.sentences, profile, false)
 		if err != nil {
 			return fmt.Errorf("end-to-end backfill: %w", err)
 		}
@@ -131,7 +135,7 @@ func run(ctx context.Context, c config) error {
 	r.profRun = r.e2e[0]
 	for i := range c.reps {
 		say(began, "end-to-end backfill of %d calls, calls stream alone %d/%d", c.callsOnly, i+1, c.reps)
-		run, err := backfill(ctx, e, i+1, c.callsOnly, "", true)
+		run, err := backfill(ctx, e, i+1, c.callsOnly, c.sentences, "", true)
 		if err != nil {
 			return fmt.Errorf("calls-only backfill: %w", err)
 		}
@@ -144,7 +148,7 @@ func run(ctx context.Context, c config) error {
 	say(began, "  CPU profile of that backfill: %s", profPath)
 	for i := range c.bigReps {
 		say(began, "end-to-end backfill of %d calls %d/%d", c.bigCalls, i+1, c.bigReps)
-		run, err := backfill(ctx, e, i+1, c.bigCalls, "", false)
+		run, err := backfill(ctx, e, i+1, c.bigCalls, c.bigSent, "", false)
 		if err != nil {
 			return fmt.Errorf("large backfill: %w", err)
 		}
