@@ -10,7 +10,6 @@ require (
 	github.com/rs/zerolog v1.35.1
 	golang.org/x/oauth2 v0.38.0
 	golang.org/x/term v0.48.0
-	golang.org/x/time v0.16.0
 )
 
 require (
