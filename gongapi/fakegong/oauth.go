@@ -48,10 +48,10 @@ type OAuthStats struct {
 type oauthState struct {
 	mu       sync.Mutex
 	withheld []string // scopes not granted (Options.WithheldScopes, SetWithheldScopes)
-	codes   map[string]*oauthCode
-	refresh map[string]*oauthRefresh
-	access  map[string]accessToken
-	stats   OAuthStats
+	codes    map[string]*oauthCode
+	refresh  map[string]*oauthRefresh
+	access   map[string]accessToken
+	stats    OAuthStats
 }
 
 type accessToken struct {
