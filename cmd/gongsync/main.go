@@ -62,6 +62,7 @@ func commands() []command {
 		{"migrate", "apply (up) or list (status) database migrations", runMigrate},
 		{"auth", "OAuth: login (connect to Gong as an installed app) or status", runAuth},
 		{"proxy", "send one request to Gong through gongsync's budget and rate limiter", runProxy},
+		{"action", "Gong's operations as checked actions: list, describe, check an input", runAction},
 		{"fake-gong", "serve the simulated Gong API (tests, demo, benchmarks)", runFakeGong},
 		{"version", "print the version", runVersion},
 	}
