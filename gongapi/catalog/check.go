@@ -78,7 +78,7 @@ func (s *Spec) Check(input []byte) (Input, error) {
 	c.object("", s.Inputs, m)
 	for _, f := range s.Inputs {
 		// An empty path parameter would change which endpoint the request reaches.
-		if str, ok := m[f.Name].(string); ok && f.In == InPath && str == "" {
+		if str, ok := m[f.Name].(string); ok && f.In == InPath && f.Schema.Kind == String && str == "" {
 			c.add(f.Name, "must not be empty (it is part of the path)")
 		}
 	}

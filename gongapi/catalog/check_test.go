@@ -111,6 +111,8 @@ func TestCheckRefusesEachKindOfMistakeNamingTheField(t *testing.T) {
 		{"int64 boolean", "listCrmSchemaFields", `{"integrationId":true,"objectType":"ACCOUNT"}`,
 			[]string{`integrationId: want integer (a number or a string of digits), got boolean`}},
 		{"int64 in the path", "deleteMeeting", `{"meetingId":"123"}`, nil},
+		{"int64 in the path, empty", "deleteMeeting", `{"meetingId":""}`,
+			[]string{`meetingId: want integer (a number or a string of digits), got ""`}},
 		{"int64 in the path, bad", "deleteMeeting", `{"meetingId":"12/3"}`,
 			[]string{`meetingId: want integer (a number or a string of digits), got "12/3"`}},
 		{"int32 as string", "addCall", addCallWith(`"speakersTimeline":{"speechSegments":[{"fromTime":"1","toTime":2,"partyIds":[]}]}`),
