@@ -63,6 +63,7 @@ func commands() []command {
 		{"remap", "derive stored calls' rows again from their raw documents (no requests)", runRemap},
 		{"auth", "OAuth: login (connect to Gong as an installed app) or status", runAuth},
 		{"proxy", "send one request to Gong through gongsync's budget and rate limiter", runProxy},
+		{"action", "Gong's operations as checked actions: list, describe, check an input", runAction},
 		{"fake-gong", "serve the simulated Gong API (tests, demo, benchmarks)", runFakeGong},
 		{"version", "print the version", runVersion},
 	}
