@@ -222,15 +222,26 @@ var callsExtensiveSpec = &endpointSpec[Call]{
 		_ = json.Unmarshal(raw, &v)
 		return rawIDText(v.MetaData.ID)
 	},
-	check: func(c *Call) string {
-		switch {
-		case c.MetaData == nil:
-			return "no metaData"
-		case c.MetaData.ID == "":
-			return "metaData.id is empty"
+	check: (*Call).Problem,
+}
+
+// Problem says why a call cannot be stored ("" when it can): it has no metaData or
+// no id, or a party without an id (a party is keyed by its id within the call). This
+// is the one place that rule is written; pages and webhooks with such a call are
+// refused, and the sync maps only calls that passed it.
+func (c *Call) Problem() string {
+	switch {
+	case c.MetaData == nil:
+		return "no metaData"
+	case c.MetaData.ID == "":
+		return "metaData.id is empty"
+	}
+	for i := range c.Parties {
+		if c.Parties[i].ID == "" {
+			return fmt.Sprintf("party %d has no id", i)
 		}
-		return ""
-	},
+	}
+	return ""
 }
 
 // CallsExtensivePage fetches one page of POST /v2/calls/extensive, starting at

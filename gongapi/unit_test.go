@@ -511,3 +511,24 @@ func TestRefusalsAreToldApartByGongsText(t *testing.T) {
 		}
 	}
 }
+
+// A call without metaData, without an id, or with a party without an id cannot be
+// stored; Problem is the one place that says so, for pages and webhooks alike.
+func TestCallProblem(t *testing.T) {
+	t.Parallel()
+	for s, want := range map[string]string{
+		`{"parties": []}`:          "no metaData",
+		`{"metaData": {"id": ""}}`: "metaData.id is empty",
+		`{"metaData": {"id": "1"}, "parties": [{"id": "a"}, {"name": "x"}]}`: "party 1 has no id",
+		`{"metaData": {"id": "1"}, "parties": [{"id": "a"}]}`:                "",
+		`{"metaData": {"id": 12345678901234567890123}}`:                      "",
+	} {
+		var c Call
+		if err := json.Unmarshal([]byte(s), &c); err != nil {
+			t.Fatal(err)
+		}
+		if got := c.Problem(); got != want {
+			t.Errorf("%s: Problem() = %q, want %q", s, got, want)
+		}
+	}
+}

@@ -251,8 +251,11 @@ func decodeWebhook(body []byte) (*WebhookPayload, error) {
 	if err := json.Unmarshal(body, &p); err != nil {
 		return nil, reject(http.StatusBadRequest, ReasonBadJSON, jsonErrorAt(err))
 	}
-	if p.CallData == nil || p.CallData.MetaData == nil || p.CallData.MetaData.ID == "" {
-		return nil, reject(http.StatusBadRequest, ReasonNoCall, errors.New("the payload has no callData.metaData.id"))
+	if p.CallData == nil {
+		return nil, reject(http.StatusBadRequest, ReasonNoCall, errors.New("the payload has no callData"))
+	}
+	if problem := p.CallData.Problem(); problem != "" {
+		return nil, reject(http.StatusBadRequest, ReasonNoCall, errors.New("callData: "+problem))
 	}
 	return &p, nil
 }

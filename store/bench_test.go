@@ -82,17 +82,17 @@ func BenchmarkRawCopyCalls(b *testing.B) {
 		err := s.Transact(ctx, func(tx *Tx) error {
 			rows := make([][]any, len(calls))
 			for j := range calls {
-				rows[j] = append(callEntity.values(&calls[j]), hash)
+				rows[j] = append(callEntity.shape.appendValues(nil, &calls[j]), hash)
 			}
-			if _, err := tx.tx.CopyFrom(ctx, pgx.Identifier{tables[0]}, append(callEntity.columns[:len(callEntity.columns):len(callEntity.columns)], "content_hash"), pgx.CopyFromRows(rows)); err != nil {
+			if _, err := tx.tx.CopyFrom(ctx, pgx.Identifier{tables[0]}, append(append([]string{}, callEntity.shape.names...), "content_hash"), pgx.CopyFromRows(rows)); err != nil {
 				return err
 			}
 			for k, ct := range callChildren {
 				var rows [][]any
 				for j := range calls {
-					ct.rows(&calls[j], func(_ string, row []any) { rows = append(rows, row) })
+					rows = ct.fill(&calls[j], rows)
 				}
-				if _, err := tx.tx.CopyFrom(ctx, pgx.Identifier{tables[k+1]}, ct.columns, pgx.CopyFromRows(rows)); err != nil {
+				if _, err := tx.tx.CopyFrom(ctx, pgx.Identifier{tables[k+1]}, ct.columnNames(), pgx.CopyFromRows(rows)); err != nil {
 					return err
 				}
 			}
@@ -216,7 +216,7 @@ func transcriptBatch(b testing.TB, s *Store, i int) []Transcript {
 func childTableNames() []string {
 	var out []string
 	for _, ct := range callChildren {
-		out = append(out, ct.table)
+		out = append(out, ct.tableName())
 	}
 	return out
 }

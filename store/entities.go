@@ -3,217 +3,230 @@ package store
 import (
 	"context"
 	"fmt"
+	"reflect"
 	"strconv"
 
 	"github.com/jackc/pgx/v5"
 )
 
-var callEntity = entity[Call]{
-	kind:  "call",
-	table: "calls",
-	columns: []string{"id", "url", "title", "scheduled", "started", "duration_seconds", "primary_user_id",
-		"direction", "system", "scope", "media", "language", "workspace_id", "sdr_disposition",
-		"client_unique_id", "custom_data", "purpose", "meeting_url", "is_private", "calendar_event_id", "brief",
-		"call_outcome", "key_points", "highlights", "outline", "structure",
-		"question_company_count", "question_non_company_count", "raw"},
-	id:  func(c *Call) string { return c.ID },
-	raw: func(c *Call) []byte { return c.Raw },
-	values: func(c *Call) []any {
-		return []any{c.ID, c.URL, c.Title, c.Scheduled, c.Started, c.DurationSeconds, c.PrimaryUserID,
-			c.Direction, c.System, c.Scope, c.Media, c.Language, c.WorkspaceID, c.SDRDisposition,
-			c.ClientUniqueID, c.CustomData, c.Purpose, c.MeetingURL, c.IsPrivate, c.CalendarEventID, c.Brief,
-			jsonArg(c.CallOutcome), jsonArg(c.KeyPoints), jsonArg(c.Highlights), jsonArg(c.Outline), jsonArg(c.Structure),
-			c.QuestionCompanyCount, c.QuestionNonCompanyCount, c.Raw}
-	},
-	check:    (*Call).check,
-	children: writeCallChildren,
+// The entity tables and the child tables of calls, each described once: its row
+// type's db tags give the columns (shape.go), so adding a Gong field as a column
+// touches the migration, the row type and the line in sync that maps it.
+
+var (
+	callEntity = newEntity("call", "calls", callChildren...)
+	userEntity = newEntity[User]("user", "users")
+	// Workspaces and tracker definitions are full refreshes of small sets.
+	workspaceEntity = newEntity[Workspace]("workspace", "workspaces")
+	trackerEntity   = newEntity[Tracker]("tracker", "trackers")
+)
+
+// callChildren are the child tables of calls, rewritten as a set whenever a call is
+// new or its content changed.
+var callChildren = []childTable[Call]{
+	callChild("call_parties", func(c *Call) []CallParty { return c.Parties }),
+	callChild("call_trackers", func(c *Call) []CallTracker { return c.Trackers }),
+	callChild("call_tracker_occurrences", func(c *Call) []CallTrackerOccurrence { return c.TrackerOccurrences }),
+	callChild("call_topics", func(c *Call) []CallTopic { return c.Topics }),
+	callChild("call_speakers", func(c *Call) []CallSpeaker { return c.Speakers }),
+	callChild("call_interaction_stats", func(c *Call) []CallInteractionStat { return c.InteractionStats }),
+	callChild("call_video_stats", func(c *Call) []CallVideoStat { return c.VideoStats }),
+	callChild("call_crm_objects", func(c *Call) []CallCRMObject { return c.CRMObjects }),
+	callChild("call_comments", func(c *Call) []CallComment { return c.Comments }),
 }
 
-var userEntity = entity[User]{
-	kind:  "user",
-	table: "users",
-	columns: []string{"id", "email_address", "first_name", "last_name", "title", "phone_number", "extension",
-		"active", "manager_id", "created", "email_aliases", "trusted_email_address", "spoken_languages", "settings", "raw"},
-	id:  func(u *User) string { return u.ID },
-	raw: func(u *User) []byte { return u.Raw },
-	values: func(u *User) []any {
-		return []any{u.ID, u.EmailAddress, u.FirstName, u.LastName, u.Title, u.PhoneNumber, u.Extension,
-			u.Active, u.ManagerID, u.Created, u.EmailAliases, u.TrustedEmailAddress,
-			jsonArg(u.SpokenLanguages), jsonArg(u.Settings), u.Raw}
-	},
-	check: (*User).check,
+// sentenceRows are the rows of transcript_sentences: the children of a transcript.
+var sentenceRows = &childRows[Transcript, Sentence]{
+	table: "transcript_sentences", parent: "call_id",
+	parentKey: func(t *Transcript) *string { return &t.CallID },
+	shape:     shapeOf[Sentence](),
+	of:        func(t *Transcript) []Sentence { return t.Sentences },
 }
 
-var workspaceEntity = entity[Workspace]{
-	kind:    "workspace",
-	table:   "workspaces",
-	columns: []string{"id", "name", "description", "raw"},
-	id:      func(w *Workspace) string { return w.ID },
-	raw:     func(w *Workspace) []byte { return w.Raw },
-	values:  func(w *Workspace) []any { return []any{w.ID, w.Name, w.Description, w.Raw} },
-	check:   (*Workspace).check,
-}
-
-var trackerEntity = entity[Tracker]{
-	kind:  "tracker",
-	table: "trackers",
-	columns: []string{"id", "name", "workspace_id", "affiliation", "part_of_question", "filter_query",
-		"language_keywords", "created", "updated", "raw"},
-	id:  func(t *Tracker) string { return t.ID },
-	raw: func(t *Tracker) []byte { return t.Raw },
-	values: func(t *Tracker) []any {
-		return []any{t.ID, t.Name, t.WorkspaceID, t.Affiliation, t.PartOfQuestion, t.FilterQuery,
-			jsonArg(t.LanguageKeywords), t.Created, t.Updated, t.Raw}
-	},
-	check: (*Tracker).check,
+func callChild[C any](table string, of func(*Call) []C) childTable[Call] {
+	return &childRows[Call, C]{table: table, parent: "call_id", parentKey: func(c *Call) *string { return &c.ID },
+		shape: shapeOf[C](), of: of}
 }
 
 // UpsertUsers writes users (see UpsertResult for what happens to each).
 func (tx *Tx) UpsertUsers(ctx context.Context, users []User) (UpsertResult, error) {
-	return upsert(ctx, tx, &userEntity, users)
+	return upsert(ctx, tx, userEntity, users)
 }
 
 // UpsertWorkspaces writes workspaces (see UpsertResult for what happens to each).
 func (tx *Tx) UpsertWorkspaces(ctx context.Context, ws []Workspace) (UpsertResult, error) {
-	return upsert(ctx, tx, &workspaceEntity, ws)
+	return upsert(ctx, tx, workspaceEntity, ws)
 }
 
 // UpsertTrackers writes tracker definitions (see UpsertResult for what happens to each).
 func (tx *Tx) UpsertTrackers(ctx context.Context, ts []Tracker) (UpsertResult, error) {
-	return upsert(ctx, tx, &trackerEntity, ts)
+	return upsert(ctx, tx, trackerEntity, ts)
 }
 
 // UpsertCalls writes calls. A call that is new or whose raw document changed gets its
-// child rows (parties, trackers, topics, speakers, interaction stats, CRM objects,
-// comments) replaced by the ones given; an unchanged call keeps its stored children
-// and only last_seen_at moves. Child rows with the same key within a call collapse to
-// the last one. A record Postgres would refuse fails the whole call with an error
-// naming the call, and the caller's transaction with it.
+// child rows (parties, trackers and their occurrences, topics, speakers, interaction
+// and video stats, CRM objects, comments) replaced by the ones given; an unchanged call
+// keeps its stored children and only last_seen_at moves. Child rows with the same key
+// within a call collapse to the last one. A record Postgres refuses fails the whole
+// call with an error naming the call, and the caller's transaction with it.
 func (tx *Tx) UpsertCalls(ctx context.Context, calls []Call) (UpsertResult, error) {
-	return upsert(ctx, tx, &callEntity, calls)
+	return upsert(ctx, tx, callEntity, calls)
 }
 
-// childTable is one child table of calls: its columns (call_id first) and how to
-// turn the calls' children into rows, deduplicated by the table's primary key.
-type childTable struct {
-	table   string
-	columns []string
-	count   func(c *Call) int // how many rows c has, duplicates included
-	rows    func(c *Call, add func(key string, row []any))
+// entity describes one entity table to the shared upsert path: a row type with an
+// "id" and a "raw" column, and the child tables written beside it.
+type entity[T any] struct {
+	kind     string // what a record is called in errors: "call", "user", …
+	table    string
+	shape    rowShape[T]
+	idField  int // struct field of the id column
+	rawField int // struct field of the raw column
+	// versionField is the struct field of the mapping_version column, -1 when the
+	// table has none: its rows are then never re-derived from raw.
+	versionField int
+	children     []childTable[T]
 }
 
-var callChildren = []childTable{
-	{"call_parties", []string{"call_id", "party_id", "user_id", "speaker_id", "email_address", "name", "title",
-		"affiliation", "phone_number", "methods", "context"},
-		func(c *Call) int { return len(c.Parties) },
-		func(c *Call, add func(string, []any)) {
-			for i := range c.Parties {
-				p := &c.Parties[i]
-				add(p.PartyID, []any{c.ID, p.PartyID, p.UserID, p.SpeakerID, p.EmailAddress, p.Name, p.Title,
-					p.Affiliation, p.PhoneNumber, p.Methods, jsonArg(p.Context)})
-			}
-		}},
-	{"call_trackers", []string{"call_id", "tracker_id", "name", "type", "count", "occurrences", "phrases"},
-		func(c *Call) int { return len(c.Trackers) },
-		func(c *Call, add func(string, []any)) {
-			for i := range c.Trackers {
-				t := &c.Trackers[i]
-				add(t.TrackerID, []any{c.ID, t.TrackerID, t.Name, t.Type, t.Count, jsonArg(t.Occurrences), jsonArg(t.Phrases)})
-			}
-		}},
-	{"call_topics", []string{"call_id", "name", "duration_seconds"},
-		func(c *Call) int { return len(c.Topics) },
-		func(c *Call, add func(string, []any)) {
-			for i := range c.Topics {
-				t := &c.Topics[i]
-				add(t.Name, []any{c.ID, t.Name, t.DurationSeconds})
-			}
-		}},
-	{"call_speakers", []string{"call_id", "party_id", "user_id", "talk_time_seconds"},
-		func(c *Call) int { return len(c.Speakers) },
-		func(c *Call, add func(string, []any)) {
-			for i := range c.Speakers {
-				s := &c.Speakers[i]
-				add(s.PartyID, []any{c.ID, s.PartyID, s.UserID, s.TalkTimeSeconds})
-			}
-		}},
-	{"call_interaction_stats", []string{"call_id", "name", "value"},
-		func(c *Call) int { return len(c.InteractionStats) },
-		func(c *Call, add func(string, []any)) {
-			for i := range c.InteractionStats {
-				s := &c.InteractionStats[i]
-				add(s.Name, []any{c.ID, s.Name, s.Value})
-			}
-		}},
-	{"call_crm_objects", []string{"call_id", "system", "object_type", "object_id", "timing", "fields"},
-		func(c *Call) int { return len(c.CRMObjects) },
-		func(c *Call, add func(string, []any)) {
-			for i := range c.CRMObjects {
-				o := &c.CRMObjects[i]
-				// NUL cannot occur in validated text, so it separates key parts safely.
-				add(o.System+"\x00"+o.ObjectType+"\x00"+o.ObjectID+"\x00"+o.Timing,
-					[]any{c.ID, o.System, o.ObjectType, o.ObjectID, o.Timing, jsonArg(o.Fields)})
-			}
-		}},
-	{"call_comments", []string{"call_id", "comment_id", "commenter_user_id", "comment", "posted",
-		"audio_start_seconds", "audio_end_seconds", "in_reply_to", "during_call"},
-		func(c *Call) int { return len(c.Comments) },
-		func(c *Call, add func(string, []any)) {
-			for i := range c.Comments {
-				m := &c.Comments[i]
-				add(m.CommentID, []any{c.ID, m.CommentID, m.CommenterUserID, m.Comment, m.Posted,
-					m.AudioStartSeconds, m.AudioEndSeconds, m.InReplyTo, m.DuringCall})
-			}
-		}},
+func newEntity[T any](kind, table string, children ...childTable[T]) *entity[T] {
+	e := &entity[T]{kind: kind, table: table, shape: shapeOf[T](), idField: -1, rawField: -1, versionField: -1, children: children}
+	for _, c := range e.shape.columns {
+		switch c.name {
+		case "id":
+			e.idField = c.field
+		case "raw":
+			e.rawField = c.field
+		case "mapping_version":
+			e.versionField = c.field
+		}
+	}
+	if e.idField < 0 || e.rawField < 0 {
+		panic("store: entity " + table + " needs an id and a raw column")
+	}
+	return e
 }
 
-// writeCallChildren COPies the child sets of calls straight into the child tables,
-// after deleting the stored ones when replace is set: the sets are replaced whole, so
-// there is nothing to merge and no need for a stage.
-func writeCallChildren(ctx context.Context, q pgx.Tx, calls []*Call, replace bool) error {
+func (e *entity[T]) id(r *T) string  { return reflect.ValueOf(r).Elem().Field(e.idField).String() }
+func (e *entity[T]) raw(r *T) []byte { return reflect.ValueOf(r).Elem().Field(e.rawField).Bytes() }
+
+func (e *entity[T]) version(r *T) int32 {
+	if e.versionField < 0 {
+		return 0
+	}
+	return int32(reflect.ValueOf(r).Elem().Field(e.versionField).Int())
+}
+
+// childTable is one child table of records of type P, keyed by the parent's id.
+type childTable[P any] interface {
+	tableName() string
+	columnNames() []string           // the parent's key column first
+	count(p *P) int                  // how many rows p has, duplicates included
+	fill(p *P, rows [][]any) [][]any // appends p's rows, deduplicated by key
+}
+
+// childRows is a childTable whose rows are a slice of C in each parent.
+type childRows[P, C any] struct {
+	table     string
+	parent    string // the column holding the parent's id: "call_id"
+	parentKey func(*P) *string
+	shape     rowShape[C]
+	of        func(*P) []C
+}
+
+func (c *childRows[P, C]) tableName() string { return c.table }
+
+func (c *childRows[P, C]) columnNames() []string {
+	return append([]string{c.parent}, c.shape.names...)
+}
+
+func (c *childRows[P, C]) count(p *P) int { return len(c.of(p)) }
+
+func (c *childRows[P, C]) fill(p *P, rows [][]any) [][]any {
+	kids := c.of(p)
+	var seen map[string]int
+	if c.shape.hasKey && len(kids) > 1 {
+		seen = make(map[string]int, len(kids))
+	}
+	parent := c.parentKey(p)
+	for i := range kids {
+		row := c.shape.appendValues(append(make([]any, 0, len(c.shape.columns)+1), parent), &kids[i])
+		if seen != nil {
+			k := c.shape.key(&kids[i])
+			if j, dup := seen[k]; dup {
+				rows[j] = row // the last occurrence wins, in the first one's place
+				continue
+			}
+			seen[k] = len(rows)
+		}
+		rows = append(rows, row)
+	}
+	return rows
+}
+
+// writeChildren COPies the child sets of parents straight into their tables, after
+// deleting the stored ones when replace is set: the sets are replaced whole, so there
+// is nothing to merge and no need for a stage. It returns the rows written.
+func writeChildren[P any](ctx context.Context, q pgx.Tx, kind string, tables []childTable[P], parents []*P, id func(*P) string, replace bool) (int, error) {
+	if len(tables) == 0 {
+		return 0, nil
+	}
 	if replace {
-		ids := make([]string, len(calls))
-		for i, c := range calls {
-			ids[i] = c.ID
+		ids := make([]string, len(parents))
+		for i, p := range parents {
+			ids[i] = id(p)
 		}
 		b := byKeys(func(b *pgx.Batch) {
-			for _, ct := range callChildren {
-				b.Queue("DELETE FROM "+ct.table+" WHERE call_id = ANY($1)", ids)
+			for _, ct := range tables {
+				b.Queue("DELETE FROM "+ct.tableName()+" WHERE "+ct.columnNames()[0]+" = ANY($1)", ids)
 			}
 		})
 		if err := q.SendBatch(ctx, b).Close(); err != nil {
-			return fmt.Errorf("delete child rows: %w", err)
+			return 0, fmt.Errorf("delete child rows: %w", err)
 		}
 	}
-	for _, ct := range callChildren {
+	written := 0
+	for _, ct := range tables {
 		n := 0
-		for _, c := range calls {
-			n += ct.count(c)
+		for _, p := range parents {
+			n += ct.count(p)
 		}
 		if n == 0 {
 			continue
 		}
-		src := &groupedRows{groups: len(calls), fill: func(g int, rows [][]any) [][]any {
-			c := calls[g]
-			var seen map[string]int
-			ct.rows(c, func(key string, row []any) {
-				if seen == nil {
-					seen = make(map[string]int, ct.count(c))
-				}
-				if j, dup := seen[key]; dup {
-					rows[j] = row // the last occurrence wins, in the first one's place
-					return
-				}
-				seen[key] = len(rows)
-				rows = append(rows, row)
-			})
-			return rows
-		}}
-		err := copyRows(ctx, q, ct.table, ct.columns, src,
-			func(i int) string { return "call " + strconv.Quote(calls[src.group(i)].ID) })
+		src := &groupedRows{groups: len(parents), fill: func(g int, rows [][]any) [][]any { return ct.fill(parents[g], rows) }}
+		err := copyRows(ctx, q, ct.tableName(), ct.columnNames(), src,
+			func(i int) string { return kind + " " + strconv.Quote(id(parents[src.group(i)])) })
 		if err != nil {
-			return err
+			return written, err
 		}
+		written += src.ends[len(src.ends)-1]
 	}
-	return nil
+	return written, nil
+}
+
+// StoredRaw is a record's raw document as stored, for deriving its rows again.
+type StoredRaw struct {
+	ID  string
+	Raw []byte
+}
+
+// CallsMappedBefore returns up to limit calls, in id order after afterID, whose rows
+// a mapping older than version derived, with their raw documents.
+func (s *Store) CallsMappedBefore(ctx context.Context, version int32, afterID string, limit int) ([]StoredRaw, error) {
+	rows, err := s.pool.Query(ctx, `SELECT id, raw FROM calls WHERE mapping_version < $1 AND id > $2 ORDER BY id LIMIT $3`,
+		version, afterID, limit)
+	if err != nil {
+		return nil, fmt.Errorf("list calls to remap: %w", err)
+	}
+	out, err := pgx.CollectRows(rows, pgx.RowToStructByPos[StoredRaw])
+	if err != nil {
+		return nil, fmt.Errorf("list calls to remap: %w", err)
+	}
+	return out, nil
+}
+
+// RemapCalls rewrites the columns and child rows of stored calls from rows derived
+// again from their own raw documents, leaving raw and the bookkeeping times as they
+// were (see remap). It returns the ids rewritten.
+func (tx *Tx) RemapCalls(ctx context.Context, calls []Call) ([]string, error) {
+	return remap(ctx, tx, callEntity, calls)
 }

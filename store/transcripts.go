@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"slices"
-	"strconv"
 	"sync"
 	"time"
 
@@ -59,16 +58,6 @@ func (tx *Tx) WriteTranscripts(ctx context.Context, ts []Transcript) (sentences 
 	ids := make([]string, len(batch))
 	for i, t := range batch {
 		ids[i] = t.CallID
-		var ch checker
-		ch.key("call_id", t.CallID)
-		if ch.err != nil {
-			return 0, fmt.Errorf("write transcripts: transcript of call %q: %w", t.CallID, ch.err)
-		}
-		for j := range t.Sentences {
-			if err := t.Sentences[j].check(); err != nil {
-				return 0, fmt.Errorf("write transcripts: call %q sentence %d: %w", t.CallID, t.Sentences[j].SentenceIndex, err)
-			}
-		}
 	}
 	// Lock the calls in id order (concurrent writers cannot deadlock), learn which
 	// exist, and drop their old sentences, in one round trip.
@@ -98,32 +87,13 @@ func (tx *Tx) WriteTranscripts(ctx context.Context, ts []Transcript) (sentences 
 			}
 		}
 	}
-	src := &groupedRows{groups: len(batch), fill: func(g int, rows [][]any) [][]any {
-		t := batch[g]
-		// Sentences of one call sharing an index: the last wins, where the first stood.
-		var seen map[int32]int
-		for j := range t.Sentences {
-			x := &t.Sentences[j]
-			row := []any{t.CallID, x.SentenceIndex, x.MonologueIndex, x.SpeakerID, x.Topic, x.StartMs, x.EndMs, x.Text}
-			if seen == nil {
-				seen = make(map[int32]int, len(t.Sentences))
-			}
-			if k, dup := seen[x.SentenceIndex]; dup {
-				rows[k] = row
-				continue
-			}
-			seen[x.SentenceIndex] = len(rows)
-			rows = append(rows, row)
-		}
-		return rows
-	}}
-	err = copyRows(ctx, tx.tx, "transcript_sentences",
-		[]string{"call_id", "sentence_index", "monologue_index", "speaker_id", "topic", "start_ms", "end_ms", "text"},
-		src, func(i int) string { return "call " + strconv.Quote(batch[src.group(i)].CallID) })
+	// The old sentences are gone (above): the new ones go straight in.
+	sentences, err = writeChildren(ctx, tx.tx, "transcript of call", []childTable[Transcript]{sentenceRows}, batch,
+		func(t *Transcript) string { return t.CallID }, false)
 	if err != nil {
 		return 0, fmt.Errorf("write transcripts: %w", err)
 	}
-	return src.ends[len(src.ends)-1], nil
+	return sentences, nil
 }
 
 // DeferTranscripts records a failed or empty fetch of the calls' transcripts: one more

@@ -89,7 +89,7 @@ func TestTranscriptsReplaceAndSearch(t *testing.T) {
 	// So does a sentence Postgres cannot store.
 	bad := makeTranscript(calls[2].ID, 6, 5)
 	bad.Sentences[3].Text = "nul\x00byte"
-	if _, err = writeTranscripts(t, s, bad); err == nil || !strings.Contains(err.Error(), fmt.Sprintf("call %q sentence 3", calls[2].ID)) {
+	if _, err = writeTranscripts(t, s, bad); err == nil || !strings.Contains(err.Error(), fmt.Sprintf("transcript of call %q, column text", calls[2].ID)) {
 		t.Fatalf("NUL byte: %v", err)
 	}
 }

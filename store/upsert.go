@@ -18,26 +18,15 @@ import (
 )
 
 // UpsertResult says what an upsert did to each distinct record of the batch; the
-// four groups do not overlap and add up to the number of distinct ids.
+// five groups do not overlap and add up to the number of distinct ids.
 type UpsertResult struct {
 	Inserted  []string // ids new to the table
 	Changed   []string // ids already there whose content (raw) changed
 	Restored  []string // ids that had deleted_at set (it is cleared), changed or not
 	Unchanged int      // records already stored with the same content: only last_seen_at moved
-}
-
-// entity describes one entity table to the shared upsert path.
-type entity[T any] struct {
-	kind    string // what a record is called in errors: "call", "user", …
-	table   string
-	columns []string // the typed columns written from a record, "id" first and "raw" last
-	id      func(*T) string
-	raw     func(*T) []byte
-	values  func(*T) []any // one value per column, in order
-	check   func(*T) error
-	// children, when set, writes the child rows of records whose row was just
-	// written; replace says that stored children may exist and must go first.
-	children func(ctx context.Context, q pgx.Tx, recs []*T, replace bool) error
+	// Remapped counts records whose content had not changed but whose rows an older
+	// mapping derived (a lower mapping_version): their rows were derived again.
+	Remapped int
 }
 
 // staged is a record about to be written, with the hash of its raw document.
@@ -80,19 +69,24 @@ func upsert[T any](ctx context.Context, tx *Tx, e *entity[T], recs []T) (UpsertR
 	type stored struct {
 		hash    []byte
 		deleted bool
+		version int32
 	}
 	have := make(map[string]stored, len(batch))
 	var now time.Time
+	version := "0"
+	if e.versionField >= 0 {
+		version = "mapping_version"
+	}
 	b := byKeys(func(b *pgx.Batch) {
 		b.Queue("SELECT now()").QueryRow(func(row pgx.Row) error { return row.Scan(&now) })
-		b.Queue("SELECT id, content_hash, deleted_at IS NOT NULL FROM "+e.table+" WHERE id = ANY($1) ORDER BY id FOR UPDATE", ids).
+		b.Queue("SELECT id, content_hash, deleted_at IS NOT NULL, "+version+" FROM "+e.table+" WHERE id = ANY($1) ORDER BY id FOR UPDATE", ids).
 			Query(func(rows pgx.Rows) error {
 				var (
 					id string
 					st stored
 				)
-				_, err := pgx.ForEachRow(rows, []any{&id, &st.hash, &st.deleted}, func() error {
-					have[id] = stored{hash: bytes.Clone(st.hash), deleted: st.deleted}
+				_, err := pgx.ForEachRow(rows, []any{&id, &st.hash, &st.deleted, &st.version}, func() error {
+					have[id] = stored{hash: bytes.Clone(st.hash), deleted: st.deleted, version: st.version}
 					return nil
 				})
 				return err
@@ -112,6 +106,14 @@ func upsert[T any](ctx context.Context, tx *Tx, e *entity[T], recs []T) (UpsertR
 		case !found:
 			res.Inserted = append(res.Inserted, id)
 			fresh = append(fresh, staged[T]{rec: r, hash: sum[:]})
+		case bytes.Equal(old.hash, sum[:]) && old.version < e.version(r):
+			// Same content, rows derived by an older mapping: derive them again.
+			if old.deleted {
+				res.Restored = append(res.Restored, id)
+			} else {
+				res.Remapped++
+			}
+			rewrite = append(rewrite, staged[T]{rec: r, hash: sum[:]})
 		case bytes.Equal(old.hash, sum[:]):
 			if old.deleted {
 				res.Restored = append(res.Restored, id)
@@ -157,12 +159,11 @@ func upsert[T any](ctx context.Context, tx *Tx, e *entity[T], recs []T) (UpsertR
 	return res, nil
 }
 
-// row is the COPY row of a record: its columns, then content_hash, after checking it.
-func (e *entity[T]) row(s staged[T]) ([]any, error) {
-	if err := e.check(s.rec); err != nil {
-		return nil, fmt.Errorf("%s %q: %w", e.kind, e.id(s.rec), err)
-	}
-	return append(e.values(s.rec), s.hash), nil
+// row is the COPY row of a record: its columns, then content_hash. The store checks
+// nothing here: sync hands it clean values, and what Postgres still refuses fails the
+// COPY with an error naming the record (copyRows).
+func (e *entity[T]) row(s staged[T]) []any {
+	return append(e.shape.appendValues(make([]any, 0, len(e.shape.columns)+4), s.rec), s.hash)
 }
 
 func (e *entity[T]) name(recs []staged[T]) func(i int) string {
@@ -177,13 +178,12 @@ func (e *entity[T]) insert(ctx context.Context, tx *Tx, recs []staged[T], now ti
 	if err != nil {
 		return false, err
 	}
-	cols := append(append([]string{}, e.columns...), "content_hash", "first_seen_at", "updated_at", "last_seen_at")
+	cols := append(append([]string{}, e.shape.names...), "content_hash", "first_seen_at", "updated_at", "last_seen_at")
 	err = copyRows(ctx, sp, e.table, cols, pgx.CopyFromSlice(len(recs), func(i int) ([]any, error) {
-		row, err := e.row(recs[i])
-		return append(row, now, now, now), err
+		return append(e.row(recs[i]), now, now, now), nil
 	}), e.name(recs))
-	if err == nil && e.children != nil {
-		err = e.children(ctx, sp, records(recs), false)
+	if err == nil {
+		_, err = writeChildren(ctx, sp, e.kind, e.children, records(recs), e.id, false)
 	}
 	if err != nil {
 		var pgErr *pgconn.PgError
@@ -198,46 +198,55 @@ func (e *entity[T]) insert(ctx context.Context, tx *Tx, recs []staged[T], now ti
 	return false, sp.Commit(ctx)
 }
 
-// rewrite COPies records into the entity's stage and moves them into the table:
-// existing ids get every column rewritten, and all become current (seen now, not
-// deleted). Their child sets are replaced.
-func (e *entity[T]) rewrite(ctx context.Context, tx *Tx, recs []staged[T]) error {
-	stage := stageName(e.table, e.columns)
+// stage COPies records into the entity's stage, a temporary table of the entity's
+// columns and content_hash, and returns its name.
+func (e *entity[T]) stage(ctx context.Context, tx *Tx, recs []staged[T]) (string, error) {
+	stage := stageName(e.table, e.shape.names)
 	// The stage outlives the transaction (ON COMMIT DELETE ROWS empties it), so a
 	// connection creates it once. Its raw column is stored uncompressed: the rows pass
 	// through once, and compressing them twice would double the cost.
 	_, err := tx.tx.Exec(ctx, `DO $$ BEGIN
 		IF to_regclass('pg_temp.`+stage+`') IS NULL THEN
 			CREATE TEMP TABLE `+stage+` ON COMMIT DELETE ROWS AS
-				SELECT `+strings.Join(e.columns, ", ")+`, content_hash FROM `+e.table+` WITH NO DATA;
+				SELECT `+strings.Join(e.shape.names, ", ")+`, content_hash FROM `+e.table+` WITH NO DATA;
 			ALTER TABLE `+stage+` ALTER COLUMN raw SET STORAGE EXTERNAL;
 		END IF;
 	END $$`)
 	if err != nil {
-		return fmt.Errorf("create stage: %w", err)
+		return "", fmt.Errorf("create stage: %w", err)
 	}
-	err = copyRows(ctx, tx.tx, stage, append(append([]string{}, e.columns...), "content_hash"),
-		pgx.CopyFromSlice(len(recs), func(i int) ([]any, error) { return e.row(recs[i]) }), e.name(recs))
+	err = copyRows(ctx, tx.tx, stage, append(append([]string{}, e.shape.names...), "content_hash"),
+		pgx.CopyFromSlice(len(recs), func(i int) ([]any, error) { return e.row(recs[i]), nil }), e.name(recs))
+	return stage, err
+}
+
+// rewrite COPies records into the entity's stage and moves them into the table:
+// existing ids get every column rewritten, and all become current (seen now, not
+// deleted). Their child sets are replaced.
+func (e *entity[T]) rewrite(ctx context.Context, tx *Tx, recs []staged[T]) error {
+	stage, err := e.stage(ctx, tx, recs)
 	if err != nil {
 		return err
 	}
-	cols := strings.Join(e.columns, ", ")
+	cols := strings.Join(e.shape.names, ", ")
 	var set strings.Builder
-	for _, c := range e.columns[1:] {
-		fmt.Fprintf(&set, "%s = EXCLUDED.%s, ", c, c)
+	for _, c := range e.shape.names {
+		if c != "id" {
+			fmt.Fprintf(&set, "%s = EXCLUDED.%s, ", c, c)
+		}
 	}
 	_, err = tx.tx.Exec(ctx, `WITH s AS (DELETE FROM `+stage+` RETURNING *)
 		INSERT INTO `+e.table+` AS t (`+cols+`, content_hash, first_seen_at, updated_at, last_seen_at)
 		SELECT `+cols+`, content_hash, now(), now(), now() FROM s ORDER BY id
 		ON CONFLICT (id) DO UPDATE SET `+set.String()+`content_hash = EXCLUDED.content_hash,
-			updated_at = now(), last_seen_at = now(), deleted_at = NULL`)
+			updated_at = CASE WHEN t.content_hash = EXCLUDED.content_hash AND t.deleted_at IS NULL
+				THEN t.updated_at ELSE now() END,
+			last_seen_at = now(), deleted_at = NULL`)
 	if err != nil {
 		return fmt.Errorf("move stage into %s: %w", e.table, err)
 	}
-	if e.children != nil {
-		return e.children(ctx, tx.tx, records(recs), true)
-	}
-	return nil
+	_, err = writeChildren(ctx, tx.tx, e.kind, e.children, records(recs), e.id, true)
+	return err
 }
 
 func records[T any](s []staged[T]) []*T {
@@ -337,4 +346,56 @@ func (s *groupedRows) Err() error { return nil }
 func (s *groupedRows) group(i int) int {
 	g, _ := slices.BinarySearch(s.ends, i+1)
 	return g
+}
+
+// remap rewrites the typed columns and child rows of records already stored, from
+// rows a newer mapping derived from their own raw documents. It changes nothing Gong
+// said: raw, content_hash and the bookkeeping times stay, so a remap never passes
+// for a sync (a deleted record stays deleted, last_seen_at does not move). A record
+// whose raw changed since it was read (a sync wrote it meanwhile), or that a mapping
+// as new already derived, is left alone. It returns the ids rewritten.
+func remap[T any](ctx context.Context, tx *Tx, e *entity[T], recs []T) ([]string, error) {
+	batch := dedupe(recs, e.id)
+	if len(batch) == 0 {
+		return nil, nil
+	}
+	staged := make([]staged[T], len(batch))
+	for i, r := range batch {
+		staged[i].rec = r
+	}
+	stage, err := e.stage(ctx, tx, staged)
+	if err != nil {
+		return nil, fmt.Errorf("remap %ss: %w", e.kind, err)
+	}
+	var set strings.Builder
+	for _, c := range e.shape.names {
+		if c != "id" && c != "raw" {
+			fmt.Fprintf(&set, "%s = s.%s, ", c, c)
+		}
+	}
+	rows, err := tx.tx.Query(ctx, `WITH s AS (DELETE FROM `+stage+` RETURNING *)
+		UPDATE `+e.table+` AS t SET `+strings.TrimSuffix(set.String(), ", ")+`
+		FROM s WHERE t.id = s.id AND t.raw = s.raw AND t.mapping_version < s.mapping_version
+		RETURNING t.id`)
+	if err != nil {
+		return nil, fmt.Errorf("remap %ss: %w", e.kind, err)
+	}
+	done, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		return nil, fmt.Errorf("remap %ss: %w", e.kind, err)
+	}
+	rewritten := make(map[string]bool, len(done))
+	for _, id := range done {
+		rewritten[id] = true
+	}
+	var parents []*T
+	for _, r := range batch {
+		if rewritten[e.id(r)] {
+			parents = append(parents, r)
+		}
+	}
+	if _, err := writeChildren(ctx, tx.tx, e.kind, e.children, parents, e.id, true); err != nil {
+		return nil, fmt.Errorf("remap %ss: %w", e.kind, err)
+	}
+	return done, nil
 }

@@ -146,11 +146,11 @@ func TestRolledBackPageLeavesNothing(t *testing.T) {
 		wantErr string // in the error
 	}{
 		{"fn fails", page(100, 10), boom, "boom"},
-		{"NUL in title", bad(func(c *Call) { c.Title = ptr("bad\x00title") }), nil, `call "7000000000000000106": title: contains a NUL byte`},
+		{"NUL in title", bad(func(c *Call) { c.Title = ptr("bad\x00title") }), nil, `copy into calls: call "7000000000000000106", column title: ERROR: invalid byte sequence`},
 		{"invalid raw", bad(func(c *Call) { c.Raw = []byte(`{"id":`) }), nil, `call "7000000000000000106", column raw: ERROR: invalid input syntax for type json`},
-		{"empty id", bad(func(c *Call) { c.ID = "" }), nil, `call "": id: is empty`},
+		{"empty id", bad(func(c *Call) { c.ID = "" }), nil, `call "": ERROR: new row for relation "calls" violates check constraint "calls_id_check"`},
 		{"NUL escape in JSON", bad(func(c *Call) { c.KeyPoints = []byte(`["a\u0000b"]`) }), nil, `call "7000000000000000106", column key_points`},
-		{"invalid UTF-8 in a party", bad(func(c *Call) { c.Parties[2].Name = ptr("\xff\xfe") }), nil, `call "7000000000000000106": parties.name`},
+		{"invalid UTF-8 in a party", bad(func(c *Call) { c.Parties[2].Name = ptr("\xff\xfe") }), nil, `copy into call_parties: call "7000000000000000106", column name: ERROR: invalid byte sequence`},
 		// Valid to Go's JSON parser, refused by jsonb: only Postgres can tell, mid-COPY.
 		{"lone surrogate", bad(func(c *Call) { c.Raw = []byte(`{"title":"\ud800"}`) }), nil, `call "7000000000000000106", column raw`},
 		{"invalid JSON in a child row", bad(func(c *Call) { c.Trackers[1].Occurrences = []byte(`[{]`) }), nil,

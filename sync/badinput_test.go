@@ -345,7 +345,7 @@ func TestBadAnswersAreRefusedAndWriteNothing(t *testing.T) {
 				})
 				return a
 			}},
-		{name: "a party without an id", want: []string{"call #3", "party #0 has no id"},
+		{name: "a party without an id", is: gongapi.ErrMalformedResponse, want: []string{"record 3 (id ", "party 0 has no id"},
 			edit: func(t *testing.T, a fakegong.Answer) fakegong.Answer {
 				a.Body = editRecords(t, a.Body, "calls", func(recs []map[string]any) []map[string]any {
 					recs[3]["parties"].([]any)[0].(map[string]any)["id"] = nil

@@ -140,11 +140,7 @@ func (e *Engine) readWindow(ctx context.Context, cp *store.Checkpoint, w window,
 			}
 			return fmt.Errorf("read calls %s..%s: %w", req.Filter.FromDateTime, req.Filter.ToDateTime, err)
 		}
-		rows, err := CallRows(page.Items)
-		if err != nil {
-			done()
-			return fmt.Errorf("calls page (POST /v2/calls/extensive, requestId %s): %w", page.RequestID, err)
-		}
+		rows := CallRows(page.Items)
 
 		next := *cp
 		nextState := st
@@ -188,6 +184,7 @@ func (e *Engine) readWindow(ctx context.Context, cp *store.Checkpoint, w window,
 		rep.Inserted += len(res.Inserted)
 		rep.Changed += len(res.Changed)
 		rep.Restored += len(res.Restored)
+		rep.Remapped += res.Remapped
 		rep.Deleted += len(deleted)
 		rep.Late += countLate(rows, res.Inserted, w.lateBefore)
 		e.m.observeCalls(cp.Stream, len(rows), res, len(deleted), latestStart(rows, nil))

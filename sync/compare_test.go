@@ -5,6 +5,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/gongsync/gongsync/gongapi"
 )
 
 // The comparisons below build what the tables should hold straight from the fake's
@@ -34,7 +36,7 @@ func (v *env) assertMatchesGong(at time.Time) {
 	v.t.Helper()
 	ds := v.fake.Dataset()
 	calls := ds.VisibleCalls(at)
-	var wantCalls, wantParties, wantTrackers, wantTopics, wantCRM, wantSentences []string
+	var wantCalls, wantParties, wantTrackers, wantTopics, wantCRM, wantSentences, wantVideo, wantHits []string
 	live := map[string]bool{}
 	for _, c := range calls {
 		m := c.MetaData
@@ -48,9 +50,30 @@ func (v *env) assertMatchesGong(at time.Time) {
 		if c.Content != nil {
 			for _, t := range c.Content.Trackers {
 				wantTrackers = append(wantTrackers, fmt.Sprintf("%s¦%s¦%s¦%d", m.ID, t.ID, t.Name, t.Count))
+				// The fake lists a keyword tracker's hits per phrase (and again at the
+				// tracker's level), a smart tracker's at the tracker's level only.
+				hit := func(o gongapi.TrackerOccurrence, phrase string) {
+					wantHits = append(wantHits, fmt.Sprintf("%s¦%s¦%g¦%s¦%s", m.ID, t.ID, o.StartTime, deref(o.SpeakerID), phrase))
+				}
+				if len(t.Phrases) > 0 {
+					for _, ph := range t.Phrases {
+						for _, o := range ph.Occurrences {
+							hit(o, ph.Phrase)
+						}
+					}
+				} else {
+					for _, o := range t.Occurrences {
+						hit(o, "")
+					}
+				}
 			}
 			for _, t := range c.Content.Topics {
 				wantTopics = append(wantTopics, fmt.Sprintf("%s¦%s¦%d", m.ID, t.Name, t.Duration))
+			}
+		}
+		if c.Interaction != nil {
+			for _, vi := range c.Interaction.Video {
+				wantVideo = append(wantVideo, fmt.Sprintf("%s¦%s¦%g", m.ID, vi.Name, vi.Duration))
 			}
 		}
 		for _, cx := range c.Context {
@@ -84,6 +107,11 @@ func (v *env) assertMatchesGong(at time.Time) {
 		FROM call_topics t JOIN calls c ON c.id = t.call_id AND c.deleted_at IS NULL`)
 	v.compare("call_crm_objects", wantCRM, `SELECT o.call_id || '¦' || o.system || '¦' || object_type || '¦' || object_id || '¦' || timing
 		FROM call_crm_objects o JOIN calls c ON c.id = o.call_id AND c.deleted_at IS NULL`)
+	v.compare("call_video_stats", wantVideo, `SELECT s.call_id || '¦' || s.name || '¦' || s.duration_seconds
+		FROM call_video_stats s JOIN calls c ON c.id = s.call_id AND c.deleted_at IS NULL`)
+	v.compare("call_tracker_occurrences", wantHits, `SELECT o.call_id || '¦' || tracker_id || '¦' || start_seconds
+		|| '¦' || coalesce(speaker_id,'') || '¦' || coalesce(phrase,'')
+		FROM call_tracker_occurrences o JOIN calls c ON c.id = o.call_id AND c.deleted_at IS NULL`)
 	v.compare("transcript_sentences", wantSentences, `SELECT s.call_id || '¦' || sentence_index || '¦' || coalesce(speaker_id,'') || '¦' || start_ms
 		|| '¦' || end_ms || '¦' || text FROM transcript_sentences s JOIN calls c ON c.id = s.call_id AND c.deleted_at IS NULL`)
 

@@ -97,18 +97,21 @@ func (e *Engine) Options() Options { return e.opt }
 
 // RunReport is what one run of one stream did.
 type RunReport struct {
-	Stream    string
-	Kind      Kind
-	Status    string // succeeded, failed, paused, skipped, interrupted
-	Started   time.Time
-	Finished  time.Time
-	Requests  int
-	Records   int // records written or confirmed (calls, users, transcripts, …)
-	Inserted  int
-	Late      int // calls new to the table that started before the previous high-water mark
-	Changed   int
-	Deleted   int
-	Restored  int
+	Stream   string
+	Kind     Kind
+	Status   string // succeeded, failed, paused, skipped, interrupted
+	Started  time.Time
+	Finished time.Time
+	Requests int
+	Records  int // records written or confirmed (calls, users, transcripts, …)
+	Inserted int
+	Late     int // calls new to the table that started before the previous high-water mark
+	Changed  int
+	Deleted  int
+	Restored int
+	// Remapped counts records Gong returned unchanged whose rows an older mapping had
+	// derived: their rows were derived again (see CallMapping).
+	Remapped  int
 	Sentences int
 	// CursorRestarts counts windows restarted from the last committed call after Gong's cursor expired.
 	CursorRestarts int
@@ -294,6 +297,9 @@ func (e *Engine) pageContext(ctx context.Context) (context.Context, context.Canc
 // detailsJSON is the run's extra figures for sync_runs.details.
 func detailsJSON(r *RunReport) []byte {
 	d := map[string]any{"inserted": r.Inserted}
+	if r.Remapped > 0 {
+		d["remapped"] = r.Remapped
+	}
 	if r.Sentences > 0 {
 		d["sentences"] = r.Sentences
 	}

@@ -2,8 +2,9 @@ package sync
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/json"
-	"fmt"
+	"slices"
 	"strings"
 	"unicode/utf8"
 
@@ -11,38 +12,23 @@ import (
 	"github.com/gongsync/gongsync/store"
 )
 
-// RecordError names the record that could not be turned into rows.
-type RecordError struct {
-	Kind   string // "call", "user", …
-	Index  int    // position in its page
-	ID     string // empty when the record has none
-	Reason string
-}
+// CallMapping is the version of the mapping from Gong's call records to rows, stored
+// with every call (calls.mapping_version). Raise it whenever CallRow starts deriving
+// rows it did not before: calls stored by an older mapping are then re-derived from
+// their raw documents by Remap, without asking Gong again.
+//
+//	1: calls and their parties, trackers, topics, speakers, interaction stats, CRM
+//	   objects and comments
+//	2: also call_video_stats and call_tracker_occurrences
+const CallMapping = 2
 
-func (e *RecordError) Error() string {
-	id := e.ID
-	if id == "" {
-		id = "(no id)"
-	}
-	return fmt.Sprintf("%s #%d %s: %s", e.Kind, e.Index, id, e.Reason)
-}
-
-// CallRow maps one extensive call onto a calls row and its child rows.
-func CallRow(c *gongapi.Call, index int) (store.Call, error) {
+// CallRow maps one extensive call onto a calls row and its child rows. The call is
+// one gongapi accepted (it has metaData with an id, and every party has an id): the
+// mapping cleans text for Postgres and cannot fail.
+func CallRow(c *gongapi.Call) store.Call {
 	md := c.MetaData
-	if md == nil {
-		return store.Call{}, &RecordError{Kind: "call", Index: index, Reason: "metaData is missing"}
-	}
-	id := clean(string(md.ID))
-	if id == "" {
-		return store.Call{}, &RecordError{Kind: "call", Index: index, Reason: "metaData.id is empty"}
-	}
-	raw, err := rawJSON(c.Raw, c)
-	if err != nil {
-		return store.Call{}, &RecordError{Kind: "call", Index: index, ID: id, Reason: err.Error()}
-	}
 	row := store.Call{
-		ID:              id,
+		ID:              clean(string(md.ID)),
 		URL:             cleanPtr(md.URL),
 		Title:           cleanPtr(md.Title),
 		Scheduled:       md.Scheduled.Ptr(),
@@ -62,7 +48,8 @@ func CallRow(c *gongapi.Call, index int) (store.Call, error) {
 		MeetingURL:      cleanPtr(md.MeetingURL),
 		IsPrivate:       md.IsPrivate,
 		CalendarEventID: cleanPtr(md.CalendarEventID),
-		Raw:             raw,
+		MappingVersion:  CallMapping,
+		Raw:             rawJSON(c.Raw, c),
 	}
 
 	if ct := c.Content; ct != nil {
@@ -73,15 +60,18 @@ func CallRow(c *gongapi.Call, index int) (store.Call, error) {
 		row.Outline = jsonOrNil(ct.Outline != nil, ct.Outline)
 		row.Structure = jsonOrNil(ct.Structure != nil, ct.Structure)
 		row.Trackers = make([]store.CallTracker, 0, len(ct.Trackers))
-		for _, t := range ct.Trackers {
+		for i := range ct.Trackers {
+			t := &ct.Trackers[i]
+			id := clean(string(t.ID))
 			row.Trackers = append(row.Trackers, store.CallTracker{
-				TrackerID:   clean(string(t.ID)),
+				TrackerID:   id,
 				Name:        clean(t.Name),
 				Type:        nonEmpty(t.Type),
 				Count:       int32(t.Count),
 				Occurrences: jsonOrNil(t.Occurrences != nil, t.Occurrences),
 				Phrases:     jsonOrNil(t.Phrases != nil, t.Phrases),
 			})
+			row.TrackerOccurrences = appendOccurrences(row.TrackerOccurrences, id, t)
 		}
 		row.Topics = make([]store.CallTopic, 0, len(ct.Topics))
 		for _, t := range ct.Topics {
@@ -120,6 +110,10 @@ func CallRow(c *gongapi.Call, index int) (store.Call, error) {
 		for _, s := range in.InteractionStats {
 			row.InteractionStats = append(row.InteractionStats, store.CallInteractionStat{Name: clean(s.Name), Value: s.Value})
 		}
+		row.VideoStats = make([]store.CallVideoStat, 0, len(in.Video))
+		for _, v := range in.Video {
+			row.VideoStats = append(row.VideoStats, store.CallVideoStat{Name: clean(v.Name), DurationSeconds: v.Duration})
+		}
 	}
 
 	for _, cx := range c.Context {
@@ -149,43 +143,60 @@ func CallRow(c *gongapi.Call, index int) (store.Call, error) {
 			})
 		}
 	}
-	for i, p := range row.Parties {
-		if p.PartyID == "" {
-			return store.Call{}, &RecordError{Kind: "call", Index: index, ID: id, Reason: fmt.Sprintf("party #%d has no id", i)}
-		}
-	}
-	return row, nil
+	return row
 }
 
-// CallRows maps a page of calls; the first bad record fails the page, so that nothing
-// of a page is written unless all of it can be.
-func CallRows(calls []gongapi.Call) ([]store.Call, error) {
-	rows := make([]store.Call, 0, len(calls))
+// appendOccurrences adds a tracker's hits one row each, numbered in the order of the
+// call. Gong lists them per phrase for keyword trackers, and at the tracker's level for
+// smart ones (and for keyword trackers not set to show each phrase); a hit that comes
+// in both lists is one hit, taken with its phrase.
+func appendOccurrences(out []store.CallTrackerOccurrence, trackerID string, t *gongapi.Tracker) []store.CallTrackerOccurrence {
+	type hit struct {
+		start   float64
+		speaker string
+	}
+	first := len(out)
+	withPhrase := map[hit]int{}
+	for _, ph := range t.Phrases {
+		phrase := clean(ph.Phrase)
+		for _, o := range ph.Occurrences {
+			out = append(out, store.CallTrackerOccurrence{TrackerID: trackerID, StartSeconds: o.StartTime,
+				SpeakerID: idPtr(o.SpeakerID), Phrase: &phrase})
+			withPhrase[hit{o.StartTime, idText(o.SpeakerID)}]++
+		}
+	}
+	for _, o := range t.Occurrences {
+		h := hit{o.StartTime, idText(o.SpeakerID)}
+		if withPhrase[h] > 0 {
+			withPhrase[h]--
+			continue
+		}
+		out = append(out, store.CallTrackerOccurrence{TrackerID: trackerID, StartSeconds: o.StartTime, SpeakerID: idPtr(o.SpeakerID)})
+	}
+	hits := out[first:]
+	slices.SortStableFunc(hits, func(a, b store.CallTrackerOccurrence) int { return cmp.Compare(a.StartSeconds, b.StartSeconds) })
+	for i := range hits {
+		hits[i].Index = int32(i)
+	}
+	return out
+}
+
+// CallRows maps a page of calls that gongapi accepted.
+func CallRows(calls []gongapi.Call) []store.Call {
+	rows := make([]store.Call, len(calls))
 	for i := range calls {
-		r, err := CallRow(&calls[i], i)
-		if err != nil {
-			return nil, err
-		}
-		rows = append(rows, r)
+		rows[i] = CallRow(&calls[i])
 	}
-	return rows, nil
+	return rows
 }
 
-// UserRows maps a page of users.
-func UserRows(users []gongapi.User) ([]store.User, error) {
+// UserRows maps a page of users that gongapi accepted (each has an id).
+func UserRows(users []gongapi.User) []store.User {
 	rows := make([]store.User, 0, len(users))
 	for i := range users {
 		u := &users[i]
-		id := clean(string(u.ID))
-		if id == "" {
-			return nil, &RecordError{Kind: "user", Index: i, Reason: "id is empty"}
-		}
-		raw, err := rawJSON(u.Raw, u)
-		if err != nil {
-			return nil, &RecordError{Kind: "user", Index: i, ID: id, Reason: err.Error()}
-		}
 		rows = append(rows, store.User{
-			ID:                  id,
+			ID:                  clean(string(u.ID)),
 			EmailAddress:        cleanPtr(u.EmailAddress),
 			FirstName:           cleanPtr(u.FirstName),
 			LastName:            cleanPtr(u.LastName),
@@ -199,45 +210,30 @@ func UserRows(users []gongapi.User) ([]store.User, error) {
 			TrustedEmailAddress: cleanPtr(u.TrustedEmailAddress),
 			SpokenLanguages:     jsonOrNil(u.SpokenLanguages != nil, u.SpokenLanguages),
 			Settings:            jsonOrNil(u.Settings != nil, u.Settings),
-			Raw:                 raw,
+			Raw:                 rawJSON(u.Raw, u),
 		})
 	}
-	return rows, nil
+	return rows
 }
 
 // WorkspaceRows maps the workspaces answer.
-func WorkspaceRows(ws []gongapi.Workspace) ([]store.Workspace, error) {
+func WorkspaceRows(ws []gongapi.Workspace) []store.Workspace {
 	rows := make([]store.Workspace, 0, len(ws))
 	for i := range ws {
 		w := &ws[i]
-		id := clean(string(w.ID))
-		if id == "" {
-			return nil, &RecordError{Kind: "workspace", Index: i, Reason: "id is empty"}
-		}
-		raw, err := rawJSON(w.Raw, w)
-		if err != nil {
-			return nil, &RecordError{Kind: "workspace", Index: i, ID: id, Reason: err.Error()}
-		}
-		rows = append(rows, store.Workspace{ID: id, Name: cleanPtr(w.Name), Description: cleanPtr(w.Description), Raw: raw})
+		rows = append(rows, store.Workspace{ID: clean(string(w.ID)), Name: cleanPtr(w.Name),
+			Description: cleanPtr(w.Description), Raw: rawJSON(w.Raw, w)})
 	}
-	return rows, nil
+	return rows
 }
 
 // TrackerRows maps the tracker definitions answer.
-func TrackerRows(ts []gongapi.KeywordTracker) ([]store.Tracker, error) {
+func TrackerRows(ts []gongapi.KeywordTracker) []store.Tracker {
 	rows := make([]store.Tracker, 0, len(ts))
 	for i := range ts {
 		t := &ts[i]
-		id := clean(string(t.TrackerID))
-		if id == "" {
-			return nil, &RecordError{Kind: "tracker", Index: i, Reason: "trackerId is empty"}
-		}
-		raw, err := rawJSON(t.Raw, t)
-		if err != nil {
-			return nil, &RecordError{Kind: "tracker", Index: i, ID: id, Reason: err.Error()}
-		}
 		rows = append(rows, store.Tracker{
-			ID:               id,
+			ID:               clean(string(t.TrackerID)),
 			Name:             cleanPtr(t.TrackerName),
 			WorkspaceID:      idPtr(t.WorkspaceID),
 			Affiliation:      cleanPtr(t.Affiliation),
@@ -246,10 +242,10 @@ func TrackerRows(ts []gongapi.KeywordTracker) ([]store.Tracker, error) {
 			LanguageKeywords: jsonOrNil(t.LanguageKeywords != nil, t.LanguageKeywords),
 			Created:          t.Created.Ptr(),
 			Updated:          t.Updated.Ptr(),
-			Raw:              raw,
+			Raw:              rawJSON(t.Raw, t),
 		})
 	}
-	return rows, nil
+	return rows
 }
 
 // TranscriptRow flattens a transcript's monologues into numbered sentences.
@@ -309,6 +305,14 @@ func cleanAll(ss []string) []string {
 	return out
 }
 
+// idText is an optional id as text, "" when absent.
+func idText(id *gongapi.ID) string {
+	if id == nil {
+		return ""
+	}
+	return string(*id)
+}
+
 func idPtr(id *gongapi.ID) *string {
 	if id == nil || *id == "" {
 		return nil
@@ -328,14 +332,11 @@ func nonEmpty(s string) *string {
 var nulEscape = []byte(`\u0000`)
 
 // rawJSON returns the record's bytes as Gong sent them, made safe for jsonb, or the
-// record marshalled when it was built in Go (webhook tests, the fake).
-func rawJSON(raw json.RawMessage, v any) ([]byte, error) {
+// record marshalled when it was built in Go (tests). The types are plain data:
+// marshalling them cannot fail.
+func rawJSON(raw json.RawMessage, v any) []byte {
 	if len(raw) == 0 {
-		b, err := json.Marshal(v)
-		if err != nil {
-			return nil, fmt.Errorf("encode raw: %w", err)
-		}
-		raw = b
+		raw, _ = json.Marshal(v)
 	}
 	if bytes.Contains(raw, nulEscape) {
 		raw = bytes.ReplaceAll(raw, nulEscape, []byte(`\ufffd`))
@@ -343,7 +344,7 @@ func rawJSON(raw json.RawMessage, v any) ([]byte, error) {
 	if !utf8.Valid(raw) {
 		raw = bytes.ToValidUTF8(raw, []byte("\uFFFD"))
 	}
-	return raw, nil
+	return raw
 }
 
 // jsonOrNil encodes v, or returns nil (SQL NULL) when the block was absent. Encoding

@@ -2,7 +2,7 @@ package sync
 
 import (
 	"encoding/json"
-	"errors"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -33,10 +33,7 @@ func TestCallRowMapsEveryBlock(t *testing.T) {
 	  "collaboration": {"publicComments": [{"id": "c1", "comment": "nice", "posted": "2024-03-01T10:00:00Z"}]},
 	  "somethingNew": {"gong": "adds fields"}
 	}`)
-	r, err := CallRow(&c, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
+	r := CallRow(&c)
 	if r.ID != "12345678901234567890123" || *r.Title != "Demo" || *r.DurationSeconds != 1800 || r.WorkspaceID != nil || r.URL != nil {
 		t.Errorf("metadata: %+v", r)
 	}
@@ -66,29 +63,11 @@ func TestCallRowMapsEveryBlock(t *testing.T) {
 	}
 }
 
-func TestCallRowRejectsRecordsWithoutIdentity(t *testing.T) {
-	for name, s := range map[string]string{
-		"no metaData":   `{"parties": []}`,
-		"empty id":      `{"metaData": {"id": ""}}`,
-		"party without": `{"metaData": {"id": "1"}, "parties": [{"name": "x"}]}`,
-	} {
-		c := decodeCall(t, s)
-		_, err := CallRow(&c, 7)
-		var re *RecordError
-		if !errors.As(err, &re) || re.Index != 7 {
-			t.Errorf("%s: err = %v; want a RecordError naming record 7", name, err)
-		}
-	}
-}
-
 // Postgres text refuses NUL and jsonb refuses \u0000: one such character must cost
 // that character, not the page on every run forever.
 func TestCallRowMakesTextSafeForPostgres(t *testing.T) {
 	c := decodeCall(t, `{"metaData": {"id": "1", "title": "a\u0000b"}, "content": {"brief": "x\u0000"}}`)
-	r, err := CallRow(&c, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
+	r := CallRow(&c)
 	if strings.ContainsRune(*r.Title, 0) || strings.ContainsRune(*r.Brief, 0) {
 		t.Error("NUL kept in text")
 	}
@@ -128,5 +107,53 @@ func TestTranscriptRetryBacksOff(t *testing.T) {
 			t.Fatalf("retry %d: %v after %v", i, d, prev)
 		}
 		prev = d
+	}
+}
+
+// A keyword tracker's hits come per phrase and again at the tracker's level; a smart
+// tracker's only at the tracker's level. Each hit is one row, with its phrase when
+// Gong says, numbered in the order of the call.
+func TestCallRowListsEveryTrackerHitOnce(t *testing.T) {
+	c := decodeCall(t, `{"metaData": {"id": "1"},
+	  "content": {"trackers": [
+	    {"id": "kw", "name": "Pricing", "count": 3, "type": "KEYWORD",
+	     "occurrences": [{"startTime": 9.5, "speakerId": "s2"}, {"startTime": 1.25, "speakerId": "s1"}, {"startTime": 30, "speakerId": "s1"}],
+	     "phrases": [{"phrase": "price", "count": 2, "occurrences": [{"startTime": 1.25, "speakerId": "s1"}, {"startTime": 30, "speakerId": "s1"}]},
+	                 {"phrase": "cost", "count": 1, "occurrences": [{"startTime": 9.5, "speakerId": "s2"}]}]},
+	    {"id": "smart", "name": "Next steps", "count": 2, "type": "SMART",
+	     "occurrences": [{"startTime": 50}, {"startTime": 12, "speakerId": "s1"}]}]},
+	  "interaction": {"video": [{"name": "Presentation", "duration": 120.5}, {"name": "WebcamPrimaryUser", "duration": 600}]}}`)
+	r := CallRow(&c)
+	type hit struct {
+		tracker string
+		index   int32
+		start   float64
+		speaker string
+		phrase  string
+	}
+	var got []hit
+	for _, o := range r.TrackerOccurrences {
+		h := hit{tracker: o.TrackerID, index: o.Index, start: o.StartSeconds}
+		if o.SpeakerID != nil {
+			h.speaker = *o.SpeakerID
+		}
+		if o.Phrase != nil {
+			h.phrase = *o.Phrase
+		}
+		got = append(got, h)
+	}
+	want := []hit{
+		{"kw", 0, 1.25, "s1", "price"}, {"kw", 1, 9.5, "s2", "cost"}, {"kw", 2, 30, "s1", "price"},
+		{"smart", 0, 12, "s1", ""}, {"smart", 1, 50, "", ""},
+	}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("occurrences:\n got %v\nwant %v", got, want)
+	}
+	if len(r.VideoStats) != 2 || r.VideoStats[0].Name != "Presentation" || r.VideoStats[0].DurationSeconds != 120.5 ||
+		r.VideoStats[1].DurationSeconds != 600 {
+		t.Errorf("video: %+v", r.VideoStats)
+	}
+	if r.MappingVersion != CallMapping {
+		t.Errorf("mapping version %d, want %d", r.MappingVersion, CallMapping)
 	}
 }

@@ -53,11 +53,7 @@ func (e *Engine) syncUsers(ctx context.Context, rep *RunReport) error {
 			}
 			return fmt.Errorf("read users: %w", err)
 		}
-		rows, err := UserRows(page.Items)
-		if err != nil {
-			done()
-			return fmt.Errorf("users page (GET /v2/users, requestId %s): %w", page.RequestID, err)
-		}
+		rows := UserRows(page.Items)
 		next, nextState := cp, st
 		var res store.UpsertResult
 		var missing []string
@@ -149,10 +145,7 @@ func (e *Engine) syncWorkspaces(ctx context.Context, rep *RunReport) error {
 			if err != nil {
 				return 0, nil, fmt.Errorf("read workspaces: %w", err)
 			}
-			rows, err := WorkspaceRows(ws)
-			if err != nil {
-				return 0, nil, fmt.Errorf("workspaces (GET /v2/workspaces): %w", err)
-			}
+			rows := WorkspaceRows(ws)
 			return len(rows), func(tx *store.Tx) (store.UpsertResult, error) { return tx.UpsertWorkspaces(ctx, rows) }, nil
 		},
 		func(tx *store.Tx, since time.Time) ([]string, error) { return tx.MarkWorkspacesMissing(ctx, since) })
@@ -165,10 +158,7 @@ func (e *Engine) syncTrackers(ctx context.Context, rep *RunReport) error {
 			if err != nil {
 				return 0, nil, fmt.Errorf("read trackers: %w", err)
 			}
-			rows, err := TrackerRows(ts)
-			if err != nil {
-				return 0, nil, fmt.Errorf("trackers (GET /v2/settings/trackers): %w", err)
-			}
+			rows := TrackerRows(ts)
 			return len(rows), func(tx *store.Tx) (store.UpsertResult, error) { return tx.UpsertTrackers(ctx, rows) }, nil
 		},
 		func(tx *store.Tx, since time.Time) ([]string, error) { return tx.MarkTrackersMissing(ctx, since) })

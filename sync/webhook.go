@@ -8,17 +8,14 @@ import (
 	"github.com/gongsync/gongsync/store"
 )
 
-// IngestCall writes one call that arrived outside the polling windows (a verified
-// webhook) through the same normalization and upsert as the calls stream. Its
-// transcript is left pending, so the next transcript batch fetches it. No checkpoint
-// moves: the polling sync stays the source of truth.
+// IngestCall writes one call that arrived outside the polling windows (a webhook that
+// gongapi verified and accepted) through the same normalization and upsert as the
+// calls stream. Its transcript is left pending, so the next transcript batch fetches
+// it. No checkpoint moves: the polling sync stays the source of truth.
 func (e *Engine) IngestCall(ctx context.Context, call *gongapi.Call) (store.UpsertResult, error) {
-	row, err := CallRow(call, 0)
-	if err != nil {
-		return store.UpsertResult{}, fmt.Errorf("webhook call: %w", err)
-	}
+	row := CallRow(call)
 	var res store.UpsertResult
-	err = e.st.Transact(ctx, func(tx *store.Tx) error {
+	err := e.st.Transact(ctx, func(tx *store.Tx) error {
 		var err error
 		res, err = tx.UpsertCalls(ctx, []store.Call{row})
 		return err

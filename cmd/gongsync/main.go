@@ -62,8 +62,10 @@ func commands() []command {
 		{"backfill", "a resumable historical sync of a date range", runBackfill},
 		{"status", "streams, checkpoints, last runs, the day's budget, rows per table", runStatus},
 		{"migrate", "apply (up) or list (status) database migrations", runMigrate},
+		{"remap", "derive stored calls' rows again from their raw documents (no requests)", runRemap},
 		{"auth", "OAuth: login (connect to Gong as an installed app) or status", runAuth},
 		{"proxy", "send one request to Gong through gongsync's budget and rate limiter", runProxy},
+		{"action", "Gong's operations as checked actions: list, describe, check an input", runAction},
 		{"fake-gong", "serve the simulated Gong API (tests, demo, benchmarks)", runFakeGong},
 		{"version", "print the version", runVersion},
 	}

@@ -6,12 +6,14 @@ import (
 	"text/tabwriter"
 
 	"github.com/gongsync/gongsync/internal/config"
+	gsync "github.com/gongsync/gongsync/sync"
 )
 
 func runMigrate(ctx context.Context, m *Main, args []string) error {
 	c := newCLI(m, "migrate", "[up|status]", `
 Apply the database migrations (up, the default) or list them with their state
-(status). Migrations run under an advisory lock, so several processes may start
+(status). 'up' also derives again, from the stored raw documents, the rows of calls
+an older gongsync mapped (see 'gongsync remap'; no requests to Gong). Migrations run under an advisory lock, so several processes may start
 together; 'gongsync run' migrates by itself unless --no-migrate is given.`, config.Database)
 	cfg, err := c.parse(args)
 	if err != nil {
@@ -39,6 +41,9 @@ together; 'gongsync run' migrates by itself unless --no-migrate is given.`, conf
 			return err
 		}
 		log.Info().Str("schema", cfg.Schema).Msg("migrations applied")
+		if err := remapStored(ctx, gsync.New(st, nil, nil, gsync.Options{Logger: log}), log); err != nil {
+			return err
+		}
 	}
 	states, err := st.MigrationStatus(ctx)
 	if err != nil {

@@ -5,7 +5,6 @@ import (
 	"net/http"
 
 	"github.com/gongsync/gongsync/gongapi"
-	gsync "github.com/gongsync/gongsync/sync"
 )
 
 // webhookPath is where Gong's automation rules post.
@@ -50,12 +49,6 @@ func webhookHandler(a *app) (http.Handler, error) {
 		}
 		res, err := a.engine.IngestCall(r.Context(), p.CallData)
 		if err != nil {
-			var rec *gsync.RecordError
-			if errors.As(err, &rec) {
-				log.Warn().Str("call_id", id).Str("reason", rec.Reason).Msg("webhook rejected: the call cannot be stored as sent")
-				http.Error(w, "invalid call", http.StatusBadRequest)
-				return
-			}
 			log.Error().Err(err).Str("call_id", id).Msg("webhook call not stored")
 			http.Error(w, "could not store the call", http.StatusInternalServerError)
 			return

@@ -96,7 +96,28 @@ func openApp(ctx context.Context, cfg *config.Config, log zerolog.Logger, opt ap
 		Logger:       log,
 		Metrics:      a.metrics,
 	})
+	if opt.migrate {
+		// Part of bringing the database up to date: rows an older gongsync derived are
+		// derived again from their raw documents (no request to Gong).
+		if err := remapStored(ctx, a.engine, log); err != nil {
+			st.Close()
+			return nil, err
+		}
+	}
 	return a, nil
+}
+
+// remapStored runs the engine's remap and says what it did.
+func remapStored(ctx context.Context, engine *gsync.Engine, log zerolog.Logger) error {
+	n, err := engine.Remap(ctx)
+	if n > 0 {
+		log.Info().Int("calls", n).Int("mapping_version", gsync.CallMapping).
+			Msg("rows of calls stored by an older gongsync derived again from their raw documents (no requests to Gong)")
+	}
+	if err != nil {
+		return fmt.Errorf("derive rows again from stored calls: %w", err)
+	}
+	return nil
 }
 
 func (a *app) Close() { a.st.Close() }
