@@ -63,6 +63,8 @@ type Grant struct {
 	// Wait is the time from the reservation (on the database's clock) to the request's
 	// send time; zero when it may go at once.
 	Wait time.Duration
+	// SendAt is the send time on the database's clock; zero for an unpaced request.
+	SendAt time.Time
 }
 
 // dayArg is the calendar date of a budget day as Postgres date text. The day's own
@@ -83,6 +85,7 @@ func (s *Store) Reserve(ctx context.Context, r Reservation) (Grant, error) {
 	}
 	g := Grant{Usage: Usage{Day: r.Day}}
 	var waitMicros int64
+	var sendAt *time.Time
 	// The CTE "pace" reads "slot", so it runs only once the slot is taken. Its UPDATE
 	// waits for the row lock of earlier reservations and then reads their committed
 	// send time; clock_timestamp() is the time after that wait, not the statement's start.
@@ -105,11 +108,15 @@ func (s *Store) Reserve(ctx context.Context, r Reservation) (Grant, error) {
 			RETURNING next_send_at - make_interval(secs => $5::bigint / 1e6) AS send_at
 		)
 		SELECT slot.requests, slot.backfill_requests,
-			coalesce((SELECT floor(extract(epoch FROM greatest(send_at - clock_timestamp(), interval '0')) * 1e6)::bigint FROM pace), 0)
+			coalesce((SELECT floor(extract(epoch FROM greatest(send_at - clock_timestamp(), interval '0')) * 1e6)::bigint FROM pace), 0),
+			(SELECT send_at FROM pace)
 		FROM slot`,
-		dayArg(r.Day), r.Limit, r.Backfill, r.BackfillLimit, r.Interval.Microseconds()).Scan(&g.Requests, &g.BackfillRequests, &waitMicros)
+		dayArg(r.Day), r.Limit, r.Backfill, r.BackfillLimit, r.Interval.Microseconds()).Scan(&g.Requests, &g.BackfillRequests, &waitMicros, &sendAt)
 	if err == nil {
 		g.Wait = time.Duration(waitMicros) * time.Microsecond
+		if sendAt != nil {
+			g.SendAt = *sendAt
+		}
 		return g, nil
 	}
 	if !errors.Is(err, pgx.ErrNoRows) {
