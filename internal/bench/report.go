@@ -269,7 +269,7 @@ func (r *report) writePacing(w writer) {
 		floorPace, verdict(len(p1) > 0 && p1.median() >= floorPace && t1.max() == 0), p1.median(), t1.max(), verdict(len(t2) > 0 && t2.max() == 0))
 	w("")
 	w("Every request takes its daily slot and its send time in one statement on the ledger in Postgres: the send time is the later of " +
-		"the database's clock and the previous request's plus 1/`GONG_RATE_LIMIT` (2% more, for the network's jitter), whichever process " +
+		"the database's clock and the previous request's plus 1/`GONG_RATE_LIMIT` (2%% more, for the network's jitter), whichever process " +
 		"asked. So any number of processes, on any number of machines, keep one pace together. Installations in different schemas keep " +
 		"a ledger and a pace each.")
 	w("")
@@ -563,10 +563,12 @@ func (r *report) writeFloors(w writer) {
 	for _, e := range r.callsOnly {
 		only = append(only, float64(e.Calls)/e.Proc.Wall.Seconds())
 	}
-	w("| end to end ≥ %.0f× Gong's maximum delivery (%.0f calls/s), realistic transcripts | %s calls/s, %.2f× | %s |",
-		floorDelivery, gongDeliveryWithTrans, num(cps.median(), 0), cps.median()/gongDeliveryWithTrans, verdict(cps.median() >= floorDelivery*gongDeliveryWithTrans))
-	w("| calls stream alone ≥ %.0f× Gong's delivery without transcripts (%.0f calls/s) | %s calls/s, %.2f× | %s |",
-		floorDelivery, gongDeliveryCalls, num(only.median(), 0), only.median()/gongDeliveryCalls, verdict(only.median() >= floorDelivery*gongDeliveryCalls))
+	w("| end to end ≥ %.0f× Gong's maximum delivery (%.0f × %.0f = %.0f calls/s), realistic transcripts | %s calls/s, %.2f× | %s |",
+		floorDelivery, floorDelivery, gongDeliveryWithTrans, floorDelivery*gongDeliveryWithTrans, num(cps.median(), 0), cps.median()/gongDeliveryWithTrans,
+		verdict(cps.median() >= floorDelivery*gongDeliveryWithTrans))
+	w("| calls stream alone ≥ %.0f× Gong's delivery without transcripts (%.0f × %.0f = %.0f calls/s) | %s calls/s, %.2f× | %s |",
+		floorDelivery, floorDelivery, gongDeliveryCalls, floorDelivery*gongDeliveryCalls, num(only.median(), 0), only.median()/gongDeliveryCalls,
+		verdict(only.median() >= floorDelivery*gongDeliveryCalls))
 	w("| store ≥ %s calls/s | %s | %s |", num(floorStoreCalls, 0), num(uc.median(), 0), verdict(uc.median() >= floorStoreCalls))
 	w("| store calls ≥ half the raw COPY | %s | %s |", share(uc, rc), verdict(uc.median() >= floorRawShare*rc.median()))
 	w("| store sentences ≥ half the raw COPY | %s | %s |", share(ws, rs), verdict(ws.median() >= floorRawShare*rs.median()))
