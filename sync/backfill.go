@@ -180,8 +180,10 @@ func (e *Engine) Backfill(ctx context.Context, req BackfillRequest) (*BackfillRe
 	}
 }
 
-// backfillTranscripts is what a backfill knows of Gong's refusal of the transcripts.
+// backfillTranscripts is what a backfill knows of its transcripts: the batch being
+// written, and Gong's refusal of them.
 type backfillTranscripts struct {
+	writing    *transcriptWrite
 	checked    bool
 	refused    *Refusal // refused less than a day ago, or by this backfill: not asked again
 	refusedNow error    // the refusal this backfill met (logged), which it ends with
@@ -190,7 +192,7 @@ type backfillTranscripts struct {
 // backfillRun is one locked run of the backfill: the calls of the range left, with full
 // transcript batches as they fill, then the last transcripts.
 func (e *Engine) backfillRun(ctx context.Context, req BackfillRequest, openTo bool, rep *BackfillReport, run *RunReport,
-	want func(string) bool, began time.Time, progressBase *float64, tr *backfillTranscripts) error {
+	want func(string) bool, began time.Time, progressBase *float64, tr *backfillTranscripts) (err error) {
 	cp, err := e.st.Checkpoint(ctx, StreamBackfill)
 	if err != nil {
 		return err
@@ -256,6 +258,13 @@ func (e *Engine) backfillRun(ctx context.Context, req BackfillRequest, openTo bo
 		cancel()
 		req.Progress(p)
 	}
+	// A batch of transcripts still being written is counted before the run ends,
+	// however it ends.
+	defer func() {
+		if werr := e.awaitTranscripts(run, report, tr); err == nil {
+			err = werr
+		}
+	}()
 
 	// One window, the rest of the range, read as one query series. A window left open
 	// by an interrupted run is read first; one of an older version's 30-day windows
@@ -330,10 +339,16 @@ func position(cp *store.Checkpoint, st *streamState) time.Time {
 
 // backfillTranscripts fetches transcripts under the transcripts stream's lock, so the
 // daemon and a backfill never ask for the same calls twice. When the daemon holds the
-// lock, full batches are left to it. When Gong refuses the transcripts for want of a
-// scope, the refusal is recorded (the transcripts stream then waits a day too) and
-// logged once, and the backfill goes on without them.
+// lock, full batches are left to it. With fullBatchesOnly (after a page of calls) it
+// asks for one batch of 100 when 100 calls wait, and writes it while the backfill reads
+// its next page (transcriptWrite); without, it asks for every transcript still due. When
+// Gong refuses the transcripts for want of a scope, the refusal is recorded (the
+// transcripts stream then waits a day too) and logged once, and the backfill goes on
+// without them.
 func (e *Engine) backfillTranscripts(ctx context.Context, run *RunReport, fullBatchesOnly bool, report func(string), tr *backfillTranscripts) error {
+	if err := e.awaitTranscripts(run, report, tr); err != nil {
+		return err
+	}
 	if tr.refused != nil {
 		return nil
 	}
@@ -344,21 +359,91 @@ func (e *Engine) backfillTranscripts(ctx context.Context, run *RunReport, fullBa
 	if err != nil {
 		return err
 	}
-	defer unlock()
-	before := run.Records
-	err = e.syncTranscripts(ctx, run, fullBatchesOnly)
-	if run.Records != before {
-		report("transcripts")
-	}
-	if r := e.refusalOf(err); r != nil {
-		if serr := e.saveRefusal(ctx, StreamTranscripts, r); serr != nil {
-			e.log.Warn().Err(serr).Msg("could not record the transcripts' scope refusal")
+	if !fullBatchesOnly {
+		defer unlock()
+		before := run.Records
+		err = e.syncTranscripts(ctx, run, false)
+		if run.Records != before {
+			report("transcripts")
 		}
-		e.log.Error().Err(err).Str("stream", StreamTranscripts).Msg("Gong refused the transcripts: the backfill goes on without them")
-		tr.refused, tr.refusedNow = r, fmt.Errorf("backfill transcripts: %w", err)
+		return e.transcriptsRefused(ctx, err, tr)
+	}
+
+	writing := false
+	defer func() {
+		if !writing {
+			unlock()
+		}
+	}()
+	now := e.now()
+	if err := e.giveUpOnTranscripts(ctx, now); err != nil {
+		return err
+	}
+	pending, err := e.st.PendingTranscripts(ctx, now, e.opt.TranscriptBatch)
+	if err != nil || len(pending) < e.opt.TranscriptBatch {
+		return err
+	}
+	pctx, done := e.pageContext(ctx)
+	answer, err := e.fetchTranscripts(pctx, pending, now)
+	if err != nil {
+		done()
+		return e.transcriptsRefused(ctx, err, tr)
+	}
+	w := &transcriptWrite{done: make(chan struct{})}
+	tr.writing, writing = w, true
+	go func() {
+		defer close(w.done)
+		defer unlock()
+		defer done()
+		w.records, w.sentences, w.err = e.commitTranscripts(pctx, answer)
+	}()
+	return nil
+}
+
+// transcriptWrite is a backfill's batch of transcripts being written while the
+// backfill reads its next page of calls: Postgres indexing the sentences for full-text
+// search is most of a backfill's time, and meanwhile Gong can prepare the page. Only the
+// write runs alongside, under the transcripts' lock, which it releases when done; the
+// batch's request went out before it, so a process has one request in flight at most,
+// and a kill costs at most one request per stream (the page of calls and this batch,
+// whose calls stay pending until their write commits).
+type transcriptWrite struct {
+	done               chan struct{}
+	records, sentences int
+	err                error
+}
+
+// awaitTranscripts waits for the batch being written, if any, and counts it in run.
+func (e *Engine) awaitTranscripts(run *RunReport, report func(string), tr *backfillTranscripts) error {
+	w := tr.writing
+	if w == nil {
 		return nil
 	}
-	return err
+	<-w.done
+	tr.writing = nil
+	run.Records += w.records
+	run.Sentences += w.sentences
+	e.m.observeTranscripts(w.records, w.sentences)
+	if w.records > 0 {
+		report("transcripts")
+	}
+	return w.err
+}
+
+// transcriptsRefused records and logs Gong's refusal of the transcripts for want of a
+// scope, and returns nil for it: the backfill goes on without them. Other errors come
+// back as they are.
+func (e *Engine) transcriptsRefused(ctx context.Context, err error, tr *backfillTranscripts) error {
+	r := e.refusalOf(err)
+	if r == nil {
+		return err
+	}
+	if serr := e.saveRefusal(ctx, StreamTranscripts, r); serr != nil {
+		e.log.Warn().Err(serr).Msg("could not record the transcripts' scope refusal")
+	}
+	e.log.Error().Err(err).Str("stream", StreamTranscripts).Msg("Gong refused the transcripts: the backfill goes on without them")
+	tr.refused, tr.refusedNow = r, fmt.Errorf("backfill transcripts: %w", err)
+	return nil
 }
 
 // sleepUntil waits until the clock reads t. The clock may be virtual (tests), so it is

@@ -26,17 +26,8 @@ func transcriptRetry(attempts int) time.Duration {
 // backfill fills batches as its windows go by, so that C calls cost ⌈C/100⌉ requests).
 func (e *Engine) syncTranscripts(ctx context.Context, rep *RunReport, fullBatchesOnly bool) error {
 	now := e.now()
-	// Calls that waited through the whole settle window will not get a transcript.
-	var gaveUp int
-	if err := e.st.Transact(ctx, func(tx *store.Tx) error {
-		var err error
-		gaveUp, err = tx.MarkTranscriptsUnavailable(ctx, now.Add(-e.opt.SettleWindow))
+	if err := e.giveUpOnTranscripts(ctx, now); err != nil {
 		return err
-	}); err != nil {
-		return err
-	}
-	if gaveUp > 0 {
-		e.log.Info().Str("stream", StreamTranscripts).Int("calls", gaveUp).Msg("calls older than the settle window still without a transcript marked unavailable")
 	}
 	batch := e.opt.TranscriptBatch
 	for {
@@ -56,23 +47,64 @@ func (e *Engine) syncTranscripts(ctx context.Context, rep *RunReport, fullBatche
 	}
 }
 
+// giveUpOnTranscripts marks unavailable the calls that waited through the whole
+// settle window for a transcript: they will not get one.
+func (e *Engine) giveUpOnTranscripts(ctx context.Context, now time.Time) error {
+	var gaveUp int
+	if err := e.st.Transact(ctx, func(tx *store.Tx) error {
+		var err error
+		gaveUp, err = tx.MarkTranscriptsUnavailable(ctx, now.Add(-e.opt.SettleWindow))
+		return err
+	}); err != nil {
+		return err
+	}
+	if gaveUp > 0 {
+		e.log.Info().Str("stream", StreamTranscripts).Int("calls", gaveUp).Msg("calls older than the settle window still without a transcript marked unavailable")
+	}
+	return nil
+}
+
 // transcriptBatch asks Gong for one batch of transcripts and commits what came back,
 // deferring the calls Gong has no transcript for yet.
 func (e *Engine) transcriptBatch(ctx context.Context, pending []store.PendingTranscript, now time.Time, rep *RunReport) error {
+	pctx, done := e.pageContext(ctx)
+	defer done()
+	b, err := e.fetchTranscripts(pctx, pending, now)
+	if err != nil {
+		return err
+	}
+	records, sentences, err := e.commitTranscripts(pctx, b)
+	if err != nil {
+		return err
+	}
+	rep.Records += records
+	rep.Sentences += sentences
+	e.m.observeTranscripts(records, sentences)
+	return nil
+}
+
+// transcriptAnswer is one batch of transcripts as Gong sent it, ready to commit: the
+// rows, and the calls Gong has no transcript for yet, by when to ask again.
+type transcriptAnswer struct {
+	now      time.Time
+	rows     []store.Transcript
+	deferred map[time.Time][]string
+}
+
+// fetchTranscripts asks Gong for the transcripts of pending calls (one request for
+// up to 100 calls) and maps the answer to rows.
+func (e *Engine) fetchTranscripts(ctx context.Context, pending []store.PendingTranscript, now time.Time) (*transcriptAnswer, error) {
 	ids := make([]gongapi.ID, len(pending))
 	asked := make(map[string]store.PendingTranscript, len(pending))
 	for i, p := range pending {
 		ids[i] = gongapi.ID(p.CallID)
 		asked[p.CallID] = p
 	}
-	pctx, done := e.pageContext(ctx)
-	defer done()
-
 	got := make(map[string]store.Transcript, len(pending))
 	var unasked []string
-	for page, err := range e.gong.Transcripts(pctx, gongapi.TranscriptRequest{Filter: gongapi.CallsFilter{CallIDs: ids}}) {
+	for page, err := range e.gong.Transcripts(ctx, gongapi.TranscriptRequest{Filter: gongapi.CallsFilter{CallIDs: ids}}) {
 		if err != nil {
-			return fmt.Errorf("read transcripts of %d calls: %w", len(ids), err)
+			return nil, fmt.Errorf("read transcripts of %d calls: %w", len(ids), err)
 		}
 		for i := range page.Items {
 			t := TranscriptRow(&page.Items[i])
@@ -89,48 +121,48 @@ func (e *Engine) transcriptBatch(ctx context.Context, pending []store.PendingTra
 		e.log.Warn().Str("stream", StreamTranscripts).Strs("call_ids", unasked).Msg("Gong sent transcripts for calls not asked for; ignored")
 	}
 
-	rows := make([]store.Transcript, 0, len(got))
+	b := &transcriptAnswer{now: now, rows: make([]store.Transcript, 0, len(got)), deferred: map[time.Time][]string{}}
 	for _, t := range got {
-		rows = append(rows, t)
+		b.rows = append(b.rows, t)
 	}
 	// Calls without a transcript yet are deferred, each by its own attempt count.
-	deferred := map[time.Time][]string{}
 	for id, p := range asked {
 		if _, ok := got[id]; !ok {
 			at := now.Add(transcriptRetry(p.Attempts))
-			deferred[at] = append(deferred[at], id)
+			b.deferred[at] = append(b.deferred[at], id)
 		}
 	}
+	return b, nil
+}
+
+// commitTranscripts writes a batch: the sentences, then the deferrals. It returns the
+// transcripts and sentences written.
+func (e *Engine) commitTranscripts(ctx context.Context, b *transcriptAnswer) (records, sentences int, err error) {
 	// The sentences go in over concurrent transactions: indexing them for full-text
 	// search is most of a backfill's database time, and one transaction keeps one
 	// server core busy while the other idles. Each transaction is atomic for its calls
 	// (a call's sentences and its transcript status always agree); should the process
 	// die between them, or before the deferrals below, the calls not yet marked are
 	// still pending and are asked for again: one request, as after any crash.
-	var sentences int
-	if len(rows) > 0 {
-		var err error
-		if sentences, err = e.st.SaveTranscripts(pctx, rows, store.DefaultTranscriptWriters); err != nil {
-			return fmt.Errorf("commit transcripts: %w", err)
+	if len(b.rows) > 0 {
+		if sentences, err = e.st.SaveTranscripts(ctx, b.rows, store.DefaultTranscriptWriters); err != nil {
+			return 0, 0, fmt.Errorf("commit transcripts: %w", err)
 		}
 	}
-	err := e.st.Transact(pctx, func(tx *store.Tx) error {
-		for at, ids := range deferred {
-			if err := tx.DeferTranscripts(pctx, ids, at); err != nil {
+	err = e.st.Transact(ctx, func(tx *store.Tx) error {
+		for at, ids := range b.deferred {
+			if err := tx.DeferTranscripts(ctx, ids, at); err != nil {
 				return err
 			}
 		}
 		// Calls older than the settle window that Gong just said it has no transcript
 		// for will not get one: give up on them now rather than on some later run, so
 		// the outcome does not depend on how runs happen to be cut.
-		_, err := tx.MarkTranscriptsUnavailable(pctx, now.Add(-e.opt.SettleWindow))
+		_, err := tx.MarkTranscriptsUnavailable(ctx, b.now.Add(-e.opt.SettleWindow))
 		return err
 	})
 	if err != nil {
-		return fmt.Errorf("commit transcript deferrals: %w", err)
+		return 0, 0, fmt.Errorf("commit transcript deferrals: %w", err)
 	}
-	rep.Records += len(rows)
-	rep.Sentences += sentences
-	e.m.observeTranscripts(len(rows), sentences)
-	return nil
+	return len(b.rows), sentences, nil
 }

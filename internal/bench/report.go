@@ -334,9 +334,9 @@ func (r *report) writeThroughput(w writer) {
 	cpuAll := cpuPG.median() + cpuGS.median() + cpuFake.median()
 	cores := float64(runtime.NumCPU())
 	w("Together the three processes need %.1f s of CPU per 10,000 calls. On %.0f cores, a design that overlapped every stage perfectly "+
-		"would top out near %s calls/s; the backfill reaches %s because it works one page at a time: fetch, decode, commit, then the next, "+
-		"so that a crash costs at most one request per stream. Postgres writes a transcript batch over two connections, one per core; "+
-		"otherwise the processes mostly take turns: the cores were busy %.0f%% of the wall time.",
+		"would top out near %s calls/s; the backfill reaches %s. It reads one page of calls at a time (fetch, decode, commit, then the next), "+
+		"and writes each batch of transcripts, over two connections, while Gong prepares the next page of calls: a crash costs at most one "+
+		"request per stream. The cores were busy %.0f%% of the wall time.",
 		cpuAll, cores, num(10_000/(cpuAll/cores), 0), num(cps.median(), 0), 100*cpuAll/(cores*10_000/cps.median()))
 	w("")
 	w("### The store alone, beside a raw COPY")
@@ -494,8 +494,9 @@ func (r *report) writeProfile(w writer) {
 	k := float64(p.Calls) / 10_000
 	w("A CPU profile of the first end-to-end backfill of %s calls above (`GONGSYNC_CPUPROFILE=FILE bin/gongsync backfill …`, read with `go tool pprof`), "+
 		"taken once. That backfill ran %.1f s; per 10,000 calls its CPU went to Postgres **%.1f s**, gongsync **%.1f s** and the simulated Gong **%.1f s**. "+
-		"A backfill is a sequence (fetch a page, decode it, commit it, then the next), so these add up rather than overlap, "+
-		"except where Postgres writes a transcript batch over two connections and gongsync decodes a page's records on every core.",
+		"A backfill is mostly a sequence (fetch a page, decode it, commit it, then the next), so these add up rather than overlap, "+
+		"except where Postgres writes a transcript batch (over two connections) while the next page of calls is fetched, and where gongsync "+
+		"decodes a page's records on every core.",
 		num(float64(p.Calls), 0), p.Proc.Wall.Seconds(), p.PGCPU/k, p.Proc.CPU/k, p.FakeCPU/k)
 	w("")
 	w("The top three costs:")
