@@ -64,13 +64,13 @@ func sampleRun() *e2eRun {
 	}
 }
 
-func TestPaceTimesPagesFromThePreviousPageOnly(t *testing.T) {
+func TestPaceTimesPagesFromThePreviousPageOfTheirKind(t *testing.T) {
 	t.Parallel()
 	r := sampleRun()
-	// Pages 2 and 3 follow pages (80 and 100 ms); page 4 follows a batch, page 5 a
-	// page (90 ms). Per 1,000 calls: ten times those.
+	// Pages 2 and 3 follow pages (80 and 100 ms); page 4 follows page 3 across two
+	// batches (320 ms), page 5 follows page 4 (90 ms). Per 1,000 calls: ten times those.
 	got := r.pace(500, 1000, false)
-	want := figure{0.8, 1.0, 0.9}
+	want := figure{0.8, 1.0, 3.2, 0.9}
 	if len(got) != len(want) {
 		t.Fatalf("pace = %v, want %v", got, want)
 	}

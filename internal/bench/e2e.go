@@ -181,18 +181,23 @@ func (r *e2eRun) hwmAfter(n int) int64 {
 }
 
 // pace is the time per 1,000 calls of calls pages (transcripts false) or transcript
-// batches (true) around the point where the tables held mark calls (or
-// transcripts): each of the pages or batches that took the count from mark-span to
-// mark, timed from the commit before it when that was of the same kind (the first of
-// a run of pages also waited for the batches before it).
+// batches (true) around the point where the tables held mark calls (or transcripts):
+// each of the pages or batches that took the count from mark-span to mark, timed from
+// the commit of the page (or batch) before it. A backfill writes a batch of
+// transcripts while it reads the next page of calls, so the interval from one page to
+// the next is one turn of both.
 func (r *e2eRun) pace(mark, span int, transcripts bool) figure {
 	var f figure
-	for i := 1; i < len(r.Events); i++ {
-		ev, prev := r.Events[i], r.Events[i-1]
-		if ev.Transcripts != transcripts || prev.Transcripts != transcripts || ev.Cum <= mark-span || ev.Cum > mark || ev.N < 50 {
+	var prev *event
+	for i := range r.Events {
+		ev := &r.Events[i]
+		if ev.Transcripts != transcripts {
 			continue
 		}
-		f = append(f, ev.At.Sub(prev.At).Seconds()*1000/float64(ev.N))
+		if prev != nil && ev.Cum > mark-span && ev.Cum <= mark && ev.N >= 50 {
+			f = append(f, ev.At.Sub(prev.At).Seconds()*1000/float64(ev.N))
+		}
+		prev = ev
 	}
 	return f
 }

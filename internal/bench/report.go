@@ -451,16 +451,17 @@ func growth(a, b figure) string {
 func (r *report) writeScaling(w writer) {
 	w("## 5. Scaling")
 	w("")
-	w("Time per 1,000 calls as the tables grow, from the %s-call backfill: every calls page and transcript batch commits in its own "+
-		"transaction, whose start time the rows keep (`first_seen_at`, `transcript_fetched_at`), so the interval between two pages "+
-		"(or two batches) in a row is what one took: fetch, decode, write. Each figure is the median (min–max) over the full pages "+
-		"(or batches) that brought the tables to the mark from 2,000 below it; the last mark is where the backfill ended.", num(float64(r.cfg.bigCalls), 0))
+	w("Time per 1,000 calls as the tables grow, from the %s-call backfill: every page of calls and batch of transcripts commits in its own "+
+		"transaction, whose start time the rows keep (`first_seen_at`, `transcript_fetched_at`), so the interval from one page of calls to the "+
+		"next is one turn of the backfill: a page fetched, decoded and written, and beside it a batch of transcripts written. Each figure is the "+
+		"median (min–max) over the full pages that brought the tables to the mark from 2,000 below it; the last mark is where the backfill ended.",
+		num(float64(r.cfg.bigCalls), 0))
 	w("")
-	w("| calls (transcripts) already in the tables | calls pages: s per 1,000 calls | transcript batches: s per 1,000 calls | together |")
-	w("|---|---|---|---|")
+	w("| calls (transcripts) already in the tables | s per 1,000 calls |")
+	w("|---|---|")
 	var first, last float64
 	for i, m := range []int{10_000, 50_000, -1} {
-		var pages, batches figure
+		var pages figure
 		var calls, transcripts []string
 		for _, e := range r.big {
 			cm, tm := m, m
@@ -469,14 +470,12 @@ func (r *report) writeScaling(w writer) {
 			}
 			calls, transcripts = append(calls, num(float64(cm), 0)), append(transcripts, num(float64(tm), 0))
 			pages = append(pages, e.pace(cm, 2_000, false)...)
-			batches = append(batches, e.pace(tm, 2_000, true)...)
 		}
-		sum := pages.median() + batches.median()
 		if i == 0 {
-			first = sum
+			first = pages.median()
 		}
-		last = sum
-		w("| %s (%s) | %s | %s | %s |", strings.Join(calls, ", "), strings.Join(transcripts, ", "), pages.show(3), batches.show(3), num(sum, 3))
+		last = pages.median()
+		w("| %s (%s) | %s |", strings.Join(calls, ", "), strings.Join(transcripts, ", "), pages.show(3))
 	}
 	w("")
 	w("Ratio of the time per 1,000 calls at the end of the %s-call backfill to that at 10,000: **%.2f** (1.00: no slowdown as the tables grow).",
