@@ -20,7 +20,7 @@ type RawResponse struct {
 }
 
 // Do sends one arbitrary request through the same pipeline as every other call (auth,
-// base URL, limiter, budget, retries), for `gongsync proxy`, so that ad-hoc calls are
+// base URL, budget and its pace, retries), for `gongsync proxy`, so that ad-hoc calls are
 // counted like the sync's. path is a path on the API host ("/v2/calls"); body, when not
 // nil, must be JSON. A non-2xx answer comes back as the same typed errors as elsewhere,
 // except Gong's empty-result 404, which is an answer (Status 404) like any other page.
