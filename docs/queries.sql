@@ -49,20 +49,31 @@ ORDER BY mentions DESC
 LIMIT 20;
 
 -- name: calls_per_opportunity
--- Every CRM opportunity with its calls: how many, first and last, and the amount Gong
--- saw on the opportunity at call time (when the CRM sends one).
-SELECT o.object_id                                   AS opportunity_id,
-       max(f.value ->> 'value') FILTER (WHERE f.value ->> 'name' = 'Name')   AS opportunity,
-       count(DISTINCT o.call_id)                     AS calls,
-       min(c.started)::date                          AS first_call,
-       max(c.started)::date                          AS last_call,
-       max(f.value ->> 'value') FILTER (WHERE f.value ->> 'name' = 'Amount') AS amount
-FROM call_crm_objects o
-JOIN calls c ON c.id = o.call_id AND c.deleted_at IS NULL
-LEFT JOIN LATERAL jsonb_array_elements(coalesce(o.fields, '[]')) AS f(value) ON true
-WHERE o.object_type = 'Opportunity'
-GROUP BY o.object_id
-ORDER BY calls DESC, last_call DESC
+-- Every CRM opportunity with its calls: how many, first and last, and its stage and
+-- amount as the CRM had them at the time of its latest call. Gong sends each CRM
+-- object twice, as it was at the call (timing TimeOfCall) and as it is now (Now): pick
+-- one, and compare amounts as numbers, not as text.
+WITH at_call AS (
+    SELECT o.object_id, c.id AS call_id, c.started,
+           max(f.value ->> 'value') FILTER (WHERE f.value ->> 'name' = 'Name')              AS name,
+           max(f.value ->> 'value') FILTER (WHERE f.value ->> 'name' = 'StageName')         AS stage,
+           max((f.value ->> 'value')::numeric) FILTER (WHERE f.value ->> 'name' = 'Amount') AS amount
+    FROM call_crm_objects o
+    JOIN calls c ON c.id = o.call_id AND c.deleted_at IS NULL
+    LEFT JOIN LATERAL jsonb_array_elements(coalesce(o.fields, '[]')) AS f(value) ON true
+    WHERE o.object_type = 'Opportunity' AND o.timing = 'TimeOfCall'
+    GROUP BY o.object_id, c.id, c.started
+)
+SELECT object_id                                                   AS opportunity_id,
+       (array_agg(name ORDER BY started DESC, call_id DESC))[1]   AS opportunity,
+       count(*)                                                    AS calls,
+       min(started)::date                                          AS first_call,
+       max(started)::date                                          AS last_call,
+       (array_agg(stage ORDER BY started DESC, call_id DESC))[1]  AS stage_at_last_call,
+       (array_agg(amount ORDER BY started DESC, call_id DESC))[1] AS amount_at_last_call
+FROM at_call
+GROUP BY object_id
+ORDER BY calls DESC, last_call DESC, opportunity_id
 LIMIT 20;
 
 -- name: transcript_search
@@ -135,11 +146,12 @@ ORDER BY calls DESC
 LIMIT 20;
 
 -- name: sync_health
--- Is the sync keeping up? Newest call, calls still waiting for a transcript, and what
--- the sync found late, changed or deleted in the last day.
+-- Is the sync keeping up? Newest call, calls waiting for a transcript and how many of
+-- them are due now (the transcripts_waiting view is the definition gongsync status
+-- uses too), and what the sync found late, changed or deleted in the last day.
 SELECT (SELECT max(started) FROM calls WHERE deleted_at IS NULL)                 AS newest_call,
-       (SELECT count(*) FROM calls WHERE transcript_status = 'pending'
-                                     AND deleted_at IS NULL)                    AS transcripts_pending,
+       (SELECT count(*) FROM transcripts_waiting)                               AS transcripts_waiting,
+       (SELECT count(*) FROM transcripts_waiting WHERE due_at <= now())         AS transcripts_due_now,
        (SELECT coalesce(sum(late_calls), 0) FROM sync_runs
          WHERE started_at > now() - interval '1 day')                           AS late_found_24h,
        (SELECT coalesce(sum(changed_calls), 0) FROM sync_runs

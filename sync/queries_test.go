@@ -1,7 +1,9 @@
 package sync
 
 import (
+	"encoding/json"
 	"testing"
+	"time"
 
 	"github.com/gongsync/gongsync/gongapi/fakegong"
 	"github.com/gongsync/gongsync/internal/examples"
@@ -45,4 +47,165 @@ func TestExampleQueriesRunOnSyncedData(t *testing.T) {
 			}
 		})
 	}
+}
+
+// calls_per_opportunity answers what it says, as computed here from the stored CRM
+// objects: for each opportunity, its calls, and its stage and amount at its latest
+// call (Gong's TimeOfCall rows, not Now's; amounts compared as numbers). The
+// simulated Gong's opportunities change stage and amount between calls and are
+// closed at another amount now, so a query that mixes the timings or takes the
+// largest amount as text answers differently.
+func TestCallsPerOpportunityAnswersAtTheLatestCall(t *testing.T) {
+	t.Parallel()
+	now := day0.AddDate(0, 0, 61)
+	v := newEnv(t, envOptions{fake: fakegong.Options{Calls: 800, From: day0, To: day0.AddDate(0, 0, 60), Clock: fakegong.NewVirtualClock(now)}})
+	v.backfill(day0, now)
+
+	type call struct {
+		id      string
+		started time.Time
+		stage   string
+		amount  float64
+	}
+	latest := map[string]call{} // by opportunity
+	calls := map[string]int{}
+	amounts := map[string]map[float64]bool{}
+	nowDiffers := 0
+	rows, err := v.st.Pool().Query(v.ctx, `SELECT o.object_id, o.call_id, c.started, o.timing, o.fields
+		FROM call_crm_objects o JOIN calls c ON c.id = o.call_id AND c.deleted_at IS NULL
+		WHERE o.object_type = 'Opportunity'`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	atCall := map[string]float64{} // call id → amount at call, to compare with Now
+	nowAmount := map[string]float64{}
+	for rows.Next() {
+		var opp, id, timing string
+		var started time.Time
+		var fields []struct {
+			Name  string          `json:"name"`
+			Value json.RawMessage `json:"value"`
+		}
+		if err := rows.Scan(&opp, &id, &started, &timing, &fields); err != nil {
+			t.Fatal(err)
+		}
+		c := call{id: id, started: started}
+		for _, f := range fields {
+			switch f.Name {
+			case "StageName":
+				_ = json.Unmarshal(f.Value, &c.stage)
+			case "Amount":
+				_ = json.Unmarshal(f.Value, &c.amount)
+			}
+		}
+		if timing == "Now" {
+			nowAmount[id] = c.amount
+			continue
+		}
+		atCall[id] = c.amount
+		calls[opp]++
+		if amounts[opp] == nil {
+			amounts[opp] = map[float64]bool{}
+		}
+		amounts[opp][c.amount] = true
+		if l, ok := latest[opp]; !ok || c.started.After(l.started) || (c.started.Equal(l.started) && c.id > l.id) {
+			latest[opp] = c
+		}
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	for id, a := range atCall {
+		if n, ok := nowAmount[id]; ok && n != a {
+			nowDiffers++
+		}
+	}
+
+	q := exampleQuery(t, "calls_per_opportunity")
+	res, err := v.st.Pool().Query(v.ctx, q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	checked, moved := 0, 0
+	for res.Next() {
+		var opp, name, stage string
+		var n int
+		var first, last time.Time
+		var amount float64
+		if err := res.Scan(&opp, &name, &n, &first, &last, &stage, &amount); err != nil {
+			t.Fatal(err)
+		}
+		want := latest[opp]
+		if n != calls[opp] || stage != want.stage || amount != want.amount || !last.Equal(want.started.UTC().Truncate(24*time.Hour)) {
+			t.Errorf("%s: %d calls, stage %q, amount %v, last call %s; want %d, %q, %v, %s",
+				opp, n, stage, amount, last.Format(time.DateOnly), calls[opp], want.stage, want.amount, want.started.Format(time.DateOnly))
+		}
+		if len(amounts[opp]) > 1 {
+			moved++
+		}
+		checked++
+	}
+	if err := res.Err(); err != nil {
+		t.Fatal(err)
+	}
+	// The data must be able to catch the mistakes, or this test proves nothing.
+	if checked == 0 || moved == 0 || nowDiffers == 0 {
+		t.Fatalf("%d opportunities checked, %d with amounts that moved between calls, %d calls whose Now amount differs: the dataset cannot catch a wrong query",
+			checked, moved, nowDiffers)
+	}
+}
+
+// sync_health counts the calls waiting for a transcript as gongsync status does: both
+// read the transcripts_waiting view.
+func TestSyncHealthCountsTranscriptsAsStatusDoes(t *testing.T) {
+	t.Parallel()
+	now := day0.AddDate(0, 0, 30).Add(6 * time.Hour) // the newest calls' transcripts are not made yet
+	v := newEnv(t, envOptions{fake: fakegong.Options{Calls: 300, From: day0, To: day0.AddDate(0, 0, 30), Clock: fakegong.NewVirtualClock(now)}})
+	v.backfill(day0, now)
+	st, err := v.engine.Status(v.ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var newest *time.Time
+	var waiting, due int
+	var rest []any
+	row := v.st.Pool().QueryRow(v.ctx, exampleQuery(t, "sync_health"))
+	rest = []any{&newest, &waiting, &due, new(int64), new(int64), new(int64), new(*int)}
+	if err := row.Scan(rest...); err != nil {
+		t.Fatal(err)
+	}
+	dbNow, err := v.st.Now(v.ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	atDBNow, err := v.st.CountTranscriptsWaiting(v.ctx, dbNow)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.Transcripts.Waiting == 0 {
+		t.Fatal("no call waits for a transcript: the test compares nothing")
+	}
+	if waiting != st.Transcripts.Waiting || due != atDBNow.DueNow {
+		t.Errorf("sync_health: %d waiting, %d due; status: %d waiting, %d due at the database's now",
+			waiting, due, st.Transcripts.Waiting, atDBNow.DueNow)
+	}
+}
+
+func exampleQuery(t *testing.T, name string) string {
+	t.Helper()
+	path, err := examples.DefaultPath()
+	if err != nil {
+		t.Fatal(err)
+	}
+	qs, err := examples.Load(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range qs {
+		if q.Name == name {
+			return q.SQL
+		}
+	}
+	t.Fatalf("docs/queries.sql has no query %s", name)
+	return ""
 }
