@@ -5,8 +5,12 @@ WORKDIR /src
 COPY go.mod go.sum ./
 RUN go mod download
 COPY . .
-ARG VERSION=docker
-RUN CGO_ENABLED=0 go build -trimpath -ldflags "-s -w -X main.version=${VERSION}" -o /out/gongsync ./cmd/gongsync
+# The Makefile's build: the flags of `make release`. VERSION, COMMIT and BUILD_DATE
+# default to what git (if .git is in the context) and the clock say.
+ARG VERSION
+ARG COMMIT
+ARG BUILD_DATE
+RUN make build BIN=/out/gongsync ${VERSION:+VERSION=$VERSION} ${COMMIT:+COMMIT=$COMMIT} ${BUILD_DATE:+BUILD_DATE=$BUILD_DATE}
 
 FROM gcr.io/distroless/static-debian12:nonroot
 COPY --from=build /out/gongsync /usr/local/bin/gongsync

@@ -97,6 +97,7 @@ func (d *Daemon) Run(ctx context.Context) error {
 	if newest, err := d.e.st.NewestCallStarted(ctx); err == nil && newest != nil {
 		d.e.m.ObserveNewestCall(*newest) // the lag is right from the first scrape
 	}
+	d.e.observeTranscriptBacklog(ctx)
 	c.Start()
 	d.log.Info().Str("calls", d.sched.Calls).Str("users", d.sched.Users).Str("settle", d.sched.Settle).
 		Str("time_zone", d.sched.location().String()).Msg("daemon started")

@@ -67,9 +67,11 @@ func (e *Engine) RunStream(ctx context.Context, stream string, kind Kind, wait b
 	case StreamSettle:
 		return e.runStream(ctx, stream, KindSettle, StreamCalls, wait, e.settle)
 	case StreamTranscripts:
-		return e.runStream(ctx, stream, kind, stream, wait, func(ctx context.Context, rep *RunReport) error {
+		rep := e.runStream(ctx, stream, kind, stream, wait, func(ctx context.Context, rep *RunReport) error {
 			return e.syncTranscripts(ctx, rep, false)
 		})
+		e.observeTranscriptBacklog(ctx)
+		return rep
 	}
 	return &RunReport{Stream: stream, Kind: kind, Status: StatusFailed, Err: fmt.Errorf("unknown stream %q", stream)}
 }
