@@ -239,9 +239,9 @@ COMMENT ON COLUMN call_crm_objects.timing IS 'Which moment the fields describe: 
 COMMENT ON COLUMN call_crm_objects.fields IS 'The object''s fields, as Gong sent them (JSON array of {name, value}). One row per field: call_crm_fields.';
 
 COMMENT ON COLUMN call_crm_fields.call_id IS 'The call. Joins calls.id.';
-COMMENT ON COLUMN call_crm_fields.system IS 'The CRM, e.g. Salesforce. With call_id, object_type, object_id and timing, joins call_crm_objects.system.';
+COMMENT ON COLUMN call_crm_fields.system IS 'The CRM, e.g. Salesforce.';
 COMMENT ON COLUMN call_crm_fields.object_type IS 'The CRM object type, e.g. Opportunity or Account.';
-COMMENT ON COLUMN call_crm_fields.object_id IS 'The object''s id in the CRM.';
+COMMENT ON COLUMN call_crm_fields.object_id IS 'The object''s id in the CRM: with call_id, system, object_type and timing, joins call_crm_objects.object_id. The same object appears on every call linked to it.';
 COMMENT ON COLUMN call_crm_fields.timing IS 'Now (the CRM''s values when gongsync last fetched the call) or TimeOfCall (as they were when the call happened); empty when Gong sent none. The freshest Now values of an object are those of its most recently fetched call.';
 COMMENT ON COLUMN call_crm_fields.name IS 'The field''s name in the CRM, e.g. StageName, Amount, CloseDate (Salesforce API names; custom fields end in __c).';
 COMMENT ON COLUMN call_crm_fields.value_text IS 'The value as text: a string as is, a number, true or false as written in Gong''s JSON, an object or array as JSON text; null when the value is null.';
