@@ -61,6 +61,7 @@ func commands() []command {
 		{"status", "streams, checkpoints, last runs, the day's budget, rows per table", runStatus},
 		{"migrate", "apply (up) or list (status) database migrations", runMigrate},
 		{"remap", "derive stored calls' rows again from their raw documents (no requests)", runRemap},
+		{"sql", "open psql on the synced tables, the schema on the search path", runSQL},
 		{"auth", "OAuth: login (connect to Gong as an installed app) or status", runAuth},
 		{"proxy", "send one request to Gong through gongsync's budget and rate limiter", runProxy},
 		{"fake-gong", "serve the simulated Gong API (tests, demo, benchmarks)", runFakeGong},
