@@ -183,11 +183,16 @@ func (r *report) writeQueries(w writer) {
 		w("")
 		return
 	}
-	w("Every question of `docs/queries.sql` on the database the %s-call backfill above filled (%s live calls, %s transcript sentences), "+
-		"after `VACUUM (ANALYZE)` (what autovacuum keeps up on a live installation): each query once under `EXPLAIN (ANALYZE)`, its plan checked, "+
+	source := fmt.Sprintf("the database the %s-call backfill above filled", num(float64(r.cfg.bigCalls), 0))
+	if r.cfg.onlyQueries {
+		source = fmt.Sprintf("the database a backfill of %s calls filled, the same dataset as the largest backfill above, in a run of its own "+
+			"(`go run ./internal/bench -only-queries`, %s, which rewrote this section only)", num(float64(r.cfg.bigCalls), 0), r.began.UTC().Format("2006-01-02 15:04 MST"))
+	}
+	w("Every question of `docs/queries.sql` on %s: %s live calls, %s transcript sentences, "+
+		"after `VACUUM (ANALYZE)` (what autovacuum keeps up on a live installation). Each query ran once under `EXPLAIN (ANALYZE)`, its plan checked, "+
 		"then %d times, timed from sending it to reading the last row of its answer. Times are milliseconds, median (min–max) of the %d runs; "+
 		"the server is the one described above, its settings untouched (JIT on).",
-		num(float64(r.cfg.bigCalls), 0), num(float64(q.Calls), 0), num(float64(q.Sentences), 0), q.Reps, q.Reps)
+		source, num(float64(q.Calls), 0), num(float64(q.Sentences), 0), q.Reps, q.Reps)
 	w("")
 	w("The plan check: no sequential scan of a table of %s rows or more that keeps under %.0f%% of the rows it reads, or that runs again for each row of a join. "+
 		"Those are where an index would serve. A large table read whole is named with the share of its rows the scan keeps: where a question needs that share of a table, "+
