@@ -104,8 +104,12 @@ demo: postgres build ## end to end on local defaults: Postgres, simulated Gong, 
 	$(GO) run ./internal/demo
 
 .PHONY: bench
-bench: postgres build ## measure request economy, pacing, throughput, memory; writes docs/BENCHMARKS.md
+bench: postgres build ## measure request economy, pacing, throughput, memory, example queries; writes docs/BENCHMARKS.md
 	$(GO) run ./internal/bench
+
+.PHONY: schema-doc
+schema-doc: postgres ## describe the migrated schema (tables, views, comments, diagram) in docs/SCHEMA.md
+	$(GO) run ./internal/schemadoc
 
 .PHONY: lint
 lint: ## go vet and gofmt

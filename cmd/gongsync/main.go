@@ -13,6 +13,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"slices"
 	"strings"
 	"syscall"
 
@@ -53,6 +54,16 @@ type Main struct {
 
 // getenv returns an environment variable of m, "" when unset.
 func (m *Main) getenv(key string) string { return m.Env[key] }
+
+// environ is m.Env as a KEY=value list, for the programs gongsync starts (psql).
+func (m *Main) environ() []string {
+	out := make([]string, 0, len(m.Env))
+	for k, v := range m.Env {
+		out = append(out, k+"="+v)
+	}
+	slices.Sort(out)
+	return out
+}
 
 // envMap turns os.Environ's KEY=value list into a map (a later entry wins, as in exec).
 func envMap(environ []string) map[string]string {
@@ -118,6 +129,7 @@ func commands() []command {
 		{"status", "streams, checkpoints, last runs, the day's budget, rows per table", runStatus, nil},
 		{"migrate", "apply (up) or list (status) database migrations", runMigrate, nil},
 		{"remap", "derive stored calls' rows again from their raw documents (no requests)", runRemap, nil},
+		{"sql", "open psql on the synced tables, the schema on the search path", runSQL, nil},
 		{"auth", "OAuth: login (connect to Gong as an installed app) or status", runAuth, []string{"login", "status"}},
 		{"proxy", "send one request to Gong through gongsync's budget and rate limiter", runProxy, nil},
 		{"action", "Gong's operations as checked actions: list, describe, check an input", runAction, []string{"list", "describe", "check"}},

@@ -527,11 +527,14 @@ func (d *Dataset) buildCRM(m *callMeta, p *callPlan, sel *selection) []gongapi.C
 	source := pick(&or, leadSources)
 	baseAmount := or.between(5, 400) * 1000
 	// An opportunity moves between its calls: its stage and amount at a call depend
-	// on the week of the call, and today (Now) it is closed, at an amount no call saw.
+	// on the week of the call, and today (Now) most are closed, at an amount no call saw.
 	// A query that mixes the timings, or takes the largest amount as text, gets it
 	// wrong.
 	firstStage, phase := or.intn(3), or.intn(5)
 	stageNow := 5 + or.intn(2) // Closed Won or Closed Lost
+	if or.intn(3) == 0 {
+		stageNow = 2 + or.intn(3) // a third of the deals are still open today
+	}
 	step := (int(m.started/int64(7*24*time.Hour)) + phase) % 5
 	stageAtCall := min(4, firstStage+step)
 	closeDate := time.Unix(0, m.started).UTC().AddDate(0, r.between(1, 6), 0).Format("2006-01-02")
