@@ -1,8 +1,16 @@
 # gongsync — run `make` for the list of targets.
 GO        ?= go
 BIN       := bin/gongsync
-VERSION   ?= $(shell git describe --always --dirty 2>/dev/null || echo devel)
-LDFLAGS   := -s -w -X main.version=$(VERSION)
+# What `gongsync version` prints, worked out once per make run; set any of them to
+# override it (empty counts as unset; BUILD_DATE=2026-01-02T03:04:05Z makes a release's
+# checksums reproducible).
+VERSION   := $(or $(VERSION),$(shell git describe --tags --always --dirty 2>/dev/null),devel)
+COMMIT    := $(or $(COMMIT),$(shell git rev-parse HEAD 2>/dev/null),unknown)
+BUILD_DATE := $(or $(BUILD_DATE),$(shell date -u +%Y-%m-%dT%H:%M:%SZ))
+LDFLAGS   := -s -w -X main.version=$(VERSION) -X main.commit=$(COMMIT) -X main.date=$(BUILD_DATE)
+# `make release` builds these GOOS/GOARCH pairs into DIST.
+PLATFORMS ?= linux/amd64 linux/arm64 darwin/amd64 darwin/arm64
+DIST      ?= dist
 # The test harness starts its own throwaway Postgres clusters from the system's
 # initdb/pg_ctl unless TEST_DATABASE_URL names a server to use.
 TEST_FLAGS ?=
@@ -31,8 +39,28 @@ postgres: ## make sure PostgreSQL server binaries exist (installs them with apt 
 		exit 1; \
 	fi
 
+.PHONY: promtool
+promtool: ## make sure promtool exists (as root: extracts it from Debian's prometheus package, nothing else)
+	@if command -v promtool >/dev/null 2>&1; then exit 0; fi; \
+	if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1 && command -v dpkg-deb >/dev/null 2>&1; then \
+		echo "installing promtool from Debian's prometheus package into /usr/local/bin (the binary only: no service, no dependencies)"; \
+		tmp=$$(mktemp -d) && chmod 777 "$$tmp" && cd "$$tmp" && \
+		{ apt-get download -qq prometheus >/dev/null 2>&1 || { apt-get update -qq && apt-get download -qq prometheus >/dev/null; }; } && \
+		dpkg-deb --fsys-tarfile prometheus_*.deb | tar -xO ./usr/bin/promtool > /usr/local/bin/promtool.new && \
+		chmod 755 /usr/local/bin/promtool.new && mv /usr/local/bin/promtool.new /usr/local/bin/promtool && \
+		cd / && rm -rf "$$tmp" && promtool --version 2>&1 | head -1; \
+	else \
+		echo "promtool is missing: install the 'prometheus' package (e.g. sudo apt-get install -y prometheus) or put a Prometheus release's promtool on PATH; the tests that need it are skipped"; \
+		if [ -n "$$CI" ]; then exit 1; fi; \
+	fi
+
+.PHONY: rules
+rules: promtool ## check the alert rules and run their unit tests (promtool check rules, promtool test rules)
+	promtool check rules deploy/prometheus/gongsync-rules.yml
+	cd deploy/prometheus && promtool test rules gongsync-rules.test.yml
+
 .PHONY: test
-test: postgres ## run the tests against real Postgres (installs its binaries if missing)
+test: postgres promtool ## run the tests against real Postgres (installs its binaries, and promtool, if missing)
 	$(GO) test $(TEST_FLAGS) ./...
 
 .PHONY: test-long
@@ -76,8 +104,12 @@ demo: postgres build ## end to end on local defaults: Postgres, simulated Gong, 
 	$(GO) run ./internal/demo
 
 .PHONY: bench
-bench: postgres build ## measure request economy, pacing, throughput, memory; writes docs/BENCHMARKS.md
+bench: postgres build ## measure request economy, pacing, throughput, memory, example queries; writes docs/BENCHMARKS.md
 	$(GO) run ./internal/bench
+
+.PHONY: schema-doc
+schema-doc: postgres ## describe the migrated schema (tables, views, comments, diagram) in docs/SCHEMA.md
+	$(GO) run ./internal/schemadoc
 
 .PHONY: lint
 lint: ## go vet and gofmt
@@ -88,6 +120,22 @@ lint: ## go vet and gofmt
 staticcheck: ## staticcheck from honnef.co/go/tools
 	$(GO) run honnef.co/go/tools/cmd/staticcheck@v0.8.2 ./...
 
+.PHONY: release
+release: ## static binaries for linux and darwin, amd64 and arm64, in dist/ with SHA256SUMS (version, commit, date stamped)
+	@rm -rf $(DIST) && mkdir -p $(DIST)
+	@for p in $(PLATFORMS); do \
+		os=$${p%/*}; arch=$${p#*/}; out=$(DIST)/gongsync-$(VERSION)-$$os-$$arch; \
+		echo "build $$out"; \
+		CGO_ENABLED=0 GOOS=$$os GOARCH=$$arch $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $$out ./cmd/gongsync || exit 1; \
+	done
+	@for f in $(DIST)/gongsync-*; do \
+		$(GO) version -m $$f | grep -q 'CGO_ENABLED=0' || { echo "$$f was built with cgo"; exit 1; }; \
+	done
+	@cd $(DIST) && if command -v sha256sum >/dev/null 2>&1; then sha256sum gongsync-*; else shasum -a 256 gongsync-*; fi > SHA256SUMS
+	@echo "$(DIST)/SHA256SUMS:" && cat $(DIST)/SHA256SUMS
+	@host=$(DIST)/gongsync-$(VERSION)-$$($(GO) env GOOS)-$$($(GO) env GOARCH); \
+	if [ -x $$host ]; then echo "$$host version:"; $$host version; fi
+
 .PHONY: clean
 clean: ## remove build output
-	rm -rf bin
+	rm -rf bin $(DIST)

@@ -1,9 +1,17 @@
 -- Example questions about your sales calls, in plain SQL over gongsync's tables.
 --
 -- The tables live in the schema named by GONGSYNC_SCHEMA (default gong); the line
--- below lets `psql -f docs/queries.sql` run every query as is. Each query starts with
--- a "-- name:" line; the test suite runs every one of them against synced data, and
--- `make demo` prints a few. Soft-deleted rows (deleted_at set) are left out.
+-- below lets `psql -f docs/queries.sql` run every query as is (`gongsync sql` opens
+-- psql with the schema already on the search path). Each query starts with a
+-- "-- name:" line; the test suite runs every one of them against synced data and
+-- checks its answer, `make bench` times each on 100,000 calls (docs/BENCHMARKS.md),
+-- and `make demo` prints a few.
+--
+-- The live_ views (live_calls, live_call_parties, …) hold what Gong still has: calls
+-- gone from Gong, and their child rows, are left out. Every table and column is
+-- described in docs/SCHEMA.md and in psql (\d+ live_calls). Where a question says
+-- "the last 30 days", the newest call stands for today, so the examples answer on
+-- any dataset; write now() instead on a live installation.
 SET search_path TO gong;
 
 -- name: calls_per_week
@@ -12,8 +20,8 @@ SELECT date_trunc('week', started)::date           AS week,
        count(*)                                    AS calls,
        count(*) FILTER (WHERE scope = 'External')  AS external_calls,
        round(avg(duration_seconds) / 60.0, 1)      AS avg_minutes
-FROM calls
-WHERE deleted_at IS NULL AND started IS NOT NULL
+FROM live_calls
+WHERE started IS NOT NULL
 GROUP BY 1
 ORDER BY 1 DESC
 LIMIT 12;
@@ -25,10 +33,10 @@ SELECT u.first_name || ' ' || u.last_name                         AS rep,
        count(DISTINCT c.id)                                       AS calls,
        round((100 * sum(s.talk_time_seconds) FILTER (WHERE s.user_id = c.primary_user_id)
              / nullif(sum(s.talk_time_seconds), 0))::numeric, 1)  AS talk_ratio_pct
-FROM calls c
-JOIN call_speakers s ON s.call_id = c.id
-JOIN users u ON u.id = c.primary_user_id
-WHERE c.deleted_at IS NULL AND c.scope = 'External'
+FROM live_calls c
+JOIN live_call_speakers s ON s.call_id = c.id
+JOIN live_users u ON u.id = c.primary_user_id
+WHERE c.scope = 'External'
 GROUP BY u.id, rep
 HAVING count(DISTINCT c.id) >= 3
 ORDER BY talk_ratio_pct DESC
@@ -40,29 +48,40 @@ SELECT u.first_name || ' ' || u.last_name AS rep,
        t.name                             AS tracker,
        sum(t.count)                       AS mentions,
        count(DISTINCT t.call_id)          AS calls
-FROM call_trackers t
-JOIN calls c ON c.id = t.call_id AND c.deleted_at IS NULL
-JOIN users u ON u.id = c.primary_user_id
+FROM live_call_trackers t
+JOIN live_calls c ON c.id = t.call_id
+JOIN live_users u ON u.id = c.primary_user_id
 WHERE t.count > 0
-GROUP BY rep, tracker
+GROUP BY u.id, rep, tracker
 ORDER BY mentions DESC
 LIMIT 20;
 
 -- name: calls_per_opportunity
--- Every CRM opportunity with its calls: how many, first and last, and the amount Gong
--- saw on the opportunity at call time (when the CRM sends one).
-SELECT o.object_id                                   AS opportunity_id,
-       max(f.value ->> 'value') FILTER (WHERE f.value ->> 'name' = 'Name')   AS opportunity,
-       count(DISTINCT o.call_id)                     AS calls,
-       min(c.started)::date                          AS first_call,
-       max(c.started)::date                          AS last_call,
-       max(f.value ->> 'value') FILTER (WHERE f.value ->> 'name' = 'Amount') AS amount
-FROM call_crm_objects o
-JOIN calls c ON c.id = o.call_id AND c.deleted_at IS NULL
-LEFT JOIN LATERAL jsonb_array_elements(coalesce(o.fields, '[]')) AS f(value) ON true
-WHERE o.object_type = 'Opportunity'
-GROUP BY o.object_id
-ORDER BY calls DESC, last_call DESC
+-- Every CRM opportunity with its calls: how many, first and last, and its stage and
+-- amount as the CRM had them at the time of its latest call. Gong sends each CRM
+-- object twice, as it was at the call (timing TimeOfCall) and as it is now (Now): pick
+-- one, and compare amounts as numbers, not as text.
+WITH at_call AS (
+    SELECT o.object_id, c.id AS call_id, c.started,
+           max(f.value ->> 'value') FILTER (WHERE f.value ->> 'name' = 'Name')              AS name,
+           max(f.value ->> 'value') FILTER (WHERE f.value ->> 'name' = 'StageName')         AS stage,
+           max((f.value ->> 'value')::numeric) FILTER (WHERE f.value ->> 'name' = 'Amount') AS amount
+    FROM call_crm_objects o
+    JOIN calls c ON c.id = o.call_id AND c.deleted_at IS NULL
+    LEFT JOIN LATERAL jsonb_array_elements(coalesce(o.fields, '[]')) AS f(value) ON true
+    WHERE o.object_type = 'Opportunity' AND o.timing = 'TimeOfCall'
+    GROUP BY o.object_id, c.id, c.started
+)
+SELECT object_id                                                   AS opportunity_id,
+       (array_agg(name ORDER BY started DESC, call_id DESC))[1]   AS opportunity,
+       count(*)                                                    AS calls,
+       min(started)::date                                          AS first_call,
+       max(started)::date                                          AS last_call,
+       (array_agg(stage ORDER BY started DESC, call_id DESC))[1]  AS stage_at_last_call,
+       (array_agg(amount ORDER BY started DESC, call_id DESC))[1] AS amount_at_last_call
+FROM at_call
+GROUP BY object_id
+ORDER BY calls DESC, last_call DESC, opportunity_id
 LIMIT 20;
 
 -- name: transcript_search
@@ -74,9 +93,9 @@ SELECT c.started::date                         AS day,
        p.affiliation,
        round(ts.start_ms / 60000.0, 1)         AS minute,
        left(ts.text, 100)                      AS said
-FROM transcript_sentences ts
-JOIN calls c ON c.id = ts.call_id AND c.deleted_at IS NULL
-LEFT JOIN call_parties p ON p.call_id = ts.call_id AND p.speaker_id = ts.speaker_id
+FROM live_transcript_sentences ts
+JOIN live_calls c ON c.id = ts.call_id
+LEFT JOIN live_call_parties p ON p.call_id = ts.call_id AND p.speaker_id = ts.speaker_id
 WHERE to_tsvector('english', ts.text) @@ websearch_to_tsquery('english', 'pricing')
 ORDER BY c.started DESC, ts.sentence_index
 LIMIT 20;
@@ -86,9 +105,9 @@ LIMIT 20;
 SELECT t.name                                AS topic,
        count(*)                              AS calls,
        round(sum(t.duration_seconds) / 60.0) AS minutes
-FROM call_topics t
-JOIN calls c ON c.id = t.call_id AND c.deleted_at IS NULL
-WHERE c.started >= (SELECT max(started) FROM calls) - interval '90 days'
+FROM live_call_topics t
+JOIN live_calls c ON c.id = t.call_id
+WHERE c.started >= (SELECT max(started) FROM live_calls) - interval '90 days'
 GROUP BY t.name
 ORDER BY minutes DESC
 LIMIT 15;
@@ -99,9 +118,9 @@ SELECT u.first_name || ' ' || u.last_name               AS rep,
        count(*)                                         AS calls,
        round(avg(c.question_company_count), 1)          AS avg_questions_asked,
        round(avg(c.question_non_company_count), 1)      AS avg_questions_received
-FROM calls c
-JOIN users u ON u.id = c.primary_user_id
-WHERE c.deleted_at IS NULL AND c.question_company_count IS NOT NULL
+FROM live_calls c
+JOIN live_users u ON u.id = c.primary_user_id
+WHERE c.question_company_count IS NOT NULL
 GROUP BY u.id, rep
 ORDER BY avg_questions_asked DESC
 LIMIT 20;
@@ -112,11 +131,11 @@ SELECT coalesce(m.first_name || ' ' || m.last_name, '(no manager)') AS manager,
        count(DISTINCT u.id)                                        AS reps,
        count(c.id)                                                 AS calls,
        round(sum(c.duration_seconds) FILTER (WHERE c.scope = 'External') / 60.0) AS customer_minutes
-FROM users u
-LEFT JOIN users m ON m.id = u.manager_id
-JOIN calls c ON c.primary_user_id = u.id AND c.deleted_at IS NULL
-WHERE c.started >= date_trunc('quarter', (SELECT max(started) FROM calls))
-GROUP BY manager
+FROM live_users u
+LEFT JOIN live_users m ON m.id = u.manager_id
+JOIN live_calls c ON c.primary_user_id = u.id
+WHERE c.started >= date_trunc('quarter', (SELECT max(started) FROM live_calls))
+GROUP BY m.id, manager
 ORDER BY calls DESC;
 
 -- name: external_contacts_per_account
@@ -126,20 +145,21 @@ SELECT a.object_id                      AS account_id,
        count(DISTINCT c.id)             AS calls,
        count(DISTINCT lower(p.email_address)) FILTER (WHERE p.affiliation = 'External') AS contacts_met,
        max(c.started)::date             AS last_call
-FROM call_crm_objects a
-JOIN calls c ON c.id = a.call_id AND c.deleted_at IS NULL
-JOIN call_parties p ON p.call_id = c.id
+FROM live_call_crm_objects a
+JOIN live_calls c ON c.id = a.call_id
+JOIN live_call_parties p ON p.call_id = c.id
 WHERE a.object_type = 'Account'
 GROUP BY a.object_id
 ORDER BY calls DESC
 LIMIT 20;
 
 -- name: sync_health
--- Is the sync keeping up? Newest call, calls still waiting for a transcript, and what
--- the sync found late, changed or deleted in the last day.
+-- Is the sync keeping up? Newest call, calls waiting for a transcript and how many of
+-- them are due now (the transcripts_waiting view is the definition gongsync status
+-- uses too), and what the sync found late, changed or deleted in the last day.
 SELECT (SELECT max(started) FROM calls WHERE deleted_at IS NULL)                 AS newest_call,
-       (SELECT count(*) FROM calls WHERE transcript_status = 'pending'
-                                     AND deleted_at IS NULL)                    AS transcripts_pending,
+       (SELECT count(*) FROM transcripts_waiting)                               AS transcripts_waiting,
+       (SELECT count(*) FROM transcripts_waiting WHERE due_at <= now())         AS transcripts_due_now,
        (SELECT coalesce(sum(late_calls), 0) FROM sync_runs
          WHERE started_at > now() - interval '1 day')                           AS late_found_24h,
        (SELECT coalesce(sum(changed_calls), 0) FROM sync_runs
@@ -147,3 +167,121 @@ SELECT (SELECT max(started) FROM calls WHERE deleted_at IS NULL)                
        (SELECT coalesce(sum(deleted_calls), 0) FROM sync_runs
          WHERE started_at > now() - interval '1 day')                           AS deleted_found_24h,
        (SELECT requests FROM api_usage WHERE day = (now() AT TIME ZONE 'UTC')::date) AS requests_today;
+
+-- name: calls_per_rep_per_week
+-- Calls per rep per week, with the rep's talk ratio: Gong's 'Talk Ratio' interaction
+-- statistic, the host's share of the talk time as a 0–1 fraction (shown here as a
+-- percentage), averaged over the week's calls that have one.
+SELECT u.first_name || ' ' || u.last_name              AS rep,
+       date_trunc('week', c.started)::date             AS week,
+       count(*)                                        AS calls,
+       round(100 * avg(tr.value)::numeric, 1)          AS talk_ratio_pct
+FROM live_calls c
+JOIN live_users u ON u.id = c.primary_user_id
+LEFT JOIN live_call_interaction_stats tr ON tr.call_id = c.id AND tr.name = 'Talk Ratio'
+WHERE c.started >= (SELECT max(started) FROM live_calls) - interval '4 weeks'
+GROUP BY u.id, rep, week
+ORDER BY week DESC, calls DESC
+LIMIT 40;
+
+-- name: competitor_mentions
+-- Calls that mention a competitor, and which one: each phrase of the Competitors
+-- tracker that came up, on how many calls, how often the customer said it rather
+-- than the rep, and when last.
+SELECT coalesce(o.phrase, '(smart tracker)')                      AS competitor,
+       count(DISTINCT o.call_id)                                   AS calls,
+       count(*)                                                    AS mentions,
+       round(100.0 * count(*) FILTER (WHERE p.affiliation = 'External') / count(*), 1) AS said_by_customer_pct,
+       max(c.started)::date                                        AS last_mentioned
+FROM live_trackers t
+JOIN live_call_tracker_occurrences o ON o.tracker_id = t.id
+JOIN live_calls c ON c.id = o.call_id
+LEFT JOIN live_call_parties p ON p.call_id = o.call_id AND p.speaker_id = o.speaker_id
+WHERE t.name = 'Competitors'
+  AND c.started >= (SELECT max(started) FROM live_calls) - interval '30 days'
+GROUP BY competitor
+ORDER BY calls DESC;
+
+-- name: deals_without_a_call_in_30_days
+-- Open opportunities nobody has had a call about in the last 30 days: each deal's
+-- stage as its latest call saw it (timing Now: the CRM when the call was synced),
+-- and the date of that call.
+SELECT opportunity_id, stage, last_call
+FROM (SELECT DISTINCT ON (f.object_id)
+             f.object_id AS opportunity_id, f.value_text AS stage, c.started AS last_call
+      FROM live_call_crm_fields f
+      JOIN live_calls c ON c.id = f.call_id
+      WHERE f.object_type = 'Opportunity' AND f.timing = 'Now' AND f.name = 'StageName'
+      ORDER BY f.object_id, c.started DESC) deals
+WHERE last_call < (SELECT max(started) FROM live_calls) - interval '30 days'
+  AND stage NOT IN ('Closed Won', 'Closed Lost')
+ORDER BY last_call;
+
+-- name: stage_moves_after_calls
+-- Where deals went after a call: the opportunity's stage at the time of the call
+-- against its stage now, over the last 90 days of calls.
+SELECT at_call.value_text  AS stage_at_call,
+       cur.value_text      AS stage_now,
+       count(*)            AS calls
+FROM live_call_crm_fields at_call
+JOIN live_call_crm_fields cur
+  ON cur.call_id = at_call.call_id AND cur.system = at_call.system
+ AND cur.object_type = at_call.object_type AND cur.object_id = at_call.object_id
+ AND cur.timing = 'Now' AND cur.name = 'StageName'
+JOIN live_calls c ON c.id = at_call.call_id
+WHERE at_call.object_type = 'Opportunity' AND at_call.timing = 'TimeOfCall' AND at_call.name = 'StageName'
+  AND c.started >= (SELECT max(started) FROM live_calls) - interval '90 days'
+GROUP BY 1, 2
+ORDER BY calls DESC
+LIMIT 30;
+
+-- name: open_pipeline_by_close_month
+-- The amount of open opportunities by expected close month, from the CRM fields as
+-- they were on each deal's latest call (Amount as a number, CloseDate as a time).
+SELECT date_trunc('month', close.value_time)::date     AS close_month,
+       count(*)                                        AS deals,
+       round(sum(amount.value_number))                 AS amount
+FROM (SELECT DISTINCT ON (f.object_id) f.object_id, f.call_id, f.value_text AS stage
+      FROM live_call_crm_fields f
+      JOIN live_calls c ON c.id = f.call_id
+      WHERE f.object_type = 'Opportunity' AND f.timing = 'Now' AND f.name = 'StageName'
+      ORDER BY f.object_id, c.started DESC) latest
+JOIN live_call_crm_fields amount ON amount.call_id = latest.call_id AND amount.object_type = 'Opportunity'
+ AND amount.object_id = latest.object_id AND amount.timing = 'Now' AND amount.name = 'Amount'
+JOIN live_call_crm_fields close ON close.call_id = latest.call_id AND close.object_type = 'Opportunity'
+ AND close.object_id = latest.object_id AND close.timing = 'Now' AND close.name = 'CloseDate'
+WHERE latest.stage NOT IN ('Closed Won', 'Closed Lost')
+GROUP BY 1
+ORDER BY 1;
+
+-- name: presentation_time_per_rep
+-- Who screen-shares most: the share of each rep's video calls spent presenting
+-- (Gong's video statistics; durations in seconds), over the last 30 days.
+SELECT u.first_name || ' ' || u.last_name                                   AS rep,
+       count(*)                                                             AS video_calls,
+       round(sum(v.duration_seconds) / 60.0)                                AS minutes_presenting,
+       round((100 * sum(v.duration_seconds) / sum(c.duration_seconds))::numeric, 1) AS presenting_pct
+FROM live_call_video_stats v
+JOIN live_calls c ON c.id = v.call_id
+JOIN live_users u ON u.id = c.primary_user_id
+WHERE v.name = 'Presentation'
+  AND c.started >= (SELECT max(started) FROM live_calls) - interval '30 days'
+GROUP BY u.id, rep
+ORDER BY presenting_pct DESC
+LIMIT 20;
+
+-- name: feedback_given
+-- Coaching at a glance: who comments on whose calls (public comments), and how many
+-- of those comments were written during the call.
+SELECT w.first_name || ' ' || w.last_name          AS commenter,
+       r.first_name || ' ' || r.last_name          AS rep,
+       count(*)                                    AS comments,
+       count(*) FILTER (WHERE cm.during_call)      AS during_call,
+       max(cm.posted)::date                        AS last_comment
+FROM live_call_comments cm
+JOIN live_calls c ON c.id = cm.call_id
+JOIN live_users w ON w.id = cm.commenter_user_id
+JOIN live_users r ON r.id = c.primary_user_id
+GROUP BY w.id, r.id, commenter, rep
+ORDER BY comments DESC
+LIMIT 20;

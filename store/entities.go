@@ -32,6 +32,7 @@ var callChildren = []childTable[Call]{
 	callChild("call_interaction_stats", func(c *Call) []CallInteractionStat { return c.InteractionStats }),
 	callChild("call_video_stats", func(c *Call) []CallVideoStat { return c.VideoStats }),
 	callChild("call_crm_objects", func(c *Call) []CallCRMObject { return c.CRMObjects }),
+	callChild("call_crm_fields", func(c *Call) []CallCRMField { return c.CRMFields }),
 	callChild("call_comments", func(c *Call) []CallComment { return c.Comments }),
 }
 
@@ -65,8 +66,8 @@ func (tx *Tx) UpsertTrackers(ctx context.Context, ts []Tracker) (UpsertResult, e
 
 // UpsertCalls writes calls. A call that is new or whose raw document changed gets its
 // child rows (parties, trackers and their occurrences, topics, speakers, interaction
-// and video stats, CRM objects, comments) replaced by the ones given; an unchanged call
-// keeps its stored children and only last_seen_at moves. Child rows with the same key
+// and video stats, CRM objects and their fields, comments) replaced by the ones
+// given; an unchanged call keeps its stored children and only last_seen_at moves. Child rows with the same key
 // within a call collapse to the last one. A record Postgres refuses fails the whole
 // call with an error naming the call, and the caller's transaction with it.
 func (tx *Tx) UpsertCalls(ctx context.Context, calls []Call) (UpsertResult, error) {

@@ -127,11 +127,16 @@ func makeCall(i int) Call {
 		c.InteractionStats = append(c.InteractionStats, CallInteractionStat{Name: n, Value: r.Float64() * 10})
 	}
 	for k := range 1 + r.IntN(3) {
-		c.CRMObjects = append(c.CRMObjects, CallCRMObject{
-			System: "Salesforce", ObjectType: []string{"Account", "Opportunity", "Contact"}[k],
-			ObjectID: fmt.Sprintf("00%d%s", k, id[:13]), Timing: "Now",
-			Fields: mustJSON([]map[string]any{{"name": "Name", "value": sentence(r, 2)}, {"name": "Amount", "value": r.IntN(100000)}}),
-		})
+		o := CallCRMObject{System: "Salesforce", ObjectType: []string{"Account", "Opportunity", "Contact"}[k],
+			ObjectID: fmt.Sprintf("00%d%s", k, id[:13]), Timing: "Now"}
+		name, amount := sentence(r, 2), float64(r.IntN(100000))
+		o.Fields = mustJSON([]map[string]any{{"name": "Name", "value": name}, {"name": "Amount", "value": amount}})
+		c.CRMObjects = append(c.CRMObjects, o)
+		// The same fields one per row, as the sync derives them.
+		c.CRMFields = append(c.CRMFields,
+			CallCRMField{System: o.System, ObjectType: o.ObjectType, ObjectID: o.ObjectID, Timing: o.Timing, Name: "Name", ValueText: &name},
+			CallCRMField{System: o.System, ObjectType: o.ObjectType, ObjectID: o.ObjectID, Timing: o.Timing, Name: "Amount",
+				ValueText: ptr(fmt.Sprint(amount)), ValueNumber: &amount})
 	}
 	c.Comments = append(c.Comments, CallComment{
 		CommentID: fmt.Sprintf("%d", 800000+i), CommenterUserID: c.PrimaryUserID, Comment: ptr(sentence(r, 12)),

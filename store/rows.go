@@ -53,6 +53,8 @@ type Call struct {
 	CRMObjects       []CallCRMObject
 	Comments         []CallComment
 	VideoStats       []CallVideoStat
+	// CRMFields are the fields of CRMObjects one per row, derived from them.
+	CRMFields []CallCRMField
 	// TrackerOccurrences are the hits of Trackers one by one (calls since 2023).
 	TrackerOccurrences []CallTrackerOccurrence
 }
@@ -125,6 +127,20 @@ type CallCRMObject struct {
 	ObjectID   string `db:"object_id,key"`
 	Timing     string `db:"timing,key"` // "" when Gong sent none
 	Fields     []byte `db:"fields,json"`
+}
+
+// CallCRMField is one field of a CRM object linked to a call, at one timing: the
+// fields of a CallCRMObject one per row, so SQL can filter and compare them without
+// unpacking JSON. ValueNumber and ValueTime are set when the value reads as one.
+type CallCRMField struct {
+	System      string     `db:"system,key"`
+	ObjectType  string     `db:"object_type,key"`
+	ObjectID    string     `db:"object_id,key"`
+	Timing      string     `db:"timing,key"` // "" when Gong sent none
+	Name        string     `db:"name,key"`
+	ValueText   *string    `db:"value_text"` // nil when the value is JSON null
+	ValueNumber *float64   `db:"value_number"`
+	ValueTime   *time.Time `db:"value_time"`
 }
 
 // CallComment is one public comment on a call.

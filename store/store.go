@@ -54,30 +54,60 @@ type Store struct {
 	migrating sync.Mutex
 }
 
-// schemaPattern is what Postgres accepts as an unquoted identifier, minus the
-// non-ASCII letters it also allows: a name an operator can type in psql as is.
+// schemaPattern is what Postgres accepts as an unquoted identifier without folding
+// it, minus the non-ASCII letters it also allows: a name an operator can type in psql
+// as is.
 var schemaPattern = regexp.MustCompile(`^[a-z_][a-z0-9_]{0,62}$`)
 
-// ValidateSchema checks a schema name and returns it the way Postgres would fold it
-// when written unquoted (lower case), so GONGSYNC_SCHEMA=Gong and =gong name the same
-// schema, as they would in psql.
-func ValidateSchema(name string) (string, error) {
-	folded := strings.ToLower(name)
-	if !schemaPattern.MatchString(folded) {
-		return "", fmt.Errorf("invalid schema name %q: want a letter or underscore, then up to 62 letters, digits or underscores", name)
+// ValidateSchema is gongsync's one rule for the name of its schema. The configuration
+// checks it when it loads, before anything is written, and Open checks it again. A
+// name is refused when Postgres would fold it (upper case), truncate it (over 63
+// bytes) or reject it unquoted (a reserved word), and when it names a schema of
+// Postgres's own: pg_* (pg_catalog, pg_temp, pg_toast…) and information_schema.
+func ValidateSchema(name string) error {
+	switch {
+	case name == "":
+		return errors.New("the schema name is empty")
+	case !schemaPattern.MatchString(name) && schemaPattern.MatchString(strings.ToLower(name)):
+		return fmt.Errorf("%q has upper-case letters, which Postgres folds to lower case in unquoted SQL: write %q", name, strings.ToLower(name))
+	case !schemaPattern.MatchString(name):
+		return fmt.Errorf("%q is not a plain identifier: want a lower-case letter or underscore, then up to 62 lower-case letters, digits or underscores", name)
+	case strings.HasPrefix(name, "pg_"):
+		return fmt.Errorf("%q starts with pg_, which Postgres keeps for its own schemas", name)
+	case name == "information_schema":
+		return fmt.Errorf("%q is Postgres's own catalog schema", name)
+	case reservedWords[name]:
+		return fmt.Errorf("%q is a reserved word of Postgres's SQL: every query would have to quote it", name)
 	}
-	if strings.HasPrefix(folded, "pg_") {
-		return "", fmt.Errorf("invalid schema name %q: names starting with pg_ are reserved by Postgres", name)
-	}
-	return folded, nil
+	return nil
 }
+
+// reservedWords are the key words Postgres refuses as a schema name unless quoted:
+// those pg_get_keywords() lists as reserved (R) or reserved but usable as a function
+// or type name (T). A test compares this list with the server's.
+var reservedWords = func() map[string]bool {
+	m := map[string]bool{}
+	for _, w := range strings.Fields(`
+		all analyse analyze and any array as asc asymmetric both case cast check collate column
+		constraint create current_catalog current_date current_role current_time current_timestamp
+		current_user default deferrable desc distinct do else end except false fetch for foreign from
+		grant group having in initially intersect into lateral leading limit localtime localtimestamp
+		not null offset on only or order placing primary references returning select session_user
+		some symmetric system_user table then to trailing true union unique user using variadic when
+		where window with
+		authorization binary collation concurrently cross current_schema freeze full ilike inner is
+		isnull join left like natural notnull outer overlaps right similar tablesample verbose`) {
+		m[w] = true
+	}
+	return m
+}()
 
 // Open validates the options, connects a pool whose connections all use the schema,
 // and checks that the database answers. It does not migrate; see Migrate.
 func Open(ctx context.Context, opts Options) (*Store, error) {
-	schema, err := ValidateSchema(cmp.Or(opts.Schema, DefaultSchema))
-	if err != nil {
-		return nil, err
+	schema := cmp.Or(opts.Schema, DefaultSchema)
+	if err := ValidateSchema(schema); err != nil {
+		return nil, fmt.Errorf("open store: invalid schema name: %w", err)
 	}
 	maxConns := opts.MaxConns
 	if maxConns == 0 {
@@ -117,7 +147,7 @@ func Open(ctx context.Context, opts Options) (*Store, error) {
 // Close closes every connection of the pool, waiting for borrowed ones to come back.
 func (s *Store) Close() { s.pool.Close() }
 
-// Schema returns the (folded) schema all tables live in.
+// Schema returns the schema all tables live in.
 func (s *Store) Schema() string { return s.schema }
 
 // Pool returns the underlying pool, for callers that need plain SQL against the

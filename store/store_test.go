@@ -10,35 +10,84 @@ import (
 	"time"
 
 	"github.com/gongsync/gongsync/internal/pgtest"
+	"github.com/jackc/pgx/v5"
 )
 
 func TestValidateSchema(t *testing.T) {
 	t.Parallel()
 	for _, tc := range []struct {
-		in, want string
-		ok       bool
+		in string
+		ok bool
 	}{
-		{"gong", "gong", true},
-		{"_x", "_x", true},
-		{"Gong_2", "gong_2", true}, // folded, as Postgres folds an unquoted name
-		{"a" + strings.Repeat("b", 62), "a" + strings.Repeat("b", 62), true},
-		{"a" + strings.Repeat("b", 63), "", false}, // 64 characters: longer than an identifier
-		{"", "", false},
-		{"2gong", "", false},
-		{"gong-sync", "", false},
-		{`gong"; DROP SCHEMA public; --`, "", false},
-		{"gong.calls", "", false},
-		{"göng", "", false},
-		{"pg_gong", "", false},
+		{"gong", true},
+		{"_x", true},
+		{"gong_2", true},
+		{"a" + strings.Repeat("b", 62), true},
+		{"Gong_2", false},                      // Postgres would fold it to gong_2 in unquoted SQL
+		{"a" + strings.Repeat("b", 63), false}, // 64 characters: Postgres would truncate it
+		{"", false},
+		{"2gong", false},
+		{"gong-sync", false},
+		{`gong"; DROP SCHEMA public; --`, false},
+		{"gong.calls", false},
+		{"göng", false},
+		{"pg_gong", false},
+		{"pg_temp", false},
+		{"pg_catalog", false},
+		{"information_schema", false},
+		{"select", false},
+		{"user", false},
+		{"public", true},
 	} {
-		got, err := ValidateSchema(tc.in)
-		if (err == nil) != tc.ok || got != tc.want {
-			t.Errorf("ValidateSchema(%q) = %q, %v; want %q, ok=%v", tc.in, got, err, tc.want, tc.ok)
+		err := ValidateSchema(tc.in)
+		if (err == nil) != tc.ok {
+			t.Errorf("ValidateSchema(%q) = %v; want ok=%v", tc.in, err, tc.ok)
 		}
+	}
+	if err := ValidateSchema("Gong"); err == nil || !strings.Contains(err.Error(), `"gong"`) {
+		t.Errorf("an upper-case name: %v; want the lower-case one suggested", err)
 	}
 	if _, err := Open(context.Background(), Options{DatabaseURL: "postgres://localhost/x", Schema: "bad-name"}); err == nil ||
 		!strings.Contains(err.Error(), "invalid schema name") {
 		t.Fatalf("Open with a bad schema: %v", err)
+	}
+}
+
+// The reserved words refused are the server's own: every word Postgres lists as
+// reserved (R) or reserved but usable as a function or type name (T) is refused, and
+// every word refused beyond them is one a newer Postgres reserves.
+func TestReservedWordsAreTheServers(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	conn, err := pgx.Connect(ctx, pgtest.NewDatabase(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	rows, err := conn.Query(ctx, `SELECT word FROM pg_get_keywords() WHERE catcode IN ('R', 'T')`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	words, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		t.Fatal(err)
+	}
+	server := map[string]bool{}
+	for _, w := range words {
+		server[w] = true
+		if ValidateSchema(w) == nil {
+			t.Errorf("%q is reserved by the server but accepted as a schema name", w)
+		}
+	}
+	newer := map[string]bool{"system_user": true} // reserved since Postgres 16
+	for w := range reservedWords {
+		if !server[w] && !newer[w] {
+			t.Errorf("%q is refused but the server does not reserve it", w)
+		}
+	}
+	// A name the rule accepts is one Postgres takes unquoted.
+	if _, err := conn.Exec(ctx, `CREATE SCHEMA public_2; CREATE SCHEMA _x`); err != nil {
+		t.Fatal(err)
 	}
 }
 
@@ -152,7 +201,7 @@ func TestNonDefaultSchema(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	db := pgtest.NewDatabase(t)
-	s := openStore(t, db, "Acme_Gong")
+	s := openStore(t, db, "acme_gong")
 	if s.Schema() != "acme_gong" {
 		t.Fatalf("Schema() = %q", s.Schema())
 	}

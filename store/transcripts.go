@@ -18,15 +18,11 @@ type PendingTranscript struct {
 	Attempts int
 }
 
-// pendingWhere selects the transcript queue; it matches calls_transcript_pending_idx.
-const pendingWhere = `transcript_status = 'pending' AND deleted_at IS NULL
-	AND (transcript_next_attempt_at IS NULL OR transcript_next_attempt_at <= $1)`
-
 // PendingTranscripts returns up to limit calls, oldest started first, whose
-// transcript is pending and due at now (never tried, or deferred until before now).
+// transcript is due at now: the due part of the transcripts_waiting view.
 func (s *Store) PendingTranscripts(ctx context.Context, now time.Time, limit int) ([]PendingTranscript, error) {
-	rows, err := s.pool.Query(ctx, `SELECT id, started, transcript_attempts FROM calls
-		WHERE `+pendingWhere+` ORDER BY started NULLS LAST, id LIMIT $2`, now, limit)
+	rows, err := s.pool.Query(ctx, `SELECT call_id, started, attempts FROM transcripts_waiting
+		WHERE due_at <= $1 ORDER BY started NULLS LAST, call_id LIMIT $2`, now, limit)
 	if err != nil {
 		return nil, fmt.Errorf("list pending transcripts: %w", err)
 	}
@@ -37,13 +33,21 @@ func (s *Store) PendingTranscripts(ctx context.Context, now time.Time, limit int
 	return out, nil
 }
 
-// CountPendingTranscripts counts the calls PendingTranscripts would return without a limit.
-func (s *Store) CountPendingTranscripts(ctx context.Context, now time.Time) (int, error) {
-	var n int
-	if err := s.pool.QueryRow(ctx, `SELECT count(*) FROM calls WHERE `+pendingWhere, now).Scan(&n); err != nil {
-		return 0, fmt.Errorf("count pending transcripts: %w", err)
+// TranscriptQueue is how many calls wait for a transcript, and how many of those are
+// due (PendingTranscripts would return them).
+type TranscriptQueue struct {
+	Waiting int `json:"waiting"`
+	DueNow  int `json:"due_now"`
+}
+
+// CountTranscriptsWaiting counts the transcripts_waiting view, and its due part at now.
+func (s *Store) CountTranscriptsWaiting(ctx context.Context, now time.Time) (TranscriptQueue, error) {
+	var q TranscriptQueue
+	if err := s.pool.QueryRow(ctx, `SELECT count(*), count(*) FILTER (WHERE due_at <= $1) FROM transcripts_waiting`, now).
+		Scan(&q.Waiting, &q.DueNow); err != nil {
+		return q, fmt.Errorf("count transcripts waiting: %w", err)
 	}
-	return n, nil
+	return q, nil
 }
 
 // WriteTranscripts stores whole transcripts: each call's stored sentences are replaced

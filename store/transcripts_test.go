@@ -184,8 +184,12 @@ func TestTranscriptQueue(t *testing.T) {
 	if err != nil || len(later) != 1 || later[0].CallID != calls[3].ID {
 		t.Fatalf("pending later, limit 1: %+v, %v", later, err)
 	}
-	if n, err := s.CountPendingTranscripts(ctx, now.Add(2*time.Hour)); err != nil || n != 3 {
-		t.Fatalf("count later: %d, %v (want calls 3, 4, 5)", n, err)
+	// Waiting: calls 3, 4 (deferred) and 5; due now: 3 and 5; due later: all three.
+	if q, err := s.CountTranscriptsWaiting(ctx, now); err != nil || q != (TranscriptQueue{Waiting: 3, DueNow: 2}) {
+		t.Fatalf("count now: %+v, %v (want 3 waiting, 2 due)", q, err)
+	}
+	if q, err := s.CountTranscriptsWaiting(ctx, now.Add(2*time.Hour)); err != nil || q != (TranscriptQueue{Waiting: 3, DueNow: 3}) {
+		t.Fatalf("count later: %+v, %v (want calls 3, 4, 5)", q, err)
 	}
 	all, _ := s.PendingTranscripts(ctx, now.Add(2*time.Hour), 10)
 	if len(all) != 3 || all[1].CallID != calls[4].ID || all[1].Attempts != 1 {
@@ -199,8 +203,8 @@ func TestTranscriptQueue(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if n, err := s.CountPendingTranscripts(ctx, now.Add(2*time.Hour)); err != nil || n != 0 {
-		t.Fatalf("count after deleting every call: %d, %v", n, err)
+	if q, err := s.CountTranscriptsWaiting(ctx, now.Add(2*time.Hour)); err != nil || q != (TranscriptQueue{}) {
+		t.Fatalf("count after deleting every call: %+v, %v", q, err)
 	}
 }
 

@@ -1,8 +1,10 @@
 package sync
 
 import (
+	"encoding/json"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -36,7 +38,7 @@ func (v *env) assertMatchesGong(at time.Time) {
 	v.t.Helper()
 	ds := v.fake.Dataset()
 	calls := ds.VisibleCalls(at)
-	var wantCalls, wantParties, wantTrackers, wantTopics, wantCRM, wantSentences, wantVideo, wantHits []string
+	var wantCalls, wantParties, wantTrackers, wantTopics, wantCRM, wantSentences, wantVideo, wantHits, wantFields []string
 	live := map[string]bool{}
 	for _, c := range calls {
 		m := c.MetaData
@@ -79,6 +81,10 @@ func (v *env) assertMatchesGong(at time.Time) {
 		for _, cx := range c.Context {
 			for _, o := range cx.Objects {
 				wantCRM = append(wantCRM, fmt.Sprintf("%s¦%s¦%s¦%s¦%s", m.ID, cx.System, o.ObjectType, o.ObjectID, o.Timing))
+				for _, f := range o.Fields {
+					wantFields = append(wantFields, fmt.Sprintf("%s¦%s¦%s¦%s¦%s¦%s¦%s", m.ID, cx.System, o.ObjectType, o.ObjectID, o.Timing,
+						f.Name, crmFieldWant(f.Value)))
+				}
 			}
 		}
 	}
@@ -107,6 +113,10 @@ func (v *env) assertMatchesGong(at time.Time) {
 		FROM call_topics t JOIN calls c ON c.id = t.call_id AND c.deleted_at IS NULL`)
 	v.compare("call_crm_objects", wantCRM, `SELECT o.call_id || '¦' || o.system || '¦' || object_type || '¦' || object_id || '¦' || timing
 		FROM call_crm_objects o JOIN calls c ON c.id = o.call_id AND c.deleted_at IS NULL`)
+	v.compare("call_crm_fields", wantFields, `SELECT f.call_id || '¦' || f.system || '¦' || object_type || '¦' || object_id || '¦' || timing
+		|| '¦' || f.name || '¦' || coalesce(value_text, '∅') || '¦' || coalesce(value_number::numeric::text, '')
+		|| '¦' || coalesce(to_char(value_time AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US'), '')
+		FROM call_crm_fields f JOIN calls c ON c.id = f.call_id AND c.deleted_at IS NULL`)
 	v.compare("call_video_stats", wantVideo, `SELECT s.call_id || '¦' || s.name || '¦' || s.duration_seconds
 		FROM call_video_stats s JOIN calls c ON c.id = s.call_id AND c.deleted_at IS NULL`)
 	v.compare("call_tracker_occurrences", wantHits, `SELECT o.call_id || '¦' || tracker_id || '¦' || start_seconds
@@ -129,6 +139,30 @@ func (v *env) assertMatchesGong(at time.Time) {
 		if !live[id] {
 			v.t.Errorf("call %s is gone from Gong but not marked deleted", id)
 		}
+	}
+}
+
+// crmFieldWant renders a CRM field's value as the call_crm_fields comparison reads it
+// (text, number, time), from the JSON Gong sent: a string as is, and as a time when it
+// is a date or an RFC 3339 time; a number as written and as a number; null as ∅.
+func crmFieldWant(raw json.RawMessage) string {
+	var v any
+	if err := json.Unmarshal(raw, &v); err != nil || v == nil {
+		return "∅¦¦"
+	}
+	switch v := v.(type) {
+	case string:
+		at := ""
+		if t, err := time.Parse(time.DateOnly, v); err == nil {
+			at = micros(t)
+		} else if t, err := time.Parse(time.RFC3339Nano, v); err == nil {
+			at = micros(t)
+		}
+		return v + "¦¦" + at
+	case float64:
+		return string(raw) + "¦" + strconv.FormatFloat(v, 'f', -1, 64) + "¦"
+	default:
+		return string(raw) + "¦¦"
 	}
 }
 

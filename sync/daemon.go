@@ -4,16 +4,55 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/robfig/cron/v3"
 	"github.com/rs/zerolog"
 )
 
-// Schedules are the daemon's cron specs (five fields, or descriptors like @every 15m).
+// Schedules are the daemon's cron specs (five fields, or descriptors like @every 15m)
+// and the time zone they are read in.
 type Schedules struct {
 	Calls  string // calls, then transcripts
 	Users  string // users, workspaces, trackers
 	Settle string // the settle pass, then transcripts
+	// Location is the time zone of the specs; nil means UTC, so that one configuration
+	// fires at the same hours on a laptop and in a container.
+	Location *time.Location
+}
+
+// ScheduleStatus is one schedule and its next run.
+type ScheduleStatus struct {
+	Job      string    `json:"job"`
+	Spec     string    `json:"spec"`
+	TimeZone string    `json:"time_zone"`
+	Next     time.Time `json:"next_run"`
+}
+
+func (s Schedules) location() *time.Location {
+	if s.Location == nil {
+		return time.UTC
+	}
+	return s.Location
+}
+
+func (s Schedules) jobs() [][2]string {
+	return [][2]string{{"calls", s.Calls}, {"users", s.Users}, {"settle", s.Settle}}
+}
+
+// Next returns each schedule's first run after now.
+func (s Schedules) Next(now time.Time) ([]ScheduleStatus, error) {
+	loc := s.location()
+	var out []ScheduleStatus
+	for _, j := range s.jobs() {
+		sched, err := cron.ParseStandard(j[1])
+		if err != nil {
+			return nil, fmt.Errorf("schedule %s %q: %w", j[0], j[1], err)
+		}
+		// A spec without CRON_TZ= runs in the zone of the time it is given.
+		out = append(out, ScheduleStatus{Job: j[0], Spec: j[1], TimeZone: loc.String(), Next: sched.Next(now.In(loc))})
+	}
+	return out, nil
 }
 
 // Daemon runs the streams on their schedules until its context ends.
@@ -25,10 +64,8 @@ type Daemon struct {
 
 // NewDaemon checks the schedules and returns a daemon for e.
 func NewDaemon(e *Engine, s Schedules) (*Daemon, error) {
-	for name, spec := range map[string]string{"calls": s.Calls, "users": s.Users, "settle": s.Settle} {
-		if _, err := cron.ParseStandard(spec); err != nil {
-			return nil, fmt.Errorf("schedule %s %q: %w", name, spec, err)
-		}
+	if _, err := s.Next(time.Now()); err != nil {
+		return nil, err
 	}
 	return &Daemon{e: e, sched: s, log: e.log.With().Str("component", "daemon").Logger()}, nil
 }
@@ -51,7 +88,7 @@ func (d *Daemon) Run(ctx context.Context) error {
 		}
 		return true
 	}
-	c := cron.New(cron.WithChain(cron.SkipIfStillRunning(cronLogger{d.log})))
+	c := cron.New(cron.WithLocation(d.sched.location()), cron.WithChain(cron.SkipIfStillRunning(cronLogger{d.log})))
 	add := func(name, spec string, job func(ctx context.Context) *RunReport) error {
 		_, err := c.AddFunc(spec, func() {
 			if ctx.Err() != nil {
@@ -74,6 +111,7 @@ func (d *Daemon) Run(ctx context.Context) error {
 	if newest, err := d.e.st.NewestCallStarted(ctx); err == nil && newest != nil {
 		d.e.m.ObserveNewestCall(*newest) // the lag is right from the first scrape
 	}
+	d.e.observeTranscriptBacklog(ctx)
 
 	// Don't make the operator wait for the first tick: sync what is due now, before the
 	// schedules start, so that refused credentials cost one request, not one per job.
@@ -89,7 +127,8 @@ func (d *Daemon) Run(ctx context.Context) error {
 		d.log.Error().Err(err).Msg("first pass failed; the schedule goes on")
 	}
 	c.Start()
-	d.log.Info().Str("calls", d.sched.Calls).Str("users", d.sched.Users).Str("settle", d.sched.Settle).Msg("daemon started")
+	d.log.Info().Str("calls", d.sched.Calls).Str("users", d.sched.Users).Str("settle", d.sched.Settle).
+		Str("time_zone", d.sched.location().String()).Msg("daemon started")
 
 	var failure error
 	select {

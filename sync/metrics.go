@@ -1,6 +1,8 @@
 package sync
 
 import (
+	"context"
+	"errors"
 	"strconv"
 	"sync/atomic"
 	"time"
@@ -26,6 +28,10 @@ type Metrics struct {
 	runDuration     *prometheus.HistogramVec
 	lastSuccess     *prometheus.GaugeVec
 	newestCall      prometheus.Gauge
+	budgetReset     prometheus.Gauge
+	failuresInARow  *prometheus.GaugeVec
+	loginRequired   prometheus.Gauge
+	transcriptsDue  prometheus.Gauge
 	newestUnix      atomic.Int64
 	now             func() time.Time
 }
@@ -69,9 +75,27 @@ func NewMetrics(reg prometheus.Registerer, now func() time.Time) *Metrics {
 		newestCall: prometheus.NewGauge(prometheus.GaugeOpts{
 			Name: "gongsync_newest_call_started_timestamp_seconds", Help: "Start time of the newest synced call (Unix time); now minus this is the sync's lag.",
 		}),
+		// The alerts (deploy/prometheus) are written against the four below.
+		budgetReset: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "gongsync_budget_reset_timestamp_seconds",
+			Help: "When the budget day of the usage figures ends (Unix time, GONGSYNC_BUDGET_TZ); in the past, the figures are a previous day's.",
+		}),
+		failuresInARow: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "gongsync_consecutive_failed_runs",
+			Help: "Runs of each stream that failed since its last success (pauses, skips and interruptions leave it as it is).",
+		}, []string{"stream"}),
+		loginRequired: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "gongsync_oauth_login_required",
+			Help: "1 when the OAuth connection needs a new `gongsync auth login` (Gong refused its refresh token), else 0.",
+		}),
+		transcriptsDue: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "gongsync_transcripts_due_calls",
+			Help: "Calls whose transcript is due to be fetched and was not, as of the end of the last transcripts run.",
+		}),
 	}
 	reg.MustRegister(m.requests, m.requestDuration, m.budgetUsed, m.budgetBackfill, m.budgetLimit, m.budgetLeft,
-		m.rows, m.sentences, m.found, m.runs, m.runDuration, m.lastSuccess, m.newestCall)
+		m.rows, m.sentences, m.found, m.runs, m.runDuration, m.lastSuccess, m.newestCall,
+		m.budgetReset, m.failuresInARow, m.loginRequired, m.transcriptsDue)
 	reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 		Name: "gongsync_newest_call_lag_seconds", Help: "Seconds between now and the start of the newest synced call.",
 	}, func() float64 {
@@ -121,6 +145,9 @@ func (m *Metrics) observeUsage(u store.Usage, daily int) {
 	m.budgetBackfill.Set(float64(u.BackfillRequests))
 	m.budgetLimit.Set(float64(daily))
 	m.budgetLeft.Set(float64(max(0, daily-u.Requests)))
+	if !u.Day.IsZero() {
+		m.budgetReset.Set(float64(u.Day.AddDate(0, 0, 1).Unix()))
+	}
 }
 
 func (m *Metrics) observeCalls(stream string, n int, res store.UpsertResult, deleted int, newest *time.Time) {
@@ -158,7 +185,33 @@ func (m *Metrics) observeRun(r *RunReport) {
 	m.runs.WithLabelValues(r.Stream, string(r.Kind), r.Status).Inc()
 	m.runDuration.WithLabelValues(r.Stream, string(r.Kind)).Observe(r.Finished.Sub(r.Started).Seconds())
 	m.found.WithLabelValues("late").Add(float64(r.Late))
-	if r.Status == StatusSucceeded {
+	switch r.Status {
+	case StatusSucceeded:
 		m.lastSuccess.WithLabelValues(r.Stream).Set(float64(r.Finished.Unix()))
+		m.failuresInARow.WithLabelValues(r.Stream).Set(0)
+		if r.Requests > 0 {
+			// Gong answered this run's requests: the connection works.
+			m.loginRequired.Set(0)
+		}
+	case StatusFailed:
+		m.failuresInARow.WithLabelValues(r.Stream).Inc()
 	}
+	if errors.Is(r.Err, ErrLoginRequired) {
+		m.loginRequired.Set(1)
+	}
+}
+
+// observeTranscriptBacklog counts the calls whose transcript is due now. It runs
+// after each transcripts run (and when the daemon starts), not on every scrape: a
+// scrape should not depend on the database answering.
+func (e *Engine) observeTranscriptBacklog(ctx context.Context) {
+	if e.m == nil || ctx.Err() != nil {
+		return
+	}
+	q, err := e.st.CountTranscriptsWaiting(ctx, e.now())
+	if err != nil {
+		e.log.Warn().Err(err).Msg("could not count the transcript backlog for the metrics")
+		return
+	}
+	e.m.transcriptsDue.Set(float64(q.DueNow))
 }

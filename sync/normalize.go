@@ -20,7 +20,8 @@ import (
 //	1: calls and their parties, trackers, topics, speakers, interaction stats, CRM
 //	   objects and comments
 //	2: also call_video_stats and call_tracker_occurrences
-const CallMapping = 2
+//	3: also call_crm_fields
+const CallMapping = 3
 
 // CallRow maps one extensive call onto a calls row and its child rows. The call is
 // one gongapi accepted (it has metaData with an id, and every party has an id): the
@@ -125,6 +126,7 @@ func CallRow(c *gongapi.Call) store.Call {
 				Timing:     clean(o.Timing),
 				Fields:     jsonOrNil(o.Fields != nil, o.Fields),
 			})
+			row.CRMFields = appendCRMFields(row.CRMFields, clean(cx.System), &o)
 		}
 	}
 

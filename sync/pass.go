@@ -74,9 +74,11 @@ func (e *Engine) runNamed(ctx context.Context, stream string, kind Kind, wait, a
 	case StreamSettle:
 		return e.runStream(ctx, stream, KindSettle, StreamCalls, wait, askRefused, e.settle)
 	case StreamTranscripts:
-		return e.runStream(ctx, stream, kind, stream, wait, askRefused, func(ctx context.Context, rep *RunReport) error {
+		rep := e.runStream(ctx, stream, kind, stream, wait, askRefused, func(ctx context.Context, rep *RunReport) error {
 			return e.syncTranscripts(ctx, rep, false)
 		})
+		e.observeTranscriptBacklog(ctx)
+		return rep
 	}
 	return &RunReport{Stream: stream, Kind: kind, Status: StatusFailed, Err: fmt.Errorf("unknown stream %q", stream)}
 }

@@ -17,6 +17,7 @@ func (v *env) olderMapping() int64 {
 		`UPDATE calls SET mapping_version = 1, question_company_count = NULL`,
 		`DELETE FROM call_video_stats`,
 		`DELETE FROM call_tracker_occurrences`,
+		`DELETE FROM call_crm_fields`,
 	} {
 		if _, err := v.st.Pool().Exec(v.ctx, q); err != nil {
 			v.t.Fatal(err)
@@ -26,9 +27,10 @@ func (v *env) olderMapping() int64 {
 	return total
 }
 
-// Calls synced before call_video_stats and call_tracker_occurrences existed gain
-// their rows from the raw documents already stored: Remap sends no request, leaves
-// what Gong said (raw, times, deletions) alone, and the tables then equal Gong's.
+// Calls synced before call_video_stats, call_tracker_occurrences and call_crm_fields
+// existed gain their rows from the raw documents already stored: Remap sends no
+// request, leaves what Gong said (raw, times, deletions) alone, and the tables then
+// equal Gong's.
 func TestRemapFillsNewTablesFromStoredRawWithoutRequests(t *testing.T) {
 	t.Parallel()
 	v := newEnv(t, envOptions{fake: fakegong.Options{Calls: 300}})
@@ -36,8 +38,9 @@ func TestRemapFillsNewTablesFromStoredRawWithoutRequests(t *testing.T) {
 		t.Fatalf("backfill: %s", rep.Message())
 	}
 	hits, video := v.count(`SELECT count(*) FROM call_tracker_occurrences`), v.count(`SELECT count(*) FROM call_video_stats`)
-	if hits == 0 || video == 0 {
-		t.Fatalf("the dataset gives %d tracker hits and %d video stats: nothing to remap", hits, video)
+	fields := v.count(`SELECT count(*) FROM call_crm_fields`)
+	if hits == 0 || video == 0 || fields == 0 {
+		t.Fatalf("the dataset gives %d tracker hits, %d video stats and %d CRM fields: nothing to remap", hits, video, fields)
 	}
 	calls := v.count(`SELECT count(*) FROM calls`)
 	before := v.olderMapping()

@@ -9,12 +9,16 @@ import (
 
 // Status is what `gongsync status` and the daemon's /status show.
 type Status struct {
-	Now                time.Time          `json:"now"`
-	NewestCall         *time.Time         `json:"newest_call_started,omitempty"`
-	Streams            []StreamStatus     `json:"streams"`
-	Budget             BudgetStatus       `json:"budget"`
-	PendingTranscripts int                `json:"pending_transcripts"`
-	Tables             []store.TableCount `json:"tables"`
+	Now        time.Time      `json:"now"`
+	NewestCall *time.Time     `json:"newest_call_started,omitempty"`
+	Streams    []StreamStatus `json:"streams"`
+	Budget     BudgetStatus   `json:"budget"`
+	// Transcripts counts the calls waiting for a transcript and those of them due now,
+	// as the transcripts_waiting view defines them (docs/queries.sql reads it too).
+	Transcripts store.TranscriptQueue `json:"transcripts"`
+	// Schedules are the daemon's next runs, when the caller knows its schedules.
+	Schedules []ScheduleStatus   `json:"schedules,omitempty"`
+	Tables    []store.TableCount `json:"tables"`
 }
 
 // StreamStatus is one stream's checkpoint and last run.
@@ -116,7 +120,7 @@ func (e *Engine) Status(ctx context.Context) (*Status, error) {
 		Limit: e.budget.Daily(), BackfillUsed: u.BackfillRequests, BackfillLimit: e.budget.BackfillLimit(),
 		ResetsAt: reset, ResetsInSeconds: int64(reset.Sub(now).Seconds()), TimeZone: e.budget.tz.String(),
 	}
-	if s.PendingTranscripts, err = e.st.CountPendingTranscripts(ctx, now); err != nil {
+	if s.Transcripts, err = e.st.CountTranscriptsWaiting(ctx, now); err != nil {
 		return nil, err
 	}
 	if s.NewestCall, err = e.st.NewestCallStarted(ctx); err != nil {

@@ -7,7 +7,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"os"
 	"os/exec"
 	"runtime"
 	"strings"
@@ -103,7 +102,7 @@ GONG_OAUTH_CLIENT_SECRET; applies pending migrations first.`, config.Database|co
 		RedirectURL: *redirect,
 		OnAuthURL: func(u string) {
 			fmt.Fprintf(m.Stdout, "Open this page to connect gongsync to Gong (a Gong administrator approves the app):\n\n  %s\n\n", u)
-			if !*noBrowser && openBrowser(u) {
+			if !*noBrowser && openBrowser(u, m.getenv) {
 				fmt.Fprintln(m.Stdout, "(opened in your browser)")
 			}
 			fmt.Fprintf(m.Stdout, "Waiting up to %s for Gong's redirect…\n", timeout.String())
@@ -328,12 +327,12 @@ func oauthAuthorizer(ctx context.Context, cfg *config.Config, st *store.Store, l
 }
 
 // openBrowser opens u in the desktop's browser when there is one, without waiting.
-func openBrowser(u string) bool {
+func openBrowser(u string, getenv func(string) string) bool {
 	var name string
 	switch {
 	case runtime.GOOS == "darwin":
 		name = "open"
-	case os.Getenv("DISPLAY") != "" || os.Getenv("WAYLAND_DISPLAY") != "":
+	case getenv("DISPLAY") != "" || getenv("WAYLAND_DISPLAY") != "":
 		name = "xdg-open"
 	default:
 		return false

@@ -84,12 +84,9 @@ func (u *urlWatcher) String() string {
 // the browser finally got.
 func loginAs(t *testing.T, env map[string]string, edit func(*url.URL), args ...string) (int, string, string, int) {
 	t.Helper()
-	for k, v := range env {
-		t.Setenv(k, v)
-	}
 	out := &urlWatcher{urls: make(chan string, 1)}
 	var errOut bytes.Buffer
-	m := &Main{Stdin: strings.NewReader(""), Stdout: out, Stderr: &errOut}
+	m := &Main{Stdin: strings.NewReader(""), Stdout: out, Stderr: &errOut, Env: env}
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	done := make(chan int, 1)
@@ -152,6 +149,7 @@ func countRows(t *testing.T, dbURL, sql string) int {
 }
 
 func TestAuthLoginStatusAndSyncWithOAuth(t *testing.T) {
+	t.Parallel()
 	env, fake, base := oauthCLIEnv(t)
 	code, out, errOut, browser := loginAs(t, env, nil)
 	if code != 0 || browser != http.StatusOK {
@@ -164,18 +162,18 @@ func TestAuthLoginStatusAndSyncWithOAuth(t *testing.T) {
 	}
 	tok := storedTokens(t, env["DATABASE_URL"])
 
-	code, status, statusErr := gongsync(t, nil, "auth", "status")
+	code, status, statusErr := gongsync(t, env, "auth", "status")
 	if code != 0 || !strings.Contains(status, "mode: oauth") || !strings.Contains(status, base+fakegong.CustomerPathPrefix) ||
 		!strings.Contains(status, "access token expires") || !strings.Contains(status, "api:users:read") {
 		t.Fatalf("auth status: exit %d\n%s\n%s", code, status, statusErr)
 	}
-	code, jsonStatus, _ := gongsync(t, nil, "auth", "status", "--json")
+	code, jsonStatus, _ := gongsync(t, env, "auth", "status", "--json")
 	if code != 0 || !strings.Contains(jsonStatus, `"mode": "oauth"`) || !strings.Contains(jsonStatus, `"encrypted": true`) {
 		t.Fatalf("auth status --json: exit %d\n%s", code, jsonStatus)
 	}
 
 	// A sync in OAuth mode: Bearer tokens, sent to the customer's base URL.
-	code, syncOut, syncErr := gongsync(t, nil, "sync", "--streams", "users,workspaces")
+	code, syncOut, syncErr := gongsync(t, env, "sync", "--streams", "users,workspaces")
 	if code != 0 {
 		t.Fatalf("sync with OAuth: exit %d\n%s\n%s", code, syncOut, syncErr)
 	}
@@ -196,6 +194,7 @@ func TestAuthLoginStatusAndSyncWithOAuth(t *testing.T) {
 }
 
 func TestAuthLoginRefusesAWrongState(t *testing.T) {
+	t.Parallel()
 	env, fake, _ := oauthCLIEnv(t)
 	code, out, errOut, browser := loginAs(t, env, func(u *url.URL) {
 		q := u.Query()
@@ -212,18 +211,19 @@ func TestAuthLoginRefusesAWrongState(t *testing.T) {
 		t.Fatalf("%d connections stored after a refused login", n)
 	}
 	// No connection: status says so and exits 1; a sync fails before any request.
-	code, status, _ := gongsync(t, nil, "auth", "status")
+	code, status, _ := gongsync(t, env, "auth", "status")
 	if code != 1 || !strings.Contains(status, "No OAuth connection") {
 		t.Fatalf("status without a connection: exit %d\n%s", code, status)
 	}
 	fake.ResetStats()
-	code, _, syncErr := gongsync(t, nil, "sync", "--streams", "users")
+	code, _, syncErr := gongsync(t, env, "sync", "--streams", "users")
 	if code != 1 || !strings.Contains(syncErr, "gongsync auth login") || fake.Stats().Total != 0 {
 		t.Fatalf("sync without a connection: exit %d, %d requests\n%s", code, fake.Stats().Total, syncErr)
 	}
 }
 
 func TestAuthLoginNeedsAKeyOrTheInsecureFlag(t *testing.T) {
+	t.Parallel()
 	env, fake, _ := oauthCLIEnv(t)
 	env["GONGSYNC_ENCRYPTION_KEY"] = ""
 	code, out, errOut, _ := loginAs(t, env, nil)
@@ -236,7 +236,8 @@ func TestAuthLoginNeedsAKeyOrTheInsecureFlag(t *testing.T) {
 		t.Fatalf("login with --insecure-plaintext-tokens: exit %d\n%s\n%s", code, out, errOut)
 	}
 	// Using plaintext tokens warns every time.
-	code, _, syncErr := gongsync(t, map[string]string{"GONGSYNC_INSECURE_PLAINTEXT_TOKENS": "true"}, "sync", "--streams", "workspaces")
+	env["GONGSYNC_INSECURE_PLAINTEXT_TOKENS"] = "true"
+	code, _, syncErr := gongsync(t, env, "sync", "--streams", "workspaces")
 	if code != 0 || !strings.Contains(syncErr, "INSECURE") {
 		t.Fatalf("sync on plaintext tokens: exit %d\n%s", code, syncErr)
 	}

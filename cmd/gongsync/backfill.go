@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"os"
 	"runtime/debug"
 	"strings"
 	"sync"
@@ -22,10 +21,11 @@ trackers too when they were never synced) in windows, checkpointed after every p
 Running the same command again continues where it stopped without fetching committed
 pages again. Backfills may spend GONG_BACKFILL_SHARE of the daily budget; when that is
 spent the backfill stops cleanly, says how far it got and when it can go on, and exits
-0 (--wait sleeps until the budget resets and goes on instead).`,
+0 (--wait sleeps until the budget resets and goes on instead). Stopped by SIGINT or
+SIGTERM, it commits the page in flight, says how to resume, and exits 130 or 143.`,
 		config.Database|config.Gong|config.Budget|config.Sync)
 	from := c.fs.String("from", "", "start of the range (inclusive): a date (2024-01-01, UTC) or an RFC 3339 time (required)")
-	to := c.fs.String("to", "", "end of the range (exclusive); default: now, fixed when the backfill first starts")
+	to := c.fs.String("to", "", "end of the range (exclusive), at most now; default: now, fixed when the backfill first starts")
 	streamsFlag := c.fs.String("streams", "", "limit to some of: calls, transcripts, users, workspaces, trackers")
 	wait := c.fs.Bool("wait", false, "when the budget is spent, sleep until it resets and go on")
 	noMigrate := c.fs.Bool("no-migrate", false, "do not apply pending migrations first")
@@ -44,13 +44,23 @@ spent the backfill stops cleanly, says how far it got and when it can go on, and
 	if req.From, err = parseWhen(*from); err != nil {
 		return usageErrorf("--from: %v", err)
 	}
+	now := time.Now()
+	futureTo := false
 	if *to != "" {
 		if req.To, err = parseWhen(*to); err != nil {
 			return usageErrorf("--to: %v", err)
 		}
-		if !req.From.Before(req.To) {
-			return usageErrorf("--from must be before --to")
+		// Gong has no calls after now: a later end would only spend requests on
+		// empty windows. The zero To is "now, fixed when the backfill first starts".
+		if futureTo = req.To.After(now); futureTo {
+			req.To = time.Time{}
 		}
+	}
+	switch {
+	case !req.To.IsZero() && !req.From.Before(req.To):
+		return usageErrorf("--from %s is not before --to %s", *from, *to)
+	case req.To.IsZero() && !req.From.Before(now):
+		return usageErrorf("--from %s is not before now (%s)", *from, now.UTC().Format(time.RFC3339))
 	}
 	if req.Streams, err = gsync.ParseStreams(*streamsFlag); err != nil {
 		return usageError{err}
@@ -61,14 +71,7 @@ spent the backfill stops cleanly, says how far it got and when it can go on, and
 		return usageErrorf("--progress: want bar, log, none or auto, got %q", *progress)
 	}
 
-	relaxGC()
-	log := c.logger(cfg)
-	a, err := openApp(ctx, cfg, log, appOptions{migrate: !*noMigrate, gong: true})
-	if err != nil {
-		return err
-	}
-	defer a.Close()
-
+	relaxGC(m.getenv)
 	mode := *progress
 	if mode == "auto" {
 		mode = "log"
@@ -76,20 +79,30 @@ spent the backfill stops cleanly, says how far it got and when it can go on, and
 			mode = "bar"
 		}
 	}
-	pr := &progressPrinter{w: m.Stderr, log: log, mode: mode}
+	pr := &progressPrinter{w: m.Stderr, mode: mode}
+	log := c.loggerTo(pr.logWriter(), cfg)
+	pr.log = log
+	if futureTo {
+		log.Warn().Str("to", *to).Msg("--to is in the future: backfilling up to now")
+	}
+	a, err := openApp(ctx, cfg, log, appOptions{migrate: !*noMigrate, gong: true})
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+
 	req.Progress = pr.update
 	rep, err := a.engine.Backfill(ctx, req)
 	pr.finish()
 	if rep != nil {
 		fmt.Fprintln(m.Stdout, rep.Message())
 	}
-	if err != nil {
-		return err
+	// Stopped by a signal: the last page is committed and the line above says how to
+	// go on; whatever the cancellation made fail on its way out is not news.
+	if ctx.Err() != nil && rep != nil && !rep.Done {
+		return interruptedError{}
 	}
-	if ctx.Err() != nil && !rep.Done {
-		return fmt.Errorf("interrupted: %s", rep.Message())
-	}
-	return nil
+	return err
 }
 
 // backfillGCPercent is the garbage collector's GOGC for a backfill. Its live heap is
@@ -101,8 +114,8 @@ const backfillGCPercent = 400
 
 // relaxGC applies backfillGCPercent unless GOGC says otherwise: the operator's
 // setting wins.
-func relaxGC() {
-	if os.Getenv("GOGC") == "" {
+func relaxGC(getenv func(string) string) {
+	if getenv("GOGC") == "" {
 		debug.SetGCPercent(backfillGCPercent)
 	}
 }
@@ -120,16 +133,21 @@ func parseWhen(s string) (time.Time, error) {
 }
 
 // progressPrinter shows a backfill's progress: a bar redrawn in place on a terminal,
-// or a structured log line every few seconds for log collectors.
+// or a structured log line every few seconds for log collectors. In bar mode the log
+// writes through it, so that a log line takes the bar's place and the bar is drawn
+// again below it, instead of the line starting where the bar ends.
 type progressPrinter struct {
 	mu      sync.Mutex
 	w       io.Writer
 	log     zerolog.Logger
 	mode    string
 	last    time.Time
-	drawn   bool
+	bar     string // the bar as last drawn, "" when none is on screen
 	lastPos gsync.BackfillProgress
 }
+
+// clearLine returns the cursor to the start of the line and erases it.
+const clearLine = "\r\x1b[K"
 
 func (p *progressPrinter) update(pr gsync.BackfillProgress) {
 	p.mu.Lock()
@@ -148,15 +166,15 @@ func (p *progressPrinter) update(pr gsync.BackfillProgress) {
 		if pr.ETA > 0 {
 			eta = pr.ETA.Round(time.Second).String()
 		}
-		fmt.Fprintf(p.w, "\r[%s] %3.0f%% %s  %d calls  %d requests  budget left %d  ETA %s  (%s)\x1b[K",
+		p.bar = fmt.Sprintf("[%s] %3.0f%% %s  %d calls  %d requests  budget left %d  ETA %s  (%s)",
 			bar, 100*pr.Fraction, pr.Position.UTC().Format(time.DateOnly), pr.Calls, pr.Requests, pr.BudgetLeft, eta, pr.Phase)
-		p.drawn = true
+		fmt.Fprint(p.w, clearLine+p.bar)
 	case "log":
 		if time.Since(p.last) < 5*time.Second && pr.Phase != "done" && pr.Phase != "waiting" {
 			return
 		}
 		p.last = time.Now()
-		ev := p.log.Info().Str("phase", pr.Phase).Time("position", pr.Position).Float64("percent", float64(int(1000*pr.Fraction))/10).
+		ev := p.log.Info().Str("phase", pr.Phase).Time("position", pr.Position.UTC()).Float64("percent", float64(int(1000*pr.Fraction))/10).
 			Int64("calls", pr.Calls).Int("requests", pr.Requests).Int("budget_left", pr.BudgetLeft)
 		if pr.ETA > 0 {
 			ev = ev.Dur("eta", pr.ETA.Round(time.Second))
@@ -165,10 +183,38 @@ func (p *progressPrinter) update(pr gsync.BackfillProgress) {
 	}
 }
 
+// logWriter is where the backfill's log goes: through the printer in bar mode.
+func (p *progressPrinter) logWriter() io.Writer {
+	if p.mode != "bar" {
+		return p.w
+	}
+	return barLogWriter{p}
+}
+
+// barLogWriter writes a log line in place of the bar, then draws the bar again.
+type barLogWriter struct{ p *progressPrinter }
+
+func (b barLogWriter) Write(line []byte) (int, error) {
+	p := b.p
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.bar != "" {
+		if _, err := io.WriteString(p.w, clearLine); err != nil {
+			return 0, err
+		}
+	}
+	n, err := p.w.Write(line)
+	if err == nil && p.bar != "" {
+		_, err = io.WriteString(p.w, p.bar)
+	}
+	return n, err
+}
+
 func (p *progressPrinter) finish() {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if p.drawn {
+	if p.bar != "" {
 		fmt.Fprintln(p.w)
+		p.bar = ""
 	}
 }

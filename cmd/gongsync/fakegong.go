@@ -21,9 +21,10 @@ func runFakeGong(ctx context.Context, m *Main, args []string) error {
 Serve the simulated Gong: a deterministic dataset from a seed (users, workspaces,
 trackers, calls with full content, transcripts) behind Gong's API, with its limits,
 cursors, 404-for-empty answers and late, changed and deleted calls. For tests, the
-demo and benchmarks. The first line of output is the base URL. It accepts the
-credentials in GONG_ACCESS_KEY / GONG_ACCESS_KEY_SECRET (test defaults when unset),
-so gongsync and the fake can share one environment. 0 turns a limit off.
+demo and benchmarks. Its base URL is the only line on stdout, so that
+GONG_BASE_URL=$(…) or a script can read it; what it serves goes to stderr. It accepts
+the credentials in GONG_ACCESS_KEY / GONG_ACCESS_KEY_SECRET (test defaults when
+unset), so gongsync and the fake can share one environment. 0 turns a limit off.
 Unauthenticated control routes: GET /_fake/stats, POST /_fake/clock, POST /_fake/faults.
 
 OAuth: GET /oauth2/authorize approves at once and redirects with a code;
@@ -35,7 +36,7 @@ tokens work under <base>/customer-api, the api_base_url_for_customer it hands ou
 Webhooks: --webhook-to URL posts a signed webhook (RS256 JWT, as Gong's rules do) for
 each call when it becomes visible on the fake's clock, checked every --webhook-every;
 --webhook-backlog N first sends the N newest calls already visible. The public key to
-configure as GONGSYNC_WEBHOOK_PUBLIC_KEY is printed at start; keep it stable across
+configure as GONGSYNC_WEBHOOK_PUBLIC_KEY is printed at start (stderr); keep it stable across
 restarts with --webhook-key-file (created when missing), and print it alone with
 --print-webhook-key.`, 0)
 	fs := c.fs
@@ -77,8 +78,8 @@ restarts with --webhook-key-file (created when missing), and print it alone with
 		RateLimit: *rateLimit, DailyLimit: *dailyLimit, FailRate: *failRate, Latency: *latency,
 		CursorTTL: *cursorTTL, OmitRetryAfter: *omitRetryAfter, UnknownFields: *unknown, SentencesPerCall: *sentences,
 		LateShare: zeroMeansNone(*lateShare), ChangeShare: zeroMeansNone(*changeShare), DeleteShare: zeroMeansNone(*deleteShare),
-		AccessKey: os.Getenv("GONG_ACCESS_KEY"), AccessKeySecret: os.Getenv("GONG_ACCESS_KEY_SECRET"),
-		OAuthClientID: os.Getenv("GONG_OAUTH_CLIENT_ID"), OAuthClientSecret: os.Getenv("GONG_OAUTH_CLIENT_SECRET"),
+		AccessKey: m.getenv("GONG_ACCESS_KEY"), AccessKeySecret: m.getenv("GONG_ACCESS_KEY_SECRET"),
+		OAuthClientID: m.getenv("GONG_OAUTH_CLIENT_ID"), OAuthClientSecret: m.getenv("GONG_OAUTH_CLIENT_SECRET"),
 		OAuthTokenLifetime: *tokenLifetime,
 		Logger:             c.logger(cfg),
 	}
@@ -124,14 +125,14 @@ restarts with --webhook-key-file (created when missing), and print it alone with
 	}
 	o := srv.Options()
 	fmt.Fprintf(m.Stdout, "http://%s\n", ln.Addr())
-	fmt.Fprintf(m.Stdout, "simulated Gong: %d calls from %s to %s, %d users; credentials %s / %s%s\n",
-		o.Calls, o.From.Format(time.DateOnly), o.To.Format(time.DateOnly), o.Users, o.AccessKey, secretHint(o.AccessKeySecret), "")
+	fmt.Fprintf(m.Stderr, "simulated Gong at http://%s: %d calls from %s to %s, %d users; credentials %s / %s\n",
+		ln.Addr(), o.Calls, o.From.Format(time.DateOnly), o.To.Format(time.DateOnly), o.Users, o.AccessKey, secretHint(o.AccessKeySecret))
 	if *webhookTo != "" {
 		key, err := srv.WebhookPublicKey()
 		if err != nil {
 			return err
 		}
-		fmt.Fprintf(m.Stdout, "webhooks to %s, signed with RS256; GONGSYNC_WEBHOOK_PUBLIC_KEY=%s\n", *webhookTo, key)
+		fmt.Fprintf(m.Stderr, "webhooks to %s, signed with RS256; GONGSYNC_WEBHOOK_PUBLIC_KEY=%s\n", *webhookTo, key)
 		log := c.logger(cfg)
 		go func() {
 			err := srv.RunWebhooks(ctx, fakegong.WebhookFeed{

@@ -6,45 +6,55 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"sort"
 	"strings"
+	"time"
 
 	"github.com/gongsync/gongsync/internal/config"
 	"github.com/rs/zerolog"
 	"golang.org/x/term"
 )
 
+func init() {
+	// Every time gongsync prints or logs is UTC, whatever the host's zone: Postgres
+	// hands timestamptz back in the process's local zone, and log lines from one
+	// process must not mix offsets. Budget days and cron schedules have their own
+	// explicit zones (GONGSYNC_BUDGET_TZ, GONGSYNC_SCHEDULE_TZ).
+	time.Local = time.UTC
+	zerolog.TimestampFunc = func() time.Time { return time.Now().UTC() }
+	// Durations in logs carry their unit ("took":"5.82s"), never a bare number of
+	// milliseconds.
+	zerolog.DurationFieldFormat = zerolog.DurationFormatString
+}
+
 // cli is what every subcommand starts from: its flag set, bound to the configuration
 // groups it needs.
 type cli struct {
-	m      *Main
-	fs     *flag.FlagSet
-	loader *config.Loader
+	m                     *Main
+	fs                    *flag.FlagSet
+	loader                *config.Loader
+	name, synopsis, about string
 }
 
-// newCLI makes the flag set of a subcommand. usage is the one-line synopsis and
-// about a paragraph on what the command does.
+// newCLI makes the flag set of a subcommand. synopsis is the one-line usage and about
+// a paragraph on what the command does.
 func newCLI(m *Main, name, synopsis, about string, groups config.Group) *cli {
 	fs := flag.NewFlagSet("gongsync "+name, flag.ContinueOnError)
-	fs.SetOutput(io.Discard) // parse errors are returned and printed once, by exitStatus
-	c := &cli{m: m, fs: fs, loader: config.Register(fs, groups)}
-	fs.Usage = func() {
-		w := m.Stdout
-		fmt.Fprintf(w, "Usage: gongsync %s %s\n\n%s\n\nFlags (each also read from the environment variable in brackets):\n", name, synopsis, strings.TrimSpace(about))
-		fs.SetOutput(w)
-		fs.PrintDefaults()
-		fs.SetOutput(io.Discard)
-	}
-	return c
+	// The flag package prints usage itself on -h and on every parse error; parse
+	// prints help once, on stdout, and errors once, in one line, through exitStatus.
+	fs.SetOutput(io.Discard)
+	fs.Usage = func() {}
+	return &cli{m: m, fs: fs, loader: config.Register(fs, groups, m.getenv), name: name, synopsis: synopsis, about: about}
 }
 
 // parse parses args and loads the configuration; problems are usage errors (exit 2).
 func (c *cli) parse(args []string) (*config.Config, error) {
 	if err := c.fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
-			c.fs.Usage()
+			c.usage(c.m.Stdout)
 			return nil, err
 		}
-		return nil, usageError{err}
+		return nil, usageErrorf("%v; run 'gongsync %s --help' for the flags", err, c.name)
 	}
 	cfg, err := c.loader.Load()
 	if err != nil {
@@ -53,15 +63,95 @@ func (c *cli) parse(args []string) (*config.Config, error) {
 	return cfg, nil
 }
 
+// usage prints the command's help: synopsis, about, then each flag with the kind of
+// value it takes, its variable and default on one line and its meaning on the next.
+// The command's own flags come first, then the configuration's in the README's order.
+func (c *cli) usage(w io.Writer) {
+	fmt.Fprintf(w, "Usage: gongsync %s %s\n\n%s\n", c.name, c.synopsis, strings.TrimSpace(c.about))
+	var own, settings []*flag.Flag
+	c.fs.VisitAll(func(f *flag.Flag) {
+		if _, ok := f.Value.(interface{ Env() string }); ok {
+			settings = append(settings, f)
+		} else {
+			own = append(own, f)
+		}
+	})
+	order := map[string]int{}
+	for i, s := range config.Settings() {
+		order[s.Flag] = i
+	}
+	sort.SliceStable(settings, func(i, j int) bool { return order["--"+settings[i].Name] < order["--"+settings[j].Name] })
+	if len(own) > 0 {
+		fmt.Fprintln(w, "\nFlags:")
+		for _, f := range own {
+			printFlag(w, f)
+		}
+	}
+	if len(settings) > 0 {
+		fmt.Fprintln(w, "\nConfiguration (each flag also read from the variable named; an empty value is no value):")
+		for _, f := range settings {
+			printFlag(w, f)
+		}
+	}
+}
+
+// printFlag writes "  --name kind  ($VAR, default x)" and the meaning, indented, below.
+func printFlag(w io.Writer, f *flag.Flag) {
+	head := "  --" + f.Name
+	if kind := flagKind(f); kind != "" {
+		head += " " + kind
+	}
+	var notes []string
+	if v, ok := f.Value.(interface{ Env() string }); ok {
+		notes = append(notes, "$"+v.Env())
+	}
+	// A setting shows its default as the README does; a command's own flag only a
+	// default that is not its type's zero.
+	if d, ok := f.Value.(interface{ Default() string }); ok {
+		if d.Default() != "" {
+			notes = append(notes, "default "+d.Default())
+		}
+	} else if def := f.DefValue; def != "" && def != "false" && def != "0" && def != "0s" {
+		notes = append(notes, "default "+def)
+	}
+	if len(notes) > 0 {
+		head += "  (" + strings.Join(notes, ", ") + ")"
+	}
+	fmt.Fprintf(w, "%s\n      %s\n", head, f.Usage)
+}
+
+// flagKind names the value a flag takes: the setting's own kind, or the Go type of a
+// command's flag ("" for a boolean). The usage text is never mined for a name.
+func flagKind(f *flag.Flag) string {
+	if k, ok := f.Value.(interface{ Kind() string }); ok {
+		return k.Kind()
+	}
+	kind, _ := flag.UnquoteUsage(&flag.Flag{Value: f.Value})
+	return kind
+}
+
 // logger builds the process's logger from the configuration: JSON for machines,
 // console lines on a terminal.
 func (c *cli) logger(cfg *config.Config) zerolog.Logger {
-	return newLogger(c.m.Stderr, cfg.LogLevel, cfg.LogFormat)
+	return c.loggerTo(c.m.Stderr, cfg)
 }
 
-func newLogger(w io.Writer, level zerolog.Level, format string) zerolog.Logger {
-	if format == "console" || (format == "auto" && isTerminal(w)) {
-		w = zerolog.ConsoleWriter{Out: w, TimeFormat: "15:04:05"}
+// loggerTo is logger writing to w, which stands in front of stderr (the backfill's
+// progress bar puts itself between): stderr decides console or JSON, and colour.
+func (c *cli) loggerTo(w io.Writer, cfg *config.Config) zerolog.Logger {
+	console := cfg.LogFormat == "console" || (cfg.LogFormat == "auto" && isTerminal(c.m.Stderr))
+	return newLogger(w, cfg.LogLevel, console, colour(c.m.Stderr, c.m.getenv))
+}
+
+// colour says whether output to w may carry ANSI colours: only on a terminal, and
+// never when NO_COLOR is set (https://no-color.org).
+func colour(w io.Writer, getenv func(string) string) bool {
+	return isTerminal(w) && getenv("NO_COLOR") == ""
+}
+
+func newLogger(w io.Writer, level zerolog.Level, console, colour bool) zerolog.Logger {
+	if console {
+		w = zerolog.ConsoleWriter{Out: w, TimeFormat: "15:04:05", NoColor: !colour}
 	}
 	return zerolog.New(w).Level(level).With().Timestamp().Logger()
 }

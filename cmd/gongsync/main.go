@@ -2,7 +2,7 @@
 //
 // Each subcommand lives in its own file; this one only dispatches, sets up logging
 // and turns errors into exit statuses: 0 done, 1 runtime failure, 2 usage or
-// configuration error.
+// configuration error, 130 or 143 stopped by SIGINT or SIGTERM after committing.
 package main
 
 import (
@@ -13,6 +13,8 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"slices"
+	"strings"
 	"syscall"
 
 	gsync "github.com/gongsync/gongsync/sync"
@@ -21,16 +23,16 @@ import (
 )
 
 func main() {
-	m := &Main{Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	m := &Main{Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr, Env: envMap(os.Environ())}
+	ctx, cancel := context.WithCancelCause(context.Background())
+	sigs := make(chan os.Signal, 2)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
 	go func() {
-		// The first signal cancels ctx so work stops at a page boundary; a second one
-		// means the operator does not want to wait.
-		<-ctx.Done()
-		stop()
-		again := make(chan os.Signal, 1)
-		signal.Notify(again, os.Interrupt, syscall.SIGTERM)
-		<-again
+		// The first signal cancels ctx so work stops at a page boundary, and says which
+		// signal it was for the exit status; a second one means the operator does not
+		// want to wait.
+		cancel(signalCause{<-sigs})
+		<-sigs
 		fmt.Fprintln(os.Stderr, "gongsync: second signal, exiting at once")
 		os.Exit(1)
 	}()
@@ -40,11 +42,75 @@ func main() {
 	os.Exit(code)
 }
 
-// Main holds the process's standard streams so tests can run commands in-process.
+// Main is one run of gongsync: its standard streams and its environment, so tests
+// run commands in-process and side by side, each with its own.
 type Main struct {
 	Stdin  io.Reader
 	Stdout io.Writer
 	Stderr io.Writer
+	// Env is where gongsync's settings come from (the process's environment in the
+	// binary); commands read none of their own elsewhere. Libraries may still read
+	// the process's (pgx, its PG* variables).
+	Env map[string]string
+}
+
+// getenv returns an environment variable of m, "" when unset.
+func (m *Main) getenv(key string) string { return m.Env[key] }
+
+// environ is m.Env as a KEY=value list, for the programs gongsync starts (psql).
+func (m *Main) environ() []string {
+	out := make([]string, 0, len(m.Env))
+	for k, v := range m.Env {
+		out = append(out, k+"="+v)
+	}
+	slices.Sort(out)
+	return out
+}
+
+// envMap turns os.Environ's KEY=value list into a map (a later entry wins, as in exec).
+func envMap(environ []string) map[string]string {
+	env := make(map[string]string, len(environ))
+	for _, kv := range environ {
+		if k, v, ok := strings.Cut(kv, "="); ok {
+			env[k] = v
+		}
+	}
+	return env
+}
+
+// signalCause is why the context of a run was cancelled: a signal, which decides the
+// exit status (128 + its number, as shells do).
+type signalCause struct{ sig os.Signal }
+
+func (s signalCause) Error() string { return "interrupted by " + signalName(s.sig) }
+
+func (s signalCause) exitCode() int {
+	if n, ok := s.sig.(syscall.Signal); ok {
+		return 128 + int(n)
+	}
+	return 130
+}
+
+func signalName(s os.Signal) string {
+	switch s {
+	case syscall.SIGINT:
+		return "SIGINT"
+	case syscall.SIGTERM:
+		return "SIGTERM"
+	}
+	return s.String()
+}
+
+// interruptedError is what a command returns when a signal stopped it after it
+// committed its last page. Its hint says how to go on; empty when the command already
+// printed it.
+type interruptedError struct{ hint string }
+
+func (e interruptedError) Error() string {
+	if e.hint == "" {
+		return "interrupted"
+	}
+	return e.hint
 }
 
 // command is one subcommand.
@@ -52,22 +118,26 @@ type command struct {
 	name    string
 	summary string
 	run     func(ctx context.Context, m *Main, args []string) error
+	// subs are the command's own subcommands, each with its flags ("auth login").
+	subs []string
 }
 
 // commands lists the subcommands in the order help shows them.
 func commands() []command {
 	return []command{
-		{"run", "run the daemon: scheduled syncs, health, metrics, webhooks", runDaemon},
-		{"sync", "one incremental pass of the streams that are due, then exit", runSync},
-		{"backfill", "a resumable historical sync of a date range", runBackfill},
-		{"status", "streams, checkpoints, last runs, the day's budget, rows per table", runStatus},
-		{"migrate", "apply (up) or list (status) database migrations", runMigrate},
-		{"remap", "derive stored calls' rows again from their raw documents (no requests)", runRemap},
-		{"auth", "OAuth: login (connect to Gong as an installed app) or status", runAuth},
-		{"proxy", "send one request to Gong through gongsync's budget and rate limiter", runProxy},
-		{"action", "Gong's operations as checked actions: list, describe, check an input", runAction},
-		{"fake-gong", "serve the simulated Gong API (tests, demo, benchmarks)", runFakeGong},
-		{"version", "print the version", runVersion},
+		{"run", "run the daemon: scheduled syncs, health, metrics, webhooks", runDaemon, nil},
+		{"sync", "one incremental pass of the streams that are due, then exit", runSync, nil},
+		{"backfill", "a resumable historical sync of a date range", runBackfill, nil},
+		{"status", "streams, checkpoints, last runs, the day's budget, rows per table", runStatus, nil},
+		{"migrate", "apply (up) or list (status) database migrations", runMigrate, nil},
+		{"remap", "derive stored calls' rows again from their raw documents (no requests)", runRemap, nil},
+		{"sql", "open psql on the synced tables, the schema on the search path", runSQL, nil},
+		{"auth", "OAuth: login (connect to Gong as an installed app) or status", runAuth, []string{"login", "status"}},
+		{"proxy", "send one request to Gong through gongsync's budget and rate limiter", runProxy, nil},
+		{"action", "Gong's operations as checked actions: list, describe, check an input", runAction, []string{"list", "describe", "check"}},
+		{"healthcheck", "exit 0 when the daemon on GONGSYNC_HTTP_ADDR is ready (for container health checks)", runHealthcheck, nil},
+		{"fake-gong", "serve the simulated Gong API (tests, demo, benchmarks)", runFakeGong, nil},
+		{"version", "print the version", runVersion, nil},
 	}
 }
 
@@ -82,7 +152,7 @@ func (m *Main) Run(ctx context.Context, args []string) int {
 	}
 	for _, c := range commands() {
 		if c.name == args[0] {
-			return exitStatus(m.Stderr, c.name, c.run(ctx, m, args[1:]))
+			return exitStatus(ctx, m.Stderr, c.name, c.run(ctx, m, args[1:]))
 		}
 	}
 	fmt.Fprintf(m.Stderr, "gongsync: unknown command %q\n\n", args[0])
@@ -94,7 +164,7 @@ func (m *Main) usage(w io.Writer) {
 	fmt.Fprintln(w, "gongsync copies Gong calls, transcripts and users into Postgres and keeps them fresh.")
 	fmt.Fprintln(w, "\nUsage: gongsync <command> [flags]\n\nCommands:")
 	for _, c := range commands() {
-		fmt.Fprintf(w, "  %-10s %s\n", c.name, c.summary)
+		fmt.Fprintf(w, "  %-11s %s\n", c.name, c.summary)
 	}
 	fmt.Fprintln(w, "\nRun 'gongsync <command> --help' for a command's flags. Every flag also has an environment variable.")
 }
@@ -107,9 +177,12 @@ func (e usageError) Unwrap() error { return e.err }
 
 func usageErrorf(format string, args ...any) error { return usageError{fmt.Errorf(format, args...)} }
 
-// exitStatus prints err and maps it to an exit status.
-func exitStatus(stderr io.Writer, name string, err error) int {
+// exitStatus prints err and maps it to an exit status. A command that a signal
+// stopped prints its resume hint only, not the cancellation it caused.
+func exitStatus(ctx context.Context, stderr io.Writer, name string, err error) int {
 	var ue usageError
+	var sig signalCause
+	var ie interruptedError
 	switch {
 	case err == nil:
 		return 0
@@ -118,6 +191,14 @@ func exitStatus(stderr io.Writer, name string, err error) int {
 	case errors.As(err, &ue):
 		fmt.Fprintf(stderr, "gongsync %s: %v\n", name, err)
 		return 2
+	case errors.As(context.Cause(ctx), &sig) && (errors.As(err, &ie) || errors.Is(err, context.Canceled)):
+		switch {
+		case ie.hint != "":
+			fmt.Fprintf(stderr, "gongsync %s: %s: %s\n", name, sig, ie.hint)
+		case !errors.As(err, &ie):
+			fmt.Fprintf(stderr, "gongsync %s: %s\n", name, sig)
+		}
+		return sig.exitCode()
 	case errors.As(err, new(*gsync.LoggedError)):
 		return 1 // logged with the run it ended: printed once
 	default:

@@ -21,14 +21,12 @@ func TestMain(m *testing.M) {
 	pgtest.Main(m)
 }
 
-// gongsync runs a command in-process and returns its exit status and output.
+// gongsync runs a command in-process, with env as its whole environment, and returns
+// its exit status and output.
 func gongsync(t *testing.T, env map[string]string, args ...string) (int, string, string) {
 	t.Helper()
-	for k, v := range env {
-		t.Setenv(k, v)
-	}
 	var out, errOut bytes.Buffer
-	m := &Main{Stdin: strings.NewReader(""), Stdout: &out, Stderr: &errOut}
+	m := &Main{Stdin: strings.NewReader(""), Stdout: &out, Stderr: &errOut, Env: env}
 	code := m.Run(context.Background(), args)
 	return code, out.String(), errOut.String()
 }
@@ -41,6 +39,7 @@ func process(ctx context.Context, env []string, args ...string) *exec.Cmd {
 }
 
 func TestEveryCommandHasHelp(t *testing.T) {
+	t.Parallel()
 	for _, c := range commands() {
 		code, out, errOut := gongsync(t, nil, c.name, "--help")
 		if code != 0 || !strings.Contains(out, "Usage: gongsync "+c.name) {
@@ -53,6 +52,7 @@ func TestEveryCommandHasHelp(t *testing.T) {
 }
 
 func TestUsageErrorsExitTwo(t *testing.T) {
+	t.Parallel()
 	cases := []struct {
 		args []string
 		env  map[string]string
@@ -69,9 +69,13 @@ func TestUsageErrorsExitTwo(t *testing.T) {
 		{[]string{"backfill", "--from", "yesterday"}, map[string]string{"DATABASE_URL": "postgres://x@localhost/x", "GONG_ACCESS_KEY": "k", "GONG_ACCESS_KEY_SECRET": "s"}, "--from"},
 		{[]string{"migrate", "sideways"}, map[string]string{"DATABASE_URL": "postgres://x@localhost/x"}, "unknown action"},
 		{[]string{"proxy"}, map[string]string{"DATABASE_URL": "postgres://x@localhost/x", "GONG_ACCESS_KEY": "k", "GONG_ACCESS_KEY_SECRET": "s"}, "/v2/"},
+		{[]string{"healthcheck"}, map[string]string{"GONGSYNC_HTTP_ADDR": "off"}, "GONGSYNC_HTTP_ADDR is off"},
+		{[]string{"sync"}, map[string]string{"DATABASE_URL": "not a url", "GONG_ACCESS_KEY": "k", "GONG_ACCESS_KEY_SECRET": "s"}, "DATABASE_URL"},
+		{[]string{"sync"}, map[string]string{"DATABASE_URL": "mysql://u:p@localhost/x", "GONG_ACCESS_KEY": "k", "GONG_ACCESS_KEY_SECRET": "s"}, "mysql://"},
 	}
 	for _, c := range cases {
 		t.Run(strings.Join(c.args, " "), func(t *testing.T) {
+			t.Parallel()
 			code, _, errOut := gongsync(t, c.env, c.args...)
 			if code != 2 || !strings.Contains(errOut, c.want) {
 				t.Errorf("exit %d, want 2 with %q in:\n%s", code, c.want, errOut)
@@ -81,6 +85,7 @@ func TestUsageErrorsExitTwo(t *testing.T) {
 }
 
 func TestUnreachableDatabaseExitsOneBeforeAnyRequest(t *testing.T) {
+	t.Parallel()
 	env := map[string]string{"DATABASE_URL": "postgres://nobody:pw-not-shown@127.0.0.1:1/none?connect_timeout=2",
 		"GONG_ACCESS_KEY": "k", "GONG_ACCESS_KEY_SECRET": "s", "GONG_BASE_URL": "http://127.0.0.1:1"}
 	code, _, errOut := gongsync(t, env, "sync")

@@ -39,7 +39,7 @@ func opsHandler(a *app) http.Handler {
 	mux.HandleFunc("GET /status", func(w http.ResponseWriter, r *http.Request) {
 		ctx, cancel := context.WithTimeout(r.Context(), 10*time.Second)
 		defer cancel()
-		s, err := a.engine.Status(ctx)
+		s, err := a.status(ctx)
 		if err != nil {
 			a.log.Warn().Err(err).Msg("status failed")
 			http.Error(w, "status unavailable", http.StatusServiceUnavailable)

@@ -6,11 +6,16 @@ import (
 	"encoding/json"
 	"net/url"
 	"os"
+	"slices"
 	"strings"
 
 	"github.com/gongsync/gongsync/internal/config"
 	gsync "github.com/gongsync/gongsync/sync"
 )
+
+// gongMethods are the methods of Gong's API (every operation of its OpenAPI document
+// uses one of them).
+var gongMethods = []string{"GET", "POST", "PUT", "DELETE"}
 
 func runProxy(ctx context.Context, m *Main, args []string) error {
 	c := newCLI(m, "proxy", "[-X METHOD] /v2/path[?query] [-d JSON]", `
@@ -18,7 +23,7 @@ Send one request to Gong through gongsync's client: the same credentials and bas
 URL, rate limiter, retries, and daily budget ledger as the sync, so ad-hoc calls
 never spend the quota behind its back. Prints the JSON answer on stdout; a Gong
 error prints its requestId and texts and exits 1.`, config.Database|config.Gong|config.Budget)
-	method := c.fs.String("X", "", "HTTP method (default GET, or POST with -d)")
+	method := c.fs.String("X", "", "HTTP method: GET, POST, PUT or DELETE (default GET, or POST with -d)")
 	data := c.fs.String("d", "", "JSON request body ('@file' reads it from a file, '-' from stdin)")
 	// Let flags follow the path too: gongsync proxy /v2/calls -X GET.
 	var path string
@@ -61,6 +66,12 @@ error prints its requestId and texts and exits 1.`, config.Database|config.Gong|
 			*method = "POST"
 		}
 	}
+	// Checked before anything is spent: Gong answers any other method with a 405,
+	// and that answer costs a request of the day's budget.
+	*method = strings.ToUpper(*method)
+	if !slices.Contains(gongMethods, *method) {
+		return usageErrorf("-X %s: Gong's API takes %s", *method, strings.Join(gongMethods, ", "))
+	}
 	u, err := url.Parse(path)
 	if err != nil || !strings.HasPrefix(u.Path, "/v2/") {
 		return usageErrorf("path %q must start with /v2/", path)
@@ -72,7 +83,7 @@ error prints its requestId and texts and exits 1.`, config.Database|config.Gong|
 		return err
 	}
 	defer a.Close()
-	resp, err := a.gong.Do(gsync.WithKind(ctx, gsync.KindProxy), strings.ToUpper(*method), u.Path, u.Query(), body)
+	resp, err := a.gong.Do(gsync.WithKind(ctx, gsync.KindProxy), *method, u.Path, u.Query(), body)
 	if err != nil {
 		return err
 	}

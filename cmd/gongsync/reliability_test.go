@@ -47,6 +47,7 @@ func ledgerRows(db string) int {
 // for a runtime failure, and cost no request: Gong sees nothing and the ledger counts
 // nothing.
 func TestConfigErrorsAreOneLineAndSpendNothing(t *testing.T) {
+	t.Parallel()
 	k := newKillEnv(t, 50, 0)
 	db := pgtest.NewDatabase(t)
 	base := map[string]string{"DATABASE_URL": db, "GONG_BASE_URL": k.url, "GONG_RATE_LIMIT": "0",
@@ -59,13 +60,6 @@ func TestConfigErrorsAreOneLineAndSpendNothing(t *testing.T) {
 		}
 		for i := 0; i < len(kv); i += 2 {
 			env[kv[i]] = kv[i+1]
-		}
-		// Unset means "not given": the loader treats an empty variable as given.
-		for k, v := range env {
-			if v == "" {
-				delete(env, k)
-				os.Unsetenv(k)
-			}
 		}
 		return env
 	}
@@ -90,6 +84,19 @@ func TestConfigErrorsAreOneLineAndSpendNothing(t *testing.T) {
 		{"bad flag", []string{"backfill", "--from", "2024-13-01"}, with(), 2, []string{"--from"}},
 		{"hostile schema name", []string{"sync"}, with("GONGSYNC_SCHEMA", `gong"; DROP SCHEMA public CASCADE; --`), 2,
 			[]string{"GONGSYNC_SCHEMA", "not a plain identifier"}},
+		{"Postgres's catalog as the schema", []string{"sync"}, with("GONGSYNC_SCHEMA", "information_schema"), 2,
+			[]string{"GONGSYNC_SCHEMA", "Postgres's own catalog schema"}},
+		{"a pg_ schema", []string{"backfill", "--from", "2024-01-01"}, with("GONGSYNC_SCHEMA", "pg_temp"), 2, []string{"GONGSYNC_SCHEMA", "pg_"}},
+		{"a schema Postgres would fold", []string{"migrate"}, with("GONGSYNC_SCHEMA", "Gong"), 2, []string{"GONGSYNC_SCHEMA", `write "gong"`}},
+		{"a reserved word as the schema", []string{"status"}, with("GONGSYNC_SCHEMA", "user"), 2, []string{"GONGSYNC_SCHEMA", "reserved word"}},
+		{"a database URL that is not one", []string{"sync"}, with("DATABASE_URL", "not a url"), 2, []string{"DATABASE_URL", "not a postgres:// URL"}},
+		{"a MySQL URL", []string{"sync"}, with("DATABASE_URL", "mysql://me:hunter2@localhost/db"), 2, []string{"DATABASE_URL", "mysql://", "needs Postgres"}},
+		{"an HTTP method Gong does not take", []string{"proxy", "-X", "FOO", "/v2/users"}, with(), 2, []string{"-X FOO", "GET, POST, PUT, DELETE"}},
+		{"an unknown flag", []string{"sync", "--frm", "2024-01-01"}, with(), 2, []string{"-frm", "gongsync sync --help"}},
+		{"--from after --to", []string{"backfill", "--from", "2024-02-01", "--to", "2024-01-01"}, with(), 2, []string{"--from 2024-02-01 is not before --to 2024-01-01"}},
+		{"--from in the future", []string{"backfill", "--from", "2099-01-01"}, with(), 2, []string{"--from 2099-01-01 is not before now"}},
+		{"--from after a --to in the future", []string{"backfill", "--from", "2099-01-01", "--to", "2099-02-01"}, with(), 2, []string{"is not before now"}},
+		{"an empty variable is no variable", []string{"sync"}, with("DATABASE_URL", ""), 2, []string{"DATABASE_URL", "is required"}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -101,6 +108,12 @@ func TestConfigErrorsAreOneLineAndSpendNothing(t *testing.T) {
 			}
 			if strings.Contains(line, "\n") {
 				t.Errorf("want one line, got:\n%s", errOut)
+			}
+			if strings.Count(line, "gongsync "+c.args[0]+":") > 1 || strings.Contains(line, ": backfill:") {
+				t.Errorf("a doubled prefix: %s", line)
+			}
+			if out != "" && c.code == 2 {
+				t.Errorf("a usage error printed on stdout:\n%s", out)
 			}
 			for _, w := range c.want {
 				if !strings.Contains(line, w) {
@@ -124,6 +137,7 @@ func TestConfigErrorsAreOneLineAndSpendNothing(t *testing.T) {
 // A base URL that reaches something other than Gong fails on the first answer with a
 // hint, without retrying: one request, exit 1.
 func TestWrongBaseURLFailsFastWithAHint(t *testing.T) {
+	t.Parallel()
 	notGong := httptestServer(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		http.NotFound(w, r)
 	}))
@@ -415,7 +429,7 @@ func TestSoakKilledRepeatedly(t *testing.T) {
 	syncKills := kills - backfillKills
 	// The daemon, killed mid-tick: it never ends by itself, so every start is killed.
 	for range 6 {
-		cmd := process(ctx, append(k.env(killed), "GONGSYNC_HTTP_ADDR=", "GONGSYNC_SCHEDULE_CALLS=@every 1s",
+		cmd := process(ctx, append(k.env(killed), "GONGSYNC_HTTP_ADDR=off", "GONGSYNC_SCHEDULE_CALLS=@every 1s",
 			"GONGSYNC_SCHEDULE_USERS=@every 2s", "GONGSYNC_SCHEDULE_SETTLE=@every 3s"), "run")
 		var out bytes.Buffer
 		cmd.Stdout, cmd.Stderr = &out, &out

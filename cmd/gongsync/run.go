@@ -15,10 +15,11 @@ import (
 func runDaemon(ctx context.Context, m *Main, args []string) error {
 	c := newCLI(m, "run", "[--no-migrate]", `
 Run the daemon: apply pending migrations, sync what is due at once, then run the
-calls and transcripts, users, and settle schedules (cron specs; a tick that finds its
-previous run still going is skipped). Serves /healthz, /readyz, /metrics and /status
-on GONGSYNC_HTTP_ADDR, and Gong webhooks on GONGSYNC_WEBHOOK_ADDR when set. SIGTERM
-finishes the page in flight, commits it, and exits.`,
+calls and transcripts, users, and settle schedules (cron specs, read in
+GONGSYNC_SCHEDULE_TZ; a tick that finds its previous run still going is skipped).
+Serves /healthz, /readyz, /metrics and /status on GONGSYNC_HTTP_ADDR, and Gong
+webhooks on GONGSYNC_WEBHOOK_ADDR when set. SIGTERM finishes the page in flight,
+commits it, and exits 0.`,
 		config.Database|config.Gong|config.Budget|config.Sync|config.Daemon)
 	noMigrate := c.fs.Bool("no-migrate", false, "do not apply pending migrations (fail if any is pending)")
 	cfg, err := c.parse(args)
@@ -34,7 +35,7 @@ finishes the page in flight, commits it, and exits.`,
 		return err
 	}
 	defer a.Close()
-	d, err := gsync.NewDaemon(a.engine, gsync.Schedules{Calls: cfg.ScheduleCalls, Users: cfg.ScheduleUsers, Settle: cfg.ScheduleSettle})
+	d, err := gsync.NewDaemon(a.engine, a.schedules())
 	if err != nil {
 		return usageError{err}
 	}

@@ -7,7 +7,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"os"
 	"strings"
 	"testing"
 	"time"
@@ -55,22 +54,11 @@ func secretForms() map[string]string {
 	return forms
 }
 
-// setEnv sets the variables for this test; an empty value unsets one (the loader
-// counts a variable set to "" as given).
-func setEnv(t *testing.T, env map[string]string) {
-	t.Helper()
-	for k, v := range env {
-		t.Setenv(k, v)
-		if v == "" {
-			os.Unsetenv(k)
-		}
-	}
-}
-
 // Every command and failure path runs with known secrets, at debug level; nothing
 // they print (stdout, stderr, logs), nor /status, /metrics, /healthz, /readyz, nor the
 // errors stored in sync_runs, holds any of them in any form.
 func TestSecretsNeverAppearInOutput(t *testing.T) {
+	t.Parallel()
 	fake, err := fakegong.New(fakegong.Options{Seed: 21, Calls: 150, AccessKey: leakAccessKey, AccessKeySecret: leakAccessSecret,
 		OAuthClientID: leakClientID, OAuthClientSecret: leakClientSecret,
 		From: time.Now().AddDate(0, 0, -5), To: time.Now()})
@@ -106,9 +94,8 @@ func TestSecretsNeverAppearInOutput(t *testing.T) {
 	}
 	run := func(what string, wantCode int, env map[string]string, args ...string) {
 		t.Helper()
-		setEnv(t, env)
 		var out, errOut syncBuffer
-		m := &Main{Stdin: strings.NewReader(""), Stdout: &out, Stderr: &errOut}
+		m := &Main{Stdin: strings.NewReader(""), Stdout: &out, Stderr: &errOut, Env: env}
 		code := m.Run(context.Background(), args)
 		record(what+" (stdout)", out.String())
 		record(what+" (stderr)", errOut.String())
@@ -188,9 +175,8 @@ func TestSecretsNeverAppearInOutput(t *testing.T) {
 	opsAddr, hookAddr := freeAddr(t), freeAddr(t)
 	daemonEnv := with(basic, "GONGSYNC_HTTP_ADDR", opsAddr, "GONGSYNC_WEBHOOK_ADDR", hookAddr,
 		"GONGSYNC_WEBHOOK_TOKEN", leakWebhookToken, "GONGSYNC_SCHEDULE_CALLS", "@every 1s")
-	setEnv(t, daemonEnv)
 	var out, errOut syncBuffer
-	m := &Main{Stdin: strings.NewReader(""), Stdout: &out, Stderr: &errOut}
+	m := &Main{Stdin: strings.NewReader(""), Stdout: &out, Stderr: &errOut, Env: daemonEnv}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan int, 1)
 	go func() { done <- m.Run(ctx, []string{"run"}) }()
@@ -237,7 +223,6 @@ func TestSecretsNeverAppearInOutput(t *testing.T) {
 	record("run (stderr)", errOut.String())
 
 	// What runs stored as their errors is shown by status; read it straight too.
-	setEnv(t, basic)
 	st, err := store.Open(context.Background(), store.Options{DatabaseURL: db, Logger: zerolog.Nop()})
 	if err != nil {
 		t.Fatal(err)

@@ -4,22 +4,34 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
+	"strings"
 	"text/tabwriter"
 	"time"
+	"unicode/utf8"
 
 	"github.com/gongsync/gongsync/internal/config"
 	gsync "github.com/gongsync/gongsync/sync"
 )
 
+// statusWidth is what `gongsync status` fits its lines in without --wide.
+const statusWidth = 120
+
 func runStatus(ctx context.Context, m *Main, args []string) error {
-	c := newCLI(m, "status", "[--json]", `
-Show each stream's high-water mark, open window and cursor, and last run; the day's
-request budget (used, left, when it resets); pending transcripts; and rows per table.
-Reads Postgres only: it sends nothing to Gong.`, config.Database|config.Budget)
+	c := newCLI(m, "status", "[--wide | --json]", `
+Show each stream's high-water mark and last run; the day's request budget (used,
+left, when it resets); the calls waiting for a transcript and how many are due now;
+the next run of each schedule (GONGSYNC_SCHEDULE_*, in GONGSYNC_SCHEDULE_TZ); and rows
+per table. Lines fit 120 columns; --wide adds open windows, cursors and whole errors,
+--json prints everything. Reads Postgres only: it sends nothing to Gong.`, config.Database|config.Budget|config.Schedule)
 	asJSON := c.fs.Bool("json", false, "print JSON")
+	wide := c.fs.Bool("wide", false, "print every column, however wide")
 	cfg, err := c.parse(args)
 	if err != nil {
 		return err
+	}
+	if c.fs.NArg() > 0 {
+		return usageErrorf("unexpected arguments %q", c.fs.Args())
 	}
 	log := c.logger(cfg)
 	a, err := openApp(ctx, cfg, log, appOptions{})
@@ -27,7 +39,7 @@ Reads Postgres only: it sends nothing to Gong.`, config.Database|config.Budget)
 		return err
 	}
 	defer a.Close()
-	s, err := a.engine.Status(ctx)
+	s, err := a.status(ctx)
 	if err != nil {
 		return err
 	}
@@ -36,27 +48,109 @@ Reads Postgres only: it sends nothing to Gong.`, config.Database|config.Budget)
 		enc.SetIndent("", "  ")
 		return enc.Encode(s)
 	}
-	printStatus(m, s)
+	printStatus(m.Stdout, s, *wide)
 	return nil
 }
 
-func printStatus(m *Main, s *gsync.Status) {
-	w := m.Stdout
-	ts := func(t *time.Time) string {
-		if t == nil {
-			return "–"
-		}
-		return t.UTC().Format("2006-01-02 15:04:05Z")
+// status is the engine's status with the configured schedules' next runs.
+func (a *app) status(ctx context.Context) (*gsync.Status, error) {
+	s, err := a.engine.Status(ctx)
+	if err != nil {
+		return nil, err
 	}
-	fmt.Fprintln(w, "STREAMS")
-	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "  STREAM\tHIGH-WATER MARK\tOPEN WINDOW\tCURSOR\tLAST COMPLETE\tLAST RUN\tRESULT")
-	for _, st := range s.Streams {
-		window := "–"
-		if st.WindowFrom != nil {
-			window = ts(st.WindowFrom) + " → " + ts(st.WindowTo)
-			if st.LastStarted != nil {
-				window += " (at " + ts(st.LastStarted) + ")"
+	if a.cfg.ScheduleCalls != "" {
+		if s.Schedules, err = a.schedules().Next(s.Now); err != nil {
+			return nil, err
+		}
+	}
+	return s, nil
+}
+
+func (a *app) schedules() gsync.Schedules {
+	return gsync.Schedules{Calls: a.cfg.ScheduleCalls, Users: a.cfg.ScheduleUsers, Settle: a.cfg.ScheduleSettle, Location: a.cfg.ScheduleTZ}
+}
+
+// printStatus writes the status as sections, one function each.
+func printStatus(w io.Writer, s *gsync.Status, wide bool) {
+	p := statusPrinter{w: w, now: s.Now, wide: wide}
+	p.streams(s.Streams)
+	p.refusals(s.Streams)
+	p.budget(s.Budget)
+	p.calls(s)
+	p.schedules(s.Schedules)
+	p.rows(s)
+	if !wide {
+		fmt.Fprintln(w, "\n(--wide adds open windows, cursors and whole errors; --json prints everything)")
+	}
+}
+
+type statusPrinter struct {
+	w    io.Writer
+	now  time.Time
+	wide bool
+}
+
+// ts is a time to the minute, UTC.
+func ts(t *time.Time) string {
+	if t == nil {
+		return "–"
+	}
+	return t.UTC().Format("2006-01-02 15:04Z")
+}
+
+// ago says how long before now t was ("3 min ago", "5 days ago"), or how long until.
+func ago(now time.Time, t time.Time) string {
+	if d := now.Sub(t); d >= 0 {
+		return span(d) + " ago"
+	}
+	return "in " + span(t.Sub(now))
+}
+
+// span is a duration as a person says it: seconds, minutes, hours, then days.
+func span(d time.Duration) string {
+	switch {
+	case d < time.Minute:
+		return fmt.Sprintf("%d s", int(d.Seconds()))
+	case d < time.Hour:
+		return fmt.Sprintf("%d min", int(d.Minutes()))
+	case d < 48*time.Hour:
+		return fmt.Sprintf("%d h", int(d.Hours()))
+	}
+	return fmt.Sprintf("%d days", int(d.Hours()/24))
+}
+
+// fit cuts s to n characters, marking the cut.
+func fit(s string, n int) string {
+	if utf8.RuneCountInString(s) <= n {
+		return s
+	}
+	r := []rune(s)
+	return string(r[:max(0, n-1)]) + "…"
+}
+
+func (p statusPrinter) streams(streams []gsync.StreamStatus) {
+	fmt.Fprintln(p.w, "STREAMS")
+	var table strings.Builder
+	tw := tabwriter.NewWriter(&table, 0, 4, 2, ' ', 0)
+	if p.wide {
+		fmt.Fprintln(tw, "  STREAM\tHIGH-WATER MARK\tOPEN WINDOW\tCURSOR\tLAST COMPLETE\tLAST RUN\tRESULT")
+	} else {
+		fmt.Fprintln(tw, "  STREAM\tHIGH-WATER MARK\tLAST COMPLETE\tLAST RUN\tRESULT")
+	}
+	for _, st := range streams {
+		complete := "never"
+		if st.CompletedAt != nil {
+			complete = ago(p.now, *st.CompletedAt)
+		}
+		lastRun, result := "never", ""
+		if r := st.LastRun; r != nil {
+			lastRun = ago(p.now, r.StartedAt) + " (" + r.Kind + ")"
+			result = fmt.Sprintf("%s, %d requests, %d records", r.Status, r.Requests, r.Records)
+			if p.wide && r.Late+r.Changed+r.Deleted+r.Restored > 0 {
+				result += fmt.Sprintf(", late %d changed %d deleted %d restored %d", r.Late, r.Changed, r.Deleted, r.Restored)
+			}
+			if r.Error != "" {
+				result += ": " + r.Error
 			}
 		}
 		if st.Stream == gsync.StreamBackfill && st.BackfillFrom != nil {
@@ -64,57 +158,88 @@ func printStatus(m *Main, s *gsync.Status) {
 			if st.BackfillDone {
 				state = "complete"
 			}
-			window = fmt.Sprintf("%s → %s, %s; %s", st.BackfillFrom.UTC().Format(time.DateOnly), st.BackfillTo.UTC().Format(time.DateOnly), state, window)
+			result = fmt.Sprintf("%s → %s %s; %s", st.BackfillFrom.UTC().Format(time.DateOnly), st.BackfillTo.UTC().Format(time.DateOnly), state, result)
 		}
-		cursor := "–"
+		if !p.wide {
+			fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\t%s\n", st.Stream, ts(st.HighWaterMark), complete, lastRun, result)
+			continue
+		}
+		window, cursor := "–", "–"
+		if st.WindowFrom != nil {
+			window = ts(st.WindowFrom) + " → " + ts(st.WindowTo)
+			if st.LastStarted != nil {
+				window += " (at " + ts(st.LastStarted) + ")"
+			}
+		}
 		if st.Cursor != "" {
 			cursor = st.Cursor
 		}
-		lastRun, result := "never", ""
-		if r := st.LastRun; r != nil {
-			lastRun = ts(&r.StartedAt) + " (" + r.Kind + ")"
-			result = fmt.Sprintf("%s, %d requests, %d records", r.Status, r.Requests, r.Records)
-			if r.Late+r.Changed+r.Deleted+r.Restored > 0 {
-				result += fmt.Sprintf(", late %d changed %d deleted %d restored %d", r.Late, r.Changed, r.Deleted, r.Restored)
-			}
-			if r.Error != "" {
-				result += ": " + r.Error
-			}
-		}
-		fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\t%s\t%s\t%s\n", st.Stream, ts(st.HighWaterMark), window, cursor, ts(st.CompletedAt), lastRun, result)
+		fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\t%s\t%s\t%s\n", st.Stream, ts(st.HighWaterMark), window, cursor, complete, lastRun, result)
 	}
 	tw.Flush()
-	printRefusals(m, s)
-	b := s.Budget
-	fmt.Fprintf(w, "\nBUDGET (%s, %s)\n  used %d of %d, %d left; backfills used %d of %d; resets at %s (in %s)\n",
-		b.Day, b.TimeZone, b.Used, b.Limit, b.Left, b.BackfillUsed, b.BackfillLimit,
-		b.ResetsAt.UTC().Format(time.RFC3339), (time.Duration(b.ResetsInSeconds) * time.Second).String())
+	// The result is the last column: cutting a line to the width cuts only it.
+	for _, line := range strings.SplitAfter(table.String(), "\n") {
+		if !p.wide && strings.HasSuffix(line, "\n") {
+			line = fit(strings.TrimSuffix(line, "\n"), statusWidth) + "\n"
+		}
+		fmt.Fprint(p.w, line)
+	}
+}
+
+func (p statusPrinter) budget(b gsync.BudgetStatus) {
+	fmt.Fprintf(p.w, "\nBUDGET (%s, %s)\n  used %d of %d, %d left; backfills used %d of %d; resets %s (%s)\n",
+		b.Day, b.TimeZone, b.Used, b.Limit, b.Left, b.BackfillUsed, b.BackfillLimit, ts(&b.ResetsAt), ago(p.now, b.ResetsAt))
+}
+
+// calls is the newest call and the transcript queue, as the transcripts_waiting view
+// (and docs/queries.sql's sync_health) counts it.
+func (p statusPrinter) calls(s *gsync.Status) {
 	newest := "–"
 	if s.NewestCall != nil {
-		newest = ts(s.NewestCall) + " (" + s.Now.Sub(*s.NewestCall).Round(time.Minute).String() + " ago)"
+		newest = ts(s.NewestCall) + " (" + ago(p.now, *s.NewestCall) + ")"
 	}
-	fmt.Fprintf(w, "\nNEWEST CALL  %s\nTRANSCRIPTS PENDING  %d\n\nROWS\n", newest, s.PendingTranscripts)
-	tw = tabwriter.NewWriter(w, 0, 4, 2, ' ', tabwriter.AlignRight)
+	q := s.Transcripts
+	fmt.Fprintf(p.w, "\nNEWEST CALL  %s\nTRANSCRIPTS  %d calls waiting, %d due now", newest, q.Waiting, q.DueNow)
+	if later := q.Waiting - q.DueNow; later > 0 {
+		fmt.Fprintf(p.w, "; %d asked again later (Gong was not done with them)", later)
+	}
+	fmt.Fprintln(p.w)
+}
+
+func (p statusPrinter) schedules(ss []gsync.ScheduleStatus) {
+	if len(ss) == 0 {
+		return
+	}
+	fmt.Fprintf(p.w, "\nSCHEDULES (%s)\n", ss[0].TimeZone)
+	tw := tabwriter.NewWriter(p.w, 0, 4, 2, ' ', 0)
+	for _, s := range ss {
+		fmt.Fprintf(tw, "  %s\t%s\tnext %s (%s)\n", s.Job, s.Spec, ts(&s.Next), ago(p.now, s.Next))
+	}
+	tw.Flush()
+}
+
+func (p statusPrinter) rows(s *gsync.Status) {
+	fmt.Fprintln(p.w, "\nROWS")
+	tw := tabwriter.NewWriter(p.w, 0, 4, 2, ' ', tabwriter.AlignRight)
 	for _, t := range s.Tables {
 		fmt.Fprintf(tw, "  %s\t%d\t\n", t.Table, t.Rows)
 	}
 	tw.Flush()
 }
 
-// printRefusals lists the streams Gong refused for want of a scope, with the scope to
-// grant: nothing when there are none.
-func printRefusals(m *Main, s *gsync.Status) {
+// refusals lists the streams Gong refused for want of a scope, with the scope to
+// grant; nothing when there are none.
+func (p statusPrinter) refusals(streams []gsync.StreamStatus) {
 	first := true
-	for _, st := range s.Streams {
+	for _, st := range streams {
 		r := st.Refused
 		if r == nil {
 			continue
 		}
 		if first {
-			fmt.Fprintln(m.Stdout, "\nREFUSED BY GONG (grant the scope to the app, then `gongsync sync --streams STREAM` asks again at once)")
+			fmt.Fprintln(p.w, "\nREFUSED BY GONG (grant the scope to the app; `gongsync sync --streams STREAM` asks again at once)")
 			first = false
 		}
-		fmt.Fprintf(m.Stdout, "  %s: %s needs the scope %s; refused at %s, asked again after %s\n", st.Stream, r.Endpoint, r.Scope,
-			r.At.UTC().Format(time.RFC3339), r.Until.UTC().Format(time.RFC3339))
+		fmt.Fprintf(p.w, "  %s needs the scope %s: refused %s, asked again %s\n", st.Stream, r.Scope, ago(p.now, r.At), ago(p.now, r.Until))
 	}
 }

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
+	"strings"
 	"text/tabwriter"
 	"time"
 
@@ -18,9 +20,10 @@ a systemd timer). Calls and transcripts are always due; users, workspaces and
 trackers only when their last complete refresh is older than GONGSYNC_USERS_MAX_AGE,
 or when named in --streams (which may also name settle, the re-read of the last
 GONGSYNC_SETTLE_WINDOW). Exits 0 when every stream succeeded or paused at the daily
-budget, 1 when one failed. When another process is syncing a stream, this one waits.`,
+budget, 1 when one failed, 130 or 143 when SIGINT or SIGTERM stopped it (after
+committing its last page). When another process is syncing a stream, this one waits.`,
 		config.Database|config.Gong|config.Budget|config.Sync)
-	streamsFlag := c.fs.String("streams", "", "comma-separated streams to run: "+fmt.Sprint(append(gsync.AllStreams, gsync.StreamSettle))+" (default: those due)")
+	streamsFlag := c.fs.String("streams", "", "comma-separated streams to run, of "+strings.Join(append(slices.Clone(gsync.AllStreams), gsync.StreamSettle), ", ")+" (default: those due)")
 	noMigrate := c.fs.Bool("no-migrate", false, "do not apply pending migrations first (fail if any is pending)")
 	cfg, err := c.parse(args)
 	if err != nil {
@@ -42,10 +45,20 @@ budget, 1 when one failed. When another process is syncing a stream, this one wa
 
 	reports, err := a.engine.Pass(ctx, streams, gsync.KindSync, true)
 	printReports(m, reports)
-	if errors.Is(err, context.Canceled) {
-		return errors.New("interrupted; the last committed page is kept and the next run resumes from it")
+	if ctx.Err() != nil && (err == nil || errors.Is(err, context.Canceled) || interrupted(reports)) {
+		return interruptedError{"the last committed page is kept and the next run resumes from it"}
 	}
 	return err
+}
+
+// interrupted reports whether a run stopped because the pass was cancelled.
+func interrupted(reports []*gsync.RunReport) bool {
+	for _, r := range reports {
+		if r.Status == gsync.StatusInterrupted {
+			return true
+		}
+	}
+	return false
 }
 
 // printReports writes one line per run to stdout: what a person or a CronJob's log wants.
@@ -60,6 +73,8 @@ func printReports(m *Main, reports []*gsync.RunReport) {
 		switch {
 		case r.Status == gsync.StatusPaused:
 			note = "budget spent; resumes after " + r.PausedUntil.UTC().Format(time.RFC3339)
+		case r.Status == gsync.StatusInterrupted:
+			note = "stopped by a signal; the next run resumes from the last committed page"
 		case r.Status == gsync.StatusFailed:
 			// The run's error is logged with it, once (stderr).
 			note = "error logged above"

@@ -63,7 +63,7 @@ func openApp(ctx context.Context, cfg *config.Config, log zerolog.Logger, opt ap
 	}
 	if opt.metrics {
 		a.reg = prometheus.NewRegistry()
-		a.reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+		a.reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}), buildInfoCollector())
 		a.metrics = gsync.NewMetrics(a.reg, nil)
 	}
 	a.budget = gsync.NewBudget(st, gsync.BudgetOptions{Daily: cfg.DailyBudget, BackfillShare: cfg.BackfillShare,

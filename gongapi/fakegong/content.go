@@ -525,9 +525,18 @@ func (d *Dataset) buildCRM(m *callMeta, p *callPlan, sel *selection) []gongapi.C
 	oppID := gongapi.ID(or.sfID("006"))
 	oppType := pick(&or, opportunityTypes)
 	source := pick(&or, leadSources)
-	amount := float64(or.between(5, 400)) * 1000
-	stageAtCall := r.intn(4)
-	stageNow := min(len(stages)-1, stageAtCall+r.between(0, 3))
+	baseAmount := or.between(5, 400) * 1000
+	// An opportunity moves between its calls: its stage and amount at a call depend
+	// on the week of the call, and today (Now) most are closed, at an amount no call saw.
+	// A query that mixes the timings, or takes the largest amount as text, gets it
+	// wrong.
+	firstStage, phase := or.intn(3), or.intn(5)
+	stageNow := 5 + or.intn(2) // Closed Won or Closed Lost
+	if or.intn(3) == 0 {
+		stageNow = 2 + or.intn(3) // a third of the deals are still open today
+	}
+	step := (int(m.started/int64(7*24*time.Hour)) + phase) % 5
+	stageAtCall := min(4, firstStage+step)
 	closeDate := time.Unix(0, m.started).UTC().AddDate(0, r.between(1, 6), 0).Format("2006-01-02")
 	name := accountName(p.account)
 
@@ -540,9 +549,9 @@ func (d *Dataset) buildCRM(m *callMeta, p *callPlan, sel *selection) []gongapi.C
 		return []gongapi.CallContext{ctx}
 	}
 	for _, t := range timings(sel) {
-		stage := stageAtCall
+		stage, amount := stageAtCall, float64(baseAmount*(10+step))/10
 		if t == "Now" {
-			stage = stageNow
+			stage, amount = stageNow, float64(baseAmount)*1.5
 		}
 		leadSource := jsonString(source)
 		if opp == 2 {

@@ -42,6 +42,13 @@ var (
 // stream alone: full content, no transcript requests). profile, when set, is where
 // gongsync writes a CPU profile.
 func backfill(ctx context.Context, e *env, seed, calls, sentences int, profile string, callsOnly bool) (*e2eRun, error) {
+	return backfillThen(ctx, e, seed, calls, sentences, profile, callsOnly, nil)
+}
+
+// backfillThen is backfill, and then, when given, a measurement of the database the
+// backfill filled (at its URL), before the database is dropped.
+func backfillThen(ctx context.Context, e *env, seed, calls, sentences int, profile string, callsOnly bool,
+	then func(ctx context.Context, db string) error) (*e2eRun, error) {
 	f, db, stop, err := e.fakeAndDatabase(ctx, "--seed", fmt.Sprint(seed), "--calls", fmt.Sprint(calls),
 		"--from", e2eFrom.Format(time.RFC3339), "--to", e2eTo.Format(time.RFC3339),
 		"--sentences-per-call", fmt.Sprint(sentences), "--rate-limit", "0", "--daily-limit", "0")
@@ -84,6 +91,11 @@ func backfill(ctx context.Context, e *env, seed, calls, sentences int, profile s
 	}
 	if run.Calls < calls*9/10 || (run.Sentences == 0) != callsOnly {
 		return nil, fmt.Errorf("backfill of %d calls stored %d calls and %d sentences", calls, run.Calls, run.Sentences)
+	}
+	if then != nil {
+		if err := then(ctx, db); err != nil {
+			return nil, err
+		}
 	}
 	return run, nil
 }

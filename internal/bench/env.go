@@ -214,7 +214,7 @@ func gongsyncEnv(db, fakeURL string, extra ...string) []string {
 		// The fake's default credentials (test values, not secrets).
 		"GONG_ACCESS_KEY=fake-access-key", "GONG_ACCESS_KEY_SECRET=fake-access-key-secret",
 		"GONG_DAILY_BUDGET=1000000", "GONG_BACKFILL_SHARE=1",
-		"GONGSYNC_HTTP_ADDR=", "LOG_LEVEL=warn", "LOG_FORMAT=json",
+		"GONGSYNC_HTTP_ADDR=off", "LOG_LEVEL=warn", "LOG_FORMAT=json",
 	), extra...)
 }
 

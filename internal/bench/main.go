@@ -1,8 +1,9 @@
 // Command bench measures what a sync costs, for `make bench`, and writes
 // docs/BENCHMARKS.md: the requests a backfill, an incremental sync and a settle pass
 // spend (counted by the simulated Gong), the pace held against Gong's 3 requests/s,
-// end-to-end and store throughput with rate limits off, peak memory, and how the
-// time per 1,000 calls holds up as the tables grow. Everything runs as real
+// end-to-end and store throughput with rate limits off, peak memory, how the time
+// per 1,000 calls holds up as the tables grow, and the example queries of
+// docs/queries.sql on the largest backfill's database. Everything runs as real
 // processes (bin/gongsync against bin/gongsync fake-gong) on a throwaway Postgres
 // cluster of the test harness; the store figures come from its Go benchmarks.
 //
@@ -25,18 +26,20 @@ import (
 
 // config is what a run of the benchmarks measures; the defaults are `make bench`.
 type config struct {
-	bin        string
-	out        string
-	reps       int // repetitions of every figure
-	bigReps    int // repetitions of the largest backfill
-	e2eCalls   int
-	sentences  int // average transcript length of the end-to-end backfills
-	bigSent    int // average transcript length of the largest backfill
-	callsOnly  int
-	bigCalls   int
-	paceCalls  int // calls of a single paced backfill
-	dualCalls  int // calls of each of the two paced backfills sharing a quota
-	storeCount int
+	bin         string
+	out         string
+	reps        int // repetitions of every figure
+	bigReps     int // repetitions of the largest backfill
+	e2eCalls    int
+	sentences   int // average transcript length of the end-to-end backfills
+	bigSent     int // average transcript length of the largest backfill
+	callsOnly   int
+	bigCalls    int
+	paceCalls   int // calls of a single paced backfill
+	dualCalls   int // calls of each of the two paced backfills sharing a quota
+	storeCount  int
+	queryReps   int  // runs of each example query on the largest backfill's database
+	onlyQueries bool // measure the example queries alone and splice their section into out
 }
 
 func main() {
@@ -53,6 +56,8 @@ func main() {
 	flag.IntVar(&c.paceCalls, "pace-calls", 1_000, "calls in a paced backfill (about 23 requests)")
 	flag.IntVar(&c.dualCalls, "dual-calls", 600, "calls in each of two paced backfills sharing the quota")
 	flag.IntVar(&c.storeCount, "store-count", 5, "repetitions of the store benchmarks (they are short and the floors are close)")
+	flag.IntVar(&c.queryReps, "query-reps", 5, "runs of each example query of docs/queries.sql on the largest backfill's database")
+	flag.BoolVar(&c.onlyQueries, "only-queries", false, "only backfill -big-calls calls and time the example queries; rewrite their section of -out")
 	flag.Parse()
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -81,6 +86,9 @@ func run(ctx context.Context, c config) error {
 	defer cluster.Stop()
 	e := &env{bin: bin, cluster: cluster, admin: cluster.URL("postgres")}
 	r.postgres = describePostgres(ctx, e.admin)
+	if c.onlyQueries {
+		return onlyQueries(ctx, e, r)
+	}
 
 	for i := range c.reps {
 		say(began, "request economy %d/%d", i+1, c.reps)
@@ -148,7 +156,17 @@ func run(ctx context.Context, c config) error {
 	say(began, "  CPU profile of that backfill: %s", profPath)
 	for i := range c.bigReps {
 		say(began, "end-to-end backfill of %d calls %d/%d", c.bigCalls, i+1, c.bigReps)
-		run, err := backfill(ctx, e, i+1, c.bigCalls, c.bigSent, "", false)
+		// The first one's database then answers the example queries.
+		var then func(ctx context.Context, db string) error
+		if i == 0 {
+			then = func(ctx context.Context, db string) error {
+				say(began, "  the example queries of docs/queries.sql, %d runs each", c.queryReps)
+				var err error
+				r.queries, err = exampleQueries(ctx, db, c.queryReps)
+				return err
+			}
+		}
+		run, err := backfillThen(ctx, e, i+1, c.bigCalls, c.bigSent, "", false, then)
 		if err != nil {
 			return fmt.Errorf("large backfill: %w", err)
 		}

@@ -31,6 +31,7 @@ type report struct {
 	profTop      string
 	e2e, big     []*e2eRun
 	callsOnly    []*e2eRun // backfills of the calls stream alone (no transcripts)
+	queries      *queryRun // the example queries on the largest backfill's database
 }
 
 // Floors from issues 6 and 11 (and issue 2 for the store). The throughput floors are
@@ -148,6 +149,7 @@ func (r *report) markdown() string {
 	r.writeThroughput(w)
 	r.writeMemory(w)
 	r.writeScaling(w)
+	r.writeQueries(w)
 	r.writeProfile(w)
 	r.writeFloors(w)
 	return b.String()
@@ -573,5 +575,8 @@ func (r *report) writeFloors(w writer) {
 	w("| store calls ≥ half the raw COPY | %s | %s |", share(uc, rc), verdict(uc.median() >= floorRawShare*rc.median()))
 	w("| store sentences ≥ half the raw COPY | %s | %s |", share(ws, rs), verdict(ws.median() >= floorRawShare*rs.median()))
 	w("| peak RSS < %d MiB at every size | %s MiB at most | %s |", floorRSSMiB, num(rss.max(), 1), verdict(rss.max() < floorRSSMiB))
+	if q := r.queries; q != nil {
+		w("| example queries: no sequential scan where an index would serve (section 6) | %d questions | %s |", len(q.Queries), verdict(q.ok()))
+	}
 	w("")
 }

@@ -1,7 +1,8 @@
 // Package config is gongsync's one configuration loader. Every setting has an
 // environment variable and a flag (flags win); a subcommand registers the groups of
 // settings it uses, and Load validates all of them at once, before any request or
-// write, reporting every problem in one error.
+// write, reporting every problem in one error. An empty value, from a flag or the
+// environment, means "not given": the default applies.
 package config
 
 import (
@@ -10,17 +11,17 @@ import (
 	"fmt"
 	"net"
 	"net/url"
-	"os"
-	"regexp"
 	"strconv"
 	"strings"
 	"time"
 
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/robfig/cron/v3"
 	"github.com/rs/zerolog"
 
 	"github.com/gongsync/gongsync/gongapi"
 	"github.com/gongsync/gongsync/internal/secretbox"
+	"github.com/gongsync/gongsync/store"
 )
 
 // Group is a set of settings a subcommand may need.
@@ -32,8 +33,17 @@ const (
 	Gong                       // base URL, credentials, pacing, OAuth client, encryption key
 	Budget                     // daily budget, backfill share, budget time zone
 	Sync                       // overlap, settle window, users max age
-	Daemon                     // schedules, HTTP address, webhook receiver
+	Schedule                   // the daemon's cron schedules and their time zone
+	HTTP                       // the address of /healthz, /readyz, /metrics and /status
+	Webhook                    // the webhook receiver
 )
+
+// Daemon is every group `gongsync run` needs beyond the sync's own.
+const Daemon = Schedule | HTTP | Webhook
+
+// Off is the value that turns a server off (GONGSYNC_HTTP_ADDR=off): an empty value
+// means "not given" like everywhere else, so it cannot.
+const Off = "off"
 
 // Secret is a string that never prints: %v, %s, %q and JSON all show a placeholder.
 type Secret string
@@ -85,9 +95,10 @@ type Config struct {
 	ScheduleCalls  string
 	ScheduleUsers  string
 	ScheduleSettle string
-	HTTPAddr       string
+	ScheduleTZ     *time.Location
+	HTTPAddr       string // "" when off
 
-	WebhookAddr      string
+	WebhookAddr      string // "" when off
 	WebhookURL       string
 	WebhookPublicKey string
 	WebhookToken     Secret
@@ -110,9 +121,11 @@ func (c *Config) AuthMode() string {
 }
 
 // setting is one configuration variable: its environment name, flag name, default,
-// the group it belongs to and how to check and store it.
+// the group it belongs to, the kind of value --help shows, and how to check and store
+// it (apply sees the default when the value was not given).
 type setting struct {
 	env, flag, def, usage string
+	kind                  string // what --help shows after the flag: URL, number, duration…
 	group                 Group
 	secret                bool
 	boolean               bool // a flag given without a value: --insecure-plaintext-tokens
@@ -121,31 +134,25 @@ type setting struct {
 
 // Settings in the order --help and the README show them.
 var settings = []setting{
-	{env: "DATABASE_URL", flag: "database-url", group: Database, secret: true,
-		usage: "Postgres connection URL (required)",
+	{env: "DATABASE_URL", flag: "database-url", kind: "URL", group: Database, secret: true,
+		usage: "Postgres connection URL or key=value string (required)",
 		apply: func(c *Config, v string) error {
-			if v == "" {
-				return errors.New("is required (e.g. postgres://user:pass@localhost:5432/gongsync)")
-			}
-			if strings.Contains(v, "://") {
-				u, err := url.Parse(v)
-				if err != nil || (u.Scheme != "postgres" && u.Scheme != "postgresql") {
-					return errors.New("is not a postgres:// URL or a key=value connection string")
-				}
+			if err := checkDatabaseURL(v); err != nil {
+				return err
 			}
 			c.DatabaseURL = Secret(v)
 			return nil
 		}},
-	{env: "GONGSYNC_SCHEMA", flag: "schema", def: "gong", group: Database,
-		usage: "Postgres schema for all tables",
+	{env: "GONGSYNC_SCHEMA", flag: "schema", def: "gong", kind: "name", group: Database,
+		usage: "Postgres schema for all tables: a lower-case name, not pg_* or information_schema",
 		apply: func(c *Config, v string) error {
-			if !schemaRE.MatchString(v) {
-				return fmt.Errorf("%q is not a plain identifier (letters, digits, underscore; at most 63; not starting with a digit)", v)
+			if err := store.ValidateSchema(v); err != nil {
+				return err
 			}
 			c.Schema = v
 			return nil
 		}},
-	{env: "GONG_BASE_URL", flag: "gong-base-url", def: "https://api.gong.io", group: Gong,
+	{env: "GONG_BASE_URL", flag: "gong-base-url", def: "https://api.gong.io", kind: "URL", group: Gong,
 		usage: "Gong API base URL (OAuth uses the customer URL from the token)",
 		apply: func(c *Config, v string) error {
 			u, err := url.Parse(v)
@@ -155,13 +162,13 @@ var settings = []setting{
 			c.GongBaseURL = strings.TrimRight(v, "/")
 			return nil
 		}},
-	{env: "GONG_ACCESS_KEY", flag: "gong-access-key", group: Gong,
+	{env: "GONG_ACCESS_KEY", flag: "gong-access-key", kind: "key", group: Gong,
 		usage: "Gong access key (Basic auth)",
 		apply: func(c *Config, v string) error { c.AccessKey = v; return nil }},
-	{env: "GONG_ACCESS_KEY_SECRET", flag: "gong-access-key-secret", group: Gong, secret: true,
+	{env: "GONG_ACCESS_KEY_SECRET", flag: "gong-access-key-secret", kind: "secret", group: Gong, secret: true,
 		usage: "Gong access key secret (Basic auth; prefer the environment to a flag)",
 		apply: func(c *Config, v string) error { c.AccessKeySecret = Secret(v); return nil }},
-	{env: "GONG_RATE_LIMIT", flag: "rate-limit", def: "3", group: Gong,
+	{env: "GONG_RATE_LIMIT", flag: "rate-limit", def: "3", kind: "number", group: Gong,
 		usage: "requests per second to Gong; 0 turns pacing off (local fakes only)",
 		apply: func(c *Config, v string) error {
 			f, err := strconv.ParseFloat(v, 64)
@@ -171,28 +178,28 @@ var settings = []setting{
 			c.RateLimit = f
 			return nil
 		}},
-	{env: "GONG_OAUTH_CLIENT_ID", flag: "oauth-client-id", group: Gong,
+	{env: "GONG_OAUTH_CLIENT_ID", flag: "oauth-client-id", kind: "id", group: Gong,
 		usage: "OAuth app client id (instead of an access key)",
 		apply: func(c *Config, v string) error { c.OAuthClientID = v; return nil }},
-	{env: "GONG_OAUTH_CLIENT_SECRET", flag: "oauth-client-secret", group: Gong, secret: true,
+	{env: "GONG_OAUTH_CLIENT_SECRET", flag: "oauth-client-secret", kind: "secret", group: Gong, secret: true,
 		usage: "OAuth app client secret",
 		apply: func(c *Config, v string) error { c.OAuthClientSecret = Secret(v); return nil }},
-	{env: "GONG_OAUTH_AUTHORIZE_URL", flag: "oauth-authorize-url", def: "https://app.gong.io/oauth2/authorize", group: Gong,
+	{env: "GONG_OAUTH_AUTHORIZE_URL", flag: "oauth-authorize-url", def: "https://app.gong.io/oauth2/authorize", kind: "URL", group: Gong,
 		usage: "Gong's OAuth authorize page (change only to point at a simulated Gong)",
 		apply: func(c *Config, v string) error {
 			u, err := httpURL(v)
 			c.OAuthAuthorizeURL = u
 			return err
 		}},
-	{env: "GONG_OAUTH_TOKEN_URL", flag: "oauth-token-url", def: "https://app.gong.io/oauth2/generate-customer-token", group: Gong,
+	{env: "GONG_OAUTH_TOKEN_URL", flag: "oauth-token-url", def: "https://app.gong.io/oauth2/generate-customer-token", kind: "URL", group: Gong,
 		usage: "Gong's OAuth token endpoint (change only to point at a simulated Gong)",
 		apply: func(c *Config, v string) error {
 			u, err := httpURL(v)
 			c.OAuthTokenURL = u
 			return err
 		}},
-	{env: "GONGSYNC_ENCRYPTION_KEY", flag: "encryption-key", group: Gong, secret: true,
-		usage: "key for OAuth tokens at rest (AES-256-GCM; 32 bytes as 64 hex or base64)",
+	{env: "GONGSYNC_ENCRYPTION_KEY", flag: "encryption-key", kind: "key", group: Gong, secret: true,
+		usage: "key for OAuth tokens at rest (AES-256-GCM; 32 bytes as 64 hex or base64, e.g. openssl rand -hex 32)",
 		apply: func(c *Config, v string) error {
 			if v != "" {
 				if _, err := secretbox.ParseKey(v); err != nil {
@@ -212,7 +219,7 @@ var settings = []setting{
 			c.InsecurePlaintextTokens = b
 			return nil
 		}},
-	{env: "GONG_DAILY_BUDGET", flag: "daily-budget", def: "9500", group: Budget,
+	{env: "GONG_DAILY_BUDGET", flag: "daily-budget", def: "9500", kind: "count", group: Budget,
 		usage: "requests gongsync may send to Gong per day (Gong allows 10,000 for the whole company)",
 		apply: func(c *Config, v string) error {
 			n, err := strconv.Atoi(v)
@@ -222,7 +229,7 @@ var settings = []setting{
 			c.DailyBudget = n
 			return nil
 		}},
-	{env: "GONG_BACKFILL_SHARE", flag: "backfill-share", def: "0.8", group: Budget,
+	{env: "GONG_BACKFILL_SHARE", flag: "backfill-share", def: "0.8", kind: "share", group: Budget,
 		usage: "share of the daily budget backfills may spend, so scheduled syncs keep running",
 		apply: func(c *Config, v string) error {
 			f, err := strconv.ParseFloat(v, 64)
@@ -232,41 +239,37 @@ var settings = []setting{
 			c.BackfillShare = f
 			return nil
 		}},
-	{env: "GONGSYNC_BUDGET_TZ", flag: "budget-tz", def: "UTC", group: Budget,
+	{env: "GONGSYNC_BUDGET_TZ", flag: "budget-tz", def: "UTC", kind: "zone", group: Budget,
 		usage: "time zone in which the budget day starts (IANA name)",
-		apply: func(c *Config, v string) error {
-			loc, err := time.LoadLocation(v)
-			if err != nil {
-				return fmt.Errorf("%q is not a known time zone", v)
-			}
-			c.BudgetTZ = loc
-			return nil
-		}},
-	{env: "GONGSYNC_OVERLAP", flag: "overlap", def: "3h", group: Sync,
+		apply: zoneSetting(func(c *Config, loc *time.Location) { c.BudgetTZ = loc })},
+	{env: "GONGSYNC_OVERLAP", flag: "overlap", def: "3h", kind: "duration", group: Sync,
 		usage: "how far behind the high-water mark every calls run re-reads",
 		apply: durationSetting(func(c *Config, d time.Duration) { c.Overlap = d }, 0)},
-	{env: "GONGSYNC_SETTLE_WINDOW", flag: "settle-window", def: "168h", group: Sync,
+	{env: "GONGSYNC_SETTLE_WINDOW", flag: "settle-window", def: "168h", kind: "duration", group: Sync,
 		usage: "how far back the settle pass re-reads calls (and young transcripts are retried)",
 		apply: durationSetting(func(c *Config, d time.Duration) { c.SettleWindow = d }, time.Minute)},
-	{env: "GONGSYNC_USERS_MAX_AGE", flag: "users-max-age", def: "6h", group: Sync,
-		usage: "when `sync` considers users, workspaces and trackers due again",
+	{env: "GONGSYNC_USERS_MAX_AGE", flag: "users-max-age", def: "6h", kind: "duration", group: Sync,
+		usage: "when a sync considers users, workspaces and trackers due again",
 		apply: durationSetting(func(c *Config, d time.Duration) { c.UsersMaxAge = d }, 0)},
-	{env: "GONGSYNC_SCHEDULE_CALLS", flag: "schedule-calls", def: "*/15 * * * *", group: Daemon,
+	{env: "GONGSYNC_SCHEDULE_CALLS", flag: "schedule-calls", def: "*/15 * * * *", kind: "cron", group: Schedule,
 		usage: "cron schedule of the calls and transcripts streams",
 		apply: cronSetting(func(c *Config, s string) { c.ScheduleCalls = s })},
-	{env: "GONGSYNC_SCHEDULE_USERS", flag: "schedule-users", def: "0 */6 * * *", group: Daemon,
+	{env: "GONGSYNC_SCHEDULE_USERS", flag: "schedule-users", def: "0 */6 * * *", kind: "cron", group: Schedule,
 		usage: "cron schedule of the users, workspaces and trackers streams",
 		apply: cronSetting(func(c *Config, s string) { c.ScheduleUsers = s })},
-	{env: "GONGSYNC_SCHEDULE_SETTLE", flag: "schedule-settle", def: "30 2 * * *", group: Daemon,
+	{env: "GONGSYNC_SCHEDULE_SETTLE", flag: "schedule-settle", def: "30 2 * * *", kind: "cron", group: Schedule,
 		usage: "cron schedule of the settle pass",
 		apply: cronSetting(func(c *Config, s string) { c.ScheduleSettle = s })},
-	{env: "GONGSYNC_HTTP_ADDR", flag: "http-addr", def: "127.0.0.1:9090", group: Daemon,
-		usage: "address for /healthz, /readyz, /metrics and /status; empty turns it off",
+	{env: "GONGSYNC_SCHEDULE_TZ", flag: "schedule-tz", def: "UTC", kind: "zone", group: Schedule,
+		usage: "time zone of the cron schedules (IANA name), whatever the host's",
+		apply: zoneSetting(func(c *Config, loc *time.Location) { c.ScheduleTZ = loc })},
+	{env: "GONGSYNC_HTTP_ADDR", flag: "http-addr", def: "127.0.0.1:9090", kind: "address", group: HTTP,
+		usage: "host:port of /healthz, /readyz, /metrics and /status; off turns the server off",
 		apply: addrSetting(func(c *Config, s string) { c.HTTPAddr = s })},
-	{env: "GONGSYNC_WEBHOOK_ADDR", flag: "webhook-addr", group: Daemon,
-		usage: "address of the webhook receiver (POST /webhooks/gong); empty turns it off",
+	{env: "GONGSYNC_WEBHOOK_ADDR", flag: "webhook-addr", def: Off, kind: "address", group: Webhook,
+		usage: "host:port of the webhook receiver (POST /webhooks/gong), or off",
 		apply: addrSetting(func(c *Config, s string) { c.WebhookAddr = s })},
-	{env: "GONGSYNC_WEBHOOK_URL", flag: "webhook-url", group: Daemon,
+	{env: "GONGSYNC_WEBHOOK_URL", flag: "webhook-url", kind: "URL", group: Webhook,
 		usage: "public URL configured in Gong's rule; signed webhooks must name it",
 		apply: func(c *Config, v string) error {
 			if v != "" {
@@ -277,7 +280,7 @@ var settings = []setting{
 			c.WebhookURL = v
 			return nil
 		}},
-	{env: "GONGSYNC_WEBHOOK_PUBLIC_KEY", flag: "webhook-public-key", group: Daemon,
+	{env: "GONGSYNC_WEBHOOK_PUBLIC_KEY", flag: "webhook-public-key", kind: "key", group: Webhook,
 		usage: "the rule's RSA public key (PEM, or Gong's bare base64 DER) for signed webhooks",
 		apply: func(c *Config, v string) error {
 			if v != "" {
@@ -288,8 +291,8 @@ var settings = []setting{
 			c.WebhookPublicKey = v
 			return nil
 		}},
-	{env: "GONGSYNC_WEBHOOK_TOKEN", flag: "webhook-token", group: Daemon, secret: true,
-		usage: "secret token expected in the webhook URL (?token=…); at least 32 characters, e.g. `openssl rand -hex 32`",
+	{env: "GONGSYNC_WEBHOOK_TOKEN", flag: "webhook-token", kind: "secret", group: Webhook, secret: true,
+		usage: "secret token expected in the webhook URL (?token=…): at least 32 random characters, e.g. openssl rand -hex 32",
 		apply: func(c *Config, v string) error {
 			if v != "" {
 				if err := gongapi.CheckWebhookToken(v); err != nil {
@@ -299,7 +302,7 @@ var settings = []setting{
 			c.WebhookToken = Secret(v)
 			return nil
 		}},
-	{env: "LOG_LEVEL", flag: "log-level", def: "info",
+	{env: "LOG_LEVEL", flag: "log-level", def: "info", kind: "level",
 		usage: "debug, info, warn or error",
 		apply: func(c *Config, v string) error {
 			l, err := zerolog.ParseLevel(strings.ToLower(v))
@@ -309,7 +312,7 @@ var settings = []setting{
 			c.LogLevel = l
 			return nil
 		}},
-	{env: "LOG_FORMAT", flag: "log-format", def: "auto",
+	{env: "LOG_FORMAT", flag: "log-format", def: "auto", kind: "format",
 		usage: "json, console, or auto (console on a terminal, json otherwise)",
 		apply: func(c *Config, v string) error {
 			switch v {
@@ -321,7 +324,30 @@ var settings = []setting{
 		}},
 }
 
-var schemaRE = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]{0,62}$`)
+// checkDatabaseURL accepts what pgx can connect with, a postgres:// URL or a
+// key=value string, without connecting: a value that can never work is a
+// configuration error (exit 2), not a failure to reach the database (exit 1).
+func checkDatabaseURL(v string) error {
+	if v == "" {
+		return errors.New("is required (e.g. postgres://user:pass@localhost:5432/gongsync)")
+	}
+	if scheme, _, ok := strings.Cut(v, "://"); ok && scheme != "postgres" && scheme != "postgresql" {
+		if len(scheme) > 20 || strings.ContainsAny(scheme, "@:/ ") {
+			scheme = "a non-Postgres"
+		}
+		return fmt.Errorf("is a %s:// URL: gongsync needs Postgres (postgres://user:pass@host:5432/db)", scheme)
+	}
+	if _, err := pgconn.ParseConfig(v); err != nil {
+		// pgconn's message quotes the whole string (password masked) before the
+		// reason; keep only the reason.
+		msg := err.Error()
+		if i := strings.LastIndex(msg, "`: "); i >= 0 {
+			msg = msg[i+3:]
+		}
+		return fmt.Errorf("is not a postgres:// URL or a key=value connection string: %s", msg)
+	}
+	return nil
+}
 
 func durationSetting(set func(*Config, time.Duration), min time.Duration) func(*Config, string) error {
 	return func(c *Config, v string) error {
@@ -330,6 +356,17 @@ func durationSetting(set func(*Config, time.Duration), min time.Duration) func(*
 			return fmt.Errorf("%q is not a duration ≥ %v (e.g. 3h, 90m)", v, min)
 		}
 		set(c, d)
+		return nil
+	}
+}
+
+func zoneSetting(set func(*Config, *time.Location)) func(*Config, string) error {
+	return func(c *Config, v string) error {
+		loc, err := time.LoadLocation(v)
+		if err != nil || v == "Local" {
+			return fmt.Errorf("%q is not a known time zone (an IANA name such as UTC or Europe/Paris)", v)
+		}
+		set(c, loc)
 		return nil
 	}
 }
@@ -354,99 +391,93 @@ func httpURL(v string) (string, error) {
 	return v, nil
 }
 
-// boolString is a string setting that flag treats as a boolean, so that
-// --insecure-plaintext-tokens needs no value; it stores "true" or "false" for apply.
-type boolString string
-
-func (b *boolString) String() string {
-	if b == nil {
-		return "false"
-	}
-	return string(*b)
-}
-
-func (b *boolString) Set(v string) error {
-	if _, err := strconv.ParseBool(v); err != nil {
-		return fmt.Errorf("%q is not true or false", v)
-	}
-	*b = boolString(v)
-	return nil
-}
-
-// IsBoolFlag lets the flag be given without a value.
-func (b *boolString) IsBoolFlag() bool { return true }
-
+// addrSetting accepts host:port, or Off (stored as "").
 func addrSetting(set func(*Config, string)) func(*Config, string) error {
 	return func(c *Config, v string) error {
-		if v != "" {
-			if _, port, err := net.SplitHostPort(v); err != nil || port == "" {
-				return fmt.Errorf("%q is not host:port (e.g. 127.0.0.1:9090 or :9090)", v)
-			}
+		if strings.EqualFold(v, Off) {
+			set(c, "")
+			return nil
+		}
+		if _, port, err := net.SplitHostPort(v); err != nil || port == "" {
+			return fmt.Errorf("%q is not host:port (e.g. 127.0.0.1:9090 or :9090) or off", v)
 		}
 		set(c, v)
 		return nil
 	}
 }
 
-// Loader binds settings to a subcommand's flag set.
-type Loader struct {
-	fs     *flag.FlagSet
-	groups Group
-	values map[string]*string // by flag name
-	lookup func(string) (string, bool)
+// value is a setting's flag. It holds the text as given; Load checks it, so that a
+// problem names where the value came from and every problem is reported at once.
+type value struct {
+	s   *setting
+	v   string
+	set bool
 }
 
-// Register adds the flags of the given groups (and logging) to fs. Flag defaults shown
-// by --help are the built-in defaults; the environment overrides them, flags override
-// the environment.
-func Register(fs *flag.FlagSet, groups Group) *Loader {
-	l := &Loader{fs: fs, groups: groups, values: map[string]*string{}, lookup: os.LookupEnv}
-	for _, s := range settings {
+func (v *value) String() string {
+	if v == nil || v.s == nil {
+		return ""
+	}
+	return v.s.def
+}
+
+func (v *value) Set(s string) error { v.v, v.set = s, true; return nil }
+
+// IsBoolFlag lets --insecure-plaintext-tokens be given without a value.
+func (v *value) IsBoolFlag() bool { return v.s.boolean }
+
+// Kind is what --help shows after the flag's name.
+func (v *value) Kind() string { return v.s.kind }
+
+// Env is the variable the flag stands for.
+func (v *value) Env() string { return v.s.env }
+
+// Default is the built-in default, "" when there is none.
+func (v *value) Default() string { return v.s.def }
+
+// Loader binds settings to a subcommand's flag set.
+type Loader struct {
+	groups Group
+	values []*value
+	getenv func(string) string
+}
+
+// Register adds the flags of the given groups (and logging) to fs. getenv is the
+// environment (os.Getenv in the binary; a map in tests, so they can run in parallel).
+// Flags win over the environment, the environment over the built-in defaults, and an
+// empty value is no value at all.
+func Register(fs *flag.FlagSet, groups Group, getenv func(string) string) *Loader {
+	if getenv == nil {
+		getenv = func(string) string { return "" }
+	}
+	l := &Loader{groups: groups, getenv: getenv}
+	for i := range settings {
+		s := &settings[i]
 		if s.group != 0 && s.group&groups == 0 {
 			continue
 		}
-		v := new(string)
-		l.values[s.flag] = v
-		usage := s.usage + " [$" + s.env + "]"
-		if s.boolean {
-			*v = s.def
-			fs.Var((*boolString)(v), s.flag, usage)
-			continue
-		}
-		fs.StringVar(v, s.flag, s.def, usage)
+		v := &value{s: s}
+		l.values = append(l.values, v)
+		fs.Var(v, s.flag, s.usage)
 	}
-	return l
-}
-
-// WithEnv replaces the environment, for tests.
-func (l *Loader) WithEnv(env map[string]string) *Loader {
-	l.lookup = func(k string) (string, bool) { v, ok := env[k]; return v, ok }
 	return l
 }
 
 // Load validates every registered setting and returns the configuration, or one error
 // listing every problem. Call it after fs.Parse.
 func (l *Loader) Load() (*Config, error) {
-	set := map[string]bool{}
-	l.fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
-	c := &Config{groups: l.groups, BudgetTZ: time.UTC}
+	c := &Config{groups: l.groups, BudgetTZ: time.UTC, ScheduleTZ: time.UTC}
 	var problems []error
-	for _, s := range settings {
-		v, ok := l.values[s.flag]
-		if !ok {
-			continue
+	for _, v := range l.values {
+		s := v.s
+		value, source := strings.TrimSpace(v.v), "--"+s.flag
+		if value == "" {
+			value, source = strings.TrimSpace(l.getenv(s.env)), s.env
 		}
-		value := *v
-		source := s.env + " (--" + s.flag + ")" // neither given: name both ways to fix it
-		if set[s.flag] {
-			source = "--" + s.flag
-		} else {
-			// A variable set to the empty string counts: GONGSYNC_HTTP_ADDR= turns the server off.
-			if e, present := l.lookup(s.env); present {
-				value, source = e, s.env
-			}
+		if value == "" {
+			value, source = s.def, s.env+" (--"+s.flag+")" // neither given: name both ways to fix it
 		}
-		if err := s.apply(c, strings.TrimSpace(value)); err != nil {
+		if err := s.apply(c, value); err != nil {
 			problems = append(problems, fmt.Errorf("%s: %w", source, err))
 		}
 	}
@@ -472,7 +503,7 @@ func (c *Config) crossChecks() []error {
 			errs = append(errs, errors.New("GONG_OAUTH_CLIENT_ID is set but GONG_OAUTH_CLIENT_SECRET is not"))
 		}
 	}
-	if c.groups&Daemon != 0 && c.WebhookAddr != "" {
+	if c.groups&Webhook != 0 && c.WebhookAddr != "" {
 		if c.WebhookToken == "" && c.WebhookPublicKey == "" {
 			errs = append(errs, errors.New("GONGSYNC_WEBHOOK_ADDR is set but neither GONGSYNC_WEBHOOK_TOKEN nor GONGSYNC_WEBHOOK_PUBLIC_KEY is: webhooks could not be authenticated"))
 		}
@@ -503,11 +534,16 @@ func (e *Error) Error() string {
 // Unwrap exposes the individual problems to errors.Is and errors.As.
 func (e *Error) Unwrap() []error { return e.Problems }
 
-// Settings describes every variable, for documentation: env, flag, default, meaning.
-func Settings() [][4]string {
-	out := make([][4]string, 0, len(settings))
+// Setting describes one variable for documentation and --help.
+type Setting struct {
+	Env, Flag, Default, Kind, Usage string
+}
+
+// Settings describes every variable, in the order of the README's table.
+func Settings() []Setting {
+	out := make([]Setting, 0, len(settings))
 	for _, s := range settings {
-		out = append(out, [4]string{s.env, "--" + s.flag, s.def, s.usage})
+		out = append(out, Setting{Env: s.env, Flag: "--" + s.flag, Default: s.def, Kind: s.kind, Usage: s.usage})
 	}
 	return out
 }

@@ -15,7 +15,7 @@ func load(t *testing.T, groups Group, env map[string]string, args ...string) (*C
 	t.Helper()
 	fs := flag.NewFlagSet("test", flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
-	l := Register(fs, groups).WithEnv(env)
+	l := Register(fs, groups, func(k string) string { return env[k] })
 	if err := fs.Parse(args); err != nil {
 		t.Fatalf("parse: %v", err)
 	}
@@ -108,14 +108,107 @@ func fmtAll(c *Config) string {
 	return b.String()
 }
 
-func TestEmptyEnvironmentValueTurnsServerOff(t *testing.T) {
-	env := map[string]string{"GONGSYNC_HTTP_ADDR": ""}
-	c, err := load(t, Daemon, env)
+// An empty value is no value, for every variable: the default applies. Turning a
+// server off takes the word off.
+func TestEmptyValueIsNoValue(t *testing.T) {
+	t.Parallel()
+	all := Database | Gong | Budget | Sync | Daemon
+	want, err := load(t, all, goodEnv)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if c.HTTPAddr != "" {
-		t.Fatalf("http addr %q", c.HTTPAddr)
+	for _, s := range Settings() {
+		env := map[string]string{s.Env: ""}
+		for k, v := range goodEnv {
+			if k != s.Env {
+				env[k] = v
+			}
+		}
+		if _, ok := goodEnv[s.Env]; ok {
+			continue // required, or part of the credentials: empty is "missing", tested below
+		}
+		c, err := load(t, all, env)
+		if err != nil {
+			t.Errorf("%s= (empty): %v", s.Env, err)
+			continue
+		}
+		if fmt.Sprintf("%+v", c) != fmt.Sprintf("%+v", want) {
+			t.Errorf("%s= (empty) is not the default:\n%+v\n%+v", s.Env, c, want)
+		}
+		// An empty flag too.
+		if s.Kind != "" {
+			if c, err := load(t, all, goodEnv, s.Flag+"="); err != nil || fmt.Sprintf("%+v", c) != fmt.Sprintf("%+v", want) {
+				t.Errorf("%s= (empty flag): %v", s.Flag, err)
+			}
+		}
+	}
+	if c, err := load(t, Gong, map[string]string{"GONG_BASE_URL": "", "GONG_ACCESS_KEY": "k", "GONG_ACCESS_KEY_SECRET": "s"}); err != nil ||
+		c.GongBaseURL != "https://api.gong.io" {
+		t.Errorf("GONG_BASE_URL= : %v, %v", c, err)
+	}
+	if _, err := load(t, Database, map[string]string{"DATABASE_URL": ""}); err == nil || !strings.Contains(err.Error(), "is required") {
+		t.Errorf("DATABASE_URL= : %v", err)
+	}
+	for v, addr := range map[string]string{"off": "", "OFF": "", "": "127.0.0.1:9090", ":9191": ":9191"} {
+		c, err := load(t, HTTP, map[string]string{"GONGSYNC_HTTP_ADDR": v})
+		if err != nil || c.HTTPAddr != addr {
+			t.Errorf("GONGSYNC_HTTP_ADDR=%s: %q, %v; want %q", v, c.HTTPAddr, err, addr)
+		}
+	}
+	if c, err := load(t, HTTP, nil, "--http-addr", "off"); err != nil || c.HTTPAddr != "" {
+		t.Errorf("--http-addr off: %v, %v", c, err)
+	}
+}
+
+// A database URL that can never work is a configuration error, whatever its form;
+// the password is never repeated.
+func TestDatabaseURLIsChecked(t *testing.T) {
+	t.Parallel()
+	for _, bad := range []string{"not a url", "mysql://me:hunter2@localhost/db", "postgres://me:hunter2@localhost:port/db",
+		"host=x port=y password=hunter2"} {
+		_, err := load(t, Database, map[string]string{"DATABASE_URL": bad})
+		if err == nil || !strings.Contains(err.Error(), "DATABASE_URL") {
+			t.Errorf("DATABASE_URL=%q accepted: %v", bad, err)
+			continue
+		}
+		if strings.Contains(err.Error(), "hunter2") {
+			t.Errorf("the password is in %q", err)
+		}
+	}
+	for _, good := range []string{"postgres://u:p@localhost:5432/db?sslmode=disable", "postgresql://localhost/db",
+		"host=/var/run/postgresql dbname=gong", "postgres://u@/db?host=/tmp"} {
+		if _, err := load(t, Database, map[string]string{"DATABASE_URL": good}); err != nil {
+			t.Errorf("DATABASE_URL=%q: %v", good, err)
+		}
+	}
+}
+
+// The schema name is checked by the store's one rule when the configuration loads.
+func TestSchemaNameRule(t *testing.T) {
+	t.Parallel()
+	for name, ok := range map[string]bool{"gong": true, "gong_2": true, "information_schema": false, "pg_temp": false,
+		"pg_gong": false, "Gong": false, "select": false, "gong-sync": false} {
+		_, err := load(t, Database, map[string]string{"DATABASE_URL": "postgres://localhost/x", "GONGSYNC_SCHEMA": name})
+		if (err == nil) != ok {
+			t.Errorf("GONGSYNC_SCHEMA=%s: %v; want ok=%v", name, err, ok)
+		}
+	}
+}
+
+func TestScheduleTimeZone(t *testing.T) {
+	t.Parallel()
+	c, err := load(t, Schedule, nil)
+	if err != nil || c.ScheduleTZ != time.UTC {
+		t.Fatalf("default: %v, %v", c, err)
+	}
+	c, err = load(t, Schedule, map[string]string{"GONGSYNC_SCHEDULE_TZ": "Europe/Paris"})
+	if err != nil || c.ScheduleTZ.String() != "Europe/Paris" {
+		t.Fatalf("Europe/Paris: %v, %v", c, err)
+	}
+	for _, bad := range []string{"Mars/Olympus", "Local"} {
+		if _, err := load(t, Schedule, map[string]string{"GONGSYNC_SCHEDULE_TZ": bad}); err == nil {
+			t.Errorf("GONGSYNC_SCHEDULE_TZ=%s accepted", bad)
+		}
 	}
 }
 
@@ -127,8 +220,9 @@ func TestWebhookNeedsAuthentication(t *testing.T) {
 }
 
 // The README's configuration table is what users read: it must list every setting
-// with its default.
+// with its flag, default and meaning exactly as --help gives them.
 func TestReadmeListsEverySetting(t *testing.T) {
+	t.Parallel()
 	b, err := os.ReadFile("../../README.md")
 	if err != nil {
 		t.Fatal(err)
@@ -136,12 +230,12 @@ func TestReadmeListsEverySetting(t *testing.T) {
 	readme := string(b)
 	for _, s := range Settings() {
 		def := "–"
-		if s[2] != "" {
-			def = "`" + s[2] + "`"
+		if s.Default != "" {
+			def = "`" + s.Default + "`"
 		}
-		row := "| `" + s[0] + "` | `" + s[1] + "` | " + def + " |"
-		if !strings.Contains(readme, row) {
-			t.Errorf("README.md lacks the row for %s: %s", s[0], row)
+		row := "| `" + s.Env + "` | `" + s.Flag + "` | " + def + " | " + s.Usage + " |"
+		if !strings.Contains(readme, row+"\n") {
+			t.Errorf("README.md lacks the row for %s: %s", s.Env, row)
 		}
 	}
 }
