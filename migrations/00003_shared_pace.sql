@@ -18,6 +18,11 @@ CREATE TABLE api_pace (
 );
 INSERT INTO api_pace DEFAULT VALUES;
 
+COMMENT ON TABLE api_pace IS 'gongsync bookkeeping: the per-second pace shared by every gongsync process on this schema, one row. Each request takes its send time here in the statement that counts it in api_usage: the later of the database''s clock and the previous send time plus 1/GONG_RATE_LIMIT.';
+COMMENT ON COLUMN api_pace.id IS 'gongsync bookkeeping: always true: the table holds one row.';
+COMMENT ON COLUMN api_pace.next_send_at IS 'gongsync bookkeeping: the earliest time the next request may be sent, on the database''s clock (timestamptz); -infinity before the first.';
+COMMENT ON COLUMN api_pace.updated_at IS 'gongsync bookkeeping: when a request last took its send time (timestamptz).';
+
 -- +goose Down
 
 DROP TABLE api_pace;
