@@ -38,8 +38,8 @@ func (v *env) assertMatchesGong(at time.Time) {
 	live := map[string]bool{}
 	for _, c := range calls {
 		m := c.MetaData
-		live[string(m.ID)] = true
-		wantCalls = append(wantCalls, fmt.Sprintf("%s¦%s¦%s¦%d¦%s¦%v¦%s", m.ID, deref(m.Title), micros(m.Started.Time),
+		live[m.ID] = true
+		wantCalls = append(wantCalls, fmt.Sprintf("%s¦%s¦%s¦%d¦%s¦%v¦%s", m.ID, deref(m.Title), micros(m.Started),
 			deref(m.Duration), deref(m.PrimaryUserID), deref(m.IsPrivate), deref(m.WorkspaceID)))
 		for _, p := range c.Parties {
 			wantParties = append(wantParties, fmt.Sprintf("%s¦%s¦%s¦%s¦%s¦%s¦%s", m.ID, p.ID, deref(p.UserID), deref(p.SpeakerID),
@@ -60,7 +60,7 @@ func (v *env) assertMatchesGong(at time.Time) {
 		}
 	}
 	for _, tr := range ds.VisibleTranscripts(at) {
-		if !live[string(tr.CallID)] {
+		if !live[tr.CallID] {
 			continue
 		}
 		i := 0
