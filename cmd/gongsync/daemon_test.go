@@ -13,7 +13,6 @@ import (
 	"time"
 
 	"github.com/gongsync/gongsync/gongapi/fakegong"
-	"github.com/gongsync/gongsync/internal/pgtest"
 )
 
 func freeAddr(t *testing.T) string {
@@ -44,7 +43,7 @@ func TestDaemonServesOpsEndpointsAndStopsOnSIGTERM(t *testing.T) {
 	// last settle window before now.
 	now := time.Now().UTC()
 	k := newFakeEnv(t, fakegong.Options{Seed: 9, Calls: 400, From: now.AddDate(0, 0, -14), To: now})
-	db := pgtest.NewDatabase(t)
+	db := migrated.NewDatabase(t)
 	addr := freeAddr(t)
 	var stderr bytes.Buffer
 	cmd := process(context.Background(), append(k.env(db), "GONGSYNC_HTTP_ADDR="+addr,
@@ -134,7 +133,7 @@ func TestDaemonServesOpsEndpointsAndStopsOnSIGTERM(t *testing.T) {
 func TestStatusCommand(t *testing.T) {
 	t.Parallel()
 	k := newKillEnv(t, 300, 0)
-	db := pgtest.NewDatabase(t)
+	db := migrated.NewDatabase(t)
 	ctx := context.Background()
 	if out, err := process(ctx, k.env(db), "sync").CombinedOutput(); err != nil {
 		t.Fatalf("sync: %v\n%s", err, out)
