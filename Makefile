@@ -35,6 +35,10 @@ postgres: ## make sure PostgreSQL server binaries exist (installs them with apt 
 test: postgres ## run the tests against real Postgres (installs its binaries if missing)
 	$(GO) test $(TEST_FLAGS) ./...
 
+.PHONY: test-race
+test-race: postgres ## run the tests under the race detector (slower; CI runs it after make test)
+	$(GO) test -race $(TEST_FLAGS) ./...
+
 .PHONY: test-long
 test-long: postgres build ## the soak: fault matrix with repeated SIGKILLs (several minutes)
 	GONGSYNC_SOAK=1 $(GO) test -count=1 -timeout 25m -v -run 'Soak' ./...

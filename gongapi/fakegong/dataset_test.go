@@ -40,7 +40,7 @@ func TestDatasetAtScale(t *testing.T) {
 	}
 	took := time.Since(start)
 	t.Logf("generated 100,000 calls in %s", took)
-	if took > 5*time.Second {
+	if took > 5*time.Second && !raceEnabled {
 		t.Errorf("generating 100,000 calls took %s; metadata must be cheap", took)
 	}
 	calls := s.Dataset().AllCalls()
