@@ -14,11 +14,11 @@ import (
 // Gong's "Dto" suffix.
 //
 // Conventions: ids are decimal strings (Gong's ids can exceed int64); a zero
-// time.Time is an absent timestamp. In user, tracker-definition and call metadata a
-// nil pointer or slice is an explicit null, as Gong sends them; in the other blocks of
-// a call it is a key left out, and a non-nil empty slice is []. The JSON tags give
-// Gong's names; the encoder (encode.go) writes the same names by hand, and a test
-// checks that the two agree.
+// time.Time is an absent timestamp. In users, workspaces, tracker definitions and
+// call metadata a nil pointer or slice is an explicit null, as Gong sends them; in
+// the other blocks of a call it is a key left out, and a non-nil empty slice is [].
+// The JSON tags give Gong's names; the encoder (encode.go) writes the same names by
+// hand, and a test checks that the two agree.
 
 // ---- calls ----
 
