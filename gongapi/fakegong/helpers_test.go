@@ -126,10 +126,6 @@ type (
 		RequestID  string              `json:"requestId"`
 		Workspaces []WorkspaceMetadata `json:"workspaces"`
 	}
-	trackersPage struct {
-		RequestID       string           `json:"requestId"`
-		KeywordTrackers []KeywordTracker `json:"keywordTrackers"`
-	}
 	errorPage struct {
 		RequestID string   `json:"requestId"`
 		Errors    []string `json:"errors"`
