@@ -8,8 +8,6 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
-
-	"github.com/gongsync/gongsync/internal/pgtest"
 )
 
 // raceLedger has workers on two pools (two processes) reserve until refused and
@@ -17,11 +15,8 @@ import (
 func raceLedger(t *testing.T, r Reservation, backfillShare float64) (granted, backfill int64, stores []*Store) {
 	t.Helper()
 	ctx := context.Background()
-	db := pgtest.NewDatabase(t)
+	db := migrated.NewDatabase(t)
 	stores = []*Store{openStore(t, db, ""), openStore(t, db, "")}
-	if err := stores[0].Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
 	var (
 		wg            sync.WaitGroup
 		total, filled atomic.Int64
