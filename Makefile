@@ -14,6 +14,10 @@ DIST      ?= dist
 # The test harness starts its own throwaway Postgres clusters from the system's
 # initdb/pg_ctl unless TEST_DATABASE_URL names a server to use.
 TEST_FLAGS ?=
+# How many test binaries run at once: more than the cores, because gongapi's pacing
+# test spends about 70s waiting on a 3 requests/s limit while the other packages can
+# use the cores (go test's default is one binary per core).
+TEST_PARALLEL ?= 4
 # Packages whose fuzz targets `make fuzz` explores.
 FUZZ_PKGS ?= ./...
 
@@ -61,7 +65,11 @@ rules: promtool ## check the alert rules and run their unit tests (promtool chec
 
 .PHONY: test
 test: postgres promtool ## run the tests against real Postgres (installs its binaries, and promtool, if missing)
-	$(GO) test $(TEST_FLAGS) ./...
+	$(GO) test -p $(TEST_PARALLEL) $(TEST_FLAGS) ./...
+
+.PHONY: test-race
+test-race: postgres promtool ## run the tests under the race detector (slower; CI runs it after make test)
+	$(GO) test -race -p $(TEST_PARALLEL) $(TEST_FLAGS) ./...
 
 .PHONY: test-long
 test-long: postgres build ## the soak: fault matrix with repeated SIGKILLs (several minutes)

@@ -119,6 +119,15 @@ func callIDs(calls []gongapi.Call) []string {
 	return out
 }
 
+// visibleCallIDs lists, in start order, the ids of the calls the fake shows at t.
+func visibleCallIDs(d *fakegong.Dataset, t time.Time) []string {
+	var out []string
+	for _, c := range d.VisibleCalls(t) {
+		out = append(out, c.MetaData.ID)
+	}
+	return out
+}
+
 func setFaults(t testing.TB, s *fakegong.Server, f fakegong.Faults) {
 	t.Helper()
 	if err := s.SetFaults(f); err != nil {
@@ -143,7 +152,7 @@ func TestCallsExtensivePaginatesToTheLastPage(t *testing.T) {
 	s, base := fake(t, fakegong.Options{})
 	c, _ := client(t, base, nil)
 
-	want := callIDs(s.Dataset().VisibleCalls(virtualNow))
+	want := visibleCallIDs(s.Dataset(), virtualNow)
 	if len(want) < 201 {
 		t.Fatalf("dataset has %d visible calls; the test needs three pages", len(want))
 	}
@@ -196,7 +205,7 @@ func TestResumeFromAStoredCursor(t *testing.T) {
 	t.Parallel()
 	s, base := fake(t, fakegong.Options{})
 	c, _ := client(t, base, nil)
-	want := callIDs(s.Dataset().VisibleCalls(virtualNow))
+	want := visibleCallIDs(s.Dataset(), virtualNow)
 
 	first, err := c.CallsExtensivePage(t.Context(), window())
 	if err != nil {
@@ -877,7 +886,7 @@ func TestEveryEndpointAgainstTheDataset(t *testing.T) {
 	}
 	var wantUsers []string
 	for _, u := range d.UsersAt(virtualNow) {
-		wantUsers = append(wantUsers, string(u.ID))
+		wantUsers = append(wantUsers, u.ID)
 	}
 	slices.Sort(users)
 	slices.Sort(wantUsers)
@@ -916,7 +925,7 @@ func TestEveryEndpointAgainstTheDataset(t *testing.T) {
 			listed = append(listed, string(m.ID))
 		}
 	}
-	visible := callIDs(d.VisibleCalls(virtualNow))
+	visible := visibleCallIDs(d, virtualNow)
 	slices.Sort(listed)
 	slices.Sort(visible)
 	if !slices.Equal(listed, visible) {
@@ -981,7 +990,7 @@ func TestUnknownFieldsAreIgnored(t *testing.T) {
 		}
 		got = append(got, callIDs(page.Items)...)
 	}
-	if want := callIDs(s.Dataset().VisibleCalls(virtualNow)); !slices.Equal(got, want) {
+	if want := visibleCallIDs(s.Dataset(), virtualNow); !slices.Equal(got, want) {
 		t.Errorf("%d calls, want %d", len(got), len(want))
 	}
 	if _, err := c.UsersPage(t.Context(), ""); err != nil {

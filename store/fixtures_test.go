@@ -26,14 +26,21 @@ func openStore(t testing.TB, url, schema string) *Store {
 	return s
 }
 
-// newStore returns a migrated store on a fresh database.
+// migrated is a database with gongsync's tables in the default schema, migrated once
+// per test binary; each test gets a copy of its own (pgtest.Template).
+var migrated = pgtest.NewTemplate(func(ctx context.Context, url string) error {
+	s, err := Open(ctx, Options{DatabaseURL: url})
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	return s.Migrate(ctx)
+})
+
+// newStore returns a store on a migrated database of its own.
 func newStore(t testing.TB) *Store {
 	t.Helper()
-	s := openStore(t, pgtest.NewDatabase(t), "")
-	if err := s.Migrate(context.Background()); err != nil {
-		t.Fatalf("migrate: %v", err)
-	}
-	return s
+	return openStore(t, migrated.NewDatabase(t), "")
 }
 
 func ptr[T any](v T) *T { return &v }

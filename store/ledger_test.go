@@ -9,8 +9,6 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
-
-	"github.com/gongsync/gongsync/internal/pgtest"
 )
 
 // raceLedger has workers on two pools (two processes) reserve until refused and
@@ -18,11 +16,8 @@ import (
 func raceLedger(t *testing.T, r Reservation, backfillShare float64) (granted, backfill int64, stores []*Store) {
 	t.Helper()
 	ctx := context.Background()
-	db := pgtest.NewDatabase(t)
+	db := migrated.NewDatabase(t)
 	stores = []*Store{openStore(t, db, ""), openStore(t, db, "")}
-	if err := stores[0].Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
 	var (
 		wg            sync.WaitGroup
 		total, filled atomic.Int64
@@ -145,11 +140,8 @@ func TestLedgerRefusals(t *testing.T) {
 func TestLedgerPacesReservationsAcrossProcesses(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	db := pgtest.NewDatabase(t)
+	db := migrated.NewDatabase(t)
 	stores := []*Store{openStore(t, db, ""), openStore(t, db, "")}
-	if err := stores[0].Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
 	day := time.Date(2025, 3, 4, 0, 0, 0, 0, time.UTC)
 	const interval = 40 * time.Millisecond
 	var (

@@ -13,7 +13,6 @@ import (
 
 	"github.com/rs/zerolog"
 
-	"github.com/gongsync/gongsync/internal/pgtest"
 	"github.com/gongsync/gongsync/internal/secretbox"
 )
 
@@ -191,11 +190,8 @@ func TestTokensInPlaintextWarnEveryTime(t *testing.T) {
 func TestTokensUpdateSerializesAcrossPools(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	url := pgtest.NewDatabase(t)
+	url := migrated.NewDatabase(t)
 	a := openStore(t, url, "")
-	if err := a.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
 	b := openStore(t, url, "")
 	box := testBox(t, 1)
 	ta, tb := a.Tokens(TokenOptions{Box: box}), b.Tokens(TokenOptions{Box: box})

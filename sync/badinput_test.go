@@ -91,7 +91,7 @@ func TestOddButValidAnswersAreStored(t *testing.T) {
 	cases := []struct {
 		name  string
 		edit  func(t *testing.T, a fakegong.Answer) fakegong.Answer
-		check func(t *testing.T, v *env, page2 []gongapi.Call)
+		check func(t *testing.T, v *env, page2 []fakegong.CallData)
 		// matches: after the sync the tables hold exactly Gong's calls
 		matches bool
 	}{
@@ -132,8 +132,8 @@ func TestOddButValidAnswersAreStored(t *testing.T) {
 				})
 				return a
 			},
-			check: func(t *testing.T, v *env, page2 []gongapi.Call) {
-				id := string(page2[0].MetaData.ID)
+			check: func(t *testing.T, v *env, page2 []fakegong.CallData) {
+				id := page2[0].MetaData.ID
 				if n := v.count(`SELECT count(*) FROM calls WHERE id = $1 AND title IS NULL AND url IS NULL AND duration_seconds IS NULL
 					AND primary_user_id IS NULL AND is_private IS NULL AND brief IS NULL AND key_points IS NULL AND started IS NOT NULL`, id); n != 1 {
 					t.Errorf("the all-null call %s is not stored with NULLs", id)
@@ -154,7 +154,7 @@ func TestOddButValidAnswersAreStored(t *testing.T) {
 				})
 				return a
 			},
-			check: func(t *testing.T, v *env, _ []gongapi.Call) {
+			check: func(t *testing.T, v *env, _ []fakegong.CallData) {
 				for id, want := range map[string]string{
 					"1234567890123456789012345": "2024-03-05T09:00:00.123456Z",
 					"9999999999999999999999999": "2024-03-05T08:59:59.999999Z",
@@ -185,8 +185,8 @@ func TestOddButValidAnswersAreStored(t *testing.T) {
 				})
 				return a
 			},
-			check: func(t *testing.T, v *env, page2 []gongapi.Call) {
-				id := string(page2[3].MetaData.ID)
+			check: func(t *testing.T, v *env, page2 []fakegong.CallData) {
+				id := page2[3].MetaData.ID
 				if n := v.count(`SELECT count(*) FROM calls WHERE id = $1 AND title = 'the later copy'`, id); n != 1 {
 					t.Errorf("call %s: the later copy did not win", id)
 				}
@@ -211,13 +211,13 @@ func TestOddButValidAnswersAreStored(t *testing.T) {
 				})
 				return a
 			},
-			check: func(t *testing.T, v *env, page2 []gongapi.Call) {
+			check: func(t *testing.T, v *env, page2 []fakegong.CallData) {
 				c := page2[0]
-				if n := v.count(`SELECT count(*) FROM call_parties WHERE call_id = $1`, string(c.MetaData.ID)); n != len(c.Parties) {
+				if n := v.count(`SELECT count(*) FROM call_parties WHERE call_id = $1`, c.MetaData.ID); n != len(c.Parties) {
 					t.Errorf("%d party rows for %d distinct parties", n, len(c.Parties))
 				}
 				if n := v.count(`SELECT count(*) FROM call_parties WHERE call_id = $1 AND party_id = $2 AND name = 'Same Party, Later'`,
-					string(c.MetaData.ID), string(c.Parties[0].ID)); n != 1 {
+					c.MetaData.ID, c.Parties[0].ID); n != 1 {
 					t.Error("the later copy of the party did not win")
 				}
 			}},

@@ -8,7 +8,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/gongsync/gongsync/gongapi"
+	"github.com/gongsync/gongsync/gongapi/fakegong"
 )
 
 // The comparisons below build what the tables should hold straight from the fake's
@@ -42,8 +42,8 @@ func (v *env) assertMatchesGong(at time.Time) {
 	live := map[string]bool{}
 	for _, c := range calls {
 		m := c.MetaData
-		live[string(m.ID)] = true
-		wantCalls = append(wantCalls, fmt.Sprintf("%s¦%s¦%s¦%d¦%s¦%v¦%s", m.ID, deref(m.Title), micros(m.Started.Time),
+		live[m.ID] = true
+		wantCalls = append(wantCalls, fmt.Sprintf("%s¦%s¦%s¦%d¦%s¦%v¦%s", m.ID, deref(m.Title), micros(m.Started),
 			deref(m.Duration), deref(m.PrimaryUserID), deref(m.IsPrivate), deref(m.WorkspaceID)))
 		for _, p := range c.Parties {
 			wantParties = append(wantParties, fmt.Sprintf("%s¦%s¦%s¦%s¦%s¦%s¦%s", m.ID, p.ID, deref(p.UserID), deref(p.SpeakerID),
@@ -54,7 +54,7 @@ func (v *env) assertMatchesGong(at time.Time) {
 				wantTrackers = append(wantTrackers, fmt.Sprintf("%s¦%s¦%s¦%d", m.ID, t.ID, t.Name, t.Count))
 				// The fake lists a keyword tracker's hits per phrase (and again at the
 				// tracker's level), a smart tracker's at the tracker's level only.
-				hit := func(o gongapi.TrackerOccurrence, phrase string) {
+				hit := func(o fakegong.TrackerOccurrence, phrase string) {
 					wantHits = append(wantHits, fmt.Sprintf("%s¦%s¦%g¦%s¦%s", m.ID, t.ID, o.StartTime, deref(o.SpeakerID), phrase))
 				}
 				if len(t.Phrases) > 0 {
@@ -89,7 +89,7 @@ func (v *env) assertMatchesGong(at time.Time) {
 		}
 	}
 	for _, tr := range ds.VisibleTranscripts(at) {
-		if !live[string(tr.CallID)] {
+		if !live[tr.CallID] {
 			continue
 		}
 		i := 0

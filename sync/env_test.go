@@ -16,6 +16,17 @@ import (
 
 func TestMain(m *testing.M) { pgtest.Main(m) }
 
+// migrated is a database with gongsync's tables in schema gong, migrated once per
+// test binary; each env gets a copy of its own (pgtest.Template).
+var migrated = pgtest.NewTemplate(func(ctx context.Context, url string) error {
+	st, err := store.Open(ctx, store.Options{DatabaseURL: url, Schema: "gong"})
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	return st.Migrate(ctx)
+})
+
 // env is one test's world: a simulated Gong on a virtual clock, a real Postgres
 // database, and an engine whose clock is the fake's.
 type env struct {
@@ -39,8 +50,9 @@ type envOptions struct {
 	rate       float64 // the shared pace, requests/s; default none
 	transport  func(http.RoundTripper) http.RoundTripper
 	maxRetries int
-	// database is the URL of the database to sync into; default a new database on the
-	// shared test cluster (tests that restart Postgres bring a cluster of their own).
+	// database is the URL of the database to sync into; default a migrated database
+	// of its own on the shared test cluster (tests that restart Postgres bring a
+	// cluster of their own).
 	database string
 	// handler wraps the fake for the HTTP server (a Tamper, say); default the fake itself.
 	handler func(*fakegong.Server) http.Handler
@@ -78,7 +90,7 @@ func newEnv(t *testing.T, o envOptions) *env {
 	t.Cleanup(srv.Close)
 
 	if o.database == "" {
-		o.database = pgtest.NewDatabase(t)
+		o.database = migrated.NewDatabase(t)
 	}
 	st, err := store.Open(ctx, store.Options{DatabaseURL: o.database, Schema: "gong", Logger: zerolog.Nop()})
 	if err != nil {

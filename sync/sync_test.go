@@ -98,7 +98,7 @@ func TestUsersMissingFromARefreshAreDeletedAndRestored(t *testing.T) {
 	v := newEnv(t, envOptions{fake: quiet(fakegong.Options{Calls: 10, Users: 150})})
 	v.run(StreamUsers)
 	users := v.fake.Dataset().UsersAt(v.clock.Now())
-	gone := string(users[3].ID)
+	gone := users[3].ID
 	if err := v.fake.Dataset().RemoveUser(gone, v.clock.Now().Add(time.Minute), v.clock.Now().Add(2*time.Hour)); err != nil {
 		t.Fatal(err)
 	}

@@ -15,7 +15,6 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/gongsync/gongsync/gongapi/fakegong"
-	"github.com/gongsync/gongsync/internal/pgtest"
 	"github.com/gongsync/gongsync/internal/secretbox"
 	"github.com/gongsync/gongsync/store"
 )
@@ -33,7 +32,7 @@ func oauthCLIEnv(t *testing.T) (map[string]string, *fakegong.Server, string) {
 	hs := httptest.NewServer(fake)
 	t.Cleanup(hs.Close)
 	return map[string]string{
-		"DATABASE_URL":             pgtest.NewDatabase(t),
+		"DATABASE_URL":             migrated.NewDatabase(t),
 		"GONG_ACCESS_KEY":          "",
 		"GONG_ACCESS_KEY_SECRET":   "",
 		"GONG_OAUTH_CLIENT_ID":     fakegong.DefaultOAuthClientID,

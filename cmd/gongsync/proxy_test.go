@@ -6,7 +6,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/gongsync/gongsync/internal/pgtest"
 	"github.com/jackc/pgx/v5"
 )
 
@@ -15,7 +14,7 @@ import (
 func TestProxySendsOneCountedRequest(t *testing.T) {
 	t.Parallel()
 	k := newKillEnv(t, 50, 0)
-	db := pgtest.NewDatabase(t)
+	db := migrated.NewDatabase(t)
 	ctx := context.Background()
 	out, err := process(ctx, k.env(db), "proxy", "/v2/users").Output()
 	if err != nil {

@@ -15,7 +15,6 @@ import (
 	"github.com/gongsync/gongsync/gongapi"
 	"github.com/gongsync/gongsync/gongapi/fakegong"
 	"github.com/gongsync/gongsync/internal/config"
-	"github.com/gongsync/gongsync/internal/pgtest"
 )
 
 type safeBuffer struct {
@@ -65,7 +64,7 @@ func newWebhookWorld(t *testing.T) *webhookWorld {
 	w := &webhookWorld{t: t, fake: fake, logs: &safeBuffer{}, token: "whk-Token-0f9e8d7c6b5a-0123456789abcdef"}
 	w.url = srv.URL + webhookPath + "?token=" + w.token
 	cfg := &config.Config{
-		DatabaseURL: config.Secret(pgtest.NewDatabase(t)), Schema: "gong",
+		DatabaseURL: config.Secret(migrated.NewDatabase(t)), Schema: "gong",
 		DailyBudget: 1000, BackfillShare: 0.8, BudgetTZ: time.UTC,
 		WebhookURL: w.url, WebhookPublicKey: key, WebhookToken: config.Secret(w.token),
 	}

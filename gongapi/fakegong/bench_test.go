@@ -32,7 +32,7 @@ func BenchmarkServeFullCalls(b *testing.B) {
 		if err != nil || resp.StatusCode != http.StatusOK {
 			b.Fatalf("%s: %d %v", path, resp.StatusCode, err)
 		}
-		var page struct{ Records gongapi.Records }
+		var page struct{ Records pagination }
 		// Only the cursor is needed; find it without decoding the whole page.
 		if i := strings.Index(string(raw[:min(len(raw), 600)]), `"records":`); i >= 0 {
 			dec := json.NewDecoder(strings.NewReader(string(raw[i+len(`"records":`) : min(len(raw), i+600)])))

@@ -5,8 +5,6 @@ import (
 	"math"
 	"strconv"
 	"time"
-
-	"github.com/gongsync/gongsync/gongapi"
 )
 
 // selection is a parsed contentSelector: which blocks of a call to build and send.
@@ -100,7 +98,7 @@ func (d *Dataset) baseTitle(m *callMeta) string {
 
 // buildCall generates a call as Gong answers it at virtual time now with the given
 // selection. users is a snapshot of Dataset.users.
-func (d *Dataset) buildCall(m *callMeta, users []user, sel *selection, now int64) gongapi.Call {
+func (d *Dataset) buildCall(m *callMeta, users []user, sel *selection, now int64) CallData {
 	need := *sel
 	edited := false
 	for _, c := range m.changes {
@@ -115,8 +113,8 @@ func (d *Dataset) buildCall(m *callMeta, users []user, sel *selection, now int64
 		need.context, need.timingNow, need.timingTimeOfCall = ctx, now, toc
 	}
 	p := d.plan(m)
-	c := gongapi.Call{MetaData: d.buildMeta(m, users, &p)}
-	var parties []gongapi.Party
+	c := CallData{MetaData: d.buildMeta(m, users, &p)}
+	var parties []Party
 	if m.kind != kindImported && (need.parties || need.trackers || need.speakers) {
 		parties = d.buildParties(m, users, &p, &need)
 	}
@@ -150,7 +148,7 @@ func (d *Dataset) buildCall(m *callMeta, users []user, sel *selection, now int64
 	return c
 }
 
-func (d *Dataset) applyChange(m *callMeta, c *gongapi.Call, k int, ch *Change) {
+func (d *Dataset) applyChange(m *callMeta, c *CallData, k int, ch *Change) {
 	if ch.Title != nil {
 		t := *ch.Title
 		c.MetaData.Title = &t
@@ -174,7 +172,7 @@ func (d *Dataset) applyChange(m *callMeta, c *gongapi.Call, k int, ch *Change) {
 }
 
 // strip removes what the selection did not ask for (after an Edit saw everything).
-func strip(c *gongapi.Call, s *selection) {
+func strip(c *CallData, s *selection) {
 	if !s.parties {
 		c.Parties = nil
 	}
@@ -241,24 +239,17 @@ func strip(c *gongapi.Call, s *selection) {
 	}
 }
 
-func (d *Dataset) gtime(ns int64) gongapi.Time {
-	if ns == 0 {
-		return gongapi.Time{}
-	}
-	return gongapi.Time{Time: d.at(ns)}
-}
-
-func (d *Dataset) buildMeta(m *callMeta, users []user, p *callPlan) *gongapi.CallMetaData {
+func (d *Dataset) buildMeta(m *callMeta, users []user, p *callPlan) *CallBasicData {
 	r := newRNG(d.seed, m.seq, streamMeta)
 	id := strconv.FormatUint(m.id, 10)
 	host := users[m.host].u.ID
-	ws := gongapi.ID(strconv.FormatUint(d.wsIDs[m.ws], 10))
-	md := &gongapi.CallMetaData{
-		ID:            gongapi.ID(id),
+	ws := strconv.FormatUint(d.wsIDs[m.ws], 10)
+	md := &CallBasicData{
+		ID:            id,
 		URL:           strp("https://app.gong.io/call?id=" + id),
 		Title:         strp(d.baseTitle(m)),
-		Scheduled:     d.gtime(m.scheduled),
-		Started:       d.gtime(m.started),
+		Scheduled:     d.atOrZero(m.scheduled),
+		Started:       d.atOrZero(m.started),
 		Duration:      int64p(int64(m.duration)),
 		PrimaryUserID: &host,
 		WorkspaceID:   &ws,
@@ -337,10 +328,10 @@ func calendarID(r *rng) string {
 
 // buildParties generates the call's participants. Absent keys stay nil (Gong leaves
 // them out); silent participants have a null speakerId.
-func (d *Dataset) buildParties(m *callMeta, users []user, p *callPlan, sel *selection) []gongapi.Party {
+func (d *Dataset) buildParties(m *callMeta, users []user, p *callPlan, sel *selection) []Party {
 	r := newRNG(d.seed, m.seq, streamParties)
 	conference := m.kind == kindConference
-	out := make([]gongapi.Party, 0, 1+p.nInternal+p.nExternal)
+	out := make([]Party, 0, 1+p.nInternal+p.nExternal)
 	out = append(out, d.internalParty(&r, &users[m.host], true, conference))
 	pool := d.wsUsers[m.ws]
 	used := map[int32]bool{m.host: true}
@@ -359,7 +350,7 @@ func (d *Dataset) buildParties(m *callMeta, users []user, p *callPlan, sel *sele
 	for k := range p.nExternal {
 		speaks := !p.voicemail && (r.chance(0.75) || (k == p.nExternal-1 && !spoke))
 		spoke = spoke || speaks
-		var party gongapi.Party
+		var party Party
 		if conference {
 			party = d.externalParty(&r, p, speaks)
 		} else {
@@ -378,11 +369,11 @@ func (d *Dataset) buildParties(m *callMeta, users []user, p *callPlan, sel *sele
 	return out
 }
 
-func (d *Dataset) internalParty(r *rng, u *user, speaks, conference bool) gongapi.Party {
+func (d *Dataset) internalParty(r *rng, u *user, speaks, conference bool) Party {
 	// Copies, not the user's own pointers: an Edit hook may write through them.
 	uid := u.u.ID
-	p := gongapi.Party{
-		ID:           gongapi.ID(strconv.FormatUint(r.gongID(), 10)),
+	p := Party{
+		ID:           strconv.FormatUint(r.gongID(), 10),
 		EmailAddress: copyp(u.u.EmailAddress),
 		UserID:       &uid,
 		Title:        copyp(u.u.Title),
@@ -402,10 +393,10 @@ func (d *Dataset) internalParty(r *rng, u *user, speaks, conference bool) gongap
 	return p
 }
 
-func (d *Dataset) externalParty(r *rng, p *callPlan, speaks bool) gongapi.Party {
+func (d *Dataset) externalParty(r *rng, p *callPlan, speaks bool) Party {
 	first, last := pick(r, firstNames), pick(r, lastNames)
-	party := gongapi.Party{
-		ID:          gongapi.ID(strconv.FormatUint(r.gongID(), 10)),
+	party := Party{
+		ID:          strconv.FormatUint(r.gongID(), 10),
 		Name:        strp(first + " " + last),
 		Affiliation: strp("External"),
 		Methods:     methods(r, speaks),
@@ -422,9 +413,9 @@ func (d *Dataset) externalParty(r *rng, p *callPlan, speaks bool) gongapi.Party 
 	return party
 }
 
-func (d *Dataset) phoneParty(r *rng, p *callPlan, speaks bool) gongapi.Party {
-	party := gongapi.Party{
-		ID:          gongapi.ID(strconv.FormatUint(r.gongID(), 10)),
+func (d *Dataset) phoneParty(r *rng, p *callPlan, speaks bool) Party {
+	party := Party{
+		ID:          strconv.FormatUint(r.gongID(), 10),
 		PhoneNumber: strp("+1 212 555 " + strconv.Itoa(1000+r.intn(9000))),
 		Affiliation: strp("External"),
 	}
@@ -452,8 +443,8 @@ func copyp[T any](p *T) *T {
 	return &v
 }
 
-func speakerID(r *rng) *gongapi.ID {
-	id := gongapi.ID(strconv.FormatUint(r.gongID(), 10))
+func speakerID(r *rng) *string {
+	id := strconv.FormatUint(r.gongID(), 10)
 	return &id
 }
 
@@ -480,49 +471,49 @@ func timings(sel *selection) []string {
 	return t
 }
 
-func partyCRM(r *rng, sel *selection) []gongapi.CallContext {
+func partyCRM(r *rng, sel *selection) []CallContext {
 	objType, prefix := "Contact", "003"
 	if r.chance(0.2) {
 		objType, prefix = "Lead", "00Q"
 	}
-	id := gongapi.ID(r.sfID(prefix))
+	id := r.sfID(prefix)
 	persona := pick(r, []string{"Champion", "Economic Buyer", "Technical Evaluator", "End User"})
 	score := r.between(10, 90)
-	ctx := gongapi.CallContext{System: "Salesforce"}
+	ctx := CallContext{System: "Salesforce"}
 	if sel.context == 1 {
-		ctx.Objects = []gongapi.CRMObject{{ObjectType: objType, ObjectID: id}}
-		return []gongapi.CallContext{ctx}
+		ctx.Objects = []CRMObject{{ObjectType: objType, ObjectID: id}}
+		return []CallContext{ctx}
 	}
 	for _, t := range timings(sel) {
 		s := score
 		if t == "Now" {
 			s = min(100, score+7)
 		}
-		ctx.Objects = append(ctx.Objects, gongapi.CRMObject{
+		ctx.Objects = append(ctx.Objects, CRMObject{
 			ObjectType: objType, ObjectID: id, Timing: t,
-			Fields: []gongapi.ContextField{
+			Fields: []ContextField{
 				{Name: "Persona__c", Value: jsonString(persona)},
 				{Name: "Engagement_Score__c", Value: jsonInt(s)},
 				{Name: "Do_Not_Call__c", Value: json.RawMessage("null")},
 			},
 		})
 	}
-	return []gongapi.CallContext{ctx}
+	return []CallContext{ctx}
 }
 
 // buildCRM generates the call's CRM context: a Salesforce opportunity and its
 // account, once per requested timing, with fields only for Extended.
-func (d *Dataset) buildCRM(m *callMeta, p *callPlan, sel *selection) []gongapi.CallContext {
+func (d *Dataset) buildCRM(m *callMeta, p *callPlan, sel *selection) []CallContext {
 	// Accounts and their opportunities are shared between calls, so their ids and
 	// names come from the account, not the call.
 	ar := newRNG(d.seed^0xacc0, int32(p.account), streamCRM)
-	accountID := gongapi.ID(ar.sfID("001"))
+	accountID := ar.sfID("001")
 	industry := pick(&ar, industries)
 	employees := ar.between(20, 20000)
 	r := newRNG(d.seed, m.seq, streamCRM)
 	opp := r.intn(3)
 	or := newRNG(d.seed^0x0990, int32(p.account*3+opp), streamCRM)
-	oppID := gongapi.ID(or.sfID("006"))
+	oppID := or.sfID("006")
 	oppType := pick(&or, opportunityTypes)
 	source := pick(&or, leadSources)
 	baseAmount := or.between(5, 400) * 1000
@@ -540,13 +531,13 @@ func (d *Dataset) buildCRM(m *callMeta, p *callPlan, sel *selection) []gongapi.C
 	closeDate := time.Unix(0, m.started).UTC().AddDate(0, r.between(1, 6), 0).Format("2006-01-02")
 	name := accountName(p.account)
 
-	ctx := gongapi.CallContext{System: "Salesforce"}
+	ctx := CallContext{System: "Salesforce"}
 	if sel.context == 1 {
-		ctx.Objects = []gongapi.CRMObject{
+		ctx.Objects = []CRMObject{
 			{ObjectType: "Opportunity", ObjectID: oppID},
 			{ObjectType: "Account", ObjectID: accountID},
 		}
-		return []gongapi.CallContext{ctx}
+		return []CallContext{ctx}
 	}
 	for _, t := range timings(sel) {
 		stage, amount := stageAtCall, float64(baseAmount*(10+step))/10
@@ -562,7 +553,7 @@ func (d *Dataset) buildCRM(m *callMeta, p *callPlan, sel *selection) []gongapi.C
 			industryValue = json.RawMessage("null")
 		}
 		ctx.Objects = append(ctx.Objects,
-			gongapi.CRMObject{ObjectType: "Opportunity", ObjectID: oppID, Timing: t, Fields: []gongapi.ContextField{
+			CRMObject{ObjectType: "Opportunity", ObjectID: oppID, Timing: t, Fields: []ContextField{
 				{Name: "Name", Value: jsonString(name + " - " + oppType)},
 				{Name: "LeadSource", Value: leadSource},
 				{Name: "Type", Value: jsonString(oppType)},
@@ -572,7 +563,7 @@ func (d *Dataset) buildCRM(m *callMeta, p *callPlan, sel *selection) []gongapi.C
 				{Name: "CloseDate", Value: jsonString(closeDate)},
 				{Name: "Next_Step__c", Value: json.RawMessage("null")},
 			}},
-			gongapi.CRMObject{ObjectType: "Account", ObjectID: accountID, Timing: t, Fields: []gongapi.ContextField{
+			CRMObject{ObjectType: "Account", ObjectID: accountID, Timing: t, Fields: []ContextField{
 				{Name: "Name", Value: jsonString(name)},
 				{Name: "Website", Value: jsonString("https://www." + accountDomain(p.account))},
 				{Name: "Industry", Value: industryValue},
@@ -580,7 +571,7 @@ func (d *Dataset) buildCRM(m *callMeta, p *callPlan, sel *selection) []gongapi.C
 			}},
 		)
 	}
-	return []gongapi.CallContext{ctx}
+	return []CallContext{ctx}
 }
 
 func jsonString(s string) json.RawMessage { return appendString(nil, s) }
@@ -588,8 +579,8 @@ func jsonInt(n int) json.RawMessage       { return strconv.AppendInt(nil, int64(
 func jsonFloat(f float64) json.RawMessage { return appendFloat(nil, f) }
 
 // speaking returns the parties with a speaker id.
-func speaking(parties []gongapi.Party) []gongapi.Party {
-	var out []gongapi.Party
+func speaking(parties []Party) []Party {
+	var out []Party
 	for _, p := range parties {
 		if p.SpeakerID != nil {
 			out = append(out, p)
@@ -603,12 +594,12 @@ func (m *callMeta) hasSpeech() bool { return !m.noTranscript }
 
 func round2(f float64) float64 { return math.Round(f*100) / 100 }
 
-func (d *Dataset) topics(m *callMeta) []gongapi.Topic {
+func (d *Dataset) topics(m *callMeta) []Topic {
 	r := newRNG(d.seed, m.seq, streamTopics)
 	n := r.between(3, 6)
 	left := int64(m.duration) * 9 / 10
 	seen := map[string]bool{}
-	out := make([]gongapi.Topic, 0, n)
+	out := make([]Topic, 0, n)
 	for range n {
 		name := pick(&r, topicNames)
 		if seen[name] {
@@ -617,13 +608,13 @@ func (d *Dataset) topics(m *callMeta) []gongapi.Topic {
 		seen[name] = true
 		dur := min(left, int64(r.between(30, max(31, int(m.duration)/3))))
 		left -= dur
-		out = append(out, gongapi.Topic{Name: name, Duration: dur})
+		out = append(out, Topic{Name: name, Duration: dur})
 	}
 	return out
 }
 
-func (d *Dataset) buildContent(m *callMeta, parties []gongapi.Party, sel *selection) *gongapi.CallContent {
-	c := &gongapi.CallContent{}
+func (d *Dataset) buildContent(m *callMeta, parties []Party, sel *selection) *Content {
+	c := &Content{}
 	if !m.hasSpeech() {
 		return c // nothing to analyse: Gong returns only what is available
 	}
@@ -637,10 +628,10 @@ func (d *Dataset) buildContent(m *callMeta, parties []gongapi.Party, sel *select
 			}
 			part := min(left, int64(r.between(60, max(61, int(m.duration)/3))))
 			left -= part
-			c.Structure = append(c.Structure, gongapi.StructurePart{Name: name, Duration: part})
+			c.Structure = append(c.Structure, Structure{Name: name, Duration: part})
 		}
 		if c.Structure == nil {
-			c.Structure = []gongapi.StructurePart{}
+			c.Structure = []Structure{}
 		}
 	}
 	if sel.topics {
@@ -668,15 +659,15 @@ func (d *Dataset) buildContent(m *callMeta, parties []gongapi.Party, sel *select
 			if start+length > dur {
 				break
 			}
-			o := gongapi.OutlineSection{Section: sec, StartTime: round2(start), Duration: length}
+			o := CallOutlineSection{Section: sec, StartTime: round2(start), Duration: length}
 			for k := range r.between(1, 3) {
-				o.Items = append(o.Items, gongapi.OutlineItem{Text: pick(&r, summaryLines), StartTime: round2(start + length*float64(k)/3)})
+				o.Items = append(o.Items, CallOutlineItem{Text: pick(&r, summaryLines), StartTime: round2(start + length*float64(k)/3)})
 			}
 			c.Outline = append(c.Outline, o)
 			start += length
 		}
 		if c.Outline == nil {
-			c.Outline = []gongapi.OutlineSection{}
+			c.Outline = []CallOutlineSection{}
 		}
 	}
 	if sel.highlights {
@@ -685,9 +676,9 @@ func (d *Dataset) buildContent(m *callMeta, parties []gongapi.Party, sel *select
 			if !r.chance(0.5) {
 				continue
 			}
-			h := gongapi.HighlightSection{Title: title}
+			h := CallHighlightsSection{Title: title}
 			for range r.between(1, 3) {
-				item := gongapi.HighlightItem{Text: pick(&r, summaryLines)}
+				item := CallHighlightsItem{Text: pick(&r, summaryLines)}
 				for range r.between(1, 2) {
 					item.StartTimes = append(item.StartTimes, round2(r.uniform(0, dur)))
 				}
@@ -696,15 +687,15 @@ func (d *Dataset) buildContent(m *callMeta, parties []gongapi.Party, sel *select
 			c.Highlights = append(c.Highlights, h)
 		}
 		if c.Highlights == nil {
-			c.Highlights = []gongapi.HighlightSection{}
+			c.Highlights = []CallHighlightsSection{}
 		}
 	}
 	if sel.outcome {
 		r := newRNG(d.seed, m.seq, streamOutcome)
 		if r.chance(0.7) {
 			k := r.intn(len(outcomeNames))
-			c.CallOutcome = &gongapi.CallOutcome{
-				ID:       gongapi.ID(strconv.FormatUint(100_000_000_000_000_000+mix64(d.seed^uint64(k))%900_000_000_000_000_000, 10)),
+			c.CallOutcome = &CallOutcome{
+				ID:       strconv.FormatUint(100_000_000_000_000_000+mix64(d.seed^uint64(k))%900_000_000_000_000_000, 10),
 				Category: outcomeNames[k].category,
 				Name:     outcomeNames[k].name,
 			}
@@ -713,9 +704,9 @@ func (d *Dataset) buildContent(m *callMeta, parties []gongapi.Party, sel *select
 	if sel.keyPoints {
 		r := newRNG(d.seed, m.seq, streamKeyPoints)
 		n := r.between(2, 5)
-		c.KeyPoints = make([]gongapi.KeyPoint, n)
+		c.KeyPoints = make([]CallKeyPoint, n)
 		for i := range n {
-			c.KeyPoints[i] = gongapi.KeyPoint{Text: pick(&r, summaryLines)}
+			c.KeyPoints[i] = CallKeyPoint{Text: pick(&r, summaryLines)}
 		}
 	}
 	return c
@@ -723,21 +714,21 @@ func (d *Dataset) buildContent(m *callMeta, parties []gongapi.Party, sel *select
 
 // callTrackers reports every tracker of the call's workspace that fired, keyword
 // ones with phrases. Occurrences (time and speaker) only for calls since 2023.
-func (d *Dataset) callTrackers(m *callMeta, parties []gongapi.Party, withOccurrences bool) []gongapi.Tracker {
+func (d *Dataset) callTrackers(m *callMeta, parties []Party, withOccurrences bool) []Tracker {
 	r := newRNG(d.seed, m.seq, streamTrackers)
 	speakers := speaking(parties)
 	occurrences := withOccurrences && m.started >= trackerOccurrencesSince
-	out := []gongapi.Tracker{}
+	out := []Tracker{}
 	for _, t := range d.wsTrackers[m.ws] {
 		if !r.chance(0.85) {
 			continue
 		}
-		tr := gongapi.Tracker{ID: gongapi.ID(t.id), Name: t.name, Type: "KEYWORD"}
+		tr := Tracker{ID: t.id, Name: t.name, Type: "KEYWORD"}
 		if t.smart {
 			tr.Type = "SMART"
 		}
-		occ := func() gongapi.TrackerOccurrence {
-			o := gongapi.TrackerOccurrence{StartTime: round2(r.uniform(0, float64(m.duration)))}
+		occ := func() TrackerOccurrence {
+			o := TrackerOccurrence{StartTime: round2(r.uniform(0, float64(m.duration)))}
 			if len(speakers) > 0 {
 				o.SpeakerID = speakers[r.intn(len(speakers))].SpeakerID
 			}
@@ -751,9 +742,9 @@ func (d *Dataset) callTrackers(m *callMeta, parties []gongapi.Party, withOccurre
 				}
 			}
 		} else {
-			tr.Phrases = []gongapi.TrackerPhrase{}
+			tr.Phrases = []TrackerPhrase{}
 			for _, kw := range t.keywords {
-				ph := gongapi.TrackerPhrase{Phrase: kw, Count: r.between(0, 3)}
+				ph := TrackerPhrase{Phrase: kw, Count: r.between(0, 3)}
 				if ph.Count == 0 {
 					continue
 				}
@@ -768,15 +759,15 @@ func (d *Dataset) callTrackers(m *callMeta, parties []gongapi.Party, withOccurre
 			}
 		}
 		if occurrences && tr.Occurrences == nil {
-			tr.Occurrences = []gongapi.TrackerOccurrence{}
+			tr.Occurrences = []TrackerOccurrence{}
 		}
 		out = append(out, tr)
 	}
 	return out
 }
 
-func (d *Dataset) buildInteraction(m *callMeta, parties []gongapi.Party, sel *selection) *gongapi.Interaction {
-	in := &gongapi.Interaction{}
+func (d *Dataset) buildInteraction(m *callMeta, parties []Party, sel *selection) *InteractionMeasures {
+	in := &InteractionMeasures{}
 	if !m.hasSpeech() {
 		return in
 	}
@@ -784,7 +775,7 @@ func (d *Dataset) buildInteraction(m *callMeta, parties []gongapi.Party, sel *se
 	if sel.speakers {
 		r := newRNG(d.seed, m.seq, streamSpeakers)
 		sp := speaking(parties)
-		in.Speakers = make([]gongapi.Speaker, 0, len(sp))
+		in.Speakers = make([]UserSpeaker, 0, len(sp))
 		left := dur * r.uniform(0.75, 0.95)
 		for i, p := range sp {
 			share := r.uniform(0.3, 0.6)
@@ -793,12 +784,12 @@ func (d *Dataset) buildInteraction(m *callMeta, parties []gongapi.Party, sel *se
 			}
 			talk := round2(left * share)
 			left -= talk
-			in.Speakers = append(in.Speakers, gongapi.Speaker{ID: p.ID, UserID: p.UserID, TalkTime: talk})
+			in.Speakers = append(in.Speakers, UserSpeaker{ID: p.ID, UserID: p.UserID, TalkTime: talk})
 		}
 	}
 	if sel.personStats {
 		r := newRNG(d.seed, m.seq, streamStats)
-		in.InteractionStats = []gongapi.InteractionStat{
+		in.InteractionStats = []InteractionStats{
 			{Name: "Talk Ratio", Value: round2(r.uniform(0.3, 0.75))},
 			{Name: "Longest Monologue", Value: float64(r.between(20, 400))},
 			{Name: "Longest Customer Story", Value: float64(r.between(0, 300))},
@@ -808,42 +799,42 @@ func (d *Dataset) buildInteraction(m *callMeta, parties []gongapi.Party, sel *se
 		}
 	}
 	if sel.video {
-		in.Video = []gongapi.VideoInteraction{}
+		in.Video = []VideoInteraction{}
 		if m.kind == kindConference {
 			r := newRNG(d.seed, m.seq, streamVideo)
 			for _, seg := range videoSegments {
 				if r.chance(0.7) {
-					in.Video = append(in.Video, gongapi.VideoInteraction{Name: seg, Duration: round2(r.uniform(0, dur/2))})
+					in.Video = append(in.Video, VideoInteraction{Name: seg, Duration: round2(r.uniform(0, dur/2))})
 				}
 			}
 		}
 	}
 	if sel.questions {
 		r := newRNG(d.seed, m.seq, streamQuestions)
-		in.Questions = &gongapi.Questions{CompanyCount: r.between(0, 25), NonCompanyCount: r.between(0, 15)}
+		in.Questions = &Questions{CompanyCount: r.between(0, 25), NonCompanyCount: r.between(0, 15)}
 	}
 	return in
 }
 
 // buildComments lists the public comments posted by virtual time now: comments keep
 // arriving after a call is first visible.
-func (d *Dataset) buildComments(m *callMeta, users []user, now int64) *gongapi.Collaboration {
-	col := &gongapi.Collaboration{PublicComments: []gongapi.Comment{}}
+func (d *Dataset) buildComments(m *callMeta, users []user, now int64) *Collaboration {
+	col := &Collaboration{PublicComments: []Comment{}}
 	r := newRNG(d.seed, m.seq, streamComments)
 	if !r.chance(0.25) || m.kind == kindImported {
 		return col
 	}
 	pool := d.wsUsers[m.ws]
-	var first gongapi.ID
+	var first string
 	for k := range r.between(1, 3) {
 		author := &users[pool[r.intn(len(pool))]]
 		authorID := author.u.ID
-		c := gongapi.Comment{ID: gongapi.ID(strconv.FormatUint(r.gongID(), 10)), CommenterUserID: &authorID}
+		c := Comment{ID: strconv.FormatUint(r.gongID(), 10), CommenterUserID: &authorID}
 		text := pick(&r, commentTexts)
 		if r.chance(0.3) {
 			mention := &users[m.host]
 			if mention.u.FirstName != nil && mention.u.LastName != nil {
-				text = "@[" + *mention.u.FirstName + " " + *mention.u.LastName + "](" + string(mention.u.ID) + ") " + text
+				text = "@[" + *mention.u.FirstName + " " + *mention.u.LastName + "](" + mention.u.ID + ") " + text
 			}
 		}
 		c.Comment = &text
@@ -855,7 +846,7 @@ func (d *Dataset) buildComments(m *callMeta, users []user, now int64) *gongapi.C
 		} else {
 			posted = m.processed + int64(r.uniform(10, 48*60)*float64(time.Minute))
 		}
-		c.Posted = d.gtime(truncateTo(posted, []int64{1e6, 1e3}[r.intn(2)]))
+		c.Posted = d.atOrZero(truncateTo(posted, []int64{1e6, 1e3}[r.intn(2)]))
 		if r.chance(0.7) {
 			s := round2(r.uniform(0, float64(m.duration)))
 			e := round2(min(float64(m.duration), s+r.uniform(5, 60)))
@@ -875,10 +866,10 @@ func (d *Dataset) buildComments(m *callMeta, users []user, now int64) *gongapi.C
 }
 
 // buildMedia returns media URLs that expire eight hours after the request, as Gong's do.
-func (d *Dataset) buildMedia(m *callMeta, now int64) *gongapi.CallMedia {
+func (d *Dataset) buildMedia(m *callMeta, now int64) *Media {
 	id := strconv.FormatUint(m.id, 10)
 	exp := strconv.FormatInt(time.Unix(0, now).Add(8*time.Hour).Unix(), 10)
-	media := &gongapi.CallMedia{AudioURL: strp("https://media.fakegong.invalid/calls/" + id + "/audio.mp3?expires=" + exp)}
+	media := &Media{AudioURL: strp("https://media.fakegong.invalid/calls/" + id + "/audio.mp3?expires=" + exp)}
 	if m.kind == kindConference {
 		media.VideoURL = strp("https://media.fakegong.invalid/calls/" + id + "/video.mp4?expires=" + exp)
 	}
@@ -887,7 +878,7 @@ func (d *Dataset) buildMedia(m *callMeta, now int64) *gongapi.CallMedia {
 
 // buildTranscript generates the call's transcript: monologues of speakers whose ids
 // are the parties' speaker ids, sentences with millisecond offsets in call order.
-func (d *Dataset) buildTranscript(m *callMeta, users []user) gongapi.CallTranscript {
+func (d *Dataset) buildTranscript(m *callMeta, users []user) CallTranscript {
 	p := d.plan(m)
 	parties := d.buildParties(m, users, &p, &selection{})
 	sp := speaking(parties)
@@ -896,8 +887,8 @@ func (d *Dataset) buildTranscript(m *callMeta, users []user) gongapi.CallTranscr
 	n := transcriptLength(&r, d.sentences)
 	total := int64(m.duration) * 1000
 	slot := max(total/int64(n), 1)
-	ct := gongapi.CallTranscript{CallID: gongapi.ID(strconv.FormatUint(m.id, 10))}
-	var cur *gongapi.Monologue
+	ct := CallTranscript{CallID: strconv.FormatUint(m.id, 10)}
+	var cur *Monologue
 	who := -1
 	for k := range n {
 		if who < 0 || len(sp) > 1 && r.chance(0.4) {
@@ -907,7 +898,7 @@ func (d *Dataset) buildTranscript(m *callMeta, users []user) gongapi.CallTranscr
 			}
 			if next != who || cur == nil {
 				who = next
-				mono := gongapi.Monologue{Sentences: make([]gongapi.Sentence, 0, 4)}
+				mono := Monologue{Sentences: make([]Sentence, 0, 4)}
 				if len(sp) > 0 {
 					mono.SpeakerID = sp[who].SpeakerID
 				}
@@ -921,7 +912,7 @@ func (d *Dataset) buildTranscript(m *callMeta, users []user) gongapi.CallTranscr
 		// Each sentence stays inside its slot, so sentences never overlap.
 		start := int64(k)*slot + int64(r.intn(int(slot/20)+1))
 		end := min(total, start+slot*int64(r.between(50, 90))/100+1)
-		cur.Sentences = append(cur.Sentences, gongapi.Sentence{Start: start, End: end, Text: pick(&r, sentences)})
+		cur.Sentences = append(cur.Sentences, Sentence{Start: start, End: end, Text: pick(&r, sentences)})
 	}
 	return ct
 }

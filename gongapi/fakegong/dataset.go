@@ -7,8 +7,6 @@ import (
 	"strconv"
 	"sync"
 	"time"
-
-	"github.com/gongsync/gongsync/gongapi"
 )
 
 // callKind decides what sort of call a generated call is, and so its system,
@@ -64,7 +62,7 @@ type Change struct {
 	AddParties int
 	// Edit, when set, edits the fully generated call after the fields above are
 	// applied. It must be deterministic: the fake regenerates a call on every read.
-	Edit func(*gongapi.Call)
+	Edit func(*CallData)
 }
 
 // visible reports whether the call is in Gong's answers at virtual time t.
@@ -94,7 +92,7 @@ func (m *callMeta) lastChange() int64 {
 
 // user is one generated user with the numbers the fake filters on.
 type user struct {
-	u       gongapi.User
+	u       UserMetadata
 	id      uint64
 	created int64
 	ws      int32
@@ -139,10 +137,10 @@ type Dataset struct {
 	users      []user  // copied on write, so a reader may keep the slice
 	userByID   map[uint64]int32
 	wsUsers    [][]int32 // non-avatar users per workspace
-	workspaces []gongapi.Workspace
+	workspaces []WorkspaceMetadata
 	wsIDs      []uint64
 	wsTrackers [][]tracker // per workspace: keyword trackers then smart ones
-	keywordDef []gongapi.KeywordTracker
+	keywordDef []KeywordTracker
 	ids        map[uint64]struct{} // every id handed out, so new ones stay unique
 	genRNG     rng                 // for ids of calls added later
 }
@@ -237,8 +235,8 @@ func (d *Dataset) genWorkspaces(r *rng, n int) {
 		}
 		desc := workspaceDescriptions[i%len(workspaceDescriptions)]
 		d.wsIDs = append(d.wsIDs, id)
-		d.workspaces = append(d.workspaces, gongapi.Workspace{
-			ID: gongapi.ID(strconv.FormatUint(id, 10)), Name: &name, Description: &desc,
+		d.workspaces = append(d.workspaces, WorkspaceMetadata{
+			ID: strconv.FormatUint(id, 10), Name: &name, Description: &desc,
 		})
 	}
 	d.wsUsers = make([][]int32, n)
@@ -271,17 +269,17 @@ func (d *Dataset) genUsers(r *rng, o Options) {
 		}
 		active := avatar || i < managers || r.chance(0.9)
 		ws := int32(i % len(d.workspaces))
-		u := gongapi.User{
-			ID:                  gongapi.ID(strconv.FormatUint(id, 10)),
+		u := UserMetadata{
+			ID:                  strconv.FormatUint(id, 10),
 			EmailAddress:        &email,
-			Created:             gongapi.Time{Time: d.at(created)},
+			Created:             d.at(created),
 			Active:              &active,
 			EmailAliases:        []string{},
 			FirstName:           &first,
 			LastName:            &last,
 			Title:               &title,
 			PersonalMeetingURLs: []string{},
-			Settings: &gongapi.UserSettings{
+			Settings: &UserSettings{
 				WebConferencesRecorded:        boolp(!avatar),
 				PreventWebConferenceRecording: boolp(false),
 				TelephonyCallsImported:        boolp(r.chance(0.6)),
@@ -290,7 +288,7 @@ func (d *Dataset) genUsers(r *rng, o Options) {
 				NonRecordedMeetingsImported:   boolp(r.chance(0.4)),
 				GongConnectEnabled:            boolp(r.chance(0.3)),
 			},
-			SpokenLanguages:       []gongapi.SpokenLanguage{{Language: pick(r, spokenLanguageTags[:2]), Primary: true}},
+			SpokenLanguages:       []SpokenLanguage{{Language: pick(r, spokenLanguageTags[:2]), Primary: true}},
 			ConferencingProviders: []string{pick(r, conferencingProviders)},
 		}
 		if avatar {
@@ -318,7 +316,7 @@ func (d *Dataset) genUsers(r *rng, o Options) {
 				u.MeetingConsentPageURL = strp("https://join.gong.example/consent/" + strconv.FormatUint(id, 36))
 			}
 			if r.chance(0.2) {
-				u.SpokenLanguages = append(u.SpokenLanguages, gongapi.SpokenLanguage{Language: pick(r, spokenLanguageTags[2:]), Primary: false})
+				u.SpokenLanguages = append(u.SpokenLanguages, SpokenLanguage{Language: pick(r, spokenLanguageTags[2:]), Primary: false})
 			}
 			if i > 0 {
 				// Manager 0 tops the tree; other managers report to it, everyone
@@ -328,7 +326,7 @@ func (d *Dataset) genUsers(r *rng, o Options) {
 					mgr = r.intn(managers)
 				}
 				if mgr != i {
-					u.ManagerID = (*gongapi.ID)(strp(string(d.users[mgr].u.ID)))
+					u.ManagerID = strp(d.users[mgr].u.ID)
 				}
 			}
 			d.wsUsers[ws] = append(d.wsUsers[ws], int32(i))
@@ -351,18 +349,18 @@ func (d *Dataset) genTrackers(r *rng, o Options) {
 			d.wsTrackers[w] = append(d.wsTrackers[w], t)
 			created := o.From.Add(-time.Duration(r.uniform(30, 900) * float64(24*time.Hour))).Truncate(time.Millisecond)
 			updated := created.Add(time.Duration(r.between(0, 20)) * 24 * time.Hour)
-			def := gongapi.KeywordTracker{
-				TrackerID:        gongapi.ID(t.id),
+			def := KeywordTracker{
+				TrackerID:        t.id,
 				TrackerName:      strp(t.name),
-				WorkspaceID:      (*gongapi.ID)(strp(string(d.workspaces[w].ID))),
-				LanguageKeywords: []gongapi.TrackerLanguageKeyword{{Language: "eng", Keywords: t.keywords, IncludeRelatedForms: r.chance(0.5)}},
+				WorkspaceID:      strp(d.workspaces[w].ID),
+				LanguageKeywords: []TrackerLanguageKeyword{{Language: "eng", Keywords: t.keywords, IncludeRelatedForms: r.chance(0.5)}},
 				Affiliation:      strp(pick(r, []string{"Anyone", "Company", "NonCompany"})),
 				PartOfQuestion:   boolp(r.chance(0.2)),
 				SaidAt:           strp("Anytime"),
 				SaidInTopics:     []string{},
 				SaidInCallParts:  []string{},
-				Created:          gongapi.Time{Time: created.In(d.loc)},
-				Updated:          gongapi.Time{Time: updated.In(d.loc)},
+				Created:          created.In(d.loc),
+				Updated:          updated.In(d.loc),
 			}
 			if r.chance(0.3) {
 				def.SaidAt = strp(pick(r, []string{"First", "Last"}))
@@ -558,15 +556,16 @@ func (d *Dataset) Call(id string) (CallSpec, bool) {
 	return d.spec(m), true
 }
 
-// CallAt returns the call with full content (everything FullContentSelector asks
-// for, including media URLs) as Gong would answer it at virtual time t; ok is false
+// CallAt returns the call with every block (Extended context at both timings, all
+// content, interaction, comments and media URLs) as Gong would answer it at virtual
+// time t; ok is false
 // when the call does not exist or is not visible at t.
-func (d *Dataset) CallAt(id string, t time.Time) (gongapi.Call, bool) {
+func (d *Dataset) CallAt(id string, t time.Time) (CallData, bool) {
 	d.mu.RLock()
 	m := d.lookup(id)
 	if m == nil || !m.visible(t.UnixNano()) {
 		d.mu.RUnlock()
-		return gongapi.Call{}, false
+		return CallData{}, false
 	}
 	meta, users := *m, d.users
 	d.mu.RUnlock()
@@ -575,9 +574,9 @@ func (d *Dataset) CallAt(id string, t time.Time) (gongapi.Call, bool) {
 
 // VisibleCalls returns, in start-time order, every call visible at virtual time t
 // with full content. It generates content for every call: meant for tests.
-func (d *Dataset) VisibleCalls(t time.Time) []gongapi.Call {
+func (d *Dataset) VisibleCalls(t time.Time) []CallData {
 	metas, users := d.visibleMetas(t.UnixNano(), false)
-	out := make([]gongapi.Call, len(metas))
+	out := make([]CallData, len(metas))
 	for i := range metas {
 		out[i] = d.buildCall(&metas[i], users, &fullSelection, t.UnixNano())
 	}
@@ -586,12 +585,12 @@ func (d *Dataset) VisibleCalls(t time.Time) []gongapi.Call {
 
 // TranscriptAt returns the call's transcript as Gong would answer at virtual time t;
 // ok is false when the call is not visible or has no transcript (yet, or ever).
-func (d *Dataset) TranscriptAt(id string, t time.Time) (gongapi.CallTranscript, bool) {
+func (d *Dataset) TranscriptAt(id string, t time.Time) (CallTranscript, bool) {
 	d.mu.RLock()
 	m := d.lookup(id)
 	if m == nil || !m.hasTranscript(t.UnixNano()) {
 		d.mu.RUnlock()
-		return gongapi.CallTranscript{}, false
+		return CallTranscript{}, false
 	}
 	meta, users := *m, d.users
 	d.mu.RUnlock()
@@ -599,9 +598,9 @@ func (d *Dataset) TranscriptAt(id string, t time.Time) (gongapi.CallTranscript, 
 }
 
 // VisibleTranscripts returns, in start-time order, the transcripts served at t.
-func (d *Dataset) VisibleTranscripts(t time.Time) []gongapi.CallTranscript {
+func (d *Dataset) VisibleTranscripts(t time.Time) []CallTranscript {
 	metas, users := d.visibleMetas(t.UnixNano(), true)
-	out := make([]gongapi.CallTranscript, len(metas))
+	out := make([]CallTranscript, len(metas))
 	for i := range metas {
 		out[i] = d.buildTranscript(&metas[i], users)
 	}
@@ -623,10 +622,10 @@ func (d *Dataset) visibleMetas(t int64, transcripts bool) ([]callMeta, []user) {
 
 // Users returns every user (avatars included) as GET /v2/users?includeAvatars=true
 // would list them once all have been created.
-func (d *Dataset) Users() []gongapi.User {
+func (d *Dataset) Users() []UserMetadata {
 	d.mu.RLock()
 	defer d.mu.RUnlock()
-	out := make([]gongapi.User, len(d.users))
+	out := make([]UserMetadata, len(d.users))
 	for i, u := range d.sortedUsers() {
 		out[i] = u.u
 	}
@@ -635,10 +634,10 @@ func (d *Dataset) Users() []gongapi.User {
 
 // UsersAt returns the users GET /v2/users lists at virtual time t (created by then,
 // avatars left out), in the order it lists them.
-func (d *Dataset) UsersAt(t time.Time) []gongapi.User {
+func (d *Dataset) UsersAt(t time.Time) []UserMetadata {
 	d.mu.RLock()
 	defer d.mu.RUnlock()
-	var out []gongapi.User
+	var out []UserMetadata
 	for _, u := range d.sortedUsers() {
 		if !u.avatar && u.listed(t.UnixNano()) {
 			out = append(out, u.u)
@@ -655,12 +654,12 @@ func (d *Dataset) sortedUsers() []user {
 }
 
 // Workspaces returns the company's workspaces.
-func (d *Dataset) Workspaces() []gongapi.Workspace {
+func (d *Dataset) Workspaces() []WorkspaceMetadata {
 	return slices.Clone(d.workspaces)
 }
 
 // Trackers returns the keyword tracker definitions of every workspace.
-func (d *Dataset) Trackers() []gongapi.KeywordTracker {
+func (d *Dataset) Trackers() []KeywordTracker {
 	return slices.Clone(d.keywordDef)
 }
 
@@ -840,7 +839,7 @@ func (d *Dataset) SetTranscriptAt(id string, at time.Time) (CallSpec, error) {
 }
 
 // ChangeUser edits a user (title, active, manager, …); every later answer shows it.
-func (d *Dataset) ChangeUser(id string, f func(*gongapi.User)) error {
+func (d *Dataset) ChangeUser(id string, f func(*UserMetadata)) error {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	n, err := strconv.ParseUint(id, 10, 64)
@@ -879,7 +878,7 @@ func (d *Dataset) RemoveUser(id string, at, back time.Time) error {
 }
 
 // cloneUser deep-copies the parts of a user a hook could modify in place.
-func cloneUser(u gongapi.User) gongapi.User {
+func cloneUser(u UserMetadata) UserMetadata {
 	u.EmailAliases = slices.Clone(u.EmailAliases)
 	u.PersonalMeetingURLs = slices.Clone(u.PersonalMeetingURLs)
 	u.SpokenLanguages = slices.Clone(u.SpokenLanguages)

@@ -34,6 +34,13 @@
 //     UTC day, both answering 429 with Retry-After in whole seconds (the daily one
 //     until the next virtual midnight), or without it (OmitRetryAfter).
 //
+// The fake reads Gong's format for itself: its records (types.go: CallData,
+// CallTranscript, UserMetadata, …, named after the schemas of Gong's OpenAPI
+// document) and its hand-written encoder owe nothing to package gongapi, which it
+// does not import, so a misreading of Gong's format by the client cannot be shared by
+// the fake. Every answer is validated against Gong's document in the tests
+// (openapi_test.go, against an extract kept under testdata).
+//
 // # OAuth and webhooks
 //
 // The fake is also Gong's OAuth authorization server: GET /oauth2/authorize approves

@@ -6,8 +6,6 @@ import (
 	"strconv"
 	"time"
 	"unicode/utf8"
-
-	"github.com/gongsync/gongsync/gongapi"
 )
 
 // The fake writes its JSON by hand, for two reasons: exact control of the wire (Gong
@@ -46,11 +44,11 @@ func (e *enc) key(k string) {
 	e.b = append(e.b, '"', ':')
 }
 
-func (e *enc) str(s string)     { e.b = appendString(e.b, s) }
-func (e *enc) id(id gongapi.ID) { e.b = appendString(e.b, string(id)) }
-func (e *enc) int(n int64)      { e.b = strconv.AppendInt(e.b, n, 10) }
-func (e *enc) float(f float64)  { e.b = appendFloat(e.b, f) }
-func (e *enc) null()            { e.b = append(e.b, "null"...) }
+func (e *enc) str(s string)    { e.b = appendString(e.b, s) }
+func (e *enc) id(id string)    { e.b = appendString(e.b, id) }
+func (e *enc) int(n int64)     { e.b = strconv.AppendInt(e.b, n, 10) }
+func (e *enc) float(f float64) { e.b = appendFloat(e.b, f) }
+func (e *enc) null()           { e.b = append(e.b, "null"...) }
 
 func (e *enc) bool(v bool) {
 	if v {
@@ -68,7 +66,7 @@ func (e *enc) strp(s *string) {
 	e.str(*s)
 }
 
-func (e *enc) idp(id *gongapi.ID) {
+func (e *enc) idp(id *string) {
 	if id == nil {
 		e.null()
 		return
@@ -86,7 +84,7 @@ func (e *enc) boolp(v *bool) {
 
 // time writes a timestamp in the company's offset with as many fractional digits
 // as the value needs among 0, 3, 6 and 9, or null for the zero time.
-func (e *enc) time(t gongapi.Time) {
+func (e *enc) time(t time.Time) {
 	if t.IsZero() {
 		e.null()
 		return
@@ -140,7 +138,7 @@ func (e *enc) requestID(id string) {
 	}
 }
 
-func (e *enc) records(r gongapi.Records) {
+func (e *enc) records(r pagination) {
 	e.b = append(e.b, `,"records":{"totalRecords":`...)
 	e.int(int64(r.TotalRecords))
 	e.b = append(e.b, `,"currentPageSize":`...)
@@ -168,7 +166,7 @@ func (e *enc) errorBody(requestID string, msgs []string) {
 
 // ---- calls ----
 
-func (e *enc) callMetaData(m *gongapi.CallMetaData) {
+func (e *enc) callMetaData(m *CallBasicData) {
 	e.b = append(e.b, `{"id":`...)
 	e.id(m.ID)
 	e.b = append(e.b, `,"url":`...)
@@ -219,7 +217,7 @@ func (e *enc) callMetaData(m *gongapi.CallMetaData) {
 	e.b = append(e.b, '}')
 }
 
-func (e *enc) call(c *gongapi.Call) {
+func (e *enc) call(c *CallData) {
 	s := e.open()
 	if c.MetaData != nil {
 		e.key("metaData")
@@ -280,7 +278,7 @@ func (e *enc) call(c *gongapi.Call) {
 	e.close(s)
 }
 
-func (e *enc) contexts(cs []gongapi.CallContext) {
+func (e *enc) contexts(cs []CallContext) {
 	e.b = append(e.b, '[')
 	for i := range cs {
 		if i > 0 {
@@ -324,7 +322,7 @@ func (e *enc) contexts(cs []gongapi.CallContext) {
 }
 
 // party leaves absent keys out, except speakerId, which is null for a silent party.
-func (e *enc) party(p *gongapi.Party) {
+func (e *enc) party(p *Party) {
 	e.b = append(e.b, `{"id":`...)
 	e.id(p.ID)
 	if p.EmailAddress != nil {
@@ -367,7 +365,7 @@ func (e *enc) party(p *gongapi.Party) {
 	e.b = append(e.b, '}')
 }
 
-func (e *enc) content(c *gongapi.CallContent) {
+func (e *enc) content(c *Content) {
 	s := e.open()
 	if c.Structure != nil {
 		e.key("structure")
@@ -512,7 +510,7 @@ func (e *enc) content(c *gongapi.CallContent) {
 	e.close(s)
 }
 
-func (e *enc) occurrences(os []gongapi.TrackerOccurrence) {
+func (e *enc) occurrences(os []TrackerOccurrence) {
 	e.b = append(e.b, '[')
 	for i := range os {
 		if i > 0 {
@@ -529,7 +527,7 @@ func (e *enc) occurrences(os []gongapi.TrackerOccurrence) {
 	e.b = append(e.b, ']')
 }
 
-func (e *enc) tracker(t *gongapi.Tracker) {
+func (e *enc) tracker(t *Tracker) {
 	e.b = append(e.b, `{"id":`...)
 	e.id(t.ID)
 	e.b = append(e.b, `,"name":`...)
@@ -566,7 +564,7 @@ func (e *enc) tracker(t *gongapi.Tracker) {
 	e.b = append(e.b, '}')
 }
 
-func (e *enc) interaction(in *gongapi.Interaction) {
+func (e *enc) interaction(in *InteractionMeasures) {
 	s := e.open()
 	if in.Speakers != nil {
 		e.key("speakers")
@@ -633,7 +631,7 @@ func (e *enc) interaction(in *gongapi.Interaction) {
 	e.close(s)
 }
 
-func (e *enc) comment(c *gongapi.Comment) {
+func (e *enc) comment(c *Comment) {
 	e.b = append(e.b, `{"id":`...)
 	e.id(c.ID)
 	if c.AudioStartTime != nil {
@@ -667,7 +665,7 @@ func (e *enc) comment(c *gongapi.Comment) {
 
 // ---- transcripts ----
 
-func (e *enc) transcript(t *gongapi.CallTranscript) {
+func (e *enc) transcript(t *CallTranscript) {
 	e.b = append(e.b, `{"callId":`...)
 	e.id(t.CallID)
 	if e.unknown {
@@ -708,7 +706,7 @@ func (e *enc) transcript(t *gongapi.CallTranscript) {
 
 // ---- users, workspaces, trackers ----
 
-func (e *enc) user(u *gongapi.User) {
+func (e *enc) user(u *UserMetadata) {
 	e.b = append(e.b, `{"id":`...)
 	e.id(u.ID)
 	e.b = append(e.b, `,"emailAddress":`...)
@@ -788,7 +786,7 @@ func (e *enc) user(u *gongapi.User) {
 	e.b = append(e.b, '}')
 }
 
-func (e *enc) workspace(w *gongapi.Workspace) {
+func (e *enc) workspace(w *WorkspaceMetadata) {
 	e.b = append(e.b, `{"id":`...)
 	e.id(w.ID)
 	e.b = append(e.b, `,"name":`...)
@@ -801,7 +799,7 @@ func (e *enc) workspace(w *gongapi.Workspace) {
 	e.b = append(e.b, '}')
 }
 
-func (e *enc) keywordTracker(t *gongapi.KeywordTracker) {
+func (e *enc) keywordTracker(t *KeywordTracker) {
 	e.b = append(e.b, `{"trackerId":`...)
 	e.id(t.TrackerID)
 	e.b = append(e.b, `,"trackerName":`...)

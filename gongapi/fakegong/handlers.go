@@ -12,8 +12,6 @@ import (
 	"sort"
 	"strconv"
 	"time"
-
-	"github.com/gongsync/gongsync/gongapi"
 )
 
 // pageSize is Gong's fixed page size; there is no parameter to change it.
@@ -31,19 +29,47 @@ const (
 // Request bodies, mirroring Gong's schemas. They are decoded strictly: a field Gong
 // does not know is a 400, which catches a cursor put inside the filter.
 
+// bodyID is an id in a request body. Gong's schemas type ids as strings; the fake,
+// like the Java server behind Gong, also takes a number (its digits) and null.
+type bodyID string
+
+// UnmarshalJSON accepts a JSON string, a JSON number or null.
+func (id *bodyID) UnmarshalJSON(b []byte) error {
+	b = bytes.TrimSpace(b)
+	switch {
+	case string(b) == "null":
+		*id = ""
+	case len(b) > 0 && b[0] == '"':
+		var s string
+		if err := json.Unmarshal(b, &s); err != nil {
+			return fmt.Errorf("id: %w", err)
+		}
+		*id = bodyID(s)
+	case len(b) > 0 && (b[0] == '-' || '0' <= b[0] && b[0] <= '9'):
+		var n json.Number
+		if err := json.Unmarshal(b, &n); err != nil {
+			return fmt.Errorf("id: %w", err)
+		}
+		*id = bodyID(n)
+	default:
+		return fmt.Errorf("id: want a string or a number, got %.20s", b)
+	}
+	return nil
+}
+
 type callsFilterBody struct {
-	FromDateTime   *string      `json:"fromDateTime"`
-	ToDateTime     *string      `json:"toDateTime"`
-	WorkspaceID    *string      `json:"workspaceId"`
-	CallIDs        []gongapi.ID `json:"callIds"`
-	PrimaryUserIDs []gongapi.ID `json:"primaryUserIds"`
+	FromDateTime   *string  `json:"fromDateTime"`
+	ToDateTime     *string  `json:"toDateTime"`
+	WorkspaceID    *string  `json:"workspaceId"`
+	CallIDs        []bodyID `json:"callIds"`
+	PrimaryUserIDs []bodyID `json:"primaryUserIds"`
 }
 
 type transcriptFilterBody struct {
-	FromDateTime *string      `json:"fromDateTime"`
-	ToDateTime   *string      `json:"toDateTime"`
-	WorkspaceID  *string      `json:"workspaceId"`
-	CallIDs      []gongapi.ID `json:"callIds"`
+	FromDateTime *string  `json:"fromDateTime"`
+	ToDateTime   *string  `json:"toDateTime"`
+	WorkspaceID  *string  `json:"workspaceId"`
+	CallIDs      []bodyID `json:"callIds"`
 }
 
 type extensiveBody struct {
@@ -90,10 +116,10 @@ type contentSelectorBody struct {
 type usersExtensiveBody struct {
 	Cursor *string `json:"cursor"`
 	Filter *struct {
-		CreatedFromDateTime *string      `json:"createdFromDateTime"`
-		CreatedToDateTime   *string      `json:"createdToDateTime"`
-		IncludeAvatars      bool         `json:"includeAvatars"`
-		UserIDs             []gongapi.ID `json:"userIds"`
+		CreatedFromDateTime *string  `json:"createdFromDateTime"`
+		CreatedToDateTime   *string  `json:"createdToDateTime"`
+		IncludeAvatars      bool     `json:"includeAvatars"`
+		UserIDs             []bodyID `json:"userIds"`
 	} `json:"filter"`
 }
 
@@ -159,7 +185,7 @@ type callQuery struct {
 	sel         selection
 }
 
-func (d *Dataset) parseCallQuery(from, to, ws *string, ids, hosts []gongapi.ID) (callQuery, error) {
+func (d *Dataset) parseCallQuery(from, to, ws *string, ids, hosts []bodyID) (callQuery, error) {
 	q := callQuery{ws: -1}
 	var err error
 	if from != nil && *from != "" {
@@ -366,8 +392,8 @@ func (s *Server) resolveCursor(raw string, query uint64, now int64) (*cursor, er
 }
 
 // records fills the pagination block and the next cursor.
-func (s *Server) records(query uint64, now int64, after *cursor, n, total int, more bool, lastKey int64, lastID uint64) gongapi.Records {
-	r := gongapi.Records{CurrentPageSize: n, TotalRecords: total}
+func (s *Server) records(query uint64, now int64, after *cursor, n, total int, more bool, lastKey int64, lastID uint64) pagination {
+	r := pagination{CurrentPageSize: n, TotalRecords: total}
 	if after != nil {
 		r.CurrentPageNumber, r.TotalRecords = int(after.page), int(after.total)
 	}
@@ -712,14 +738,14 @@ func (s *Server) handleWorkspaces(x *exchange) {
 
 func (s *Server) handleTrackers(x *exchange) {
 	ws := x.r.URL.Query().Get("workspaceId")
-	var wsID gongapi.ID
+	var wsID string
 	if ws != "" {
 		n, err := strconv.ParseUint(ws, 10, 64)
 		if err != nil || !slices.Contains(s.data.wsIDs, n) {
 			x.fail(http.StatusNotFound, "Workspace not found: "+ws)
 			return
 		}
-		wsID = gongapi.ID(ws)
+		wsID = ws
 	}
 	e := s.enc(x)
 	e.requestID(x.id)

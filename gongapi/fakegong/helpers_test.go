@@ -98,13 +98,52 @@ func decode[T any](t testing.TB, a answer) T {
 	return v
 }
 
+// The answers' envelopes, holding the fake's own records: the fake's tests read its
+// answers in its own terms, not in the client's (gongapi), so the two readings of
+// Gong's format stay apart.
+type (
+	callsPage struct {
+		RequestID string      `json:"requestId"`
+		Records   *pagination `json:"records"`
+		Calls     []CallData  `json:"calls"`
+	}
+	callListPage struct {
+		RequestID string          `json:"requestId"`
+		Records   *pagination     `json:"records"`
+		Calls     []CallBasicData `json:"calls"`
+	}
+	transcriptsPage struct {
+		RequestID       string           `json:"requestId"`
+		Records         *pagination      `json:"records"`
+		CallTranscripts []CallTranscript `json:"callTranscripts"`
+	}
+	usersPage struct {
+		RequestID string         `json:"requestId"`
+		Records   *pagination    `json:"records"`
+		Users     []UserMetadata `json:"users"`
+	}
+	workspacesPage struct {
+		RequestID  string              `json:"requestId"`
+		Workspaces []WorkspaceMetadata `json:"workspaces"`
+	}
+	errorPage struct {
+		RequestID string   `json:"requestId"`
+		Errors    []string `json:"errors"`
+	}
+	webhookPayload struct {
+		CallData  *CallData `json:"callData"`
+		IsTest    bool      `json:"isTest"`
+		IsPrivate bool      `json:"isPrivate"`
+	}
+)
+
 // errorBody checks an error answer's shape and returns its texts.
 func errorBody(t testing.TB, a answer, wantStatus int) []string {
 	t.Helper()
 	if a.status != wantStatus {
 		t.Fatalf("status %d, want %d: %.300s", a.status, wantStatus, a.body)
 	}
-	e := decode[gongapi.ErrorBody](t, a)
+	e := decode[errorPage](t, a)
 	if !requestIDPattern.MatchString(e.RequestID) {
 		t.Errorf("error requestId %q is not 19 lowercase letters/digits", e.RequestID)
 	}
@@ -118,9 +157,9 @@ func errorBody(t testing.TB, a answer, wantStatus int) []string {
 }
 
 // allCallsPages follows POST /v2/calls/extensive to the last page.
-func (f *fake) allCallsPages(req gongapi.CallsExtensiveRequest) ([]gongapi.CallsExtensiveResponse, []answer) {
+func (f *fake) allCallsPages(req gongapi.CallsExtensiveRequest) ([]callsPage, []answer) {
 	f.t.Helper()
-	var pages []gongapi.CallsExtensiveResponse
+	var pages []callsPage
 	var raws []answer
 	for i := 0; ; i++ {
 		if i > 10_000 {
@@ -133,7 +172,7 @@ func (f *fake) allCallsPages(req gongapi.CallsExtensiveRequest) ([]gongapi.Calls
 		if a.status != http.StatusOK {
 			f.t.Fatalf("page %d: status %d: %s", i, a.status, a.body)
 		}
-		p := decode[gongapi.CallsExtensiveResponse](f.t, a)
+		p := decode[callsPage](f.t, a)
 		pages = append(pages, p)
 		raws = append(raws, a)
 		if p.Records == nil || p.Records.Cursor == "" {
@@ -143,10 +182,10 @@ func (f *fake) allCallsPages(req gongapi.CallsExtensiveRequest) ([]gongapi.Calls
 	}
 }
 
-func callIDs(calls []gongapi.Call) []string {
+func callIDs(calls []CallData) []string {
 	out := make([]string, len(calls))
 	for i, c := range calls {
-		out[i] = string(c.MetaData.ID)
+		out[i] = c.MetaData.ID
 	}
 	return out
 }

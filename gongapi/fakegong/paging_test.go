@@ -54,7 +54,7 @@ func TestPaginationToTheLastPage(t *testing.T) {
 			if c.MetaData.Started.Before(prev) {
 				t.Fatal("calls are not oldest first")
 			}
-			prev = c.MetaData.Started.Time
+			prev = c.MetaData.Started
 		}
 	}
 }
@@ -65,14 +65,14 @@ func TestResumeFromAStoredCursor(t *testing.T) {
 	f := newFake(t, o)
 	f.Clock().Set(fixedNow)
 	req := gongapi.CallsExtensiveRequest{ContentSelector: gongapi.FullContentSelector()}
-	p1 := decode[gongapi.CallsExtensiveResponse](t, f.post("/v2/calls/extensive", req))
-	p2 := decode[gongapi.CallsExtensiveResponse](t, f.post("/v2/calls/extensive", withCursor(req, p1.Records.Cursor)))
+	p1 := decode[callsPage](t, f.post("/v2/calls/extensive", req))
+	p2 := decode[callsPage](t, f.post("/v2/calls/extensive", withCursor(req, p1.Records.Cursor)))
 
 	// A new fake with the same seed (a restarted process) continues the stored
 	// cursor where the first left off.
 	g := newFake(t, o)
 	g.Clock().Set(fixedNow)
-	again := decode[gongapi.CallsExtensiveResponse](t, g.post("/v2/calls/extensive", withCursor(req, p1.Records.Cursor)))
+	again := decode[callsPage](t, g.post("/v2/calls/extensive", withCursor(req, p1.Records.Cursor)))
 	if !slices.Equal(callIDs(again.Calls), callIDs(p2.Calls)) || again.Records.CurrentPageNumber != 1 {
 		t.Error("resuming from a stored cursor does not give the same second page")
 	}
@@ -91,23 +91,23 @@ func TestPostCursorInTheQueryIsIgnored(t *testing.T) {
 	f := newFake(t, Options{Seed: 13, Calls: 300})
 	f.Clock().Set(fixedNow)
 	body := `{"filter":{}}`
-	p1 := decode[gongapi.CallsExtensiveResponse](t, f.do(http.MethodPost, "/v2/calls/extensive", nil, body))
+	p1 := decode[callsPage](t, f.do(http.MethodPost, "/v2/calls/extensive", nil, body))
 	if p1.Records.Cursor == "" {
 		t.Fatal("no cursor on the first page")
 	}
 	// The trap: the cursor in the query string of a POST. Gong ignores it.
-	again := decode[gongapi.CallsExtensiveResponse](t, f.do(http.MethodPost, "/v2/calls/extensive", url.Values{"cursor": {p1.Records.Cursor}}, body))
+	again := decode[callsPage](t, f.do(http.MethodPost, "/v2/calls/extensive", url.Values{"cursor": {p1.Records.Cursor}}, body))
 	if again.Records.CurrentPageNumber != 0 || !slices.Equal(callIDs(again.Calls), callIDs(p1.Calls)) {
 		t.Error("a POST with the cursor in the query did not get page 1 again")
 	}
 	// In the body it works.
-	p2 := decode[gongapi.CallsExtensiveResponse](t, f.do(http.MethodPost, "/v2/calls/extensive", nil, `{"cursor":"`+p1.Records.Cursor+`","filter":{}}`))
+	p2 := decode[callsPage](t, f.do(http.MethodPost, "/v2/calls/extensive", nil, `{"cursor":"`+p1.Records.Cursor+`","filter":{}}`))
 	if p2.Records.CurrentPageNumber != 1 || p2.Calls[0].MetaData.ID == p1.Calls[0].MetaData.ID {
 		t.Error("a cursor in the body did not give page 2")
 	}
 	// The same for transcripts.
-	t1 := decode[gongapi.TranscriptsResponse](t, f.do(http.MethodPost, "/v2/calls/transcript", nil, body))
-	t1again := decode[gongapi.TranscriptsResponse](t, f.do(http.MethodPost, "/v2/calls/transcript", url.Values{"cursor": {t1.Records.Cursor}}, body))
+	t1 := decode[transcriptsPage](t, f.do(http.MethodPost, "/v2/calls/transcript", nil, body))
+	t1again := decode[transcriptsPage](t, f.do(http.MethodPost, "/v2/calls/transcript", url.Values{"cursor": {t1.Records.Cursor}}, body))
 	if t1again.Records.CurrentPageNumber != 0 || t1again.CallTranscripts[0].CallID != t1.CallTranscripts[0].CallID {
 		t.Error("transcripts: a POST with the cursor in the query did not get page 1 again")
 	}
@@ -117,14 +117,14 @@ func TestGetCursorsInTheQuery(t *testing.T) {
 	t.Parallel()
 	f := newFake(t, Options{Seed: 14, Users: 230, Calls: 250})
 	f.Clock().Set(fixedNow)
-	var users []gongapi.User
+	var users []UserMetadata
 	cursor := ""
 	for page := 0; ; page++ {
 		q := url.Values{}
 		if cursor != "" {
 			q.Set("cursor", cursor)
 		}
-		r := decode[gongapi.UsersResponse](t, f.do(http.MethodGet, "/v2/users", q, ""))
+		r := decode[usersPage](t, f.do(http.MethodGet, "/v2/users", q, ""))
 		if r.Records.CurrentPageNumber != page {
 			t.Fatalf("users page %d reports number %d", page, r.Records.CurrentPageNumber)
 		}
@@ -143,7 +143,7 @@ func TestGetCursorsInTheQuery(t *testing.T) {
 		}
 	}
 	// includeAvatars adds Gong's staff.
-	r := decode[gongapi.UsersResponse](t, f.do(http.MethodGet, "/v2/users", url.Values{"includeAvatars": {"true"}}, ""))
+	r := decode[usersPage](t, f.do(http.MethodGet, "/v2/users", url.Values{"includeAvatars": {"true"}}, ""))
 	if r.Records.TotalRecords != 232 {
 		t.Errorf("with avatars: %d users, want 232", r.Records.TotalRecords)
 	}
@@ -151,7 +151,7 @@ func TestGetCursorsInTheQuery(t *testing.T) {
 	q := url.Values{"fromDateTime": {"2023-01-01T00:00:00Z"}, "toDateTime": {"2025-01-01T00:00:00Z"}}
 	n := 0
 	for {
-		c := decode[gongapi.CallsResponse](t, f.do(http.MethodGet, "/v2/calls", q, ""))
+		c := decode[callListPage](t, f.do(http.MethodGet, "/v2/calls", q, ""))
 		n += len(c.Calls)
 		if c.Records.Cursor == "" {
 			break
@@ -168,25 +168,25 @@ func TestUsersExtensiveFilters(t *testing.T) {
 	f := newFake(t, Options{Seed: 15, Users: 60, Calls: 10})
 	f.Clock().Set(fixedNow)
 	all := f.Dataset().UsersAt(fixedNow)
-	cut := all[len(all)/2].Created.Time
-	var want []gongapi.ID
+	cut := all[len(all)/2].Created
+	var want []string
 	for _, u := range all {
 		if !u.Created.Before(cut) {
 			want = append(want, u.ID)
 		}
 	}
-	r := decode[gongapi.UsersResponse](t, f.post("/v2/users/extensive", gongapi.UsersExtensiveRequest{Filter: gongapi.UsersExtensiveFilter{
+	r := decode[usersPage](t, f.post("/v2/users/extensive", gongapi.UsersExtensiveRequest{Filter: gongapi.UsersExtensiveFilter{
 		CreatedFromDateTime: cut.Format(time.RFC3339Nano),
 	}}))
-	var got []gongapi.ID
+	var got []string
 	for _, u := range r.Users {
 		got = append(got, u.ID)
 	}
 	if !slices.Equal(got, want) {
 		t.Errorf("createdFromDateTime: %d users, want %d", len(got), len(want))
 	}
-	r = decode[gongapi.UsersResponse](t, f.post("/v2/users/extensive", gongapi.UsersExtensiveRequest{Filter: gongapi.UsersExtensiveFilter{
-		UserIDs: []gongapi.ID{all[3].ID, all[7].ID},
+	r = decode[usersPage](t, f.post("/v2/users/extensive", gongapi.UsersExtensiveRequest{Filter: gongapi.UsersExtensiveFilter{
+		UserIDs: []gongapi.ID{gongapi.ID(all[3].ID), gongapi.ID(all[7].ID)},
 	}}))
 	if len(r.Users) != 2 || r.Users[0].ID != all[3].ID || r.Users[1].ID != all[7].ID {
 		t.Errorf("userIds filter: %d users", len(r.Users))
@@ -201,10 +201,10 @@ func TestKeysetCursorsDoNotShift(t *testing.T) {
 	req := gongapi.CallsExtensiveRequest{Filter: gongapi.CallsFilter{FromDateTime: "2024-01-01T00:00:00Z", ToDateTime: "2024-07-01T00:00:00Z"}}
 	before := callIDs(f.Dataset().VisibleCalls(fixedNow))
 
-	p1 := decode[gongapi.CallsExtensiveResponse](t, f.post("/v2/calls/extensive", req))
+	p1 := decode[callsPage](t, f.post("/v2/calls/extensive", req))
 	// Between pages: a late call appears before the cursor's position, and a call
 	// that page 2 would have held is deleted.
-	early := p1.Calls[10].MetaData.Started.Time
+	early := p1.Calls[10].MetaData.Started
 	late, err := f.Dataset().AddCall(NewCall{Started: early.Add(time.Millisecond), ProcessedAt: fixedNow.Add(-time.Minute)})
 	if err != nil {
 		t.Fatal(err)
@@ -217,7 +217,7 @@ func TestKeysetCursorsDoNotShift(t *testing.T) {
 	got = append(got, callIDs(p1.Calls)...)
 	req.Cursor = p1.Records.Cursor
 	for req.Cursor != "" {
-		p := decode[gongapi.CallsExtensiveResponse](t, f.post("/v2/calls/extensive", req))
+		p := decode[callsPage](t, f.post("/v2/calls/extensive", req))
 		got = append(got, callIDs(p.Calls)...)
 		req.Cursor = p.Records.Cursor
 	}
@@ -273,7 +273,7 @@ func TestCursorIsBoundToTheRequest(t *testing.T) {
 	f := newFake(t, Options{Seed: 18, Calls: 300})
 	f.Clock().Set(fixedNow)
 	req := gongapi.CallsExtensiveRequest{Filter: gongapi.CallsFilter{FromDateTime: "2024-01-01T00:00:00Z"}}
-	p1 := decode[gongapi.CallsExtensiveResponse](t, f.post("/v2/calls/extensive", req))
+	p1 := decode[callsPage](t, f.post("/v2/calls/extensive", req))
 	changed := []gongapi.CallsExtensiveRequest{
 		{Cursor: p1.Records.Cursor, Filter: gongapi.CallsFilter{FromDateTime: "2024-01-02T00:00:00Z"}},
 		{Cursor: p1.Records.Cursor, Filter: req.Filter, ContentSelector: gongapi.FullContentSelector()},
@@ -301,9 +301,9 @@ func TestCursorExpiry(t *testing.T) {
 	f := newFake(t, Options{Seed: 19, Calls: 300, CursorTTL: time.Hour})
 	f.Clock().Set(fixedNow)
 	req := gongapi.CallsExtensiveRequest{}
-	p1 := decode[gongapi.CallsExtensiveResponse](t, f.post("/v2/calls/extensive", req))
+	p1 := decode[callsPage](t, f.post("/v2/calls/extensive", req))
 	f.Clock().Advance(59 * time.Minute)
-	p2 := decode[gongapi.CallsExtensiveResponse](t, f.post("/v2/calls/extensive", withCursor(req, p1.Records.Cursor)))
+	p2 := decode[callsPage](t, f.post("/v2/calls/extensive", withCursor(req, p1.Records.Cursor)))
 	// Each cursor lives an hour from when it was handed out.
 	f.Clock().Advance(2 * time.Minute)
 	msgs := errorBody(t, f.post("/v2/calls/extensive", withCursor(req, p1.Records.Cursor)), http.StatusBadRequest)
@@ -316,7 +316,7 @@ func TestCursorExpiry(t *testing.T) {
 	// Without a TTL cursors never expire.
 	g := newFake(t, Options{Seed: 19, Calls: 300})
 	g.Clock().Set(fixedNow)
-	q1 := decode[gongapi.CallsExtensiveResponse](t, g.post("/v2/calls/extensive", req))
+	q1 := decode[callsPage](t, g.post("/v2/calls/extensive", req))
 	g.Clock().Advance(24 * 365 * time.Hour)
 	if a := g.post("/v2/calls/extensive", withCursor(req, q1.Records.Cursor)); a.status != http.StatusOK {
 		t.Errorf("without a TTL a year-old cursor: status %d", a.status)

@@ -114,11 +114,11 @@ func TestContextAndTiming(t *testing.T) {
 	t.Parallel()
 	f := newFake(t, Options{Seed: 31, Calls: 100})
 	f.Clock().Set(fixedNow)
-	get := func(sel *gongapi.ContentSelector) []gongapi.Call {
-		return decode[gongapi.CallsExtensiveResponse](t, f.post("/v2/calls/extensive", gongapi.CallsExtensiveRequest{ContentSelector: sel})).Calls
+	get := func(sel *gongapi.ContentSelector) []CallData {
+		return decode[callsPage](t, f.post("/v2/calls/extensive", gongapi.CallsExtensiveRequest{ContentSelector: sel})).Calls
 	}
 	parties := &gongapi.ExposedFields{Parties: true}
-	count := func(calls []gongapi.Call) (objects, fields int, timings map[string]int, partyContexts int) {
+	count := func(calls []CallData) (objects, fields int, timings map[string]int, partyContexts int) {
 		timings = map[string]int{}
 		for _, c := range calls {
 			for _, cx := range c.Context {

@@ -65,7 +65,7 @@ func TestWebhookBodyIsTheExtensiveCall(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var p gongapi.WebhookPayload
+	var p webhookPayload
 	if err := json.Unmarshal(body, &p); err != nil {
 		t.Fatalf("webhook body: %v\n%.300s", err, body)
 	}
@@ -75,10 +75,12 @@ func TestWebhookBodyIsTheExtensiveCall(t *testing.T) {
 		p.IsPrivate != (want.MetaData.IsPrivate != nil && *want.MetaData.IsPrivate) {
 		t.Fatalf("payload does not carry the call: %+v", p)
 	}
-	var raw map[string]json.RawMessage
-	_ = json.Unmarshal(p.CallData.Raw, &raw)
-	if string(raw["metaData"]) == "" || string(raw["context"]) == "null" {
-		t.Fatalf("callData is not written by the fake's encoder: %.300s", p.CallData.Raw)
+	var raw struct {
+		CallData map[string]json.RawMessage `json:"callData"`
+	}
+	_ = json.Unmarshal(body, &raw)
+	if string(raw.CallData["metaData"]) == "" || string(raw.CallData["context"]) == "null" {
+		t.Fatalf("callData is not written by the fake's encoder: %.300s", body)
 	}
 	if _, err := s.WebhookBody("123", false); err == nil {
 		t.Fatal("a webhook for an unknown call")
@@ -170,7 +172,7 @@ func TestSendWebhookStatus(t *testing.T) {
 func visibleIDs(s *Server, t time.Time) []string {
 	var out []string
 	for _, c := range s.Dataset().VisibleCalls(t) {
-		out = append(out, string(c.MetaData.ID))
+		out = append(out, c.MetaData.ID)
 	}
 	return out
 }

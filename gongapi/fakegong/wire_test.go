@@ -80,7 +80,7 @@ func TestRequestIDs(t *testing.T) {
 	seen := map[string]bool{}
 	for range 50 {
 		a := f.do(http.MethodGet, "/v2/workspaces", nil, "")
-		ws := decode[gongapi.WorkspacesResponse](t, a)
+		ws := decode[workspacesPage](t, a)
 		if !requestIDPattern.MatchString(ws.RequestID) {
 			t.Fatalf("requestId %q is not 19 lowercase letters/digits", ws.RequestID)
 		}
@@ -169,7 +169,7 @@ func TestBadRequests(t *testing.T) {
 	}
 	// 100 callIds is fine.
 	a := f.post("/v2/calls/extensive", gongapi.CallsExtensiveRequest{Filter: gongapi.CallsFilter{CallIDs: toIDs(ids[:100])}})
-	page := decode[gongapi.CallsExtensiveResponse](t, a)
+	page := decode[callsPage](t, a)
 	if a.status != http.StatusOK || len(page.Calls) != 100 {
 		t.Errorf("100 callIds: status %d, %d calls", a.status, len(page.Calls))
 	}
@@ -192,16 +192,16 @@ func TestCallIDsFilter(t *testing.T) {
 	all := f.Dataset().VisibleCalls(fixedNow)
 	// Ask for five calls in reverse order, one twice and one unknown id: the answer
 	// is the known ones, once each, oldest first.
-	want := []string{string(all[3].MetaData.ID), string(all[50].MetaData.ID), string(all[51].MetaData.ID), string(all[120].MetaData.ID), string(all[len(all)-1].MetaData.ID)}
+	want := []string{all[3].MetaData.ID, all[50].MetaData.ID, all[51].MetaData.ID, all[120].MetaData.ID, all[len(all)-1].MetaData.ID}
 	ask := append(slices.Clone(want), want[2], "99999999999999999999", "not-a-number")
 	slices.Reverse(ask)
-	page := decode[gongapi.CallsExtensiveResponse](t, f.post("/v2/calls/extensive", gongapi.CallsExtensiveRequest{Filter: gongapi.CallsFilter{CallIDs: toIDs(ask)}}))
+	page := decode[callsPage](t, f.post("/v2/calls/extensive", gongapi.CallsExtensiveRequest{Filter: gongapi.CallsFilter{CallIDs: toIDs(ask)}}))
 	if got := callIDs(page.Calls); !slices.Equal(got, want) {
 		t.Errorf("callIds filter: got %v, want %v", got, want)
 	}
 	// With a date range too, only the ids inside it.
-	from := all[50].MetaData.Started.Time
-	page = decode[gongapi.CallsExtensiveResponse](t, f.post("/v2/calls/extensive", gongapi.CallsExtensiveRequest{
+	from := all[50].MetaData.Started
+	page = decode[callsPage](t, f.post("/v2/calls/extensive", gongapi.CallsExtensiveRequest{
 		Filter: gongapi.CallsFilter{CallIDs: toIDs(ask), FromDateTime: from.UTC().Format(time.RFC3339Nano)},
 	}))
 	if got := callIDs(page.Calls); !slices.Equal(got, want[1:]) {
@@ -213,7 +213,7 @@ func TestFromInclusiveToExclusive(t *testing.T) {
 	t.Parallel()
 	f := newFake(t, Options{Seed: 6, Calls: 500})
 	f.Clock().Set(fixedNow)
-	var target gongapi.Call
+	var target CallData
 	for _, c := range f.Dataset().VisibleCalls(fixedNow) {
 		if c.MetaData.Started.Nanosecond() == 0 {
 			target = c
@@ -223,13 +223,13 @@ func TestFromInclusiveToExclusive(t *testing.T) {
 	if target.MetaData == nil {
 		t.Fatal("no call starts on a whole second")
 	}
-	at := target.MetaData.Started.Time
+	at := target.MetaData.Started
 	has := func(from, to time.Time) bool {
 		a := f.post("/v2/calls/extensive", gongapi.CallsExtensiveRequest{Filter: gongapi.CallsFilter{FromDateTime: filterTime(from), ToDateTime: filterTime(to)}})
 		if a.status == http.StatusNotFound {
 			return false
 		}
-		return slices.Contains(callIDs(decode[gongapi.CallsExtensiveResponse](t, a).Calls), string(target.MetaData.ID))
+		return slices.Contains(callIDs(decode[callsPage](t, a).Calls), target.MetaData.ID)
 	}
 	if !has(at, at.Add(time.Second)) {
 		t.Error("from is not inclusive")
@@ -245,7 +245,7 @@ func TestFromInclusiveToExclusive(t *testing.T) {
 		FromDateTime: at.In(time.FixedZone("", 5*3600+1800)).Format(time.RFC3339),
 		ToDateTime:   at.Add(time.Second).In(time.FixedZone("", -3*3600)).Format(time.RFC3339),
 	}})
-	if ids := callIDs(decode[gongapi.CallsExtensiveResponse](t, a).Calls); !slices.Contains(ids, string(target.MetaData.ID)) {
+	if ids := callIDs(decode[callsPage](t, a).Calls); !slices.Contains(ids, target.MetaData.ID) {
 		t.Error("filter bounds with offsets are not read as instants")
 	}
 }
@@ -254,10 +254,10 @@ func TestListFiltersWebConferencesOnScheduledTime(t *testing.T) {
 	t.Parallel()
 	f := newFake(t, Options{Seed: 7, Calls: 400})
 	f.Clock().Set(fixedNow)
-	var target gongapi.Call
+	var target CallData
 	for _, c := range f.Dataset().VisibleCalls(fixedNow) {
 		md := c.MetaData
-		if *md.Direction == "Conference" && !md.Scheduled.IsZero() && md.Started.Sub(md.Scheduled.Time) > 2*time.Second {
+		if *md.Direction == "Conference" && !md.Scheduled.IsZero() && md.Started.Sub(md.Scheduled) > 2*time.Second {
 			target = c
 			break
 		}
@@ -270,19 +270,19 @@ func TestListFiltersWebConferencesOnScheduledTime(t *testing.T) {
 	from := target.MetaData.Scheduled.Add(time.Second)
 	to := target.MetaData.Started.Add(time.Hour)
 	ext := f.post("/v2/calls/extensive", gongapi.CallsExtensiveRequest{Filter: gongapi.CallsFilter{FromDateTime: filterTime(from), ToDateTime: filterTime(to)}})
-	if !slices.Contains(callIDs(decode[gongapi.CallsExtensiveResponse](t, ext).Calls), string(target.MetaData.ID)) {
+	if !slices.Contains(callIDs(decode[callsPage](t, ext).Calls), target.MetaData.ID) {
 		t.Fatal("extensive misses a call that started inside the range")
 	}
 	list := f.do(http.MethodGet, "/v2/calls", url.Values{"fromDateTime": {filterTime(from)}, "toDateTime": {filterTime(to)}}, "")
 	if list.status == http.StatusOK {
-		for _, c := range decode[gongapi.CallsResponse](t, list).Calls {
+		for _, c := range decode[callListPage](t, list).Calls {
 			if c.ID == target.MetaData.ID {
 				t.Fatal("GET /v2/calls lists a web conference scheduled before the range")
 			}
 		}
 	}
 	// And GET /v2/calls answers metadata only, the same metadata.
-	list = f.do(http.MethodGet, "/v2/calls", url.Values{"fromDateTime": {filterTime(target.MetaData.Scheduled.Time)}, "toDateTime": {filterTime(to)}}, "")
+	list = f.do(http.MethodGet, "/v2/calls", url.Values{"fromDateTime": {filterTime(target.MetaData.Scheduled)}, "toDateTime": {filterTime(to)}}, "")
 	var raw struct{ Calls []map[string]json.RawMessage }
 	if err := json.Unmarshal(list.body, &raw); err != nil || len(raw.Calls) == 0 {
 		t.Fatalf("GET /v2/calls: %v %s", err, list.body)
@@ -290,7 +290,7 @@ func TestListFiltersWebConferencesOnScheduledTime(t *testing.T) {
 	if _, ok := raw.Calls[0]["metaData"]; ok {
 		t.Error("GET /v2/calls answers extensive calls instead of metadata")
 	}
-	got := decode[gongapi.CallsResponse](t, list).Calls[0]
+	got := decode[callListPage](t, list).Calls[0]
 	if got.ID != target.MetaData.ID || *got.Title != *target.MetaData.Title {
 		t.Errorf("first listed call %s %q, want %s %q", got.ID, *got.Title, target.MetaData.ID, *target.MetaData.Title)
 	}
@@ -320,7 +320,7 @@ func TestWireFormat(t *testing.T) {
 					t.Fatalf("page %d call %d: metaData lacks %q", p, i, k)
 				}
 			}
-			if !idPattern.MatchString(pages[p].Calls[i].MetaData.ID.String()) {
+			if !idPattern.MatchString(pages[p].Calls[i].MetaData.ID) {
 				t.Errorf("call id %q is not 18–20 digits", pages[p].Calls[i].MetaData.ID)
 			}
 			var started string

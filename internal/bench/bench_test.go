@@ -3,6 +3,7 @@ package main
 import (
 	"math"
 	"os"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -122,22 +123,23 @@ func TestBenchLineReadsCustomMetrics(t *testing.T) {
 
 func TestProcStatReadsThisProcess(t *testing.T) {
 	t.Parallel()
-	// Busy until the kernel has charged this process a clock tick: on a loaded machine
-	// a fixed stretch of wall time may get less than one tick of CPU.
-	var st stat
-	var err error
-	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); {
-		for spin := time.Now().Add(20 * time.Millisecond); time.Now().Before(spin); {
-		}
-		if st, err = procStat(os.Getpid()); err != nil {
+	// Burn CPU until the kernel has charged this process 100ms (getrusage): a loop on
+	// the wall clock may hardly run at all on a busy machine, and then charges nothing.
+	for {
+		var ru syscall.Rusage
+		if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
 			t.Fatal(err)
 		}
-		if st.cpu > 0 {
+		if time.Duration(ru.Utime.Nano()+ru.Stime.Nano()) >= 100*time.Millisecond {
 			break
 		}
 	}
+	st, err := procStat(os.Getpid())
+	if err != nil {
+		t.Fatal(err)
+	}
 	if st.cpu <= 0 {
-		t.Errorf("cpu = %v after 10s of a busy loop", st.cpu)
+		t.Errorf("cpu = %v after a busy loop", st.cpu)
 	}
 	if hwm, err := procHWM(os.Getpid()); err != nil || hwm <= 0 {
 		t.Errorf("VmHWM = %d, %v", hwm, err)

@@ -5,15 +5,29 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"slices"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 )
 
-// SyncedTables are the tables that hold Gong's data, in the order Dump reads them.
-var SyncedTables = []string{"users", "workspaces", "trackers", "calls", "call_parties", "call_trackers", "call_topics",
-	"call_speakers", "call_interaction_stats", "call_crm_objects", "call_comments", "transcript_sentences"}
+// bookkeepingTables are gongsync's own tables: what a sync did, not what Gong holds.
+// Every other table of the schema holds Gong's data, so a table added later is
+// compared by Dump without anyone having to list it.
+var bookkeepingTables = []string{"goose_db_version", "sync_state", "sync_runs", "api_usage", "api_pace", "oauth_tokens",
+	"action_runs", "erasures"}
+
+// SyncedTables lists the tables of schema that hold Gong's data, sorted.
+func SyncedTables(ctx context.Context, pool *pgxpool.Pool, schema string) ([]string, error) {
+	rows, err := pool.Query(ctx, `SELECT table_name::text FROM information_schema.tables
+		WHERE table_schema = $1 AND table_type = 'BASE TABLE' AND NOT table_name = ANY($2) ORDER BY 1`,
+		schema, bookkeepingTables)
+	if err != nil {
+		return nil, fmt.Errorf("list the synced tables: %w", err)
+	}
+	return pgx.CollectRows(rows, pgx.RowTo[string])
+}
 
 // bookkeepingColumns differ between two syncs of the same data (they say when, not
 // what), so table comparisons leave them out.
@@ -24,7 +38,11 @@ var bookkeepingColumns = []string{"first_seen_at", "updated_at", "last_seen_at",
 // the bookkeeping columns: two databases that synced the same data dump equal.
 func Dump(ctx context.Context, pool *pgxpool.Pool, schema string) (map[string][]string, error) {
 	out := map[string][]string{}
-	for _, table := range SyncedTables {
+	tables, err := SyncedTables(ctx, pool, schema)
+	if err != nil {
+		return nil, err
+	}
+	for _, table := range tables {
 		q := fmt.Sprintf(`SELECT (to_jsonb(t) - $1::text[])::text FROM %s.%s t`,
 			pgx.Identifier{schema}.Sanitize(), pgx.Identifier{table}.Sanitize())
 		rows, err := pool.Query(ctx, q, bookkeepingColumns)
@@ -54,7 +72,13 @@ func Dump(ctx context.Context, pool *pgxpool.Pool, schema string) (map[string][]
 // row counts and the first differing rows.
 func DiffDumps(a, b map[string][]string) string {
 	var s string
-	for _, table := range SyncedTables {
+	tables := slices.Sorted(maps.Keys(a))
+	for table := range b {
+		if _, ok := a[table]; !ok {
+			tables = append(tables, table)
+		}
+	}
+	for _, table := range tables {
 		x, y := a[table], b[table]
 		if slices.Equal(x, y) {
 			continue

@@ -7,7 +7,13 @@
 //
 //	func TestMain(m *testing.M) { pgtest.Main(m) }
 //
-// and then pgtest.NewDatabase(t) in each test.
+// and then pgtest.NewDatabase(t) in each test for an empty database, or, for a
+// migrated one, a package-level Template:
+//
+//	var migrated = pgtest.NewTemplate(func(ctx context.Context, url string) error { … migrate url … })
+//
+// and migrated.NewDatabase(t), which costs a migration once per test binary instead
+// of once per test.
 package pgtest
 
 import (
@@ -32,12 +38,15 @@ var (
 )
 
 // Main runs the package's tests and stops the shared cluster afterwards, if one was
-// started. The cluster starts lazily: packages whose tests never ask for a database
-// never pay for one.
+// started, or drops the templates it made on the server of TEST_DATABASE_URL. The
+// cluster starts lazily: packages whose tests never ask for a database never pay for
+// one.
 func Main(m *testing.M) {
 	code := m.Run()
 	if shared != nil {
 		shared.Stop()
+	} else {
+		dropTemplates()
 	}
 	os.Exit(code)
 }
@@ -87,8 +96,7 @@ func NewDatabase(t testing.TB) string {
 	t.Cleanup(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 		defer cancel()
-		// FORCE ends connections a failed test left open (Postgres 13+).
-		_ = adminExec(ctx, admin, "DROP DATABASE IF EXISTS "+pgx.Identifier{name}.Sanitize()+" WITH (FORCE)")
+		dropDatabase(ctx, admin, name)
 	})
 	return WithDatabase(admin, name)
 }
