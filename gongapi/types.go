@@ -2,10 +2,15 @@ package gongapi
 
 import "encoding/json"
 
-// The types below follow Gong's OpenAPI document ("Gong API V2") field for field.
-// Pointers mark values Gong may send as null or leave out; unknown fields are ignored
-// on decode, as Gong adds fields without notice. Records that the sync stores keep
-// the bytes Gong sent in Raw.
+// The types below follow Gong's OpenAPI document ("Gong API V2"). Pointers mark
+// values Gong may send as null or leave out; unknown fields are ignored on decode, as
+// Gong adds fields without notice. Records that the sync stores keep the bytes Gong
+// sent in Raw.
+//
+// Only what becomes a typed column or a row of its own is decoded field by field.
+// Blocks the sync stores as JSON documents (a call's outline, highlights, key points,
+// a party's CRM context, a user's settings, …) stay json.RawMessage: they pass through
+// as Gong sent them, with any field Gong adds inside them, and cost no decoding.
 
 // Records is the pagination block of every paginated answer. Cursor is empty on the
 // last page (Gong leaves the key out).
@@ -33,44 +38,27 @@ type UsersResponse struct {
 
 // User is Gong's UserMetadata.
 type User struct {
-	ID                    ID               `json:"id"`
-	EmailAddress          *string          `json:"emailAddress"`
-	Created               Time             `json:"created"`
-	Active                *bool            `json:"active"`
-	EmailAliases          []string         `json:"emailAliases"`
-	TrustedEmailAddress   *string          `json:"trustedEmailAddress"`
-	FirstName             *string          `json:"firstName"`
-	LastName              *string          `json:"lastName"`
-	Title                 *string          `json:"title"`
-	PhoneNumber           *string          `json:"phoneNumber"`
-	Extension             *string          `json:"extension"`
-	PersonalMeetingURLs   []string         `json:"personalMeetingUrls"`
-	Settings              *UserSettings    `json:"settings"`
-	ManagerID             *ID              `json:"managerId"`
-	MeetingConsentPageURL *string          `json:"meetingConsentPageUrl"`
-	SpokenLanguages       []SpokenLanguage `json:"spokenLanguages"`
+	ID                    ID              `json:"id"`
+	EmailAddress          *string         `json:"emailAddress"`
+	Created               Time            `json:"created"`
+	Active                *bool           `json:"active"`
+	EmailAliases          []string        `json:"emailAliases"`
+	TrustedEmailAddress   *string         `json:"trustedEmailAddress"`
+	FirstName             *string         `json:"firstName"`
+	LastName              *string         `json:"lastName"`
+	Title                 *string         `json:"title"`
+	PhoneNumber           *string         `json:"phoneNumber"`
+	Extension             *string         `json:"extension"`
+	PersonalMeetingURLs   []string        `json:"personalMeetingUrls"`
+	Settings              json.RawMessage `json:"settings"` // stored as a document
+	ManagerID             *ID             `json:"managerId"`
+	MeetingConsentPageURL *string         `json:"meetingConsentPageUrl"`
+	SpokenLanguages       json.RawMessage `json:"spokenLanguages"` // stored as a document
 	// ConferencingProviders is not in Gong's document but is sent by live tenants.
 	ConferencingProviders []string `json:"conferencingProviders,omitempty"`
 
 	// Raw is the user object exactly as Gong sent it (empty when built in Go).
 	Raw json.RawMessage `json:"-"`
-}
-
-// UserSettings is Gong's Settings block of a user.
-type UserSettings struct {
-	WebConferencesRecorded        *bool `json:"webConferencesRecorded,omitempty"`
-	PreventWebConferenceRecording *bool `json:"preventWebConferenceRecording,omitempty"`
-	TelephonyCallsImported        *bool `json:"telephonyCallsImported,omitempty"`
-	EmailsImported                *bool `json:"emailsImported,omitempty"`
-	PreventEmailImport            *bool `json:"preventEmailImport,omitempty"`
-	NonRecordedMeetingsImported   *bool `json:"nonRecordedMeetingsImported,omitempty"`
-	GongConnectEnabled            *bool `json:"gongConnectEnabled,omitempty"`
-}
-
-// SpokenLanguage is one language a user speaks.
-type SpokenLanguage struct {
-	Language string `json:"language"`
-	Primary  bool   `json:"primary"`
 }
 
 // UsersExtensiveRequest is the body of POST /v2/users/extensive.
@@ -114,31 +102,24 @@ type TrackersResponse struct {
 
 // KeywordTracker is a tracker's definition.
 type KeywordTracker struct {
-	TrackerID        ID                       `json:"trackerId"`
-	TrackerName      *string                  `json:"trackerName"`
-	WorkspaceID      *ID                      `json:"workspaceId"`
-	LanguageKeywords []TrackerLanguageKeyword `json:"languageKeywords"`
-	Affiliation      *string                  `json:"affiliation"`
-	PartOfQuestion   *bool                    `json:"partOfQuestion"`
-	SaidAt           *string                  `json:"saidAt"`
-	SaidAtInterval   *int64                   `json:"saidAtInterval"`
-	SaidAtUnit       *string                  `json:"saidAtUnit"`
-	SaidInTopics     []string                 `json:"saidInTopics"`
-	SaidInCallParts  []string                 `json:"saidInCallParts"`
-	FilterQuery      *string                  `json:"filterQuery"`
-	Created          Time                     `json:"created"`
-	CreatorUserID    *ID                      `json:"creatorUserId"`
-	Updated          Time                     `json:"updated"`
-	UpdaterUserID    *ID                      `json:"updaterUserId"`
+	TrackerID        ID              `json:"trackerId"`
+	TrackerName      *string         `json:"trackerName"`
+	WorkspaceID      *ID             `json:"workspaceId"`
+	LanguageKeywords json.RawMessage `json:"languageKeywords"` // stored as a document
+	Affiliation      *string         `json:"affiliation"`
+	PartOfQuestion   *bool           `json:"partOfQuestion"`
+	SaidAt           *string         `json:"saidAt"`
+	SaidAtInterval   *int64          `json:"saidAtInterval"`
+	SaidAtUnit       *string         `json:"saidAtUnit"`
+	SaidInTopics     []string        `json:"saidInTopics"`
+	SaidInCallParts  []string        `json:"saidInCallParts"`
+	FilterQuery      *string         `json:"filterQuery"`
+	Created          Time            `json:"created"`
+	CreatorUserID    *ID             `json:"creatorUserId"`
+	Updated          Time            `json:"updated"`
+	UpdaterUserID    *ID             `json:"updaterUserId"`
 
 	Raw json.RawMessage `json:"-"`
-}
-
-// TrackerLanguageKeyword lists a tracker's keywords in one language.
-type TrackerLanguageKeyword struct {
-	Language            string   `json:"language"`
-	Keywords            []string `json:"keywords"`
-	IncludeRelatedForms bool     `json:"includeRelatedForms"`
 }
 
 // ---- calls ----
@@ -219,34 +200,30 @@ type ContextField struct {
 
 // Party is a participant of a call. Gong leaves absent keys out; speakerId may be null.
 type Party struct {
-	ID           ID            `json:"id"`
-	EmailAddress *string       `json:"emailAddress,omitempty"`
-	Name         *string       `json:"name,omitempty"`
-	Title        *string       `json:"title,omitempty"`
-	UserID       *ID           `json:"userId,omitempty"`
-	SpeakerID    *ID           `json:"speakerId"`
-	Context      []CallContext `json:"context,omitempty"`
-	Affiliation  *string       `json:"affiliation,omitempty"`
-	PhoneNumber  *string       `json:"phoneNumber,omitempty"`
-	Methods      []string      `json:"methods,omitempty"`
+	ID           ID              `json:"id"`
+	EmailAddress *string         `json:"emailAddress,omitempty"`
+	Name         *string         `json:"name,omitempty"`
+	Title        *string         `json:"title,omitempty"`
+	UserID       *ID             `json:"userId,omitempty"`
+	SpeakerID    *ID             `json:"speakerId"`
+	Context      json.RawMessage `json:"context,omitempty"` // the party's CRM context, stored as a document
+	Affiliation  *string         `json:"affiliation,omitempty"`
+	PhoneNumber  *string         `json:"phoneNumber,omitempty"`
+	Methods      []string        `json:"methods,omitempty"`
 }
 
-// CallContent is the content block of a call.
+// CallContent is the content block of a call. Trackers and topics become rows; the
+// AI blocks (structure, outline, highlights, outcome, key points) are stored as the
+// documents Gong sent.
 type CallContent struct {
-	Structure   []StructurePart    `json:"structure,omitempty"`
-	Trackers    []Tracker          `json:"trackers,omitempty"`
-	Topics      []Topic            `json:"topics,omitempty"`
-	Brief       *string            `json:"brief,omitempty"`
-	Outline     []OutlineSection   `json:"outline,omitempty"`
-	Highlights  []HighlightSection `json:"highlights,omitempty"`
-	CallOutcome *CallOutcome       `json:"callOutcome,omitempty"`
-	KeyPoints   []KeyPoint         `json:"keyPoints,omitempty"`
-}
-
-// StructurePart is one part of the call's agenda.
-type StructurePart struct {
-	Name     string `json:"name"`
-	Duration int64  `json:"duration"`
+	Structure   json.RawMessage `json:"structure,omitempty"`
+	Trackers    []Tracker       `json:"trackers,omitempty"`
+	Topics      []Topic         `json:"topics,omitempty"`
+	Brief       *string         `json:"brief,omitempty"`
+	Outline     json.RawMessage `json:"outline,omitempty"`
+	Highlights  json.RawMessage `json:"highlights,omitempty"`
+	CallOutcome json.RawMessage `json:"callOutcome,omitempty"`
+	KeyPoints   json.RawMessage `json:"keyPoints,omitempty"`
 }
 
 // Tracker is a tracker's hits in one call.
@@ -276,44 +253,6 @@ type TrackerPhrase struct {
 type Topic struct {
 	Name     string `json:"name"`
 	Duration int64  `json:"duration"`
-}
-
-// OutlineSection is one section of the call's AI outline.
-type OutlineSection struct {
-	Section   string        `json:"section"`
-	StartTime float64       `json:"startTime"`
-	Duration  float64       `json:"duration"`
-	Items     []OutlineItem `json:"items,omitempty"`
-}
-
-// OutlineItem is one line of an outline section.
-type OutlineItem struct {
-	Text      string  `json:"text"`
-	StartTime float64 `json:"startTime"`
-}
-
-// HighlightSection is one titled group of highlights.
-type HighlightSection struct {
-	Title string          `json:"title"`
-	Items []HighlightItem `json:"items,omitempty"`
-}
-
-// HighlightItem is one highlight and where it was said.
-type HighlightItem struct {
-	Text       string    `json:"text"`
-	StartTimes []float64 `json:"startTimes,omitempty"`
-}
-
-// CallOutcome is the outcome Gong assigned to the call.
-type CallOutcome struct {
-	ID       ID     `json:"id"`
-	Category string `json:"category"`
-	Name     string `json:"name"`
-}
-
-// KeyPoint is one AI key point of the call.
-type KeyPoint struct {
-	Text string `json:"text"`
 }
 
 // Interaction is the interaction block of a call.

@@ -21,7 +21,9 @@ import (
 //	   objects and comments
 //	2: also call_video_stats and call_tracker_occurrences
 //	3: also call_crm_fields
-const CallMapping = 3
+//	4: the JSON blocks (outline, highlights, key points, structure, outcome, a party's
+//	   CRM context) stored as Gong sent them, fields Gong adds inside them included
+const CallMapping = 4
 
 // CallRow maps one extensive call onto a calls row and its child rows. The call is
 // one gongapi accepted (it has metaData with an id, and every party has an id): the
@@ -55,11 +57,11 @@ func CallRow(c *gongapi.Call) store.Call {
 
 	if ct := c.Content; ct != nil {
 		row.Brief = cleanPtr(ct.Brief)
-		row.CallOutcome = jsonOrNil(ct.CallOutcome != nil, ct.CallOutcome)
-		row.KeyPoints = jsonOrNil(ct.KeyPoints != nil, ct.KeyPoints)
-		row.Highlights = jsonOrNil(ct.Highlights != nil, ct.Highlights)
-		row.Outline = jsonOrNil(ct.Outline != nil, ct.Outline)
-		row.Structure = jsonOrNil(ct.Structure != nil, ct.Structure)
+		row.CallOutcome = jsonDoc(ct.CallOutcome)
+		row.KeyPoints = jsonDoc(ct.KeyPoints)
+		row.Highlights = jsonDoc(ct.Highlights)
+		row.Outline = jsonDoc(ct.Outline)
+		row.Structure = jsonDoc(ct.Structure)
 		row.Trackers = make([]store.CallTracker, 0, len(ct.Trackers))
 		for i := range ct.Trackers {
 			t := &ct.Trackers[i]
@@ -92,7 +94,7 @@ func CallRow(c *gongapi.Call) store.Call {
 			Affiliation:  cleanPtr(p.Affiliation),
 			PhoneNumber:  cleanPtr(p.PhoneNumber),
 			Methods:      cleanAll(p.Methods),
-			Context:      jsonOrNil(p.Context != nil, p.Context),
+			Context:      jsonDoc(p.Context),
 		})
 	}
 
@@ -210,8 +212,8 @@ func UserRows(users []gongapi.User) []store.User {
 			Created:             u.Created.Ptr(),
 			EmailAliases:        cleanAll(u.EmailAliases),
 			TrustedEmailAddress: cleanPtr(u.TrustedEmailAddress),
-			SpokenLanguages:     jsonOrNil(u.SpokenLanguages != nil, u.SpokenLanguages),
-			Settings:            jsonOrNil(u.Settings != nil, u.Settings),
+			SpokenLanguages:     jsonDoc(u.SpokenLanguages),
+			Settings:            jsonDoc(u.Settings),
 			Raw:                 rawJSON(u.Raw, u),
 		})
 	}
@@ -241,7 +243,7 @@ func TrackerRows(ts []gongapi.KeywordTracker) []store.Tracker {
 			Affiliation:      cleanPtr(t.Affiliation),
 			PartOfQuestion:   t.PartOfQuestion,
 			FilterQuery:      cleanPtr(t.FilterQuery),
-			LanguageKeywords: jsonOrNil(t.LanguageKeywords != nil, t.LanguageKeywords),
+			LanguageKeywords: jsonDoc(t.LanguageKeywords),
 			Created:          t.Created.Ptr(),
 			Updated:          t.Updated.Ptr(),
 			Raw:              rawJSON(t.Raw, t),
@@ -340,21 +342,37 @@ func rawJSON(raw json.RawMessage, v any) []byte {
 	if len(raw) == 0 {
 		raw, _ = json.Marshal(v)
 	}
-	if bytes.Contains(raw, nulEscape) {
-		raw = bytes.ReplaceAll(raw, nulEscape, []byte(`\ufffd`))
-	}
-	if !utf8.Valid(raw) {
-		raw = bytes.ToValidUTF8(raw, []byte("\uFFFD"))
-	}
-	return raw
+	return safeJSON(raw)
 }
 
-// jsonOrNil encodes v, or returns nil (SQL NULL) when the block was absent. Encoding
-// these plain structs cannot fail.
+// jsonDoc is a block Gong sent, as the document of a jsonb column: absent or null is
+// SQL NULL, anything else passes through as sent, made safe for jsonb.
+func jsonDoc(raw json.RawMessage) []byte {
+	if len(raw) == 0 || string(raw) == "null" {
+		return nil
+	}
+	return safeJSON(raw)
+}
+
+// safeJSON replaces what jsonb refuses and Gong is not known to send: the \u0000
+// escape and invalid UTF-8. One such character costs that character, not its page.
+func safeJSON(b []byte) []byte {
+	if bytes.Contains(b, nulEscape) {
+		b = bytes.ReplaceAll(b, nulEscape, []byte(`\ufffd`))
+	}
+	if !utf8.Valid(b) {
+		b = bytes.ToValidUTF8(b, []byte("\uFFFD"))
+	}
+	return b
+}
+
+// jsonOrNil encodes v, or returns nil (SQL NULL) when the block was absent: for the
+// documents built from blocks decoded into rows as well (tracker hits, CRM fields).
+// Encoding these plain structs cannot fail.
 func jsonOrNil(present bool, v any) []byte {
 	if !present {
 		return nil
 	}
 	b, _ := json.Marshal(v)
-	return b
+	return safeJSON(b)
 }

@@ -157,3 +157,29 @@ func TestCallRowListsEveryTrackerHitOnce(t *testing.T) {
 		t.Errorf("mapping version %d, want %d", r.MappingVersion, CallMapping)
 	}
 }
+
+// The blocks stored as documents pass through as Gong sent them: a field Gong adds
+// inside one is kept, an empty block stays [], and null or absent is SQL NULL.
+func TestCallRowKeepsTheBlocksAsSent(t *testing.T) {
+	c := decodeCall(t, `{"metaData": {"id": "1"},
+	  "parties": [{"id": "p", "context": [{"system": "HubSpot", "objects": [], "novelParty": true}]}],
+	  "content": {"outline": [{"section": "Intro", "startTime": 1.5, "duration": 30, "items": [], "novelOutline": {"x": 1}}],
+	              "highlights": [], "callOutcome": null, "keyPoints": [{"text": "k", "novelPoint": "y"}]}}`)
+	r := CallRow(&c)
+	for name, tc := range map[string]struct {
+		doc  []byte
+		want string
+	}{
+		"outline":       {r.Outline, `"novelOutline"`},
+		"key points":    {r.KeyPoints, `"novelPoint"`},
+		"party context": {r.Parties[0].Context, `"novelParty"`},
+		"highlights":    {r.Highlights, `[]`},
+	} {
+		if !strings.Contains(string(tc.doc), tc.want) {
+			t.Errorf("%s: %s lacks %s", name, tc.doc, tc.want)
+		}
+	}
+	if r.CallOutcome != nil || r.Structure != nil {
+		t.Errorf("null and absent blocks must be NULL: outcome %s structure %s", r.CallOutcome, r.Structure)
+	}
+}
