@@ -8,6 +8,8 @@ import (
 
 	"github.com/robfig/cron/v3"
 	"github.com/rs/zerolog"
+
+	"github.com/gongsync/gongsync/store"
 )
 
 // Schedules are the daemon's cron specs (five fields, or descriptors like @every 15m)
@@ -154,7 +156,7 @@ const stoppedByCredentials = "Gong refused the credentials (see the failed run);
 // last run.
 func (d *Daemon) callsJob(ctx context.Context) *RunReport {
 	r := d.e.RunStream(ctx, StreamCalls, KindScheduled, false)
-	if r.Status == StatusPaused || ctx.Err() != nil || credentialsRefused(r.Err) {
+	if r.Status == store.RunPaused || ctx.Err() != nil || credentialsRefused(r.Err) {
 		return r
 	}
 	return d.e.RunStream(ctx, StreamTranscripts, KindScheduled, false)
@@ -173,7 +175,7 @@ func (d *Daemon) usersJob(ctx context.Context) *RunReport {
 // last run.
 func (d *Daemon) settleJob(ctx context.Context) *RunReport {
 	r := d.e.RunStream(ctx, StreamSettle, KindSettle, false)
-	if r.Status == StatusPaused || ctx.Err() != nil || credentialsRefused(r.Err) {
+	if r.Status == store.RunPaused || ctx.Err() != nil || credentialsRefused(r.Err) {
 		return r
 	}
 	return d.e.RunStream(ctx, StreamTranscripts, KindSettle, false)
