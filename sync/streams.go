@@ -39,6 +39,9 @@ type streamDef struct {
 	refusable bool
 	// kind, when set, is the kind every run of the stream has (the settle pass).
 	kind Kind
+	// schedules are the daemon's schedule groups whose ticks run the stream (calls,
+	// users, settle, daily; see Schedules).
+	schedules []string
 	// work does one run; its error decides the run's status.
 	work func(e *Engine, ctx context.Context, r *run) error
 }
@@ -46,12 +49,20 @@ type streamDef struct {
 // streamDefs are the streams in the order a pass runs them: users first so calls can be
 // joined to them at once, transcripts after the calls they belong to.
 var streamDefs = []*streamDef{
-	{name: StreamUsers, lock: StreamUsers, refresh: true, refusable: true, work: (*Engine).syncUsers},
-	{name: StreamWorkspaces, lock: StreamWorkspaces, refresh: true, refusable: true, work: (*Engine).syncWorkspaces},
-	{name: StreamTrackers, lock: StreamTrackers, refresh: true, refusable: true, work: (*Engine).syncTrackers},
-	{name: StreamCalls, lock: StreamCalls, refusable: true, work: (*Engine).syncCalls},
-	{name: StreamSettle, lock: StreamCalls, onDemand: true, refusable: true, kind: KindSettle, work: (*Engine).settle},
-	{name: StreamTranscripts, lock: StreamTranscripts, refusable: true, work: (*Engine).syncTranscripts},
+	{name: StreamUsers, lock: StreamUsers, refresh: true, refusable: true, schedules: []string{scheduleUsers},
+		work: (*Engine).syncUsers},
+	{name: StreamWorkspaces, lock: StreamWorkspaces, refresh: true, refusable: true, schedules: []string{scheduleUsers},
+		work: (*Engine).syncWorkspaces},
+	{name: StreamTrackers, lock: StreamTrackers, refresh: true, refusable: true, schedules: []string{scheduleUsers},
+		work: (*Engine).syncTrackers},
+	{name: StreamCalls, lock: StreamCalls, refusable: true, schedules: []string{scheduleCalls},
+		work: (*Engine).syncCalls},
+	// The calls stream and the settle pass read overlapping windows of the same rows:
+	// they share one lock rather than spend requests reading the same calls twice.
+	{name: StreamSettle, lock: StreamCalls, onDemand: true, refusable: true, kind: KindSettle, schedules: []string{scheduleSettle},
+		work: (*Engine).settle},
+	{name: StreamTranscripts, lock: StreamTranscripts, refusable: true, schedules: []string{scheduleCalls, scheduleSettle},
+		work: (*Engine).syncTranscripts},
 }
 
 // backfillDef is the backfill's run: Backfill starts it, never a pass.
