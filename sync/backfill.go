@@ -16,7 +16,8 @@ type BackfillRequest struct {
 	From time.Time
 	To   time.Time // zero: now, fixed when the backfill first starts
 	// Streams limits the backfill to some of calls, transcripts, users, workspaces,
-	// trackers. Empty: calls and transcripts, plus the full refreshes never done yet.
+	// trackers and the dated streams. Empty: calls and transcripts, the dated streams,
+	// and the full refreshes never done yet.
 	Streams []string
 	// Wait sleeps through budget pauses until the reset instead of returning.
 	Wait bool
@@ -121,6 +122,11 @@ func (e *Engine) Backfill(ctx context.Context, req BackfillRequest) (*BackfillRe
 			if j.transcripts.refusedNow != nil {
 				refusals = append(refusals, j.transcripts.refusedNow)
 			}
+			more, err := e.backfillDated(ctx, j)
+			refusals = append(refusals, more...)
+			if err != nil || !j.rep.PausedUntil.IsZero() {
+				return j.rep, err
+			}
 			if len(refusals) > 0 {
 				return j.rep, &LoggedError{errors.Join(refusals...)}
 			}
@@ -180,6 +186,45 @@ func (e *Engine) backfillRefreshes(ctx context.Context, j *backfillJob) ([]error
 			return nil, &LoggedError{fmt.Errorf("backfill %s: %w", s, r.Err)}
 		case r.Status == store.RunInterrupted:
 			return nil, fmt.Errorf("backfill %s: %w", s, r.Err)
+		}
+	}
+	return refusals, nil
+}
+
+// backfillDated runs, after the calls, the backfill of every dated stream the backfill
+// wants (those with a backfill function: data Gong keeps by date, such as reviews or
+// daily activity) over the backfill's range, each as a run of its own stream that
+// resumes through the stream's own checkpoint. Like the refreshes, a scope refusal
+// fails that stream only; a pause sleeps with --wait, or ends the backfill.
+func (e *Engine) backfillDated(ctx context.Context, j *backfillJob) ([]error, error) {
+	var refusals []error
+	for _, s := range streamDefs {
+		if s.backfill == nil || !j.want(s.name) {
+			continue
+		}
+		def := *s
+		def.work = func(e *Engine, ctx context.Context, r *run) error { return s.backfill(e, ctx, r, j.rep.From, j.rep.To) }
+		for {
+			r := e.runStream(ctx, &def, KindBackfill, true, true)
+			j.rep.Runs = append(j.rep.Runs, r)
+			j.rep.Requests += r.Requests
+			switch {
+			case r.Status == store.RunPaused && j.req.Wait:
+				if err := sleepUntil(ctx, r.PausedUntil, e.now); err != nil {
+					return refusals, nil
+				}
+				continue
+			case r.Status == store.RunPaused:
+				j.rep.PausedUntil = r.PausedUntil
+				return refusals, nil
+			case r.Status == store.RunFailed && errors.Is(r.Err, gongapi.ErrScopeMissing):
+				refusals = append(refusals, fmt.Errorf("backfill %s: %w", s.name, r.Err))
+			case r.Status == store.RunFailed:
+				return refusals, &LoggedError{fmt.Errorf("backfill %s: %w", s.name, r.Err)}
+			case r.Status == store.RunInterrupted:
+				return refusals, fmt.Errorf("backfill %s: %w", s.name, r.Err)
+			}
+			break
 		}
 	}
 	return refusals, nil

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/gongsync/gongsync/store"
 )
@@ -44,6 +45,9 @@ type streamDef struct {
 	schedules []string
 	// work does one run; its error decides the run's status.
 	work func(e *Engine, ctx context.Context, r *run) error
+	// backfill, for a dated stream (data Gong keeps by date), reads [from, to) as part of
+	// `gongsync backfill`, resumably; nil for the others.
+	backfill func(e *Engine, ctx context.Context, r *run, from, to time.Time) error
 }
 
 // streamDefs are the streams in the order a pass runs them: users first so calls can be
