@@ -40,6 +40,9 @@ type env struct {
 	client *gongapi.Client
 	engine *Engine
 	dbURL  string
+	// beyond, when set, is what the test synced of the streams beyond calls, for
+	// assertMatchesGong to compare too.
+	beyond *beyondCalls
 }
 
 type envOptions struct {

@@ -86,7 +86,8 @@ func (v *env) workload(limit int) (failures int) {
 		v.clock.Set(at)
 		streams := []string{StreamCalls, StreamTranscripts}
 		if i == len(faultSteps)-1 {
-			streams = []string{StreamUsers, StreamSettle, StreamTranscripts}
+			streams = []string{StreamUsers, StreamSettle, StreamTranscripts,
+				StreamUserActivity, StreamInteractionStats, StreamLibrary, StreamCallOutcomes}
 		}
 		failures += v.retried(fmt.Sprintf("pass %d %v", i, streams), limit, pass(streams...))
 	}
@@ -154,6 +155,7 @@ func (v *env) assertCheckpointsClosed() {
 	if users.StartedAt != nil || users.Cursor != "" || users.CompletedAt == nil {
 		v.t.Errorf("users: refresh not complete: %+v", users)
 	}
+	v.assertBeyondCallsClosed()
 }
 
 // ledgerTotal is every request the ledger counted, over all budget days.

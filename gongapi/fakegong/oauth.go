@@ -302,6 +302,12 @@ var routeScopes = map[string]string{
 	"/v2/calls/extensive":   "api:calls:read:extensive",
 	"/v2/calls/transcript":  "api:calls:read:transcript",
 	"/v2/settings/trackers": "api:settings:trackers:read",
+
+	"/v2/stats/activity/day-by-day": "api:stats:user-actions:detailed",
+	"/v2/stats/interaction":         "api:stats:interaction",
+	"/v2/library/folders":           "api:library:read",
+	"/v2/library/folder-content":    "api:library:read",
+	// /v2/call-outcomes is not in Gong's document, which so names no scope for it.
 }
 
 // SetWithheldScopes replaces the scopes the company's administrator did not grant

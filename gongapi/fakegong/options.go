@@ -57,6 +57,9 @@ type Options struct {
 	// them either. An endpoint that needs one answers 401 naming it, as Gong does
 	// ("You don't have permission to use 'api:calls:read:transcript' in your app.").
 	WithheldScopes []string
+	// LibraryUnavailable makes the fake a company whose plan has no library: its
+	// endpoints answer with this status, 401 or 404 (0: the library is served).
+	LibraryUnavailable int
 	// PublicURL is the fake's address as clients reach it, for the customer base URL
 	// in token answers; empty means the Host of the token request.
 	PublicURL string
@@ -147,6 +150,9 @@ func (o Options) withDefaults() (Options, error) {
 	}
 	if o.DailyLimit < 0 {
 		errs = append(errs, fmt.Errorf("daily limit: want >= 0, got %d", o.DailyLimit))
+	}
+	if o.LibraryUnavailable != 0 && o.LibraryUnavailable != 401 && o.LibraryUnavailable != 404 {
+		errs = append(errs, fmt.Errorf("library unavailable: want 0, 401 or 404, got %d", o.LibraryUnavailable))
 	}
 	if o.CursorTTL < 0 {
 		errs = append(errs, fmt.Errorf("cursor TTL: want >= 0, got %s", o.CursorTTL))

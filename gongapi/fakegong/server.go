@@ -182,6 +182,12 @@ var routes = map[string]route{
 	"/v2/calls/extensive":   {http.MethodPost, (*Server).handleCallsExtensive},
 	"/v2/calls/transcript":  {http.MethodPost, (*Server).handleTranscripts},
 	"/v2/settings/trackers": {http.MethodGet, (*Server).handleTrackers},
+
+	"/v2/stats/activity/day-by-day": {http.MethodPost, (*Server).handleUserActivity},
+	"/v2/stats/interaction":         {http.MethodPost, (*Server).handleInteractionStats},
+	"/v2/library/folders":           {http.MethodGet, (*Server).handleLibraryFolders},
+	"/v2/library/folder-content":    {http.MethodGet, (*Server).handleLibraryFolderContent},
+	"/v2/call-outcomes":             {http.MethodGet, (*Server).handleCallOutcomes},
 }
 
 // ServeHTTP answers one request the way Gong would: latency, authentication, the
