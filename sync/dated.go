@@ -76,7 +76,9 @@ func (e *Engine) backfillInteractionStats(ctx context.Context, r *run, from, to 
 func gongToday(now time.Time) time.Time { return dayOf(now.UTC().Add(-12 * time.Hour)) }
 
 // dayOf is t's calendar date, as t's location reads it, at midnight UTC.
-func dayOf(t time.Time) time.Time { return time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, time.UTC) }
+func dayOf(t time.Time) time.Time {
+	return time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, time.UTC)
+}
 
 // dayAfter is the first day at or after the UTC instant t: the exclusive end of the
 // days up to t.

@@ -81,6 +81,9 @@ func newEnv(t *testing.T, o envOptions) *env {
 	if o.fake.Seed == 0 {
 		o.fake.Seed = 42
 	}
+	// The engine runs on the fake's clock: it must never ask for a day of activity or
+	// stats that has not begun in the company's time zone.
+	o.fake.StrictDates = true
 	fake, err := fakegong.New(o.fake)
 	if err != nil {
 		t.Fatal(err)

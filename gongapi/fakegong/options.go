@@ -57,6 +57,14 @@ type Options struct {
 	// them either. An endpoint that needs one answers 401 naming it, as Gong does
 	// ("You don't have permission to use 'api:calls:read:transcript' in your app.").
 	WithheldScopes []string
+	// StrictDates refuses, with a 400, a stats request whose toDate is after the
+	// company's current day on the fake's clock: Gong's document says it "should not
+	// exceed the current day", without saying what Gong does with one that does. Off,
+	// such a toDate reads as the current day, which a client running on another clock
+	// than the fake's (a gongsync process against a fake stopped in the past) needs.
+	// Tests whose client shares the fake's clock turn it on to check the client never
+	// asks for a day that has not begun.
+	StrictDates bool
 	// LibraryUnavailable makes the fake a company whose plan has no library: its
 	// endpoints answer with this status, 401 or 404 (0: the library is served).
 	LibraryUnavailable int
