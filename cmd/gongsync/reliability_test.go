@@ -400,9 +400,10 @@ func TestSoakKilledRepeatedly(t *testing.T) {
 	// runKilled starts args again and again, killing each at a random point, until
 	// one run finishes by itself.
 	runKilled := func(what string, args []string, maxDelay int) {
+		last := ""
 		for attempt := 0; ; attempt++ {
 			if attempt > 200 {
-				t.Fatalf("%s never finished between kills", what)
+				t.Fatalf("%s never finished between kills; the last attempt said:\n%s", what, last)
 			}
 			cmd := process(ctx, k.env(killed), args...)
 			var out bytes.Buffer
@@ -422,6 +423,7 @@ func TestSoakKilledRepeatedly(t *testing.T) {
 				_ = cmd.Process.Kill()
 				<-done
 				kills++
+				last = out.String()
 			}
 		}
 	}
