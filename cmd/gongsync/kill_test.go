@@ -100,6 +100,13 @@ func TestBackfillKilledRepeatedlyEndsIdentical(t *testing.T) {
 		go func() { done <- cmd.Wait() }()
 		var timeout <-chan time.Time
 		if attempt < 8 {
+			// The delay runs from the process's first request to Gong: on a loaded
+			// machine starting it can take longer than the delay, and a kill then
+			// tests nothing.
+			before := k.fake.Stats().Total
+			for wait := time.Now().Add(time.Minute); k.fake.Stats().Total == before && len(done) == 0 && time.Now().Before(wait); {
+				time.Sleep(5 * time.Millisecond)
+			}
 			timeout = time.After(time.Duration(100+r.IntN(700)) * time.Millisecond)
 		}
 		select {
