@@ -149,6 +149,9 @@ func (e *Engine) readWindow(ctx context.Context, cp *store.Checkpoint, w window,
 		err = e.st.Transact(pctx, func(tx *store.Tx) error {
 			next, nextState = *cp, st // Transact may retry: start from the committed state each time
 			var err error
+			if rows, err = e.withoutErased(pctx, tx, rows); err != nil {
+				return err
+			}
 			if res, err = tx.UpsertCalls(pctx, rows); err != nil {
 				return err
 			}

@@ -333,6 +333,10 @@ func sampleValue(s *Schema, full bool) any {
 			return "2024-01-01T00:00:00Z"
 		case s.Format == FormatDate:
 			return "2024-01-01"
+		case s.Format == FormatEmail:
+			return "jane.doe@example.com"
+		case s.Format == FormatPhone:
+			return "+1 (212) 555-0100"
 		}
 		return "7782342274025937895"
 	case Integer:

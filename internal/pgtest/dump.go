@@ -16,7 +16,7 @@ import (
 // Every other table of the schema holds Gong's data, so a table added later is
 // compared by Dump without anyone having to list it.
 var bookkeepingTables = []string{"goose_db_version", "sync_state", "sync_runs", "api_usage", "api_pace", "oauth_tokens",
-	"action_runs", "erasures"}
+	"action_runs", "erasures", "hash_key"}
 
 // SyncedTables lists the tables of schema that hold Gong's data, sorted.
 func SyncedTables(ctx context.Context, pool *pgxpool.Pool, schema string) ([]string, error) {
