@@ -37,7 +37,7 @@ CREATE TABLE action_runs (
     requests         integer NOT NULL DEFAULT 0,
     gong_request_ids text[] NOT NULL DEFAULT '{}',
     answer_digest    bytea,
-    answer           jsonb,
+    answer           text,
     answer_kept_until timestamptz,
     error            text,
     started_at       timestamptz NOT NULL DEFAULT now(),
@@ -83,7 +83,7 @@ COMMENT ON COLUMN action_runs.status IS 'gongsync bookkeeping: running; succeede
 COMMENT ON COLUMN action_runs.requests IS 'gongsync bookkeeping: requests the run sent to Gong (each counted in api_usage).';
 COMMENT ON COLUMN action_runs.gong_request_ids IS 'gongsync bookkeeping: Gong''s requestId of each answer the run got (or of the answer that was cut off), in order; quote them to Gong''s support.';
 COMMENT ON COLUMN action_runs.answer_digest IS 'gongsync bookkeeping: SHA-256 of the answer the run returned; null until it succeeded.';
-COMMENT ON COLUMN action_runs.answer IS 'gongsync bookkeeping: the answer the run returned, kept only for a run with an idempotency key, at most 1 MiB, until answer_kept_until; null otherwise. It may hold Gong''s data (names, addresses) like the synced tables; an erasure clears the answers that hold the erased address.';
+COMMENT ON COLUMN action_runs.answer IS 'gongsync bookkeeping: the answer the run returned (JSON, byte for byte as it was returned), kept only for a run with an idempotency key, at most 1 MiB, until answer_kept_until; null otherwise. It may hold Gong''s data (names, addresses) like the synced tables; an erasure clears the answers that hold the erased address.';
 COMMENT ON COLUMN action_runs.answer_kept_until IS 'gongsync bookkeeping: when the kept answer is dropped (timestamptz); null when none is kept.';
 COMMENT ON COLUMN action_runs.error IS 'gongsync bookkeeping: why the run failed, or why it may have been applied; null when it succeeded.';
 COMMENT ON COLUMN action_runs.started_at IS 'gongsync bookkeeping: when the run started (timestamptz).';

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"crypto/rand"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"time"
@@ -135,13 +136,14 @@ type ActionResult struct {
 // dropped in the same statement's transaction, so they never outlive it by more
 // than the time to the next run.
 func (s *Store) FinishActionRun(ctx context.Context, id int64, r ActionResult) error {
-	var answer []byte
+	var answer *string // text: the answer byte for byte, as the replay must return it
 	var keep *time.Time
 	if len(r.Answer) > 0 && !r.KeepUntil.IsZero() {
-		if !validJSON(r.Answer) {
+		if !json.Valid(r.Answer) {
 			return fmt.Errorf("finish action run %d: the answer is not valid JSON", id)
 		}
-		answer, keep = r.Answer, &r.KeepUntil
+		a := string(r.Answer)
+		answer, keep = &a, &r.KeepUntil
 	}
 	ids := r.GongRequestIDs
 	if ids == nil {

@@ -296,8 +296,11 @@ func (tx *Tx) Erasures(ctx context.Context) (*ErasureSet, error) {
 
 // Erasure is the record of one erasure, never the address.
 type Erasure struct {
-	Kind          string // email or phone
-	AddressHash   []byte // keyed hash of the normalized address
+	Kind        string // email or phone
+	AddressHash []byte // keyed hash of the normalized address
+	// RequestedAt is when Gong was asked, on the sync's clock: calls are compared
+	// with it by their start time, which Gong gives on the same clock.
+	RequestedAt   time.Time
 	ActionRunID   int64
 	GongStatus    string // requested, maybe_requested
 	GongRequestID string
@@ -366,9 +369,9 @@ func (s *Store) EraseAddress(ctx context.Context, m AddressMatch, e Erasure) (Er
 		rowsJSON, _ := json.Marshal(out.Rows) // a map of counts: cannot fail
 		refs, _ := json.Marshal(e.GongReferences)
 		return tx.tx.QueryRow(ctx, `INSERT INTO erasures (kind, address_hash, action_run_id, gong_status, gong_request_id,
-				erased_call_ids, calls_deleted, rows_deleted, gong_references)
-			VALUES ($1, $2, nullif($3, 0), $4, nullif($5, ''), $6, $7, $8, $9) RETURNING id`,
-			e.Kind, e.AddressHash, e.ActionRunID, e.GongStatus, e.GongRequestID, ids, out.CallsDeleted, rowsJSON, refs).
+				erased_call_ids, calls_deleted, rows_deleted, gong_references, requested_at)
+			VALUES ($1, $2, nullif($3, 0), $4, nullif($5, ''), $6, $7, $8, $9, $10) RETURNING id`,
+			e.Kind, e.AddressHash, e.ActionRunID, e.GongStatus, e.GongRequestID, ids, out.CallsDeleted, rowsJSON, refs, e.RequestedAt).
 			Scan(&out.ID)
 	})
 	if err != nil {

@@ -420,7 +420,12 @@ func (e *Engine) sendGong(ctx context.Context, x *actionExec, p *actionPlan) (js
 		return nil, err
 	}
 	if p.spec.Cursor == "" {
-		return answerJSON(resp.Body)
+		if !json.Valid(resp.Body) {
+			// Gong answered 2xx, so a write was carried out; its answer is lost all the same.
+			return nil, &gongapi.APIError{Kind: gongapi.KindMalformedResponse, Endpoint: op.Endpoint, Status: resp.Status,
+				RequestID: resp.RequestID, Attempts: resp.Attempts, Detail: "the answer is not JSON", MayHaveBeenApplied: op.Once}
+		}
+		return json.RawMessage(resp.Body), nil
 	}
 	first, err := pageOf(p.spec, resp)
 	if err != nil {
@@ -464,15 +469,6 @@ func gongOperation(spec *catalog.Spec, r *catalog.Request, once bool) gongapi.Op
 		op.Form = append(op.Form, part)
 	}
 	return op
-}
-
-// answerJSON checks that an answer is one JSON value, and compacts nothing: the
-// caller gets Gong's bytes.
-func answerJSON(body []byte) (json.RawMessage, error) {
-	if !json.Valid(body) {
-		return nil, errors.New("Gong's answer is not JSON")
-	}
-	return json.RawMessage(body), nil
 }
 
 // page is one page of a paged operation's answer, taken apart.

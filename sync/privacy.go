@@ -173,6 +173,7 @@ func (e *Engine) erase(ctx context.Context, x *actionExec, k erasureKind, in cat
 	}
 	purge.Once = true
 	gongStatus, gongRequestID := gongErasureRequested, ""
+	requestedAt := e.now()
 	resp, err = x.send(ctx, purge)
 	var unsure error
 	switch {
@@ -194,7 +195,7 @@ func (e *Engine) erase(ctx context.Context, x *actionExec, k erasureKind, in cat
 	}
 	hash := addressHash(key, k.kind, norm)
 	erased, err := e.st.EraseAddress(context.WithoutCancel(ctx), match, store.Erasure{
-		Kind: k.kind, AddressHash: hash[:], ActionRunID: x.runID, GongStatus: gongStatus, GongRequestID: gongRequestID,
+		Kind: k.kind, AddressHash: hash[:], RequestedAt: requestedAt, ActionRunID: x.runID, GongStatus: gongStatus, GongRequestID: gongRequestID,
 		GongCallIDs: refs.CallIDs, GongReferences: refs.Counts,
 	})
 	if err != nil {
