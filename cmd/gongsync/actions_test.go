@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"io"
@@ -9,12 +10,14 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/rs/zerolog"
 
+	"github.com/gongsync/gongsync/gongapi/catalog"
 	"github.com/gongsync/gongsync/gongapi/fakegong"
 	"github.com/gongsync/gongsync/internal/config"
 )
@@ -314,5 +317,51 @@ func TestActionsServerRunsRecordsAndRefuses(t *testing.T) {
 	b, _ := io.ReadAll(resp.Body)
 	if err := json.Unmarshal(b, &list); err != nil || len(list) != 58 || !bytes.Contains(b, []byte(`"name":"privacy.erase-email"`)) {
 		t.Errorf("GET /actions: %d actions (%v)", len(list), err)
+	}
+}
+
+// README.md's Actions section: every action its examples run exists and every input
+// they give passes the check, from the CLI and with curl.
+func TestReadmeActionExamplesAreValid(t *testing.T) {
+	t.Parallel()
+	b, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, section, ok := strings.Cut(string(b), "\n### Actions\n")
+	if !ok {
+		t.Fatal(`README.md has no "### Actions" section`)
+	}
+	section, _, _ = strings.Cut(section, "\n### ")
+	blocks := regexp.MustCompile("(?s)```sh\n(.*?)```").FindAllStringSubmatch(section, -1)
+	if len(blocks) != 2 {
+		t.Fatalf("the Actions section has %d sh blocks, want the CLI's and curl's", len(blocks))
+	}
+	text := strings.ReplaceAll(blocks[0][1]+blocks[1][1], "\\\n", " ")
+	checked := 0
+	check := func(name, input string) {
+		t.Helper()
+		if _, _, err := catalog.Check(name, []byte(input)); err != nil {
+			t.Errorf("README example %s %s: %v", name, input, err)
+		}
+		checked++
+	}
+	cli := regexp.MustCompile(`gongsync action (?:run|check) (\S+)(.*)`)
+	input := regexp.MustCompile(`--input '([^']*)'`)
+	for _, m := range cli.FindAllStringSubmatch(text, -1) {
+		in := "{}"
+		if i := input.FindStringSubmatch(m[2]); i != nil {
+			in = i[1]
+		} else if strings.Contains(m[2], "--input @") {
+			continue
+		}
+		check(m[1], in)
+	}
+	curl := regexp.MustCompile(`curl .*?(?:-d '([^']*)'.*?)?/actions/([^\s?']+)`)
+	for _, m := range curl.FindAllStringSubmatch(text, -1) {
+		check(m[2], cmp.Or(m[1], "{}"))
+	}
+	if checked < 8 {
+		t.Errorf("only %d examples checked", checked)
 	}
 }
