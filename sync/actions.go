@@ -489,11 +489,11 @@ func pageOf(spec *catalog.Spec, resp *gongapi.RawResponse) (*page, error) {
 		return p, nil
 	}
 	if err := json.Unmarshal(resp.Body, &p.fields); err != nil {
-		return nil, fmt.Errorf("Gong's answer is not a JSON object: %w", err)
+		return nil, fmt.Errorf("the answer from Gong is not a JSON object: %w", err)
 	}
 	if raw, ok := p.fields[spec.Records]; ok && !bytes.Equal(raw, []byte("null")) {
 		if err := json.Unmarshal(raw, &p.records); err != nil {
-			return nil, fmt.Errorf("Gong's answer: %s is not an array: %w", spec.Records, err)
+			return nil, fmt.Errorf("the answer from Gong: %s is not an array: %w", spec.Records, err)
 		}
 	}
 	var rec struct {
@@ -502,7 +502,7 @@ func pageOf(spec *catalog.Spec, resp *gongapi.RawResponse) (*page, error) {
 	}
 	if raw, ok := p.fields["records"]; ok {
 		if err := json.Unmarshal(raw, &rec); err != nil {
-			return nil, fmt.Errorf("Gong's answer: records is not an object: %w", err)
+			return nil, fmt.Errorf("the answer from Gong: records is not an object: %w", err)
 		}
 	}
 	p.cursor, p.total = rec.Cursor, rec.TotalRecords

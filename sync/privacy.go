@@ -84,7 +84,7 @@ type gongReferences struct {
 func readReferences(body []byte) (gongReferences, error) {
 	var v map[string]json.RawMessage
 	if err := json.Unmarshal(body, &v); err != nil {
-		return gongReferences{}, fmt.Errorf("Gong's lookup answer is not a JSON object: %w", err)
+		return gongReferences{}, fmt.Errorf("the lookup answer from Gong is not a JSON object: %w", err)
 	}
 	refs := gongReferences{Counts: map[string]int{}, CallIDs: []string{}}
 	for _, k := range []string{"calls", "emails", "meetings", "customerData", "customerEngagement", "matchingPhoneNumbers", "emailAddresses"} {
@@ -94,7 +94,7 @@ func readReferences(body []byte) (gongReferences, error) {
 		}
 		var items []json.RawMessage
 		if err := json.Unmarshal(raw, &items); err != nil {
-			return gongReferences{}, fmt.Errorf("Gong's lookup answer: %s is not an array: %w", k, err)
+			return gongReferences{}, fmt.Errorf("the lookup answer from Gong: %s is not an array: %w", k, err)
 		}
 		refs.Counts[k] = len(items)
 		if k != "calls" {
@@ -105,7 +105,7 @@ func readReferences(body []byte) (gongReferences, error) {
 				ID gongapi.ID `json:"id"`
 			}
 			if err := json.Unmarshal(item, &c); err != nil || c.ID == "" {
-				return gongReferences{}, fmt.Errorf("Gong's lookup answer: a call without an id")
+				return gongReferences{}, errors.New("the lookup answer from Gong: a call without an id")
 			}
 			refs.CallIDs = append(refs.CallIDs, string(c.ID))
 		}
@@ -199,7 +199,7 @@ func (e *Engine) erase(ctx context.Context, x *actionExec, k erasureKind, in cat
 		GongCallIDs: refs.CallIDs, GongReferences: refs.Counts,
 	})
 	if err != nil {
-		return nil, fmt.Errorf("Gong was asked to erase the %s (requestId %s), but deleting the copies here failed: %w; run the action again",
+		return nil, fmt.Errorf("deleting the copies here failed, after Gong was asked to erase the %s (requestId %s): %w; run the action again",
 			k.field, gongRequestID, err)
 	}
 	e.log.Info().Str("action", "privacy.erase-"+k.kind).Int64("erasure", erased.ID).Int("calls_deleted", erased.CallsDeleted).

@@ -297,12 +297,11 @@ func TestActionsServerRunsRecordsAndRefuses(t *testing.T) {
 		t.Errorf("records %q (%v)", asked, err)
 	}
 	// The budget of 4 is spent by the next read.
-	status, h, v = w.do("POST", "/actions/listWorkspaces", `{}`)
+	status, _, _ = w.do("POST", "/actions/listWorkspaces", `{}`)
 	status2, h2, v2 := w.do("POST", "/actions/listWorkspaces", `{}`)
 	if status != 200 || status2 != 429 || h2.Get("Retry-After") == "" || !strings.Contains(v2["error"].(string), "budget") {
 		t.Errorf("over the budget: %d then %d %v %v", status, status2, h2, v2)
 	}
-	_ = h
 	// GET /actions lists every action.
 	resp, err := func() (*http.Response, error) {
 		req, _ := http.NewRequest("GET", w.srv.URL+"/actions", nil)
