@@ -283,11 +283,13 @@ func finished(r store.ActionRun) string {
 
 // actionExec is one run on its way: what it sent, and what must not be written down.
 type actionExec struct {
-	e          *Engine
-	runID      int64
-	spend      *spend
+	e     *Engine
+	runID int64
+	// payer counts the run's requests; gong sends them on its account.
+	payer      *Payer
+	gong       *gongapi.Client
 	requestIDs []string
-	extra      int // requests counted by runs of streams the action started (their own spend)
+	extra      int // requests paid by runs of streams the action started (their own payers)
 	// redact is the text (an address being erased) that must not reach the record or
 	// the log: errors are recorded with it replaced.
 	redact []string
@@ -296,7 +298,7 @@ type actionExec struct {
 // send sends one request to Gong for the run, keeping Gong's requestId of the answer,
 // or of the failure when there was one.
 func (x *actionExec) send(ctx context.Context, op gongapi.Operation) (*gongapi.RawResponse, error) {
-	resp, err := x.e.gong.Send(ctx, op)
+	resp, err := x.gong.Send(ctx, op)
 	var ae *gongapi.APIError
 	switch {
 	case err == nil && resp.RequestID != "":
@@ -340,16 +342,16 @@ func replaceFold(s, old, new string) string {
 // execute runs a planned, recorded request and records how it ended.
 func (e *Engine) execute(ctx context.Context, p *actionPlan, runID int64) (*ActionOutcome, error) {
 	start := time.Now()
-	rctx, sp := withSpend(ctx, KindAction)
-	x := &actionExec{e: e, runID: runID, spend: sp}
+	payer := e.budget.For(KindAction)
+	x := &actionExec{e: e, runID: runID, payer: payer, gong: e.gong.WithBudget(payer)}
 	var answer json.RawMessage
 	var err error
 	if p.own != nil {
-		answer, err = p.own(rctx, e, x, p.in)
+		answer, err = p.own(ctx, e, x, p.in)
 	} else {
-		answer, err = e.sendGong(rctx, x, p)
+		answer, err = e.sendGong(ctx, x, p)
 	}
-	requests := int(sp.requests.Load()) + x.extra
+	requests := payer.Requests() + x.extra
 
 	res := store.ActionResult{Status: store.ActionSucceeded, Requests: requests, GongRequestIDs: x.requestIDs}
 	var errText string

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"slices"
+	"time"
 
 	"github.com/gongsync/gongsync/gongapi"
 	"github.com/gongsync/gongsync/gongapi/catalog"
@@ -44,9 +45,11 @@ func runCallsRefresh(ctx context.Context, e *Engine, x *actionExec, in catalog.I
 	slices.Sort(ids)
 	ids = slices.Compact(ids)
 	res := &refreshResult{Asked: len(ids)}
-	rep := e.runStream(ctx, StreamRefresh, KindAction, StreamRefresh, true, true, func(ctx context.Context, rep *RunReport) error {
-		return e.refreshCalls(ctx, ids, rep, res, x)
-	})
+	// A run of its own stream, with its own lock; not refusable: a refusal of the
+	// scope fails this run only, and is not recorded against a stream the daemon runs.
+	def := &streamDef{name: StreamRefresh, lock: StreamRefresh, kind: KindAction,
+		work: func(e *Engine, ctx context.Context, r *run) error { return e.refreshCalls(ctx, r, ids, res, x) }}
+	rep := e.runStream(ctx, def, KindAction, true, true)
 	x.extra += rep.Requests
 	res.Requests = rep.Requests
 	if rep.Err != nil {
@@ -59,7 +62,7 @@ func runCallsRefresh(ctx context.Context, e *Engine, x *actionExec, in catalog.I
 }
 
 // refreshCalls is the work of one refresh.
-func (e *Engine) refreshCalls(ctx context.Context, ids []string, rep *RunReport, res *refreshResult, x *actionExec) error {
+func (e *Engine) refreshCalls(ctx context.Context, r *run, ids []string, res *refreshResult, x *actionExec) error {
 	gids := make([]gongapi.ID, len(ids))
 	for i, id := range ids {
 		gids[i] = gongapi.ID(id)
@@ -68,7 +71,7 @@ func (e *Engine) refreshCalls(ctx context.Context, ids []string, rep *RunReport,
 	defer done()
 	var calls []gongapi.Call
 	req := gongapi.CallsExtensiveRequest{Filter: gongapi.CallsFilter{CallIDs: gids}, ContentSelector: gongapi.FullContentSelector()}
-	for page, err := range e.gong.CallsExtensive(pctx, req) {
+	for page, err := range r.gong.CallsExtensive(pctx, req) {
 		if err != nil {
 			return fmt.Errorf("read %d calls: %w", len(ids), err)
 		}
@@ -113,12 +116,7 @@ func (e *Engine) refreshCalls(ctx context.Context, ids []string, rep *RunReport,
 	res.Found = len(got)
 	res.Inserted, res.Changed = up.Inserted, up.Changed
 	res.Unchanged = len(stored) - len(up.Inserted) - len(up.Changed)
-	rep.Records += len(stored)
-	rep.Inserted += len(up.Inserted)
-	rep.Changed += len(up.Changed)
-	rep.Restored += len(up.Restored)
-	rep.Remapped += up.Remapped
-	e.m.observeCalls(StreamRefresh, len(stored), up, 0, latestStart(stored, nil))
+	e.countCalls(r, StreamRefresh, stored, up, nil, time.Time{})
 	if len(stored) == 0 {
 		return nil
 	}
@@ -128,10 +126,10 @@ func (e *Engine) refreshCalls(ctx context.Context, ids []string, rep *RunReport,
 	for i, r := range stored {
 		pending[i] = store.PendingTranscript{CallID: r.ID, Started: r.Started}
 	}
-	records, sentences := rep.Records, rep.Sentences
-	if err := e.transcriptBatch(ctx, pending, e.now(), rep); err != nil {
+	records, sentences := r.Records, r.Sentences
+	if err := e.transcriptBatch(ctx, r, pending, e.now()); err != nil {
 		return err
 	}
-	res.Transcripts, res.Sentences = rep.Records-records, rep.Sentences-sentences
+	res.Transcripts, res.Sentences = r.Records-records, r.Sentences-sentences
 	return nil
 }

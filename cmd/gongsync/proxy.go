@@ -73,8 +73,9 @@ error prints its requestId and texts and exits 1.`, config.Database|config.Gong|
 		return err
 	}
 	defer a.Close()
-	// The path as typed, escapes included: an id "a%2Fb" stays one segment.
-	resp, err := a.gong.Do(gsync.WithKind(ctx, gsync.KindProxy), *method, u.EscapedPath(), u.Query(), body)
+	// The operator pays for this request, not a sync: it counts as a proxy call. The
+	// path goes as typed, escapes included: an id "a%2Fb" stays one segment.
+	resp, err := a.gong.WithBudget(a.budget.For(gsync.KindProxy)).Do(ctx, *method, u.EscapedPath(), u.Query(), body)
 	if err != nil {
 		return err
 	}
