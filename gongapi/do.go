@@ -13,6 +13,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 )
 
@@ -115,7 +116,7 @@ func (c *Client) Do(ctx context.Context, method, path string, query url.Values, 
 
 // checkPath accepts an absolute, escaped path on the API host and nothing that could
 // send the credentials elsewhere ("//host/…", "https://…"), smuggle a query, or
-// climb out of the API's paths ("..", escaped or not).
+// climb out of the API's paths (a "." or ".." segment, escaped or not).
 func checkPath(path string) error {
 	unescaped, err := url.PathUnescape(path)
 	switch {
@@ -127,8 +128,9 @@ func checkPath(path string) error {
 		return errors.New("path must not start with //")
 	case strings.ContainsAny(path, "?#"):
 		return errors.New("path must not contain a query or fragment; pass the query separately")
-	case strings.Contains(unescaped, ".."):
-		return errors.New(`path must not contain ".."`)
+	case slices.ContainsFunc(strings.Split(unescaped, "/"), func(seg string) bool { return seg == "." || seg == ".." }):
+		// Unescaped first: a server may read "%2F..%2F" as a way up too.
+		return errors.New(`path must not have a "." or ".." segment`)
 	}
 	return nil
 }
