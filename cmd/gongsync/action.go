@@ -102,6 +102,9 @@ its input: a JSON object whose fields go to the path, the query or the body.`, 0
 	}
 	fmt.Fprintf(w, "  %s\n", accessLong(s))
 	switch {
+	case s.Scope != "" && len(s.MoreScopes) > 0 && !s.Endpoint():
+		// An own action sends several of Gong's operations, each needing its scope.
+		fmt.Fprintf(w, "  OAuth scopes: %s and %s (for the operations it sends)\n", s.Scope, strings.Join(s.MoreScopes, ", "))
 	case s.Scope != "" && len(s.MoreScopes) > 0:
 		fmt.Fprintf(w, "  OAuth scope: %s (and %s for some inputs)\n", s.Scope, strings.Join(s.MoreScopes, ", "))
 	case s.Scope != "":

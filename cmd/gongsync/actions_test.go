@@ -360,6 +360,14 @@ func TestReadmeActionExamplesAreValid(t *testing.T) {
 	for _, m := range curl.FindAllStringSubmatch(text, -1) {
 		check(m[2], cmp.Or(m[1], "{}"))
 	}
+	// curl -d alone sends application/x-www-form-urlencoded, which the server refuses
+	// with 415: an example that posts must say it sends JSON.
+	for _, line := range strings.Split(text, "\n") {
+		if strings.HasPrefix(strings.TrimSpace(line), "curl ") && strings.Contains(line, " -d ") &&
+			!strings.Contains(line, "-H 'Content-Type: application/json'") {
+			t.Errorf("README example posts without Content-Type: application/json: %s", line)
+		}
+	}
 	if checked < 8 {
 		t.Errorf("only %d examples checked", checked)
 	}
