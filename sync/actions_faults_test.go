@@ -348,3 +348,54 @@ func TestEraseWhoseAnswerIsLost(t *testing.T) {
 		t.Errorf("%d erasures requested for sure, Gong took %d", n, len(v.fake.Erasures()))
 	}
 }
+
+// Runs racing for one idempotency key, as two apps retrying at once would: the key's
+// unique index lets one of them send, and every other either replays its answer or is
+// refused because it has not finished; never a second request.
+func TestIdempotencyKeyRacedByConcurrentRuns(t *testing.T) {
+	t.Parallel()
+	v := newEnv(t, envOptions{})
+	// Each answer takes a while, so that the racers meet a run still going.
+	if err := v.fake.SetFaults(fakegong.Faults{Latency: 200 * time.Millisecond}); err != nil {
+		t.Fatal(err)
+	}
+	id := v.fake.Dataset().VisibleCalls(v.clock.Now())[0].MetaData.ID
+	const racers = 8
+	type result struct {
+		out *ActionOutcome
+		err error
+	}
+	results := make(chan result, racers)
+	start := make(chan struct{})
+	for range racers {
+		go func() {
+			<-start
+			out, err := v.engine.RunAction(v.ctx, ActionRequest{Name: "getCall", Input: []byte(`{"id":"` + id + `"}`),
+				IdempotencyKey: "race-1", AskedBy: AskedByHTTP})
+			results <- result{out, err}
+		}()
+	}
+	close(start)
+	var sent, replayed, refused int
+	for range racers {
+		r := <-results
+		var conflict *ActionConflictError
+		switch {
+		case r.err == nil && !r.out.Replayed:
+			sent++
+		case r.err == nil:
+			replayed++
+		case errors.As(r.err, &conflict) && strings.Contains(r.err.Error(), "has not finished"):
+			refused++
+		default:
+			t.Errorf("a racer: %v", r.err)
+		}
+	}
+	t.Logf("%d racers: %d sent, %d replayed, %d refused while it ran", racers, sent, replayed, refused)
+	if total, _ := v.requests(); sent != 1 || total != 1 {
+		t.Errorf("%d runs sent, %d requests served; want 1 and 1", sent, total)
+	}
+	if n := v.count(`SELECT count(*) FROM action_runs WHERE idempotency_key = 'race-1'`); n != 1 {
+		t.Errorf("%d runs recorded with the key, want 1", n)
+	}
+}
