@@ -107,6 +107,9 @@ func (e *Engine) readWindow(ctx context.Context, cp *store.Checkpoint, w window,
 		if err := ctx.Err(); err != nil {
 			return err
 		}
+		if err := e.runFull(ctx); err != nil {
+			return err
+		}
 		cursor := cp.Cursor
 		if cursor != "" && (st.CursorAt == nil || e.now().Sub(*st.CursorAt) > e.opt.CursorMaxAge) {
 			log.Info().Msg("stored cursor is too old to trust; restarting the window from the last committed call")

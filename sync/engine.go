@@ -39,6 +39,11 @@ type Options struct {
 	CursorMaxAge    time.Duration // stored cursors older than this are not tried: the window restarts from its last committed call (30m)
 	TranscriptBatch int           // call ids per transcript request (100)
 	PageGrace       time.Duration // after shutdown begins, how long the page in flight may take to finish (15s)
+	// RequestsPerRun makes runs short: once a run has sent this many requests it stops
+	// before its next page, everything committed, and says more remains
+	// (RunReport.More), for a job queue to run the rest as another job. 0 (the
+	// commands, today's daemon): a run goes to its end.
+	RequestsPerRun int
 	Now             func() time.Time
 	Logger          zerolog.Logger
 	Metrics         *Metrics
@@ -116,7 +121,10 @@ type RunReport struct {
 	// CursorRestarts counts windows restarted from the last committed call after Gong's cursor expired.
 	CursorRestarts int
 	PausedUntil    time.Time // when paused by the budget or Gong's quota
-	Err            error
+	// More says the run stopped at Options.RequestsPerRun with work left: its status
+	// is succeeded, and the next run of the stream goes on from its checkpoint.
+	More bool
+	Err  error
 }
 
 // Run statuses.
@@ -221,6 +229,9 @@ func (e *Engine) runStream(ctx context.Context, stream string, kind Kind, lockKe
 	rep.Finished = time.Now()
 	rep.Err = werr
 
+	if errors.Is(werr, errRunFull) {
+		rep.More, rep.Err, werr = true, nil, nil
+	}
 	var qe *gongapi.QuotaError
 	switch {
 	case werr == nil:
@@ -282,6 +293,24 @@ func (e *Engine) runStream(ctx context.Context, stream string, kind Kind, lockKe
 	return rep
 }
 
+// errRunFull stops a run before its next page once it has sent RequestsPerRun
+// requests; runStream turns it into a success with More set.
+var errRunFull = errors.New("the run sent its share of requests; more remains")
+
+// runFull says, before a page is asked for, whether the run has sent its share of
+// requests (Options.RequestsPerRun): errRunFull, or nil to go on. Every loop that
+// asks Gong page after page checks it at the top, where everything before is
+// committed.
+func (e *Engine) runFull(ctx context.Context) error {
+	if e.opt.RequestsPerRun <= 0 {
+		return nil
+	}
+	if sp := spendFrom(ctx); sp != nil && sp.requests.Load() >= int64(e.opt.RequestsPerRun) {
+		return errRunFull
+	}
+	return nil
+}
+
 // pageContext returns the context one page's request and commit run under: it
 // outlives a shutdown by PageGrace, so the page in flight is finished and committed
 // instead of thrown away, but no new page starts (callers check ctx between pages).
@@ -308,6 +337,9 @@ func detailsJSON(r *RunReport) []byte {
 	}
 	if !r.PausedUntil.IsZero() {
 		d["paused_until"] = r.PausedUntil
+	}
+	if r.More {
+		d["more"] = true
 	}
 	b, _ := json.Marshal(d) // a map of numbers and times: cannot fail
 	return b

@@ -38,6 +38,9 @@ func (e *Engine) syncUsers(ctx context.Context, rep *RunReport) error {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
+		if err := e.runFull(ctx); err != nil {
+			return err
+		}
 		cursor := cp.Cursor
 		if cursor != "" && (st.CursorAt == nil || e.now().Sub(*st.CursorAt) > e.opt.CursorMaxAge) {
 			cursor = "" // users are few: start the pages over, keeping the refresh's start

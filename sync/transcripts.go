@@ -34,6 +34,9 @@ func (e *Engine) syncTranscripts(ctx context.Context, rep *RunReport, fullBatche
 		if err := ctx.Err(); err != nil {
 			return err
 		}
+		if err := e.runFull(ctx); err != nil {
+			return err
+		}
 		pending, err := e.st.PendingTranscripts(ctx, now, batch)
 		if err != nil {
 			return err
