@@ -393,7 +393,7 @@ func (c *Control) AddConnection(ctx context.Context, cn Connection, update bool)
 	var pe *pgconn.PgError
 	switch {
 	case errors.Is(err, pgx.ErrNoRows) && update:
-		if _, gerr := c.connectionInfo(ctx, cn.Name); errors.Is(gerr, ErrNoConnection) {
+		if _, gerr := c.ConnectionInfo(ctx, cn.Name); errors.Is(gerr, ErrNoConnection) {
 			return Connection{}, ErrNoConnection
 		}
 		return Connection{}, fmt.Errorf("its schema cannot change (remove it and add it again to move it to %q)", cn.Schema)
@@ -420,8 +420,9 @@ func (c *Control) Connection(ctx context.Context, name string) (_ Connection, er
 	return cn, err
 }
 
-// connectionInfo reads a connection without opening its secrets.
-func (c *Control) connectionInfo(ctx context.Context, name string) (Connection, error) {
+// ConnectionInfo reads a connection without opening its secrets (no key needed).
+// ErrNoConnection when there is none.
+func (c *Control) ConnectionInfo(ctx context.Context, name string) (Connection, error) {
 	rows, err := c.st.pool.Query(ctx, `SELECT `+connectionColumns+` FROM connections WHERE name = $1`, name)
 	if err != nil {
 		return Connection{}, err
@@ -624,4 +625,73 @@ func nullIfEmpty(s string) any {
 		return nil
 	}
 	return s
+}
+
+// ConnectionFigures are a connection's numbers for a fleet's status, read from its
+// schema through the control schema's pool (one round trip per connection, no pool
+// of its own).
+type ConnectionFigures struct {
+	Migrated           bool       `json:"migrated"` // false: its schema holds no tables yet
+	RequestsToday      int        `json:"requests_today"`
+	NewestCall         *time.Time `json:"newest_call_started,omitempty"`
+	TranscriptsWaiting int        `json:"transcripts_waiting"`
+	// LastRun is the newest run of any stream; FailingStreams those whose newest run
+	// failed.
+	LastRun        *Run     `json:"last_run,omitempty"`
+	FailingStreams []string `json:"failing_streams,omitempty"`
+}
+
+// ConnectionFigures reads each schema's figures of the budget day.
+func (c *Control) ConnectionFigures(ctx context.Context, schemas []string, day time.Time) (_ map[string]ConnectionFigures, err error) {
+	defer wrapErr(&err, "read the connections' figures")
+	out := make(map[string]ConnectionFigures, len(schemas))
+	for _, s := range schemas {
+		var migrated bool
+		if err := c.st.pool.QueryRow(ctx, `SELECT to_regclass($1) IS NOT NULL AND to_regclass($2) IS NOT NULL`,
+			pgx.Identifier{s, "sync_runs"}.Sanitize(), pgx.Identifier{s, "transcripts_waiting"}.Sanitize()).Scan(&migrated); err != nil {
+			return nil, err
+		}
+		if !migrated {
+			out[s] = ConnectionFigures{}
+			continue
+		}
+		q := pgx.Identifier{s}.Sanitize()
+		f := ConnectionFigures{Migrated: true}
+		var (
+			run     Run
+			runID   *int64
+			started *time.Time
+			failing []string
+		)
+		err := c.st.pool.QueryRow(ctx, `SELECT
+			coalesce((SELECT requests FROM `+q+`.api_usage WHERE day = $1::date), 0),
+			(SELECT max(started) FROM `+q+`.calls WHERE deleted_at IS NULL),
+			(SELECT count(*) FROM `+q+`.transcripts_waiting)::int,
+			(SELECT array_agg(stream ORDER BY stream) FROM (SELECT DISTINCT ON (stream) stream, status
+				FROM `+q+`.sync_runs ORDER BY stream, id DESC) r WHERE status = 'failed'),
+			r.id, coalesce(r.stream, ''), coalesce(r.kind, ''), coalesce(r.status, ''), r.started_at, r.finished_at,
+			coalesce(r.requests, 0), coalesce(r.records, 0), coalesce(r.error, '')
+			FROM (SELECT 1) one LEFT JOIN LATERAL (SELECT * FROM `+q+`.sync_runs ORDER BY id DESC LIMIT 1) r ON true`,
+			dayArg(day)).Scan(&f.RequestsToday, &f.NewestCall, &f.TranscriptsWaiting, &failing,
+			&runID, &run.Stream, &run.Kind, &run.Status, &started, &run.FinishedAt, &run.Requests, &run.Records, &run.Error)
+		if err != nil {
+			return nil, fmt.Errorf("schema %q: %w", s, err)
+		}
+		if runID != nil {
+			run.ID, run.StartedAt = *runID, *started
+			f.LastRun = &run
+		}
+		f.FailingStreams = failing
+		out[s] = f
+	}
+	return out, nil
+}
+
+// ClearFailure clears a connection's failure mark (a new OAuth login fixed it),
+// leaving a pause as it is.
+func (c *Control) ClearFailure(ctx context.Context, name string) (err error) {
+	defer wrapErr(&err, "clear the failure of connection %q", name)
+	_, err = c.st.pool.Exec(ctx, `UPDATE connections SET failed_at = NULL, failure = NULL, updated_at = now()
+		WHERE name = $1 AND failed_at IS NOT NULL`, name)
+	return err
 }
