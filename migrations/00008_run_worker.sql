@@ -7,7 +7,7 @@
 
 ALTER TABLE sync_runs ADD COLUMN worker text;
 
-COMMENT ON COLUMN sync_runs.worker IS 'gongsync bookkeeping: the process that ran it (host:pid, and the River worker when one ran it as a job); null for runs recorded before the column existed.';
+COMMENT ON COLUMN sync_runs.worker IS 'gongsync bookkeeping: the worker of the registry that ran it (host:pid); null for runs of a command or of a single connection''s daemon.';
 
 -- +goose Down
 
