@@ -167,6 +167,16 @@ func New(cfg Config) (*Client, error) {
 	return c, nil
 }
 
+// WithBudget returns a client that sends as c does (same transport, credentials and
+// settings) but counts every attempt with b: a caller that spends on behalf of someone
+// (a backfill, an operator's proxy call) holds a client of its own for it, so who pays
+// shows in what it holds rather than travelling unseen with the context.
+func (c *Client) WithBudget(b Budget) *Client {
+	cc := *c
+	cc.cfg.Budget = b
+	return &cc
+}
+
 // parseBaseURL accepts http(s)://host[:port][/prefix] without credentials, query or fragment.
 func parseBaseURL(s string) (*url.URL, error) {
 	u, err := url.Parse(strings.TrimRight(strings.TrimSpace(s), "/"))

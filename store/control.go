@@ -91,6 +91,7 @@ type Connection struct {
 	ScheduleCalls  string   `json:"schedule_calls,omitempty"`
 	ScheduleUsers  string   `json:"schedule_users,omitempty"`
 	ScheduleSettle string   `json:"schedule_settle,omitempty"`
+	ScheduleDaily  string   `json:"schedule_daily,omitempty"`
 
 	PausedAt   *time.Time `json:"paused_at,omitempty"`
 	FailedAt   *time.Time `json:"failed_at,omitempty"`
@@ -230,22 +231,22 @@ func riverCurrent(ctx context.Context, s *Store) (bool, error) {
 
 const connectionColumns = `name, schema_name, base_url, auth_mode, coalesce(access_key, ''), access_key_secret,
 	coalesce(oauth_client_id, ''), oauth_client_secret, encrypted, daily_budget, backfill_share, rate_limit,
-	coalesce(schedule_calls, ''), coalesce(schedule_users, ''), coalesce(schedule_settle, ''),
+	coalesce(schedule_calls, ''), coalesce(schedule_users, ''), coalesce(schedule_settle, ''), coalesce(schedule_daily, ''),
 	paused_at, failed_at, coalesce(failure, ''), generation, created_at, updated_at`
 
 // scanConnection reads one row of connectionColumns; open says whether to open its
 // secrets (which needs the key).
 func (c *Control) scanConnection(row pgx.CollectableRow, open bool) (Connection, error) {
 	var (
-		cn                    Connection
-		secret, clientSecret  []byte
-		budget                *int32
-		share, rate           *float64
-		pausedAt, failedAt    *time.Time
-		failure, sc, su, sset string
+		cn                        Connection
+		secret, clientSecret      []byte
+		budget                    *int32
+		share, rate               *float64
+		pausedAt, failedAt        *time.Time
+		failure, sc, su, sset, sd string
 	)
 	if err := row.Scan(&cn.Name, &cn.Schema, &cn.BaseURL, &cn.AuthMode, &cn.AccessKey, &secret, &cn.OAuthClientID, &clientSecret,
-		&cn.Encrypted, &budget, &share, &rate, &sc, &su, &sset, &pausedAt, &failedAt, &failure,
+		&cn.Encrypted, &budget, &share, &rate, &sc, &su, &sset, &sd, &pausedAt, &failedAt, &failure,
 		&cn.Generation, &cn.CreatedAt, &cn.UpdatedAt); err != nil {
 		return Connection{}, err
 	}
@@ -254,7 +255,7 @@ func (c *Control) scanConnection(row pgx.CollectableRow, open bool) (Connection,
 		cn.DailyBudget = &b
 	}
 	cn.BackfillShare, cn.RateLimit = share, rate
-	cn.ScheduleCalls, cn.ScheduleUsers, cn.ScheduleSettle = sc, su, sset
+	cn.ScheduleCalls, cn.ScheduleUsers, cn.ScheduleSettle, cn.ScheduleDaily = sc, su, sset, sd
 	cn.PausedAt, cn.FailedAt, cn.Failure = pausedAt, failedAt, failure
 	if !open {
 		return cn, nil
@@ -336,7 +337,7 @@ func checkConnection(cn Connection) error {
 	default:
 		return fmt.Errorf("auth mode %q: want basic or oauth", cn.AuthMode)
 	}
-	for _, s := range []string{cn.AccessKey, cn.OAuthClientID, cn.BaseURL, cn.ScheduleCalls, cn.ScheduleUsers, cn.ScheduleSettle} {
+	for _, s := range []string{cn.AccessKey, cn.OAuthClientID, cn.BaseURL, cn.ScheduleCalls, cn.ScheduleUsers, cn.ScheduleSettle, cn.ScheduleDaily} {
 		if strings.ContainsRune(s, 0) {
 			return errors.New("a setting contains a NUL byte")
 		}
@@ -368,13 +369,13 @@ func (c *Control) AddConnection(ctx context.Context, cn Connection, update bool)
 	}
 	args := []any{cn.Name, cn.Schema, cn.BaseURL, cn.AuthMode, nullIfEmpty(cn.AccessKey), secret, nullIfEmpty(cn.OAuthClientID), clientSecret,
 		c.box != nil, budget, cn.BackfillShare, cn.RateLimit,
-		nullIfEmpty(cn.ScheduleCalls), nullIfEmpty(cn.ScheduleUsers), nullIfEmpty(cn.ScheduleSettle)}
+		nullIfEmpty(cn.ScheduleCalls), nullIfEmpty(cn.ScheduleUsers), nullIfEmpty(cn.ScheduleSettle), nullIfEmpty(cn.ScheduleDaily)}
 	var rows pgx.Rows
 	if update {
 		rows, err = c.st.pool.Query(ctx, `
 			UPDATE connections SET base_url = $3, auth_mode = $4, access_key = $5, access_key_secret = $6,
 				oauth_client_id = $7, oauth_client_secret = $8, encrypted = $9, daily_budget = $10, backfill_share = $11,
-				rate_limit = $12, schedule_calls = $13, schedule_users = $14, schedule_settle = $15,
+				rate_limit = $12, schedule_calls = $13, schedule_users = $14, schedule_settle = $15, schedule_daily = $16,
 				failed_at = NULL, failure = NULL, generation = generation + 1, updated_at = now()
 			WHERE name = $1 AND schema_name = $2
 			RETURNING `+connectionColumns, args...)
@@ -382,8 +383,8 @@ func (c *Control) AddConnection(ctx context.Context, cn Connection, update bool)
 		rows, err = c.st.pool.Query(ctx, `
 			INSERT INTO connections (name, schema_name, base_url, auth_mode, access_key, access_key_secret,
 				oauth_client_id, oauth_client_secret, encrypted, daily_budget, backfill_share, rate_limit,
-				schedule_calls, schedule_users, schedule_settle)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)
+				schedule_calls, schedule_users, schedule_settle, schedule_daily)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)
 			RETURNING `+connectionColumns, args...)
 	}
 	if err != nil {

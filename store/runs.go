@@ -7,22 +7,28 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+
+	"github.com/gongsync/gongsync/migrations"
 )
 
-// Run statuses, as sync_runs.status holds them.
+// RunStatus is how a run of a stream stands, as sync_runs.status holds it: the one
+// type the sync engine reports and the store records.
+type RunStatus string
+
+// Run statuses.
 const (
-	RunRunning   = "running"
-	RunSucceeded = "succeeded"
-	RunFailed    = "failed"
-	RunPaused    = "paused"  // stopped cleanly at the request budget
-	RunSkipped   = "skipped" // nothing to do, or another process held the stream
-	// RunInterrupted is a run stopped by a signal before it finished.
-	RunInterrupted = "interrupted"
+	RunRunning   RunStatus = "running"
+	RunSucceeded RunStatus = "succeeded"
+	RunFailed    RunStatus = "failed"
+	RunPaused    RunStatus = "paused"  // stopped cleanly at the request budget or Gong's quota
+	RunSkipped   RunStatus = "skipped" // another process held the stream, or Gong refused it a scope lately
+	// RunInterrupted is a run stopped by a signal (or its process killed) before it finished.
+	RunInterrupted RunStatus = "interrupted"
 )
 
 // RunResult is how a run ended, as FinishRun records it.
 type RunResult struct {
-	Status                                              string
+	Status                                              RunStatus
 	Requests, Records, Late, Changed, Deleted, Restored int
 	Err                                                 string
 	Details                                             []byte // JSON
@@ -34,7 +40,7 @@ type Run struct {
 	ID         int64      `json:"id"`
 	Stream     string     `json:"stream"`
 	Kind       string     `json:"kind"`
-	Status     string     `json:"status"`
+	Status     RunStatus  `json:"status"`
 	StartedAt  time.Time  `json:"started_at"`
 	FinishedAt *time.Time `json:"finished_at,omitempty"`
 	Requests   int        `json:"requests"`
@@ -115,35 +121,53 @@ type TableCount struct {
 	Deleted int64  `json:"deleted"`
 }
 
-// syncedTables lists the tables TableCounts reports, entity tables first.
-var syncedTables = []struct {
-	name   string
-	entity bool
-}{
-	{"users", true}, {"workspaces", true}, {"trackers", true}, {"calls", true},
-	{"call_parties", false}, {"call_trackers", false}, {"call_topics", false}, {"call_speakers", false},
-	{"call_interaction_stats", false}, {"call_crm_objects", false}, {"call_comments", false},
-	{"transcript_sentences", false},
+// SyncedTable is a table that holds Gong's data; an entity table keeps the rows Gong
+// stopped returning, with deleted_at set.
+type SyncedTable struct {
+	Name   string
+	Entity bool
+}
+
+// SyncedTables lists the tables that hold Gong's data, entity tables first, each
+// group by name.
+func (s *Store) SyncedTables(ctx context.Context) ([]SyncedTable, error) {
+	rows, err := s.pool.Query(ctx, `SELECT t.table_name::text, EXISTS (SELECT 1 FROM information_schema.columns c
+			WHERE c.table_schema = t.table_schema AND c.table_name = t.table_name AND c.column_name = 'deleted_at')
+		FROM information_schema.tables t
+		WHERE t.table_schema = current_schema() AND t.table_type = 'BASE TABLE' AND NOT t.table_name = ANY($1)
+		ORDER BY 2 DESC, 1`, migrations.BookkeepingTables)
+	if err != nil {
+		return nil, fmt.Errorf("list the synced tables: %w", err)
+	}
+	out, err := pgx.CollectRows(rows, pgx.RowToStructByPos[SyncedTable])
+	if err != nil {
+		return nil, fmt.Errorf("list the synced tables: %w", err)
+	}
+	return out, nil
 }
 
 // TableCounts counts the rows of every synced table, exactly: it reads each table,
 // so it is meant for status pages and commands, not for every metrics scrape.
 func (s *Store) TableCounts(ctx context.Context) ([]TableCount, error) {
+	tables, err := s.SyncedTables(ctx)
+	if err != nil {
+		return nil, err
+	}
 	var b pgx.Batch
-	for _, t := range syncedTables {
-		if t.entity {
-			b.Queue("SELECT count(*), count(deleted_at) FROM " + t.name)
+	for _, t := range tables {
+		if t.Entity {
+			b.Queue("SELECT count(*), count(deleted_at) FROM " + pgx.Identifier{t.Name}.Sanitize())
 		} else {
-			b.Queue("SELECT count(*), 0 FROM " + t.name)
+			b.Queue("SELECT count(*), 0 FROM " + pgx.Identifier{t.Name}.Sanitize())
 		}
 	}
 	br := s.pool.SendBatch(ctx, &b)
 	defer br.Close()
-	out := make([]TableCount, len(syncedTables))
-	for i, t := range syncedTables {
-		out[i].Table = t.name
+	out := make([]TableCount, len(tables))
+	for i, t := range tables {
+		out[i].Table = t.Name
 		if err := br.QueryRow().Scan(&out[i].Rows, &out[i].Deleted); err != nil {
-			return nil, fmt.Errorf("count rows of %s: %w", t.name, err)
+			return nil, fmt.Errorf("count rows of %s: %w", t.Name, err)
 		}
 	}
 	return out, nil

@@ -8,6 +8,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/sethvargo/go-retry"
 )
 
 // Tx is one database transaction and the write methods that go into it. The sync
@@ -17,8 +18,8 @@ type Tx struct {
 	tx pgx.Tx
 }
 
-// maxAttempts bounds Transact's retries of serialization failures and deadlocks.
-const maxAttempts = 5
+// maxRetries bounds Transact's retries of serialization failures and deadlocks.
+const maxRetries = 4
 
 // Transact runs fn in one transaction and commits it when fn returns nil; any error
 // (or panic) rolls everything back. When Postgres aborts the transaction for a
@@ -26,20 +27,21 @@ const maxAttempts = 5
 // transaction, a few times, so fn must not keep state across attempts except
 // through its return.
 func (s *Store) Transact(ctx context.Context, fn func(tx *Tx) error) error {
-	var err error
-	for attempt := 1; attempt <= maxAttempts; attempt++ {
-		err = s.transactOnce(ctx, fn)
-		if err == nil || !retryable(err) {
-			return err
+	attempt := 0
+	backoff := retry.WithMaxRetries(maxRetries, retry.NewExponential(10*time.Millisecond))
+	err := retry.Do(ctx, backoff, func(ctx context.Context) error {
+		attempt++
+		err := s.transactOnce(ctx, fn)
+		if err != nil && retryable(err) {
+			s.log.Debug().Err(err).Int("attempt", attempt).Msg("transaction aborted by a conflict; retrying")
+			return retry.RetryableError(err)
 		}
-		s.log.Debug().Err(err).Int("attempt", attempt).Msg("transaction aborted by a conflict; retrying")
-		select {
-		case <-ctx.Done():
-			return err
-		case <-time.After(time.Duration(attempt*attempt) * 10 * time.Millisecond):
-		}
+		return err
+	})
+	if err != nil && retryable(err) && attempt > maxRetries {
+		return fmt.Errorf("transaction failed %d times: %w", attempt, err)
 	}
-	return fmt.Errorf("transaction failed %d times: %w", maxAttempts, err)
+	return err
 }
 
 func (s *Store) transactOnce(ctx context.Context, fn func(tx *Tx) error) (err error) {

@@ -449,7 +449,7 @@ func TestTransactRetriesConflicts(t *testing.T) {
 		_, err := tx.tx.Exec(ctx, `DO $$ BEGIN RAISE EXCEPTION 'deadlock' USING ERRCODE = '40P01'; END $$`)
 		return err
 	})
-	if err == nil || attempts != maxAttempts {
+	if err == nil || attempts != maxRetries+1 {
 		t.Fatalf("endless deadlocks: %v after %d attempts", err, attempts)
 	}
 }

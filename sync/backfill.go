@@ -16,7 +16,8 @@ type BackfillRequest struct {
 	From time.Time
 	To   time.Time // zero: now, fixed when the backfill first starts
 	// Streams limits the backfill to some of calls, transcripts, users, workspaces,
-	// trackers. Empty: calls and transcripts, plus the full refreshes never done yet.
+	// trackers and the dated streams. Empty: calls and transcripts, the dated streams,
+	// and the full refreshes never done yet.
 	Streams []string
 	// Wait sleeps through budget pauses until the reset instead of returning.
 	Wait bool
@@ -47,7 +48,7 @@ type BackfillReport struct {
 	Runs        []*RunReport
 	// TranscriptsRefused is set when Gong refused the transcripts for want of a scope
 	// (now or less than a day ago): the calls went on without them.
-	TranscriptsRefused *Refusal
+	TranscriptsRefused *store.Refusal
 }
 
 // Message is the line a backfill ends with: how far it got, what it spent, and when it
@@ -102,82 +103,152 @@ func (e *Engine) Backfill(ctx context.Context, req BackfillRequest) (*BackfillRe
 	if !req.From.Before(req.To) {
 		return nil, fmt.Errorf("backfill: --from %s is not before --to %s", req.From.Format(time.RFC3339), req.To.Format(time.RFC3339))
 	}
-	want := func(s string) bool { return len(req.Streams) == 0 || slices.Contains(req.Streams, s) }
-	rep := &BackfillReport{From: req.From, To: req.To, Position: req.From}
-	began := time.Now()
+	j := &backfillJob{e: e, req: req, openTo: openTo, began: time.Now(), progressBase: -1,
+		rep: &BackfillReport{From: req.From, To: req.To, Position: req.From}}
 	// Scope refusals fail their stream only: the backfill goes on, and ends with them.
-	var refusals []error
+	refusals, err := e.backfillRefreshes(ctx, j)
+	if err != nil || !j.rep.PausedUntil.IsZero() {
+		return j.rep, err
+	}
+	def := *backfillDef
+	def.work = func(e *Engine, ctx context.Context, r *run) error { return j.run(ctx, r) }
+	for {
+		j.progressBase = -1
+		r := e.runStream(ctx, &def, KindBackfill, true, true)
+		j.rep.Runs = append(j.rep.Runs, r)
+		j.rep.Requests += r.Requests
+		switch r.Status {
+		case store.RunSucceeded:
+			if r.More {
+				return j.rep, nil // a short run (RequestsPerRun): the next one goes on
+			}
+			if j.transcripts.refusedNow != nil {
+				refusals = append(refusals, j.transcripts.refusedNow)
+			}
+			more, err := e.backfillDated(ctx, j)
+			refusals = append(refusals, more...)
+			if err != nil || !j.rep.PausedUntil.IsZero() {
+				return j.rep, err
+			}
+			if len(refusals) > 0 {
+				return j.rep, &LoggedError{errors.Join(refusals...)}
+			}
+			return j.rep, nil
+		case store.RunPaused:
+			j.rep.PausedUntil = r.PausedUntil
+			if !req.Wait {
+				return j.rep, nil
+			}
+			e.log.Info().Time("until", r.PausedUntil).Msg("backfill paused by the budget; --wait: sleeping until it resets")
+			if req.Progress != nil {
+				req.Progress(BackfillProgress{Phase: "waiting", From: j.rep.From, To: j.rep.To, Position: j.rep.Position,
+					Fraction: fraction(j.rep.From, j.rep.To, j.rep.Position), Calls: j.rep.Calls, Requests: j.rep.Requests})
+			}
+			if err := sleepUntil(ctx, r.PausedUntil, e.now); err != nil {
+				return j.rep, nil // interrupted while waiting: the state is committed
+			}
+			j.rep.PausedUntil = time.Time{}
+		case store.RunSkipped:
+			return j.rep, fmt.Errorf("backfill: %w", r.Err)
+		case store.RunFailed:
+			return j.rep, &LoggedError{r.Err}
+		default:
+			return j.rep, r.Err
+		}
+	}
+}
 
-	// Users, workspaces and trackers come along when they were never synced, so the
-	// calls can be joined to them at once.
+// backfillRefreshes runs the full refreshes a backfill brings along: the ones named,
+// or, when none are, those never done yet, so the calls can be joined to users,
+// workspaces and trackers at once. It returns the scope refusals met (the backfill goes
+// on after them); a pause sets the report's PausedUntil.
+func (e *Engine) backfillRefreshes(ctx context.Context, j *backfillJob) ([]error, error) {
+	var refusals []error
 	for _, s := range []string{StreamUsers, StreamWorkspaces, StreamTrackers} {
-		if len(req.Streams) == 0 {
-			cp, err := e.st.Checkpoint(ctx, s)
+		if len(j.req.Streams) == 0 {
+			cp, err := e.loadRefresh(ctx, s)
 			if err != nil {
-				return rep, err
+				return nil, err
 			}
 			if cp.CompletedAt != nil {
 				continue
 			}
-		} else if !want(s) {
+		} else if !j.want(s) {
 			continue
 		}
 		r := e.RunStream(ctx, s, KindBackfill, true)
-		rep.Runs = append(rep.Runs, r)
-		rep.Requests += r.Requests
-		if r.Status == StatusPaused && !req.Wait {
-			rep.PausedUntil = r.PausedUntil
-			return rep, nil
-		}
+		j.rep.Runs = append(j.rep.Runs, r)
+		j.rep.Requests += r.Requests
 		switch {
-		case r.Status == StatusFailed && errors.Is(r.Err, gongapi.ErrScopeMissing):
+		case r.Status == store.RunPaused && !j.req.Wait:
+			j.rep.PausedUntil = r.PausedUntil
+			return refusals, nil
+		case r.Status == store.RunFailed && errors.Is(r.Err, gongapi.ErrScopeMissing):
 			refusals = append(refusals, fmt.Errorf("backfill %s: %w", s, r.Err))
-		case r.Status == StatusFailed:
-			return rep, &LoggedError{fmt.Errorf("backfill %s: %w", s, r.Err)}
-		case r.Status == StatusInterrupted:
-			return rep, fmt.Errorf("backfill %s: %w", s, r.Err)
+		case r.Status == store.RunFailed:
+			return nil, &LoggedError{fmt.Errorf("backfill %s: %w", s, r.Err)}
+		case r.Status == store.RunInterrupted:
+			return nil, fmt.Errorf("backfill %s: %w", s, r.Err)
 		}
 	}
+	return refusals, nil
+}
 
-	var tr backfillTranscripts
-	for {
-		var progressBase float64 = -1
-		r := e.runStream(ctx, StreamBackfill, KindBackfill, StreamBackfill, true, true, func(ctx context.Context, run *RunReport) error {
-			return e.backfillRun(ctx, req, openTo, rep, run, want, began, &progressBase, &tr)
-		})
-		rep.Runs = append(rep.Runs, r)
-		rep.Requests += r.Requests
-		switch r.Status {
-		case StatusSucceeded:
-			if tr.refusedNow != nil {
-				refusals = append(refusals, tr.refusedNow)
+// backfillDated runs, after the calls, the backfill of every dated stream the backfill
+// wants (those with a backfill function: data Gong keeps by date, such as reviews or
+// daily activity) over the backfill's range, each as a run of its own stream that
+// resumes through the stream's own checkpoint. Like the refreshes, a scope refusal
+// fails that stream only; a pause sleeps with --wait, or ends the backfill.
+func (e *Engine) backfillDated(ctx context.Context, j *backfillJob) ([]error, error) {
+	var refusals []error
+	for _, s := range streamDefs {
+		if s.backfill == nil || !j.want(s.name) {
+			continue
+		}
+		def := *s
+		def.work = func(e *Engine, ctx context.Context, r *run) error { return s.backfill(e, ctx, r, j.rep.From, j.rep.To) }
+		for {
+			r := e.runStream(ctx, &def, KindBackfill, true, true)
+			j.rep.Runs = append(j.rep.Runs, r)
+			j.rep.Requests += r.Requests
+			switch {
+			case r.Status == store.RunPaused && j.req.Wait:
+				if err := sleepUntil(ctx, r.PausedUntil, e.now); err != nil {
+					return refusals, nil
+				}
+				continue
+			case r.Status == store.RunPaused:
+				j.rep.PausedUntil = r.PausedUntil
+				return refusals, nil
+			case r.Status == store.RunFailed && errors.Is(r.Err, gongapi.ErrScopeMissing):
+				refusals = append(refusals, fmt.Errorf("backfill %s: %w", s.name, r.Err))
+			case r.Status == store.RunFailed:
+				return refusals, &LoggedError{fmt.Errorf("backfill %s: %w", s.name, r.Err)}
+			case r.Status == store.RunInterrupted:
+				return refusals, fmt.Errorf("backfill %s: %w", s.name, r.Err)
 			}
-			if len(refusals) > 0 {
-				return rep, &LoggedError{errors.Join(refusals...)}
-			}
-			return rep, nil
-		case StatusPaused:
-			rep.PausedUntil = r.PausedUntil
-			if !req.Wait {
-				return rep, nil
-			}
-			e.log.Info().Time("until", r.PausedUntil).Msg("backfill paused by the budget; --wait: sleeping until it resets")
-			if req.Progress != nil {
-				req.Progress(BackfillProgress{Phase: "waiting", From: rep.From, To: rep.To, Position: rep.Position,
-					Fraction: fraction(rep.From, rep.To, rep.Position), Calls: rep.Calls, Requests: rep.Requests})
-			}
-			if err := sleepUntil(ctx, r.PausedUntil, e.now); err != nil {
-				return rep, nil // interrupted while waiting: the state is committed
-			}
-			rep.PausedUntil = time.Time{}
-		case StatusSkipped:
-			return rep, fmt.Errorf("backfill: %w", r.Err)
-		case StatusFailed:
-			return rep, &LoggedError{r.Err}
-		default:
-			return rep, r.Err
+			break
 		}
 	}
+	return refusals, nil
+}
+
+// backfillJob is one Backfill call: what was asked, what it reports, and the state its
+// runs share (the transcripts being written, Gong's refusal of them). It is the
+// backfill's windowGoal.
+type backfillJob struct {
+	e            *Engine
+	req          BackfillRequest
+	openTo       bool // no --to: "until now", as it was when the backfill first started
+	rep          *BackfillReport
+	began        time.Time
+	progressBase float64 // the fraction done when this run began; -1 before the first report
+	cp           windowCheckpoint
+	transcripts  backfillTranscripts
+}
+
+func (j *backfillJob) want(stream string) bool {
+	return len(j.req.Streams) == 0 || slices.Contains(j.req.Streams, stream)
 }
 
 // backfillTranscripts is what a backfill knows of its transcripts: the batch being
@@ -185,83 +256,24 @@ func (e *Engine) Backfill(ctx context.Context, req BackfillRequest) (*BackfillRe
 type backfillTranscripts struct {
 	writing    *transcriptWrite
 	checked    bool
-	refused    *Refusal // refused less than a day ago, or by this backfill: not asked again
-	refusedNow error    // the refusal this backfill met (logged), which it ends with
+	refused    *store.Refusal // refused less than a day ago, or by this backfill: not asked again
+	refusedNow error          // the refusal this backfill met (logged), which it ends with
 }
 
-// backfillRun is one locked run of the backfill: the calls of the range left, with full
+// run is one locked run of the backfill: the calls of the range left, with full
 // transcript batches as they fill, then the last transcripts.
-func (e *Engine) backfillRun(ctx context.Context, req BackfillRequest, openTo bool, rep *BackfillReport, run *RunReport,
-	want func(string) bool, began time.Time, progressBase *float64, tr *backfillTranscripts) (err error) {
-	cp, err := e.st.Checkpoint(ctx, StreamBackfill)
-	if err != nil {
+func (j *backfillJob) run(ctx context.Context, r *run) (err error) {
+	e := j.e
+	if err := j.loadRange(ctx); err != nil {
 		return err
 	}
-	st, err := readState(&cp)
-	if err != nil {
+	if err := j.checkTranscriptsRefused(ctx); err != nil {
 		return err
-	}
-	// The same --from, and the same --to or none (which means "until now" as it was when
-	// this backfill first started), continues the stored backfill.
-	sameRange := st.From != nil && st.To != nil && st.From.Equal(req.From) && (openTo || st.To.Equal(req.To))
-	if !sameRange {
-		if st.From != nil {
-			e.log.Info().Time("old_from", *st.From).Time("old_to", *st.To).Msg("a different range than the last backfill: starting a new backfill")
-		}
-		from, to := req.From, req.To
-		st = streamState{From: &from, To: &to, Next: &from}
-		cp = store.Checkpoint{Stream: StreamBackfill}
-		writeState(&cp, st)
-		if err := e.st.Transact(ctx, func(tx *store.Tx) error { return tx.SaveCheckpoint(ctx, cp) }); err != nil {
-			return err
-		}
-	}
-	rep.From, rep.To, rep.Calls = *st.From, *st.To, st.Calls
-	rep.Position = position(&cp, &st)
-
-	if want(StreamTranscripts) && !tr.checked {
-		tr.checked = true
-		r, err := e.refusal(ctx, StreamTranscripts)
-		if err != nil {
-			return err
-		}
-		if r != nil && e.now().Before(r.Until) {
-			tr.refused = r
-			e.log.Warn().Str("stream", StreamTranscripts).Str("scope", r.Scope).Time("asked_again_after", r.Until).
-				Msg("Gong refused the transcripts for want of a scope: the backfill goes on without them")
-		}
-	}
-	rep.TranscriptsRefused = tr.refused
-
-	spent := spendFrom(ctx)
-	report := func(phase string) {
-		rep.Position = position(&cp, &st)
-		if req.Progress == nil {
-			return
-		}
-		f := fraction(rep.From, rep.To, rep.Position)
-		if *progressBase < 0 {
-			*progressBase = f
-		}
-		// Live figures: this run's requests so far (its report is filled in only when it
-		// ends), and the budget read even after a shutdown began, when ctx is done.
-		p := BackfillProgress{Phase: phase, From: rep.From, To: rep.To, Position: rep.Position, Fraction: f,
-			Calls: rep.Calls, Requests: rep.Requests + int(spent.requests.Load())}
-		if f > *progressBase {
-			elapsed := time.Since(began)
-			p.ETA = time.Duration(float64(elapsed) * (1 - f) / (f - *progressBase))
-		}
-		uctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
-		if u, err := e.budget.Usage(uctx); err == nil {
-			p.BudgetLeft = max(0, min(e.budget.Daily()-u.Requests, e.budget.BackfillLimit()-u.BackfillRequests))
-		}
-		cancel()
-		req.Progress(p)
 	}
 	// A batch of transcripts still being written is counted before the run ends,
 	// however it ends.
 	defer func() {
-		if werr := e.awaitTranscripts(run, report, tr); err == nil {
+		if werr := e.awaitTranscripts(r, j); err == nil {
 			err = werr
 		}
 	}()
@@ -269,70 +281,144 @@ func (e *Engine) backfillRun(ctx context.Context, req BackfillRequest, openTo bo
 	// One window, the rest of the range, read as one query series. A window left open
 	// by an interrupted run is read first; one of an older version's 30-day windows
 	// then leaves the rest of the range for a second.
-	for want(StreamCalls) && !st.Done {
+	for j.want(StreamCalls) && !j.cp.Range.Done {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		if cp.WindowFrom == nil {
-			if !st.Next.Before(*st.To) {
+		if j.cp.Window == nil {
+			if !j.cp.Range.Next.Before(j.cp.Range.To) {
 				break
 			}
-			if err := e.openWindow(ctx, &cp, *st.Next, *st.To); err != nil {
+			if err := e.openWindow(ctx, &j.cp, j.cp.Range.Next, j.cp.Range.To); err != nil {
 				return err
 			}
 		}
-		err := e.readWindow(ctx, &cp, window{
-			beforeSave: func(next *store.Checkpoint, s *streamState, calls int, complete bool) {
-				s.Calls += int64(calls)
-				if complete {
-					to := *next.WindowTo
-					s.Next = &to
-				}
-			},
-			onPage: func(c *store.Checkpoint, s *streamState) error {
-				st = *s
-				rep.Calls = s.Calls
-				report("calls")
-				// A full batch of transcripts as soon as 100 calls wait for one.
-				if want(StreamTranscripts) {
-					return e.backfillTranscripts(ctx, run, true, report, tr)
-				}
-				return nil
-			},
-		}, run)
-		if err != nil {
-			return err
-		}
-		if st, err = readState(&cp); err != nil {
+		if err := e.readWindow(ctx, r, &j.cp, j); err != nil {
 			return err
 		}
 	}
-	if want(StreamTranscripts) {
-		if err := e.backfillTranscripts(ctx, run, false, report, tr); err != nil {
+	if j.want(StreamTranscripts) {
+		if err := e.backfillTranscripts(ctx, r, false, j); err != nil {
 			return err
 		}
 	}
-	if !st.Done && want(StreamCalls) && cp.WindowFrom == nil && !st.Next.Before(*st.To) {
-		st.Done = true
-		writeState(&cp, st)
-		if err := e.st.Transact(ctx, func(tx *store.Tx) error { return tx.SaveCheckpoint(ctx, cp) }); err != nil {
+	if rg := j.cp.Range; !rg.Done && j.want(StreamCalls) && j.cp.Window == nil && !rg.Next.Before(rg.To) {
+		rg.Done = true
+		if err := j.cp.save(ctx, e.st); err != nil {
 			return err
 		}
 	}
-	rep.Done = st.Done
-	rep.TranscriptsRefused = tr.refused
-	report("done")
+	j.rep.Done = j.cp.Range.Done
+	j.rep.TranscriptsRefused = j.transcripts.refused
+	j.report(r, "done")
 	return nil
 }
 
-func position(cp *store.Checkpoint, st *streamState) time.Time {
-	switch {
-	case cp.LastStarted != nil:
-		return *cp.LastStarted
-	case cp.WindowFrom != nil:
-		return *cp.WindowFrom
-	case st.Next != nil:
-		return *st.Next
+// loadRange reads the backfill's checkpoint. The same --from, and the same --to or none
+// (which means "until now" as it was when this backfill first started), continues the
+// stored backfill; a different range starts a new one.
+func (j *backfillJob) loadRange(ctx context.Context) error {
+	cp, err := j.e.loadWindow(ctx, StreamBackfill)
+	if err != nil {
+		return err
+	}
+	rg := cp.Range
+	if rg == nil || !rg.From.Equal(j.req.From) || !(j.openTo || rg.To.Equal(j.req.To)) {
+		if rg != nil {
+			j.e.log.Info().Time("old_from", rg.From).Time("old_to", rg.To).Msg("a different range than the last backfill: starting a new backfill")
+		}
+		cp = windowCheckpoint{stream: StreamBackfill, Range: &backfillRange{From: j.req.From, To: j.req.To, Next: j.req.From}}
+		if err := cp.save(ctx, j.e.st); err != nil {
+			return err
+		}
+	}
+	j.cp = cp
+	j.rep.From, j.rep.To, j.rep.Calls = cp.Range.From, cp.Range.To, cp.Range.Calls
+	j.rep.Position = j.position()
+	return nil
+}
+
+// checkTranscriptsRefused reads, once per backfill, whether Gong refused the
+// transcripts for want of a scope less than a day ago: the backfill then goes on
+// without them.
+func (j *backfillJob) checkTranscriptsRefused(ctx context.Context) error {
+	if !j.want(StreamTranscripts) || j.transcripts.checked {
+		j.rep.TranscriptsRefused = j.transcripts.refused
+		return nil
+	}
+	j.transcripts.checked = true
+	refused, err := j.e.st.Refusal(ctx, StreamTranscripts)
+	if err != nil {
+		return err
+	}
+	if refused != nil && j.e.now().Before(refused.Until) {
+		j.transcripts.refused = refused
+		j.e.log.Warn().Str("stream", StreamTranscripts).Str("scope", refused.Scope).Time("asked_again_after", refused.Until).
+			Msg("Gong refused the transcripts for want of a scope: the backfill goes on without them")
+	}
+	j.rep.TranscriptsRefused = j.transcripts.refused
+	return nil
+}
+
+// The backfill as a windowGoal: no call is late (the backfill reads history), each
+// page's calls are counted, a completed window moves the range on, and after each page
+// come the progress report and a full batch of transcripts when 100 calls wait.
+
+func (j *backfillJob) lateBefore() time.Time { return time.Time{} }
+
+func (j *backfillJob) advance(next *windowCheckpoint, calls int, closed *callsWindow) {
+	rg := *next.Range
+	rg.Calls += int64(calls)
+	if closed != nil {
+		rg.Next = closed.To
+	}
+	next.Range = &rg
+}
+
+func (j *backfillJob) afterPage(ctx context.Context, r *run, cp *windowCheckpoint) error {
+	j.cp = *cp
+	j.rep.Calls = cp.Range.Calls
+	j.report(r, "calls")
+	if j.want(StreamTranscripts) {
+		return j.e.backfillTranscripts(ctx, r, true, j)
+	}
+	return nil
+}
+
+// report tells the progress callback where the backfill stands, with live figures:
+// the run's requests so far, and the budget read even after a shutdown began.
+func (j *backfillJob) report(r *run, phase string) {
+	j.rep.Position = j.position()
+	if j.req.Progress == nil {
+		return
+	}
+	f := fraction(j.rep.From, j.rep.To, j.rep.Position)
+	if j.progressBase < 0 {
+		j.progressBase = f
+	}
+	p := BackfillProgress{Phase: phase, From: j.rep.From, To: j.rep.To, Position: j.rep.Position, Fraction: f,
+		Calls: j.rep.Calls, Requests: j.rep.Requests + r.payer.Requests()}
+	if f > j.progressBase {
+		elapsed := time.Since(j.began)
+		p.ETA = time.Duration(float64(elapsed) * (1 - f) / (f - j.progressBase))
+	}
+	uctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	if u, err := j.e.budget.Usage(uctx); err == nil {
+		p.BudgetLeft = max(0, min(j.e.budget.Daily()-u.Requests, j.e.budget.BackfillLimit()-u.BackfillRequests))
+	}
+	cancel()
+	j.req.Progress(p)
+}
+
+// position is the start of the calls the backfill has reached.
+func (j *backfillJob) position() time.Time {
+	switch w := j.cp.Window; {
+	case w != nil && w.LastStarted != nil:
+		return *w.LastStarted
+	case w != nil:
+		return w.From
+	case j.cp.Range != nil:
+		return j.cp.Range.Next
 	}
 	return time.Time{}
 }
@@ -345,11 +431,11 @@ func position(cp *store.Checkpoint, st *streamState) time.Time {
 // Gong refuses the transcripts for want of a scope, the refusal is recorded (the
 // transcripts stream then waits a day too) and logged once, and the backfill goes on
 // without them.
-func (e *Engine) backfillTranscripts(ctx context.Context, run *RunReport, fullBatchesOnly bool, report func(string), tr *backfillTranscripts) error {
-	if err := e.awaitTranscripts(run, report, tr); err != nil {
+func (e *Engine) backfillTranscripts(ctx context.Context, r *run, fullBatchesOnly bool, j *backfillJob) error {
+	if err := e.awaitTranscripts(r, j); err != nil {
 		return err
 	}
-	if tr.refused != nil {
+	if j.transcripts.refused != nil {
 		return nil
 	}
 	unlock, err := e.st.LockStream(ctx, StreamTranscripts, !fullBatchesOnly)
@@ -361,12 +447,12 @@ func (e *Engine) backfillTranscripts(ctx context.Context, run *RunReport, fullBa
 	}
 	if !fullBatchesOnly {
 		defer unlock()
-		before := run.Records
-		err = e.syncTranscripts(ctx, run, false)
-		if run.Records != before {
-			report("transcripts")
+		before := r.Records
+		err = e.fetchDueTranscripts(ctx, r, false)
+		if r.Records != before {
+			j.report(r, "transcripts")
 		}
-		return e.transcriptsRefused(ctx, err, tr)
+		return e.transcriptsRefused(ctx, err, j)
 	}
 
 	writing := false
@@ -384,13 +470,13 @@ func (e *Engine) backfillTranscripts(ctx context.Context, run *RunReport, fullBa
 		return err
 	}
 	pctx, done := e.pageContext(ctx)
-	answer, err := e.fetchTranscripts(pctx, pending, now)
+	answer, err := e.fetchTranscripts(pctx, r, pending, now)
 	if err != nil {
 		done()
-		return e.transcriptsRefused(ctx, err, tr)
+		return e.transcriptsRefused(ctx, err, j)
 	}
 	w := &transcriptWrite{done: make(chan struct{})}
-	tr.writing, writing = w, true
+	j.transcripts.writing, writing = w, true
 	go func() {
 		defer close(w.done)
 		defer unlock()
@@ -413,19 +499,17 @@ type transcriptWrite struct {
 	err                error
 }
 
-// awaitTranscripts waits for the batch being written, if any, and counts it in run.
-func (e *Engine) awaitTranscripts(run *RunReport, report func(string), tr *backfillTranscripts) error {
-	w := tr.writing
+// awaitTranscripts waits for the batch being written, if any, and counts it in the run.
+func (e *Engine) awaitTranscripts(r *run, j *backfillJob) error {
+	w := j.transcripts.writing
 	if w == nil {
 		return nil
 	}
 	<-w.done
-	tr.writing = nil
-	run.Records += w.records
-	run.Sentences += w.sentences
-	e.m.observeTranscripts(w.records, w.sentences)
+	j.transcripts.writing = nil
+	e.countTranscripts(r, w.records, w.sentences)
 	if w.records > 0 {
-		report("transcripts")
+		j.report(r, "transcripts")
 	}
 	return w.err
 }
@@ -433,16 +517,14 @@ func (e *Engine) awaitTranscripts(run *RunReport, report func(string), tr *backf
 // transcriptsRefused records and logs Gong's refusal of the transcripts for want of a
 // scope, and returns nil for it: the backfill goes on without them. Other errors come
 // back as they are.
-func (e *Engine) transcriptsRefused(ctx context.Context, err error, tr *backfillTranscripts) error {
-	r := e.refusalOf(err)
-	if r == nil {
+func (e *Engine) transcriptsRefused(ctx context.Context, err error, j *backfillJob) error {
+	refused := e.refusalOf(StreamTranscripts, err)
+	if refused == nil {
 		return err
 	}
-	if serr := e.saveRefusal(ctx, StreamTranscripts, r); serr != nil {
-		e.log.Warn().Err(serr).Msg("could not record the transcripts' scope refusal")
-	}
+	e.saveRefusal(ctx, *refused)
 	e.log.Error().Err(err).Str("stream", StreamTranscripts).Msg("Gong refused the transcripts: the backfill goes on without them")
-	tr.refused, tr.refusedNow = r, fmt.Errorf("backfill transcripts: %w", err)
+	j.transcripts.refused, j.transcripts.refusedNow = refused, fmt.Errorf("backfill transcripts: %w", err)
 	return nil
 }
 

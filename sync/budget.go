@@ -25,32 +25,6 @@ const (
 	KindWebhook   Kind = "webhook"   // webhook ingestion (spends nothing)
 )
 
-// spend is what a run has spent so far; it travels in the context so that one client
-// per process serves runs of every kind.
-type spend struct {
-	kind     Kind
-	requests atomic.Int64
-}
-
-type spendKey struct{}
-
-func withSpend(ctx context.Context, kind Kind) (context.Context, *spend) {
-	s := &spend{kind: kind}
-	return context.WithValue(ctx, spendKey{}, s), s
-}
-
-func spendFrom(ctx context.Context) *spend {
-	s, _ := ctx.Value(spendKey{}).(*spend)
-	return s
-}
-
-// WithKind marks ctx as belonging to a run of the given kind, for requests sent
-// outside the engine's own runs (the proxy command).
-func WithKind(ctx context.Context, kind Kind) context.Context {
-	ctx, _ = withSpend(ctx, kind)
-	return ctx
-}
-
 // Budget is the gongapi.Budget backed by the Postgres ledger: every request, from any
 // process, is counted before it is sent, and refused once the day's budget (or the
 // backfills' share of it) is spent; the same statement gives it its send time in the
@@ -117,12 +91,38 @@ func (b *Budget) BackfillLimit() int { return int(float64(b.daily) * b.share) }
 // Daily is the day's total budget.
 func (b *Budget) Daily() int { return b.daily }
 
-// Reserve implements gongapi.Budget: one statement counts the request and gives it
-// its send time.
+// Payer is the budget as one run, or one operator's command, spends it: a client made
+// with gongapi.Client.WithBudget(payer) counts each of its requests in the ledger under
+// the payer's kind (a backfill's against the backfills' share too) and for the payer,
+// so a run's report says what it spent.
+type Payer struct {
+	budget   *Budget
+	kind     Kind
+	requests atomic.Int64
+}
+
+// For returns a payer of the given kind.
+func (b *Budget) For(kind Kind) *Payer { return &Payer{budget: b, kind: kind} }
+
+// Requests is how many requests the payer has had counted so far (refunds deducted).
+func (p *Payer) Requests() int { return int(p.requests.Load()) }
+
+// Reserve implements gongapi.Budget for the payer.
+func (p *Payer) Reserve(ctx context.Context, endpoint string) (gongapi.Slot, error) {
+	return p.budget.reserve(ctx, endpoint, p.kind, &p.requests)
+}
+
+// Reserve implements gongapi.Budget for requests no run pays for by name: they count
+// against the day's budget, not the backfills' share.
 func (b *Budget) Reserve(ctx context.Context, endpoint string) (gongapi.Slot, error) {
-	sp := spendFrom(ctx)
+	return b.reserve(ctx, endpoint, KindSync, nil)
+}
+
+// reserve counts one request of kind in one statement that also gives it its send
+// time; spent, when not nil, hears of it (and of its refund).
+func (b *Budget) reserve(ctx context.Context, endpoint string, kind Kind, spent *atomic.Int64) (gongapi.Slot, error) {
 	r := store.Reservation{Day: b.Day(b.now()), Limit: b.daily, Interval: b.interval}
-	if sp != nil && sp.kind == KindBackfill {
+	if kind == KindBackfill {
 		r.Backfill, r.BackfillLimit = true, b.BackfillLimit()
 	}
 	g, err := b.store.Reserve(ctx, r)
@@ -137,8 +137,8 @@ func (b *Budget) Reserve(ctx context.Context, endpoint string) (gongapi.Slot, er
 		}
 		return gongapi.Slot{}, fmt.Errorf("count request in the ledger: %w", err)
 	}
-	if sp != nil {
-		sp.requests.Add(1)
+	if spent != nil {
+		spent.Add(1)
 	}
 	if b.onUsage != nil {
 		b.onUsage(g.Usage, b.daily)
@@ -148,8 +148,8 @@ func (b *Budget) Reserve(ctx context.Context, endpoint string) (gongapi.Slot, er
 		if err != nil {
 			return err
 		}
-		if sp != nil {
-			sp.requests.Add(-1)
+		if spent != nil {
+			spent.Add(-1)
 		}
 		if b.onUsage != nil {
 			b.onUsage(u, b.daily)

@@ -4,18 +4,22 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/robfig/cron/v3"
 	"github.com/rs/zerolog"
+
+	"github.com/gongsync/gongsync/store"
 )
 
 // Schedules are the daemon's cron specs (five fields, or descriptors like @every 15m)
 // and the time zone they are read in.
 type Schedules struct {
 	Calls  string // calls, then transcripts
-	Users  string // users, workspaces, trackers
+	Users  string // users, workspaces, trackers: the full refreshes
 	Settle string // the settle pass, then transcripts
+	Daily  string // the streams Gong revises for a few days and that are read once a day
 	// Location is the time zone of the specs; nil means UTC, so that one configuration
 	// fires at the same hours on a laptop and in a container.
 	Location *time.Location
@@ -36,8 +40,20 @@ func (s Schedules) location() *time.Location {
 	return s.Location
 }
 
+// The schedule groups: each stream names the groups whose ticks run it (streamDef.schedules).
+const (
+	scheduleCalls  = "calls"
+	scheduleUsers  = "users"
+	scheduleSettle = "settle"
+	scheduleDaily  = "daily"
+)
+
 func (s Schedules) jobs() [][2]string {
-	return [][2]string{{"calls", s.Calls}, {"users", s.Users}, {"settle", s.Settle}}
+	jobs := [][2]string{{scheduleCalls, s.Calls}, {scheduleUsers, s.Users}, {scheduleSettle, s.Settle}}
+	if s.Daily != "" {
+		jobs = append(jobs, [2]string{scheduleDaily, s.Daily})
+	}
+	return jobs
 }
 
 // Next returns each schedule's first run after now.
@@ -89,24 +105,18 @@ func (d *Daemon) Run(ctx context.Context) error {
 		return true
 	}
 	c := cron.New(cron.WithLocation(d.sched.location()), cron.WithChain(cron.SkipIfStillRunning(cronLogger{d.log})))
-	add := func(name, spec string, job func(ctx context.Context) *RunReport) error {
-		_, err := c.AddFunc(spec, func() {
+	for _, job := range d.sched.jobs() {
+		group := job[0]
+		_, err := c.AddFunc(job[1], func() {
 			if ctx.Err() != nil {
 				return
 			}
-			d.log.Debug().Str("job", name).Msg("tick")
-			stop(job(ctx))
+			d.log.Debug().Str("job", group).Msg("tick")
+			stop(d.runGroup(ctx, group))
 		})
-		return err
-	}
-	if err := add("calls", d.sched.Calls, d.callsJob); err != nil {
-		return err
-	}
-	if err := add("users", d.sched.Users, d.usersJob); err != nil {
-		return err
-	}
-	if err := add("settle", d.sched.Settle, d.settleJob); err != nil {
-		return err
+		if err != nil {
+			return fmt.Errorf("schedule %s %q: %w", group, job[1], err)
+		}
 	}
 	if newest, err := d.e.st.NewestCallStarted(ctx); err == nil && newest != nil {
 		d.e.m.ObserveNewestCall(*newest) // the lag is right from the first scrape
@@ -128,7 +138,7 @@ func (d *Daemon) Run(ctx context.Context) error {
 	}
 	c.Start()
 	d.log.Info().Str("calls", d.sched.Calls).Str("users", d.sched.Users).Str("settle", d.sched.Settle).
-		Str("time_zone", d.sched.location().String()).Msg("daemon started")
+		Str("daily", d.sched.Daily).Str("time_zone", d.sched.location().String()).Msg("daemon started")
 
 	var failure error
 	select {
@@ -150,33 +160,22 @@ func (d *Daemon) Run(ctx context.Context) error {
 // before, holds Gong's answer.
 const stoppedByCredentials = "Gong refused the credentials (see the failed run); fix them and start the daemon again"
 
-// callsJob runs the calls stream, then the transcripts; it returns the report of the
-// last run.
-func (d *Daemon) callsJob(ctx context.Context) *RunReport {
-	r := d.e.RunStream(ctx, StreamCalls, KindScheduled, false)
-	if r.Status == StatusPaused || ctx.Err() != nil || credentialsRefused(r.Err) {
-		return r
+// runGroup runs the streams of a schedule group, in the order of streamDefs (the
+// calls, then their transcripts), and returns the report of the last run. A pause, a
+// shutdown or refused credentials end the group there: every later request would be
+// refused the same way.
+func (d *Daemon) runGroup(ctx context.Context, group string) *RunReport {
+	var last *RunReport
+	for _, s := range streamDefs {
+		if !slices.Contains(s.schedules, group) {
+			continue
+		}
+		last = d.e.runStream(ctx, s, KindScheduled, false, false)
+		if last.Status == store.RunPaused || ctx.Err() != nil || credentialsRefused(last.Err) {
+			break
+		}
 	}
-	return d.e.RunStream(ctx, StreamTranscripts, KindScheduled, false)
-}
-
-// usersJob runs the full refreshes; it returns the report of the last run.
-func (d *Daemon) usersJob(ctx context.Context) *RunReport {
-	reps, _ := d.e.Pass(ctx, []string{StreamUsers, StreamWorkspaces, StreamTrackers}, KindScheduled, false)
-	if len(reps) == 0 {
-		return nil
-	}
-	return reps[len(reps)-1]
-}
-
-// settleJob runs the settle pass, then the transcripts; it returns the report of the
-// last run.
-func (d *Daemon) settleJob(ctx context.Context) *RunReport {
-	r := d.e.RunStream(ctx, StreamSettle, KindSettle, false)
-	if r.Status == StatusPaused || ctx.Err() != nil || credentialsRefused(r.Err) {
-		return r
-	}
-	return d.e.RunStream(ctx, StreamTranscripts, KindSettle, false)
+	return last
 }
 
 // cronLogger lets robfig/cron log through zerolog.

@@ -148,7 +148,7 @@ func (v *env) pass(streams ...string) []*RunReport {
 func (v *env) run(stream string) *RunReport {
 	v.t.Helper()
 	r := v.engine.RunStream(v.ctx, stream, KindSync, true)
-	if r.Status != StatusSucceeded {
+	if r.Status != store.RunSucceeded {
 		v.t.Fatalf("%s: %s: %v", stream, r.Status, r.Err)
 	}
 	return r

@@ -3,6 +3,7 @@ package sync
 import (
 	"context"
 	"fmt"
+	"github.com/gongsync/gongsync/store"
 	"net/http"
 	"os"
 	"strings"
@@ -74,7 +75,7 @@ func (v *env) workload(limit int) (failures int) {
 		return func() (bool, error) {
 			reps, err := v.engine.Pass(v.ctx, streams, KindSync, true)
 			for _, r := range reps {
-				if r.Status != StatusSucceeded {
+				if r.Status != store.RunSucceeded {
 					return false, fmt.Errorf("%s %s: %v", r.Stream, r.Status, r.Err)
 				}
 			}
@@ -121,32 +122,37 @@ func (v *env) assertSettled(reference map[string][]string) {
 }
 
 // assertCheckpointsClosed: no window left open, no cursor held, the high-water mark
-// set, the backfill done.
+// set, the backfill done, the users' refresh complete.
 func (v *env) assertCheckpointsClosed() {
 	v.t.Helper()
-	for _, s := range []string{StreamCalls, StreamSettle, StreamBackfill, StreamUsers} {
-		cp, err := v.st.Checkpoint(v.ctx, s)
+	for _, s := range []string{StreamCalls, StreamSettle, StreamBackfill} {
+		cp, err := v.engine.loadWindow(v.ctx, s)
 		if err != nil {
 			v.t.Fatal(err)
 		}
-		st, err := readState(&cp)
+		row, err := v.st.Checkpoint(v.ctx, s)
 		if err != nil {
 			v.t.Fatal(err)
 		}
 		switch {
-		case cp.WindowFrom != nil || cp.WindowTo != nil || cp.WindowStartedAt != nil:
-			v.t.Errorf("%s: window left open: %v..%v", s, cp.WindowFrom, cp.WindowTo)
-		case cp.Cursor != "" || st.CursorAt != nil || st.CursorFrom != nil:
-			v.t.Errorf("%s: cursor still held: %q", s, cp.Cursor)
-		case cp.LastStarted != nil:
-			v.t.Errorf("%s: last committed call kept after the window closed", s)
+		case cp.Window != nil:
+			v.t.Errorf("%s: window left open: %+v", s, *cp.Window)
+		case row.Cursor != "" || row.LastStarted != nil || row.WindowStartedAt != nil:
+			v.t.Errorf("%s: the stored checkpoint holds a closed window's cursor or position: %+v", s, row)
 		case cp.CompletedAt == nil:
 			v.t.Errorf("%s: never completed", s)
 		case s == StreamCalls && (cp.HighWaterMark == nil || cp.HighWaterMark.Before(faultEnd)):
 			v.t.Errorf("calls: high-water mark %v, want at least %v", cp.HighWaterMark, faultEnd)
-		case s == StreamBackfill && !st.Done:
-			v.t.Errorf("backfill: not done: %+v", st)
+		case s == StreamBackfill && (cp.Range == nil || !cp.Range.Done):
+			v.t.Errorf("backfill: not done: %+v", cp.Range)
 		}
+	}
+	users, err := v.engine.loadRefresh(v.ctx, StreamUsers)
+	if err != nil {
+		v.t.Fatal(err)
+	}
+	if users.StartedAt != nil || users.Cursor != "" || users.CompletedAt == nil {
+		v.t.Errorf("users: refresh not complete: %+v", users)
 	}
 }
 
@@ -249,7 +255,7 @@ func TestFaultErrorsNameTheEndpoint(t *testing.T) {
 			t.Fatal(err)
 		}
 		r := v.engine.RunStream(v.ctx, StreamCalls, KindSync, true)
-		if r.Status != StatusFailed || r.Err == nil || !strings.Contains(r.Err.Error(), gongapi.EndpointCallsExtensive) {
+		if r.Status != store.RunFailed || r.Err == nil || !strings.Contains(r.Err.Error(), gongapi.EndpointCallsExtensive) {
 			t.Errorf("%s: status %s, err %v; want a failure naming %s", f, r.Status, r.Err, gongapi.EndpointCallsExtensive)
 		}
 		if f != fakegong.FaultDrop && !strings.Contains(r.Err.Error(), "requestId ") {

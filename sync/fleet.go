@@ -56,6 +56,11 @@ type StreamJob struct {
 	Connection string `json:"connection" river:"unique"`
 	Stream     string `json:"stream" river:"unique"`
 	RunKind    Kind   `json:"kind"`
+	// Group is the schedule group whose tick enqueued the job: once its run is done,
+	// the job enqueues the group's next stream (the calls' transcripts after them), as
+	// the daemon runs a group's streams one after the other. Not part of uniqueness: a
+	// stream of two groups (transcripts) is queued once.
+	Group string `json:"group,omitempty"`
 	// IfDue runs a full refresh (users, workspaces, trackers) only when its last one
 	// is older than the engine's UsersMaxAge: a worker's first pass, like the daemon's.
 	IfDue bool `json:"if_due,omitempty"`
@@ -245,6 +250,7 @@ func (f *Fleet) schedulesOf(c store.Connection) Schedules {
 	s.Calls = cmp.Or(c.ScheduleCalls, s.Calls)
 	s.Users = cmp.Or(c.ScheduleUsers, s.Users)
 	s.Settle = cmp.Or(c.ScheduleSettle, s.Settle)
+	s.Daily = cmp.Or(c.ScheduleDaily, s.Daily)
 	return s
 }
 
@@ -304,7 +310,7 @@ func (f *Fleet) reconcile(ctx context.Context) error {
 
 // signature identifies schedules, to notice a change.
 func (s Schedules) signature() string {
-	return strings.Join([]string{s.Calls, s.Users, s.Settle, s.location().String()}, "|")
+	return strings.Join([]string{s.Calls, s.Users, s.Settle, s.Daily, s.location().String()}, "|")
 }
 
 // zonedSchedule reads a cron schedule in its time zone, whatever zone River's clock
@@ -316,49 +322,52 @@ type zonedSchedule struct {
 
 func (z zonedSchedule) Next(t time.Time) time.Time { return z.Schedule.Next(t.In(z.loc)) }
 
-// periodicJobs are a connection's schedules as River periodic jobs: the calls stream
-// (then its transcripts, see follow), the three full refreshes, the settle pass. The
-// calls and refreshes also run when the schedule is registered (River's RunOnStart),
-// the refreshes only if due then, as the daemon's first pass does.
+// periodicJobs are a connection's schedules as River periodic jobs, one per schedule
+// group: each tick enqueues the group's first stream, whose job enqueues the next
+// (groupNext). The calls and users groups also run when the schedule is registered
+// (River's RunOnStart), the full refreshes only if due then, as the daemon's first
+// pass does.
 func (f *Fleet) periodicJobs(c store.Connection) ([]*river.PeriodicJob, error) {
 	s := f.schedulesOf(c)
-	parse := func(spec string) (river.PeriodicSchedule, error) {
+	var jobs []*river.PeriodicJob
+	for _, g := range s.jobs() {
+		group, spec := g[0], g[1]
+		first := groupNext(group, "")
+		if first == nil {
+			continue // a group no stream belongs to (yet): nothing to enqueue
+		}
 		sched, err := cron.ParseStandard(spec)
 		if err != nil {
-			return nil, fmt.Errorf("schedule %q: %w", spec, err)
+			return nil, fmt.Errorf("schedule %s %q: %w", group, spec, err)
 		}
-		return zonedSchedule{sched, s.location()}, nil
-	}
-	calls, err := parse(s.Calls)
-	if err != nil {
-		return nil, err
-	}
-	users, err := parse(s.Users)
-	if err != nil {
-		return nil, err
-	}
-	settle, err := parse(s.Settle)
-	if err != nil {
-		return nil, err
-	}
-	job := func(sched river.PeriodicSchedule, stream string, kind Kind, onStart, ifDueFirst bool) *river.PeriodicJob {
+		onStart := group == scheduleCalls || group == scheduleUsers
 		var mu gosync.Mutex
-		first := ifDueFirst
-		return river.NewPeriodicJob(sched, func() (river.JobArgs, *river.InsertOpts) {
+		ifDue := onStart
+		jobs = append(jobs, river.NewPeriodicJob(zonedSchedule{sched, s.location()}, func() (river.JobArgs, *river.InsertOpts) {
 			mu.Lock()
-			ifDue := first
-			first = false
-			mu.Unlock()
-			return StreamJob{Connection: c.Name, Stream: stream, RunKind: kind, IfDue: ifDue}, nil
-		}, &river.PeriodicJobOpts{ID: c.Name + "/" + stream, RunOnStart: onStart})
+			defer mu.Unlock()
+			j := StreamJob{Connection: c.Name, Stream: first.name, RunKind: cmp.Or(first.kind, KindScheduled), Group: group, IfDue: ifDue}
+			ifDue = false
+			return j, nil
+		}, &river.PeriodicJobOpts{ID: c.Name + "/" + group, RunOnStart: onStart}))
 	}
-	return []*river.PeriodicJob{
-		job(calls, StreamCalls, KindScheduled, true, false),
-		job(users, StreamUsers, KindScheduled, true, true),
-		job(users, StreamWorkspaces, KindScheduled, true, true),
-		job(users, StreamTrackers, KindScheduled, true, true),
-		job(settle, StreamSettle, KindSettle, false, false),
-	}, nil
+	return jobs, nil
+}
+
+// groupNext is the stream of the schedule group that runs after the named one, in the
+// order of streamDefs (after "" the first); nil when the group ends there.
+func groupNext(group, after string) *streamDef {
+	seen := after == ""
+	for _, s := range streamDefs {
+		if !slices.Contains(s.schedules, group) {
+			continue
+		}
+		if seen {
+			return s
+		}
+		seen = s.name == after
+	}
+	return nil
 }
 
 // acquire returns the connection's engine, opening it (or opening it again when the
@@ -460,34 +469,37 @@ func (w *streamWorker) Work(ctx context.Context, job *river.Job[StreamJob]) erro
 	if a.Stream == StreamBackfill {
 		return f.backfill(ctx, log, c, e, a)
 	}
-	if a.IfDue && refreshStreams[a.Stream] {
+	if s := findStream(a.Stream); a.IfDue && s != nil && s.refresh {
 		due, err := e.Due(ctx)
 		if err != nil {
 			return err
 		}
 		if !slices.Contains(due, a.Stream) {
+			f.follow(ctx, log, a)
 			return nil
 		}
 	}
 	rep := e.RunStream(ctx, a.Stream, cmp.Or(a.RunKind, KindScheduled), false)
 	switch {
-	case rep.Status == StatusSucceeded && rep.More:
+	case rep.Status == store.RunSucceeded && rep.More:
 		return river.JobSnooze(0)
-	case rep.Status == StatusSucceeded:
-		if a.Stream == StreamCalls || a.Stream == StreamSettle {
-			f.follow(ctx, log, StreamJob{Connection: c.Name, Stream: StreamTranscripts, RunKind: rep.Kind})
-		}
+	case rep.Status == store.RunSucceeded:
+		f.follow(ctx, log, a)
 		return nil
-	case rep.Status == StatusPaused:
+	case rep.Status == store.RunPaused:
 		return river.JobSnooze(max(time.Until(rep.PausedUntil), time.Second))
-	case rep.Status == StatusSkipped:
-		return nil // another process holds the stream, or Gong refused it a scope: that run is this one
-	case rep.Status == StatusInterrupted:
+	case rep.Status == store.RunSkipped:
+		// Another process holds the stream (that run is this one), or Gong refused it a
+		// scope lately: the group goes on, as the daemon's does.
+		f.follow(ctx, log, a)
+		return nil
+	case rep.Status == store.RunInterrupted:
 		return river.JobSnooze(0) // shutdown or timeout: the next worker goes on from the checkpoint
 	case credentialsRefused(rep.Err):
 		return f.fail(ctx, log, c, rep.Err)
 	case errors.Is(rep.Err, gongapi.ErrScopeMissing):
-		return nil // recorded: the stream waits a day (status shows the scope)
+		f.follow(ctx, log, a) // recorded: the stream waits a day (status shows the scope)
+		return nil
 	}
 	return &LoggedError{rep.Err}
 }
@@ -532,9 +544,18 @@ func (f *Fleet) fail(ctx context.Context, log zerolog.Logger, c store.Connection
 	return river.JobCancel(cause)
 }
 
-// follow enqueues the job that comes after a run (the transcripts of the calls just
-// read). Unique: when one is queued already, nothing is added.
-func (f *Fleet) follow(ctx context.Context, log zerolog.Logger, j StreamJob) {
+// follow enqueues the job of the stream that comes after a's in its schedule group
+// (the transcripts of the calls just read), if any. Unique: when one is queued
+// already, nothing is added.
+func (f *Fleet) follow(ctx context.Context, log zerolog.Logger, a StreamJob) {
+	if a.Group == "" {
+		return
+	}
+	next := groupNext(a.Group, a.Stream)
+	if next == nil {
+		return
+	}
+	j := StreamJob{Connection: a.Connection, Stream: next.name, RunKind: cmp.Or(next.kind, KindScheduled), Group: a.Group, IfDue: a.IfDue}
 	if _, err := f.client.Insert(context.WithoutCancel(ctx), j, nil); err != nil {
 		log.Warn().Err(err).Str("next", j.Stream).Msg("could not enqueue the next stream; its schedule will")
 	}

@@ -238,18 +238,18 @@ func (m *Metrics) observeRun(r *RunReport) {
 	if m == nil {
 		return
 	}
-	m.runs.WithLabelValues(r.Stream, string(r.Kind), r.Status).Inc()
+	m.runs.WithLabelValues(r.Stream, string(r.Kind), string(r.Status)).Inc()
 	m.runDuration.WithLabelValues(r.Stream, string(r.Kind)).Observe(r.Finished.Sub(r.Started).Seconds())
 	m.found.WithLabelValues("late").Add(float64(r.Late))
 	switch r.Status {
-	case StatusSucceeded:
+	case store.RunSucceeded:
 		m.lastSuccess.WithLabelValues(r.Stream).Set(float64(r.Finished.Unix()))
 		m.failuresInARow.WithLabelValues(r.Stream).Set(0)
 		if r.Requests > 0 {
 			// Gong answered this run's requests: the connection works.
 			m.loginRequired.Set(0)
 		}
-	case StatusFailed:
+	case store.RunFailed:
 		m.failuresInARow.WithLabelValues(r.Stream).Inc()
 	}
 	if errors.Is(r.Err, ErrLoginRequired) {

@@ -2,6 +2,7 @@ package sync
 
 import (
 	"errors"
+	"github.com/gongsync/gongsync/store"
 	"testing"
 	"time"
 
@@ -26,14 +27,14 @@ func TestMetricsForAlertsFollowTheRuns(t *testing.T) {
 		t.Fatal(err)
 	}
 	for i := 1; i <= 2; i++ {
-		if r := v.engine.RunStream(v.ctx, StreamCalls, KindScheduled, false); r.Status != StatusFailed {
+		if r := v.engine.RunStream(v.ctx, StreamCalls, KindScheduled, false); r.Status != store.RunFailed {
 			t.Fatalf("calls run %d with Gong answering 403: %s %v", i, r.Status, r.Err)
 		}
 		if got := inARow(StreamCalls); got != float64(i) {
 			t.Fatalf("after %d failed calls runs: consecutive failures %v", i, got)
 		}
 	}
-	if got := testutil.ToFloat64(m.runs.WithLabelValues(StreamCalls, string(KindScheduled), StatusFailed)); got != 2 {
+	if got := testutil.ToFloat64(m.runs.WithLabelValues(StreamCalls, string(KindScheduled), string(store.RunFailed))); got != 2 {
 		t.Errorf("failed calls runs counted: %v", got)
 	}
 	if err := v.fake.SetFaults(fakegong.Faults{}); err != nil {
@@ -56,7 +57,7 @@ func TestMetricsForAlertsFollowTheRuns(t *testing.T) {
 	if err := v.fake.SetFaults(fakegong.Faults{Forbidden: true}); err != nil {
 		t.Fatal(err)
 	}
-	if r := v.engine.RunStream(v.ctx, StreamTranscripts, KindScheduled, false); r.Status != StatusFailed {
+	if r := v.engine.RunStream(v.ctx, StreamTranscripts, KindScheduled, false); r.Status != store.RunFailed {
 		t.Fatalf("transcripts run with Gong answering 403: %s", r.Status)
 	}
 	if got := testutil.ToFloat64(m.transcriptsDue); got != float64(due) {
@@ -106,7 +107,7 @@ func TestMetricsLoginRequiredUntilANewLogin(t *testing.T) {
 		t.Fatalf("login required after invalid_grant: %v", got)
 	}
 	// A run that sends nothing proves nothing about the connection.
-	if r := w.engine.RunStream(w.ctx, StreamTranscripts, KindScheduled, false); r.Status != StatusSucceeded || r.Requests != 0 {
+	if r := w.engine.RunStream(w.ctx, StreamTranscripts, KindScheduled, false); r.Status != store.RunSucceeded || r.Requests != 0 {
 		t.Fatalf("transcripts with nothing to fetch: %s, %d requests", r.Status, r.Requests)
 	}
 	if got := testutil.ToFloat64(m.loginRequired); got != 1 {

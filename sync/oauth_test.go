@@ -187,7 +187,7 @@ func TestOAuthSyncSpansSeveralRefreshes(t *testing.T) {
 		t.Fatalf("pass: %v", err)
 	}
 	for _, r := range reps {
-		if r.Status != StatusSucceeded {
+		if r.Status != store.RunSucceeded {
 			t.Fatalf("%s: %s %v", r.Stream, r.Status, r.Err)
 		}
 	}
@@ -304,7 +304,7 @@ func TestOAuthInvalidGrantStopsSyncingUntilLogin(t *testing.T) {
 			t.Fatalf("pass %d: %v", attempt, err)
 		}
 		for _, r := range reps {
-			if r.Status != StatusFailed || !errors.Is(r.Err, ErrLoginRequired) || r.Requests != 0 {
+			if r.Status != store.RunFailed || !errors.Is(r.Err, ErrLoginRequired) || r.Requests != 0 {
 				t.Fatalf("pass %d, %s: %s, %d requests, %v", attempt, r.Stream, r.Status, r.Requests, r.Err)
 			}
 		}

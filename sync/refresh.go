@@ -18,151 +18,148 @@ import (
 // an interrupted refresh resumes where it stopped. The refresh's start (database clock)
 // is kept in the checkpoint: users not seen since then, once the last page is in, are
 // gone from Gong.
-func (e *Engine) syncUsers(ctx context.Context, rep *RunReport) error {
-	cp, err := e.st.Checkpoint(ctx, StreamUsers)
+func (e *Engine) syncUsers(ctx context.Context, r *run) error {
+	cp, err := e.loadRefresh(ctx, StreamUsers)
 	if err != nil {
 		return err
 	}
-	st, err := readState(&cp)
-	if err != nil {
-		return err
-	}
-	if cp.WindowStartedAt == nil {
+	if cp.StartedAt == nil {
 		started, err := e.st.Now(ctx)
 		if err != nil {
 			return err
 		}
-		cp.WindowStartedAt, cp.Cursor, st.CursorAt = &started, "", nil
+		cp.StartedAt, cp.Cursor, cp.CursorAt = &started, "", nil
 	}
 	for {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		if err := e.runFull(ctx); err != nil {
+		if err := e.runFull(r); err != nil {
 			return err
 		}
+		// Plan: the stored cursor while it is young enough to trust; users are few, so an
+		// old one starts the pages over, keeping the refresh's start.
 		cursor := cp.Cursor
-		if cursor != "" && (st.CursorAt == nil || e.now().Sub(*st.CursorAt) > e.opt.CursorMaxAge) {
-			cursor = "" // users are few: start the pages over, keeping the refresh's start
+		if cursor != "" && (cp.CursorAt == nil || e.now().Sub(*cp.CursorAt) > e.opt.CursorMaxAge) {
+			cursor = ""
 		}
 		pctx, done := e.pageContext(ctx)
-		page, err := e.gong.UsersPage(pctx, cursor)
+		page, err := r.gong.UsersPage(pctx, cursor)
 		if err != nil {
 			done()
 			if cursor != "" && errors.Is(err, gongapi.ErrCursorExpired) {
-				rep.CursorRestarts++
+				r.CursorRestarts++
 				cp.Cursor = ""
 				continue
 			}
 			return fmt.Errorf("read users: %w", err)
 		}
 		rows := UserRows(page.Items)
-		next, nextState := cp, st
+		next := e.usersPageDone(cp, page.NextCursor)
 		var res store.UpsertResult
 		var missing []string
 		err = e.st.Transact(pctx, func(tx *store.Tx) error {
-			next, nextState = cp, st
 			var err error
 			if res, err = tx.UpsertUsers(pctx, rows); err != nil {
 				return err
 			}
-			now := e.now()
-			next.Cursor, nextState.CursorAt = page.NextCursor, &now
-			if page.NextCursor == "" {
-				if missing, err = tx.MarkUsersMissing(pctx, *cp.WindowStartedAt); err != nil {
+			missing = nil
+			if next.StartedAt == nil {
+				if missing, err = tx.MarkUsersMissing(pctx, *cp.StartedAt); err != nil {
 					return err
 				}
-				next.CompletedAt, next.WindowStartedAt, nextState.CursorAt = &now, nil, nil
 			}
-			writeState(&next, nextState)
-			return tx.SaveCheckpoint(pctx, next)
+			return tx.SaveCheckpoint(pctx, next.row())
 		})
 		done()
 		if err != nil {
 			return fmt.Errorf("commit users page: %w", err)
 		}
-		cp, st = next, nextState
-		rep.Records += len(rows)
-		rep.Inserted += len(res.Inserted)
-		rep.Changed += len(res.Changed)
-		rep.Restored += len(res.Restored)
-		rep.Deleted += len(missing)
-		e.m.observeRows(StreamUsers, len(rows))
-		if page.NextCursor == "" {
+		cp = next
+		e.countRefresh(r, StreamUsers, len(rows), res, missing)
+		if cp.StartedAt == nil {
 			return nil
 		}
 	}
 }
 
-// refreshAll reads a small, unpaginated list in one request (fetch returns its rows'
-// count and how to upsert them) and reconciles the table with it in one transaction:
-// what is not seen since the read began is gone from Gong.
-func (e *Engine) refreshAll(ctx context.Context, stream string, rep *RunReport,
-	fetch func(ctx context.Context) (n int, upsert func(tx *store.Tx) (store.UpsertResult, error), err error),
-	markMissing func(tx *store.Tx, notSeenSince time.Time) ([]string, error),
-) error {
-	started, err := e.st.Now(ctx)
-	if err != nil {
-		return err
+// usersPageDone is the checkpoint a committed page of users leaves: the refresh goes
+// on from the page's cursor, or, on its last page, is complete.
+func (e *Engine) usersPageDone(cp refreshCheckpoint, nextCursor string) refreshCheckpoint {
+	now := e.now()
+	cp.Cursor, cp.CursorAt = nextCursor, &now
+	if nextCursor == "" {
+		cp.StartedAt, cp.CursorAt, cp.CompletedAt = nil, nil, &now
 	}
-	cp, err := e.st.Checkpoint(ctx, stream)
+	return cp
+}
+
+// syncWorkspaces reads every workspace in one request (GET /v2/workspaces).
+func (e *Engine) syncWorkspaces(ctx context.Context, r *run) error {
+	started, err := e.st.Now(ctx)
 	if err != nil {
 		return err
 	}
 	pctx, done := e.pageContext(ctx)
 	defer done()
-	n, upsert, err := fetch(pctx)
+	ws, err := r.gong.Workspaces(pctx)
+	if err != nil {
+		return fmt.Errorf("read workspaces: %w", err)
+	}
+	return commitRefresh(pctx, e, r, StreamWorkspaces, started, WorkspaceRows(ws),
+		(*store.Tx).UpsertWorkspaces, (*store.Tx).MarkWorkspacesMissing)
+}
+
+// syncTrackers reads every tracker definition in one request (GET /v2/settings/trackers).
+func (e *Engine) syncTrackers(ctx context.Context, r *run) error {
+	started, err := e.st.Now(ctx)
 	if err != nil {
 		return err
 	}
+	pctx, done := e.pageContext(ctx)
+	defer done()
+	ts, err := r.gong.Trackers(pctx, "")
+	if err != nil {
+		return fmt.Errorf("read trackers: %w", err)
+	}
+	return commitRefresh(pctx, e, r, StreamTrackers, started, TrackerRows(ts),
+		(*store.Tx).UpsertTrackers, (*store.Tx).MarkTrackersMissing)
+}
+
+// commitRefresh writes a complete read of a small set in one transaction: the rows,
+// the records not seen since the read began (started, on the database's clock) marked
+// deleted, and the stream's checkpoint saying the refresh completed.
+func commitRefresh[T any](ctx context.Context, e *Engine, r *run, stream string, started time.Time, rows []T,
+	upsert func(*store.Tx, context.Context, []T) (store.UpsertResult, error),
+	markMissing func(*store.Tx, context.Context, time.Time) ([]string, error),
+) error {
+	now := e.now()
+	done := refreshCheckpoint{stream: stream, CompletedAt: &now}
 	var res store.UpsertResult
 	var missing []string
-	err = e.st.Transact(pctx, func(tx *store.Tx) error {
+	err := e.st.Transact(ctx, func(tx *store.Tx) error {
 		var err error
-		if res, err = upsert(tx); err != nil {
+		if res, err = upsert(tx, ctx, rows); err != nil {
 			return err
 		}
-		if missing, err = markMissing(tx, started); err != nil {
+		if missing, err = markMissing(tx, ctx, started); err != nil {
 			return err
 		}
-		now := e.now()
-		cp.CompletedAt = &now
-		return tx.SaveCheckpoint(pctx, cp)
+		return tx.SaveCheckpoint(ctx, done.row())
 	})
 	if err != nil {
 		return fmt.Errorf("commit %s: %w", stream, err)
 	}
-	rep.Records += n
-	rep.Inserted += len(res.Inserted)
-	rep.Changed += len(res.Changed)
-	rep.Restored += len(res.Restored)
-	rep.Deleted += len(missing)
-	e.m.observeRows(stream, n)
+	e.countRefresh(r, stream, len(rows), res, missing)
 	return nil
 }
 
-func (e *Engine) syncWorkspaces(ctx context.Context, rep *RunReport) error {
-	return e.refreshAll(ctx, StreamWorkspaces, rep,
-		func(ctx context.Context) (int, func(tx *store.Tx) (store.UpsertResult, error), error) {
-			ws, err := e.gong.Workspaces(ctx)
-			if err != nil {
-				return 0, nil, fmt.Errorf("read workspaces: %w", err)
-			}
-			rows := WorkspaceRows(ws)
-			return len(rows), func(tx *store.Tx) (store.UpsertResult, error) { return tx.UpsertWorkspaces(ctx, rows) }, nil
-		},
-		func(tx *store.Tx, since time.Time) ([]string, error) { return tx.MarkWorkspacesMissing(ctx, since) })
-}
-
-func (e *Engine) syncTrackers(ctx context.Context, rep *RunReport) error {
-	return e.refreshAll(ctx, StreamTrackers, rep,
-		func(ctx context.Context) (int, func(tx *store.Tx) (store.UpsertResult, error), error) {
-			ts, err := e.gong.Trackers(ctx, "")
-			if err != nil {
-				return 0, nil, fmt.Errorf("read trackers: %w", err)
-			}
-			rows := TrackerRows(ts)
-			return len(rows), func(tx *store.Tx) (store.UpsertResult, error) { return tx.UpsertTrackers(ctx, rows) }, nil
-		},
-		func(tx *store.Tx, since time.Time) ([]string, error) { return tx.MarkTrackersMissing(ctx, since) })
+// countRefresh adds a committed part of a refresh to the run's report and the metrics.
+func (e *Engine) countRefresh(r *run, stream string, n int, res store.UpsertResult, missing []string) {
+	r.Records += n
+	r.Inserted += len(res.Inserted)
+	r.Changed += len(res.Changed)
+	r.Restored += len(res.Restored)
+	r.Deleted += len(missing)
+	e.m.observeRows(stream, n)
 }

@@ -26,7 +26,7 @@ func TestRefusedCredentialsStopThePassAfterOneRequest(t *testing.T) {
 	if !errors.Is(err, gongapi.ErrUnauthorized) || !errors.As(err, &logged) {
 		t.Fatalf("pass: %v; want the 401, logged", err)
 	}
-	if len(reps) != 1 || reps[0].Stream != StreamUsers || reps[0].Status != StatusFailed || reps[0].Requests != 1 {
+	if len(reps) != 1 || reps[0].Stream != StreamUsers || reps[0].Status != store.RunFailed || reps[0].Requests != 1 {
 		t.Fatalf("pass ran %d streams, first %s %s: want users alone, failed after one request", len(reps), reps[0].Stream, reps[0].Status)
 	}
 	if n := v.fake.Stats().Total; n != 1 {
@@ -89,7 +89,7 @@ func TestMissingScopeFailsOnlyItsStream(t *testing.T) {
 	}
 	var got []string
 	for _, r := range reps {
-		got = append(got, r.Stream+" "+r.Status)
+		got = append(got, r.Stream+" "+string(r.Status))
 	}
 	want := []string{"users succeeded", "workspaces succeeded", "trackers succeeded", "calls succeeded", "transcripts failed"}
 	if !slices.Equal(got, want) {
@@ -129,7 +129,7 @@ func TestMissingScopeFailsOnlyItsStream(t *testing.T) {
 	}
 	last := reps[len(reps)-1]
 	var refused *ScopeRefusedError
-	if last.Stream != StreamTranscripts || last.Status != StatusSkipped || !errors.As(last.Err, &refused) ||
+	if last.Stream != StreamTranscripts || last.Status != store.RunSkipped || !errors.As(last.Err, &refused) ||
 		!strings.Contains(last.Err.Error(), "api:calls:read:transcript") {
 		t.Fatalf("transcripts: %s %v; want skipped, naming the scope", last.Status, last.Err)
 	}
@@ -138,7 +138,7 @@ func TestMissingScopeFailsOnlyItsStream(t *testing.T) {
 	}
 	// A day later they are asked again (and refused again).
 	w.clock.Advance(refusalPause)
-	if r := w.engine.RunStream(w.ctx, StreamTranscripts, KindScheduled, false); r.Status != StatusFailed || r.Requests != 1 {
+	if r := w.engine.RunStream(w.ctx, StreamTranscripts, KindScheduled, false); r.Status != store.RunFailed || r.Requests != 1 {
 		t.Fatalf("a day later: %s after %d requests", r.Status, r.Requests)
 	}
 

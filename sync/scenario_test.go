@@ -3,6 +3,7 @@ package sync
 import (
 	"context"
 	"errors"
+	"github.com/gongsync/gongsync/store"
 	"math"
 	"net/http"
 	"strings"
@@ -337,7 +338,7 @@ func TestHeldStreamIsSkippedOrWaitedFor(t *testing.T) {
 		t.Fatal(err)
 	}
 	r := v.engine.RunStream(v.ctx, StreamCalls, KindScheduled, false)
-	if r.Status != StatusSkipped || !errors.Is(r.Err, ErrStreamBusy) {
+	if r.Status != store.RunSkipped || !errors.Is(r.Err, ErrStreamBusy) {
 		t.Fatalf("status %s err %v; want skipped", r.Status, r.Err)
 	}
 	if total, _ := v.requests(); total != 0 {
@@ -351,7 +352,7 @@ func TestHeldStreamIsSkippedOrWaitedFor(t *testing.T) {
 	case <-time.After(300 * time.Millisecond):
 	}
 	unlock()
-	if r := <-done; r.Status != StatusSucceeded {
+	if r := <-done; r.Status != store.RunSucceeded {
 		t.Fatalf("after the lock was released: %s %v", r.Status, r.Err)
 	}
 }
@@ -368,7 +369,7 @@ func TestShutdownFinishesThePageInFlight(t *testing.T) {
 	time.AfterFunc(1200*time.Millisecond, cancel) // during the third page's request
 	rep, _ := v.engine.Backfill(ctx, BackfillRequest{From: day0, To: now, Streams: []string{StreamCalls}})
 	last := rep.Runs[len(rep.Runs)-1]
-	if last.Status != StatusInterrupted {
+	if last.Status != store.RunInterrupted {
 		t.Fatalf("status %s (%v), want interrupted", last.Status, last.Err)
 	}
 	total, _ := v.requests()

@@ -39,7 +39,7 @@ type StreamStatus struct {
 	LastRun     *store.Run `json:"last_run,omitempty"`
 	// Refused is Gong's refusal of the stream's endpoint for want of a scope, until a
 	// run of the stream succeeds: the scope to grant, and when it is asked again.
-	Refused *Refusal `json:"refused,omitempty"`
+	Refused *store.Refusal `json:"refused,omitempty"`
 	// Backfill only.
 	BackfillFrom *time.Time `json:"backfill_from,omitempty"`
 	BackfillTo   *time.Time `json:"backfill_to,omitempty"`
@@ -92,11 +92,17 @@ func (e *Engine) Status(ctx context.Context) (*Status, error) {
 			u := cp.UpdatedAt
 			ss.UpdatedAt = &u
 		}
-		if st, err := readState(&cp); err == nil {
-			ss.Refused = st.Refused
-			if cp.Stream == StreamBackfill {
-				ss.BackfillFrom, ss.BackfillTo, ss.BackfillDone = st.From, st.To, st.Done
-			}
+	}
+	if err := e.statusOfWindows(ctx, byStream); err != nil {
+		return nil, err
+	}
+	refusals, err := e.st.Refusals(ctx)
+	if err != nil {
+		return nil, err
+	}
+	for i := range refusals {
+		if ss, ok := byStream[refusals[i].Stream]; ok {
+			ss.Refused = &refusals[i]
 		}
 	}
 	for i := range runs {
@@ -134,4 +140,17 @@ func (e *Engine) Status(ctx context.Context) (*Status, error) {
 		return nil, err
 	}
 	return s, nil
+}
+
+// statusOfWindows adds the backfill's range to its status.
+func (e *Engine) statusOfWindows(ctx context.Context, byStream map[string]*StreamStatus) error {
+	bf, err := e.loadWindow(ctx, StreamBackfill)
+	if err != nil {
+		return err
+	}
+	if rg := bf.Range; rg != nil {
+		ss := byStream[StreamBackfill]
+		ss.BackfillFrom, ss.BackfillTo, ss.BackfillDone = &rg.From, &rg.To, rg.Done
+	}
+	return nil
 }

@@ -21,10 +21,17 @@ func transcriptRetry(attempts int) time.Duration {
 	return min(d, 12*time.Hour)
 }
 
-// syncTranscripts fetches transcripts for calls that have none yet, in batches of up
-// to 100 call ids. With fullBatchesOnly it leaves a last partial batch for later (a
+// syncTranscripts is a run of the transcripts stream: every transcript due, then the
+// backlog's gauge.
+func (e *Engine) syncTranscripts(ctx context.Context, r *run) error {
+	defer e.observeTranscriptBacklog(ctx)
+	return e.fetchDueTranscripts(ctx, r, false)
+}
+
+// fetchDueTranscripts fetches transcripts for calls that have none yet, in batches of
+// up to 100 call ids. With fullBatchesOnly it leaves a last partial batch for later (a
 // backfill fills batches as its windows go by, so that C calls cost ⌈C/100⌉ requests).
-func (e *Engine) syncTranscripts(ctx context.Context, rep *RunReport, fullBatchesOnly bool) error {
+func (e *Engine) fetchDueTranscripts(ctx context.Context, r *run, fullBatchesOnly bool) error {
 	now := e.now()
 	if err := e.giveUpOnTranscripts(ctx, now); err != nil {
 		return err
@@ -34,7 +41,7 @@ func (e *Engine) syncTranscripts(ctx context.Context, rep *RunReport, fullBatche
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		if err := e.runFull(ctx); err != nil {
+		if err := e.runFull(r); err != nil {
 			return err
 		}
 		pending, err := e.st.PendingTranscripts(ctx, now, batch)
@@ -44,7 +51,7 @@ func (e *Engine) syncTranscripts(ctx context.Context, rep *RunReport, fullBatche
 		if len(pending) == 0 || (fullBatchesOnly && len(pending) < batch) {
 			return nil
 		}
-		if err := e.transcriptBatch(ctx, pending, now, rep); err != nil {
+		if err := e.transcriptBatch(ctx, r, pending, now); err != nil {
 			return err
 		}
 	}
@@ -67,12 +74,12 @@ func (e *Engine) giveUpOnTranscripts(ctx context.Context, now time.Time) error {
 	return nil
 }
 
-// transcriptBatch asks Gong for one batch of transcripts and commits what came back,
-// deferring the calls Gong has no transcript for yet.
-func (e *Engine) transcriptBatch(ctx context.Context, pending []store.PendingTranscript, now time.Time, rep *RunReport) error {
+// transcriptBatch asks Gong for one batch of transcripts (the pending calls are its
+// plan) and commits what came back, deferring the calls Gong has no transcript for yet.
+func (e *Engine) transcriptBatch(ctx context.Context, r *run, pending []store.PendingTranscript, now time.Time) error {
 	pctx, done := e.pageContext(ctx)
 	defer done()
-	b, err := e.fetchTranscripts(pctx, pending, now)
+	b, err := e.fetchTranscripts(pctx, r, pending, now)
 	if err != nil {
 		return err
 	}
@@ -80,10 +87,15 @@ func (e *Engine) transcriptBatch(ctx context.Context, pending []store.PendingTra
 	if err != nil {
 		return err
 	}
-	rep.Records += records
-	rep.Sentences += sentences
-	e.m.observeTranscripts(records, sentences)
+	e.countTranscripts(r, records, sentences)
 	return nil
+}
+
+// countTranscripts adds a committed batch to the run's report and the metrics.
+func (e *Engine) countTranscripts(r *run, records, sentences int) {
+	r.Records += records
+	r.Sentences += sentences
+	e.m.observeTranscripts(records, sentences)
 }
 
 // transcriptAnswer is one batch of transcripts as Gong sent it, ready to commit: the
@@ -95,8 +107,8 @@ type transcriptAnswer struct {
 }
 
 // fetchTranscripts asks Gong for the transcripts of pending calls (one request for
-// up to 100 calls) and maps the answer to rows.
-func (e *Engine) fetchTranscripts(ctx context.Context, pending []store.PendingTranscript, now time.Time) (*transcriptAnswer, error) {
+// up to 100 calls, on the run's account) and maps the answer to rows.
+func (e *Engine) fetchTranscripts(ctx context.Context, r *run, pending []store.PendingTranscript, now time.Time) (*transcriptAnswer, error) {
 	ids := make([]gongapi.ID, len(pending))
 	asked := make(map[string]store.PendingTranscript, len(pending))
 	for i, p := range pending {
@@ -105,7 +117,7 @@ func (e *Engine) fetchTranscripts(ctx context.Context, pending []store.PendingTr
 	}
 	got := make(map[string]store.Transcript, len(pending))
 	var unasked []string
-	for page, err := range e.gong.Transcripts(ctx, gongapi.TranscriptRequest{Filter: gongapi.CallsFilter{CallIDs: ids}}) {
+	for page, err := range r.gong.Transcripts(ctx, gongapi.TranscriptRequest{Filter: gongapi.CallsFilter{CallIDs: ids}}) {
 		if err != nil {
 			return nil, fmt.Errorf("read transcripts of %d calls: %w", len(ids), err)
 		}

@@ -129,6 +129,9 @@ func connectionConfig(cfg *config.Config, conn store.Connection) *config.Config 
 	if conn.ScheduleSettle != "" {
 		out.ScheduleSettle = conn.ScheduleSettle
 	}
+	if conn.ScheduleDaily != "" {
+		out.ScheduleDaily = conn.ScheduleDaily
+	}
 	return &out
 }
 

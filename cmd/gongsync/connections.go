@@ -128,7 +128,7 @@ failure), keeping its schema.`, config.Database|config.Gong|config.Budget|config
 		dst      *string
 		settings string
 	}{{"GONGSYNC_SCHEDULE_CALLS", &conn.ScheduleCalls, cfg.ScheduleCalls}, {"GONGSYNC_SCHEDULE_USERS", &conn.ScheduleUsers, cfg.ScheduleUsers},
-		{"GONGSYNC_SCHEDULE_SETTLE", &conn.ScheduleSettle, cfg.ScheduleSettle}} {
+		{"GONGSYNC_SCHEDULE_SETTLE", &conn.ScheduleSettle, cfg.ScheduleSettle}, {"GONGSYNC_SCHEDULE_DAILY", &conn.ScheduleDaily, cfg.ScheduleDaily}} {
 		if c.loader.Given(sc.env) {
 			*sc.dst = sc.settings
 		}
@@ -239,7 +239,7 @@ settings ("–": the worker's). Reads the control schema only.`, config.Database
 			rate = strconv.FormatFloat(*cn.RateLimit, 'f', -1, 64) + "/s"
 		}
 		if s := strings.TrimSpace(strings.Join([]string{schedHint("calls", cn.ScheduleCalls), schedHint("users", cn.ScheduleUsers),
-			schedHint("settle", cn.ScheduleSettle)}, " ")); s != "" {
+			schedHint("settle", cn.ScheduleSettle), schedHint("daily", cn.ScheduleDaily)}, " ")); s != "" {
 			scheds = s
 		}
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", cn.Name, cn.Schema, cn.State(), authHint(cn), cn.BaseURL, budget, rate, scheds)

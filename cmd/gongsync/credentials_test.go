@@ -32,14 +32,15 @@ func TestWrongSecretCostsOneRequestAndOneErrorLine(t *testing.T) {
 			if n := k.fake.Stats().Total; n != 1 {
 				t.Errorf("Gong saw %d requests, want 1", n)
 			}
-			// Every print of the error carries Gong's status and the operator's hint.
+			// Every print of the error carries Gong's status and the operator's hint. (A bare
+			// "401" would also match a duration such as "took":"1.8340165ms".)
 			var lines []string
 			for _, l := range strings.Split(all, "\n") {
-				if strings.Contains(l, "401") || strings.Contains(l, "check the access key") {
+				if strings.Contains(l, "401 unauthorized") || strings.Contains(l, "check the access key") {
 					lines = append(lines, l)
 				}
 			}
-			if len(lines) != 1 || !strings.Contains(lines[0], "401") || !strings.Contains(lines[0], "check the access key") {
+			if len(lines) != 1 || !strings.Contains(lines[0], "401 unauthorized") || !strings.Contains(lines[0], "check the access key") {
 				t.Errorf("the error is printed %d times, want once with its hint:\n%s", len(lines), all)
 			}
 			if n := queryInt(db, `SELECT coalesce(sum(requests), 0)::int FROM gong.api_usage`); n != 1 {

@@ -186,7 +186,7 @@ func TestStatusCommand(t *testing.T) {
 	if err := json.Unmarshal(out, &s); err != nil {
 		t.Fatalf("status --json: %v\n%s", err, out)
 	}
-	if s.Budget.Used == 0 || s.Budget.Limit != 9500 || len(s.Tables) == 0 || s.Transcripts == nil || len(s.Schedules) != 3 ||
+	if s.Budget.Used == 0 || s.Budget.Limit != 9500 || len(s.Tables) == 0 || s.Transcripts == nil || len(s.Schedules) != 4 ||
 		s.Schedules[0].Next.IsZero() {
 		t.Errorf("status --json: %+v", s)
 	}

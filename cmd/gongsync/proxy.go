@@ -83,7 +83,8 @@ error prints its requestId and texts and exits 1.`, config.Database|config.Gong|
 		return err
 	}
 	defer a.Close()
-	resp, err := a.gong.Do(gsync.WithKind(ctx, gsync.KindProxy), *method, u.Path, u.Query(), body)
+	// The operator pays for this request, not a sync: it counts as a proxy call.
+	resp, err := a.gong.WithBudget(a.budget.For(gsync.KindProxy)).Do(ctx, *method, u.Path, u.Query(), body)
 	if err != nil {
 		return err
 	}

@@ -206,7 +206,8 @@ func (a *app) status(ctx context.Context) (*gsync.Status, error) {
 }
 
 func (a *app) schedules() gsync.Schedules {
-	return gsync.Schedules{Calls: a.cfg.ScheduleCalls, Users: a.cfg.ScheduleUsers, Settle: a.cfg.ScheduleSettle, Location: a.cfg.ScheduleTZ}
+	return gsync.Schedules{Calls: a.cfg.ScheduleCalls, Users: a.cfg.ScheduleUsers, Settle: a.cfg.ScheduleSettle,
+		Daily: a.cfg.ScheduleDaily, Location: a.cfg.ScheduleTZ}
 }
 
 // printStatus writes the status as sections, one function each.

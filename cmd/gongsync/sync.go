@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/gongsync/gongsync/store"
 	"slices"
 	"strings"
 	"text/tabwriter"
@@ -57,7 +58,7 @@ committing its last page). When another process is syncing a stream, this one wa
 // interrupted reports whether a run stopped because the pass was cancelled.
 func interrupted(reports []*gsync.RunReport) bool {
 	for _, r := range reports {
-		if r.Status == gsync.StatusInterrupted {
+		if r.Status == store.RunInterrupted {
 			return true
 		}
 	}
@@ -74,11 +75,11 @@ func printReports(m *Main, reports []*gsync.RunReport) {
 	for _, r := range reports {
 		note := ""
 		switch {
-		case r.Status == gsync.StatusPaused:
+		case r.Status == store.RunPaused:
 			note = "budget spent; resumes after " + r.PausedUntil.UTC().Format(time.RFC3339)
-		case r.Status == gsync.StatusInterrupted:
+		case r.Status == store.RunInterrupted:
 			note = "stopped by a signal; the next run resumes from the last committed page"
-		case r.Status == gsync.StatusFailed:
+		case r.Status == store.RunFailed:
 			// The run's error is logged with it, once (stderr).
 			note = "error logged above"
 		case r.Err != nil:

@@ -61,7 +61,8 @@ func runWorkers(ctx context.Context, cfg *config.Config, log zerolog.Logger, noM
 	}
 	fleet, err := gsync.NewFleet(gsync.FleetOptions{
 		Control: control, Open: open, ID: worker, Workers: cfg.Workers, JobTimeout: cfg.JobTimeout,
-		Schedules: gsync.Schedules{Calls: cfg.ScheduleCalls, Users: cfg.ScheduleUsers, Settle: cfg.ScheduleSettle, Location: cfg.ScheduleTZ},
+		Schedules: gsync.Schedules{Calls: cfg.ScheduleCalls, Users: cfg.ScheduleUsers, Settle: cfg.ScheduleSettle,
+			Daily: cfg.ScheduleDaily, Location: cfg.ScheduleTZ},
 		OnQueue: func(counts []store.JobCount, conns []store.Connection) {
 			fm.Observe(counts, conns)
 			cm.prune(conns)

@@ -101,6 +101,7 @@ type Config struct {
 	ScheduleCalls  string
 	ScheduleUsers  string
 	ScheduleSettle string
+	ScheduleDaily  string
 	ScheduleTZ     *time.Location
 	HTTPAddr       string // "" when off
 
@@ -293,6 +294,9 @@ var settings = []setting{
 	{env: "GONGSYNC_SCHEDULE_SETTLE", flag: "schedule-settle", def: "30 2 * * *", kind: "cron", group: Schedule,
 		usage: "cron schedule of the settle pass",
 		apply: cronSetting(func(c *Config, s string) { c.ScheduleSettle = s })},
+	{env: "GONGSYNC_SCHEDULE_DAILY", flag: "schedule-daily", def: "0 5 * * *", kind: "cron", group: Schedule,
+		usage: "cron schedule of the daily streams (those Gong revises for a few days)",
+		apply: cronSetting(func(c *Config, s string) { c.ScheduleDaily = s })},
 	{env: "GONGSYNC_SCHEDULE_TZ", flag: "schedule-tz", def: "UTC", kind: "zone", group: Schedule,
 		usage: "time zone of the cron schedules (IANA name), whatever the host's",
 		apply: zoneSetting(func(c *Config, loc *time.Location) { c.ScheduleTZ = loc })},

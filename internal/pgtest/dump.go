@@ -10,19 +10,15 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
-)
 
-// bookkeepingTables are gongsync's own tables: what a sync did, not what Gong holds.
-// Every other table of the schema holds Gong's data, so a table added later is
-// compared by Dump without anyone having to list it.
-var bookkeepingTables = []string{"goose_db_version", "sync_state", "sync_runs", "api_usage", "api_pace", "oauth_tokens",
-	"action_runs", "erasures"}
+	"github.com/gongsync/gongsync/migrations"
+)
 
 // SyncedTables lists the tables of schema that hold Gong's data, sorted.
 func SyncedTables(ctx context.Context, pool *pgxpool.Pool, schema string) ([]string, error) {
 	rows, err := pool.Query(ctx, `SELECT table_name::text FROM information_schema.tables
 		WHERE table_schema = $1 AND table_type = 'BASE TABLE' AND NOT table_name = ANY($2) ORDER BY 1`,
-		schema, bookkeepingTables)
+		schema, migrations.BookkeepingTables)
 	if err != nil {
 		return nil, fmt.Errorf("list the synced tables: %w", err)
 	}

@@ -27,6 +27,7 @@ CREATE TABLE connections (
     schedule_calls      text,
     schedule_users      text,
     schedule_settle     text,
+    schedule_daily      text,
     paused_at           timestamptz,
     failed_at           timestamptz,
     failure             text,
@@ -53,6 +54,7 @@ COMMENT ON COLUMN connections.rate_limit IS 'gongsync bookkeeping: requests per 
 COMMENT ON COLUMN connections.schedule_calls IS 'gongsync bookkeeping: cron schedule of the calls and transcripts streams; null: the worker''s GONGSYNC_SCHEDULE_CALLS.';
 COMMENT ON COLUMN connections.schedule_users IS 'gongsync bookkeeping: cron schedule of the users, workspaces and trackers streams; null: the worker''s GONGSYNC_SCHEDULE_USERS.';
 COMMENT ON COLUMN connections.schedule_settle IS 'gongsync bookkeeping: cron schedule of the settle pass; null: the worker''s GONGSYNC_SCHEDULE_SETTLE.';
+COMMENT ON COLUMN connections.schedule_daily IS 'gongsync bookkeeping: cron schedule of the daily streams (those Gong revises for a few days); null: the worker''s GONGSYNC_SCHEDULE_DAILY.';
 COMMENT ON COLUMN connections.paused_at IS 'gongsync bookkeeping: when `gongsync connections pause` paused the connection; null while it is synced.';
 COMMENT ON COLUMN connections.failed_at IS 'gongsync bookkeeping: when Gong refused the connection''s credentials (or its OAuth login is needed); workers leave it alone until `gongsync connections resume` or a new `connections add --update`.';
 COMMENT ON COLUMN connections.failure IS 'gongsync bookkeeping: why the connection failed, in words (never a secret).';
