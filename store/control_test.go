@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 
@@ -312,5 +313,196 @@ func TestResealUnderANewKey(t *testing.T) {
 	}
 	if cn, err := after.Connection(ctx, "a"); err != nil || cn.AccessKeySecret.Reveal() != "secret-a" {
 		t.Errorf("after a refused rotation: %v", err)
+	}
+}
+
+// A connection is active, paused or failed: a pause wins over a failure, resuming
+// clears both (the operator says the cause is fixed), a new login clears the failure
+// only, and a second failure keeps the first one's time with the newest reason.
+func TestConnectionStates(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	c := openControl(t, pgtest.NewDatabase(t), testBox(t, 3))
+	if err := c.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.AddConnection(ctx, basicConnection("acme", "gong_acme", "s"), false); err != nil {
+		t.Fatal(err)
+	}
+	get := func() Connection {
+		t.Helper()
+		cn, err := c.ConnectionInfo(ctx, "acme")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return cn
+	}
+	state := func(want string) Connection {
+		t.Helper()
+		cn := get()
+		if cn.State() != want || cn.Active() != (want == "active") {
+			t.Fatalf("state %s (active %v), want %s", cn.State(), cn.Active(), want)
+		}
+		return cn
+	}
+	state("active")
+
+	if err := c.MarkFailed(ctx, "acme", "Gong refused the key"); err != nil {
+		t.Fatal(err)
+	}
+	first := state("failed")
+	if err := c.MarkFailed(ctx, "acme", "Gong refused the key again"); err != nil {
+		t.Fatal(err)
+	}
+	again := state("failed")
+	if !again.FailedAt.Equal(*first.FailedAt) || again.Failure != "Gong refused the key again" {
+		t.Errorf("a second failure: at %v (first %v), reason %q", again.FailedAt, first.FailedAt, again.Failure)
+	}
+
+	if err := c.SetPaused(ctx, "acme", true); err != nil {
+		t.Fatal(err)
+	}
+	paused := state("paused")
+	if err := c.SetPaused(ctx, "acme", true); err != nil { // pausing twice keeps the first pause's time
+		t.Fatal(err)
+	}
+	if p := state("paused"); !p.PausedAt.Equal(*paused.PausedAt) {
+		t.Errorf("a second pause moved its time: %v, first %v", p.PausedAt, paused.PausedAt)
+	}
+	if err := c.ClearFailure(ctx, "acme"); err != nil {
+		t.Fatal(err)
+	}
+	if cn := state("paused"); cn.FailedAt != nil || cn.Failure != "" {
+		t.Errorf("a new login left the failure: %v %q", cn.FailedAt, cn.Failure)
+	}
+
+	if err := c.MarkFailed(ctx, "acme", "refused"); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.SetPaused(ctx, "acme", false); err != nil {
+		t.Fatal(err)
+	}
+	if cn := state("active"); cn.FailedAt != nil || cn.Failure != "" || cn.PausedAt != nil {
+		t.Errorf("resumed: %+v", cn)
+	}
+
+	for name, err := range map[string]error{
+		"pause":  c.SetPaused(ctx, "nobody", true),
+		"resume": c.SetPaused(ctx, "nobody", false),
+		"fail":   c.MarkFailed(ctx, "nobody", "x"),
+	} {
+		if !errors.Is(err, ErrNoConnection) {
+			t.Errorf("%s an unknown connection: %v", name, err)
+		}
+	}
+}
+
+// The queue's counts are River's jobs of one kind by connection, stream and state,
+// finished ones left out; a scheduled job whose time has come is due (available).
+func TestQueueCounts(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	c := openControl(t, pgtest.NewDatabase(t), nil)
+	if err := c.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	jobs := []struct {
+		kind, conn, stream, state string
+		at                        string // scheduled_at, relative to now
+	}{
+		{"gongsync_stream", "c1", "calls", "available", "-1 minute"},
+		{"gongsync_stream", "c1", "calls", "available", "-2 minutes"},
+		{"gongsync_stream", "c1", "transcripts", "scheduled", "1 hour"},
+		{"gongsync_stream", "c1", "users", "scheduled", "-5 minutes"},
+		{"gongsync_stream", "c2", "calls", "running", "-1 minute"},
+		{"gongsync_stream", "c2", "calls", "completed", "-1 hour"},
+		{"gongsync_stream", "c2", "users", "cancelled", "-1 hour"},
+		{"gongsync_stream", "c2", "settle", "discarded", "-3 hours"},
+		{"other_kind", "c1", "calls", "available", "-1 minute"},
+	}
+	for _, j := range jobs {
+		_, err := c.Pool().Exec(ctx, `INSERT INTO gongsync.river_job (kind, args, state, scheduled_at, max_attempts, finalized_at)
+			VALUES ($1, jsonb_build_object('connection', $2::text, 'stream', $3::text), $4::gongsync.river_job_state, now() + $5::interval, 5,
+				CASE WHEN $4 IN ('completed', 'cancelled', 'discarded') THEN now() END)`, j.kind, j.conn, j.stream, j.state, j.at)
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	counts, err := c.QueueCounts(ctx, "gongsync_stream")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, n := range counts {
+		got = append(got, fmt.Sprintf("%s/%s %s %d", n.Connection, n.Stream, n.State, n.Jobs))
+	}
+	want := []string{"c1/calls available 2", "c1/transcripts scheduled 1", "c1/users available 1", "c2/calls running 1", "c2/settle discarded 1"}
+	if strings.Join(got, "; ") != strings.Join(want, "; ") {
+		t.Errorf("counts:\n got  %v\n want %v", got, want)
+	}
+	// Oldest is the earliest due of the group: c1's calls were due 2 and 1 minutes ago.
+	if late := time.Since(counts[0].Oldest); late < 110*time.Second || late > 3*time.Minute {
+		t.Errorf("the oldest of c1/calls was due %s ago, want about 2 minutes", late)
+	}
+}
+
+// A fleet's status reads each connection's figures through the control schema's
+// pool: a schema never migrated says so; a migrated one gives the day's requests, the
+// newest run, and the streams whose newest run failed.
+func TestConnectionFigures(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	url := pgtest.NewDatabase(t)
+	c := openControl(t, url, nil)
+	if err := c.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	st := openStore(t, url, "gong_a")
+	if err := st.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	day := time.Date(2026, 3, 2, 0, 0, 0, 0, time.UTC)
+	for range 3 {
+		if err := st.ReserveRequest(ctx, day, 100); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, r := range []struct {
+		stream string
+		status RunStatus
+	}{{"users", RunSucceeded}, {"users", RunFailed}, {"calls", RunFailed}, {"calls", RunSucceeded}} {
+		id, err := st.StartRun(ctx, r.stream, "scheduled")
+		if err != nil {
+			t.Fatal(err)
+		}
+		res := RunResult{Status: r.status, Requests: 1}
+		if r.status == RunFailed {
+			res.Err = "boom"
+		}
+		if err := st.FinishRun(ctx, id, res); err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	figs, err := c.ConnectionFigures(ctx, []string{"gong_a", "gong_never"}, day)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if f := figs["gong_never"]; f.Migrated || f.LastRun != nil {
+		t.Errorf("an unmigrated schema: %+v", f)
+	}
+	f := figs["gong_a"]
+	if !f.Migrated || f.RequestsToday != 3 || f.NewestCall != nil || f.TranscriptsWaiting != 0 {
+		t.Errorf("gong_a: %+v", f)
+	}
+	if f.LastRun == nil || f.LastRun.Stream != "calls" || f.LastRun.Status != RunSucceeded {
+		t.Errorf("gong_a's last run: %+v", f.LastRun)
+	}
+	if strings.Join(f.FailingStreams, ",") != "users" {
+		t.Errorf("failing streams %v, want users (calls failed, then succeeded)", f.FailingStreams)
+	}
+	other, err := c.ConnectionFigures(ctx, []string{"gong_a"}, day.AddDate(0, 0, 1))
+	if err != nil || other["gong_a"].RequestsToday != 0 {
+		t.Errorf("another day's requests: %+v %v", other["gong_a"], err)
 	}
 }
