@@ -266,3 +266,28 @@ func TestFleetSyncsEveryConnectionAndOneFailsAlone(t *testing.T) {
 		t.Errorf("c4's jobs: %d cancelled (%v)", cancelled, err)
 	}
 }
+
+// A schedule group's streams run one after the other in the order of streamDefs, as
+// the daemon runs them: each job names the next (the calls' transcripts after them).
+func TestGroupChains(t *testing.T) {
+	chain := func(group string) string {
+		var out []string
+		for s := groupNext(group, ""); s != nil; s = groupNext(group, s.name) {
+			out = append(out, s.name)
+			if len(out) > len(streamDefs) {
+				t.Fatalf("group %s loops: %v", group, out)
+			}
+		}
+		return strings.Join(out, ",")
+	}
+	for group, want := range map[string]string{
+		scheduleCalls:  "calls,transcripts",
+		scheduleUsers:  "users,workspaces,trackers",
+		scheduleSettle: "settle,transcripts",
+		scheduleDaily:  "", // no stream reads daily yet: its schedule enqueues nothing
+	} {
+		if got := chain(group); got != want {
+			t.Errorf("group %s: %q, want %q", group, got, want)
+		}
+	}
+}
