@@ -33,6 +33,9 @@ type fleetRun struct {
 	Bytes                       int64         // every table of every connection's schema
 	Requests                    int64
 	Runs                        int // sync_runs rows: one per job that ran a stream
+	// Load is the machine's load average when the workers stopped: what else was
+	// competing for its cores while they ran.
+	Load string
 }
 
 // steadyRun is a connection's steady state, measured on a synced registry.
@@ -97,6 +100,7 @@ func fleet(ctx context.Context, e *env, c config, workers int, then func(ctx con
 	}
 	err = waitFleet(ctx, db, c.connCount, 10*time.Minute)
 	run.Wall = time.Since(began)
+	run.Load = loadAverage()
 	for _, p := range procs {
 		pr, serr := p.stop()
 		if serr != nil && err == nil {
