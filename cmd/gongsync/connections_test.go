@@ -42,8 +42,10 @@ type tenantsEnv struct {
 
 func newTenantsEnv(t *testing.T, n int, o fakegong.Options) *tenantsEnv {
 	t.Helper()
-	now := time.Now().UTC()
-	o.From, o.To = now.AddDate(0, 0, -6), now.Add(-12*time.Hour)
+	if o.From.IsZero() {
+		now := time.Now().UTC()
+		o.From, o.To = now.AddDate(0, 0, -6), now.Add(-12*time.Hour)
+	}
 	o.LateShare, o.ChangeShare, o.DeleteShare = -1, -1, -1
 	o.Seed = 80
 	ts, err := fakegong.NewTenants(o, n)

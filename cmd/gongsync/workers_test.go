@@ -229,7 +229,13 @@ func TestSoakWorkersThroughAKill(t *testing.T) {
 	for i := range good {
 		good[i] = i + 1
 	}
-	e := newTenantsEnv(t, n, fakegong.Options{Calls: 1200, SentencesPerCall: 10, RateLimit: 3, DailyLimit: 10_000})
+	// The fake runs on the wall clock, and public comments keep arriving for two days
+	// after a call is processed: the calls end four days ago, so that the reference
+	// and the workers, minutes apart, are served the same calls (all within the first
+	// run's seven-day window).
+	now := time.Now().UTC()
+	e := newTenantsEnv(t, n, fakegong.Options{Calls: 1200, SentencesPerCall: 10, RateLimit: 3, DailyLimit: 10_000,
+		From: now.Add(-156 * time.Hour), To: now.Add(-96 * time.Hour)})
 	base := map[string]string{"GONG_RATE_LIMIT": "3", "GONGSYNC_WORKERS": fmt.Sprint(perWorker), "GONGSYNC_REQUESTS_PER_JOB": "4",
 		"GONGSYNC_JOB_TIMEOUT": "15s", "LOG_LEVEL": "info",
 		"GONGSYNC_SCHEDULE_CALLS": "@every 1h", "GONGSYNC_SCHEDULE_USERS": "@every 6h", "GONGSYNC_SCHEDULE_SETTLE": "@every 24h"}
