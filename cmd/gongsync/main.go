@@ -137,7 +137,7 @@ func commands() []command {
 			[]string{"add", "list", "pause", "resume", "remove"}},
 		{"rotate-key", "seal every stored secret again under a new GONGSYNC_ENCRYPTION_KEY", runRotateKey, nil},
 		{"proxy", "send one request to Gong through gongsync's budget and rate limiter", runProxy, nil},
-		{"action", "Gong's operations as checked actions: list, describe, check an input", runAction, []string{"list", "describe", "check"}},
+		{"action", "Gong's operations and gongsync's own as checked actions: list, describe, check, run", runAction, []string{"list", "describe", "check", "run"}},
 		{"healthcheck", "exit 0 when the daemon on GONGSYNC_HTTP_ADDR is ready (for container health checks)", runHealthcheck, nil},
 		{"fake-gong", "serve the simulated Gong API (tests, demo, benchmarks)", runFakeGong, nil},
 		{"version", "print the version", runVersion, nil},

@@ -28,6 +28,10 @@ func runWorkers(ctx context.Context, cfg *config.Config, log zerolog.Logger, noM
 		return usageErrorf("GONGSYNC_WEBHOOK_ADDR: a worker of many connections receives no webhooks; " +
 			"run `gongsync run --connection NAME` with it for the connection whose Gong sends them")
 	}
+	if cfg.ActionsAddr != "" {
+		return usageErrorf("GONGSYNC_ACTIONS_ADDR: a worker of many connections serves no actions (each sends on one company's account); " +
+			"run `gongsync run --connection NAME` with it for the connection the apps act on")
+	}
 	control, err := openControl(ctx, cfg, log)
 	if err != nil {
 		return err
@@ -76,7 +80,7 @@ func runWorkers(ctx context.Context, cfg *config.Config, log zerolog.Logger, noM
 	var srv *http.Server
 	if cfg.HTTPAddr != "" {
 		a := &app{cfg: cfg, log: log}
-		if srv, err = serve(ctx, a, "http", cfg.HTTPAddr, workerOpsHandler(cfg, control, reg, log)); err != nil {
+		if srv, err = serve(ctx, a, "http", cfg.HTTPAddr, workerOpsHandler(cfg, control, reg, log), 30*time.Second); err != nil {
 			return err
 		}
 	}

@@ -36,11 +36,12 @@ const (
 	Schedule                   // the daemon's cron schedules and their time zone
 	HTTP                       // the address of /healthz, /readyz, /metrics and /status
 	Webhook                    // the webhook receiver
+	Actions                    // the actions server (GET /actions, POST /actions/{name})
 	Workers                    // a worker's jobs: how many at once, how long, how many requests each
 )
 
 // Daemon is every group `gongsync run` needs beyond the sync's own.
-const Daemon = Schedule | HTTP | Webhook | Workers
+const Daemon = Schedule | HTTP | Webhook | Actions | Workers
 
 // Off is the value that turns a server off (GONGSYNC_HTTP_ADDR=off): an empty value
 // means "not given" like everywhere else, so it cannot.
@@ -109,6 +110,9 @@ type Config struct {
 	WebhookURL       string
 	WebhookPublicKey string
 	WebhookToken     Secret
+
+	ActionsAddr  string // "" when off
+	ActionsToken Secret
 
 	Workers        int           // jobs one worker process runs at once
 	JobTimeout     time.Duration // the longest one job may run
@@ -337,6 +341,20 @@ var settings = []setting{
 				}
 			}
 			c.WebhookToken = Secret(v)
+			return nil
+		}},
+	{env: "GONGSYNC_ACTIONS_ADDR", flag: "actions-addr", def: Off, kind: "address", group: Actions,
+		usage: "host:port of the actions server (GET /actions, POST /actions/{name}) for apps, or off",
+		apply: addrSetting(func(c *Config, s string) { c.ActionsAddr = s })},
+	{env: "GONGSYNC_ACTIONS_TOKEN", flag: "actions-token", kind: "secret", group: Actions, secret: true,
+		usage: "bearer token apps must send to the actions server: at least 32 random characters, e.g. openssl rand -hex 32",
+		apply: func(c *Config, v string) error {
+			if v != "" {
+				if err := gongapi.CheckSecretToken("the actions token", v); err != nil {
+					return err
+				}
+			}
+			c.ActionsToken = Secret(v)
 			return nil
 		}},
 	{env: "GONGSYNC_WORKERS", flag: "workers", def: "4", kind: "count", group: Workers,
@@ -573,6 +591,9 @@ func (c *Config) crossChecks() []error {
 		if c.WebhookPublicKey != "" && c.WebhookURL == "" {
 			errs = append(errs, errors.New("GONGSYNC_WEBHOOK_PUBLIC_KEY needs GONGSYNC_WEBHOOK_URL (signed webhooks must name the URL they were sent to)"))
 		}
+	}
+	if c.groups&Actions != 0 && c.ActionsAddr != "" && c.ActionsToken == "" {
+		errs = append(errs, errors.New("GONGSYNC_ACTIONS_ADDR is set but GONGSYNC_ACTIONS_TOKEN is not: the actions server sends requests to Gong on behalf of whoever calls it, so it needs a bearer token"))
 	}
 	return errs
 }
