@@ -305,3 +305,24 @@ func TestAuthLoginForAConnection(t *testing.T) {
 		t.Errorf("auth status --connection acme: exit %d\n%s", code, out)
 	}
 }
+
+// A worker of a registry serves neither webhooks nor actions: each belongs to one
+// company, so `run` refuses them (exit 2, naming the way) before it takes any job.
+func TestRegistryWorkerRefusesOneCompanysServers(t *testing.T) {
+	t.Parallel()
+	e := newTenantsEnv(t, 1, fakegong.Options{Calls: 10})
+	e.add(t, 1)
+	for _, kv := range [][2]string{
+		{"GONGSYNC_WEBHOOK_ADDR", "127.0.0.1:0"},
+		{"GONGSYNC_ACTIONS_ADDR", "127.0.0.1:0"},
+	} {
+		env := e.env(0, kv[0], kv[1], "GONGSYNC_ACTIONS_TOKEN", strings.Repeat("t", 40), "GONGSYNC_WEBHOOK_TOKEN", strings.Repeat("w", 40))
+		code, out, errOut := gongsync(t, env, "run")
+		if code != 2 || !strings.Contains(errOut, kv[0]) || !strings.Contains(errOut, "--connection NAME") {
+			t.Errorf("run with %s: exit %d\n%s%s", kv[0], code, out, errOut)
+		}
+	}
+	if n := queryInt(e.db, `SELECT count(*) FROM gongsync.river_job`); n != 0 {
+		t.Errorf("a refused worker enqueued %d jobs", n)
+	}
+}
