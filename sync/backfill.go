@@ -119,6 +119,9 @@ func (e *Engine) Backfill(ctx context.Context, req BackfillRequest) (*BackfillRe
 		j.rep.Requests += r.Requests
 		switch r.Status {
 		case store.RunSucceeded:
+			if r.More {
+				return j.rep, nil // a short run (RequestsPerRun): the next one goes on
+			}
 			if j.transcripts.refusedNow != nil {
 				refusals = append(refusals, j.transcripts.refusedNow)
 			}
@@ -223,6 +226,11 @@ func (e *Engine) backfillDated(ctx context.Context, j *backfillJob) ([]error, er
 				continue
 			case r.Status == store.RunPaused:
 				j.rep.PausedUntil = r.PausedUntil
+				return refusals, nil
+			case r.Status == store.RunSucceeded && r.More:
+				// A short run (RequestsPerRun): the backfill is not done until this stream's
+				// range is; the next backfill run goes on from its checkpoint.
+				j.rep.Done = false
 				return refusals, nil
 			case r.Status == store.RunFailed && errors.Is(r.Err, gongapi.ErrScopeMissing):
 				refusals = append(refusals, fmt.Errorf("backfill %s: %w", s.name, r.Err))

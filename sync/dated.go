@@ -182,6 +182,9 @@ func readDays[T, R any](e *Engine, ctx context.Context, r *run, ds *datedStream[
 		if err := ctx.Err(); err != nil {
 			return err
 		}
+		if err := e.runFull(r); err != nil {
+			return err
+		}
 		w := cp.window(backfill)
 		plan := e.planDays(w, ds.span)
 		pctx, done := e.pageContext(ctx)

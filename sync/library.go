@@ -36,6 +36,9 @@ func (e *Engine) syncLibrary(ctx context.Context, r *run) error {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
+		if err := e.runFull(r); err != nil {
+			return err
+		}
 		switch {
 		case len(cp.Folders) > 0:
 			err = e.readFolderCalls(ctx, r, &cp)

@@ -33,7 +33,7 @@ func TestSoakThreeProcessesShareOnePace(t *testing.T) {
 		Clock: fakegong.NewVirtualClock(to.AddDate(0, 0, 10))})
 	db := pgtest.NewDatabase(t)
 	ctx := context.Background()
-	env := append(k.env(db), "GONG_RATE_LIMIT=3", "GONGSYNC_HTTP_ADDR=", "LOG_LEVEL=info")
+	env := append(k.env(db), "GONG_RATE_LIMIT=3", "GONGSYNC_HTTP_ADDR=off", "LOG_LEVEL=info")
 	if out, err := process(ctx, env, "migrate").CombinedOutput(); err != nil {
 		t.Fatalf("migrate: %v\n%s", err, out)
 	}
