@@ -285,3 +285,72 @@ JOIN live_users r ON r.id = c.primary_user_id
 GROUP BY w.id, r.id, commenter, rep
 ORDER BY comments DESC
 LIMIT 20;
+
+-- name: who_listens_to_whose_calls
+-- Who listens to whose calls: Gong's daily activity lists the calls each user listened
+-- to that another user hosted (othersCallsListenedTo); a listen counts once per day.
+SELECT l.first_name || ' ' || l.last_name  AS listener,
+       h.first_name || ' ' || h.last_name  AS rep,
+       count(*)                            AS listens,
+       count(DISTINCT a.call_id)           AS calls,
+       max(a.day)                          AS last_listened
+FROM live_user_daily_activity a
+JOIN live_calls c ON c.id = a.call_id
+JOIN live_users l ON l.id = a.user_id
+JOIN live_users h ON h.id = c.primary_user_id
+WHERE a.activity = 'othersCallsListenedTo'
+GROUP BY l.id, h.id, listener, rep
+ORDER BY listens DESC, listener, rep
+LIMIT 20;
+
+-- name: talk_ratio_gong_beside_calls
+-- Each rep's talk ratio as Gong's own interaction stats give it (the mean of its daily
+-- figures, over calls with Whisper on), beside the one computed from the calls the rep
+-- hosted on those days (the rep's share of the talk time of its speakers). Days are the
+-- company's calendar days; calls are placed by their start in UTC.
+WITH gong AS (
+    SELECT user_id, count(*) AS days, avg(value) AS talk_ratio,
+           min(period_start) AS first_day, max(period_end) AS end_day
+    FROM live_user_interaction_stats
+    WHERE name = 'Talk Ratio' AND value IS NOT NULL
+    GROUP BY user_id
+), computed AS (
+    SELECT c.primary_user_id AS user_id, count(DISTINCT c.id) AS calls,
+           sum(s.talk_time_seconds) FILTER (WHERE s.user_id = c.primary_user_id)
+               / nullif(sum(s.talk_time_seconds), 0) AS talk_ratio
+    FROM gong g
+    JOIN live_calls c ON c.primary_user_id = g.user_id
+     AND c.started >= g.first_day::timestamp AT TIME ZONE 'UTC' AND c.started < g.end_day::timestamp AT TIME ZONE 'UTC'
+    JOIN live_call_speakers s ON s.call_id = c.id
+    GROUP BY c.primary_user_id
+)
+SELECT u.first_name || ' ' || u.last_name              AS rep,
+       g.days                                          AS days_with_stats,
+       round((100 * g.talk_ratio)::numeric, 1)         AS gong_talk_ratio_pct,
+       k.calls                                         AS calls,
+       round((100 * k.talk_ratio)::numeric, 1)         AS computed_talk_ratio_pct
+FROM gong g
+JOIN live_users u ON u.id = g.user_id
+LEFT JOIN computed k ON k.user_id = g.user_id
+ORDER BY days_with_stats DESC, rep
+LIMIT 20;
+
+-- name: library_folder_calls
+-- The calls in the library's folders, with the part of each call a folder keeps (its
+-- snippet, as minutes:seconds from the call's start; none for the whole call), who
+-- added it and when.
+SELECT f.name                                                      AS folder,
+       fc.call_id,
+       fc.title,
+       c.started::date                                             AS call_date,
+       to_char(make_interval(secs => fc.snippet_from_seconds), 'MI:SS') AS snippet_from,
+       to_char(make_interval(secs => fc.snippet_to_seconds), 'MI:SS')   AS snippet_to,
+       fc.note,
+       u.first_name || ' ' || u.last_name                          AS added_by,
+       fc.created::date                                            AS added
+FROM live_library_folder_calls fc
+JOIN live_library_folders f ON f.id = fc.folder_id
+LEFT JOIN live_calls c ON c.id = fc.call_id
+LEFT JOIN live_users u ON u.id = fc.added_by
+ORDER BY folder, fc.created DESC, fc.call_id
+LIMIT 50;

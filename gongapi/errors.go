@@ -46,6 +46,10 @@ var (
 	// ErrUnexpectedStatus: a status Gong's API does not use (a redirect, 1xx, …), which
 	// usually means the base URL points somewhere else than Gong's API.
 	ErrUnexpectedStatus = errors.New("unexpected status")
+	// ErrNotAvailable: the company's Gong does not offer this endpoint's data (a plan
+	// without the library answers its endpoints 401 or 404). The credentials and the
+	// other endpoints are fine; asking again soon would get the same answer.
+	ErrNotAvailable = errors.New("not available")
 
 	// ErrMayHaveBeenApplied is not a kind but a circumstance, matched besides the kind's
 	// sentinel: a request sent only once (Operation.Once) reached Gong and its answer was
@@ -70,6 +74,7 @@ const (
 	KindBodyTooLarge
 	KindUnexpectedStatus
 	KindScopeMissing
+	KindNotAvailable
 )
 
 var kindSentinels = map[Kind]error{
@@ -84,6 +89,7 @@ var kindSentinels = map[Kind]error{
 	KindBodyTooLarge:      ErrBodyTooLarge,
 	KindUnexpectedStatus:  ErrUnexpectedStatus,
 	KindScopeMissing:      ErrScopeMissing,
+	KindNotAvailable:      ErrNotAvailable,
 }
 
 // String names the kind as its sentinel does.

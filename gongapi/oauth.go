@@ -32,7 +32,9 @@ const (
 )
 
 // DefaultOAuthScopes are the scopes gongsync's streams need: users, workspaces,
-// trackers, calls with their extensive content, and transcripts.
+// trackers, calls with their extensive content, and transcripts; users' daily
+// activity and interaction stats, and the library. (The call outcomes' endpoint is
+// not in Gong's document, which names no scope for it.)
 var DefaultOAuthScopes = []string{
 	"api:users:read",
 	"api:workspaces:read",
@@ -40,6 +42,9 @@ var DefaultOAuthScopes = []string{
 	"api:calls:read:basic",
 	"api:calls:read:extensive",
 	"api:calls:read:transcript",
+	"api:stats:user-actions:detailed",
+	"api:stats:interaction",
+	"api:library:read",
 }
 
 // ErrInvalidGrant: Gong refused the authorization code or the refresh token

@@ -24,6 +24,10 @@ const (
 	RunSkipped   RunStatus = "skipped" // another process held the stream, or Gong refused it a scope lately
 	// RunInterrupted is a run stopped by a signal (or its process killed) before it finished.
 	RunInterrupted RunStatus = "interrupted"
+	// RunUnavailable is a run Gong answered that the company's account does not offer
+	// the stream's data (a plan without the library): not a failure, and not asked
+	// again for a while (stream_refusals).
+	RunUnavailable RunStatus = "unavailable"
 )
 
 // RunResult is how a run ended, as FinishRun records it.

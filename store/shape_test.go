@@ -40,6 +40,7 @@ func TestRowShapesMatchTheTables(t *testing.T) {
 		add(ct.tableName(), ct.columnNames(), childFieldTypes(ct))
 	}
 	add(sentenceRows.table, sentenceRows.columnNames(), fieldTypes[Sentence]())
+	addStatsTables(add)
 
 	for _, tb := range tables {
 		rows, err := s.pool.Query(ctx, `SELECT column_name, data_type FROM information_schema.columns
@@ -81,7 +82,7 @@ func holds(dbType string, gt reflect.Type) bool {
 	}
 	want := map[string][]string{
 		"text": {"string"}, "bigint": {"int64"}, "integer": {"int32"}, "boolean": {"bool"},
-		"double precision": {"float64"}, "timestamp with time zone": {"Time"}, "jsonb": {"[]uint8"},
+		"double precision": {"float64"}, "timestamp with time zone": {"Time"}, "date": {"Time"}, "jsonb": {"[]uint8"},
 		"ARRAY": {"[]string"},
 	}[dbType]
 	name := gt.Name()

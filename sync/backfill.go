@@ -27,7 +27,7 @@ type BackfillRequest struct {
 
 // BackfillProgress is a snapshot for progress bars and progress log lines.
 type BackfillProgress struct {
-	Phase      string // calls, transcripts, waiting, done
+	Phase      string // calls, transcripts, waiting, done; then each dated stream's name (user_activity, …) as its run ends
 	From, To   time.Time
 	Position   time.Time // calls before this are in
 	Fraction   float64   // of the range, 0..1
@@ -158,19 +158,25 @@ func (e *Engine) Backfill(ctx context.Context, req BackfillRequest) (*BackfillRe
 	}
 }
 
-// backfillRefreshes runs the full refreshes a backfill brings along: the ones named,
-// or, when none are, those never done yet, so the calls can be joined to users,
-// workspaces and trackers at once. It returns the scope refusals met (the backfill goes
-// on after them); a pause sets the report's PausedUntil.
+// backfillRefreshes runs the full refreshes a backfill brings along (streamDef.refresh):
+// the ones named, or, when none are, those never done yet, so the calls can be joined
+// to users, workspaces and trackers at once. It returns the scope refusals met (the
+// backfill goes on after them); a pause sets the report's PausedUntil. A refresh
+// Gong says the company's account does not offer (a plan without the library) is
+// left out and said in the log.
 func (e *Engine) backfillRefreshes(ctx context.Context, j *backfillJob) ([]error, error) {
 	var refusals []error
-	for _, s := range []string{StreamUsers, StreamWorkspaces, StreamTrackers} {
+	for _, def := range streamDefs {
+		s := def.name
+		if !def.refresh {
+			continue
+		}
 		if len(j.req.Streams) == 0 {
-			cp, err := e.loadRefresh(ctx, s)
+			row, err := e.st.Checkpoint(ctx, s)
 			if err != nil {
 				return nil, err
 			}
-			if cp.CompletedAt != nil {
+			if row.CompletedAt != nil {
 				continue
 			}
 		} else if !j.want(s) {
@@ -211,6 +217,7 @@ func (e *Engine) backfillDated(ctx context.Context, j *backfillJob) ([]error, er
 			r := e.runStream(ctx, &def, KindBackfill, true, true)
 			j.rep.Runs = append(j.rep.Runs, r)
 			j.rep.Requests += r.Requests
+			j.reportStream(s.name)
 			switch {
 			case r.Status == store.RunPaused && j.req.Wait:
 				if err := sleepUntil(ctx, r.PausedUntil, e.now); err != nil {
@@ -219,6 +226,11 @@ func (e *Engine) backfillDated(ctx context.Context, j *backfillJob) ([]error, er
 				continue
 			case r.Status == store.RunPaused:
 				j.rep.PausedUntil = r.PausedUntil
+				return refusals, nil
+			case r.Status == store.RunSucceeded && r.More:
+				// A short run (RequestsPerRun): the backfill is not done until this stream's
+				// range is; the next backfill run goes on from its checkpoint.
+				j.rep.Done = false
 				return refusals, nil
 			case r.Status == store.RunFailed && errors.Is(r.Err, gongapi.ErrScopeMissing):
 				refusals = append(refusals, fmt.Errorf("backfill %s: %w", s.name, r.Err))
@@ -402,12 +414,30 @@ func (j *backfillJob) report(r *run, phase string) {
 		elapsed := time.Since(j.began)
 		p.ETA = time.Duration(float64(elapsed) * (1 - f) / (f - j.progressBase))
 	}
-	uctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	if u, err := j.e.budget.Usage(uctx); err == nil {
-		p.BudgetLeft = max(0, min(j.e.budget.Daily()-u.Requests, j.e.budget.BackfillLimit()-u.BackfillRequests))
-	}
-	cancel()
+	p.BudgetLeft = j.budgetLeft()
 	j.req.Progress(p)
+}
+
+// reportStream tells the progress callback that a dated stream's run over the range
+// ended (after the calls): the phase is the stream's name.
+func (j *backfillJob) reportStream(stream string) {
+	if j.req.Progress == nil {
+		return
+	}
+	j.req.Progress(BackfillProgress{Phase: stream, From: j.rep.From, To: j.rep.To, Position: j.rep.Position,
+		Fraction: fraction(j.rep.From, j.rep.To, j.rep.Position), Calls: j.rep.Calls, Requests: j.rep.Requests,
+		BudgetLeft: j.budgetLeft()})
+}
+
+// budgetLeft is what backfills may still spend today, read even after a shutdown began.
+func (j *backfillJob) budgetLeft() int {
+	uctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	u, err := j.e.budget.Usage(uctx)
+	if err != nil {
+		return 0
+	}
+	return max(0, min(j.e.budget.Daily()-u.Requests, j.e.budget.BackfillLimit()-u.BackfillRequests))
 }
 
 // position is the start of the calls the backfill has reached.

@@ -151,6 +151,206 @@ func (cp refreshCheckpoint) row() store.Checkpoint {
 		State: encodeState(refreshState{CursorAt: cp.CursorAt})}
 }
 
+// completedWithin says whether the stream completed a run less than d ago and has
+// none under way: a pass that names no stream then leaves it alone (Engine.Due).
+// Every kind of checkpoint below keeps its last completion in completed_at and a run
+// under way in window_from or window_started_at, so this reads them all alike.
+func (e *Engine) completedWithin(ctx context.Context, stream string, d time.Duration) (bool, error) {
+	row, err := e.st.Checkpoint(ctx, stream)
+	if err != nil {
+		return false, err
+	}
+	underWay := row.WindowFrom != nil || row.WindowStartedAt != nil
+	return row.CompletedAt != nil && !underWay && e.now().Sub(*row.CompletedAt) < d, nil
+}
+
+// datedCheckpoint is where a dated stream stands (user_activity,
+// user_interaction_stats): data Gong keeps per calendar day of the company. Days are
+// dates at midnight UTC; every range of them is [From, To).
+type datedCheckpoint struct {
+	stream string
+	// HighWaterMark: every day before it has been read completely (the end of the
+	// newest read); the next re-read starts there at the latest, so a long pause of
+	// the daemon leaves no day unread.
+	HighWaterMark *time.Time
+	// Daily is the re-read of the recent days under way; nil between re-reads.
+	Daily *daysWindow
+	// CompletedAt is when the last re-read of the recent days completed (or a backfill
+	// that read them).
+	CompletedAt *time.Time
+	// Backfill is the last backfill's range and progress; nil when there was none.
+	Backfill *datedBackfill
+}
+
+// daysWindow is a range of days being read, a query series of at most the stream's
+// span of days at a time.
+type daysWindow struct {
+	From, To time.Time
+	// Next is the first day of the query series under way (or of the next one).
+	Next time.Time
+	// StartedAt is when reading the range began, on the database's clock: rows of a
+	// series' days not seen since then are gone from Gong once its last page is in.
+	StartedAt time.Time
+	// Cursor is Gong's cursor for the series' next page ("" when there is none to
+	// follow); CursorAt when it was saved, on the engine's clock.
+	Cursor   string
+	CursorAt *time.Time
+}
+
+// datedBackfill is a backfill of a dated stream: the range `gongsync backfill` asked
+// for (instants, as given: the same range resumes the same backfill), and the days
+// being read.
+type datedBackfill struct {
+	From, To time.Time
+	Window   *daysWindow // nil once done
+	Done     bool
+}
+
+// window returns the daily window, or the backfill's.
+func (cp *datedCheckpoint) window(backfill bool) *daysWindow {
+	if !backfill {
+		return cp.Daily
+	}
+	if cp.Backfill == nil {
+		return nil
+	}
+	return cp.Backfill.Window
+}
+
+// setWindow replaces the daily window, or the backfill's, without touching the ones
+// the checkpoint it was copied from holds.
+func (cp *datedCheckpoint) setWindow(backfill bool, w *daysWindow) {
+	if !backfill {
+		cp.Daily = w
+		return
+	}
+	bf := *cp.Backfill
+	bf.Window = w
+	cp.Backfill = &bf
+}
+
+// datedState is the part of a datedCheckpoint kept in sync_state.state; the daily
+// window's range, start and cursor are columns.
+type datedState struct {
+	Next     *time.Time          `json:"next,omitempty"`
+	CursorAt *time.Time          `json:"cursor_at,omitempty"`
+	Backfill *datedBackfillState `json:"backfill,omitempty"`
+}
+
+type datedBackfillState struct {
+	From   time.Time        `json:"from"`
+	To     time.Time        `json:"to"`
+	Done   bool             `json:"done,omitempty"`
+	Window *daysWindowState `json:"window,omitempty"`
+}
+
+type daysWindowState struct {
+	From      time.Time  `json:"from"`
+	To        time.Time  `json:"to"`
+	Next      time.Time  `json:"next"`
+	StartedAt time.Time  `json:"started_at"`
+	Cursor    string     `json:"cursor,omitempty"`
+	CursorAt  *time.Time `json:"cursor_at,omitempty"`
+}
+
+// loadDated reads the checkpoint of a dated stream.
+func (e *Engine) loadDated(ctx context.Context, stream string) (datedCheckpoint, error) {
+	row, err := e.st.Checkpoint(ctx, stream)
+	if err != nil {
+		return datedCheckpoint{}, err
+	}
+	var s datedState
+	if err := decodeState(row, &s); err != nil {
+		return datedCheckpoint{}, err
+	}
+	cp := datedCheckpoint{stream: stream, HighWaterMark: row.HighWaterMark, CompletedAt: row.CompletedAt}
+	if row.WindowFrom != nil && row.WindowTo != nil && row.WindowStartedAt != nil {
+		w := &daysWindow{From: row.WindowFrom.UTC(), To: row.WindowTo.UTC(), Next: row.WindowFrom.UTC(),
+			StartedAt: *row.WindowStartedAt, Cursor: row.Cursor, CursorAt: s.CursorAt}
+		if s.Next != nil {
+			w.Next = s.Next.UTC()
+		}
+		cp.Daily = w
+	}
+	if b := s.Backfill; b != nil {
+		cp.Backfill = &datedBackfill{From: b.From, To: b.To, Done: b.Done}
+		if w := b.Window; w != nil {
+			cp.Backfill.Window = &daysWindow{From: w.From.UTC(), To: w.To.UTC(), Next: w.Next.UTC(), StartedAt: w.StartedAt,
+				Cursor: w.Cursor, CursorAt: w.CursorAt}
+		}
+	}
+	return cp, nil
+}
+
+// row is the checkpoint as sync_state stores it.
+func (cp datedCheckpoint) row() store.Checkpoint {
+	row := store.Checkpoint{Stream: cp.stream, HighWaterMark: cp.HighWaterMark, CompletedAt: cp.CompletedAt}
+	var s datedState
+	if w := cp.Daily; w != nil {
+		row.WindowFrom, row.WindowTo, row.WindowStartedAt, row.Cursor = &w.From, &w.To, &w.StartedAt, w.Cursor
+		s.Next, s.CursorAt = &w.Next, w.CursorAt
+	}
+	if b := cp.Backfill; b != nil {
+		s.Backfill = &datedBackfillState{From: b.From, To: b.To, Done: b.Done}
+		if w := b.Window; w != nil {
+			s.Backfill.Window = &daysWindowState{From: w.From, To: w.To, Next: w.Next, StartedAt: w.StartedAt,
+				Cursor: w.Cursor, CursorAt: w.CursorAt}
+		}
+	}
+	row.State = encodeState(s)
+	return row
+}
+
+// save commits the checkpoint on its own (outside a page's transaction).
+func (cp datedCheckpoint) save(ctx context.Context, st *store.Store) error {
+	return st.Transact(ctx, func(tx *store.Tx) error { return tx.SaveCheckpoint(ctx, cp.row()) })
+}
+
+// libraryCheckpoint is where a refresh of the library stands. The library is read a
+// request at a time (the folders of each workspace, then the calls of each folder),
+// each committed with the checkpoint after it, so a refresh cut short resumes at the
+// request it had not committed.
+type libraryCheckpoint struct {
+	stream string
+	// StartedAt is when the refresh under way began, on the database's clock: folders
+	// not seen since then are gone from Gong once it completes, and a folder's calls
+	// not seen since then once its calls are read. Nil between refreshes.
+	StartedAt *time.Time
+	// Workspaces are the workspaces whose folders are still to be listed, the next
+	// first ("" lists the company's default workspace).
+	Workspaces []string
+	// Folders are the folders listed whose calls are still to be read, the next first.
+	Folders []string
+	// CompletedAt is when the last refresh completed.
+	CompletedAt *time.Time
+}
+
+// libraryState is the part of a libraryCheckpoint kept in sync_state.state.
+type libraryState struct {
+	Workspaces []string `json:"workspaces,omitempty"`
+	Folders    []string `json:"folders,omitempty"`
+}
+
+// loadLibrary reads the library's checkpoint.
+func (e *Engine) loadLibrary(ctx context.Context) (libraryCheckpoint, error) {
+	row, err := e.st.Checkpoint(ctx, StreamLibrary)
+	if err != nil {
+		return libraryCheckpoint{}, err
+	}
+	var s libraryState
+	if err := decodeState(row, &s); err != nil {
+		return libraryCheckpoint{}, err
+	}
+	return libraryCheckpoint{stream: StreamLibrary, StartedAt: row.WindowStartedAt, Workspaces: s.Workspaces,
+		Folders: s.Folders, CompletedAt: row.CompletedAt}, nil
+}
+
+// row is the checkpoint as sync_state stores it.
+func (cp libraryCheckpoint) row() store.Checkpoint {
+	return store.Checkpoint{Stream: cp.stream, WindowStartedAt: cp.StartedAt, CompletedAt: cp.CompletedAt,
+		State: encodeState(libraryState{Workspaces: cp.Workspaces, Folders: cp.Folders})}
+}
+
 // decodeState reads a checkpoint row's state document into s; an empty one leaves s
 // as it is.
 func decodeState(row store.Checkpoint, s any) error {

@@ -125,6 +125,10 @@ func (v *env) assertMatchesGong(at time.Time) {
 	v.compare("transcript_sentences", wantSentences, `SELECT s.call_id || '¦' || sentence_index || '¦' || coalesce(speaker_id,'') || '¦' || start_ms
 		|| '¦' || end_ms || '¦' || text FROM transcript_sentences s JOIN calls c ON c.id = s.call_id AND c.deleted_at IS NULL`)
 
+	if v.beyond != nil {
+		v.assertBeyondCallsMatchGong(at, v.beyond)
+	}
+
 	// Calls we hold that Gong no longer shows must be marked deleted.
 	rows, err := v.st.Pool().Query(v.ctx, `SELECT id FROM calls WHERE deleted_at IS NULL`)
 	if err != nil {

@@ -71,6 +71,47 @@ func (s Schedules) Next(now time.Time) ([]ScheduleStatus, error) {
 	return out, nil
 }
 
+// Tick is one run of a schedule group: when, and the streams it runs, in order.
+type Tick struct {
+	At      time.Time
+	Group   string
+	Streams []string
+}
+
+// Ticks lists every run of the schedules in [from, to), in time order (ticks at the
+// same minute in the order of jobs): what the daemon runs over that span. The
+// benchmarks replay a day at the default schedules on a virtual clock with it.
+func (s Schedules) Ticks(from, to time.Time) ([]Tick, error) {
+	loc := s.location()
+	var out []Tick
+	for _, j := range s.jobs() {
+		sched, err := cron.ParseStandard(j[1])
+		if err != nil {
+			return nil, fmt.Errorf("schedule %s %q: %w", j[0], j[1], err)
+		}
+		streams := groupStreams(j[0])
+		for at := sched.Next(from.In(loc).Add(-time.Second)); at.Before(to); at = sched.Next(at) {
+			if !at.Before(from) {
+				out = append(out, Tick{At: at, Group: j[0], Streams: streams})
+			}
+		}
+	}
+	slices.SortStableFunc(out, func(a, b Tick) int { return a.At.Compare(b.At) })
+	return out, nil
+}
+
+// groupStreams are the streams a tick of the schedule group runs, in the order of
+// streamDefs.
+func groupStreams(group string) []string {
+	var out []string
+	for _, s := range streamDefs {
+		if slices.Contains(s.schedules, group) {
+			out = append(out, s.name)
+		}
+	}
+	return out
+}
+
 // Daemon runs the streams on their schedules until its context ends.
 type Daemon struct {
 	e     *Engine

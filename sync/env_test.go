@@ -40,6 +40,9 @@ type env struct {
 	client *gongapi.Client
 	engine *Engine
 	dbURL  string
+	// beyond, when set, is what the test synced of the streams beyond calls, for
+	// assertMatchesGong to compare too.
+	beyond *beyondCalls
 }
 
 type envOptions struct {
@@ -78,6 +81,9 @@ func newEnv(t *testing.T, o envOptions) *env {
 	if o.fake.Seed == 0 {
 		o.fake.Seed = 42
 	}
+	// The engine runs on the fake's clock: it must never ask for a day of activity or
+	// stats that has not begun in the company's time zone.
+	o.fake.StrictDates = true
 	fake, err := fakegong.New(o.fake)
 	if err != nil {
 		t.Fatal(err)

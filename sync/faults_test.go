@@ -3,9 +3,9 @@ package sync
 import (
 	"context"
 	"fmt"
-	"github.com/gongsync/gongsync/store"
 	"net/http"
 	"os"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -14,6 +14,7 @@ import (
 	"github.com/gongsync/gongsync/gongapi"
 	"github.com/gongsync/gongsync/gongapi/fakegong"
 	"github.com/gongsync/gongsync/internal/pgtest"
+	"github.com/gongsync/gongsync/store"
 )
 
 // The fault matrix: the same workload (a full backfill, incremental runs as Gong's
@@ -86,7 +87,8 @@ func (v *env) workload(limit int) (failures int) {
 		v.clock.Set(at)
 		streams := []string{StreamCalls, StreamTranscripts}
 		if i == len(faultSteps)-1 {
-			streams = []string{StreamUsers, StreamSettle, StreamTranscripts}
+			streams = []string{StreamUsers, StreamSettle, StreamTranscripts,
+				StreamUserActivity, StreamInteractionStats, StreamLibrary, StreamCallOutcomes}
 		}
 		failures += v.retried(fmt.Sprintf("pass %d %v", i, streams), limit, pass(streams...))
 	}
@@ -154,6 +156,7 @@ func (v *env) assertCheckpointsClosed() {
 	if users.StartedAt != nil || users.Cursor != "" || users.CompletedAt == nil {
 		v.t.Errorf("users: refresh not complete: %+v", users)
 	}
+	v.assertBeyondCallsClosed()
 }
 
 // ledgerTotal is every request the ledger counted, over all budget days.
@@ -280,10 +283,12 @@ func restartingDB(t *testing.T) (url string, restart func()) {
 }
 
 // restartAfter restarts Postgres right after the n-th answer from Gong (counting all
-// endpoints), for each n in at: the page just read then meets a database that is gone.
+// endpoints, or those of the paths in only), for each n in at: the page just read then
+// meets a database that is gone.
 type restartAfter struct {
 	next    http.RoundTripper
 	at      map[int32]bool
+	only    []string
 	restart func()
 	seen    atomic.Int32
 	done    atomic.Int32
@@ -291,6 +296,9 @@ type restartAfter struct {
 
 func (r *restartAfter) RoundTrip(req *http.Request) (*http.Response, error) {
 	resp, err := r.next.RoundTrip(req)
+	if len(r.only) > 0 && !slices.Contains(r.only, req.URL.Path) {
+		return resp, err
+	}
 	if r.at[r.seen.Add(1)] {
 		r.restart()
 		r.done.Add(1)
@@ -307,9 +315,14 @@ func TestPostgresRestartedMidRun(t *testing.T) {
 	ref.workload(0)
 	reference := ref.dump()
 	refRequests := ref.fake.Stats().Total
+	// The restarts land among the calls' and transcripts' requests, whatever the
+	// streams read before them (users, the library, …) or after (the daily streams).
+	by := ref.fake.Stats().ByEndpoint
+	callsRequests := by[gongapi.EndpointCallsExtensive] + by[gongapi.EndpointTranscripts]
 
 	dbURL, restart := restartingDB(t)
-	ra := &restartAfter{at: map[int32]bool{5: true, 10: true, int32(refRequests) - 4: true}, restart: restart}
+	ra := &restartAfter{at: map[int32]bool{5: true, 10: true, int32(callsRequests) - 2: true}, restart: restart,
+		only: []string{"/v2/calls/extensive", "/v2/calls/transcript"}}
 	v := newEnv(t, envOptions{database: dbURL, engine: faultEngine, fake: faultDataset(fakegong.NewVirtualClock(faultStart), 500),
 		transport: func(rt http.RoundTripper) http.RoundTripper { ra.next = rt; return ra }})
 	failures := v.workload(40)

@@ -61,8 +61,9 @@ type StreamJob struct {
 	// the daemon runs a group's streams one after the other. Not part of uniqueness: a
 	// stream of two groups (transcripts) is queued once.
 	Group string `json:"group,omitempty"`
-	// IfDue runs a full refresh (users, workspaces, trackers) only when its last one
-	// is older than the engine's UsersMaxAge: a worker's first pass, like the daemon's.
+	// IfDue runs a stream with a cadence (users, workspaces, trackers; the daily
+	// streams) only when its last run is older than that cadence: a worker's first
+	// pass, like the daemon's.
 	IfDue bool `json:"if_due,omitempty"`
 	// From and To are a backfill's range.
 	From *time.Time `json:"from,omitempty"`
@@ -340,7 +341,9 @@ func (f *Fleet) periodicJobs(c store.Connection) ([]*river.PeriodicJob, error) {
 		if err != nil {
 			return nil, fmt.Errorf("schedule %s %q: %w", group, spec, err)
 		}
-		onStart := group == scheduleCalls || group == scheduleUsers
+		// A worker's first pass, like the daemon's: the calls, and the streams with a
+		// cadence (users and the daily ones) when their last run is older than it.
+		onStart := group == scheduleCalls || group == scheduleUsers || group == scheduleDaily
 		var mu gosync.Mutex
 		ifDue := onStart
 		jobs = append(jobs, river.NewPeriodicJob(zonedSchedule{sched, s.location()}, func() (river.JobArgs, *river.InsertOpts) {
@@ -469,7 +472,7 @@ func (w *streamWorker) Work(ctx context.Context, job *river.Job[StreamJob]) erro
 	if a.Stream == StreamBackfill {
 		return f.backfill(ctx, log, c, e, a)
 	}
-	if s := findStream(a.Stream); a.IfDue && s != nil && s.refresh {
+	if s := findStream(a.Stream); a.IfDue && s != nil && s.every != nil {
 		due, err := e.Due(ctx)
 		if err != nil {
 			return err

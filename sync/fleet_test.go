@@ -96,7 +96,7 @@ func (w *fleetWorld) opener(worker string) Opener {
 func (w *fleetWorld) fleet(worker string) *Fleet {
 	w.t.Helper()
 	f, err := NewFleet(FleetOptions{Control: w.control, Open: w.opener(worker), ID: worker, Workers: 2,
-		Schedules:    Schedules{Calls: "@every 1h", Users: "@every 6h", Settle: "@every 24h"},
+		Schedules:    Schedules{Calls: "@every 1h", Users: "@every 6h", Settle: "@every 24h", Daily: "@every 24h"},
 		RegistryPoll: 200 * time.Millisecond, Logger: zerolog.Nop()})
 	if err != nil {
 		w.t.Fatal(err)
@@ -119,8 +119,8 @@ func (w *fleetWorld) queued() int {
 func (w *fleetWorld) synced(n int) bool {
 	for i := 1; i <= n; i++ {
 		var ok bool
-		err := w.control.Pool().QueryRow(context.Background(), fmt.Sprintf(`SELECT count(DISTINCT stream) = 5 FROM gong_c%d.sync_runs
-			WHERE status = 'succeeded' AND details->>'more' IS NULL`, i)).Scan(&ok)
+		err := w.control.Pool().QueryRow(context.Background(), fmt.Sprintf(`SELECT count(DISTINCT stream) = %d FROM gong_c%d.sync_runs
+			WHERE status = 'succeeded' AND details->>'more' IS NULL`, len(AllStreams), i)).Scan(&ok)
 		if err != nil || !ok {
 			return false
 		}
@@ -284,7 +284,7 @@ func TestGroupChains(t *testing.T) {
 		scheduleCalls:  "calls,transcripts",
 		scheduleUsers:  "users,workspaces,trackers",
 		scheduleSettle: "settle,transcripts",
-		scheduleDaily:  "", // no stream reads daily yet: its schedule enqueues nothing
+		scheduleDaily:  "user_activity,user_interaction_stats,library,call_outcomes",
 	} {
 		if got := chain(group); got != want {
 			t.Errorf("group %s: %q, want %q", group, got, want)

@@ -24,6 +24,7 @@ type Metrics struct {
 	rows            *prometheus.CounterVec
 	sentences       prometheus.Counter
 	found           *prometheus.CounterVec
+	recordsFound    *prometheus.CounterVec
 	runs            *prometheus.CounterVec
 	runDuration     *prometheus.HistogramVec
 	lastSuccess     *prometheus.GaugeVec
@@ -63,6 +64,10 @@ func NewMetrics(reg prometheus.Registerer, now func() time.Time) *Metrics {
 		found: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "gongsync_calls_found_total", Help: "Calls found late (processed after a run passed them), changed, deleted or restored.",
 		}, []string{"kind"}),
+		recordsFound: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "gongsync_records_found_total",
+			Help: "Records other than calls found changed, deleted or restored when read again, by stream (users, library folders, days of activity Gong revised, …).",
+		}, []string{"stream", "kind"}),
 		runs: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "gongsync_runs_total", Help: "Stream runs, by stream, kind and final status.",
 		}, []string{"stream", "kind", "status"}),
@@ -95,7 +100,7 @@ func NewMetrics(reg prometheus.Registerer, now func() time.Time) *Metrics {
 		}),
 	}
 	m.collectors = []prometheus.Collector{m.requests, m.requestDuration, m.budgetUsed, m.budgetBackfill, m.budgetLimit, m.budgetLeft,
-		m.rows, m.sentences, m.found, m.runs, m.runDuration, m.lastSuccess, m.newestCall,
+		m.rows, m.sentences, m.found, m.recordsFound, m.runs, m.runDuration, m.lastSuccess, m.newestCall,
 		m.budgetReset, m.failuresInARow, m.loginRequired, m.transcriptsDue,
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 			Name: "gongsync_newest_call_lag_seconds", Help: "Seconds between now and the start of the newest synced call.",
@@ -224,6 +229,17 @@ func (m *Metrics) observeRows(stream string, n int) {
 		return
 	}
 	m.rows.WithLabelValues(stream).Add(float64(n))
+}
+
+// observeFound counts what a read of records other than calls found changed, deleted
+// or restored.
+func (m *Metrics) observeFound(stream string, res store.UpsertResult, deleted int) {
+	if m == nil {
+		return
+	}
+	m.recordsFound.WithLabelValues(stream, "changed").Add(float64(len(res.Changed)))
+	m.recordsFound.WithLabelValues(stream, "restored").Add(float64(len(res.Restored)))
+	m.recordsFound.WithLabelValues(stream, "deleted").Add(float64(deleted))
 }
 
 func (m *Metrics) observeTranscripts(n, sentences int) {

@@ -227,6 +227,60 @@ var plausible = map[string]func(a *answerCheck){
 				GROUP BY w.id, r.id`, r["commenter"], r["rep"])
 		}
 	},
+	"who_listens_to_whose_calls": func(a *answerCheck) {
+		a.atMost(20)
+		a.descending("listens")
+		for _, r := range a.rows {
+			if a.num(r, "calls") > a.num(r, "listens") {
+				a.t.Errorf("more calls than listens: %v", r)
+			}
+			a.same(r, "listens", `SELECT count(*) FROM user_daily_activity a
+				JOIN user_activity_days d ON d.id = a.user_activity_day_id AND d.deleted_at IS NULL
+				JOIN calls c ON c.id = a.call_id AND c.deleted_at IS NULL
+				JOIN users l ON l.id = a.user_id AND l.deleted_at IS NULL
+				JOIN users h ON h.id = c.primary_user_id AND h.deleted_at IS NULL
+				WHERE a.activity = 'othersCallsListenedTo' AND l.first_name || ' ' || l.last_name = $1
+				  AND h.first_name || ' ' || h.last_name = $2
+				GROUP BY l.id, h.id`, r["listener"], r["rep"])
+		}
+	},
+	"talk_ratio_gong_beside_calls": func(a *answerCheck) {
+		a.atMost(20)
+		a.descending("days_with_stats")
+		computed := 0
+		for _, r := range a.rows {
+			a.between(r, "gong_talk_ratio_pct", 0, 100)
+			a.same(r, "gong_talk_ratio_pct", `SELECT round((100 * avg(s.value))::numeric, 1) FROM user_interaction_stats s
+				JOIN users u ON u.id = s.user_id AND u.deleted_at IS NULL
+				WHERE s.deleted_at IS NULL AND s.name = 'Talk Ratio' AND u.first_name || ' ' || u.last_name = $1
+				GROUP BY u.id`, r["rep"])
+			if r["computed_talk_ratio_pct"] != nil {
+				a.between(r, "computed_talk_ratio_pct", 0, 100)
+				computed++
+			}
+		}
+		if computed == 0 {
+			a.t.Error("no rep has a talk ratio computed from calls beside Gong's")
+		}
+	},
+	"library_folder_calls": func(a *answerCheck) {
+		a.atMost(50)
+		snippets := 0
+		for _, r := range a.rows {
+			a.same(r, "title", `SELECT fc.title FROM library_folder_calls fc
+				JOIN library_folders f ON f.id = fc.folder_id AND f.deleted_at IS NULL
+				WHERE fc.deleted_at IS NULL AND f.name = $1 AND fc.call_id = $2`, r["folder"], r["call_id"])
+			if r["snippet_from"] != nil {
+				snippets++
+				if a.str(r, "snippet_from") >= a.str(r, "snippet_to") && len(a.str(r, "snippet_from")) == len(a.str(r, "snippet_to")) {
+					a.t.Errorf("a snippet that ends before it starts: %v", r)
+				}
+			}
+		}
+		if snippets == 0 {
+			a.t.Error("no folder's call has a snippet: the answer shows none")
+		}
+	},
 }
 
 // readAnswer reads every row of an answer as column name → value.

@@ -154,7 +154,8 @@ func commitRefresh[T any](ctx context.Context, e *Engine, r *run, stream string,
 	return nil
 }
 
-// countRefresh adds a committed part of a refresh to the run's report and the metrics.
+// countRefresh adds a committed part of a refresh (or of a dated stream's read) to
+// the run's report and the metrics.
 func (e *Engine) countRefresh(r *run, stream string, n int, res store.UpsertResult, missing []string) {
 	r.Records += n
 	r.Inserted += len(res.Inserted)
@@ -162,4 +163,5 @@ func (e *Engine) countRefresh(r *run, stream string, n int, res store.UpsertResu
 	r.Restored += len(res.Restored)
 	r.Deleted += len(missing)
 	e.m.observeRows(stream, n)
+	e.m.observeFound(stream, res, len(missing))
 }

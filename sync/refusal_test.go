@@ -91,7 +91,8 @@ func TestMissingScopeFailsOnlyItsStream(t *testing.T) {
 	for _, r := range reps {
 		got = append(got, r.Stream+" "+string(r.Status))
 	}
-	want := []string{"users succeeded", "workspaces succeeded", "trackers succeeded", "calls succeeded", "transcripts failed"}
+	want := []string{"users succeeded", "workspaces succeeded", "trackers succeeded", "calls succeeded", "transcripts failed",
+		"user_activity succeeded", "user_interaction_stats succeeded", "library succeeded", "call_outcomes succeeded"}
 	if !slices.Equal(got, want) {
 		t.Fatalf("runs %v, want %v", got, want)
 	}

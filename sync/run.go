@@ -183,8 +183,14 @@ func (e *Engine) outcome(ctx context.Context, s *streamDef, rep *RunReport, refu
 	case ctx.Err() != nil:
 		return store.RunInterrupted
 	}
-	if r := e.refusalOf(s.name, rep.Err); r != nil && s.refusable {
+	r := e.refusalOf(s.name, rep.Err)
+	if r != nil && s.refusable {
 		e.saveRefusal(ctx, *r)
+	}
+	if r != nil && r.Reason == store.RefusedNotAvailable {
+		// Not a failure: the company's account does not offer the data. The refusal
+		// keeps the stream from asking again for a day.
+		return store.RunUnavailable
 	}
 	return store.RunFailed
 }
@@ -222,6 +228,8 @@ func (e *Engine) logRun(rep *RunReport, log zerolog.Logger) {
 		ev = log.Warn().Str("reason", qe.Reason).Time("resumes_at", qe.Until)
 	case store.RunInterrupted:
 		ev = log.Warn()
+	case store.RunUnavailable:
+		ev = log.Warn().Str("reason", rep.Err.Error())
 	}
 	ev.Str("status", string(rep.Status)).Int("requests", rep.Requests).Int("records", rep.Records).
 		Int("late", rep.Late).Int("changed", rep.Changed).Int("deleted", rep.Deleted).Int("restored", rep.Restored).

@@ -37,10 +37,13 @@ type StreamStatus struct {
 	CompletedAt *time.Time `json:"completed_at,omitempty"`
 	UpdatedAt   *time.Time `json:"updated_at,omitempty"`
 	LastRun     *store.Run `json:"last_run,omitempty"`
-	// Refused is Gong's refusal of the stream's endpoint for want of a scope, until a
-	// run of the stream succeeds: the scope to grant, and when it is asked again.
+	// Refused is Gong's refusal of the stream's endpoint, until a run of the stream
+	// succeeds: for want of a scope (the scope to grant), or because the company's
+	// account does not offer the stream's data (reason not_available: a plan without
+	// the library); and when it is asked again.
 	Refused *store.Refusal `json:"refused,omitempty"`
-	// Backfill only.
+	// The backfill's range, and the last backfill of a dated stream (user_activity,
+	// user_interaction_stats).
 	BackfillFrom *time.Time `json:"backfill_from,omitempty"`
 	BackfillTo   *time.Time `json:"backfill_to,omitempty"`
 	BackfillDone bool       `json:"backfill_done,omitempty"`
@@ -142,7 +145,8 @@ func (e *Engine) Status(ctx context.Context) (*Status, error) {
 	return s, nil
 }
 
-// statusOfWindows adds the backfill's range to its status.
+// statusOfWindows adds the backfill's range to its status, and each dated stream's
+// last backfill to its own.
 func (e *Engine) statusOfWindows(ctx context.Context, byStream map[string]*StreamStatus) error {
 	bf, err := e.loadWindow(ctx, StreamBackfill)
 	if err != nil {
@@ -151,6 +155,19 @@ func (e *Engine) statusOfWindows(ctx context.Context, byStream map[string]*Strea
 	if rg := bf.Range; rg != nil {
 		ss := byStream[StreamBackfill]
 		ss.BackfillFrom, ss.BackfillTo, ss.BackfillDone = &rg.From, &rg.To, rg.Done
+	}
+	for _, s := range streamDefs {
+		if s.backfill == nil {
+			continue
+		}
+		cp, err := e.loadDated(ctx, s.name)
+		if err != nil {
+			return err
+		}
+		if b := cp.Backfill; b != nil {
+			ss := byStream[s.name]
+			ss.BackfillFrom, ss.BackfillTo, ss.BackfillDone = &b.From, &b.To, b.Done
+		}
 	}
 	return nil
 }

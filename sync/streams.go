@@ -20,6 +20,14 @@ const (
 	StreamTranscripts = "transcripts"
 	StreamSettle      = "settle"
 	StreamBackfill    = "backfill"
+
+	// The streams beyond calls, read once a day: what each user did each day and their
+	// interaction stats (dated: Gong keeps them per calendar day and revises recent
+	// days), the library, and the call outcome definitions (full refreshes).
+	StreamUserActivity     = "user_activity"
+	StreamInteractionStats = "user_interaction_stats"
+	StreamLibrary          = "library"
+	StreamCallOutcomes     = "call_outcomes"
 )
 
 // streamDef is one stream: its name, the advisory lock it runs under, when it is due,
@@ -29,8 +37,14 @@ type streamDef struct {
 	// lock is the advisory lock the stream runs under: streams that write the same rows
 	// over the same windows share one (the calls stream and the settle pass).
 	lock string
-	// refresh marks a full refresh, due only every UsersMaxAge.
+	// refresh marks a full refresh: a backfill that names no stream brings along the
+	// ones never completed, so that calls can be joined to them at once.
 	refresh bool
+	// every, when set, is how often a pass that names no stream runs this one: it is
+	// due once its last complete run is that old (UsersMaxAge for users, workspaces and
+	// trackers; a day for the daily streams), or when a run of it was left under way.
+	// Nil: every pass.
+	every func(o *Options) time.Duration
 	// onDemand marks a stream that runs only when named or scheduled (the settle pass):
 	// never one of the streams a pass finds due.
 	onDemand bool
@@ -53,11 +67,11 @@ type streamDef struct {
 // streamDefs are the streams in the order a pass runs them: users first so calls can be
 // joined to them at once, transcripts after the calls they belong to.
 var streamDefs = []*streamDef{
-	{name: StreamUsers, lock: StreamUsers, refresh: true, refusable: true, schedules: []string{scheduleUsers},
+	{name: StreamUsers, lock: StreamUsers, refresh: true, every: usersMaxAge, refusable: true, schedules: []string{scheduleUsers},
 		work: (*Engine).syncUsers},
-	{name: StreamWorkspaces, lock: StreamWorkspaces, refresh: true, refusable: true, schedules: []string{scheduleUsers},
+	{name: StreamWorkspaces, lock: StreamWorkspaces, refresh: true, every: usersMaxAge, refusable: true, schedules: []string{scheduleUsers},
 		work: (*Engine).syncWorkspaces},
-	{name: StreamTrackers, lock: StreamTrackers, refresh: true, refusable: true, schedules: []string{scheduleUsers},
+	{name: StreamTrackers, lock: StreamTrackers, refresh: true, every: usersMaxAge, refusable: true, schedules: []string{scheduleUsers},
 		work: (*Engine).syncTrackers},
 	{name: StreamCalls, lock: StreamCalls, refusable: true, schedules: []string{scheduleCalls},
 		work: (*Engine).syncCalls},
@@ -67,7 +81,23 @@ var streamDefs = []*streamDef{
 		work: (*Engine).settle},
 	{name: StreamTranscripts, lock: StreamTranscripts, refusable: true, schedules: []string{scheduleCalls, scheduleSettle},
 		work: (*Engine).syncTranscripts},
+
+	// Once a day, on the daily schedule: the dated streams re-read the settle window's
+	// days (Gong revises them), and reach back with `backfill --from`; the library and
+	// the outcome definitions change seldom and cost a request per folder or one.
+	{name: StreamUserActivity, lock: StreamUserActivity, every: oncePerDay, refusable: true, schedules: []string{scheduleDaily},
+		work: (*Engine).syncUserActivity, backfill: (*Engine).backfillUserActivity},
+	{name: StreamInteractionStats, lock: StreamInteractionStats, every: oncePerDay, refusable: true, schedules: []string{scheduleDaily},
+		work: (*Engine).syncInteractionStats, backfill: (*Engine).backfillInteractionStats},
+	{name: StreamLibrary, lock: StreamLibrary, refresh: true, every: oncePerDay, refusable: true, schedules: []string{scheduleDaily},
+		work: (*Engine).syncLibrary},
+	{name: StreamCallOutcomes, lock: StreamCallOutcomes, refresh: true, every: oncePerDay, refusable: true, schedules: []string{scheduleDaily},
+		work: (*Engine).syncCallOutcomes},
 }
+
+// The cadences of the streams a pass runs only when they are due (streamDef.every).
+func usersMaxAge(o *Options) time.Duration { return o.UsersMaxAge }
+func oncePerDay(*Options) time.Duration    { return 24 * time.Hour }
 
 // backfillDef is the backfill's run: Backfill starts it, never a pass.
 var backfillDef = &streamDef{name: StreamBackfill, lock: StreamBackfill, kind: KindBackfill}
@@ -119,21 +149,22 @@ func ParseStreams(s string) ([]string, error) {
 }
 
 // Due returns the streams a pass runs when none are named: calls and transcripts
-// always; users, workspaces and trackers only when their last complete refresh is older
-// than UsersMaxAge, so a scheduler calling `sync` every 15 minutes does not refresh
-// users 96 times a day.
+// always; the others once their last complete run is older than their cadence
+// (streamDef.every: UsersMaxAge for users, workspaces and trackers, a day for the
+// daily streams), so a scheduler calling `sync` every 15 minutes does not refresh
+// users 96 times a day nor re-read a week of activity every time.
 func (e *Engine) Due(ctx context.Context) ([]string, error) {
 	var due []string
 	for _, s := range streamDefs {
 		if s.onDemand {
 			continue
 		}
-		if s.refresh {
-			cp, err := e.loadRefresh(ctx, s.name)
+		if s.every != nil {
+			fresh, err := e.completedWithin(ctx, s.name, s.every(&e.opt))
 			if err != nil {
 				return nil, err
 			}
-			if cp.CompletedAt != nil && e.now().Sub(*cp.CompletedAt) < e.opt.UsersMaxAge && cp.StartedAt == nil {
+			if fresh {
 				continue
 			}
 		}

@@ -7,24 +7,38 @@ import (
 	"github.com/gongsync/gongsync/gongapi/fakegong"
 )
 
-// A backfill of the whole dataset, then incremental runs: the tables hold exactly
-// what Gong holds, call by call, party by party, sentence by sentence.
+// A backfill of the whole dataset, up to now, then incremental runs: the tables hold
+// exactly what Gong holds, call by call, party by party, sentence by sentence, and
+// so do the tables beyond calls (each user's days of activity and stats, the library,
+// the call outcomes).
 func TestBackfillThenIncrementalMatchesGong(t *testing.T) {
 	t.Parallel()
 	v := newEnv(t, envOptions{fake: fakegong.Options{Calls: 400}})
-	rep := v.backfill(day0, day0.AddDate(0, 0, 30))
+	rep := v.backfill(day0, v.clock.Now())
 	if !rep.Done {
 		t.Fatalf("backfill not done: %s", rep.Message())
 	}
+	v.beyond = &beyondCalls{from: day0, to: readUpTo(v.clock.Now()), library: true, outcomes: true}
 	v.assertMatchesGong(v.clock.Now())
 
-	// Nothing changed in Gong: a second pass writes nothing new.
+	// Nothing changed in Gong: a second pass writes nothing new, and neither does a
+	// re-read of the streams beyond calls (the backfill read the days a pass would
+	// have, so none is due).
 	v.clock.Advance(time.Hour)
-	for _, r := range v.pass() {
+	reps := v.pass()
+	reps = append(reps, v.pass(StreamUserActivity, StreamInteractionStats, StreamLibrary, StreamCallOutcomes)...)
+	for _, r := range reps {
 		if r.Inserted+r.Changed+r.Deleted+r.Restored != 0 {
 			t.Errorf("%s: a pass over unchanged data found new %d changed %d deleted %d restored %d",
 				r.Stream, r.Inserted, r.Changed, r.Deleted, r.Restored)
 		}
+	}
+	t.Logf("%d days of activity (%d calls in them), %d stats, %d library folders holding %d calls, %d call outcomes",
+		v.count(`SELECT count(*) FROM user_activity_days`), v.count(`SELECT count(*) FROM user_daily_activity`),
+		v.count(`SELECT count(*) FROM user_interaction_stats`), v.count(`SELECT count(*) FROM library_folders`),
+		v.count(`SELECT count(*) FROM library_folder_calls`), v.count(`SELECT count(*) FROM call_outcomes`))
+	if len(reps) != 2+4 {
+		t.Errorf("%d runs; want calls and transcripts due, then the four streams named", len(reps))
 	}
 	v.assertMatchesGong(v.clock.Now())
 	if n := v.count(`SELECT count(*) FROM users WHERE deleted_at IS NULL`); n != len(v.fake.Dataset().UsersAt(v.clock.Now())) {

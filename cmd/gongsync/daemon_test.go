@@ -191,3 +191,31 @@ func TestStatusCommand(t *testing.T) {
 		t.Errorf("status --json: %+v", s)
 	}
 }
+
+// Against a company whose plan has no library, `gongsync sync` succeeds (exit 0) and
+// `gongsync status` says the library is not available, and why, apart from the
+// refusals for want of a scope.
+func TestStatusSaysTheLibraryIsNotAvailable(t *testing.T) {
+	t.Parallel()
+	from := time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)
+	k := newFakeEnv(t, fakegong.Options{Seed: 5, Calls: 100, From: from, To: from.AddDate(0, 1, 0),
+		Clock: fakegong.NewVirtualClock(from.AddDate(0, 1, 10)), LibraryUnavailable: 404})
+	db := migrated.NewDatabase(t)
+	ctx := context.Background()
+	if out, err := process(ctx, k.env(db), "sync").CombinedOutput(); err != nil {
+		t.Fatalf("sync: %v\n%s", err, out)
+	}
+	out, err := process(ctx, k.env(db), "status").Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"NOT AVAILABLE IN THIS GONG ACCOUNT", "library: GET /v2/library/folders answered as not available",
+		"unavailable"} {
+		if !strings.Contains(string(out), want) {
+			t.Errorf("status lacks %q:\n%s", want, out)
+		}
+	}
+	if strings.Contains(string(out), "REFUSED BY GONG") {
+		t.Errorf("status lists the library among the scope refusals:\n%s", out)
+	}
+}

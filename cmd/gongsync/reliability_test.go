@@ -369,7 +369,8 @@ func TestSoakKilledRepeatedly(t *testing.T) {
 	k := newKillEnv(t, 4000, 15*time.Millisecond)
 	ctx := context.Background()
 	syncAll := func(string) []string {
-		return []string{"sync", "--streams", "users,workspaces,trackers,calls,settle,transcripts"}
+		return []string{"sync", "--streams", "users,workspaces,trackers,calls,settle,transcripts," +
+			"user_activity,user_interaction_stats,library,call_outcomes"}
 	}
 
 	reference := pgtest.NewDatabase(t)
@@ -378,6 +379,12 @@ func TestSoakKilledRepeatedly(t *testing.T) {
 	}
 	if out, err := process(ctx, k.env(reference), syncAll(reference)...).CombinedOutput(); err != nil {
 		t.Fatalf("uninterrupted sync: %v\n%s", err, out)
+	}
+	// The streams beyond calls are in the comparison only if the reference has their rows.
+	for _, table := range []string{"user_daily_activity", "user_interaction_stats", "library_folder_calls", "call_outcomes"} {
+		if queryInt(reference, `SELECT count(*)::int FROM gong.`+table) == 0 {
+			t.Fatalf("the uninterrupted run left %s empty: the soak would compare nothing there", table)
+		}
 	}
 	uninterrupted := k.fake.Stats().Total
 	k.fake.ResetStats()
@@ -393,9 +400,13 @@ func TestSoakKilledRepeatedly(t *testing.T) {
 	// runKilled starts args again and again, killing each at a random point, until
 	// one run finishes by itself.
 	runKilled := func(what string, args []string, maxDelay int) {
+		// A loaded machine gets a request or two done between kills (each start costs
+		// its own), and a backfill reads calls, transcripts, then a day of interaction
+		// stats a request: about 200 requests here. The cap only stops a livelock.
+		last := ""
 		for attempt := 0; ; attempt++ {
-			if attempt > 200 {
-				t.Fatalf("%s never finished between kills", what)
+			if attempt > 1000 {
+				t.Fatalf("%s never finished between kills; the last attempt said:\n%s", what, last)
 			}
 			cmd := process(ctx, k.env(killed), args...)
 			var out bytes.Buffer
@@ -415,6 +426,7 @@ func TestSoakKilledRepeatedly(t *testing.T) {
 				_ = cmd.Process.Kill()
 				<-done
 				kills++
+				last = out.String()
 			}
 		}
 	}
@@ -430,7 +442,7 @@ func TestSoakKilledRepeatedly(t *testing.T) {
 	// The daemon, killed mid-tick: it never ends by itself, so every start is killed.
 	for range 6 {
 		cmd := process(ctx, append(k.env(killed), "GONGSYNC_HTTP_ADDR=off", "GONGSYNC_SCHEDULE_CALLS=@every 1s",
-			"GONGSYNC_SCHEDULE_USERS=@every 2s", "GONGSYNC_SCHEDULE_SETTLE=@every 3s"), "run")
+			"GONGSYNC_SCHEDULE_USERS=@every 2s", "GONGSYNC_SCHEDULE_SETTLE=@every 3s", "GONGSYNC_SCHEDULE_DAILY=@every 2s"), "run")
 		var out bytes.Buffer
 		cmd.Stdout, cmd.Stderr = &out, &out
 		if err := cmd.Start(); err != nil {

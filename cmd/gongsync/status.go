@@ -13,6 +13,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/gongsync/gongsync/internal/config"
+	"github.com/gongsync/gongsync/store"
 	gsync "github.com/gongsync/gongsync/sync"
 )
 
@@ -294,7 +295,7 @@ func (p statusPrinter) streams(streams []gsync.StreamStatus) {
 				result += ": " + r.Error
 			}
 		}
-		if st.Stream == gsync.StreamBackfill && st.BackfillFrom != nil {
+		if st.BackfillFrom != nil {
 			state := "in progress"
 			if st.BackfillDone {
 				state = "complete"
@@ -369,18 +370,30 @@ func (p statusPrinter) rows(s *gsync.Status) {
 }
 
 // refusals lists the streams Gong refused for want of a scope, with the scope to
-// grant; nothing when there are none.
+// grant, and those Gong says the company's account does not offer; nothing when
+// there are none.
 func (p statusPrinter) refusals(streams []gsync.StreamStatus) {
-	first := true
+	refused, unavailable := true, true
 	for _, st := range streams {
 		r := st.Refused
-		if r == nil {
+		if r == nil || r.Reason == store.RefusedNotAvailable {
 			continue
 		}
-		if first {
+		if refused {
 			fmt.Fprintln(p.w, "\nREFUSED BY GONG (grant the scope to the app; `gongsync sync --streams STREAM` asks again at once)")
-			first = false
+			refused = false
 		}
 		fmt.Fprintf(p.w, "  %s needs the scope %s: refused %s, asked again %s\n", st.Stream, r.Scope, ago(p.now, r.At), ago(p.now, r.Until))
+	}
+	for _, st := range streams {
+		r := st.Refused
+		if r == nil || r.Reason != store.RefusedNotAvailable {
+			continue
+		}
+		if unavailable {
+			fmt.Fprintln(p.w, "\nNOT AVAILABLE IN THIS GONG ACCOUNT (not failed: the company's plan does not include it; `gongsync sync --streams STREAM` asks again at once)")
+			unavailable = false
+		}
+		fmt.Fprintf(p.w, "  %s: %s answered as not available %s; asked again %s\n", st.Stream, r.Endpoint, ago(p.now, r.At), ago(p.now, r.Until))
 	}
 }

@@ -143,6 +143,9 @@ type Dataset struct {
 	keywordDef []KeywordTracker
 	ids        map[uint64]struct{} // every id handed out, so new ones stay unique
 	genRNG     rng                 // for ids of calls added later
+
+	library  []libFolder  // copied on write (activity.go)
+	outcomes []outcomeDef // copied on write
 }
 
 // CallSpec describes a call's life in the dataset: when it started, when Gong
@@ -212,6 +215,8 @@ func newDataset(o Options) *Dataset {
 	d.genUsers(&r, o)
 	d.genTrackers(&r, o)
 	d.genCalls(&r, o)
+	d.genLibrary(o)
+	d.genOutcomes()
 	return d
 }
 

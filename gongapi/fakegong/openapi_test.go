@@ -31,15 +31,16 @@ type openAPI struct {
 
 // nullable lists where Gong sends explicit nulls: every field of user and call
 // metadata (seen live), the speaker and topic of transcript monologues, empty CRM
-// field values, and the tracker definition fields its document says are null for
-// built-in trackers or unset options.
+// field values, the tracker definition fields its document says are null for
+// built-in trackers or unset options, and the parent of a root library folder (its
+// document: "null for root folder").
 var nullable = map[string]bool{
 	"UserMetadata.*": true, "CallBasicData.*": true, "Party.speakerId": true,
 	"ContextField.value": true, "PartyContextField.value": true,
 	"Monologue.speakerId": true, "Monologue.topic": true, "WorkspaceMetadata.description": true,
 	"KeywordTracker.creatorUserId": true, "KeywordTracker.updaterUserId": true,
 	"KeywordTracker.saidAtInterval": true, "KeywordTracker.saidAtUnit": true,
-	"KeywordTracker.filterQuery": true,
+	"KeywordTracker.filterQuery": true, "LibraryFolder.parentFolderId": true,
 }
 
 // extraProperties lists fields Gong sends without documenting them.
@@ -68,6 +69,13 @@ var servedEndpoints = map[string][]string{
 	"/v2/data-privacy/data-for-phone-number":        {"get"},
 	"/v2/data-privacy/erase-data-for-email-address": {"post"},
 	"/v2/data-privacy/erase-data-for-phone-number":  {"post"},
+
+	"/v2/stats/activity/day-by-day": {"post"},
+	"/v2/stats/interaction":         {"post"},
+	"/v2/library/folders":           {"get"},
+	"/v2/library/folder-content":    {"get"},
+	// /v2/call-outcomes is not in Gong's document: its answer is checked against what
+	// recorded live traffic shows (TestCallOutcomesAsSeenLive).
 }
 
 var updateOpenAPI = goflag.Bool("update-openapi", false, "rewrite "+openAPIExtractFile+" from Gong's full document (GONG_OPENAPI or ../shared/reference)")

@@ -57,6 +57,17 @@ type Options struct {
 	// them either. An endpoint that needs one answers 401 naming it, as Gong does
 	// ("You don't have permission to use 'api:calls:read:transcript' in your app.").
 	WithheldScopes []string
+	// StrictDates refuses, with a 400, a stats request whose toDate is after the
+	// company's current day on the fake's clock: Gong's document says it "should not
+	// exceed the current day", without saying what Gong does with one that does. Off,
+	// such a toDate reads as the current day, which a client running on another clock
+	// than the fake's (a gongsync process against a fake stopped in the past) needs.
+	// Tests whose client shares the fake's clock turn it on to check the client never
+	// asks for a day that has not begun.
+	StrictDates bool
+	// LibraryUnavailable makes the fake a company whose plan has no library: its
+	// endpoints answer with this status, 401 or 404 (0: the library is served).
+	LibraryUnavailable int
 	// PublicURL is the fake's address as clients reach it, for the customer base URL
 	// in token answers; empty means the Host of the token request.
 	PublicURL string
@@ -151,6 +162,9 @@ func (o Options) withDefaults() (Options, error) {
 	}
 	if o.DailyLimit < 0 {
 		errs = append(errs, fmt.Errorf("daily limit: want >= 0, got %d", o.DailyLimit))
+	}
+	if o.LibraryUnavailable != 0 && o.LibraryUnavailable != 401 && o.LibraryUnavailable != 404 {
+		errs = append(errs, fmt.Errorf("library unavailable: want 0, 401 or 404, got %d", o.LibraryUnavailable))
 	}
 	if o.CursorTTL < 0 {
 		errs = append(errs, fmt.Errorf("cursor TTL: want >= 0, got %s", o.CursorTTL))

@@ -201,6 +201,13 @@ var routes = map[string]map[string]route{
 	"/v2/data-privacy/data-for-phone-number":        {http.MethodGet: {(*Server).handlePhoneReferences, "api:data-privacy:read"}},
 	"/v2/data-privacy/erase-data-for-email-address": {http.MethodPost: {(*Server).handleEraseEmail, "api:data-privacy:delete"}},
 	"/v2/data-privacy/erase-data-for-phone-number":  {http.MethodPost: {(*Server).handleErasePhone, "api:data-privacy:delete"}},
+
+	"/v2/stats/activity/day-by-day": {http.MethodPost: {(*Server).handleUserActivity, "api:stats:user-actions:detailed"}},
+	"/v2/stats/interaction":         {http.MethodPost: {(*Server).handleInteractionStats, "api:stats:interaction"}},
+	"/v2/library/folders":           {http.MethodGet: {(*Server).handleLibraryFolders, "api:library:read"}},
+	"/v2/library/folder-content":    {http.MethodGet: {(*Server).handleLibraryFolderContent, "api:library:read"}},
+	// /v2/call-outcomes is not in Gong's document, which so names no scope for it.
+	"/v2/call-outcomes": {http.MethodGet: {(*Server).handleCallOutcomes, ""}},
 }
 
 // idRoutes are the endpoints whose last path segment is an id, by the path before it.

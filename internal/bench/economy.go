@@ -15,6 +15,12 @@ const (
 	epTranscripts = "POST /v2/calls/transcript"
 )
 
+// The full refreshes of users, workspaces and trackers, which a backfill brings along
+// once; the other endpoints a backfill reads besides calls and transcripts are the
+// streams beyond calls (activity and stats over its range, the library, the call
+// outcomes).
+var epRefreshes = []string{"GET /v2/users", "GET /v2/workspaces", "GET /v2/settings/trackers"}
+
 // economyRun is one repetition of the request-economy scenario.
 type economyRun struct {
 	Calls       int              // calls in the tables after the backfill

@@ -169,14 +169,19 @@ func (r *report) writeEconomy(w writer) {
 		"transcript batches of 100 as calls come in, whatever the range's length.",
 		economyMonths, num(economyCalls, 0))
 	w("")
-	var calls, ext, tr, extRatio, trRatio, other, idle, ten, settle, settleRatio, settleCalls figure
+	var calls, ext, tr, extRatio, trRatio, refreshes, other, idle, ten, settle, settleRatio, settleCalls figure
 	for _, e := range r.economy {
 		floor := pageFloor(e.Calls)
 		calls = append(calls, float64(e.Calls))
 		ext, tr = append(ext, float64(e.Backfill[epExtensive])), append(tr, float64(e.Backfill[epTranscripts]))
 		extRatio = append(extRatio, float64(e.Backfill[epExtensive])/floor)
 		trRatio = append(trRatio, float64(e.Backfill[epTranscripts])/floor)
-		other = append(other, float64(total(e.Backfill)-e.Backfill[epExtensive]-e.Backfill[epTranscripts]))
+		var r int64
+		for _, ep := range epRefreshes {
+			r += e.Backfill[ep]
+		}
+		refreshes = append(refreshes, float64(r))
+		other = append(other, float64(total(e.Backfill)-e.Backfill[epExtensive]-e.Backfill[epTranscripts]-r))
 		idle = append(idle, float64(total(e.Idle)))
 		ten = append(ten, float64(total(e.TenNew)))
 		settle = append(settle, float64(total(e.Settle)))
@@ -191,7 +196,8 @@ func (r *report) writeEconomy(w writer) {
 	w("|---|---|---|---|")
 	w("| %d-month backfill (`gongsync backfill`), %s calls: `calls/extensive` | %s | %s | %s |", economyMonths, calls.show(0), ext.show(0), floors.show(0), extRatio.show(2))
 	w("| the same: `calls/transcript` | %s | %s | %s |", tr.show(0), floors.show(0), trRatio.show(2))
-	w("| the same: users, workspaces, trackers (once per backfill, not per call) | %s | 3 | |", other.show(0))
+	w("| the same: users, workspaces, trackers (once per backfill, not per call) | %s | 3 | |", refreshes.show(0))
+	w("| the same: daily activity and interaction stats over the range (stats one day a request), the library, the call outcomes | %s | | |", other.show(0))
 	w("| incremental `gongsync sync`, nothing new | %s | 1 | %s |", idle.show(0), ratioTo(idle, 1))
 	w("| incremental `gongsync sync` after 10 new calls | %s | 2 | %s |", ten.show(0), ratioTo(ten, 2))
 	w("| settle pass `gongsync sync --streams settle`, %d days, %s calls | %s | ⌈calls/100⌉ | %s |", settleDays, settleCalls.show(0), settle.show(0), settleRatio.show(2))

@@ -1,0 +1,296 @@
+package sync
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"time"
+
+	"github.com/gongsync/gongsync/gongapi"
+	"github.com/gongsync/gongsync/store"
+)
+
+// What each user did each day and their interaction stats are dated: Gong keeps them
+// per calendar day of the company, takes ranges of days ([fromDate, toDate), dates in
+// the company's time zone, the end no later than its current day), pages them by 100
+// users (only users with activity come back) and revises the last few days. There is
+// no change feed, so a run re-reads the recent days: [today − the settle window's
+// days, today), from further back when the last read ended earlier. `gongsync
+// backfill` reaches back over its range the same way, with a window of its own in the
+// same checkpoint (datedCheckpoint).
+//
+// A range is read as query series of at most the stream's span of days, a page of
+// users at a time: plan, fetch, map, commit (the page's rows and the checkpoint after
+// them, in one transaction). The last page of a series also marks deleted the rows of
+// its days not seen since the range began: Gong no longer reports them.
+
+// datedStream is what differs between the dated streams: the request, the rows, and
+// how far one query series may reach.
+type datedStream[T, R any] struct {
+	name string
+	// span is the most days one query series covers. Activity comes back per day, so
+	// a month's fits in a series; Gong sums interaction stats over the whole range
+	// into one figure per user, so they are asked for one day at a time.
+	span        int
+	fetch       func(c *gongapi.Client, ctx context.Context, req gongapi.StatsRequest) (*gongapi.Page[T], error)
+	rows        func(items []T, from, to time.Time) []R
+	upsert      func(tx *store.Tx, ctx context.Context, rows []R) (store.UpsertResult, error)
+	markMissing func(tx *store.Tx, ctx context.Context, from, to, notSeenSince time.Time) ([]string, error)
+}
+
+var userActivityStream = &datedStream[gongapi.UserActivity, store.UserActivityDay]{
+	name: StreamUserActivity, span: 31,
+	fetch:  (*gongapi.Client).UserActivityPage,
+	rows:   ActivityDayRows,
+	upsert: (*store.Tx).UpsertActivityDays, markMissing: (*store.Tx).MarkActivityDaysMissing,
+}
+
+var interactionStatsStream = &datedStream[gongapi.UserInteractionStats, store.UserInteractionStat]{
+	name: StreamInteractionStats, span: 1,
+	fetch:  (*gongapi.Client).InteractionStatsPage,
+	rows:   InteractionStatRows,
+	upsert: (*store.Tx).UpsertInteractionStats, markMissing: (*store.Tx).MarkInteractionStatsMissing,
+}
+
+func (e *Engine) syncUserActivity(ctx context.Context, r *run) error {
+	return syncDated(e, ctx, r, userActivityStream)
+}
+
+func (e *Engine) backfillUserActivity(ctx context.Context, r *run, from, to time.Time) error {
+	return backfillDays(e, ctx, r, userActivityStream, from, to)
+}
+
+func (e *Engine) syncInteractionStats(ctx context.Context, r *run) error {
+	return syncDated(e, ctx, r, interactionStatsStream)
+}
+
+func (e *Engine) backfillInteractionStats(ctx context.Context, r *run, from, to time.Time) error {
+	return backfillDays(e, ctx, r, interactionStatsStream, from, to)
+}
+
+// gongToday is the latest toDate Gong takes from any company now: the date at UTC−12,
+// the last time zone to start a day. The company's own date is that one or the next,
+// and Gong refuses a toDate after it; reading up to this date loses nothing, as the
+// day after is read by the next day's run.
+func gongToday(now time.Time) time.Time { return dayOf(now.UTC().Add(-12 * time.Hour)) }
+
+// dayOf is t's calendar date, as t's location reads it, at midnight UTC.
+func dayOf(t time.Time) time.Time {
+	return time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, time.UTC)
+}
+
+// dayAfter is the first day at or after the UTC instant t: the exclusive end of the
+// days up to t.
+func dayAfter(t time.Time) time.Time {
+	d := dayOf(t.UTC())
+	if t.After(d) {
+		d = d.AddDate(0, 0, 1)
+	}
+	return d
+}
+
+// lookbackDays is how many days before today a run re-reads: the settle window's,
+// in whole days. What Gong revises of calls for that long, it revises in the activity
+// and the stats derived from them.
+func (e *Engine) lookbackDays() int {
+	return max(1, int(math.Ceil(e.opt.SettleWindow.Hours()/24)))
+}
+
+// syncDated re-reads the recent days: it opens the window [today − lookback, today),
+// or from the high-water mark when that is older, unless one is open already (an
+// interrupted run), and reads it to its end.
+func syncDated[T, R any](e *Engine, ctx context.Context, r *run, ds *datedStream[T, R]) error {
+	cp, err := e.loadDated(ctx, ds.name)
+	if err != nil {
+		return err
+	}
+	if cp.Daily == nil {
+		to := gongToday(e.now())
+		from := to.AddDate(0, 0, -e.lookbackDays())
+		if hwm := cp.HighWaterMark; hwm != nil && hwm.Before(from) {
+			from = dayOf(hwm.UTC())
+		}
+		w, err := e.openDays(ctx, from, to)
+		if err != nil {
+			return err
+		}
+		cp.Daily = w
+		if err := cp.save(ctx, e.st); err != nil {
+			return err
+		}
+	}
+	return readDays(e, ctx, r, ds, &cp, false)
+}
+
+// backfillDays reads the days of a backfill's range [from, to), up to today at the
+// latest, resuming the stream's backfill of the same range where it stopped. A
+// different range starts a new one.
+func backfillDays[T, R any](e *Engine, ctx context.Context, r *run, ds *datedStream[T, R], from, to time.Time) error {
+	cp, err := e.loadDated(ctx, ds.name)
+	if err != nil {
+		return err
+	}
+	if bf := cp.Backfill; bf == nil || !bf.From.Equal(from) || !bf.To.Equal(to) {
+		cp.Backfill = &datedBackfill{From: from, To: to}
+		first, end := dayOf(from.UTC()), dayAfter(to)
+		if today := gongToday(e.now()); today.Before(end) {
+			end = today
+		}
+		if first.Before(end) {
+			if cp.Backfill.Window, err = e.openDays(ctx, first, end); err != nil {
+				return err
+			}
+		} else {
+			cp.Backfill.Done = true
+		}
+		if err := cp.save(ctx, e.st); err != nil {
+			return err
+		}
+	}
+	if cp.Backfill.Done || cp.Backfill.Window == nil {
+		return nil
+	}
+	return readDays(e, ctx, r, ds, &cp, true)
+}
+
+// openDays starts reading the days [from, to) now, on the database's clock.
+func (e *Engine) openDays(ctx context.Context, from, to time.Time) (*daysWindow, error) {
+	started, err := e.st.Now(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return &daysWindow{From: from, To: to, Next: from, StartedAt: started}, nil
+}
+
+// readDays reads the checkpoint's daily window (or its backfill's) to its end, in
+// four steps a page:
+//
+//  1. planDays: the request that continues the window's query series;
+//  2. the request to Gong, on the run's account;
+//  3. the stream's rows (normalize_stats.go);
+//  4. commitDays: the rows, the deletions of a completed series and the checkpoint
+//     after them, in one transaction.
+//
+// It returns nil once the window is read (and closed in the checkpoint), or the error
+// that stopped it with the checkpoint at the last committed page. A cursor too old to
+// trust, or one Gong says expired, restarts its series: users are paged by id, and
+// Gong has no way to start after the last one committed, so the series' pages are
+// read again (unchanged on the second upsert).
+func readDays[T, R any](e *Engine, ctx context.Context, r *run, ds *datedStream[T, R], cp *datedCheckpoint, backfill bool) error {
+	for {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		if err := e.runFull(r); err != nil {
+			return err
+		}
+		w := cp.window(backfill)
+		plan := e.planDays(w, ds.span)
+		pctx, done := e.pageContext(ctx)
+		page, err := ds.fetch(r.gong, pctx, plan.req)
+		if err != nil {
+			done()
+			if plan.req.Cursor != "" && errors.Is(err, gongapi.ErrCursorExpired) {
+				r.log.Info().Str("from", plan.req.Filter.FromDate).Msg("Gong's cursor expired; reading the days again from their first page")
+				r.CursorRestarts++
+				w.Cursor = ""
+				continue
+			}
+			return fmt.Errorf("read %s %s..%s: %w", ds.name, plan.req.Filter.FromDate, plan.req.Filter.ToDate, err)
+		}
+		rows := ds.rows(page.Items, plan.from, plan.to)
+		next := e.daysPageDone(*cp, backfill, plan, page.NextCursor)
+		res, missing, err := commitDays(pctx, e, ds, w.StartedAt, plan, page.NextCursor == "", next, rows)
+		done()
+		if err != nil {
+			return fmt.Errorf("commit %s page (requestId %s): %w", ds.name, page.RequestID, err)
+		}
+		*cp = next
+		e.countRefresh(r, ds.name, len(rows), res, missing)
+		if cp.window(backfill) == nil {
+			return nil
+		}
+	}
+}
+
+// daysPlan is the next request of a window, and the days of its query series.
+type daysPlan struct {
+	req      gongapi.StatsRequest
+	from, to time.Time
+}
+
+// planDays is the request that continues w: the series from w.Next over at most span
+// days, with its cursor when it has one young enough to trust.
+func (e *Engine) planDays(w *daysWindow, span int) daysPlan {
+	to := w.Next.AddDate(0, 0, span)
+	if w.To.Before(to) {
+		to = w.To
+	}
+	cursor := w.Cursor
+	if cursor != "" && (w.CursorAt == nil || e.now().Sub(*w.CursorAt) > e.opt.CursorMaxAge) {
+		cursor = ""
+	}
+	return daysPlan{from: w.Next, to: to, req: gongapi.StatsRequest{
+		Cursor: cursor,
+		Filter: gongapi.StatsFilter{FromDate: gongapi.FormatDate(w.Next), ToDate: gongapi.FormatDate(to)},
+	}}
+}
+
+// daysPageDone is the checkpoint a committed page leaves: the series goes on from the
+// page's cursor; or, on its last page, the window goes on from the series' end; or,
+// when that is the window's end, the window is closed: the high-water mark moves to
+// it (a window reaching the recent days), and the re-read (or the backfill) is
+// complete.
+func (e *Engine) daysPageDone(cp datedCheckpoint, backfill bool, plan daysPlan, nextCursor string) datedCheckpoint {
+	now := e.now()
+	w := *cp.window(backfill)
+	if nextCursor != "" {
+		w.Cursor, w.CursorAt = nextCursor, &now
+		cp.setWindow(backfill, &w)
+		return cp
+	}
+	w.Cursor, w.CursorAt, w.Next = "", nil, plan.to
+	if w.Next.Before(w.To) {
+		cp.setWindow(backfill, &w)
+		return cp
+	}
+	cp.setWindow(backfill, nil)
+	recent := gongToday(now).AddDate(0, 0, -e.lookbackDays())
+	if !w.To.Before(recent) && (cp.HighWaterMark == nil || w.To.After(*cp.HighWaterMark)) {
+		cp.HighWaterMark = &w.To
+	}
+	if !backfill {
+		cp.CompletedAt = &now
+		return cp
+	}
+	bf := *cp.Backfill
+	bf.Done = true
+	cp.Backfill = &bf
+	// A backfill that read every day a re-read would read leaves it nothing to do now.
+	if !w.From.After(recent) && !w.To.Before(gongToday(now)) {
+		cp.CompletedAt = &now
+	}
+	return cp
+}
+
+// commitDays writes a page of rows and the checkpoint after it in one transaction.
+// When the page ends its series, the rows of the series' days not seen since the
+// window began (startedAt) are gone from Gong, and marked deleted with it.
+func commitDays[T, R any](ctx context.Context, e *Engine, ds *datedStream[T, R], startedAt time.Time, plan daysPlan, seriesDone bool,
+	next datedCheckpoint, rows []R) (res store.UpsertResult, missing []string, err error) {
+	err = e.st.Transact(ctx, func(tx *store.Tx) error {
+		var err error
+		if res, err = ds.upsert(tx, ctx, rows); err != nil {
+			return err
+		}
+		missing = nil
+		if seriesDone {
+			if missing, err = ds.markMissing(tx, ctx, plan.from, plan.to, startedAt); err != nil {
+				return err
+			}
+		}
+		return tx.SaveCheckpoint(ctx, next.row())
+	})
+	return res, missing, err
+}

@@ -1,0 +1,104 @@
+package sync
+
+import (
+	"math"
+	"testing"
+	"time"
+
+	"github.com/gongsync/gongsync/gongapi"
+	"github.com/gongsync/gongsync/gongapi/fakegong"
+	"github.com/gongsync/gongsync/store"
+)
+
+// What the streams beyond calls cost a day at the default schedules, for a company of
+// 500 users and 2,000 calls a day: the daemon's day replayed on the fake's clock, its
+// requests counted by the fake, each stream against its page floor. The floors come
+// from the fake's own records: one day-by-day request per 100 users with activity in
+// the days re-read (one query series covers them all); one interaction request per
+// 100 users with stats, for each day re-read (Gong sums stats over the range asked
+// for, so gongsync asks day by day); one folder list per workspace and one request per
+// folder; one request for the call outcomes.
+func TestStreamsBeyondCallsCostTheirPageFloorADay(t *testing.T) {
+	t.Parallel()
+	const users, perDay, days = 500, 2000, 9
+	today := time.Date(2024, 5, 20, 0, 0, 0, 0, time.UTC)
+	v := newEnv(t, envOptions{fake: quiet(fakegong.Options{Users: users, Calls: perDay * days,
+		From: today.AddDate(0, 0, -days), To: today, Clock: fakegong.NewVirtualClock(today)})})
+
+	sched := Schedules{Calls: "*/15 * * * *", Users: "0 */6 * * *", Settle: "30 2 * * *", Daily: "0 5 * * *"}
+	ticks, err := sched.Ticks(today, today.AddDate(0, 0, 1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The users group's ticks run too (the library lists the folders of the workspaces
+	// synced), and are counted apart; the calls side is measured in docs/BENCHMARKS.md.
+	var now time.Time
+	runs, usersTicks := 0, 0
+	for _, tick := range ticks {
+		if tick.Group != scheduleDaily && tick.Group != scheduleUsers {
+			continue
+		}
+		v.clock.Set(tick.At)
+		if tick.Group == scheduleUsers {
+			usersTicks++
+		}
+		for _, s := range tick.Streams {
+			if r := v.engine.RunStream(v.ctx, s, KindScheduled, false); r.Status != store.RunSucceeded {
+				t.Fatalf("%s at %s: %s %v", s, tick.At.Format(time.TimeOnly), r.Status, r.Err)
+			}
+			if tick.Group == scheduleDaily {
+				now = tick.At
+				runs++
+			}
+		}
+	}
+	if runs != 4 || usersTicks != 4 {
+		t.Fatalf("%d runs of the daily streams and %d ticks of the users group in a day; want each daily stream once, 4 ticks", runs, usersTicks)
+	}
+
+	ds := v.fake.Dataset()
+	to := gongToday(now)
+	from := to.AddDate(0, 0, -v.engine.lookbackDays())
+	activityFloor := pages(len(ds.ActivityAt(now, from, to)))
+	statsFloor := 0
+	for d := from; d.Before(to); d = d.AddDate(0, 0, 1) {
+		statsFloor += pages(len(ds.InteractionStatsAt(now, d, d.AddDate(0, 0, 1))))
+	}
+	libraryFloor := 0
+	for _, w := range ds.Workspaces() {
+		fs, _ := ds.LibraryFoldersAt(now, w.ID)
+		libraryFloor += 1 + len(fs)
+	}
+	by := v.fake.Stats().ByEndpoint
+	got := map[string]int64{
+		StreamUserActivity:     by[gongapi.EndpointUserActivity],
+		StreamInteractionStats: by[gongapi.EndpointInteractionStats],
+		StreamLibrary:          by[gongapi.EndpointLibraryFolders] + by[gongapi.EndpointLibraryFolderCalls],
+		StreamCallOutcomes:     by[gongapi.EndpointCallOutcomes],
+	}
+	floor := map[string]int{StreamUserActivity: activityFloor, StreamInteractionStats: statsFloor,
+		StreamLibrary: libraryFloor, StreamCallOutcomes: 1}
+	var total int64
+	for _, s := range []string{StreamUserActivity, StreamInteractionStats, StreamLibrary, StreamCallOutcomes} {
+		t.Logf("%s: %d requests a day, floor %d (%.2f×)", s, got[s], floor[s], float64(got[s])/float64(floor[s]))
+		if floor[s] == 0 || got[s] != int64(floor[s]) {
+			t.Errorf("%s: %d requests a day; its page floor is %d", s, got[s], floor[s])
+		}
+		total += got[s]
+	}
+	refreshes := by[gongapi.EndpointUsers] + by[gongapi.EndpointWorkspaces] + by[gongapi.EndpointTrackers]
+	t.Logf("users, workspaces, trackers: %d requests a day (%d ticks; %d users a tick: floor %d a tick)", refreshes, usersTicks,
+		users, pages(users)+2)
+	if want := int64(usersTicks * (pages(users) + 2)); refreshes != want {
+		t.Errorf("users, workspaces, trackers: %d requests a day, floor %d", refreshes, want)
+	}
+	total += refreshes
+	t.Logf("these seven streams: %d requests a day (days %s..%s re-read), of the 10,000 Gong allows", total,
+		from.Format(time.DateOnly), to.AddDate(0, 0, -1).Format(time.DateOnly))
+	if total != v.fake.Stats().Total || total != v.ledgerTotal() {
+		t.Errorf("the ledger counted %d, the fake served %d, the streams %d", v.ledgerTotal(), v.fake.Stats().Total, total)
+	}
+}
+
+// pages is how many pages of 100 n records take.
+func pages(n int) int { return int(math.Ceil(float64(n) / 100)) }
