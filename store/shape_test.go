@@ -40,6 +40,14 @@ func TestRowShapesMatchTheTables(t *testing.T) {
 		add(ct.tableName(), ct.columnNames(), childFieldTypes(ct))
 	}
 	add(sentenceRows.table, sentenceRows.columnNames(), fieldTypes[Sentence]())
+	add(scorecardEntity.table, scorecardEntity.shape.names, fieldTypes[Scorecard]())
+	add(answeredScorecardEntity.table, answeredScorecardEntity.shape.names, fieldTypes[AnsweredScorecard]())
+	for _, ct := range scorecardEntity.children {
+		add(ct.tableName(), ct.columnNames(), childTypes(ct))
+	}
+	for _, ct := range answeredScorecardEntity.children {
+		add(ct.tableName(), ct.columnNames(), childTypes(ct))
+	}
 
 	for _, tb := range tables {
 		rows, err := s.pool.Query(ctx, `SELECT column_name, data_type FROM information_schema.columns
@@ -82,7 +90,7 @@ func holds(dbType string, gt reflect.Type) bool {
 	want := map[string][]string{
 		"text": {"string"}, "bigint": {"int64"}, "integer": {"int32"}, "boolean": {"bool"},
 		"double precision": {"float64"}, "timestamp with time zone": {"Time"}, "jsonb": {"[]uint8"},
-		"ARRAY": {"[]string"},
+		"ARRAY": {"[]string"}, "date": {"Time"},
 	}[dbType]
 	name := gt.Name()
 	if gt.Kind() == reflect.Slice {
@@ -101,10 +109,13 @@ func fieldTypes[T any]() map[string]reflect.Type {
 }
 
 // childFieldTypes reads a child table's column → field type from its childRows.
-func childFieldTypes(ct childTable[Call]) map[string]reflect.Type {
+func childFieldTypes(ct childTable[Call]) map[string]reflect.Type { return childTypes(ct) }
+
+// childTypes reads the column → field type of a child table of any parent.
+func childTypes[P any](ct childTable[P]) map[string]reflect.Type {
 	v := reflect.ValueOf(ct).Elem()
 	shape := v.FieldByName("shape")
-	out := map[string]reflect.Type{"call_id": reflect.TypeFor[string]()}
+	out := map[string]reflect.Type{ct.columnNames()[0]: reflect.TypeFor[string]()}
 	cols := shape.FieldByName("columns")
 	elem := v.FieldByName("of").Type().Out(0).Elem()
 	for i := range cols.Len() {

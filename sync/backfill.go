@@ -15,9 +15,10 @@ import (
 type BackfillRequest struct {
 	From time.Time
 	To   time.Time // zero: now, fixed when the backfill first starts
-	// Streams limits the backfill to some of calls, transcripts, users, workspaces,
-	// trackers and the dated streams. Empty: calls and transcripts, the dated streams,
-	// and the full refreshes never done yet.
+	// Streams limits the backfill to some of calls, transcripts, the full refreshes
+	// (users, workspaces, trackers, scorecards) and the dated streams (answered
+	// scorecards). Empty: calls and transcripts, the dated streams, and the full
+	// refreshes never done yet.
 	Streams []string
 	// Wait sleeps through budget pauses until the reset instead of returning.
 	Wait bool
@@ -155,13 +156,18 @@ func (e *Engine) Backfill(ctx context.Context, req BackfillRequest) (*BackfillRe
 	}
 }
 
-// backfillRefreshes runs the full refreshes a backfill brings along: the ones named,
+// backfillRefreshes runs the full refreshes a backfill brings along (every stream with
+// refresh set: users, workspaces, trackers, scorecard definitions, …): the ones named,
 // or, when none are, those never done yet, so the calls can be joined to users,
-// workspaces and trackers at once. It returns the scope refusals met (the backfill goes
+// workspaces and trackers, and the answers to their questions, at once. It returns the scope refusals met (the backfill goes
 // on after them); a pause sets the report's PausedUntil.
 func (e *Engine) backfillRefreshes(ctx context.Context, j *backfillJob) ([]error, error) {
 	var refusals []error
-	for _, s := range []string{StreamUsers, StreamWorkspaces, StreamTrackers} {
+	for _, def := range streamDefs {
+		if !def.refresh {
+			continue
+		}
+		s := def.name
 		if len(j.req.Streams) == 0 {
 			cp, err := e.loadRefresh(ctx, s)
 			if err != nil {

@@ -24,6 +24,7 @@ type Metrics struct {
 	rows            *prometheus.CounterVec
 	sentences       prometheus.Counter
 	found           *prometheus.CounterVec
+	recordsFound    *prometheus.CounterVec
 	runs            *prometheus.CounterVec
 	runDuration     *prometheus.HistogramVec
 	lastSuccess     *prometheus.GaugeVec
@@ -62,6 +63,10 @@ func NewMetrics(reg prometheus.Registerer, now func() time.Time) *Metrics {
 		found: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "gongsync_calls_found_total", Help: "Calls found late (processed after a run passed them), changed, deleted or restored.",
 		}, []string{"kind"}),
+		recordsFound: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "gongsync_records_found_total",
+			Help: "Records of the streams beyond calls (answered scorecards, …) found late, changed, deleted or restored, by stream.",
+		}, []string{"stream", "kind"}),
 		runs: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "gongsync_runs_total", Help: "Stream runs, by stream, kind and final status.",
 		}, []string{"stream", "kind", "status"}),
@@ -94,7 +99,7 @@ func NewMetrics(reg prometheus.Registerer, now func() time.Time) *Metrics {
 		}),
 	}
 	reg.MustRegister(m.requests, m.requestDuration, m.budgetUsed, m.budgetBackfill, m.budgetLimit, m.budgetLeft,
-		m.rows, m.sentences, m.found, m.runs, m.runDuration, m.lastSuccess, m.newestCall,
+		m.rows, m.sentences, m.found, m.recordsFound, m.runs, m.runDuration, m.lastSuccess, m.newestCall,
 		m.budgetReset, m.failuresInARow, m.loginRequired, m.transcriptsDue)
 	reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 		Name: "gongsync_newest_call_lag_seconds", Help: "Seconds between now and the start of the newest synced call.",
@@ -163,6 +168,19 @@ func (m *Metrics) observeCalls(stream string, n int, res store.UpsertResult, del
 	m.found.WithLabelValues("deleted").Add(float64(deleted))
 }
 
+// observeFound counts the records of a stream beyond calls found changed, deleted or
+// restored (late ones are counted with the run: observeRun).
+func (m *Metrics) observeFound(stream string, changed, deleted, restored int) {
+	if m == nil {
+		return
+	}
+	for kind, n := range map[string]int{"changed": changed, "deleted": deleted, "restored": restored} {
+		if n > 0 {
+			m.recordsFound.WithLabelValues(stream, kind).Add(float64(n))
+		}
+	}
+}
+
 func (m *Metrics) observeRows(stream string, n int) {
 	if m == nil {
 		return
@@ -184,7 +202,14 @@ func (m *Metrics) observeRun(r *RunReport) {
 	}
 	m.runs.WithLabelValues(r.Stream, string(r.Kind), string(r.Status)).Inc()
 	m.runDuration.WithLabelValues(r.Stream, string(r.Kind)).Observe(r.Finished.Sub(r.Started).Seconds())
-	m.found.WithLabelValues("late").Add(float64(r.Late))
+	switch r.Stream {
+	case StreamCalls, StreamSettle, StreamBackfill:
+		m.found.WithLabelValues("late").Add(float64(r.Late))
+	default:
+		if r.Late > 0 {
+			m.recordsFound.WithLabelValues(r.Stream, "late").Add(float64(r.Late))
+		}
+	}
 	switch r.Status {
 	case store.RunSucceeded:
 		m.lastSuccess.WithLabelValues(r.Stream).Set(float64(r.Finished.Unix()))

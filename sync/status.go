@@ -36,7 +36,7 @@ type StreamStatus struct {
 	// Refused is Gong's refusal of the stream's endpoint for want of a scope, until a
 	// run of the stream succeeds: the scope to grant, and when it is asked again.
 	Refused *store.Refusal `json:"refused,omitempty"`
-	// Backfill only.
+	// The backfill's range, for the backfill and the dated streams it brings along.
 	BackfillFrom *time.Time `json:"backfill_from,omitempty"`
 	BackfillTo   *time.Time `json:"backfill_to,omitempty"`
 	BackfillDone bool       `json:"backfill_done,omitempty"`
@@ -138,7 +138,7 @@ func (e *Engine) Status(ctx context.Context) (*Status, error) {
 	return s, nil
 }
 
-// statusOfWindows adds the backfill's range to its status.
+// statusOfWindows adds the backfills' ranges to their streams' status.
 func (e *Engine) statusOfWindows(ctx context.Context, byStream map[string]*StreamStatus) error {
 	bf, err := e.loadWindow(ctx, StreamBackfill)
 	if err != nil {
@@ -147,6 +147,15 @@ func (e *Engine) statusOfWindows(ctx context.Context, byStream map[string]*Strea
 	if rg := bf.Range; rg != nil {
 		ss := byStream[StreamBackfill]
 		ss.BackfillFrom, ss.BackfillTo, ss.BackfillDone = &rg.From, &rg.To, rg.Done
+	}
+	// The answered scorecards keep their backfill in their own checkpoint.
+	rv, err := e.loadReviews(ctx, StreamAnsweredScorecards)
+	if err != nil {
+		return err
+	}
+	if b := rv.Backfill; b != nil {
+		ss := byStream[StreamAnsweredScorecards]
+		ss.BackfillFrom, ss.BackfillTo, ss.BackfillDone = &b.From, &b.To, b.Done
 	}
 	return nil
 }

@@ -67,6 +67,16 @@ var streamDefs = []*streamDef{
 		work: (*Engine).settle},
 	{name: StreamTranscripts, lock: StreamTranscripts, refusable: true, schedules: []string{scheduleCalls, scheduleSettle},
 		work: (*Engine).syncTranscripts},
+
+	// Scorecards (scorecards.go): the definitions are refreshed with the users; the
+	// answered scorecards run with the calls, and their settle pass with the calls'
+	// (one lock: the same rows over overlapping windows of review dates).
+	{name: StreamScorecards, lock: StreamScorecards, refresh: true, refusable: true, schedules: []string{scheduleUsers},
+		work: (*Engine).syncScorecards},
+	{name: StreamAnsweredScorecards, lock: StreamAnsweredScorecards, refusable: true, schedules: []string{scheduleCalls},
+		work: (*Engine).syncAnsweredScorecards, backfill: (*Engine).backfillAnsweredScorecards},
+	{name: StreamAnsweredScorecardsSettle, lock: StreamAnsweredScorecards, onDemand: true, refusable: true, kind: KindSettle,
+		schedules: []string{scheduleSettle}, work: (*Engine).settleAnsweredScorecards},
 }
 
 // backfillDef is the backfill's run: Backfill starts it, never a pass.

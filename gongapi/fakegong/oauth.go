@@ -302,6 +302,9 @@ var routeScopes = map[string]string{
 	"/v2/calls/extensive":   "api:calls:read:extensive",
 	"/v2/calls/transcript":  "api:calls:read:transcript",
 	"/v2/settings/trackers": "api:settings:trackers:read",
+
+	"/v2/settings/scorecards":       "api:settings:scorecards:read",
+	"/v2/stats/activity/scorecards": "api:stats:scorecards",
 }
 
 // SetWithheldScopes replaces the scopes the company's administrator did not grant

@@ -182,6 +182,9 @@ var routes = map[string]route{
 	"/v2/calls/extensive":   {http.MethodPost, (*Server).handleCallsExtensive},
 	"/v2/calls/transcript":  {http.MethodPost, (*Server).handleTranscripts},
 	"/v2/settings/trackers": {http.MethodGet, (*Server).handleTrackers},
+
+	"/v2/settings/scorecards":       {http.MethodGet, (*Server).handleScorecards},
+	"/v2/stats/activity/scorecards": {http.MethodPost, (*Server).handleAnsweredScorecards},
 }
 
 // ServeHTTP answers one request the way Gong would: latency, authentication, the
