@@ -32,7 +32,8 @@ const (
 )
 
 // DefaultOAuthScopes are the scopes gongsync's streams need: users, workspaces,
-// trackers, calls with their extensive content, and transcripts.
+// trackers, calls with their extensive content, and transcripts; scorecard
+// definitions and answered scorecards.
 var DefaultOAuthScopes = []string{
 	"api:users:read",
 	"api:workspaces:read",
@@ -40,6 +41,8 @@ var DefaultOAuthScopes = []string{
 	"api:calls:read:basic",
 	"api:calls:read:extensive",
 	"api:calls:read:transcript",
+	"api:settings:scorecards:read",
+	"api:stats:scorecards",
 }
 
 // ErrInvalidGrant: Gong refused the authorization code or the refresh token

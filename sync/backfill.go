@@ -28,7 +28,7 @@ type BackfillRequest struct {
 
 // BackfillProgress is a snapshot for progress bars and progress log lines.
 type BackfillProgress struct {
-	Phase      string // calls, transcripts, waiting, done
+	Phase      string // calls, transcripts, a dated stream's name (answered_scorecards, …), waiting, done
 	From, To   time.Time
 	Position   time.Time // calls before this are in
 	Fraction   float64   // of the range, 0..1
@@ -209,7 +209,11 @@ func (e *Engine) backfillDated(ctx context.Context, j *backfillJob) ([]error, er
 			continue
 		}
 		def := *s
-		def.work = func(e *Engine, ctx context.Context, r *run) error { return s.backfill(e, ctx, r, j.rep.From, j.rep.To) }
+		def.work = func(e *Engine, ctx context.Context, r *run) error {
+			err := s.backfill(e, ctx, r, j.rep.From, j.rep.To)
+			j.report(r, s.name) // what the stream spent, in the progress display too
+			return err
+		}
 		for {
 			r := e.runStream(ctx, &def, KindBackfill, true, true)
 			j.rep.Runs = append(j.rep.Runs, r)

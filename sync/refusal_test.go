@@ -91,7 +91,8 @@ func TestMissingScopeFailsOnlyItsStream(t *testing.T) {
 	for _, r := range reps {
 		got = append(got, r.Stream+" "+string(r.Status))
 	}
-	want := []string{"users succeeded", "workspaces succeeded", "trackers succeeded", "calls succeeded", "transcripts failed"}
+	want := []string{"users succeeded", "workspaces succeeded", "trackers succeeded", "calls succeeded", "transcripts failed",
+		"scorecards succeeded", "answered_scorecards succeeded"}
 	if !slices.Equal(got, want) {
 		t.Fatalf("runs %v, want %v", got, want)
 	}
@@ -127,7 +128,12 @@ func TestMissingScopeFailsOnlyItsStream(t *testing.T) {
 	if err != nil {
 		t.Fatalf("second pass: %v", err)
 	}
-	last := reps[len(reps)-1]
+	var last *RunReport
+	for _, r := range reps {
+		if r.Stream == StreamTranscripts {
+			last = r
+		}
+	}
 	var refused *ScopeRefusedError
 	if last.Stream != StreamTranscripts || last.Status != store.RunSkipped || !errors.As(last.Err, &refused) ||
 		!strings.Contains(last.Err.Error(), "api:calls:read:transcript") {

@@ -12,11 +12,13 @@ import (
 func TestBackfillThenIncrementalMatchesGong(t *testing.T) {
 	t.Parallel()
 	v := newEnv(t, envOptions{fake: fakegong.Options{Calls: 400}})
-	rep := v.backfill(day0, day0.AddDate(0, 0, 30))
+	// Up to now: the calls end ten days earlier, their reviews later.
+	rep := v.backfill(day0, v.clock.Now())
 	if !rep.Done {
 		t.Fatalf("backfill not done: %s", rep.Message())
 	}
 	v.assertMatchesGong(v.clock.Now())
+	v.assertScorecardsMatchGong(v.clock.Now())
 
 	// Nothing changed in Gong: a second pass writes nothing new.
 	v.clock.Advance(time.Hour)
@@ -27,6 +29,7 @@ func TestBackfillThenIncrementalMatchesGong(t *testing.T) {
 		}
 	}
 	v.assertMatchesGong(v.clock.Now())
+	v.assertScorecardsMatchGong(v.clock.Now())
 	if n := v.count(`SELECT count(*) FROM users WHERE deleted_at IS NULL`); n != len(v.fake.Dataset().UsersAt(v.clock.Now())) {
 		t.Errorf("users: %d in the table", n)
 	}
