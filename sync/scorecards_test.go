@@ -44,9 +44,9 @@ func TestReviewsAddedEditedAndDeletedAreCountedByTheRunThatFindsThem(t *testing.
 		}
 		return r
 	}
-	fresh := add(call(0), now.Add(10*time.Minute), now.Add(11*time.Minute))       // published after the last run
-	nearLate := add(call(1), now.Add(-2*time.Hour), now.Add(20*time.Minute))      // today, shown after the last run
-	todayEdited := add(call(2), now.Add(-3*time.Hour), now.Add(-3*time.Hour))     // synced before, edited now
+	fresh := add(call(0), now.Add(10*time.Minute), now.Add(11*time.Minute))        // published after the last run
+	nearLate := add(call(1), now.Add(-2*time.Hour), now.Add(20*time.Minute))       // today, shown after the last run
+	todayEdited := add(call(2), now.Add(-3*time.Hour), now.Add(-3*time.Hour))      // synced before, edited now
 	todayDeleted := add(call(3), now.Add(-150*time.Minute), now.Add(-2*time.Hour)) // synced before, deleted now
 	farLate := add(call(4), now.Add(-48*time.Hour), now.Add(25*time.Minute))       // two days ago, shown only now
 	oldEdited := add(call(5), now.Add(-72*time.Hour), now.Add(-72*time.Hour))
@@ -101,7 +101,9 @@ func TestReviewsAddedEditedAndDeletedAreCountedByTheRunThatFindsThem(t *testing.
 	if n := v.count(`SELECT coalesce(sum(deleted_calls), 0) FROM sync_runs WHERE stream LIKE 'answered_scorecards%'`); n != 2 {
 		t.Errorf("sync_runs: %d deleted reviews, want 2", n)
 	}
-	found := func(stream, kind string) float64 { return testutil.ToFloat64(m.recordsFound.WithLabelValues(stream, kind)) }
+	found := func(stream, kind string) float64 {
+		return testutil.ToFloat64(m.recordsFound.WithLabelValues(stream, kind))
+	}
 	if found(StreamAnsweredScorecards, "late") != 1 || found(StreamAnsweredScorecardsSettle, "late") != 4+1 ||
 		found(StreamAnsweredScorecards, "changed") != 1 || found(StreamAnsweredScorecardsSettle, "deleted") != 1 {
 		t.Errorf("metrics: late %v+%v, changed %v, deleted by settle %v", found(StreamAnsweredScorecards, "late"),
