@@ -40,6 +40,7 @@ type config struct {
 	storeCount  int
 	queryReps   int  // runs of each example query on the largest backfill's database
 	onlyQueries bool // measure the example queries alone and splice their section into out
+	onlyEconomy bool // measure the request economy alone and splice its section into out
 }
 
 func main() {
@@ -58,6 +59,7 @@ func main() {
 	flag.IntVar(&c.storeCount, "store-count", 5, "repetitions of the store benchmarks (they are short and the floors are close)")
 	flag.IntVar(&c.queryReps, "query-reps", 5, "runs of each example query of docs/queries.sql on the largest backfill's database")
 	flag.BoolVar(&c.onlyQueries, "only-queries", false, "only backfill -big-calls calls and time the example queries; rewrite their section of -out")
+	flag.BoolVar(&c.onlyEconomy, "only-economy", false, "only measure the request economy (-reps times); rewrite its section of -out")
 	flag.Parse()
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -89,6 +91,9 @@ func run(ctx context.Context, c config) error {
 	if c.onlyQueries {
 		return onlyQueries(ctx, e, r)
 	}
+	if c.onlyEconomy {
+		return onlyEconomy(ctx, e, r)
+	}
 
 	for i := range c.reps {
 		say(began, "request economy %d/%d", i+1, c.reps)
@@ -113,6 +118,11 @@ func run(ctx context.Context, c config) error {
 			return fmt.Errorf("pacing with two processes: %w", err)
 		}
 		r.pace2 = append(r.pace2, run)
+	}
+
+	say(began, "a day at the default schedules (go test -bench)")
+	if r.day, err = dayFigures(ctx); err != nil {
+		return err
 	}
 
 	say(began, "store benchmarks (go test -bench, %d times)", c.storeCount)
