@@ -92,6 +92,10 @@ func (tx *Tx) Now(ctx context.Context) (time.Time, error) {
 // backfill, a fresh install) the planner has no statistics, guesses that a hundred
 // keys match a good share of the table and reads all of it: a cost per page that
 // grows with the table. With an index on the key, an index scan is always right here.
+// Measured on a fresh 10,000-call backfill (pg_stat_user_tables): without this, 18
+// sequential scans of transcript_sentences read 234,044 rows and calls had 19 more;
+// with it, none. Wall time was equal within noise at that size, and the two extra
+// statements ride in the same batch, so it costs no round trip.
 func byKeys(queue func(b *pgx.Batch)) *pgx.Batch {
 	b := &pgx.Batch{}
 	b.Queue("SET LOCAL enable_seqscan = off")

@@ -108,8 +108,9 @@ SIGTERM, it commits the page in flight, says how to resume, and exits 130 or 143
 
 // backfillGCPercent is the garbage collector's GOGC for a backfill. Its live heap is
 // small and steady (one page of calls or transcripts at a time), and at the
-// default 100 the collector took about a sixth of its CPU. Measured on a 10,000-call
-// backfill: CPU 5.9 → 4.8 s, wall 13.4 → 13.0 s, peak RSS 33 → 64 MiB, which stays
+// default 100 the collector takes about a sixth of its CPU. Re-measured after blocks
+// became json.RawMessage (paired farm-bench runs, 10,000 calls with 250-sentence
+// transcripts): gongsync's CPU 15.6 → 12.9 s, peak RSS 48 → 116 MiB, which stays
 // flat however long the backfill (make bench: under 150 MiB at 100,000 calls).
 const backfillGCPercent = 400
 

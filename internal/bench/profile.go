@@ -17,7 +17,7 @@ var costs = []struct {
 	frames []string
 }{
 	{"garbage collection (background marking)", []string{"runtime.gcBgMarkWorker"}},
-	{"decoding Gong's JSON answers (gongapi)", []string{"gongapi.decodePage", "gongapi.decodeAll", "gongapi.splitDecodeRecords", "gongapi.streamDecodeRecords"}},
+	{"decoding Gong's JSON answers (gongapi)", []string{"gongapi.decodePage", "gongapi.decodeRecords"}},
 	{"encoding rows for COPY (pgx copyFrom)", []string{"pgx/v5.(*copyFrom)"}},
 	{"mapping Gong records to rows (sync CallRows, TranscriptRow)", []string{"gongsync/sync.CallRow", "gongsync/sync.TranscriptRow"}},
 	{"hashing raw documents (store content_hash)", []string{"crypto/sha256"}},

@@ -556,8 +556,7 @@ func (r *report) writeProfile(w writer) {
 	w("A CPU profile of the first end-to-end backfill of %s calls above (`GONGSYNC_CPUPROFILE=FILE bin/gongsync backfill …`, read with `go tool pprof`), "+
 		"taken once. That backfill ran %.1f s; per 10,000 calls its CPU went to Postgres **%.1f s**, gongsync **%.1f s** and the simulated Gong **%.1f s**. "+
 		"A backfill is mostly a sequence (fetch a page, decode it, commit it, then the next), so these add up rather than overlap, "+
-		"except where Postgres writes a transcript batch (over two connections) while the next page of calls is fetched, and where gongsync "+
-		"decodes a page's records on every core.",
+		"except where Postgres writes a transcript batch (over two connections) while the next page of calls is fetched.",
 		num(float64(p.Calls), 0), p.Proc.Wall.Seconds(), p.PGCPU/k, p.Proc.CPU/k, p.FakeCPU/k)
 	w("")
 	w("The top three costs:")
@@ -574,8 +573,7 @@ func (r *report) writeProfile(w writer) {
 		w("%d. **gongsync: %s**, %.0f%% of gongsync's profile (%.1f s of %.1f s).", i+2, c.Name, 100*c.Share, c.Seconds, r.profSeconds)
 	}
 	w("")
-	w("gongsync's profile, sorted into what the work is for (shares of its CPU time; the records of a page are decoded on every core, " +
-		"gongapi/split.go, so decoding's share of the wall time is smaller):")
+	w("gongsync's profile, sorted into what the work is for (shares of its CPU time):")
 	w("")
 	w("| cost | share of gongsync's CPU |")
 	w("|---|---|")
