@@ -52,6 +52,10 @@ type Store struct {
 	// lock: each waiter holds a connection, and enough of them would leave the one
 	// holding the lock without a connection to migrate with.
 	migrating sync.Mutex
+
+	// hashKey caches the installation's hash key (HashKey): it never changes.
+	hashKeyMu sync.Mutex
+	hashKey   []byte
 }
 
 // schemaPattern is what Postgres accepts as an unquoted identifier without folding

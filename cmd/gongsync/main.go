@@ -134,7 +134,7 @@ func commands() []command {
 		{"sql", "open psql on the synced tables, the schema on the search path", runSQL, nil},
 		{"auth", "OAuth: login (connect to Gong as an installed app) or status", runAuth, []string{"login", "status"}},
 		{"proxy", "send one request to Gong through gongsync's budget and rate limiter", runProxy, nil},
-		{"action", "Gong's operations as checked actions: list, describe, check an input", runAction, []string{"list", "describe", "check"}},
+		{"action", "Gong's operations and gongsync's own as checked actions: list, describe, check, run", runAction, []string{"list", "describe", "check", "run"}},
 		{"healthcheck", "exit 0 when the daemon on GONGSYNC_HTTP_ADDR is ready (for container health checks)", runHealthcheck, nil},
 		{"fake-gong", "serve the simulated Gong API (tests, demo, benchmarks)", runFakeGong, nil},
 		{"version", "print the version", runVersion, nil},

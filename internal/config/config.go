@@ -36,10 +36,11 @@ const (
 	Schedule                   // the daemon's cron schedules and their time zone
 	HTTP                       // the address of /healthz, /readyz, /metrics and /status
 	Webhook                    // the webhook receiver
+	Actions                    // the actions server (GET /actions, POST /actions/{name})
 )
 
 // Daemon is every group `gongsync run` needs beyond the sync's own.
-const Daemon = Schedule | HTTP | Webhook
+const Daemon = Schedule | HTTP | Webhook | Actions
 
 // Off is the value that turns a server off (GONGSYNC_HTTP_ADDR=off): an empty value
 // means "not given" like everywhere else, so it cannot.
@@ -103,6 +104,9 @@ type Config struct {
 	WebhookURL       string
 	WebhookPublicKey string
 	WebhookToken     Secret
+
+	ActionsAddr  string // "" when off
+	ActionsToken Secret
 
 	LogLevel  zerolog.Level
 	LogFormat string // json, console or auto
@@ -304,6 +308,20 @@ var settings = []setting{
 				}
 			}
 			c.WebhookToken = Secret(v)
+			return nil
+		}},
+	{env: "GONGSYNC_ACTIONS_ADDR", flag: "actions-addr", def: Off, kind: "address", group: Actions,
+		usage: "host:port of the actions server (GET /actions, POST /actions/{name}) for apps, or off",
+		apply: addrSetting(func(c *Config, s string) { c.ActionsAddr = s })},
+	{env: "GONGSYNC_ACTIONS_TOKEN", flag: "actions-token", kind: "secret", group: Actions, secret: true,
+		usage: "bearer token apps must send to the actions server: at least 32 random characters, e.g. openssl rand -hex 32",
+		apply: func(c *Config, v string) error {
+			if v != "" {
+				if err := gongapi.CheckSecretToken("the actions token", v); err != nil {
+					return err
+				}
+			}
+			c.ActionsToken = Secret(v)
 			return nil
 		}},
 	{env: "LOG_LEVEL", flag: "log-level", def: "info", kind: "level",
@@ -514,6 +532,9 @@ func (c *Config) crossChecks() []error {
 		if c.WebhookPublicKey != "" && c.WebhookURL == "" {
 			errs = append(errs, errors.New("GONGSYNC_WEBHOOK_PUBLIC_KEY needs GONGSYNC_WEBHOOK_URL (signed webhooks must name the URL they were sent to)"))
 		}
+	}
+	if c.groups&Actions != 0 && c.ActionsAddr != "" && c.ActionsToken == "" {
+		errs = append(errs, errors.New("GONGSYNC_ACTIONS_ADDR is set but GONGSYNC_ACTIONS_TOKEN is not: the actions server sends requests to Gong on behalf of whoever calls it, so it needs a bearer token"))
 	}
 	return errs
 }
