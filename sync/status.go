@@ -19,6 +19,10 @@ type Status struct {
 	// Schedules are the daemon's next runs, when the caller knows its schedules.
 	Schedules []ScheduleStatus   `json:"schedules,omitempty"`
 	Tables    []store.TableCount `json:"tables"`
+	// Connection and Queue are set for a connection of a registry (--connection):
+	// its name, and its jobs in the workers' queue.
+	Connection string      `json:"connection,omitempty"`
+	Queue      []QueueLine `json:"queue,omitempty"`
 }
 
 // StreamStatus is one stream's checkpoint and last run.

@@ -68,6 +68,9 @@ func (e *Engine) readWindow(ctx context.Context, r *run, cp *windowCheckpoint, g
 		if err := ctx.Err(); err != nil {
 			return err
 		}
+		if err := e.runFull(r); err != nil {
+			return err
+		}
 		plan := e.planPage(cp.Window, log)
 		pctx, done := e.pageContext(ctx)
 		page, err := r.gong.CallsExtensivePage(pctx, plan.req)

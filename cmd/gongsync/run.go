@@ -20,9 +20,19 @@ GONGSYNC_SCHEDULE_TZ; a tick that finds its previous run still going is skipped)
 Serves /healthz, /readyz, /metrics and /status on GONGSYNC_HTTP_ADDR, Gong
 webhooks on GONGSYNC_WEBHOOK_ADDR when set, and the actions for apps (GET /actions,
 POST /actions/{name}, bearer GONGSYNC_ACTIONS_TOKEN) on GONGSYNC_ACTIONS_ADDR when
-set. SIGTERM finishes the page in flight, commits it, and exits 0.`,
+set. SIGTERM finishes the page in flight, commits it, and exits 0.
+
+With a connection registry (gongsync connections) and no --connection, it is one
+worker of the deployment: it syncs every connection of the registry together with
+every other 'gongsync run' on the same database, GONGSYNC_WORKERS jobs at a time
+(each job a run of one stream of one connection, GONGSYNC_REQUESTS_PER_JOB requests
+at most, then back in the queue); the schedules are each connection's, or these.
+With --connection NAME it is that connection's daemon, as without a registry.`,
 		config.Database|config.Gong|config.Budget|config.Sync|config.Daemon)
 	noMigrate := c.fs.Bool("no-migrate", false, "do not apply pending migrations (fail if any is pending)")
+	// A registry holds the credentials of its connections: whether this process needs
+	// its own is known once the database says whether there is one.
+	c.loader.DeferCredentials()
 	cfg, err := c.parse(args)
 	if err != nil {
 		return err
@@ -31,6 +41,20 @@ set. SIGTERM finishes the page in flight, commits it, and exits 0.`,
 		return usageErrorf("unexpected arguments %q", c.fs.Args())
 	}
 	log := c.logger(cfg)
+	if cfg.Connection == "" {
+		registry, err := hasRegistry(ctx, cfg, log)
+		if err != nil {
+			return err
+		}
+		if registry {
+			return runWorkers(ctx, cfg, log, *noMigrate)
+		}
+		if err := cfg.CredentialsProblem(); err != nil {
+			return usageError{err}
+		}
+	} else if err := c.requireActive(); err != nil {
+		return err
+	}
 	a, err := openApp(ctx, cfg, log, appOptions{migrate: !*noMigrate, gong: true, metrics: true})
 	if err != nil {
 		return err

@@ -41,6 +41,15 @@ type config struct {
 	queryReps   int  // runs of each example query on the largest backfill's database
 	onlyQueries bool // measure the example queries alone and splice their section into out
 	onlyEconomy bool // measure the request economy alone and splice its section into out
+
+	connCount       int           // connections of the many-connections phase
+	connCalls       int           // calls of each of them
+	connSlots       int           // jobs at once per worker process (GONGSYNC_WORKERS)
+	connReps        int           // runs per worker count
+	tickEvery       time.Duration // the calls schedule of the steady state
+	tickFor         time.Duration // how long the steady state is measured
+	settleConns     int           // connections whose settle pass is measured
+	onlyConnections bool          // measure the many connections alone and splice their section into out (and docs/SCALING.md)
 }
 
 func main() {
@@ -60,6 +69,14 @@ func main() {
 	flag.IntVar(&c.queryReps, "query-reps", 5, "runs of each example query of docs/queries.sql on the largest backfill's database")
 	flag.BoolVar(&c.onlyQueries, "only-queries", false, "only backfill -big-calls calls and time the example queries; rewrite their section of -out")
 	flag.BoolVar(&c.onlyEconomy, "only-economy", false, "only measure the request economy (-reps times); rewrite its section of -out")
+	flag.IntVar(&c.connCount, "connections", 50, "connections (companies of one multi-tenant fake) of the many-connections phase")
+	flag.IntVar(&c.connCalls, "connection-calls", 200, "calls of each connection")
+	flag.IntVar(&c.connSlots, "connection-workers", 4, "jobs at once per worker process (GONGSYNC_WORKERS)")
+	flag.IntVar(&c.connReps, "connection-reps", 1, "runs per worker count (1, 2 and 3 processes)")
+	flag.DurationVar(&c.tickEvery, "tick-every", 3*time.Second, "the calls schedule while the steady state is measured")
+	flag.DurationVar(&c.tickFor, "tick-for", 30*time.Second, "how long the steady state is measured")
+	flag.IntVar(&c.settleConns, "settle-connections", 10, "connections whose settle pass is measured")
+	flag.BoolVar(&c.onlyConnections, "only-connections", false, "only measure the many connections; rewrite their section of -out and the figures of docs/SCALING.md")
 	flag.Parse()
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -93,6 +110,9 @@ func run(ctx context.Context, c config) error {
 	}
 	if c.onlyEconomy {
 		return onlyEconomy(ctx, e, r)
+	}
+	if c.onlyConnections {
+		return onlyConnections(ctx, e, r)
 	}
 
 	for i := range c.reps {
@@ -184,12 +204,20 @@ func run(ctx context.Context, c config) error {
 		r.big = append(r.big, run)
 	}
 
+	if err := connectionsPhase(ctx, e, r); err != nil {
+		return err
+	}
+
 	r.took = time.Since(began)
 	r.loadAfter = loadAverage()
 	if err := os.WriteFile(c.out, []byte(r.markdown()), 0o644); err != nil {
 		return err
 	}
 	say(began, "wrote %s", c.out)
+	if err := r.writeScalingDoc(); err != nil {
+		return err
+	}
+	say(began, "wrote the figures of %s", scalingDoc)
 	return nil
 }
 
