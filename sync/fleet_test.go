@@ -119,8 +119,9 @@ func (w *fleetWorld) queued() int {
 func (w *fleetWorld) synced(n int) bool {
 	for i := 1; i <= n; i++ {
 		var ok bool
-		err := w.control.Pool().QueryRow(context.Background(), fmt.Sprintf(`SELECT count(DISTINCT stream) = 5 FROM gong_c%d.sync_runs
-			WHERE status = 'succeeded' AND details->>'more' IS NULL`, i)).Scan(&ok)
+		// Every stream a pass runs (AllStreams) has run to its end.
+		err := w.control.Pool().QueryRow(context.Background(), fmt.Sprintf(`SELECT count(DISTINCT stream) = %d FROM gong_c%d.sync_runs
+			WHERE status = 'succeeded' AND details->>'more' IS NULL`, len(AllStreams), i)).Scan(&ok)
 		if err != nil || !ok {
 			return false
 		}
@@ -281,9 +282,9 @@ func TestGroupChains(t *testing.T) {
 		return strings.Join(out, ",")
 	}
 	for group, want := range map[string]string{
-		scheduleCalls:  "calls,transcripts",
-		scheduleUsers:  "users,workspaces,trackers",
-		scheduleSettle: "settle,transcripts",
+		scheduleCalls:  "calls,transcripts,answered_scorecards",
+		scheduleUsers:  "users,workspaces,trackers,scorecards",
+		scheduleSettle: "settle,transcripts,answered_scorecards_settle",
 		scheduleDaily:  "", // no stream reads daily yet: its schedule enqueues nothing
 	} {
 		if got := chain(group); got != want {
