@@ -286,6 +286,61 @@ GROUP BY w.id, r.id, commenter, rep
 ORDER BY comments DESC
 LIMIT 20;
 
+-- name: overall_score_per_rep_per_month
+-- Coaching over time: each rep's average overall score per month of review, from the
+-- scorecards reviewers filled in about the rep's calls. Scorecards score on different
+-- ranges (1–5, 1–10), so each overall score is shown as a share of its question's
+-- range: 0% the lowest score, 100% the highest.
+SELECT date_trunc('month', a.review_date)::date                          AS month,
+       u.first_name || ' ' || u.last_name                                AS rep,
+       count(*)                                                          AS reviews,
+       round(avg(100.0 * (x.score - q.min_range)
+                 / nullif(q.max_range - q.min_range, 0)), 1)             AS avg_overall_pct
+FROM live_answered_scorecards a
+JOIN live_answered_scorecard_answers x ON x.answered_scorecard_id = a.id AND x.is_overall
+JOIN live_scorecard_questions q ON q.scorecard_id = a.scorecard_id AND q.question_id = x.question_id
+JOIN live_users u ON u.id = a.reviewed_user_id
+WHERE x.score IS NOT NULL AND NOT coalesce(x.not_applicable, false)
+GROUP BY month, u.id, rep
+ORDER BY month DESC, avg_overall_pct DESC, rep
+LIMIT 30;
+
+-- name: reviewed_share_of_external_calls
+-- How much coaching each rep gets: the share of the rep's external calls that at
+-- least one reviewer scored.
+SELECT u.first_name || ' ' || u.last_name                               AS rep,
+       count(*)                                                         AS external_calls,
+       count(*) FILTER (WHERE EXISTS (
+           SELECT FROM live_answered_scorecards a WHERE a.call_id = c.id)) AS reviewed_calls,
+       round(100.0 * count(*) FILTER (WHERE EXISTS (
+           SELECT FROM live_answered_scorecards a WHERE a.call_id = c.id)) / count(*), 1) AS reviewed_pct
+FROM live_calls c
+JOIN live_users u ON u.id = c.primary_user_id
+WHERE c.scope = 'External'
+GROUP BY u.id, rep
+ORDER BY reviewed_pct DESC, rep
+LIMIT 20;
+
+-- name: lowest_scoring_questions
+-- Where reps score lowest: the scored questions (the overall one aside) by average
+-- score, as a share of the question's range, over every review that answered them.
+SELECT s.name                                                          AS scorecard,
+       q.question_text                                                 AS question,
+       count(*)                                                        AS answers,
+       round(avg(x.score), 2)                                          AS avg_score,
+       q.min_range || '–' || q.max_range                               AS range,
+       round(avg(100.0 * (x.score - q.min_range)
+                 / nullif(q.max_range - q.min_range, 0)), 1)           AS avg_pct
+FROM live_answered_scorecard_answers x
+JOIN live_answered_scorecards a ON a.id = x.answered_scorecard_id
+JOIN live_scorecard_questions q ON q.scorecard_id = a.scorecard_id AND q.question_id = x.question_id
+JOIN live_scorecards s ON s.id = q.scorecard_id
+WHERE x.score IS NOT NULL AND NOT coalesce(x.not_applicable, false) AND NOT coalesce(q.is_overall, false)
+GROUP BY s.id, s.name, q.question_id, q.question_text, q.min_range, q.max_range
+HAVING count(*) >= 5
+ORDER BY avg_pct, answers DESC, question
+LIMIT 10;
+
 -- name: who_listens_to_whose_calls
 -- Who listens to whose calls: Gong's daily activity lists the calls each user listened
 -- to that another user hosted (othersCallsListenedTo); a listen counts once per day.

@@ -32,7 +32,8 @@ const (
 )
 
 // DefaultOAuthScopes are the scopes gongsync's streams need: users, workspaces,
-// trackers, calls with their extensive content, and transcripts; users' daily
+// trackers, calls with their extensive content, and transcripts; scorecard definitions
+// and answered scorecards; users' daily
 // activity and interaction stats, and the library. (The call outcomes' endpoint is
 // not in Gong's document, which names no scope for it.)
 var DefaultOAuthScopes = []string{
@@ -40,6 +41,8 @@ var DefaultOAuthScopes = []string{
 	"api:workspaces:read",
 	"api:settings:trackers:read",
 	"api:calls:read:basic",
+	"api:settings:scorecards:read",
+	"api:stats:scorecards",
 	"api:calls:read:extensive",
 	"api:calls:read:transcript",
 	"api:stats:user-actions:detailed",

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -116,4 +117,44 @@ func (t Time) Ptr() *time.Time {
 // FormatFilterTime formats a filter bound the way Gong wants it: second precision, UTC.
 func FormatFilterTime(t time.Time) string {
 	return t.UTC().Truncate(time.Second).Format("2006-01-02T15:04:05Z")
+}
+
+// FormatFilterDate formats a date filter (reviewFromDate, fromDate, …) the way Gong
+// wants it: YYYY-MM-DD. Gong reads these as calendar dates in the company's time zone,
+// so t's own calendar date is written, in t's own location: the caller decides which
+// day it means.
+func FormatFilterDate(t time.Time) string { return t.Format(time.DateOnly) }
+
+// Int is a whole number Gong may send as a JSON number or as a string of digits (a
+// scorecard question's range arrives as "1" on live tenants, where the document says
+// integer). It is decoded digit for digit, never through a float, and must fit an
+// int64; null or an absent key leaves a *Int nil.
+type Int int64
+
+// UnmarshalJSON accepts a JSON number or a string holding one, both without a fraction
+// or an exponent.
+func (n *Int) UnmarshalJSON(b []byte) error {
+	b = bytes.TrimSpace(b)
+	s := string(b)
+	if len(b) > 0 && b[0] == '"' {
+		if err := json.Unmarshal(b, &s); err != nil {
+			return fmt.Errorf("whole number: %w", err)
+		}
+		s = strings.TrimSpace(s)
+	}
+	v, err := strconv.ParseInt(s, 10, 64)
+	if err != nil {
+		return fmt.Errorf("whole number: want digits as a number or a string, got %.30s", b)
+	}
+	*n = Int(v)
+	return nil
+}
+
+// Ptr returns the value as a *int64 for a nullable column; nil stays nil.
+func (n *Int) Ptr() *int64 {
+	if n == nil {
+		return nil
+	}
+	v := int64(*n)
+	return &v
 }

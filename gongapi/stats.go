@@ -44,10 +44,10 @@ type StatsFilter struct {
 // (YYYY-MM-DD), as t's own location reads the date.
 func FormatDate(t time.Time) string { return t.Format(time.DateOnly) }
 
-// checkDates refuses what Gong would refuse or answer with nothing: a filter without
+// checkStatsDates refuses what Gong would refuse or answer with nothing: a filter without
 // both dates, and a range that is empty (a same-day range is Gong's empty-result 404,
 // a reversed one a 400).
-func checkDates(endpoint string, f StatsFilter) error {
+func checkStatsDates(endpoint string, f StatsFilter) error {
 	from, err1 := time.Parse(time.DateOnly, f.FromDate)
 	to, err2 := time.Parse(time.DateOnly, f.ToDate)
 	switch {
@@ -278,7 +278,7 @@ var userActivitySpec = &endpointSpec[UserActivity]{
 // UserActivityPage fetches one page (100 users) of POST /v2/stats/activity/day-by-day,
 // starting at req.Cursor. Only users with activity in the range come back.
 func (c *Client) UserActivityPage(ctx context.Context, req StatsRequest) (*Page[UserActivity], error) {
-	if err := checkDates(EndpointUserActivity, req.Filter); err != nil {
+	if err := checkStatsDates(EndpointUserActivity, req.Filter); err != nil {
 		return nil, err
 	}
 	r, err := postJSON(EndpointUserActivity, req)
@@ -313,7 +313,7 @@ var interactionStatsSpec = &endpointSpec[UserInteractionStats]{
 // starting at req.Cursor: each user's measures over the whole range (Gong aggregates
 // them; it does not split them by day).
 func (c *Client) InteractionStatsPage(ctx context.Context, req StatsRequest) (*Page[UserInteractionStats], error) {
-	if err := checkDates(EndpointInteractionStats, req.Filter); err != nil {
+	if err := checkStatsDates(EndpointInteractionStats, req.Filter); err != nil {
 		return nil, err
 	}
 	r, err := postJSON(EndpointInteractionStats, req)

@@ -151,13 +151,22 @@ func TestLiveViewsLeaveOutDeletedRowsAndTheirChildren(t *testing.T) {
 		if _, err := tx.UpsertWorkspaces(ctx, []Workspace{{ID: "w1", Raw: []byte(`{}`)}, {ID: "w2", Raw: []byte(`{}`)}}); err != nil {
 			return err
 		}
-		_, err := tx.UpsertTrackers(ctx, []Tracker{{ID: "t1", Raw: []byte(`{}`)}, {ID: "t2", Raw: []byte(`{}`)}})
+		if _, err := tx.UpsertTrackers(ctx, []Tracker{{ID: "t1", Raw: []byte(`{}`)}, {ID: "t2", Raw: []byte(`{}`)}}); err != nil {
+			return err
+		}
+		if _, err := tx.UpsertScorecards(ctx, []Scorecard{{ID: "s1", Raw: []byte(`{}`)}, {ID: "s2", Raw: []byte(`{}`)}}); err != nil {
+			return err
+		}
+		// Reviews of the two calls: the one of the deleted call is left out.
+		_, err := tx.UpsertAnsweredScorecards(ctx, []AnsweredScorecard{{ID: "a1", CallID: &keep.ID, Raw: []byte(`{}`)},
+			{ID: "a2", CallID: &gone.ID, Raw: []byte(`{}`)}})
 		return err
 	}); err != nil {
 		t.Fatal(err)
 	}
 	ids["calls"] = [2]string{keep.ID, gone.ID}
 	ids["users"], ids["workspaces"], ids["trackers"] = [2]string{"u1", "u2"}, [2]string{"w1", "w2"}, [2]string{"t1", "t2"}
+	ids["scorecards"] = [2]string{"s1", "s2"}
 	seedBeyondCalls(t, s, keep.ID, gone.ID, ids)
 	for table, id := range ids {
 		if _, err := s.pool.Exec(ctx, "UPDATE "+table+" SET deleted_at = now() WHERE id = $1", id[1]); err != nil {

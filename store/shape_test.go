@@ -40,6 +40,14 @@ func TestRowShapesMatchTheTables(t *testing.T) {
 		add(ct.tableName(), ct.columnNames(), childFieldTypes(ct))
 	}
 	add(sentenceRows.table, sentenceRows.columnNames(), fieldTypes[Sentence]())
+	add(scorecardEntity.table, scorecardEntity.shape.names, fieldTypes[Scorecard]())
+	add(answeredScorecardEntity.table, answeredScorecardEntity.shape.names, fieldTypes[AnsweredScorecard]())
+	for _, ct := range scorecardEntity.children {
+		add(ct.tableName(), ct.columnNames(), childTypes(ct))
+	}
+	for _, ct := range answeredScorecardEntity.children {
+		add(ct.tableName(), ct.columnNames(), childTypes(ct))
+	}
 	addStatsTables(add)
 
 	for _, tb := range tables {
@@ -102,10 +110,13 @@ func fieldTypes[T any]() map[string]reflect.Type {
 }
 
 // childFieldTypes reads a child table's column → field type from its childRows.
-func childFieldTypes(ct childTable[Call]) map[string]reflect.Type {
+func childFieldTypes(ct childTable[Call]) map[string]reflect.Type { return childTypes(ct) }
+
+// childTypes reads the column → field type of a child table of any parent.
+func childTypes[P any](ct childTable[P]) map[string]reflect.Type {
 	v := reflect.ValueOf(ct).Elem()
 	shape := v.FieldByName("shape")
-	out := map[string]reflect.Type{"call_id": reflect.TypeFor[string]()}
+	out := map[string]reflect.Type{ct.columnNames()[0]: reflect.TypeFor[string]()}
 	cols := shape.FieldByName("columns")
 	elem := v.FieldByName("of").Type().Out(0).Elem()
 	for i := range cols.Len() {

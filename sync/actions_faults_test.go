@@ -133,7 +133,7 @@ func runActions(v *env, steps []actionStep, limit int, beforeLast func()) action
 
 // withoutRequestID is an answer without its requestId, which Gong makes anew for each
 // request.
-func withoutRequestID(t *testing.T, answer []byte) string {
+func withoutRequestID(t testing.TB, answer []byte) string {
 	t.Helper()
 	var m map[string]json.RawMessage
 	if err := json.Unmarshal(answer, &m); err != nil {

@@ -15,9 +15,10 @@ import (
 type BackfillRequest struct {
 	From time.Time
 	To   time.Time // zero: now, fixed when the backfill first starts
-	// Streams limits the backfill to some of calls, transcripts, users, workspaces,
-	// trackers and the dated streams. Empty: calls and transcripts, the dated streams,
-	// and the full refreshes never done yet.
+	// Streams limits the backfill to some of calls, transcripts, the full refreshes
+	// (users, workspaces, trackers, scorecards) and the dated streams (answered
+	// scorecards). Empty: calls and transcripts, the dated streams, and the full
+	// refreshes never done yet.
 	Streams []string
 	// Wait sleeps through budget pauses until the reset instead of returning.
 	Wait bool
@@ -212,7 +213,11 @@ func (e *Engine) backfillDated(ctx context.Context, j *backfillJob) ([]error, er
 			continue
 		}
 		def := *s
-		def.work = func(e *Engine, ctx context.Context, r *run) error { return s.backfill(e, ctx, r, j.rep.From, j.rep.To) }
+		def.work = func(e *Engine, ctx context.Context, r *run) error {
+			err := s.backfill(e, ctx, r, j.rep.From, j.rep.To)
+			j.report(r, s.name) // what the stream spent, in the progress display too
+			return err
+		}
 		for {
 			r := e.runStream(ctx, &def, KindBackfill, true, true)
 			j.rep.Runs = append(j.rep.Runs, r)

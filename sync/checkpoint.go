@@ -351,6 +351,133 @@ func (cp libraryCheckpoint) row() store.Checkpoint {
 		State: encodeState(libraryState{Workspaces: cp.Workspaces, Folders: cp.Folders})}
 }
 
+// reviewCheckpoint is where the answered scorecards stand, and their settle pass:
+// Gong selects reviews by review date, a calendar date in the company's time zone, so
+// the windows are ranges of dates, not instants.
+type reviewCheckpoint struct {
+	stream string
+	// HighWaterMark: every review Gong had published before it, on the engine's clock,
+	// has been read (the incremental stream only).
+	HighWaterMark *time.Time
+	// Window is the range of review dates being read; nil when none is open.
+	Window *reviewWindow
+	// CompletedAt is when the stream last closed a window.
+	CompletedAt *time.Time
+	// Offset is the company's offset from UTC in seconds, as the last review's
+	// reviewTime showed it; nil until a review was read. It turns instants into the
+	// company's dates; without it a window reaches far enough to cover any zone.
+	Offset *int
+	// Backfill is the backfill's range and progress (the incremental stream only).
+	Backfill *reviewBackfill
+}
+
+// reviewWindow is a range of review dates being read, [From, To), each a calendar
+// date at midnight UTC, and how far the reading got.
+type reviewWindow struct {
+	From, To time.Time
+	// StartedAt is when reading the window began, on the database's clock: reviews of
+	// the window not seen since then are gone from Gong once it is read completely.
+	StartedAt time.Time
+	// Mark is the instant the window reads up to (the engine's clock when it opened):
+	// the high-water mark once an incremental window closes.
+	Mark time.Time
+	// Cursor is Gong's cursor for the next page ("" for none); CursorAt when it was
+	// saved. A cursor older than CursorMaxAge is not tried: the window starts over.
+	Cursor   string
+	CursorAt *time.Time
+}
+
+// reviewBackfill is what a backfill of the answered scorecards was asked for (the
+// backfill's range, instants) and how far it got: the review dates [Next, End) are
+// still to read, in windows.
+type reviewBackfill struct {
+	From, To  time.Time
+	Next, End time.Time
+	Done      bool
+	Records   int64 // answered scorecards read by this backfill, across its runs
+	Window    *reviewWindow
+}
+
+// reviewState is the part of a reviewCheckpoint kept in sync_state.state.
+type reviewState struct {
+	CursorAt *time.Time          `json:"cursor_at,omitempty"`
+	Mark     *time.Time          `json:"mark,omitempty"`
+	Offset   *int                `json:"utc_offset_seconds,omitempty"`
+	Backfill *reviewBackfillJSON `json:"backfill,omitempty"`
+}
+
+type reviewBackfillJSON struct {
+	From    time.Time         `json:"from"`
+	To      time.Time         `json:"to"`
+	Next    time.Time         `json:"next"`
+	End     time.Time         `json:"end"`
+	Done    bool              `json:"done,omitempty"`
+	Records int64             `json:"records,omitempty"`
+	Window  *reviewWindowJSON `json:"window,omitempty"`
+}
+
+type reviewWindowJSON struct {
+	From      time.Time  `json:"from"`
+	To        time.Time  `json:"to"`
+	StartedAt time.Time  `json:"started_at"`
+	Mark      time.Time  `json:"mark"`
+	Cursor    string     `json:"cursor,omitempty"`
+	CursorAt  *time.Time `json:"cursor_at,omitempty"`
+}
+
+// loadReviews reads the checkpoint of the answered scorecards or their settle pass.
+func (e *Engine) loadReviews(ctx context.Context, stream string) (reviewCheckpoint, error) {
+	row, err := e.st.Checkpoint(ctx, stream)
+	if err != nil {
+		return reviewCheckpoint{}, err
+	}
+	var s reviewState
+	if err := decodeState(row, &s); err != nil {
+		return reviewCheckpoint{}, err
+	}
+	cp := reviewCheckpoint{stream: stream, HighWaterMark: row.HighWaterMark, CompletedAt: row.CompletedAt, Offset: s.Offset}
+	if row.WindowFrom != nil && row.WindowTo != nil && row.WindowStartedAt != nil {
+		cp.Window = &reviewWindow{From: *row.WindowFrom, To: *row.WindowTo, StartedAt: *row.WindowStartedAt,
+			Cursor: row.Cursor, CursorAt: s.CursorAt}
+		if s.Mark != nil {
+			cp.Window.Mark = *s.Mark
+		}
+	}
+	if b := s.Backfill; b != nil {
+		cp.Backfill = &reviewBackfill{From: b.From, To: b.To, Next: b.Next, End: b.End, Done: b.Done, Records: b.Records}
+		if w := b.Window; w != nil {
+			cp.Backfill.Window = &reviewWindow{From: w.From, To: w.To, StartedAt: w.StartedAt, Mark: w.Mark,
+				Cursor: w.Cursor, CursorAt: w.CursorAt}
+		}
+	}
+	return cp, nil
+}
+
+// row is the checkpoint as sync_state stores it: the open window in the columns, the
+// backfill's in the state document.
+func (cp reviewCheckpoint) row() store.Checkpoint {
+	row := store.Checkpoint{Stream: cp.stream, HighWaterMark: cp.HighWaterMark, CompletedAt: cp.CompletedAt}
+	s := reviewState{Offset: cp.Offset}
+	if w := cp.Window; w != nil {
+		row.WindowFrom, row.WindowTo, row.WindowStartedAt, row.Cursor = &w.From, &w.To, &w.StartedAt, w.Cursor
+		s.CursorAt, s.Mark = w.CursorAt, &w.Mark
+	}
+	if b := cp.Backfill; b != nil {
+		s.Backfill = &reviewBackfillJSON{From: b.From, To: b.To, Next: b.Next, End: b.End, Done: b.Done, Records: b.Records}
+		if w := b.Window; w != nil {
+			s.Backfill.Window = &reviewWindowJSON{From: w.From, To: w.To, StartedAt: w.StartedAt, Mark: w.Mark,
+				Cursor: w.Cursor, CursorAt: w.CursorAt}
+		}
+	}
+	row.State = encodeState(s)
+	return row
+}
+
+// save commits the checkpoint on its own (outside a page's transaction).
+func (cp reviewCheckpoint) save(ctx context.Context, st *store.Store) error {
+	return st.Transact(ctx, func(tx *store.Tx) error { return tx.SaveCheckpoint(ctx, cp.row()) })
+}
+
 // decodeState reads a checkpoint row's state document into s; an empty one leaves s
 // as it is.
 func decodeState(row store.Checkpoint, s any) error {

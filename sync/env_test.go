@@ -30,7 +30,7 @@ var migrated = pgtest.NewTemplate(func(ctx context.Context, url string) error {
 // env is one test's world: a simulated Gong on a virtual clock, a real Postgres
 // database, and an engine whose clock is the fake's.
 type env struct {
-	t      *testing.T
+	t      testing.TB
 	ctx    context.Context
 	fake   *fakegong.Server
 	http   *httptest.Server
@@ -66,7 +66,7 @@ type envOptions struct {
 // day0 is when the test datasets begin.
 var day0 = time.Date(2024, 3, 1, 0, 0, 0, 0, time.UTC)
 
-func newEnv(t *testing.T, o envOptions) *env {
+func newEnv(t testing.TB, o envOptions) *env {
 	t.Helper()
 	ctx := context.Background()
 	if o.fake.Clock == nil {

@@ -24,9 +24,9 @@ import (
 // served. A run the fault makes fail is run again, as the daemon's next tick (or an
 // operator) would; nothing else is done to help it.
 
-// faultDataset is the matrix's Gong: calls arrive, are processed late and change (but
-// none is deleted: deleted_at is set from the database clock, which differs between
-// two runs, so Dump could not compare it).
+// faultDataset is the matrix's Gong: calls and reviews arrive, are processed (shown)
+// late and change (but none is deleted: deleted_at is set from the database clock,
+// which differs between two runs, so Dump could not compare it).
 func faultDataset(clock *fakegong.Clock, calls int) fakegong.Options {
 	return fakegong.Options{Seed: 11, Calls: calls, From: day0, To: faultEnd, Clock: clock, DeleteShare: -1}
 }
@@ -85,9 +85,9 @@ func (v *env) workload(limit int) (failures int) {
 	}
 	for i, at := range faultSteps {
 		v.clock.Set(at)
-		streams := []string{StreamCalls, StreamTranscripts}
+		streams := []string{StreamCalls, StreamTranscripts, StreamAnsweredScorecards}
 		if i == len(faultSteps)-1 {
-			streams = []string{StreamUsers, StreamSettle, StreamTranscripts,
+			streams = []string{StreamUsers, StreamSettle, StreamTranscripts, StreamScorecards, StreamAnsweredScorecardsSettle,
 				StreamUserActivity, StreamInteractionStats, StreamLibrary, StreamCallOutcomes}
 		}
 		failures += v.retried(fmt.Sprintf("pass %d %v", i, streams), limit, pass(streams...))
@@ -120,6 +120,28 @@ func (v *env) assertSettled(reference map[string][]string) {
 	}
 	if n := v.count(`SELECT count(*) FROM sync_runs WHERE finished_at IS NULL OR status = 'running'`); n != 0 {
 		v.t.Errorf("%d runs never recorded their end", n)
+	}
+	v.assertReviewCheckpointsClosed()
+}
+
+// assertReviewCheckpointsClosed: the answered scorecards and their settle pass hold no
+// open window or cursor, the stream's high-water mark is past the workload's end,
+// and its backfill is done.
+func (v *env) assertReviewCheckpointsClosed() {
+	v.t.Helper()
+	for _, s := range []string{StreamAnsweredScorecards, StreamAnsweredScorecardsSettle} {
+		cp, err := v.engine.loadReviews(v.ctx, s)
+		if err != nil {
+			v.t.Fatal(err)
+		}
+		switch {
+		case cp.Window != nil || (cp.Backfill != nil && cp.Backfill.Window != nil):
+			v.t.Errorf("%s: window left open: %+v", s, cp)
+		case cp.CompletedAt == nil:
+			v.t.Errorf("%s: never completed", s)
+		case s == StreamAnsweredScorecards && (cp.HighWaterMark == nil || cp.HighWaterMark.Before(faultEnd) || cp.Backfill == nil || !cp.Backfill.Done):
+			v.t.Errorf("%s: high-water mark %v, backfill %+v; want past %v, done", s, cp.HighWaterMark, cp.Backfill, faultEnd)
+		}
 	}
 }
 
@@ -176,6 +198,7 @@ func TestFaultMatrix(t *testing.T) {
 		t.Fatalf("the fault-free run failed %d times", n)
 	}
 	ref.assertMatchesGong(ref.clock.Now())
+	ref.assertScorecardsMatchGong(ref.clock.Now())
 	ref.assertSettled(ref.dump())
 	reference := ref.dump()
 	t.Logf("reference: %d requests, %d calls, %d sentences", ref.fake.Stats().Total, len(reference["calls"]), len(reference["transcript_sentences"]))
@@ -450,6 +473,7 @@ func soakFaults(t *testing.T, seed int64, calls int) {
 	ref := newEnv(t, envOptions{fake: dataset()})
 	ref.workload(0)
 	ref.assertMatchesGong(ref.clock.Now())
+	ref.assertScorecardsMatchGong(ref.clock.Now())
 	reference := ref.dump()
 	refRequests := ref.fake.Stats().Total
 

@@ -281,9 +281,9 @@ func TestGroupChains(t *testing.T) {
 		return strings.Join(out, ",")
 	}
 	for group, want := range map[string]string{
-		scheduleCalls:  "calls,transcripts",
-		scheduleUsers:  "users,workspaces,trackers",
-		scheduleSettle: "settle,transcripts",
+		scheduleCalls:  "calls,transcripts,answered_scorecards",
+		scheduleUsers:  "users,workspaces,trackers,scorecards",
+		scheduleSettle: "settle,transcripts,answered_scorecards_settle",
 		scheduleDaily:  "user_activity,user_interaction_stats,library,call_outcomes",
 	} {
 		if got := chain(group); got != want {

@@ -256,7 +256,14 @@ func (m *Metrics) observeRun(r *RunReport) {
 	}
 	m.runs.WithLabelValues(r.Stream, string(r.Kind), string(r.Status)).Inc()
 	m.runDuration.WithLabelValues(r.Stream, string(r.Kind)).Observe(r.Finished.Sub(r.Started).Seconds())
-	m.found.WithLabelValues("late").Add(float64(r.Late))
+	switch r.Stream {
+	case StreamCalls, StreamSettle, StreamBackfill:
+		m.found.WithLabelValues("late").Add(float64(r.Late))
+	default:
+		if r.Late > 0 {
+			m.recordsFound.WithLabelValues(r.Stream, "late").Add(float64(r.Late))
+		}
+	}
 	switch r.Status {
 	case store.RunSucceeded:
 		m.lastSuccess.WithLabelValues(r.Stream).Set(float64(r.Finished.Unix()))

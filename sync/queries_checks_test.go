@@ -281,7 +281,71 @@ var plausible = map[string]func(a *answerCheck){
 			a.t.Error("no folder's call has a snippet: the answer shows none")
 		}
 	},
+	"overall_score_per_rep_per_month": func(a *answerCheck) {
+		a.atMost(30)
+		a.descending("month")
+		for _, r := range a.rows {
+			a.between(r, "avg_overall_pct", 0, 100)
+			byRep := `FROM (` + liveReviewAnswers + `) x JOIN users u ON u.id = x.reviewed AND u.deleted_at IS NULL
+				WHERE x.is_overall AND x.score IS NOT NULL AND NOT x.na
+				  AND date_trunc('month', x.review_date)::date = $1 AND u.first_name || ' ' || u.last_name = $2
+				GROUP BY u.id`
+			a.same(r, "reviews", `SELECT count(*) `+byRep, r["month"], r["rep"])
+			a.same(r, "avg_overall_pct", `SELECT round(avg(100.0 * (x.score - x.lo) / nullif(x.hi - x.lo, 0)), 1) `+byRep, r["month"], r["rep"])
+		}
+	},
+	"reviewed_share_of_external_calls": func(a *answerCheck) {
+		a.atMost(20)
+		a.descending("reviewed_pct")
+		reviewed := 0.0
+		for _, r := range a.rows {
+			a.between(r, "reviewed_pct", 0, 100)
+			if a.num(r, "reviewed_calls") > a.num(r, "external_calls") {
+				a.t.Errorf("more reviewed calls than external calls: %v", r)
+			}
+			reviewed += a.num(r, "reviewed_calls")
+			a.same(r, "reviewed_calls", `SELECT count(*) FROM `+liveRep+`
+				WHERE c.scope = 'External' AND u.first_name || ' ' || u.last_name = $1
+				  AND EXISTS (SELECT FROM answered_scorecards r WHERE r.deleted_at IS NULL AND r.raw ->> 'callId' = c.id)
+				GROUP BY u.id`, r["rep"])
+		}
+		if reviewed == 0 {
+			a.t.Error("no rep has a reviewed call: the answer shows nothing of the reviews")
+		}
+	},
+	"lowest_scoring_questions": func(a *answerCheck) {
+		a.atMost(10)
+		a.ascending("avg_pct")
+		perQuestion := `SELECT round(avg(100.0 * (x.score - x.lo) / nullif(x.hi - x.lo, 0)), 1) AS pct
+			FROM (` + liveReviewAnswers + `) x
+			WHERE NOT x.is_overall AND x.score IS NOT NULL AND NOT x.na`
+		for _, r := range a.rows {
+			a.between(r, "avg_pct", 0, 100)
+			a.between(r, "answers", 5, math.Inf(1))
+			a.same(r, "avg_pct", perQuestion+` AND x.scorecard = $1 AND x.question = $2 GROUP BY x.scorecard_id, x.question_id`,
+				r["scorecard"], r["question"])
+		}
+		// The first is the lowest of all, not the lowest of some.
+		a.same(a.rows[0], "avg_pct", `SELECT min(pct) FROM (`+perQuestion+` GROUP BY x.scorecard_id, x.question_id HAVING count(*) >= 5) q`)
+	},
 }
+
+// liveReviewAnswers is every answer of the answered scorecards Gong still has (not of
+// a deleted call), read from the JSON Gong sent (answered_scorecards.raw), with its
+// question's text and range from the scorecard's JSON (scorecards.raw): not from the
+// child tables and views the examples use.
+const liveReviewAnswers = `
+	SELECT r.id, r.raw ->> 'reviewedUserId' AS reviewed, left(r.raw ->> 'reviewTime', 10)::date AS review_date,
+	       s.id AS scorecard_id, s.raw ->> 'scorecardName' AS scorecard,
+	       ans ->> 'questionId' AS question_id, qq ->> 'questionText' AS question,
+	       coalesce((ans ->> 'isOverall')::bool, false) AS is_overall, coalesce((ans ->> 'notApplicable')::bool, false) AS na,
+	       (ans ->> 'score')::numeric AS score, (qq ->> 'minRange')::numeric AS lo, (qq ->> 'maxRange')::numeric AS hi
+	FROM answered_scorecards r
+	CROSS JOIN LATERAL jsonb_array_elements(r.raw -> 'answers') ans
+	JOIN scorecards s ON s.id = r.raw ->> 'scorecardId' AND s.deleted_at IS NULL
+	CROSS JOIN LATERAL jsonb_array_elements(s.raw -> 'questions') qq
+	WHERE r.deleted_at IS NULL AND qq ->> 'questionId' = ans ->> 'questionId'
+	  AND NOT EXISTS (SELECT FROM calls c WHERE c.id = r.raw ->> 'callId' AND c.deleted_at IS NOT NULL)`
 
 // readAnswer reads every row of an answer as column name → value.
 func readAnswer(rows pgx.Rows) ([]map[string]any, error) {

@@ -92,7 +92,7 @@ func TestMissingScopeFailsOnlyItsStream(t *testing.T) {
 		got = append(got, r.Stream+" "+string(r.Status))
 	}
 	want := []string{"users succeeded", "workspaces succeeded", "trackers succeeded", "calls succeeded", "transcripts failed",
-		"user_activity succeeded", "user_interaction_stats succeeded", "library succeeded", "call_outcomes succeeded"}
+		"scorecards succeeded", "answered_scorecards succeeded", "user_activity succeeded", "user_interaction_stats succeeded", "library succeeded", "call_outcomes succeeded"}
 	if !slices.Equal(got, want) {
 		t.Fatalf("runs %v, want %v", got, want)
 	}
@@ -128,7 +128,12 @@ func TestMissingScopeFailsOnlyItsStream(t *testing.T) {
 	if err != nil {
 		t.Fatalf("second pass: %v", err)
 	}
-	last := reps[len(reps)-1]
+	var last *RunReport
+	for _, r := range reps {
+		if r.Stream == StreamTranscripts {
+			last = r
+		}
+	}
 	var refused *ScopeRefusedError
 	if last.Stream != StreamTranscripts || last.Status != store.RunSkipped || !errors.As(last.Err, &refused) ||
 		!strings.Contains(last.Err.Error(), "api:calls:read:transcript") {

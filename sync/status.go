@@ -169,5 +169,14 @@ func (e *Engine) statusOfWindows(ctx context.Context, byStream map[string]*Strea
 			ss.BackfillFrom, ss.BackfillTo, ss.BackfillDone = &b.From, &b.To, b.Done
 		}
 	}
+	// The answered scorecards keep their backfill in their own checkpoint.
+	rv, err := e.loadReviews(ctx, StreamAnsweredScorecards)
+	if err != nil {
+		return err
+	}
+	if b := rv.Backfill; b != nil {
+		ss := byStream[StreamAnsweredScorecards]
+		ss.BackfillFrom, ss.BackfillTo, ss.BackfillDone = &b.From, &b.To, b.Done
+	}
 	return nil
 }

@@ -82,6 +82,16 @@ var streamDefs = []*streamDef{
 	{name: StreamTranscripts, lock: StreamTranscripts, refusable: true, schedules: []string{scheduleCalls, scheduleSettle},
 		work: (*Engine).syncTranscripts},
 
+	// Scorecards (scorecards.go): the definitions are refreshed with the users; the
+	// answered scorecards run with the calls, and their settle pass with the calls'
+	// (one lock: the same rows over overlapping windows of review dates).
+	{name: StreamScorecards, lock: StreamScorecards, refresh: true, every: usersMaxAge, refusable: true, schedules: []string{scheduleUsers},
+		work: (*Engine).syncScorecards},
+	{name: StreamAnsweredScorecards, lock: StreamAnsweredScorecards, refusable: true, schedules: []string{scheduleCalls},
+		work: (*Engine).syncAnsweredScorecards, backfill: (*Engine).backfillAnsweredScorecards},
+	{name: StreamAnsweredScorecardsSettle, lock: StreamAnsweredScorecards, onDemand: true, refusable: true, kind: KindSettle,
+		schedules: []string{scheduleSettle}, work: (*Engine).settleAnsweredScorecards},
+
 	// Once a day, on the daily schedule: the dated streams re-read the settle window's
 	// days (Gong revises them), and reach back with `backfill --from`; the library and
 	// the outcome definitions change seldom and cost a request per folder or one.

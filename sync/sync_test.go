@@ -20,6 +20,7 @@ func TestBackfillThenIncrementalMatchesGong(t *testing.T) {
 	}
 	v.beyond = &beyondCalls{from: day0, to: readUpTo(v.clock.Now()), library: true, outcomes: true}
 	v.assertMatchesGong(v.clock.Now())
+	v.assertScorecardsMatchGong(v.clock.Now())
 
 	// Nothing changed in Gong: a second pass writes nothing new, and neither does a
 	// re-read of the streams beyond calls (the backfill read the days a pass would
@@ -41,6 +42,7 @@ func TestBackfillThenIncrementalMatchesGong(t *testing.T) {
 		t.Errorf("%d runs; want calls and transcripts due, then the four streams named", len(reps))
 	}
 	v.assertMatchesGong(v.clock.Now())
+	v.assertScorecardsMatchGong(v.clock.Now())
 	if n := v.count(`SELECT count(*) FROM users WHERE deleted_at IS NULL`); n != len(v.fake.Dataset().UsersAt(v.clock.Now())) {
 		t.Errorf("users: %d in the table", n)
 	}

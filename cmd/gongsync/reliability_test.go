@@ -356,11 +356,11 @@ func TestOpsServerLimitsAndRoutes(t *testing.T) {
 }
 
 // TestSoakKilledRepeatedly: gongsync processes killed with SIGKILL at random points, at
-// least 30 times, through a backfill, the syncs after it and the daemon, against a Gong
-// that fails 5% of requests and drops 3% mid-body: the tables end identical to an uninterrupted,
-// fault-free run, every checkpoint is closed, and the ledger counted every request
-// Gong served (plus at most one per kill: a request counted, then the process killed
-// before sending it). GONGSYNC_SOAK=1 runs it (make test-long).
+// least 30 times, through a backfill, the syncs after it (the scorecard streams too)
+// and the daemon, against a Gong that fails 5% of requests and drops 3% mid-body: the
+// tables end identical to an uninterrupted, fault-free run, every checkpoint is
+// closed, and the ledger counted every request Gong served (plus at most one per kill:
+// a request counted, then the process killed before sending it). GONGSYNC_SOAK=1 runs it (make test-long).
 func TestSoakKilledRepeatedly(t *testing.T) {
 	if os.Getenv("GONGSYNC_SOAK") == "" {
 		t.Skip("soak test: set GONGSYNC_SOAK=1 (make test-long)")
@@ -369,8 +369,8 @@ func TestSoakKilledRepeatedly(t *testing.T) {
 	k := newKillEnv(t, 4000, 15*time.Millisecond)
 	ctx := context.Background()
 	syncAll := func(string) []string {
-		return []string{"sync", "--streams", "users,workspaces,trackers,calls,settle,transcripts," +
-			"user_activity,user_interaction_stats,library,call_outcomes"}
+		return []string{"sync", "--streams", "users,workspaces,trackers,scorecards,calls,settle,transcripts," +
+			"answered_scorecards,answered_scorecards_settle,user_activity,user_interaction_stats,library,call_outcomes"}
 	}
 
 	reference := pgtest.NewDatabase(t)
@@ -476,6 +476,15 @@ func TestSoakKilledRepeatedly(t *testing.T) {
 	}
 	if n := queryInt(killed, `SELECT count(*) FROM gong.sync_state WHERE stream = 'backfill' AND state->>'done' = 'true'`); n != 1 {
 		t.Error("the backfill is not done")
+	}
+	// The answered scorecards came through the kills too: their backfill is done, with no
+	// window of review dates left open, and there were reviews to compare.
+	if n := queryInt(killed, `SELECT count(*) FROM gong.sync_state WHERE stream = 'answered_scorecards'
+		AND high_water_mark IS NOT NULL AND state->'backfill'->>'done' = 'true' AND state->'backfill'->'window' IS NULL`); n != 1 {
+		t.Error("the answered scorecards' backfill is not done, or left a window open")
+	}
+	if n := queryInt(reference, `SELECT count(*)::int FROM gong.answered_scorecard_answers`); n <= 0 {
+		t.Error("the uninterrupted run stored no answered scorecards: the soak compared none")
 	}
 	if int64(counted) < s.Total || int64(counted) > s.Total+int64(kills) {
 		t.Errorf("the ledger counted %d requests; the fake served %d, with %d kills", counted, s.Total, kills)

@@ -301,6 +301,9 @@ func (p statusPrinter) streams(streams []gsync.StreamStatus) {
 				state = "complete"
 			}
 			result = fmt.Sprintf("%s → %s %s; %s", st.BackfillFrom.UTC().Format(time.DateOnly), st.BackfillTo.UTC().Format(time.DateOnly), state, result)
+			if st.Stream != gsync.StreamBackfill {
+				result = "backfill " + result
+			}
 		}
 		if !p.wide {
 			fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\t%s\n", st.Stream, ts(st.HighWaterMark), complete, lastRun, result)

@@ -17,14 +17,14 @@ import (
 func runSync(ctx context.Context, m *Main, args []string) error {
 	c := newCLI(m, "sync", "[--streams calls,transcripts,…]", `
 Run one incremental pass, then exit: for external schedulers (a Kubernetes CronJob,
-a systemd timer). Calls and transcripts are always due; users, workspaces and
-trackers only when their last complete refresh is older than GONGSYNC_USERS_MAX_AGE,
-or when named in --streams (which may also name settle, the re-read of the last
-GONGSYNC_SETTLE_WINDOW). Exits 0 when every stream succeeded or paused at the daily
+a systemd timer). Calls, transcripts and answered scorecards are always due; users,
+workspaces, trackers and scorecards only when their last complete refresh is older
+than GONGSYNC_USERS_MAX_AGE, or when named in --streams (which may also name settle
+and answered_scorecards_settle, the re-reads of the last GONGSYNC_SETTLE_WINDOW). Exits 0 when every stream succeeded or paused at the daily
 budget, 1 when one failed, 130 or 143 when SIGINT or SIGTERM stopped it (after
 committing its last page). When another process is syncing a stream, this one waits.`,
 		config.Database|config.Gong|config.Budget|config.Sync)
-	streamsFlag := c.fs.String("streams", "", "comma-separated streams to run, of "+strings.Join(append(slices.Clone(gsync.AllStreams), gsync.StreamSettle), ", ")+" (default: those due)")
+	streamsFlag := c.fs.String("streams", "", "comma-separated streams to run, of "+strings.Join(append(slices.Clone(gsync.AllStreams), gsync.StreamSettle, gsync.StreamAnsweredScorecardsSettle), ", ")+" (default: those due)")
 	noMigrate := c.fs.Bool("no-migrate", false, "do not apply pending migrations first (fail if any is pending)")
 	cfg, err := c.parse(args)
 	if err != nil {

@@ -144,6 +144,12 @@ type Dataset struct {
 	ids        map[uint64]struct{} // every id handed out, so new ones stay unique
 	genRNG     rng                 // for ids of calls added later
 
+	// Scorecards and their reviews (scorecards.go); reviews in review time order.
+	cards      []scorecardDef // copied on write, so a reader may keep the slice
+	cardByID   map[uint64]int32
+	reviews    []reviewMeta
+	reviewByID map[uint64]int32
+
 	library  []libFolder  // copied on write (activity.go)
 	outcomes []outcomeDef // copied on write
 }
@@ -215,6 +221,7 @@ func newDataset(o Options) *Dataset {
 	d.genUsers(&r, o)
 	d.genTrackers(&r, o)
 	d.genCalls(&r, o)
+	d.genScorecards(o)
 	d.genLibrary(o)
 	d.genOutcomes()
 	return d

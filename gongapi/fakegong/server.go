@@ -202,6 +202,9 @@ var routes = map[string]map[string]route{
 	"/v2/data-privacy/erase-data-for-email-address": {http.MethodPost: {(*Server).handleEraseEmail, "api:data-privacy:delete"}},
 	"/v2/data-privacy/erase-data-for-phone-number":  {http.MethodPost: {(*Server).handleErasePhone, "api:data-privacy:delete"}},
 
+	"/v2/settings/scorecards":       {http.MethodGet: {(*Server).handleScorecards, "api:settings:scorecards:read"}},
+	"/v2/stats/activity/scorecards": {http.MethodPost: {(*Server).handleAnsweredScorecards, "api:stats:scorecards"}},
+
 	"/v2/stats/activity/day-by-day": {http.MethodPost: {(*Server).handleUserActivity, "api:stats:user-actions:detailed"}},
 	"/v2/stats/interaction":         {http.MethodPost: {(*Server).handleInteractionStats, "api:stats:interaction"}},
 	"/v2/library/folders":           {http.MethodGet: {(*Server).handleLibraryFolders, "api:library:read"}},

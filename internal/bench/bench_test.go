@@ -148,3 +148,29 @@ func TestProcStatReadsThisProcess(t *testing.T) {
 		t.Errorf("parent = %d, %v; want %d", ppid, err, os.Getppid())
 	}
 }
+
+// The day's figures are read from go test's benchmark line, every stream's and the
+// total; output without the line or without a total is refused.
+func TestParseDayReadsEveryFigure(t *testing.T) {
+	t.Parallel()
+	out := "goos: linux\nBenchmarkADayAtDefaultSchedules-2   \t       1\t159765512771 ns/op\t       302.0 answered_scorecards-req/day\t" +
+		"        23.00 answered_scorecards_settle-req/day\t       365.0 calls-req/day\t       419.0 reviews/day\t      1024 total-req/day\nPASS\n"
+	figs, err := parseDay(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]float64{"answered_scorecards-req": 302, "answered_scorecards_settle-req": 23, "calls-req": 365, "reviews": 419, "total-req": 1024}
+	if len(figs) != len(want) {
+		t.Errorf("figures %v, want %v", figs, want)
+	}
+	for k, v := range want {
+		if figs[k] != v {
+			t.Errorf("%s = %v, want %v", k, figs[k], v)
+		}
+	}
+	for _, bad := range []string{"PASS\n", "BenchmarkADayAtDefaultSchedules-2 1 5 ns/op 3 calls-req/day\n"} {
+		if _, err := parseDay(bad); err == nil {
+			t.Errorf("parseDay(%q) found figures", bad)
+		}
+	}
+}

@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"os"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -13,6 +15,8 @@ import (
 const (
 	epExtensive   = "POST /v2/calls/extensive"
 	epTranscripts = "POST /v2/calls/transcript"
+	epScorecards  = "GET /v2/settings/scorecards"
+	epReviews     = "POST /v2/stats/activity/scorecards"
 )
 
 // The full refreshes of users, workspaces and trackers, which a backfill brings along
@@ -29,6 +33,11 @@ type economyRun struct {
 	TenNew      map[string]int64 // an incremental run after 10 new calls
 	Settle      map[string]int64 // the settle pass over 7 days
 	SettleCalls int              // calls in the settle window
+	// Reviews are the answered scorecards in the tables after the backfill;
+	// ReviewSettle the answered scorecards' settle pass, over SettleReviews reviews.
+	Reviews       int
+	ReviewSettle  map[string]int64
+	SettleReviews int
 }
 
 // economyMonths and economyCalls shape the dataset: half a year of calls, long enough
@@ -80,6 +89,9 @@ func economy(ctx context.Context, e *env, seed int) (*economyRun, error) {
 	if run.Calls, err = countCalls(ctx, db, time.Time{}); err != nil {
 		return nil, err
 	}
+	if run.Reviews, err = countReviews(ctx, db, time.Time{}); err != nil {
+		return nil, err
+	}
 	if err := step(&run.Idle, "sync", "--no-migrate"); err != nil {
 		return nil, err
 	}
@@ -103,7 +115,31 @@ func economy(ctx context.Context, e *env, seed int) (*economyRun, error) {
 	if err := step(&run.Settle, "sync", "--streams", "settle", "--no-migrate"); err != nil {
 		return nil, err
 	}
+	// The settle pass of the answered scorecards reads the review dates of its window, in
+	// the company's time zone, from an hour before it (see reviewDates in sync).
+	if run.SettleReviews, err = countReviews(ctx, db, now.Add(-settleDays*24*time.Hour-time.Hour)); err != nil {
+		return nil, err
+	}
+	if err := step(&run.ReviewSettle, "sync", "--streams", "answered_scorecards_settle", "--no-migrate"); err != nil {
+		return nil, err
+	}
 	return run, nil
+}
+
+// countReviews counts the answered scorecards stored (not deleted) reviewed on or
+// after the date of since, in the company's time zone (the offset the answered
+// scorecards stream learnt from Gong's review times; UTC before it learnt one).
+func countReviews(ctx context.Context, db string, since time.Time) (int, error) {
+	conn, err := pgx.Connect(ctx, db)
+	if err != nil {
+		return 0, err
+	}
+	defer conn.Close(context.Background())
+	var n int
+	err = conn.QueryRow(ctx, `SELECT count(*) FROM gong.answered_scorecards WHERE deleted_at IS NULL AND review_date >=
+		(($1::timestamptz AT TIME ZONE 'UTC') + make_interval(secs => coalesce((SELECT (state ->> 'utc_offset_seconds')::int
+			FROM gong.sync_state WHERE stream = 'answered_scorecards'), 0)))::date`, since).Scan(&n)
+	return n, err
 }
 
 // countCalls counts the calls stored (not deleted) that started at or after since.
@@ -128,3 +164,34 @@ func total(m map[string]int64) int64 {
 
 // pageFloor is the fewest requests that can carry n records at Gong's 100 a page.
 func pageFloor(n int) float64 { return math.Ceil(float64(n) / 100) }
+
+// onlyEconomy measures the request economy alone, c.reps times, and rewrites its
+// section of c.out, leaving the others as they were: the economy takes a minute where
+// the whole of make bench takes ten.
+func onlyEconomy(ctx context.Context, e *env, r *report) error {
+	for i := range r.cfg.reps {
+		say(r.began, "request economy %d/%d", i+1, r.cfg.reps)
+		run, err := economy(ctx, e, i+1)
+		if err != nil {
+			return fmt.Errorf("request economy: %w", err)
+		}
+		r.economy = append(r.economy, run)
+	}
+	say(r.began, "a day at the default schedules (go test -bench)")
+	var err error
+	if r.day, err = dayFigures(ctx); err != nil {
+		return err
+	}
+	old, err := os.ReadFile(r.cfg.out)
+	if err != nil {
+		return err
+	}
+	var b strings.Builder
+	r.writeEconomy(func(format string, args ...any) { fmt.Fprintf(&b, format+"\n", args...) })
+	doc := spliceSection(string(old), economyHeading, b.String(), "2. Pacing")
+	if err := os.WriteFile(r.cfg.out, []byte(doc), 0o644); err != nil {
+		return err
+	}
+	say(r.began, "wrote the request economy's section of %s", r.cfg.out)
+	return nil
+}

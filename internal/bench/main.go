@@ -40,6 +40,7 @@ type config struct {
 	storeCount  int
 	queryReps   int  // runs of each example query on the largest backfill's database
 	onlyQueries bool // measure the example queries alone and splice their section into out
+	onlyEconomy bool // measure the request economy alone and splice its section into out
 
 	connCount       int           // connections of the many-connections phase
 	connCalls       int           // calls of each of them
@@ -67,6 +68,7 @@ func main() {
 	flag.IntVar(&c.storeCount, "store-count", 5, "repetitions of the store benchmarks (they are short and the floors are close)")
 	flag.IntVar(&c.queryReps, "query-reps", 5, "runs of each example query of docs/queries.sql on the largest backfill's database")
 	flag.BoolVar(&c.onlyQueries, "only-queries", false, "only backfill -big-calls calls and time the example queries; rewrite their section of -out")
+	flag.BoolVar(&c.onlyEconomy, "only-economy", false, "only measure the request economy (-reps times); rewrite its section of -out")
 	flag.IntVar(&c.connCount, "connections", 50, "connections (companies of one multi-tenant fake) of the many-connections phase")
 	flag.IntVar(&c.connCalls, "connection-calls", 200, "calls of each connection")
 	flag.IntVar(&c.connSlots, "connection-workers", 4, "jobs at once per worker process (GONGSYNC_WORKERS)")
@@ -106,6 +108,9 @@ func run(ctx context.Context, c config) error {
 	if c.onlyQueries {
 		return onlyQueries(ctx, e, r)
 	}
+	if c.onlyEconomy {
+		return onlyEconomy(ctx, e, r)
+	}
 	if c.onlyConnections {
 		return onlyConnections(ctx, e, r)
 	}
@@ -133,6 +138,11 @@ func run(ctx context.Context, c config) error {
 			return fmt.Errorf("pacing with two processes: %w", err)
 		}
 		r.pace2 = append(r.pace2, run)
+	}
+
+	say(began, "a day at the default schedules (go test -bench)")
+	if r.day, err = dayFigures(ctx); err != nil {
+		return err
 	}
 
 	say(began, "store benchmarks (go test -bench, %d times)", c.storeCount)

@@ -1,11 +1,13 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"os"
 	"os/exec"
 	"runtime"
+	"sort"
 	"strings"
 	"time"
 
@@ -22,6 +24,7 @@ type report struct {
 	loadAfter string
 
 	economy      []*economyRun
+	day          map[string]float64 // a day at the default schedules (dayFigures)
 	pace1, pace2 []*pacingRun
 	store        map[string]figure
 	storeCmd     string
@@ -160,8 +163,11 @@ func (r *report) markdown() string {
 
 type writer func(format string, args ...any)
 
+// economyHeading is the request economy's section heading, which -only-economy rewrites.
+const economyHeading = "1. Request economy"
+
 func (r *report) writeEconomy(w writer) {
-	w("## 1. Request economy")
+	w("## " + economyHeading)
 	w("")
 	w("A simulated Gong holding %d months of calls (%s of them, up to now; its clock stands still, so nothing appears between runs unless added), "+
 		"counted by its `/_fake/stats`. The floor is Gong's page size: ⌈calls/100⌉ `calls/extensive` requests and as many `calls/transcript` "+
@@ -170,7 +176,15 @@ func (r *report) writeEconomy(w writer) {
 		economyMonths, num(economyCalls, 0))
 	w("")
 	var calls, ext, tr, extRatio, trRatio, refreshes, other, idle, ten, settle, settleRatio, settleCalls figure
+	var reviews, rv, rvFloor, rvRatio, rvSettle, rvSettleReviews, rvSettleRatio figure
 	for _, e := range r.economy {
+		reviews = append(reviews, float64(e.Reviews))
+		rv = append(rv, float64(e.Backfill[epReviews]))
+		rvFloor = append(rvFloor, pageFloor(e.Reviews))
+		rvRatio = append(rvRatio, float64(e.Backfill[epReviews])/pageFloor(e.Reviews))
+		rvSettle = append(rvSettle, float64(total(e.ReviewSettle)))
+		rvSettleReviews = append(rvSettleReviews, float64(e.SettleReviews))
+		rvSettleRatio = append(rvSettleRatio, float64(total(e.ReviewSettle))/max(1, pageFloor(e.SettleReviews)))
 		floor := pageFloor(e.Calls)
 		calls = append(calls, float64(e.Calls))
 		ext, tr = append(ext, float64(e.Backfill[epExtensive])), append(tr, float64(e.Backfill[epTranscripts]))
@@ -181,7 +195,7 @@ func (r *report) writeEconomy(w writer) {
 			r += e.Backfill[ep]
 		}
 		refreshes = append(refreshes, float64(r))
-		other = append(other, float64(total(e.Backfill)-e.Backfill[epExtensive]-e.Backfill[epTranscripts]-r))
+		other = append(other, float64(total(e.Backfill)-e.Backfill[epExtensive]-e.Backfill[epTranscripts]-e.Backfill[epReviews]-r))
 		idle = append(idle, float64(total(e.Idle)))
 		ten = append(ten, float64(total(e.TenNew)))
 		settle = append(settle, float64(total(e.Settle)))
@@ -196,11 +210,15 @@ func (r *report) writeEconomy(w writer) {
 	w("|---|---|---|---|")
 	w("| %d-month backfill (`gongsync backfill`), %s calls: `calls/extensive` | %s | %s | %s |", economyMonths, calls.show(0), ext.show(0), floors.show(0), extRatio.show(2))
 	w("| the same: `calls/transcript` | %s | %s | %s |", tr.show(0), floors.show(0), trRatio.show(2))
-	w("| the same: users, workspaces, trackers (once per backfill, not per call) | %s | 3 | |", refreshes.show(0))
+	w("| the same: `stats/activity/scorecards`, %s answered scorecards (read by review date, in windows of up to a month) | %s | %s | %s |",
+		reviews.show(0), rv.show(0), rvFloor.show(0), rvRatio.show(2))
+	w("| the same: users, workspaces, trackers, scorecard definitions (once per backfill, not per call) | %s | 4 | |", refreshes.show(0))
 	w("| the same: daily activity and interaction stats over the range (stats one day a request), the library, the call outcomes | %s | | |", other.show(0))
-	w("| incremental `gongsync sync`, nothing new | %s | 1 | %s |", idle.show(0), ratioTo(idle, 1))
-	w("| incremental `gongsync sync` after 10 new calls | %s | 2 | %s |", ten.show(0), ratioTo(ten, 2))
+	w("| incremental `gongsync sync`, nothing new (one `calls/extensive`, one `stats/activity/scorecards`) | %s | 2 | %s |", idle.show(0), ratioTo(idle, 2))
+	w("| incremental `gongsync sync` after 10 new calls | %s | 3 | %s |", ten.show(0), ratioTo(ten, 3))
 	w("| settle pass `gongsync sync --streams settle`, %d days, %s calls | %s | ⌈calls/100⌉ | %s |", settleDays, settleCalls.show(0), settle.show(0), settleRatio.show(2))
+	w("| answered scorecards' settle pass `gongsync sync --streams answered_scorecards_settle`, %d days, %s reviews | %s | ⌈reviews/100⌉ | %s |",
+		settleDays, rvSettleReviews.show(0), rvSettle.show(0), rvSettleRatio.show(2))
 	w("")
 	w("Floor: the backfill at 1.00× the floor per endpoint, one request more allowed for the final page: **%s**.", verdict(r.economyAtFloor()))
 	w("")
@@ -211,7 +229,48 @@ func (r *report) writeEconomy(w writer) {
 	}
 	w("An incremental run needs one `calls/extensive` request to learn that nothing is new (Gong has no change feed), and one " +
 		"`calls/transcript` request for new calls' transcripts. Calls whose transcript Gong does not have yet are asked again with backoff, " +
-		"not on every run.")
+		"not on every run. The answered scorecards need one `stats/activity/scorecards` request a run: Gong selects them by review date, " +
+		"so a run reads the company's today (and yesterday, within the overlap after midnight) again, a page per 100 reviews of those dates.")
+	w("")
+	r.writeDay(w)
+}
+
+// writeDay writes what each stream costs a day at the default schedules.
+func (r *report) writeDay(w writer) {
+	if r.day == nil {
+		return
+	}
+	w("### A day at the default schedules")
+	w("")
+	w("A company of 500 users with 2,000 calls a day (%s answered scorecards published that day), after a backfill of the week before: "+
+		"a day of the daemon's ticks (calls every 15 minutes, users every 6 hours, the settle passes at 02:30), each running the streams "+
+		"its schedule runs, on the simulated Gong's virtual clock, measured by `%s`. A run costs at least one request (Gong has no "+
+		"change feed); the requests beyond it are pages of records.", num(r.day["reviews"], 0), strings.Join(dayCommand, " "))
+	w("")
+	w("| stream | schedule | requests a day | runs a day | requests a run |")
+	w("|---|---|---|---|---|")
+	schedules := map[string]string{"users": "users", "workspaces": "users", "trackers": "users", "scorecards": "users",
+		"calls": "calls", "transcripts": "calls and settle", "answered_scorecards": "calls", "settle": "settle",
+		"answered_scorecards_settle": "settle"}
+	var names []string
+	for name := range r.day {
+		if s, ok := strings.CutSuffix(name, "-req"); ok && s != "total" {
+			names = append(names, s)
+		}
+	}
+	sort.Strings(names)
+	runs := 0.0
+	for _, name := range names {
+		req, n := r.day[name+"-req"], r.day[name+"-runs"]
+		runs += n
+		w("| `%s` | %s | %s | %s | %.2f |", name, cmp.Or(schedules[name], "?"), num(req, 0), num(n, 0), req/max(n, 1))
+	}
+	w("| **all streams** | | **%s** (%.1f%% of Gong's 10,000) | %s | %.2f |", num(r.day["total-req"], 0), r.day["total-req"]/100,
+		num(runs, 0), r.day["total-req"]/max(runs, 1))
+	w("")
+	w("The answered scorecards cost the most of the scorecard streams: 96 runs a day each read the company's whole today again, since " +
+		"Gong selects reviews by date, not by time; the definitions are one request per refresh; the settle pass one page per 100 reviews " +
+		"of the week.")
 	w("")
 }
 
@@ -240,14 +299,14 @@ func endpoints(m map[string]int64) string {
 		return "none"
 	}
 	var parts []string
-	for _, ep := range []string{epExtensive, epTranscripts, "GET /v2/users", "GET /v2/workspaces", "GET /v2/settings/trackers"} {
+	for _, ep := range []string{epExtensive, epTranscripts, epReviews, "GET /v2/users", "GET /v2/workspaces", "GET /v2/settings/trackers", epScorecards} {
 		if n, ok := m[ep]; ok {
 			parts = append(parts, fmt.Sprintf("`%s` %d", ep, n))
 		}
 	}
 	for ep, n := range m {
 		switch ep {
-		case epExtensive, epTranscripts, "GET /v2/users", "GET /v2/workspaces", "GET /v2/settings/trackers":
+		case epExtensive, epTranscripts, epReviews, "GET /v2/users", "GET /v2/workspaces", "GET /v2/settings/trackers", epScorecards:
 		default:
 			parts = append(parts, fmt.Sprintf("`%s` %d", ep, n))
 		}

@@ -1,0 +1,369 @@
+package sync
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/gongsync/gongsync/gongapi"
+	"github.com/gongsync/gongsync/store"
+)
+
+// The scorecard streams. Definitions (GET /v2/settings/scorecards) are a full refresh
+// of a small set, run with the users. Answered scorecards (POST
+// /v2/stats/activity/scorecards) have no change feed either, but Gong selects them by
+// review date, so they are read like the calls, by windows, except that a window is a
+// range of calendar dates in the company's time zone: each run re-reads from its
+// high-water mark less the overlap up to today (reviews are added and edited after
+// the call), the settle pass re-reads the settle window, and the reviews of a window
+// read completely that were not seen since it began are gone from Gong.
+
+// Stream names of the scorecard streams.
+const (
+	StreamScorecards               = "scorecards"
+	StreamAnsweredScorecards       = "answered_scorecards"
+	StreamAnsweredScorecardsSettle = "answered_scorecards_settle"
+)
+
+// reviewBackfillDays is the longest range of review dates a backfill reads as one query
+// series: a cursor too old to trust restarts its window from the start (Gong does not
+// document an order of answered scorecards to restart from), so a window costs at most
+// its own pages again, and each window's partial last page one request.
+const reviewBackfillDays = 31
+
+// syncScorecards reads every scorecard definition in one request.
+func (e *Engine) syncScorecards(ctx context.Context, r *run) error {
+	started, err := e.st.Now(ctx)
+	if err != nil {
+		return err
+	}
+	pctx, done := e.pageContext(ctx)
+	defer done()
+	ss, err := r.gong.Scorecards(pctx)
+	if err != nil {
+		return fmt.Errorf("read scorecards: %w", err)
+	}
+	return commitRefresh(pctx, e, r, StreamScorecards, started, ScorecardRows(ss),
+		(*store.Tx).UpsertScorecards, (*store.Tx).MarkScorecardsMissing)
+}
+
+// syncAnsweredScorecards is one incremental run: it finishes a window left open by an
+// interrupted run, then reads the review dates from the high-water mark less the
+// overlap up to today.
+func (e *Engine) syncAnsweredScorecards(ctx context.Context, r *run) error {
+	cp, err := e.loadReviews(ctx, StreamAnsweredScorecards)
+	if err != nil {
+		return err
+	}
+	g := reviewGoal{moveMark: true, lateBefore: cp.HighWaterMark}
+	// Two windows at most: the one an earlier run left open, then one up to now.
+	for range 2 {
+		if cp.Window == nil {
+			mark := e.now()
+			from, to := reviewDates(cp.Offset, e.reviewsStart(cp), mark)
+			if err := e.openReviews(ctx, &cp, g, from, to, mark); err != nil {
+				return err
+			}
+		}
+		mark := cp.Window.Mark
+		if err := e.readReviews(ctx, r, &cp, g); err != nil {
+			return err
+		}
+		// A window opened long ago (a run paused by the budget) ends far behind now:
+		// read up to now as well. A fresh window ends at now, and one pass is enough.
+		if e.now().Sub(mark) < time.Minute {
+			return nil
+		}
+	}
+	return nil
+}
+
+// reviewsStart is the instant a new incremental window reads from: the high-water
+// mark less the overlap; before the first complete window, where a completed backfill
+// ended (less the overlap), or one settle window back: older reviews are `gongsync
+// backfill`'s job.
+func (e *Engine) reviewsStart(cp reviewCheckpoint) time.Time {
+	if cp.HighWaterMark != nil {
+		return cp.HighWaterMark.Add(-e.opt.Overlap)
+	}
+	start := e.now().Add(-e.opt.SettleWindow)
+	if b := cp.Backfill; b != nil && b.Done && b.To.After(start) {
+		start = b.To.Add(-e.opt.Overlap)
+	}
+	return start
+}
+
+// settleAnsweredScorecards re-reads the review dates of the last SettleWindow
+// completely: reviews published late are inserted, edited ones updated, vanished ones
+// marked deleted, reappearing ones restored.
+func (e *Engine) settleAnsweredScorecards(ctx context.Context, r *run) error {
+	cp, err := e.loadReviews(ctx, StreamAnsweredScorecardsSettle)
+	if err != nil {
+		return err
+	}
+	main, err := e.loadReviews(ctx, StreamAnsweredScorecards)
+	if err != nil {
+		return err
+	}
+	if cp.Offset == nil {
+		cp.Offset = main.Offset
+	}
+	g := reviewGoal{lateBefore: main.HighWaterMark}
+	if cp.Window == nil {
+		now := e.now()
+		from, to := reviewDates(cp.Offset, now.Add(-e.opt.SettleWindow), now)
+		if err := e.openReviews(ctx, &cp, g, from, to, now); err != nil {
+			return err
+		}
+	}
+	return e.readReviews(ctx, r, &cp, g)
+}
+
+// backfillAnsweredScorecards reads the reviews published in [from, to) as part of
+// `gongsync backfill`, in windows of at most reviewBackfillDays review dates, each
+// committed page by page: run again with the same range, it goes on where it stopped.
+func (e *Engine) backfillAnsweredScorecards(ctx context.Context, r *run, from, to time.Time) error {
+	cp, err := e.loadReviews(ctx, StreamAnsweredScorecards)
+	if err != nil {
+		return err
+	}
+	if b := cp.Backfill; b == nil || !b.From.Equal(from) || !b.To.Equal(to) {
+		first, _ := reviewDates(cp.Offset, from, from)
+		_, end := reviewDates(cp.Offset, to, to)
+		cp.Backfill = &reviewBackfill{From: from, To: to, Next: first, End: end}
+		if err := cp.save(ctx, e.st); err != nil {
+			return err
+		}
+	}
+	g := reviewGoal{backfill: true}
+	for !cp.Backfill.Done {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		if b := cp.Backfill; b.Window == nil {
+			if !b.Next.Before(b.End) {
+				done := *b
+				done.Done = true
+				cp.Backfill = &done
+				return cp.save(ctx, e.st)
+			}
+			to := b.Next.AddDate(0, 0, reviewBackfillDays)
+			if to.After(b.End) {
+				to = b.End
+			}
+			if err := e.openReviews(ctx, &cp, g, b.Next, to, e.now()); err != nil {
+				return err
+			}
+		}
+		if err := e.readReviews(ctx, r, &cp, g); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// reviewDates is the range of the company's calendar dates, [from, to), that holds
+// every review published between the instants a and b. With the company's offset
+// known (offset, in seconds east of UTC) the dates are the company's, an hour wider on
+// each side in case daylight saving moved the offset since Gong last showed it;
+// unknown, they are wide enough for any zone (UTC−12 to UTC+14).
+func reviewDates(offset *int, a, b time.Time) (from, to time.Time) {
+	if offset != nil {
+		loc := time.FixedZone("", *offset)
+		return calendarDate(a.Add(-time.Hour).In(loc)), calendarDate(b.Add(time.Hour).In(loc)).AddDate(0, 0, 1)
+	}
+	return calendarDate(a.UTC().Add(-12 * time.Hour)), calendarDate(b.UTC().Add(14*time.Hour)).AddDate(0, 0, 1)
+}
+
+// reviewGoal is what a run does with the windows of reviews it reads, beyond storing
+// them: the incremental stream moves its high-water mark when a window closes, the
+// backfill reads its own window and moves its range on, the settle pass does nothing
+// more. Reviews new to the table published before lateBefore are late.
+type reviewGoal struct {
+	backfill   bool
+	moveMark   bool
+	lateBefore *time.Time
+}
+
+// window is where the goal's open window lives in the checkpoint.
+func (g reviewGoal) window(cp *reviewCheckpoint) **reviewWindow {
+	if g.backfill {
+		return &cp.Backfill.Window
+	}
+	return &cp.Window
+}
+
+// openReviews starts reading the review dates [from, to) and commits that, so that a
+// crash before the first page still resumes the same window.
+func (e *Engine) openReviews(ctx context.Context, cp *reviewCheckpoint, g reviewGoal, from, to, mark time.Time) error {
+	startedAt, err := e.st.Now(ctx)
+	if err != nil {
+		return err
+	}
+	if g.backfill {
+		b := *cp.Backfill
+		cp.Backfill = &b
+	}
+	*g.window(cp) = &reviewWindow{From: from, To: to, StartedAt: startedAt, Mark: mark}
+	return cp.save(ctx, e.st)
+}
+
+// readReviews reads the goal's open window to its end, a page at a time, in four steps
+// a page, as readWindow reads calls:
+//
+//  1. plan: the window's dates, and its cursor when it is young enough to trust;
+//  2. the request to Gong (POST /v2/stats/activity/scorecards), on the run's account;
+//  3. AnsweredScorecardRows: Gong's reviews as rows;
+//  4. commitReviewsPage: the rows, the deletions of a completed window and the
+//     checkpoint after them, in one transaction.
+//
+// A cursor too old to trust, or one Gong says expired, starts the window over from its
+// first page (its start on the database's clock stays: reviews read twice are simply
+// unchanged the second time).
+func (e *Engine) readReviews(ctx context.Context, r *run, cp *reviewCheckpoint, g reviewGoal) error {
+	for {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		w := *g.window(cp)
+		if w == nil {
+			return nil
+		}
+		req := e.planReviews(w, r)
+		pctx, done := e.pageContext(ctx)
+		page, err := r.gong.AnsweredScorecardsPage(pctx, req)
+		if err != nil {
+			done()
+			if req.Cursor != "" && errors.Is(err, gongapi.ErrCursorExpired) {
+				r.log.Info().Msg("Gong's cursor expired; reading the window of review dates again from its start")
+				r.CursorRestarts++
+				again := *w
+				again.Cursor, again.CursorAt = "", nil
+				*g.window(cp) = &again
+				continue
+			}
+			return fmt.Errorf("read answered scorecards of review dates %s..%s: %w", req.Filter.ReviewFromDate, req.Filter.ReviewToDate, err)
+		}
+		rows := AnsweredScorecardRows(page.Items)
+		next := e.reviewPageDone(*cp, g, page.NextCursor, rows, companyOffset(page.Items))
+		res, deleted, err := e.commitReviewsPage(pctx, *w, next, g, rows)
+		done()
+		if err != nil {
+			return fmt.Errorf("commit answered scorecards page (requestId %s): %w", page.RequestID, err)
+		}
+		*cp = next
+		e.countReviews(r, rows, res, deleted, g.lateBefore)
+		if len(deleted) > 0 {
+			r.log.Info().Int("deleted", len(deleted)).Str("review_dates", req.Filter.ReviewFromDate+".."+req.Filter.ReviewToDate).
+				Msg("answered scorecards gone from Gong marked deleted")
+		}
+	}
+}
+
+// planReviews is the request that continues w: its cursor when it has one young
+// enough to trust, otherwise the window's first page.
+func (e *Engine) planReviews(w *reviewWindow, r *run) gongapi.AnsweredScorecardsRequest {
+	cursor := w.Cursor
+	if cursor != "" && (w.CursorAt == nil || e.now().Sub(*w.CursorAt) > e.opt.CursorMaxAge) {
+		r.log.Info().Msg("stored cursor is too old to trust; reading the window of review dates again from its start")
+		cursor = ""
+	}
+	return gongapi.AnsweredScorecardsRequest{Cursor: cursor, Filter: gongapi.AnsweredScorecardsFilter{
+		ReviewFromDate: gongapi.FormatFilterDate(w.From), ReviewToDate: gongapi.FormatFilterDate(w.To)}}
+}
+
+// reviewPageDone is the checkpoint a committed page leaves (pure): the window goes on
+// from the page's cursor, or, on its last page, is closed, moving the high-water mark
+// or the backfill's range on. offset, when the page showed it, is the company's.
+func (e *Engine) reviewPageDone(cp reviewCheckpoint, g reviewGoal, nextCursor string, rows []store.AnsweredScorecard, offset *int) reviewCheckpoint {
+	now := e.now()
+	if offset != nil {
+		cp.Offset = offset
+	}
+	if g.backfill {
+		b := *cp.Backfill
+		b.Records += int64(len(rows))
+		cp.Backfill = &b
+	}
+	slot := g.window(&cp)
+	w := **slot
+	if nextCursor != "" {
+		w.Cursor, w.CursorAt = nextCursor, &now
+		*slot = &w
+		return cp
+	}
+	*slot = nil
+	switch {
+	case g.backfill:
+		cp.Backfill.Next = w.To
+	case g.moveMark:
+		cp.CompletedAt = &now
+		if cp.HighWaterMark == nil || w.Mark.After(*cp.HighWaterMark) {
+			mark := w.Mark
+			cp.HighWaterMark = &mark
+		}
+	default:
+		cp.CompletedAt = &now
+	}
+	return cp
+}
+
+// commitReviewsPage writes a page of reviews and the checkpoint after it in one
+// transaction. When next closes w, the reviews of w's dates not seen since w began are
+// gone from Gong, and marked deleted in the same transaction.
+func (e *Engine) commitReviewsPage(ctx context.Context, w reviewWindow, next reviewCheckpoint, g reviewGoal, rows []store.AnsweredScorecard) (res store.UpsertResult, deleted []string, err error) {
+	closes := *g.window(&next) == nil
+	err = e.st.Transact(ctx, func(tx *store.Tx) error {
+		var err error
+		if res, err = tx.UpsertAnsweredScorecards(ctx, rows); err != nil {
+			return err
+		}
+		deleted = nil
+		if closes {
+			if deleted, err = tx.MarkAnsweredScorecardsDeleted(ctx, w.From, w.To, w.StartedAt); err != nil {
+				return err
+			}
+		}
+		return tx.SaveCheckpoint(ctx, next.row())
+	})
+	return res, deleted, err
+}
+
+// countReviews adds a committed page to the run's report and the metrics. A review new
+// to the table published before lateBefore is late: a run had passed its review time.
+func (e *Engine) countReviews(r *run, rows []store.AnsweredScorecard, res store.UpsertResult, deleted []string, lateBefore *time.Time) {
+	late := 0
+	if lateBefore != nil && len(res.Inserted) > 0 {
+		isNew := make(map[string]bool, len(res.Inserted))
+		for _, id := range res.Inserted {
+			isNew[id] = true
+		}
+		for i := range rows {
+			if isNew[rows[i].ID] && rows[i].ReviewTime != nil && rows[i].ReviewTime.Before(*lateBefore) {
+				late++
+				delete(isNew, rows[i].ID) // a duplicate in the page counts once
+			}
+		}
+	}
+	r.Records += len(rows)
+	r.Inserted += len(res.Inserted)
+	r.Changed += len(res.Changed)
+	r.Restored += len(res.Restored)
+	r.Deleted += len(deleted)
+	r.Late += late
+	e.m.observeRows(r.Stream, len(rows))
+	e.m.observeFound(r.Stream, res, len(deleted))
+}
+
+// companyOffset is the offset from UTC, in seconds, of the last reviewTime of a page:
+// Gong writes its timestamps in the company's offset. Nil when the page has none.
+func companyOffset(as []gongapi.AnsweredScorecard) *int {
+	for i := len(as) - 1; i >= 0; i-- {
+		if t := as[i].ReviewTime; !t.IsZero() {
+			_, off := t.Zone()
+			return &off
+		}
+	}
+	return nil
+}
