@@ -92,6 +92,8 @@ func openApp(ctx context.Context, cfg *config.Config, log zerolog.Logger, opt ap
 	a.engine = gsync.New(st, a.gong, a.budget, gsync.Options{
 		Overlap:      cfg.Overlap,
 		SettleWindow: cfg.SettleWindow,
+		SweepPeriod:  cfg.SweepPeriod,
+		SweepShare:   cfg.SweepShare,
 		UsersMaxAge:  cfg.UsersMaxAge,
 		Logger:       log,
 		Metrics:      a.metrics,
