@@ -138,8 +138,26 @@ func (e *Engine) openSlice(ctx context.Context, r *run, cp *windowCheckpoint) (b
 		return false, err
 	}
 	p.Slices++
-	if err := e.openWindow(ctx, cp, p.Next, to); err != nil {
+	// The slice opens in one transaction with its calls whose transcript Gong never
+	// had put back in the transcripts queue (asked again once per pass).
+	startedAt, err := e.st.Now(ctx)
+	if err != nil {
 		return false, err
+	}
+	cp.Window = &callsWindow{From: p.Next, To: to, StartedAt: startedAt}
+	var requeued int
+	err = e.st.Transact(ctx, func(tx *store.Tx) error {
+		var err error
+		if requeued, err = tx.RequeueUnavailableTranscripts(ctx, p.Next, to); err != nil {
+			return err
+		}
+		return tx.SaveCheckpoint(ctx, cp.row())
+	})
+	if err != nil {
+		return false, err
+	}
+	if requeued > 0 {
+		r.log.Info().Int("calls", requeued).Msg("sweep: calls whose transcript Gong never had are asked again")
 	}
 	return true, nil
 }

@@ -12,7 +12,10 @@ import (
 // The sweep catches what the settle window cannot: calls changed, deleted and restored
 // 10, 30 and 80 days after they started. Over one sweep period every one of them is
 // found and counted with its age, each day's requests stay within the sweep's share,
-// and a whole pass costs ⌈calls/100⌉ requests plus at most one per slice.
+// and a whole pass costs ⌈calls/100⌉ requests plus at most one per slice. Transcripts
+// follow: a 30-day-old call whose recording Gong re-processed gets its new transcript,
+// and a 40-day-old call whose transcript Gong made only after gongsync gave up on it
+// gets it too.
 func TestSweepCatchesOldChangesWithinItsShare(t *testing.T) {
 	t.Parallel()
 	const budget, share = 2000, 0.1
@@ -23,12 +26,23 @@ func TestSweepCatchesOldChangesWithinItsShare(t *testing.T) {
 		engine: Options{SweepPeriod: 7 * 24 * time.Hour, SweepShare: share},
 	})
 	ds := v.fake.Dataset()
+	// Gong makes this call's transcript only long after the call: gongsync asks during
+	// the backfill, finds none, and gives up on it once it is older than the settle window.
+	lateTranscript, err := ds.AddCall(fakegong.NewCall{Started: start.AddDate(0, 0, -40), ProcessedAt: start.AddDate(0, 0, -40).Add(time.Hour),
+		TranscriptAt: start.Add(36 * time.Hour)})
+	if err != nil {
+		t.Fatal(err)
+	}
 	v.backfill(day0, start)
 	v.pass(StreamCalls, StreamTranscripts)
+	if n := v.count("SELECT count(*) FROM calls WHERE id = $1 AND transcript_status = 'unavailable'", lateTranscript.ID); n != 1 {
+		t.Fatalf("the call with a late transcript is not marked unavailable after the backfill (%d)", n)
+	}
 
 	// One call at each age is changed, one deleted, one deleted and then restored.
 	ids := map[string][]string{}
 	var flicker []string
+	var reprocessed string
 	title := "Renamed weeks later"
 	for _, age := range []int{10, 30, 80} {
 		var picked []string
@@ -52,6 +66,13 @@ func TestSweepCatchesOldChangesWithinItsShare(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
+		if age == 30 {
+			// Gong re-processes this call's recording: a longer call, a new transcript.
+			if _, err := ds.ChangeCall(picked[0], at, fakegong.Change{Reprocess: true}); err != nil {
+				t.Fatal(err)
+			}
+			reprocessed = picked[0]
+		}
 		ids["changed"] = append(ids["changed"], picked[0])
 		ids["deleted"] = append(ids["deleted"], picked[1], picked[2])
 		flicker = append(flicker, picked[2])
@@ -64,6 +85,7 @@ func TestSweepCatchesOldChangesWithinItsShare(t *testing.T) {
 		for day := 0; day < 7; day++ {
 			v.clock.Advance(24 * time.Hour)
 			rep := v.run(StreamSweep)
+			v.run(StreamTranscripts)
 			if limit := int(share * budget); rep.Requests > limit {
 				t.Fatalf("day %d: the sweep spent %d requests, more than its share (%d)", day, rep.Requests, limit)
 			}
@@ -106,7 +128,13 @@ func TestSweepCatchesOldChangesWithinItsShare(t *testing.T) {
 			t.Errorf("call %s changed in Gong keeps its old title", id)
 		}
 	}
-	v.assertMatchesGong(v.clock.Now())
+	v.assertMatchesGong(v.clock.Now()) // the re-processed call's new transcript included
+	if n := v.count("SELECT count(*) FROM calls WHERE id = $1 AND transcript_status = 'available'", lateTranscript.ID); n != 1 {
+		t.Errorf("the call whose transcript came late did not get it within a sweep period")
+	}
+	if n := v.count("SELECT count(*) FROM transcript_sentences WHERE call_id = $1", reprocessed); n == 0 {
+		t.Errorf("the re-processed call has no sentences")
+	}
 
 	// The pass's cost: ⌈calls/100⌉ plus at most one per slice, and what Gong served.
 	cp, err := v.engine.loadWindow(v.ctx, StreamSweep)

@@ -369,7 +369,7 @@ func TestSoakKilledRepeatedly(t *testing.T) {
 	k := newKillEnv(t, 4000, 15*time.Millisecond)
 	ctx := context.Background()
 	syncAll := func(string) []string {
-		return []string{"sync", "--streams", "users,workspaces,trackers,calls,settle,transcripts"}
+		return []string{"sync", "--streams", "users,workspaces,trackers,calls,settle,sweep,transcripts"}
 	}
 
 	reference := pgtest.NewDatabase(t)
