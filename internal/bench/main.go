@@ -40,6 +40,7 @@ type config struct {
 	storeCount  int
 	queryReps   int  // runs of each example query on the largest backfill's database
 	onlyQueries bool // measure the example queries alone and splice their section into out
+	onlySweep   bool // run the sweep's 20-day scenario alone and splice its section into out
 }
 
 func main() {
@@ -58,6 +59,7 @@ func main() {
 	flag.IntVar(&c.storeCount, "store-count", 5, "repetitions of the store benchmarks (they are short and the floors are close)")
 	flag.IntVar(&c.queryReps, "query-reps", 5, "runs of each example query of docs/queries.sql on the largest backfill's database")
 	flag.BoolVar(&c.onlyQueries, "only-queries", false, "only backfill -big-calls calls and time the example queries; rewrite their section of -out")
+	flag.BoolVar(&c.onlySweep, "only-sweep", false, "only run the sweep's 20 virtual days; rewrite its section of -out")
 	flag.Parse()
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -78,6 +80,9 @@ func run(ctx context.Context, c config) error {
 		return err
 	}
 	r := &report{cfg: c, began: began, machine: describeMachine(ctx)}
+	if c.onlySweep {
+		return onlySweep(ctx, r)
+	}
 
 	cluster, err := pgtest.StartCluster()
 	if err != nil {
@@ -172,6 +177,11 @@ func run(ctx context.Context, c config) error {
 		}
 		say(began, "  %.0f calls/s, peak RSS %.0f MiB", float64(run.Calls)/run.Proc.Wall.Seconds(), mib(float64(run.Proc.MaxRSS)))
 		r.big = append(r.big, run)
+	}
+
+	say(began, "the sweep on the daemon's schedules, 20 virtual days")
+	if r.sweep, err = sweepFigures(ctx); err != nil {
+		return fmt.Errorf("sweep: %w", err)
 	}
 
 	r.took = time.Since(began)

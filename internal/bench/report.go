@@ -32,6 +32,7 @@ type report struct {
 	e2e, big     []*e2eRun
 	callsOnly    []*e2eRun // backfills of the calls stream alone (no transcripts)
 	queries      *queryRun // the example queries on the largest backfill's database
+	sweep        *sweepDays
 }
 
 // Floors from issues 6 and 11 (and issue 2 for the store). The throughput floors are
@@ -150,6 +151,7 @@ func (r *report) markdown() string {
 	r.writeMemory(w)
 	r.writeScaling(w)
 	r.writeQueries(w)
+	r.writeSweep(w)
 	r.writeProfile(w)
 	r.writeFloors(w)
 	return b.String()
