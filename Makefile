@@ -73,7 +73,7 @@ test-race: postgres promtool ## run the tests under the race detector (slower; C
 
 .PHONY: test-long
 test-long: postgres build ## the soak: fault matrix with repeated SIGKILLs (several minutes)
-	GONGSYNC_SOAK=1 $(GO) test -count=1 -timeout 25m -v -run 'Soak' ./...
+	GONGSYNC_SOAK=1 $(GO) test -count=1 -timeout 45m -v -run 'Soak|TestSweepOnTheDaemonsDefaultSchedules' ./...
 
 .PHONY: fuzz
 fuzz: ## explore every fuzz target (FUZZTIME=10s each); a finding fails the run and is written under testdata/fuzz

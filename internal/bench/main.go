@@ -38,9 +38,10 @@ type config struct {
 	paceCalls   int // calls of a single paced backfill
 	dualCalls   int // calls of each of the two paced backfills sharing a quota
 	storeCount  int
-	queryReps   int  // runs of each example query on the largest backfill's database
-	onlyQueries bool // measure the example queries alone and splice their section into out
-	onlySweep   bool // run the sweep's 20-day scenario alone and splice its section into out
+	queryReps   int    // runs of each example query on the largest backfill's database
+	onlyQueries bool   // measure the example queries alone and splice their section into out
+	onlySweep   bool   // run the sweep's 20-day scenario alone and splice its section into out
+	sweepFrom   string // with onlySweep: the figures a run of the scenario already wrote (GONGSYNC_BENCH_OUT), instead of running it
 }
 
 func main() {
@@ -60,6 +61,7 @@ func main() {
 	flag.IntVar(&c.queryReps, "query-reps", 5, "runs of each example query of docs/queries.sql on the largest backfill's database")
 	flag.BoolVar(&c.onlyQueries, "only-queries", false, "only backfill -big-calls calls and time the example queries; rewrite their section of -out")
 	flag.BoolVar(&c.onlySweep, "only-sweep", false, "only run the sweep's 20 virtual days; rewrite its section of -out")
+	flag.StringVar(&c.sweepFrom, "sweep-from", "", "with -only-sweep: read the figures a run of the scenario wrote to GONGSYNC_BENCH_OUT instead of running it (it takes half an hour on a loaded machine)")
 	flag.Parse()
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -180,7 +182,7 @@ func run(ctx context.Context, c config) error {
 	}
 
 	say(began, "the sweep on the daemon's schedules, 20 virtual days")
-	if r.sweep, err = sweepFigures(ctx); err != nil {
+	if r.sweep, err = sweepFigures(ctx, ""); err != nil {
 		return fmt.Errorf("sweep: %w", err)
 	}
 
