@@ -26,7 +26,7 @@ const manifestsDir = "kubernetes"
 // secretSettings are the settings that hold secrets (config marks them; this test
 // checks each is still a setting).
 var secretSettings = []string{"DATABASE_URL", "GONG_ACCESS_KEY_SECRET", "GONG_OAUTH_CLIENT_SECRET",
-	"GONGSYNC_ENCRYPTION_KEY", "GONGSYNC_WEBHOOK_TOKEN"}
+	"GONGSYNC_ENCRYPTION_KEY", "GONGSYNC_WEBHOOK_TOKEN", "GONGSYNC_ACTIONS_TOKEN"}
 
 // manifest is one Kubernetes object read from the manifests folder.
 type manifest struct {

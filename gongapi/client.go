@@ -203,11 +203,17 @@ func parseBaseURL(s string) (*url.URL, error) {
 
 // request is one logical call; it may take several attempts.
 type request struct {
-	method   string
-	path     string // "/v2/calls/extensive"
+	method string
+	// path is the path on the API host as it goes on the wire, escaped: an id "a/b"
+	// in it is "a%2Fb" ("/v2/calls/extensive" for the sync's endpoints).
+	path     string
 	query    url.Values
-	body     []byte // JSON, nil for none
-	endpoint string // method + " " + path
+	body     []byte    // JSON, nil for none
+	form     *formBody // a multipart/form-data body instead of JSON, nil for none
+	endpoint string    // method + " " + path, or the operation's template
+	// once: the request must not be sent again once it may have reached Gong (a write
+	// that is not idempotent). See Operation.Once.
+	once bool
 }
 
 func newRequest(method, path string, query url.Values, body []byte) *request {
@@ -270,8 +276,19 @@ func (c *Client) send(ctx context.Context, r *request) (*answer, error) {
 		c.observe(r, attempt, time.Since(start), out)
 		ans, apiErr := out.ans, out.err
 		if out.class == classRetry && ctx.Err() != nil {
+			if r.once && !out.unsent {
+				// The caller gave up while the write was on its way or being answered.
+				apiErr.Attempts, apiErr.MayHaveBeenApplied = attempt, true
+				apiErr.Err = errors.Join(apiErr.Err, ctx.Err())
+				return nil, apiErr
+			}
 			// The caller gave up; the broken exchange is a consequence, not a fault.
 			return nil, c.stopped(ctx, r, ctx.Err())
+		}
+		if r.once && out.mayHaveApplied() {
+			// Sending it again could apply it twice: say so instead.
+			apiErr.Attempts, apiErr.MayHaveBeenApplied = attempt, true
+			return nil, apiErr
 		}
 
 		switch out.class {
@@ -400,6 +417,22 @@ type outcome struct {
 	unsent bool
 }
 
+// mayHaveApplied reports whether an attempt that failed may still have been carried
+// out by Gong: it reached Gong, and what came back is not a refusal Gong makes before
+// acting. A 429 is such a refusal (the limits are checked first), as are the other 4xx;
+// a 5xx, a lost or cut answer, or a 2xx whose body cannot be read are not.
+func (o outcome) mayHaveApplied() bool {
+	switch {
+	case o.err == nil || o.unsent:
+		return false
+	case o.err.Status == http.StatusTooManyRequests:
+		return false
+	case o.err.Status >= 400 && o.err.Status < 500:
+		return false
+	}
+	return true
+}
+
 // attempt sends the request once and reads the whole answer within RequestTimeout.
 func (c *Client) attempt(ctx context.Context, req *http.Request, r *request) outcome {
 	actx, cancel := context.WithTimeout(ctx, c.cfg.RequestTimeout)
@@ -440,7 +473,10 @@ func (c *Client) attempt(ctx context.Context, req *http.Request, r *request) out
 	}
 	if _, err := buf.ReadFrom(io.LimitReader(resp.Body, limit+1)); err != nil {
 		putBuffer(buf)
-		return netErr(err)
+		// The answer was cut off, but its headers arrived: keep Gong's requestId.
+		out := netErr(err)
+		out.err.Status, out.err.RequestID = resp.StatusCode, resp.Header.Get("x-traceid")
+		return out
 	}
 	if int64(buf.Len()) > limit {
 		putBuffer(buf)
@@ -488,8 +524,14 @@ func (c *Client) newHTTPRequest(ctx context.Context, r *request) (*http.Request,
 		}
 	}
 	u := *base
-	u.Path = base.Path + r.path
-	u.RawPath = ""
+	// r.path is escaped: it goes on the wire as it is (an id "a/b" stays "a%2Fb", not a
+	// second path segment), and Path holds its unescaped reading.
+	u.RawPath = base.EscapedPath() + r.path
+	path, err := url.PathUnescape(u.RawPath)
+	if err != nil {
+		return nil, fmt.Errorf("path %q: %w", r.path, err)
+	}
+	u.Path = path
 	if len(r.query) > 0 {
 		u.RawQuery = r.query.Encode()
 	}
@@ -505,6 +547,11 @@ func (c *Client) newHTTPRequest(ctx context.Context, r *request) (*http.Request,
 	req.Header.Set("User-Agent", c.cfg.UserAgent)
 	if r.body != nil {
 		req.Header.Set("Content-Type", "application/json")
+	}
+	if r.form != nil {
+		// A fresh body for every attempt: the files are opened again, not buffered.
+		req.Body, req.ContentLength = r.form.body(), r.form.size
+		req.Header.Set("Content-Type", r.form.contentType)
 	}
 	if err := c.cfg.Auth.Authorize(ctx, req); err != nil {
 		return nil, fmt.Errorf("authorize: %w", err)

@@ -46,6 +46,12 @@ var (
 	// ErrUnexpectedStatus: a status Gong's API does not use (a redirect, 1xx, …), which
 	// usually means the base URL points somewhere else than Gong's API.
 	ErrUnexpectedStatus = errors.New("unexpected status")
+
+	// ErrMayHaveBeenApplied is not a kind but a circumstance, matched besides the kind's
+	// sentinel: a request sent only once (Operation.Once) reached Gong and its answer was
+	// lost, cut off, a 5xx or unreadable, so Gong may have carried it out. It was not sent
+	// again; APIError.RequestID is Gong's requestId when its headers arrived.
+	ErrMayHaveBeenApplied = errors.New("may have been applied")
 )
 
 // Kind classifies an *APIError; each kind matches one sentinel.
@@ -105,6 +111,10 @@ type APIError struct {
 	Detail string
 	// Err is the underlying cause (a decode or network error), if any.
 	Err error
+	// MayHaveBeenApplied is set for a request sent only once (Operation.Once) that
+	// reached Gong without a usable answer: Gong may have carried it out, and it was
+	// not sent again. The error then also matches ErrMayHaveBeenApplied.
+	MayHaveBeenApplied bool
 }
 
 // Error reads "gongapi: POST /v2/calls/extensive: 401 unauthorized (requestId …): texts: detail".
@@ -134,15 +144,21 @@ func (e *APIError) Error() string {
 		b.WriteString(": ")
 		b.WriteString(e.Err.Error())
 	}
+	if e.MayHaveBeenApplied {
+		b.WriteString("; the request reached Gong and may have been applied: it was not sent again")
+	}
 	return b.String()
 }
 
 // Unwrap gives the kind's sentinel and the cause, so both errors.Is(err, ErrServer)
-// and errors.Is(err, context.DeadlineExceeded) work.
+// and errors.Is(err, context.DeadlineExceeded) work, and ErrMayHaveBeenApplied when set.
 func (e *APIError) Unwrap() []error {
-	errs := make([]error, 0, 2)
+	errs := make([]error, 0, 3)
 	if s, ok := kindSentinels[e.Kind]; ok {
 		errs = append(errs, s)
+	}
+	if e.MayHaveBeenApplied {
+		errs = append(errs, ErrMayHaveBeenApplied)
 	}
 	if e.Err != nil {
 		errs = append(errs, e.Err)

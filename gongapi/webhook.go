@@ -94,20 +94,29 @@ func NewWebhookVerifier(cfg WebhookConfig) (*WebhookVerifier, error) {
 
 // MinWebhookTokenLen is the shortest URL token accepted: 32 characters of a random
 // secret (`openssl rand -hex 32` gives 64) cannot be guessed by trying.
-const MinWebhookTokenLen = 32
+const MinWebhookTokenLen = MinSecretTokenLen
 
-// CheckWebhookToken is the one rule for the secret token of webhook URLs: at least
-// MinWebhookTokenLen characters, all of them URL-safe and printable (letters, digits,
-// '-', '.', '_', '~'), so it travels in a query string unchanged and no line break or
-// space can hide in it. The error never quotes the token.
-func CheckWebhookToken(token string) error {
+// MinSecretTokenLen is the shortest secret token gongsync accepts from its operator
+// for callers to present (the webhook URL's token, the actions' bearer token).
+const MinSecretTokenLen = 32
+
+// CheckWebhookToken is the one rule for the secret token of webhook URLs
+// (CheckSecretToken).
+func CheckWebhookToken(token string) error { return CheckSecretToken("the webhook token", token) }
+
+// CheckSecretToken is gongsync's one rule for a secret token that callers present (a
+// webhook URL's ?token=, the actions' bearer token), named what in errors: at least
+// MinSecretTokenLen characters, all of them URL-safe and printable (letters, digits,
+// '-', '.', '_', '~'), so it travels in a query string or a header unchanged and no
+// line break or space can hide in it. The error never quotes the token.
+func CheckSecretToken(what, token string) error {
 	for _, r := range token {
 		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("-._~", r)) {
-			return errors.New("the webhook token may hold only letters, digits and - . _ ~ (no spaces or line breaks); make one with `openssl rand -hex 32`")
+			return errors.New(what + " may hold only letters, digits and - . _ ~ (no spaces or line breaks); make one with `openssl rand -hex 32`")
 		}
 	}
-	if len(token) < MinWebhookTokenLen {
-		return fmt.Errorf("the webhook token has %d characters; use at least %d of a random secret, e.g. `openssl rand -hex 32`", len(token), MinWebhookTokenLen)
+	if len(token) < MinSecretTokenLen {
+		return fmt.Errorf("%s has %d characters; use at least %d of a random secret, e.g. `openssl rand -hex 32`", what, len(token), MinSecretTokenLen)
 	}
 	return nil
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"io/fs"
 	"path"
 	"strings"
 	"time"
@@ -18,6 +19,21 @@ import (
 // gooseTable is goose's version table. It is named unqualified, so it lives in the
 // store's schema beside the tables it versions.
 const gooseTable = "goose_db_version"
+
+// migrationSet is what a schema is migrated with: the numbered goose files, the
+// version table recording them, and for the control schema River's own migrations,
+// run under the same lock.
+type migrationSet struct {
+	files        fs.FS
+	versionTable string
+	// extra, when set, runs after goose's migrations while the migration lock is held;
+	// extraCurrent says whether it has nothing left to do.
+	extra        func(ctx context.Context, s *Store) error
+	extraCurrent func(ctx context.Context, s *Store) (bool, error)
+}
+
+// connectionMigrations are the migrations of a connection's schema (migrations/).
+var connectionMigrations = migrationSet{files: migrations.FS, versionTable: gooseTable}
 
 // MigrationStatus is one migration file and whether the database has it.
 type MigrationStatus struct {
@@ -65,6 +81,11 @@ func (s *Store) Migrate(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("migrate schema %q: %w", s.schema, err)
 	}
+	if s.migrations.extra != nil {
+		if err := s.migrations.extra(ctx, s); err != nil {
+			return fmt.Errorf("migrate schema %q: %w", s.schema, err)
+		}
+	}
 	return nil
 }
 
@@ -73,8 +94,8 @@ func (s *Store) Migrate(ctx context.Context) error {
 // search_path). Close the handle when done; the pool stays open.
 func (s *Store) goose() (*goose.Provider, *sql.DB, error) {
 	db := stdlib.OpenDBFromPool(s.pool)
-	p, err := goose.NewProvider(goose.DialectPostgres, db, migrations.FS,
-		goose.WithDisableGlobalRegistry(true), goose.WithTableName(gooseTable))
+	p, err := goose.NewProvider(goose.DialectPostgres, db, s.migrations.files,
+		goose.WithDisableGlobalRegistry(true), goose.WithTableName(s.migrations.versionTable))
 	if err != nil {
 		db.Close()
 		return nil, nil, fmt.Errorf("load migrations: %w", err)
@@ -118,6 +139,9 @@ func (s *Store) MigrationsCurrent(ctx context.Context) (bool, error) {
 			return false, nil
 		}
 	}
+	if s.migrations.extraCurrent != nil {
+		return s.migrations.extraCurrent(ctx, s)
+	}
 	return true, nil
 }
 
@@ -126,7 +150,7 @@ func (s *Store) MigrationsCurrent(ctx context.Context) (bool, error) {
 // session's zone, hence the conversion back.
 func (s *Store) appliedMigrations(ctx context.Context) (map[int64]time.Time, error) {
 	var exists bool
-	if err := s.pool.QueryRow(ctx, "SELECT to_regclass($1) IS NOT NULL", gooseTable).Scan(&exists); err != nil {
+	if err := s.pool.QueryRow(ctx, "SELECT to_regclass($1) IS NOT NULL", s.migrations.versionTable).Scan(&exists); err != nil {
 		return nil, fmt.Errorf("look for the version table: %w", err)
 	}
 	out := map[int64]time.Time{}
@@ -135,7 +159,7 @@ func (s *Store) appliedMigrations(ctx context.Context) (map[int64]time.Time, err
 	}
 	rows, err := s.pool.Query(ctx, `
 		SELECT version_id, max(tstamp) AT TIME ZONE current_setting('TimeZone')
-		FROM `+gooseTable+`
+		FROM `+pgx.Identifier{s.migrations.versionTable}.Sanitize()+`
 		WHERE is_applied AND version_id > 0
 		GROUP BY version_id`)
 	if err != nil {

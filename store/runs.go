@@ -57,7 +57,8 @@ type Run struct {
 // any page transaction, so a run that crashes still shows as started.
 func (s *Store) StartRun(ctx context.Context, stream, kind string) (int64, error) {
 	var id int64
-	if err := s.pool.QueryRow(ctx, "INSERT INTO sync_runs (stream, kind) VALUES ($1, $2) RETURNING id", stream, kind).Scan(&id); err != nil {
+	if err := s.pool.QueryRow(ctx, "INSERT INTO sync_runs (stream, kind, worker) VALUES ($1, $2, nullif($3, '')) RETURNING id",
+		stream, kind, s.worker).Scan(&id); err != nil {
 		return 0, fmt.Errorf("start run of %q (%s): %w", stream, kind, err)
 	}
 	return id, nil

@@ -40,18 +40,31 @@ type Options struct {
 	Schema      string         // "" means DefaultSchema
 	MaxConns    int32          // 0 means DefaultMaxConns
 	Logger      zerolog.Logger // the zero Logger logs nothing
+	// MaxConnIdleTime closes a pool's connections idle for this long; 0 keeps pgx's
+	// default (30 minutes). A worker holding a pool per connection sets it short, so
+	// that only the connections being synced hold Postgres connections.
+	MaxConnIdleTime time.Duration
+	// Worker names the process in the runs it records (sync_runs.worker), e.g.
+	// host:pid; empty records none.
+	Worker string
 }
 
 // Store is a pool of connections to gongsync's schema. It is safe for concurrent use.
 type Store struct {
-	pool   *pgxpool.Pool
-	schema string
-	log    zerolog.Logger
+	pool       *pgxpool.Pool
+	schema     string
+	log        zerolog.Logger
+	worker     string
+	migrations migrationSet
 
 	// migrating lets one Migrate of this process at a time wait for the database
 	// lock: each waiter holds a connection, and enough of them would leave the one
 	// holding the lock without a connection to migrate with.
 	migrating sync.Mutex
+
+	// hashKey caches the installation's hash key (HashKey): it never changes.
+	hashKeyMu sync.Mutex
+	hashKey   []byte
 }
 
 // schemaPattern is what Postgres accepts as an unquoted identifier without folding
@@ -105,6 +118,11 @@ var reservedWords = func() map[string]bool {
 // Open validates the options, connects a pool whose connections all use the schema,
 // and checks that the database answers. It does not migrate; see Migrate.
 func Open(ctx context.Context, opts Options) (*Store, error) {
+	return open(ctx, opts, connectionMigrations)
+}
+
+// open is Open with the migrations of the schema's kind.
+func open(ctx context.Context, opts Options, set migrationSet) (*Store, error) {
 	schema := cmp.Or(opts.Schema, DefaultSchema)
 	if err := ValidateSchema(schema); err != nil {
 		return nil, fmt.Errorf("open store: invalid schema name: %w", err)
@@ -129,6 +147,9 @@ func Open(ctx context.Context, opts Options) (*Store, error) {
 		secret = cfg.ConnConfig.Password
 	}
 	cfg.MaxConns = maxConns
+	if opts.MaxConnIdleTime > 0 {
+		cfg.MaxConnIdleTime = opts.MaxConnIdleTime
+	}
 	cfg.ConnConfig.RuntimeParams["search_path"] = pgx.Identifier{schema}.Sanitize()
 	cfg.ConnConfig.RuntimeParams["application_name"] = cmp.Or(cfg.ConnConfig.RuntimeParams["application_name"], "gongsync")
 
@@ -140,7 +161,7 @@ func Open(ctx context.Context, opts Options) (*Store, error) {
 		pool.Close()
 		return nil, redact(fmt.Errorf("open store: connect: %w", err), secret)
 	}
-	s := &Store{pool: pool, schema: schema, log: opts.Logger.With().Str("schema", schema).Logger()}
+	s := &Store{pool: pool, schema: schema, log: opts.Logger.With().Str("schema", schema).Logger(), worker: opts.Worker, migrations: set}
 	return s, nil
 }
 

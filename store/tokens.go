@@ -412,3 +412,66 @@ func wrapErr(errp *error, format string, args ...any) {
 		*errp = fmt.Errorf(format+": %w", append(args, *errp)...)
 	}
 }
+
+// ResealTokens seals every OAuth token of the schema again under next, in one
+// transaction (GONGSYNC_ENCRYPTION_KEY's rotation): each opens with prev, or already
+// with next when an interrupted rotation got to it, or nothing changes. Rows stored
+// unencrypted are counted and left as they are.
+func (s *Store) ResealTokens(ctx context.Context, prev, next *secretbox.Box) (res Resealed, err error) {
+	defer wrapErr(&err, "re-seal the OAuth tokens in %q", s.schema)
+	var exists bool
+	if err := s.pool.QueryRow(ctx, "SELECT to_regclass('oauth_tokens') IS NOT NULL").Scan(&exists); err != nil || !exists {
+		return res, err // a schema never migrated holds no token
+	}
+	err = s.transactOnce(ctx, func(t *Tx) error {
+		rows, err := t.tx.Query(ctx, `SELECT id, encrypted, access_token, refresh_token FROM oauth_tokens ORDER BY id FOR UPDATE`)
+		if err != nil {
+			return err
+		}
+		type row struct {
+			id        string
+			encrypted bool
+			access    []byte
+			refresh   []byte
+		}
+		var all []row
+		var r row
+		if _, err := pgx.ForEachRow(rows, []any{&r.id, &r.encrypted, &r.access, &r.refresh}, func() error {
+			all = append(all, r)
+			return nil
+		}); err != nil {
+			return err
+		}
+		for _, r := range all {
+			if !r.encrypted {
+				res.Plain++
+				continue
+			}
+			access, already, err := reseal(r.access, tokenAD(r.id, "access_token"), prev, next)
+			if err != nil {
+				return fmt.Errorf("connection %q, access_token: %w", r.id, err)
+			}
+			refresh := r.refresh
+			if r.refresh != nil {
+				var was bool
+				if refresh, was, err = reseal(r.refresh, tokenAD(r.id, "refresh_token"), prev, next); err != nil {
+					return fmt.Errorf("connection %q, refresh_token: %w", r.id, err)
+				}
+				already = already && was
+			}
+			if already {
+				res.Already++
+				continue
+			}
+			// The tokens themselves do not change: the generation, which counts new
+			// tokens, stays as it is.
+			if _, err := t.tx.Exec(ctx, `UPDATE oauth_tokens SET access_token = $2, refresh_token = $3, updated_at = now() WHERE id = $1`,
+				r.id, access, refresh); err != nil {
+				return err
+			}
+			res.Resealed++
+		}
+		return nil
+	})
+	return res, err
+}

@@ -119,6 +119,9 @@ func (e *Engine) Backfill(ctx context.Context, req BackfillRequest) (*BackfillRe
 		j.rep.Requests += r.Requests
 		switch r.Status {
 		case store.RunSucceeded:
+			if r.More {
+				return j.rep, nil // a short run (RequestsPerRun): the next one goes on
+			}
 			if j.transcripts.refusedNow != nil {
 				refusals = append(refusals, j.transcripts.refusedNow)
 			}

@@ -18,9 +18,14 @@ type Options struct {
 	CursorMaxAge    time.Duration // stored cursors older than this are not tried: the window restarts from its last committed call (30m)
 	TranscriptBatch int           // call ids per transcript request (100)
 	PageGrace       time.Duration // after shutdown begins, how long the page in flight may take to finish (15s)
-	Now             func() time.Time
-	Logger          zerolog.Logger
-	Metrics         *Metrics
+	// RequestsPerRun makes runs short: once a run has sent this many requests it stops
+	// before its next page, everything committed, and says more remains
+	// (RunReport.More), for a job queue to run the rest as another job. 0 (the
+	// commands, today's daemon): a run goes to its end.
+	RequestsPerRun int
+	Now            func() time.Time
+	Logger         zerolog.Logger
+	Metrics        *Metrics
 }
 
 func (o *Options) defaults() {

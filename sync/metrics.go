@@ -36,6 +36,7 @@ type Metrics struct {
 	foundAge        *prometheus.HistogramVec
 	newestUnix      atomic.Int64
 	now             func() time.Time
+	collectors      []prometheus.Collector
 }
 
 // NewMetrics registers the metrics with reg. now is the clock the newest call's lag
@@ -104,15 +105,70 @@ func NewMetrics(reg prometheus.Registerer, now func() time.Time) *Metrics {
 			Buckets: findAgeDays,
 		}, []string{"kind"}),
 	}
-	reg.MustRegister(m.requests, m.requestDuration, m.budgetUsed, m.budgetBackfill, m.budgetLimit, m.budgetLeft,
+	m.collectors = []prometheus.Collector{m.requests, m.requestDuration, m.budgetUsed, m.budgetBackfill, m.budgetLimit, m.budgetLeft,
 		m.rows, m.sentences, m.found, m.runs, m.runDuration, m.lastSuccess, m.newestCall,
-		m.budgetReset, m.failuresInARow, m.loginRequired, m.transcriptsDue, m.sweepOldest, m.foundAge)
-	reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
-		Name: "gongsync_newest_call_lag_seconds", Help: "Seconds between now and the start of the newest synced call.",
-	}, func() float64 {
-		return m.lagSeconds()
-	}))
+		m.budgetReset, m.failuresInARow, m.loginRequired, m.transcriptsDue, m.sweepOldest, m.foundAge,
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+			Name: "gongsync_newest_call_lag_seconds", Help: "Seconds between now and the start of the newest synced call.",
+		}, func() float64 {
+			return m.lagSeconds()
+		})}
+	reg.MustRegister(m.collectors...)
 	return m
+}
+
+// Unregister takes the metrics out of reg (the one they were registered with): a
+// worker does so when a connection leaves the registry, so that its series go too.
+func (m *Metrics) Unregister(reg prometheus.Registerer) {
+	for _, c := range m.collectors {
+		reg.Unregister(c)
+	}
+}
+
+// FleetMetrics are a worker's own: the registry's connections by state, and the job
+// queue by connection and state. Their labels are bounded by the registry.
+type FleetMetrics struct {
+	connections *prometheus.GaugeVec
+	jobs        *prometheus.GaugeVec
+}
+
+// NewFleetMetrics registers the worker's metrics with reg.
+func NewFleetMetrics(reg prometheus.Registerer) *FleetMetrics {
+	f := &FleetMetrics{
+		connections: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "gongsync_connections", Help: "Connections of the registry, by state (active, paused, failed).",
+		}, []string{"state"}),
+		jobs: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "gongsync_queue_jobs",
+			Help: "Jobs in the queue by connection and state: available (due now), scheduled (later), running, retryable (failed, to be tried again), discarded (failed for good).",
+		}, []string{"connection", "state"}),
+	}
+	reg.MustRegister(f.connections, f.jobs)
+	return f
+}
+
+// Observe sets the gauges from the registry and the queue's counts (FleetOptions.OnQueue).
+func (f *FleetMetrics) Observe(counts []store.JobCount, conns []store.Connection) {
+	if f == nil {
+		return
+	}
+	f.connections.Reset()
+	for _, st := range []string{"active", "paused", "failed"} {
+		f.connections.WithLabelValues(st).Set(0)
+	}
+	for _, c := range conns {
+		f.connections.WithLabelValues(c.State()).Inc()
+	}
+	f.jobs.Reset()
+	known := map[string]bool{}
+	for _, c := range conns {
+		known[c.Name] = true
+	}
+	for _, c := range counts {
+		if known[c.Connection] { // jobs of a removed connection are on their way out
+			f.jobs.WithLabelValues(c.Connection, c.State).Add(float64(c.Jobs))
+		}
+	}
 }
 
 func (m *Metrics) lagSeconds() float64 {

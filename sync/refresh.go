@@ -34,6 +34,9 @@ func (e *Engine) syncUsers(ctx context.Context, r *run) error {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
+		if err := e.runFull(r); err != nil {
+			return err
+		}
 		// Plan: the stored cursor while it is young enough to trust; users are few, so an
 		// old one starts the pages over, keeping the refresh's start.
 		cursor := cp.Cursor

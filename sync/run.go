@@ -39,7 +39,10 @@ type RunReport struct {
 	// CursorRestarts counts windows restarted from the last committed call after Gong's cursor expired.
 	CursorRestarts int
 	PausedUntil    time.Time // when paused by the budget or Gong's quota
-	Err            error
+	// More says the run stopped at Options.RequestsPerRun with work left: its status
+	// is succeeded, and the next run of the stream goes on from its checkpoint.
+	More bool
+	Err  error
 }
 
 // ErrStreamBusy is returned (inside a skipped report) when another process holds a stream.
@@ -128,6 +131,9 @@ func (e *Engine) runStream(ctx context.Context, s *streamDef, kind Kind, wait, a
 	payer := e.budget.For(kind)
 	r := &run{RunReport: rep, payer: payer, gong: e.gong.WithBudget(payer), log: log}
 	werr := s.work(e, ctx, r)
+	if errors.Is(werr, errRunFull) {
+		rep.More, werr = true, nil
+	}
 	rep.Requests, rep.Finished, rep.Err = payer.Requests(), time.Now(), werr
 	rep.Status = e.outcome(ctx, s, rep, refused)
 	e.recordRun(ctx, runID, rep, log)
@@ -226,6 +232,21 @@ func (e *Engine) logRun(rep *RunReport, log zerolog.Logger) {
 		Dur("took", rep.Finished.Sub(rep.Started)).Msg("run finished")
 }
 
+// errRunFull stops a run before its next page once it has sent RequestsPerRun
+// requests; runStream turns it into a success with More set.
+var errRunFull = errors.New("the run sent its share of requests; more remains")
+
+// runFull says, before a page is asked for, whether the run has sent its share of
+// requests (Options.RequestsPerRun): errRunFull, or nil to go on. Every loop that
+// asks Gong page after page checks it at the top, where everything before is
+// committed.
+func (e *Engine) runFull(r *run) error {
+	if e.opt.RequestsPerRun > 0 && r.payer.Requests() >= e.opt.RequestsPerRun {
+		return errRunFull
+	}
+	return nil
+}
+
 // pageContext returns the context one page's request and commit run under: it
 // outlives a shutdown by PageGrace, so the page in flight is finished and committed
 // instead of thrown away, but no new page starts (callers check ctx between pages).
@@ -255,6 +276,9 @@ func detailsJSON(r *RunReport) []byte {
 	}
 	if len(r.FoundAges) > 0 {
 		d["found_ages"] = r.FoundAges
+	}
+	if r.More {
+		d["more"] = true
 	}
 	b, _ := json.Marshal(d) // a map of numbers and times: cannot fail
 	return b

@@ -41,6 +41,9 @@ func (e *Engine) fetchDueTranscripts(ctx context.Context, r *run, fullBatchesOnl
 		if err := ctx.Err(); err != nil {
 			return err
 		}
+		if err := e.runFull(r); err != nil {
+			return err
+		}
 		pending, err := e.st.PendingTranscripts(ctx, now, batch)
 		if err != nil {
 			return err

@@ -68,6 +68,9 @@ func (e *Engine) readWindow(ctx context.Context, r *run, cp *windowCheckpoint, g
 		if err := ctx.Err(); err != nil {
 			return err
 		}
+		if err := e.runFull(r); err != nil {
+			return err
+		}
 		plan := e.planPage(cp.Window, log)
 		pctx, done := e.pageContext(ctx)
 		page, err := r.gong.CallsExtensivePage(pctx, plan.req)
@@ -164,8 +167,11 @@ func (e *Engine) pageDone(cp windowCheckpoint, plan pagePlan, nextCursor string,
 // are gone from Gong, and marked deleted in the same transaction.
 func (e *Engine) commitCallsPage(ctx context.Context, w callsWindow, next windowCheckpoint, rows []store.Call) (res store.UpsertResult, deleted []string, err error) {
 	err = e.st.Transact(ctx, func(tx *store.Tx) error {
-		var err error
-		if res, err = tx.UpsertCalls(ctx, rows); err != nil {
+		kept, err := e.withoutErased(ctx, tx, rows) // calls an erasure keeps out are not written (privacy.go)
+		if err != nil {
+			return err
+		}
+		if res, err = tx.UpsertCalls(ctx, kept); err != nil {
 			return err
 		}
 		deleted = nil

@@ -8,32 +8,36 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"os"
 	"strings"
 	"text/tabwriter"
 
 	"github.com/gongsync/gongsync/gongapi/catalog"
+	"github.com/gongsync/gongsync/internal/config"
+	gsync "github.com/gongsync/gongsync/sync"
 )
 
 func runAction(ctx context.Context, m *Main, args []string) error {
 	usage := func(w io.Writer) {
-		fmt.Fprint(w, `Usage: gongsync action <list|describe|check> [flags]
+		fmt.Fprint(w, `Usage: gongsync action <list|describe|check|run> [flags]
 
-Every operation of Gong's v2 API as a named action (its operationId), with its
-inputs checked before anything is spent. None of these needs a database or
-credentials.
+Every operation of Gong's v2 API as a named action (its operationId), and
+gongsync's own (calls.refresh, privacy.erase-email, privacy.erase-phone), with
+their inputs checked before anything is spent.
 
   list             every action: method and path, read or write, OAuth scope
   describe NAME    an action's inputs, with their types and which are required
   check NAME       check an input (--input JSON, @file or - for stdin) and print
                    the request it becomes; a bad input exits 2
+  run NAME         run it: checked, counted in the budget, sent once (or retried
+                   when that is safe), recorded in action_runs; prints the answer
 
-Run 'gongsync action <list|describe|check> --help' for their flags.
+list, describe and check need neither a database nor credentials.
+Run 'gongsync action <list|describe|check|run> --help' for their flags.
 `)
 	}
 	if len(args) == 0 {
 		usage(m.Stderr)
-		return usageErrorf("action needs a subcommand: list, describe or check")
+		return usageErrorf("action needs a subcommand: list, describe, check or run")
 	}
 	switch args[0] {
 	case "-h", "--help", "help":
@@ -45,8 +49,10 @@ Run 'gongsync action <list|describe|check> --help' for their flags.
 		return runActionDescribe(m, args[1:])
 	case "check":
 		return runActionCheck(m, args[1:])
+	case "run":
+		return runActionRun(ctx, m, args[1:])
 	}
-	return usageErrorf("unknown action subcommand %q (want list, describe or check)", args[0])
+	return usageErrorf("unknown action subcommand %q (want list, describe, check or run)", args[0])
 }
 
 func runActionList(m *Main, args []string) error {
@@ -62,21 +68,7 @@ or writes, and the OAuth scope it needs ("-" where Gong's document names none).`
 	}
 	all := catalog.All()
 	if *asJSON {
-		type summary struct {
-			Name       string     `json:"name"`
-			Method     string     `json:"method,omitempty"`
-			Path       string     `json:"path,omitempty"`
-			Writes     bool       `json:"writes"`
-			Scope      string     `json:"scope,omitempty"`
-			MoreScopes []string   `json:"moreScopes,omitempty"`
-			Cursor     catalog.In `json:"cursor,omitempty"`
-			Records    string     `json:"records,omitempty"`
-		}
-		out := make([]summary, len(all))
-		for i, s := range all {
-			out[i] = summary{s.Name, s.Method, s.Path, s.Writes, s.Scope, s.MoreScopes, s.Cursor, s.Records}
-		}
-		return writeJSON(m.Stdout, out)
+		return writeJSON(m.Stdout, actionSummaries())
 	}
 	tw := tabwriter.NewWriter(m.Stdout, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "NAME\tMETHOD\tPATH\tACCESS\tSCOPE")
@@ -110,6 +102,9 @@ its input: a JSON object whose fields go to the path, the query or the body.`, 0
 	}
 	fmt.Fprintf(w, "  %s\n", accessLong(s))
 	switch {
+	case s.Scope != "" && len(s.MoreScopes) > 0 && !s.Endpoint():
+		// An own action sends several of Gong's operations, each needing its scope.
+		fmt.Fprintf(w, "  OAuth scopes: %s and %s (for the operations it sends)\n", s.Scope, strings.Join(s.MoreScopes, ", "))
 	case s.Scope != "" && len(s.MoreScopes) > 0:
 		fmt.Fprintf(w, "  OAuth scope: %s (and %s for some inputs)\n", s.Scope, strings.Join(s.MoreScopes, ", "))
 	case s.Scope != "":
@@ -182,6 +177,26 @@ func typeText(s *catalog.Schema) string {
 	return t
 }
 
+// actionUsageError turns a refused input into a usage error (exit 2) listing every
+// problem on its own line; other errors pass through.
+func actionUsageError(err error) error {
+	var bad *catalog.InputError
+	if errors.As(err, &bad) {
+		lines := make([]string, len(bad.Problems))
+		for i, p := range bad.Problems {
+			lines[i] = "  " + p.String()
+		}
+		if bad.More > 0 {
+			lines = append(lines, fmt.Sprintf("  … and %d more", bad.More))
+		}
+		return usageErrorf("bad input for %s (nothing sent):\n%s", bad.Action, strings.Join(lines, "\n"))
+	}
+	if errors.Is(err, catalog.ErrUnknownAction) {
+		return usageError{err}
+	}
+	return err
+}
+
 func runActionCheck(m *Main, args []string) error {
 	c := newCLI(m, "action check", "NAME [--input JSON|@file|-]", `
 Check an action's input against Gong's document and print the request it would
@@ -197,24 +212,19 @@ input exits 2 with every problem on its own line, named by its field path
 	if err != nil {
 		return usageError{err}
 	}
-	raw, err := readInput(m.Stdin, *input)
+	raw, err := readArg(m.Stdin, "--input", *input)
 	if err != nil {
 		return usageError{err}
 	}
 	in, err := s.Check(raw)
-	var bad *catalog.InputError
-	if errors.As(err, &bad) {
-		lines := make([]string, len(bad.Problems))
-		for i, p := range bad.Problems {
-			lines[i] = "  " + p.String()
-		}
-		if bad.More > 0 {
-			lines = append(lines, fmt.Sprintf("  … and %d more", bad.More))
-		}
-		return usageErrorf("bad input for %s (nothing sent):\n%s", s.Name, strings.Join(lines, "\n"))
-	}
 	if err != nil {
-		return err
+		return actionUsageError(err)
+	}
+	if !s.Endpoint() {
+		// An own action is a program of several requests, not one request to print.
+		fmt.Fprintf(m.Stdout, "%s: the input is good. It is gongsync's own action, several requests rather than one: "+
+			"`gongsync action run %s` runs it%s.\n", s.Name, s.Name, map[bool]string{true: " (--dry-run shows what it would do)"}[hasDryRun(s)])
+		return nil
 	}
 	req, err := s.Request(in)
 	if err != nil {
@@ -243,25 +253,6 @@ func parseWithName(c *cli, args []string) (string, error) {
 		return "", usageErrorf("unexpected arguments %q", rest)
 	}
 	return name, nil
-}
-
-// readInput reads --input: inline JSON, @file, or - for standard input.
-func readInput(stdin io.Reader, v string) ([]byte, error) {
-	switch {
-	case v == "-":
-		b, err := io.ReadAll(stdin)
-		if err != nil {
-			return nil, fmt.Errorf("--input -: %w", err)
-		}
-		return b, nil
-	case strings.HasPrefix(v, "@"):
-		b, err := os.ReadFile(v[1:])
-		if err != nil {
-			return nil, fmt.Errorf("--input: %w", err)
-		}
-		return b, nil
-	}
-	return []byte(v), nil
 }
 
 func writeJSON(w io.Writer, v any) error {
@@ -300,4 +291,111 @@ func dash(s string) string {
 		return "-"
 	}
 	return s
+}
+
+// hasDryRun reports whether an action takes the dry-run input (--dry-run).
+func hasDryRun(s *catalog.Spec) bool {
+	_, ok := s.Input(catalog.DryRunField)
+	return ok
+}
+
+func runActionRun(ctx context.Context, m *Main, args []string) error {
+	c := newCLI(m, "action run", "NAME [--input JSON|@file|-] [--all] [--idempotency-key KEY] [--dry-run]", `
+Run an action: its input is checked first (a bad one exits 2 and spends nothing),
+then it goes through the same client as the sync: the credentials and base URL,
+the daily budget and its pace, retries for reads and for writes that are safe to
+send again (PUT, DELETE, addCall's clientUniqueId). Any other write is sent once:
+if its answer is lost it is reported as "may have been applied" with Gong's
+requestId, never sent again. Every run is recorded in action_runs. The answer is
+printed as JSON.
+
+A second run with the same --idempotency-key and input prints the first run's
+answer (kept 24 hours) without sending anything; another input with the same key
+is refused (exit 2). gongsync's own actions: calls.refresh {"callIds": [...]}
+fetches calls and their transcripts now; privacy.erase-email {"emailAddress": …}
+and privacy.erase-phone {"phoneNumber": …} erase a person in Gong and here
+(--dry-run shows what would go, spending only Gong's lookup).`, config.Database|config.Gong|config.Budget|config.Sync)
+	input := c.fs.String("input", "{}", "the input JSON ('@file' reads it from a file, '-' from stdin)")
+	all := c.fs.Bool("all", false, "follow the cursors of a paged operation and print every record in one answer")
+	key := c.fs.String("idempotency-key", "", "a key that makes running the same input again return the first answer without sending")
+	dryRun := c.fs.Bool("dry-run", false, "for actions that have one (privacy.*): show what would happen, spending only reads")
+	var name string
+	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
+		name, args = args[0], args[1:]
+	}
+	cfg, err := c.parse(args)
+	if err != nil {
+		return err
+	}
+	rest := c.fs.Args()
+	if name == "" && len(rest) > 0 {
+		name, rest = rest[0], rest[1:]
+	}
+	switch {
+	case name == "":
+		return usageErrorf("want an action name (gongsync action list shows them)")
+	case len(rest) > 0:
+		return usageErrorf("unexpected arguments %q", rest)
+	}
+	spec, err := catalog.Find(name)
+	if err != nil {
+		return usageError{err}
+	}
+	raw, err := readArg(m.Stdin, "--input", *input)
+	if err != nil {
+		return usageError{err}
+	}
+	if *dryRun {
+		if !hasDryRun(spec) {
+			return usageErrorf("--dry-run: %s has no dry run; `gongsync action check %s` shows the request without sending it", spec.Name, spec.Name)
+		}
+		if raw, err = withDryRun(raw); err != nil {
+			return actionUsageError(err)
+		}
+	}
+	// Checked here too, before the database is opened: a bad input needs neither.
+	if _, err := spec.Check(raw); err != nil {
+		return actionUsageError(err)
+	}
+
+	log := c.logger(cfg)
+	a, err := openApp(ctx, cfg, log, appOptions{migrate: true, gong: true})
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	out, err := a.engine.RunAction(ctx, gsync.ActionRequest{
+		Name: spec.Name, Input: raw, All: *all, IdempotencyKey: *key, AskedBy: gsync.AskedByCLI, LocalFiles: true,
+	})
+	var conflict *gsync.ActionConflictError
+	switch {
+	case errors.As(err, &conflict):
+		return usageError{err}
+	case err != nil:
+		return actionUsageError(err)
+	}
+	if out.Replayed {
+		fmt.Fprintf(m.Stderr, "gongsync action run: the answer of run %d, kept for this idempotency key; nothing sent\n", out.RunID)
+	}
+	var pretty bytes.Buffer
+	if json.Indent(&pretty, out.Answer, "", "  ") != nil {
+		pretty.Reset()
+		pretty.Write(out.Answer)
+	}
+	pretty.WriteByte('\n')
+	_, err = m.Stdout.Write(pretty.Bytes())
+	return err
+}
+
+// withDryRun sets the dry-run input in an input object, keeping every number as it
+// was written. An input that is not a JSON object is left for the check to refuse.
+func withDryRun(raw []byte) ([]byte, error) {
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.UseNumber()
+	var in map[string]any
+	if err := dec.Decode(&in); err != nil || in == nil {
+		return raw, nil
+	}
+	in[catalog.DryRunField] = true
+	return json.Marshal(in)
 }

@@ -23,7 +23,8 @@ func TestActionListShowsEveryOperation(t *testing.T) {
 		t.Fatalf("exit %d: %s", code, errOut)
 	}
 	lines := strings.Split(strings.TrimSpace(out), "\n")
-	if len(lines) != 1+len(catalog.All()) || len(catalog.All()) < 55 {
+	// Gong's 55 operations and gongsync's three own actions.
+	if len(lines) != 1+len(catalog.All()) || len(catalog.All()) != 55+3 {
 		t.Errorf("%d lines for %d actions", len(lines), len(catalog.All()))
 	}
 	if strings.Join(strings.Fields(lines[0]), " ") != "NAME METHOD PATH ACCESS SCOPE" {
@@ -33,6 +34,9 @@ func TestActionListShowsEveryOperation(t *testing.T) {
 		"listCallsExtensive POST /v2/calls/extensive read api:calls:read:extensive",
 		"purgeEmailAddress POST /v2/data-privacy/erase-data-for-email-address write api:data-privacy:delete",
 		"getPermissionProfile GET /v2/permission-profile read -",
+		"calls.refresh - - read api:calls:read:extensive",
+		"privacy.erase-email - - write api:data-privacy:delete",
+		"privacy.erase-phone - - write api:data-privacy:delete",
 	} {
 		if !strings.Contains(strings.Join(strings.Fields(out), " "), want) {
 			t.Errorf("list lacks %q", want)
@@ -112,6 +116,16 @@ func TestActionCheckPrintsTheRequestOrRefusesWithExitTwo(t *testing.T) {
 	m := &Main{Stdin: strings.NewReader(`{"emailAddress":"a@b.c"}`), Stdout: &stdout, Stderr: &stderr}
 	if code := m.Run(context.Background(), []string{"action", "check", "purgeEmailAddress", "--input", "-"}); code != 0 || !strings.Contains(stdout.String(), `"emailAddress": [`) {
 		t.Errorf("--input -: exit %d %s%s", code, stdout.String(), stderr.String())
+	}
+
+	// An own action's input is checked; it has no single request to print.
+	if code, out, errOut := gongsync(t, noBackends, "action", "check", "privacy.erase-email", "--input", `{"emailAddress":"a@b.example"}`); code != 0 ||
+		!strings.Contains(out, "privacy.erase-email: the input is good") || !strings.Contains(out, "--dry-run") {
+		t.Errorf("check of an own action: exit %d %s%s", code, out, errOut)
+	}
+	if code, _, errOut := gongsync(t, noBackends, "action", "check", "calls.refresh", "--input", `{"callIds":["1",2]}`); code != 2 ||
+		!strings.Contains(errOut, "callIds[1]: want string, got number") {
+		t.Errorf("check of an own action's bad input: exit %d %s", code, errOut)
 	}
 
 	for _, args := range [][]string{

@@ -71,6 +71,9 @@ GONG_OAUTH_CLIENT_SECRET; applies pending migrations first.`, config.Database|co
 	if c.fs.NArg() > 0 {
 		return usageErrorf("unexpected arguments %q", c.fs.Args())
 	}
+	if c.conn != nil && c.conn.AuthMode != store.AuthOAuth {
+		return usageErrorf("connection %s authenticates with an access key; `gongsync connections add %s --update` with an OAuth app's GONG_OAUTH_CLIENT_ID and GONG_OAUTH_CLIENT_SECRET makes it an OAuth connection", c.conn.Name, c.conn.Name)
+	}
 	if cfg.OAuthClientID == "" || cfg.OAuthClientSecret == "" {
 		return usageErrorf("auth login needs the OAuth app's GONG_OAUTH_CLIENT_ID and GONG_OAUTH_CLIENT_SECRET")
 	}
@@ -120,6 +123,17 @@ GONG_OAUTH_CLIENT_SECRET; applies pending migrations first.`, config.Database|co
 	saved, err := tokens.Save(ctx, gsync.TokenFromLogin(tok))
 	if err != nil {
 		return err
+	}
+	if c.conn != nil && c.conn.FailedAt != nil {
+		// The new login is the fix the failure waited for: workers take the
+		// connection up again.
+		if control, err := openControl(ctx, cfg, log); err == nil {
+			err = control.ClearFailure(ctx, c.conn.Name)
+			control.Close()
+			if err != nil {
+				log.Warn().Err(err).Msg("could not clear the connection's failure: run `gongsync connections resume`")
+			}
+		}
 	}
 	fmt.Fprintln(m.Stdout, "\nConnected to Gong.")
 	printToken(m.Stdout, cfg, saved)

@@ -14,6 +14,36 @@ import (
 	"github.com/rs/zerolog"
 )
 
+// queueBackfill hands a connection's backfill to the workers: one job, unique while
+// it waits or runs, that reads GONGSYNC_REQUESTS_PER_JOB requests at a time behind
+// every connection's scheduled runs.
+func queueBackfill(ctx context.Context, m *Main, c *cli, cfg *config.Config, req gsync.BackfillRequest) error {
+	if c.conn == nil {
+		return usageErrorf("--queue needs --connection NAME: the workers run a registry's connections")
+	}
+	if len(req.Streams) > 0 {
+		return usageErrorf("--queue backfills every stream; drop --streams")
+	}
+	control, err := openControl(ctx, cfg, c.logger(cfg))
+	if err != nil {
+		return err
+	}
+	defer control.Close()
+	if err := control.Migrate(ctx); err != nil {
+		return err
+	}
+	added, err := gsync.EnqueueBackfill(ctx, control, c.conn.Name, req.From, req.To)
+	if err != nil {
+		return err
+	}
+	if !added {
+		fmt.Fprintf(m.Stdout, "a backfill of connection %s is queued or running already; `gongsync status --connection %s` shows it\n", c.conn.Name, c.conn.Name)
+		return nil
+	}
+	fmt.Fprintf(m.Stdout, "backfill of connection %s queued for the workers; `gongsync status --connection %s` shows its progress\n", c.conn.Name, c.conn.Name)
+	return nil
+}
+
 func runBackfill(ctx context.Context, m *Main, args []string) error {
 	c := newCLI(m, "backfill", "--from 2024-01-01 [--to 2024-07-01] [--streams …] [--wait]", `
 Sync a historical range of calls (and their transcripts; users, workspaces and
@@ -30,6 +60,7 @@ SIGTERM, it commits the page in flight, says how to resume, and exits 130 or 143
 	wait := c.fs.Bool("wait", false, "when the budget is spent, sleep until it resets and go on")
 	noMigrate := c.fs.Bool("no-migrate", false, "do not apply pending migrations first")
 	progress := c.fs.String("progress", "auto", "progress display: bar, log, none, or auto (a bar on a terminal, log lines otherwise)")
+	queue := c.fs.Bool("queue", false, "with --connection: hand the backfill to the workers (gongsync run) as a job instead of running it here")
 	cfg, err := c.parse(args)
 	if err != nil {
 		return err
@@ -69,6 +100,12 @@ SIGTERM, it commits the page in flight, says how to resume, and exits 130 or 143
 	case "auto", "bar", "log", "none":
 	default:
 		return usageErrorf("--progress: want bar, log, none or auto, got %q", *progress)
+	}
+	if err := c.requireActive(); err != nil {
+		return err
+	}
+	if *queue {
+		return queueBackfill(ctx, m, c, cfg, req)
 	}
 
 	relaxGC(m.getenv)

@@ -21,7 +21,7 @@ func TestWrongSecretCostsOneRequestAndOneErrorLine(t *testing.T) {
 			db := pgtest.NewDatabase(t)
 			env := map[string]string{"DATABASE_URL": db, "GONG_BASE_URL": k.url, "GONG_RATE_LIMIT": "0",
 				"GONG_ACCESS_KEY": fakegong.DefaultAccessKey, "GONG_ACCESS_KEY_SECRET": "not-the-secret",
-				"GONGSYNC_HTTP_ADDR": "", "LOG_LEVEL": "info", "LOG_FORMAT": "json"}
+				"GONGSYNC_HTTP_ADDR": "off", "LOG_LEVEL": "info", "LOG_FORMAT": "json"}
 			k.fake.ResetStats()
 			code, out, errOut := gongsync(t, env, args...)
 			all := out + errOut

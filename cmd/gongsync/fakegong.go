@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"crypto/rand"
 	"crypto/rsa"
@@ -38,7 +39,14 @@ each call when it becomes visible on the fake's clock, checked every --webhook-e
 --webhook-backlog N first sends the N newest calls already visible. The public key to
 configure as GONGSYNC_WEBHOOK_PUBLIC_KEY is printed at start (stderr); keep it stable across
 restarts with --webhook-key-file (created when missing), and print it alone with
---print-webhook-key.`, 0)
+--print-webhook-key.
+
+Many companies: --tenants N serves N of them from one process, as one Gong serves
+every company. Tenant i (1…N) answers the credentials KEY-i / SECRET-i, where KEY and
+SECRET are the usual GONG_ACCESS_KEY / GONG_ACCESS_KEY_SECRET (its OAuth app is the
+client id and secret with -i too), with a dataset of its own (seed + i) and limits of
+its own. GET /_fake/stats?tenant=i reports one tenant, GET /_fake/stats all of them
+(a "tenants" map beside their sums); other control routes take ?tenant=i.`, 0)
 	fs := c.fs
 	addr := fs.String("addr", "127.0.0.1:8089", "listen address (port 0 picks a free one)")
 	seed := fs.Int64("seed", 1, "dataset seed")
@@ -66,6 +74,7 @@ restarts with --webhook-key-file (created when missing), and print it alone with
 	webhookTest := fs.Bool("webhook-test", false, `mark the webhooks as a rule's test ("isTest": true)`)
 	webhookKeyFile := fs.String("webhook-key-file", "", "PEM file of the RSA key webhooks are signed with; created when missing")
 	printKey := fs.Bool("print-webhook-key", false, "print the webhook public key (bare base64 DER) and exit; needs --webhook-key-file")
+	tenants := fs.Int("tenants", 0, "serve this many companies, tenant i with the credentials KEY-i / SECRET-i and the dataset of seed+i (0: one company)")
 	cfg, err := c.parse(args)
 	if err != nil {
 		return err
@@ -106,6 +115,12 @@ restarts with --webhook-key-file (created when missing), and print it alone with
 			return usageErrorf("--clock: %v", err)
 		}
 		opts.Clock = fakegong.NewVirtualClock(t)
+	}
+	if *tenants != 0 {
+		if *webhookTo != "" || *printKey {
+			return usageErrorf("--tenants serves no webhooks: drop --webhook-to and --print-webhook-key")
+		}
+		return serveTenants(ctx, m, opts, *tenants, *addr)
 	}
 	srv, err := fakegong.New(opts)
 	if err != nil {
@@ -155,6 +170,31 @@ restarts with --webhook-key-file (created when missing), and print it alone with
 		_ = f.Sync()
 	}
 	err = srv.Serve(ctx, ln)
+	if errors.Is(err, context.Canceled) || ctx.Err() != nil {
+		return nil
+	}
+	return err
+}
+
+// serveTenants serves n companies from one fake (fake-gong --tenants).
+func serveTenants(ctx context.Context, m *Main, opts fakegong.Options, n int, addr string) error {
+	ts, err := fakegong.NewTenants(opts, n)
+	if err != nil {
+		return usageError{err}
+	}
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return err
+	}
+	o := ts.Tenant(1).Options()
+	key, secret := cmp.Or(opts.AccessKey, fakegong.DefaultAccessKey), cmp.Or(opts.AccessKeySecret, fakegong.DefaultAccessKeySecret)
+	fmt.Fprintf(m.Stdout, "http://%s\n", ln.Addr())
+	fmt.Fprintf(m.Stderr, "simulated Gong at http://%s: %d companies of %d calls each from %s to %s; tenant i (1…%d) answers %s-i / %s-i\n",
+		ln.Addr(), n, o.Calls, o.From.Format(time.DateOnly), o.To.Format(time.DateOnly), n, key, secretHint(secret))
+	if f, ok := m.Stdout.(interface{ Sync() error }); ok {
+		_ = f.Sync()
+	}
+	err = ts.Serve(ctx, ln)
 	if errors.Is(err, context.Canceled) || ctx.Err() != nil {
 		return nil
 	}

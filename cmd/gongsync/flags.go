@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/gongsync/gongsync/internal/config"
+	"github.com/gongsync/gongsync/store"
 	"github.com/rs/zerolog"
 	"golang.org/x/term"
 )
@@ -34,6 +35,12 @@ type cli struct {
 	fs                    *flag.FlagSet
 	loader                *config.Loader
 	name, synopsis, about string
+	groups                config.Group
+	// conn is the registry's connection the command works on (--connection), read
+	// by parse; nil without one. keepConnection leaves --connection unresolved, for
+	// the commands that manage the registry themselves.
+	conn           *store.Connection
+	keepConnection bool
 }
 
 // newCLI makes the flag set of a subcommand. synopsis is the one-line usage and about
@@ -44,7 +51,7 @@ func newCLI(m *Main, name, synopsis, about string, groups config.Group) *cli {
 	// prints help once, on stdout, and errors once, in one line, through exitStatus.
 	fs.SetOutput(io.Discard)
 	fs.Usage = func() {}
-	return &cli{m: m, fs: fs, loader: config.Register(fs, groups, m.getenv), name: name, synopsis: synopsis, about: about}
+	return &cli{m: m, fs: fs, loader: config.Register(fs, groups, m.getenv), name: name, synopsis: synopsis, about: about, groups: groups}
 }
 
 // parse parses args and loads the configuration; problems are usage errors (exit 2).
@@ -59,6 +66,11 @@ func (c *cli) parse(args []string) (*config.Config, error) {
 	cfg, err := c.loader.Load()
 	if err != nil {
 		return nil, usageError{err}
+	}
+	if cfg.Connection != "" && c.groups&config.Database != 0 && !c.keepConnection {
+		// The registry's row says where the connection's tables are, and how to reach
+		// its Gong: the configuration of the command becomes the connection's.
+		return c.resolveConnection(cfg)
 	}
 	return cfg, nil
 }
@@ -136,11 +148,19 @@ func (c *cli) logger(cfg *config.Config) zerolog.Logger {
 	return c.loggerTo(c.m.Stderr, cfg)
 }
 
+// withConnection names the connection in every line of log, when there is one.
+func withConnection(log zerolog.Logger, cfg *config.Config) zerolog.Logger {
+	if cfg.Connection == "" {
+		return log
+	}
+	return log.With().Str("connection", cfg.Connection).Logger()
+}
+
 // loggerTo is logger writing to w, which stands in front of stderr (the backfill's
 // progress bar puts itself between): stderr decides console or JSON, and colour.
 func (c *cli) loggerTo(w io.Writer, cfg *config.Config) zerolog.Logger {
 	console := cfg.LogFormat == "console" || (cfg.LogFormat == "auto" && isTerminal(c.m.Stderr))
-	return newLogger(w, cfg.LogLevel, console, colour(c.m.Stderr, c.m.getenv))
+	return withConnection(newLogger(w, cfg.LogLevel, console, colour(c.m.Stderr, c.m.getenv)), cfg)
 }
 
 // colour says whether output to w may carry ANSI colours: only on a terminal, and

@@ -70,6 +70,10 @@ func TestUsageErrorsExitTwo(t *testing.T) {
 		{[]string{"migrate", "sideways"}, map[string]string{"DATABASE_URL": "postgres://x@localhost/x"}, "unknown action"},
 		{[]string{"proxy"}, map[string]string{"DATABASE_URL": "postgres://x@localhost/x", "GONG_ACCESS_KEY": "k", "GONG_ACCESS_KEY_SECRET": "s"}, "/v2/"},
 		{[]string{"healthcheck"}, map[string]string{"GONGSYNC_HTTP_ADDR": "off"}, "GONGSYNC_HTTP_ADDR is off"},
+		{[]string{"run"}, map[string]string{"DATABASE_URL": "postgres://x@localhost/x", "GONG_ACCESS_KEY": "k", "GONG_ACCESS_KEY_SECRET": "s",
+			"GONGSYNC_ACTIONS_ADDR": "127.0.0.1:0"}, "GONGSYNC_ACTIONS_ADDR is set but GONGSYNC_ACTIONS_TOKEN is not"},
+		{[]string{"run"}, map[string]string{"DATABASE_URL": "postgres://x@localhost/x", "GONG_ACCESS_KEY": "k", "GONG_ACCESS_KEY_SECRET": "s",
+			"GONGSYNC_ACTIONS_ADDR": "127.0.0.1:0", "GONGSYNC_ACTIONS_TOKEN": "short"}, "the actions token has 5 characters"},
 		{[]string{"sync"}, map[string]string{"DATABASE_URL": "not a url", "GONG_ACCESS_KEY": "k", "GONG_ACCESS_KEY_SECRET": "s"}, "DATABASE_URL"},
 		{[]string{"sync"}, map[string]string{"DATABASE_URL": "mysql://u:p@localhost/x", "GONG_ACCESS_KEY": "k", "GONG_ACCESS_KEY_SECRET": "s"}, "mysql://"},
 	}

@@ -16,7 +16,7 @@ import (
 )
 
 // TestSoakThreeProcessesShareOnePace: a `gongsync run` daemon, a `backfill` and a loop
-// of `proxy` calls, three kinds of process on one database, for over a minute against
+// of `proxy` calls and `action run`s, three kinds of process on one database, for over a minute against
 // a Gong that answers 429 beyond 3 requests a second. Their requests together keep
 // Gong's pace: no 429, at least 2.85 requests/s over the busy time, and the ledger
 // equal to what Gong served. GONGSYNC_SOAK=1 runs it (make test-long).
@@ -33,7 +33,7 @@ func TestSoakThreeProcessesShareOnePace(t *testing.T) {
 		Clock: fakegong.NewVirtualClock(to.AddDate(0, 0, 10))})
 	db := pgtest.NewDatabase(t)
 	ctx := context.Background()
-	env := append(k.env(db), "GONG_RATE_LIMIT=3", "GONGSYNC_HTTP_ADDR=", "LOG_LEVEL=info")
+	env := append(k.env(db), "GONG_RATE_LIMIT=3", "GONGSYNC_HTTP_ADDR=off", "LOG_LEVEL=info")
 	if out, err := process(ctx, env, "migrate").CombinedOutput(); err != nil {
 		t.Fatalf("migrate: %v\n%s", err, out)
 	}
@@ -51,14 +51,20 @@ func TestSoakThreeProcessesShareOnePace(t *testing.T) {
 	env = append(env, "GONGSYNC_SCHEDULE_CALLS=@every 2s", "GONGSYNC_SCHEDULE_USERS=@every 20s")
 	daemon := start(0, "run")
 	backfill := start(1, "backfill", "--from", from.Format(time.DateOnly), "--to", to.Format(time.DateOnly), "--progress", "log")
-	// The proxy loop asks for basic call lists, an endpoint the sync never uses, so
-	// the fake's counts tell its requests apart.
+	// The proxy loop asks for basic call lists, and every other time runs the action
+	// getCall: endpoints the sync never uses, so the fake's counts tell their requests
+	// apart.
 	var stopProxies atomic.Bool
-	var proxies, proxyFailures atomic.Int64
+	var proxies, proxyFailures, actions atomic.Int64
 	var wg sync.WaitGroup
+	callID := k.fake.Dataset().AllCalls()[0].ID
 	wg.Go(func() {
 		for !stopProxies.Load() {
 			cmd := process(ctx, env, "proxy", "/v2/calls?fromDateTime=2024-02-01T00:00:00Z&toDateTime=2024-02-02T00:00:00Z")
+			if proxies.Load()%2 == 1 {
+				cmd = process(ctx, env, "action", "run", "getCall", "--input", `{"id":"`+callID+`"}`)
+				actions.Add(1)
+			}
 			var out bytes.Buffer
 			cmd.Stdout, cmd.Stderr = &out, &out
 			if err := cmd.Run(); err != nil {
@@ -94,8 +100,14 @@ func TestSoakThreeProcessesShareOnePace(t *testing.T) {
 		FROM gong.sync_runs WHERE kind = 'scheduled' AND stream = 'calls' AND requests = 1`)
 	t.Logf("%d requests over %s of busy time: %.3f requests/s; status %v; by endpoint %v",
 		s.Total, s.Last.Sub(s.First).Round(time.Millisecond), pace, s.Status, s.ByEndpoint)
-	t.Logf("ledger %d; daemon runs that sent requests %d; backfill requests %d; proxy calls %d (%d failed); "+
-		"slowest one-request calls run of the daemon %d ms", counted, daemonRuns, backfillRequests, proxies.Load(), proxyFailures.Load(), slowest)
+	actionRuns := queryInt(db, `SELECT count(*) FROM gong.action_runs WHERE status = 'succeeded' AND requests = 1`)
+	t.Logf("ledger %d; daemon runs that sent requests %d; backfill requests %d; proxy calls and action runs %d (%d failed), "+
+		"action runs recorded as succeeded with one request %d of %d; slowest one-request calls run of the daemon %d ms",
+		counted, daemonRuns, backfillRequests, proxies.Load(), proxyFailures.Load(), actionRuns, actions.Load(), slowest)
+	if int64(actionRuns) != actions.Load() || s.ByEndpoint["GET /v2/calls/"+callID] != actions.Load() || actions.Load() == 0 {
+		t.Errorf("%d action runs, %d recorded as one request that succeeded, %d getCall requests served",
+			actions.Load(), actionRuns, s.ByEndpoint["GET /v2/calls/"+callID])
+	}
 	if s.Last.Sub(s.First) < 60*time.Second {
 		t.Errorf("busy for %s only, want at least 60 s", s.Last.Sub(s.First))
 	}

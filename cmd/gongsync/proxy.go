@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"net/url"
-	"os"
 	"slices"
 	"strings"
 
@@ -43,19 +42,10 @@ error prints its requestId and texts and exits 1.`, config.Database|config.Gong|
 		return usageErrorf("want one path starting with /v2/ (e.g. gongsync proxy /v2/users)")
 	}
 	var body []byte
-	switch {
-	case *data == "-":
-		var b bytes.Buffer
-		if _, err := b.ReadFrom(m.Stdin); err != nil {
-			return err
+	if *data != "" {
+		if body, err = readArg(m.Stdin, "-d", *data); err != nil {
+			return usageError{err}
 		}
-		body = b.Bytes()
-	case strings.HasPrefix(*data, "@"):
-		if body, err = os.ReadFile((*data)[1:]); err != nil {
-			return usageErrorf("-d: %v", err)
-		}
-	case *data != "":
-		body = []byte(*data)
 	}
 	if len(body) > 0 && !json.Valid(body) {
 		return usageErrorf("-d is not valid JSON")
@@ -83,8 +73,9 @@ error prints its requestId and texts and exits 1.`, config.Database|config.Gong|
 		return err
 	}
 	defer a.Close()
-	// The operator pays for this request, not a sync: it counts as a proxy call.
-	resp, err := a.gong.WithBudget(a.budget.For(gsync.KindProxy)).Do(ctx, *method, u.Path, u.Query(), body)
+	// The operator pays for this request, not a sync: it counts as a proxy call. The
+	// path goes as typed, escapes included: an id "a%2Fb" stays one segment.
+	resp, err := a.gong.WithBudget(a.budget.For(gsync.KindProxy)).Do(ctx, *method, u.EscapedPath(), u.Query(), body)
 	if err != nil {
 		return err
 	}

@@ -273,7 +273,7 @@ func TestOpsServerLimitsAndRoutes(t *testing.T) {
 	a := &app{log: zerolog.Nop()}
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	srv, err := serve(ctx, a, "http", addr, opsHandler(a))
+	srv, err := serve(ctx, a, "http", addr, opsHandler(a), 30*time.Second)
 	if err != nil {
 		t.Fatal(err)
 	}

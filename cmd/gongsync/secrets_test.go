@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/base64"
 	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -28,6 +29,7 @@ const (
 	leakRefreshToken   = "REFRESH-TOKEN-a8b9d2c6"
 	leakEncryptionKey  = "6c65616b746573742d656e6372797074696f6e2d6b65792d3332627974657321"
 	leakWebhookToken   = "WEBHOOK-TOKEN-c0ffee42-0123456789abcdef"
+	leakActionsToken   = "ACTIONS-TOKEN-b0a7d3e1-fedcba9876543210"
 	leakDBPassword     = "DB-PASSWORD-d4e5f617"
 	leakClientID       = "leaktest-client"
 	leakWrongDBAddress = "127.0.0.1:1"
@@ -41,7 +43,7 @@ func secretForms() map[string]string {
 		"access key secret": leakAccessSecret, "wrong access key secret": leakWrongSecret,
 		"OAuth client secret": leakClientSecret, "OAuth access token": leakAccessToken,
 		"OAuth refresh token": leakRefreshToken, "encryption key": leakEncryptionKey,
-		"webhook token": leakWebhookToken, "database password": leakDBPassword,
+		"webhook token": leakWebhookToken, "database password": leakDBPassword, "actions token": leakActionsToken,
 	} {
 		forms[name] = s
 		forms[name+" (URL-escaped)"] = url.QueryEscape(s)
@@ -112,6 +114,8 @@ func TestSecretsNeverAppearInOutput(t *testing.T) {
 	run("proxy GET", 0, basic, "proxy", "/v2/users")
 	run("proxy POST", 0, basic, "proxy", "-X", "POST", "/v2/calls/extensive", "-d", `{"filter":{"fromDateTime":"2024-01-01T00:00:00Z"}}`)
 	run("migrate status", 0, basic, "migrate", "status")
+	run("action run", 0, basic, "action", "run", "listUsers", "--all")
+	run("action run, a Gong error", 1, basic, "action", "run", "getCall", "--input", `{"id":"`+leakAccessSecret[:6]+`"}`)
 
 	// Failures: Gong refuses the credentials, fails, answers garbage.
 	run("401", 1, with(basic, "GONG_ACCESS_KEY_SECRET", leakWrongSecret), "sync", "--streams", "calls")
@@ -133,7 +137,8 @@ func TestSecretsNeverAppearInOutput(t *testing.T) {
 	// The database unreachable, misconfigured; bad configuration of every kind.
 	run("unreachable database", 1, with(basic, "DATABASE_URL", "postgres://gongsync:"+leakDBPassword+"@"+leakWrongDBAddress+"/x?connect_timeout=2"), "sync")
 	run("database URL that does not parse", -1, with(basic, "DATABASE_URL", "postgres://gongsync:"+leakDBPassword+"@host:port/x"), "status")
-	run("bad configuration", 2, with(basic, "GONG_DAILY_BUDGET", "-1", "GONGSYNC_WEBHOOK_ADDR", "bad", "GONGSYNC_WEBHOOK_TOKEN", leakWebhookToken), "run")
+	run("bad configuration", 2, with(basic, "GONG_DAILY_BUDGET", "-1", "GONGSYNC_WEBHOOK_ADDR", "bad", "GONGSYNC_WEBHOOK_TOKEN", leakWebhookToken,
+		"GONGSYNC_ACTIONS_ADDR", "bad", "GONGSYNC_ACTIONS_TOKEN", leakActionsToken+" x"), "run")
 	run("bad encryption key", -1, with(basic, "GONGSYNC_ENCRYPTION_KEY", leakEncryptionKey[:20]), "auth", "status")
 	run("base URL with credentials", 2, with(basic, "GONG_BASE_URL", "https://"+leakAccessKey+":"+leakAccessSecret+"@api.gong.io"), "sync")
 
@@ -172,9 +177,10 @@ func TestSecretsNeverAppearInOutput(t *testing.T) {
 
 	// The daemon, briefly: its HTTP endpoints, and the webhook receiver refusing a
 	// wrong token and taking the right one (whose payload is junk).
-	opsAddr, hookAddr := freeAddr(t), freeAddr(t)
+	opsAddr, hookAddr, actionsAddr := freeAddr(t), freeAddr(t), freeAddr(t)
 	daemonEnv := with(basic, "GONGSYNC_HTTP_ADDR", opsAddr, "GONGSYNC_WEBHOOK_ADDR", hookAddr,
-		"GONGSYNC_WEBHOOK_TOKEN", leakWebhookToken, "GONGSYNC_SCHEDULE_CALLS", "@every 1s")
+		"GONGSYNC_WEBHOOK_TOKEN", leakWebhookToken, "GONGSYNC_SCHEDULE_CALLS", "@every 1s",
+		"GONGSYNC_ACTIONS_ADDR", actionsAddr, "GONGSYNC_ACTIONS_TOKEN", leakActionsToken)
 	var out, errOut syncBuffer
 	m := &Main{Stdin: strings.NewReader(""), Stdout: &out, Stderr: &errOut, Env: daemonEnv}
 	ctx, cancel := context.WithCancel(context.Background())
@@ -209,6 +215,23 @@ func TestSecretsNeverAppearInOutput(t *testing.T) {
 		n, _ := resp.Body.Read(b)
 		resp.Body.Close()
 		record("webhook answer", string(b[:n]))
+	}
+	for _, token := range []string{"wrong-token", leakActionsToken} {
+		for _, path := range []string{"/actions/listWorkspaces", "/actions/getCall"} {
+			req, _ := http.NewRequest(http.MethodPost, "http://"+actionsAddr+path, strings.NewReader(`{"id":"x"}`))
+			req.Header.Set("Authorization", "Bearer "+token)
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			b, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			record("actions answer", resp.Status+" "+string(b))
+			want := map[bool]int{false: 401, true: map[string]int{"/actions/listWorkspaces": 400, "/actions/getCall": 502}[path]}[token == leakActionsToken]
+			if resp.StatusCode != want {
+				t.Errorf("the daemon's actions server: POST %s with the %s token: %s, want %d", path, map[bool]string{true: "right", false: "wrong"}[token == leakActionsToken], resp.Status, want)
+			}
+		}
 	}
 	cancel()
 	select {
@@ -247,11 +270,11 @@ func TestSecretsNeverAppearInOutput(t *testing.T) {
 		}
 	}
 	// The paths above must have been walked, or the search proves nothing.
-	for _, want := range []string{"401", "invalid_grant", "malformed", "webhook rejected", "gong request failed, retrying",
+	for _, want := range []string{"401", "invalid_grant", "malformed", "webhook rejected", "gong request failed, retrying", "action refused", "action finished",
 		`"level":"debug"`, "gongsync_gong_requests_total", "open database", "configuration"} {
 		if !strings.Contains(all, want) {
 			t.Errorf("no %q anywhere in the output: a failure path was not exercised", want)
 		}
 	}
-	t.Logf("searched %d bytes of output for %d forms of %d secrets", len(all), len(secretForms()), 8)
+	t.Logf("searched %d bytes of output for %d forms of %d secrets", len(all), len(secretForms()), 9)
 }

@@ -10,6 +10,8 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/rs/zerolog"
+
 	"github.com/gongsync/gongsync/internal/config"
 	gsync "github.com/gongsync/gongsync/sync"
 )
@@ -18,14 +20,20 @@ import (
 const statusWidth = 120
 
 func runStatus(ctx context.Context, m *Main, args []string) error {
-	c := newCLI(m, "status", "[--wide | --json]", `
+	c := newCLI(m, "status", "[--all] [--wide | --json]", `
 Show each stream's high-water mark and last run; the day's request budget (used,
 left, when it resets); the calls waiting for a transcript and how many are due now;
 the next run of each schedule (GONGSYNC_SCHEDULE_*, in GONGSYNC_SCHEDULE_TZ); and rows
 per table. Lines fit 120 columns; --wide adds open windows, cursors and whole errors,
---json prints everything. Reads Postgres only: it sends nothing to Gong.`, config.Database|config.Budget|config.Schedule)
+--json prints everything. Reads Postgres only: it sends nothing to Gong.
+
+With a connection registry: --connection NAME shows that connection so, with its
+jobs in the workers' queue; --all (the default without --connection) shows every
+connection, its state, its day and its queue: jobs due, running, retrying and failed
+per stream.`, config.Database|config.Budget|config.Schedule)
 	asJSON := c.fs.Bool("json", false, "print JSON")
 	wide := c.fs.Bool("wide", false, "print every column, however wide")
+	all := c.fs.Bool("all", false, "every connection of the registry (the default when there is one and no --connection)")
 	cfg, err := c.parse(args)
 	if err != nil {
 		return err
@@ -33,7 +41,22 @@ per table. Lines fit 120 columns; --wide adds open windows, cursors and whole er
 	if c.fs.NArg() > 0 {
 		return usageErrorf("unexpected arguments %q", c.fs.Args())
 	}
+	if *all && cfg.Connection != "" {
+		return usageErrorf("--all or --connection, not both")
+	}
 	log := c.logger(cfg)
+	if cfg.Connection == "" {
+		registry, err := hasRegistry(ctx, cfg, log)
+		if err != nil {
+			return err
+		}
+		if *all && !registry {
+			return usageErrorf("--all: there is no connection registry in the schema %q (GONGSYNC_CONTROL_SCHEMA)", cfg.ControlSchema)
+		}
+		if registry {
+			return fleetStatus(ctx, m, cfg, log, *asJSON)
+		}
+	}
 	a, err := openApp(ctx, cfg, log, appOptions{})
 	if err != nil {
 		return err
@@ -43,6 +66,11 @@ per table. Lines fit 120 columns; --wide adds open windows, cursors and whole er
 	if err != nil {
 		return err
 	}
+	if cfg.Connection != "" {
+		if err := connectionQueue(ctx, cfg, log, s); err != nil {
+			return err
+		}
+	}
 	if *asJSON {
 		enc := json.NewEncoder(m.Stdout)
 		enc.SetIndent("", "  ")
@@ -50,6 +78,117 @@ per table. Lines fit 120 columns; --wide adds open windows, cursors and whole er
 	}
 	printStatus(m.Stdout, s, *wide)
 	return nil
+}
+
+// connectionQueue adds a registry's connection's jobs to its status.
+func connectionQueue(ctx context.Context, cfg *config.Config, log zerolog.Logger, s *gsync.Status) error {
+	control, err := openControl(ctx, cfg, log)
+	if err != nil {
+		return err
+	}
+	defer control.Close()
+	s.Connection = cfg.Connection
+	s.Queue = []gsync.QueueLine{}
+	if ok, err := control.MigrationsCurrent(ctx); err != nil || !ok {
+		return err // no queue yet: no worker ever ran
+	}
+	counts, err := control.QueueCounts(ctx, gsync.JobKind)
+	if err != nil {
+		return err
+	}
+	if q := gsync.QueueLines(counts)[cfg.Connection]; q != nil {
+		s.Queue = q
+	}
+	return nil
+}
+
+// fleetStatus prints every connection of the registry (status --all).
+func fleetStatus(ctx context.Context, m *Main, cfg *config.Config, log zerolog.Logger, asJSON bool) error {
+	control, err := openControl(ctx, cfg, log)
+	if err != nil {
+		return err
+	}
+	defer control.Close()
+	if ok, err := control.MigrationsCurrent(ctx); err != nil || !ok {
+		if err == nil {
+			err = fmt.Errorf("the control schema %q is not up to date: run `gongsync connections list` or start a worker", cfg.ControlSchema)
+		}
+		return err
+	}
+	s, err := gsync.ReadFleetStatus(ctx, control, budgetDay(cfg, time.Now()), cfg.DailyBudget)
+	if err != nil {
+		return err
+	}
+	if asJSON {
+		enc := json.NewEncoder(m.Stdout)
+		enc.SetIndent("", "  ")
+		return enc.Encode(s)
+	}
+	printFleet(m.Stdout, s)
+	return nil
+}
+
+// printFleet writes the connections, then the queue, then the failures.
+func printFleet(w io.Writer, s *gsync.FleetStatus) {
+	fmt.Fprintf(w, "CONNECTIONS (registry in the schema %s)\n", s.ControlSchema)
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "  NAME\tSCHEMA\tSTATE\tREQUESTS TODAY\tNEWEST CALL\tTRANSCRIPTS WAITING\tLAST RUN")
+	for _, c := range s.Connections {
+		newest, last := "–", "never"
+		if c.NewestCall != nil {
+			newest = ago(s.Now, *c.NewestCall)
+		}
+		if r := c.LastRun; r != nil {
+			last = fmt.Sprintf("%s %s %s", r.Stream, r.Status, ago(s.Now, r.StartedAt))
+		}
+		if len(c.FailingStreams) > 0 {
+			last += "; failing: " + strings.Join(c.FailingStreams, ", ")
+		}
+		fmt.Fprintf(tw, "  %s\t%s\t%s\t%d of %d\t%s\t%d\t%s\n", c.Name, c.Schema, c.State, c.RequestsToday, c.DailyBudget, newest,
+			c.TranscriptsWaiting, last)
+	}
+	tw.Flush()
+	fmt.Fprintln(w, "\nQUEUE (the workers' jobs, per connection and stream)")
+	lines := 0
+	tw = tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "  CONNECTION\tSTREAM\tDUE\tRUNNING\tRETRYING\tFAILED\tLATER\tWAITING SINCE")
+	for _, c := range s.Connections {
+		for _, q := range c.Queue {
+			since := "–"
+			if q.OldestDue != nil {
+				since = ago(s.Now, *q.OldestDue)
+			}
+			fmt.Fprintf(tw, "  %s\t%s\t%d\t%d\t%d\t%d\t%d\t%s\n", c.Name, q.Stream, q.Due, q.Running, q.Retrying, q.Failed, q.Scheduled, since)
+			lines++
+		}
+	}
+	if lines == 0 {
+		fmt.Fprintln(tw, "  (empty: nothing due, nothing running)")
+	}
+	tw.Flush()
+	for _, c := range s.Connections {
+		if c.Failure != "" {
+			fmt.Fprintf(w, "\n%s failed: %s\n  (fix it, then `gongsync connections resume %s`)\n", c.Name, c.Failure, c.Name)
+		}
+	}
+}
+
+// queue is a connection's jobs in the workers' queue (status --connection).
+func (p statusPrinter) queue(s *gsync.Status) {
+	if s.Connection == "" {
+		return
+	}
+	fmt.Fprintf(p.w, "\nQUEUE (connection %s)\n", s.Connection)
+	if len(s.Queue) == 0 {
+		fmt.Fprintln(p.w, "  empty: nothing due, nothing running")
+		return
+	}
+	tw := tabwriter.NewWriter(p.w, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "  STREAM\tDUE\tRUNNING\tRETRYING\tFAILED\tLATER")
+	for _, q := range s.Queue {
+		fmt.Fprintf(tw, "  %s\t%d\t%d\t%d\t%d\t%d\n", q.Stream, q.Due, q.Running, q.Retrying, q.Failed, q.Scheduled)
+	}
+	tw.Flush()
 }
 
 // status is the engine's status with the configured schedules' next runs.
@@ -80,6 +219,7 @@ func printStatus(w io.Writer, s *gsync.Status, wide bool) {
 	p.calls(s)
 	p.sweep(s.Sweep)
 	p.schedules(s.Schedules)
+	p.queue(s)
 	p.rows(s)
 	if !wide {
 		fmt.Fprintln(w, "\n(--wide adds open windows, cursors and whole errors; --json prints everything)")

@@ -37,6 +37,9 @@ committing its last page). When another process is syncing a stream, this one wa
 	if err != nil {
 		return usageError{err}
 	}
+	if err := c.requireActive(); err != nil {
+		return err
+	}
 	log := c.logger(cfg)
 	a, err := openApp(ctx, cfg, log, appOptions{migrate: !*noMigrate, gong: true})
 	if err != nil {

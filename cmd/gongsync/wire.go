@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/gongsync/gongsync/gongapi"
 	"github.com/gongsync/gongsync/internal/config"
@@ -32,10 +33,32 @@ type appOptions struct {
 	migrate bool // apply pending migrations first
 	gong    bool // build a Gong client (needs credentials)
 	metrics bool // register Prometheus metrics
+
+	// A worker's connection (runWorkers) sets these; the zero values are a command's.
+	job *jobOptions
 }
 
+// jobOptions make an app a worker's connection: short runs, a small pool that lets
+// its idle connections go, and a Gong client that hands a long Retry-After back as a
+// pause (the job snoozes, freeing its worker) instead of sleeping through it.
+type jobOptions struct {
+	metrics        *gsync.Metrics // the connection's, labelled with its name
+	worker         string         // host:pid, recorded with every run
+	requestsPerRun int
+}
+
+// jobPoolConns is a worker's pool per connection: a held stream lock, a writing
+// transaction and a second transcript writer.
+const jobPoolConns = 4
+
 func openStore(ctx context.Context, cfg *config.Config, log zerolog.Logger) (*store.Store, error) {
-	st, err := store.Open(ctx, store.Options{DatabaseURL: cfg.DatabaseURL.Reveal(), Schema: cfg.Schema, Logger: log})
+	return openStoreWith(ctx, cfg, log, store.Options{})
+}
+
+// openStoreWith is openStore with a worker's pool settings.
+func openStoreWith(ctx context.Context, cfg *config.Config, log zerolog.Logger, o store.Options) (*store.Store, error) {
+	o.DatabaseURL, o.Schema, o.Logger = cfg.DatabaseURL.Reveal(), cfg.Schema, log
+	st, err := store.Open(ctx, o)
 	if err != nil {
 		return nil, fmt.Errorf("open database: %s (check DATABASE_URL: host, port, credentials, and that Postgres is running)", oneLine(err))
 	}
@@ -44,7 +67,11 @@ func openStore(ctx context.Context, cfg *config.Config, log zerolog.Logger) (*st
 
 // openApp connects to Postgres (migrating when asked) and builds the client and engine.
 func openApp(ctx context.Context, cfg *config.Config, log zerolog.Logger, opt appOptions) (*app, error) {
-	st, err := openStore(ctx, cfg, log)
+	var so store.Options
+	if opt.job != nil {
+		so = store.Options{Worker: opt.job.worker, MaxConns: jobPoolConns, MaxConnIdleTime: time.Minute}
+	}
+	st, err := openStoreWith(ctx, cfg, log, so)
 	if err != nil {
 		return nil, err
 	}
@@ -61,7 +88,9 @@ func openApp(ctx context.Context, cfg *config.Config, log zerolog.Logger, opt ap
 		}
 		return nil, err
 	}
-	if opt.metrics {
+	if opt.job != nil {
+		a.metrics = opt.job.metrics
+	} else if opt.metrics {
 		a.reg = prometheus.NewRegistry()
 		a.reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}), buildInfoCollector())
 		a.metrics = gsync.NewMetrics(a.reg, nil)
@@ -84,12 +113,15 @@ func openApp(ctx context.Context, cfg *config.Config, log zerolog.Logger, opt ap
 		if a.metrics != nil {
 			gc.Observer = a.metrics.ObserveRequest
 		}
+		if opt.job != nil {
+			gc.MaxRetryAfter = jobMaxRetryAfter
+		}
 		if a.gong, err = gongapi.New(gc); err != nil {
 			st.Close()
 			return nil, usageError{err}
 		}
 	}
-	a.engine = gsync.New(st, a.gong, a.budget, gsync.Options{
+	eo := gsync.Options{
 		Overlap:      cfg.Overlap,
 		SettleWindow: cfg.SettleWindow,
 		SweepPeriod:  cfg.SweepPeriod,
@@ -97,7 +129,11 @@ func openApp(ctx context.Context, cfg *config.Config, log zerolog.Logger, opt ap
 		UsersMaxAge:  cfg.UsersMaxAge,
 		Logger:       log,
 		Metrics:      a.metrics,
-	})
+	}
+	if opt.job != nil {
+		eo.RequestsPerRun = opt.job.requestsPerRun
+	}
+	a.engine = gsync.New(st, a.gong, a.budget, eo)
 	if opt.migrate {
 		// Part of bringing the database up to date: rows an older gongsync derived are
 		// derived again from their raw documents (no request to Gong).
@@ -108,6 +144,11 @@ func openApp(ctx context.Context, cfg *config.Config, log zerolog.Logger, opt ap
 	}
 	return a, nil
 }
+
+// jobMaxRetryAfter is the longest Retry-After a worker's job sleeps through; a longer
+// one (a 429 storm at one company) pauses the job, which goes back in the queue until
+// then and frees its worker for other connections.
+const jobMaxRetryAfter = 30 * time.Second
 
 // remapStored runs the engine's remap and says what it did.
 func remapStored(ctx context.Context, engine *gsync.Engine, log zerolog.Logger) error {

@@ -32,8 +32,9 @@ type Spec struct {
 	// action must never be sent twice without knowing it is safe.
 	Writes bool `json:"writes"`
 	// Scope is the OAuth scope the operation needs ("" when Gong's document names
-	// none). MoreScopes are scopes needed only for some inputs: media URLs from
-	// listCallsExtensive need api:calls:read:media-url.
+	// none). MoreScopes are scopes needed only for some inputs (media URLs from
+	// listCallsExtensive need api:calls:read:media-url), or by the other endpoints an
+	// own action calls.
 	Scope      string   `json:"scope,omitempty"`
 	MoreScopes []string `json:"moreScopes,omitempty"`
 	// Inputs are the top-level fields of the action's input JSON object, each with
@@ -118,6 +119,9 @@ const (
 	FormatDateTime = "date-time" // RFC 3339
 	FormatDate     = "date"      // YYYY-MM-DD
 	FormatBinary   = "binary"    // a file (multipart parts only)
+	// The formats of gongsync's own actions (Gong's document uses none of them).
+	FormatEmail = "email" // an email address: one @, no spaces, quotes or control characters
+	FormatPhone = "phone" // a phone number: digits (7 to 15), with + ( ) - . and spaces
 )
 
 // Schema is the type of a value: the facts of Gong's document that the checker uses.

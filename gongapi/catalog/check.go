@@ -77,9 +77,15 @@ func (s *Spec) Check(input []byte) (Input, error) {
 	}
 	c.object("", s.Inputs, m)
 	for _, f := range s.Inputs {
-		// An empty path parameter would change which endpoint the request reaches.
-		if str, ok := m[f.Name].(string); ok && f.In == InPath && f.Schema.Kind == String && str == "" {
-			c.add(f.Name, "must not be empty (it is part of the path)")
+		// An empty path parameter, or one of the path's own "." and "..", would change
+		// which endpoint the request reaches.
+		if str, ok := m[f.Name].(string); ok && f.In == InPath && f.Schema.Kind == String {
+			switch str {
+			case "":
+				c.add(f.Name, "must not be empty (it is part of the path)")
+			case ".", "..":
+				c.add(f.Name, "must not be "+str+" (it is part of the path)")
+			}
 		}
 	}
 	if err := c.err(s.Name); err != nil {
@@ -277,6 +283,16 @@ func (c *checker) string(path string, s *Schema, str string) {
 			c.add(path, "want the path of a file to upload, got an empty string")
 			return
 		}
+	case FormatEmail:
+		if !EmailAddress(str) {
+			c.add(path, show(str)+" is not an email address (name@domain)")
+			return
+		}
+	case FormatPhone:
+		if !PhoneNumber(str) {
+			c.add(path, show(str)+" is not a phone number (7 to 15 digits, with + ( ) - . or spaces)")
+			return
+		}
 	}
 	if s.MinLength != nil || s.MaxLength != nil {
 		n := utf16Len(str)
@@ -330,6 +346,40 @@ func (c *checker) integer(path string, s *Schema, v any) {
 	}
 }
 
+// EmailAddress reports whether s reads as one email address: a local part and a
+// domain with a dot, no spaces, quotes, backslashes or control characters, at most
+// 254 characters. It is a plausibility check, not RFC 5321: its job is to catch a
+// wrong field or a pasted list before an erasure is asked for in Gong.
+func EmailAddress(s string) bool {
+	local, domain, ok := strings.Cut(s, "@")
+	if !ok || local == "" || len(s) > 254 || strings.Contains(domain, "@") ||
+		!strings.Contains(domain, ".") || strings.HasPrefix(domain, ".") || strings.HasSuffix(domain, ".") {
+		return false
+	}
+	for _, r := range s {
+		if r <= ' ' || r == 0x7f || strings.ContainsRune(`"\<>(),;:[]`, r) {
+			return false
+		}
+	}
+	return true
+}
+
+// PhoneNumber reports whether s reads as one phone number: 7 to 15 digits (E.164's
+// most), with an optional leading + and the separators people write.
+func PhoneNumber(s string) bool {
+	digits := 0
+	for i, r := range s {
+		switch {
+		case r >= '0' && r <= '9':
+			digits++
+		case r == '+' && i == 0, r == ' ', r == '-', r == '.', r == '(', r == ')':
+		default:
+			return false
+		}
+	}
+	return digits >= 7 && digits <= 15
+}
+
 // want names what a schema takes, as an error message says it.
 func want(s *Schema) string {
 	switch {
@@ -339,6 +389,10 @@ func want(s *Schema) string {
 		return "integer"
 	case s.Kind == String && s.Format == FormatBinary:
 		return "string (the path of a file to upload)"
+	case s.Kind == String && s.Format == FormatEmail:
+		return "string (an email address)"
+	case s.Kind == String && s.Format == FormatPhone:
+		return "string (a phone number)"
 	}
 	return s.TypeName()
 }

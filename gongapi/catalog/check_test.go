@@ -333,6 +333,10 @@ func sampleValue(s *Schema, full bool) any {
 			return "2024-01-01T00:00:00Z"
 		case s.Format == FormatDate:
 			return "2024-01-01"
+		case s.Format == FormatEmail:
+			return "jane.doe@example.com"
+		case s.Format == FormatPhone:
+			return "+1 (212) 555-0100"
 		}
 		return "7782342274025937895"
 	case Integer:
@@ -363,4 +367,43 @@ func mustJSON(t *testing.T, v any) []byte {
 		t.Fatal(err)
 	}
 	return b
+}
+
+// The own actions' formats refuse what cannot be an address before an erasure is
+// asked for, and a path parameter cannot climb out of its path.
+func TestOwnFormatsAndPathParameters(t *testing.T) {
+	for _, tc := range []struct {
+		s    string
+		want bool
+	}{
+		{"jane.doe@example.com", true}, {"Jane+tag@Sub.Example.co.uk", true}, {"o'neil@example.ie", true},
+		{"jane", false}, {"@example.com", false}, {"jane@", false}, {"jane@example", false}, {"jane@.example.com", false},
+		{"jane doe@example.com", false}, {"a@b.com, c@d.com", false}, {`"jane"@example.com`, false}, {"jane@exa@mple.com", false},
+		{"jane@example.com\n", false}, {strings.Repeat("a", 250) + "@b.co", false},
+	} {
+		if got := EmailAddress(tc.s); got != tc.want {
+			t.Errorf("EmailAddress(%q) = %t", tc.s, got)
+		}
+	}
+	for _, tc := range []struct {
+		s    string
+		want bool
+	}{
+		{"+1 (212) 555-0100", true}, {"212.555.0100", true}, {"5550100", true}, {"+442071838750", true},
+		{"555010", false}, {"1234567890123456", false}, {"212-555-0100 ext 4", false}, {"1+2125550100", false}, {"", false},
+	} {
+		if got := PhoneNumber(tc.s); got != tc.want {
+			t.Errorf("PhoneNumber(%q) = %t", tc.s, got)
+		}
+	}
+	s, _ := Find("getCall")
+	for _, id := range []string{".", ".."} {
+		_, err := s.Check([]byte(`{"id":"` + id + `"}`))
+		if err == nil || !strings.Contains(err.Error(), "id: must not be "+id+" (it is part of the path)") {
+			t.Errorf("id %q: %v", id, err)
+		}
+	}
+	if in, err := s.Check([]byte(`{"id":"..."}`)); err != nil || in["id"] != "..." {
+		t.Errorf(`id "...": %v`, err)
+	}
 }

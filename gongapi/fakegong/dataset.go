@@ -680,6 +680,31 @@ func (d *Dataset) lookup(id string) *callMeta {
 	return &d.calls[i]
 }
 
+// visible reports whether the call with a decimal id is served at virtual time now.
+func (d *Dataset) visible(id string, now int64) bool {
+	d.mu.RLock()
+	defer d.mu.RUnlock()
+	m := d.lookup(id)
+	return m != nil && m.visible(now)
+}
+
+// hasUser reports whether a user with the decimal id exists (avatars included).
+func (d *Dataset) hasUser(id string) bool {
+	d.mu.RLock()
+	defer d.mu.RUnlock()
+	n, err := strconv.ParseUint(id, 10, 64)
+	_, ok := d.userByID[n]
+	return err == nil && ok
+}
+
+// reserveID hands out an id no entity of the dataset has, for a call added through
+// the API.
+func (d *Dataset) reserveID() string {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return strconv.FormatUint(d.newID(&d.genRNG), 10)
+}
+
 // ---- test hooks ----
 
 // NewCall describes a call a test adds. Zero fields get what a generated call would

@@ -2,8 +2,14 @@
 //
 // It answers the endpoints a sync needs (GET /v2/users, POST /v2/users/extensive,
 // GET /v2/workspaces, GET /v2/calls, POST /v2/calls/extensive, POST
-// /v2/calls/transcript, GET /v2/settings/trackers) the way Gong does, including the
-// parts that trip connectors up:
+// /v2/calls/transcript, GET /v2/settings/trackers) the way Gong does, and those the
+// actions' tests need (actions.go): GET /v2/calls/{id}, the three users-access
+// operations, POST /v2/calls (addCall; a second call with the same clientUniqueId is
+// a 409), and the data-privacy lookups and erasures (the erase answers only a
+// requestId, even for an address it does not know, and the calls with the address
+// stop being served after Options.ErasureDelay on the virtual clock). Every other
+// operation of Gong's API answers 404 "Not simulated". Including the parts that trip
+// connectors up:
 //
 //   - Basic authentication with one access key; 401 with Gong's error body otherwise,
 //     403 on demand (Faults.Forbidden, or Fault403 in a script).

@@ -293,17 +293,6 @@ func (s *Server) authorize(r *http.Request, customer bool) string {
 	return ""
 }
 
-// routeScopes are the scopes Gong's API document names for the endpoints the fake serves.
-var routeScopes = map[string]string{
-	"/v2/users":             "api:users:read",
-	"/v2/users/extensive":   "api:users:read",
-	"/v2/workspaces":        "api:workspaces:read",
-	"/v2/calls":             "api:calls:read:basic",
-	"/v2/calls/extensive":   "api:calls:read:extensive",
-	"/v2/calls/transcript":  "api:calls:read:transcript",
-	"/v2/settings/trackers": "api:settings:trackers:read",
-}
-
 // SetWithheldScopes replaces the scopes the company's administrator did not grant
 // (Options.WithheldScopes). Tokens already issued keep the scopes they were granted,
 // as Gong's do: a new login picks up a grant.
@@ -318,12 +307,11 @@ func (s *Server) granted(scopes []string) []string {
 	return slices.DeleteFunc(scopes, func(sc string) bool { return slices.Contains(s.oauth.withheld, sc) })
 }
 
-// refusedScope returns the scope an authorized request to path lacks, or "": an
-// access token needs the endpoint's scope among those granted to it; an access key
-// may use every scope not withheld.
-func (s *Server) refusedScope(r *http.Request, path string) string {
-	scope, ok := routeScopes[path]
-	if !ok {
+// refusedScope returns the scope an authorized request lacks, or "": an access token
+// needs the endpoint's scope (the route's, "" for a path the fake does not serve) among
+// those granted to it; an access key may use every scope not withheld.
+func (s *Server) refusedScope(r *http.Request, scope string) string {
+	if scope == "" {
 		return ""
 	}
 	o := &s.oauth

@@ -55,13 +55,19 @@ const openAPIExtractFile = "testdata/gong-openapi-extract.json"
 
 // servedEndpoints are the operations the fake answers, whose schemas the extract keeps.
 var servedEndpoints = map[string][]string{
-	"/v2/users":             {"get"},
-	"/v2/users/extensive":   {"post"},
-	"/v2/workspaces":        {"get"},
-	"/v2/settings/trackers": {"get"},
-	"/v2/calls":             {"get"},
-	"/v2/calls/extensive":   {"post"},
-	"/v2/calls/transcript":  {"post"},
+	"/v2/users":                                     {"get"},
+	"/v2/users/extensive":                           {"post"},
+	"/v2/workspaces":                                {"get"},
+	"/v2/settings/trackers":                         {"get"},
+	"/v2/calls":                                     {"get", "post"},
+	"/v2/calls/{id}":                                {"get"},
+	"/v2/calls/extensive":                           {"post"},
+	"/v2/calls/transcript":                          {"post"},
+	"/v2/calls/users-access":                        {"put", "post", "delete"},
+	"/v2/data-privacy/data-for-email-address":       {"get"},
+	"/v2/data-privacy/data-for-phone-number":        {"get"},
+	"/v2/data-privacy/erase-data-for-email-address": {"post"},
+	"/v2/data-privacy/erase-data-for-phone-number":  {"post"},
 }
 
 var updateOpenAPI = goflag.Bool("update-openapi", false, "rewrite "+openAPIExtractFile+" from Gong's full document (GONG_OPENAPI or ../shared/reference)")

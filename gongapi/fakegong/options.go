@@ -74,6 +74,10 @@ type Options struct {
 	OmitRetryAfter bool
 	// CursorTTL is how long, on the virtual clock, a cursor stays valid; 0 = forever.
 	CursorTTL time.Duration
+	// ErasureDelay is how long, on the virtual clock, Gong takes to carry out an erase
+	// request (the data-privacy endpoints): the calls with the address are served
+	// until then. 0 means 4h (Gong says "several hours").
+	ErasureDelay time.Duration
 
 	// Latency and FailRate seed the runtime faults (see SetFaults).
 	Latency  time.Duration
@@ -150,6 +154,10 @@ func (o Options) withDefaults() (Options, error) {
 	}
 	if o.CursorTTL < 0 {
 		errs = append(errs, fmt.Errorf("cursor TTL: want >= 0, got %s", o.CursorTTL))
+	}
+	o.ErasureDelay = cmp.Or(o.ErasureDelay, 4*time.Hour)
+	if o.ErasureDelay < 0 {
+		errs = append(errs, fmt.Errorf("erasure delay: want >= 0, got %s", o.ErasureDelay))
 	}
 	o.LateShare = share(o.LateShare, 0.05)
 	o.ChangeShare = share(o.ChangeShare, 0.03)

@@ -5,8 +5,11 @@ import (
 	"crypto/subtle"
 	"encoding/base64"
 	"errors"
+	"maps"
 	"net"
 	"net/http"
+	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -40,6 +43,7 @@ type Server struct {
 
 	oauth   oauthState // the OAuth endpoints' codes and tokens (oauth.go)
 	webhook webhookKey // the key webhooks are signed with (webhook.go)
+	writes  writes     // what the write endpoints changed (actions.go)
 }
 
 // New generates the dataset and returns a server ready to answer.
@@ -168,20 +172,59 @@ func (s *Server) requestID() string {
 	return string(out[:])
 }
 
-// route is one API endpoint.
+// route is one API endpoint: its handler and the OAuth scope Gong's API document
+// names for it.
 type route struct {
-	method  string
 	handler func(s *Server, x *exchange)
+	scope   string
 }
 
-var routes = map[string]route{
-	"/v2/users":             {http.MethodGet, (*Server).handleUsers},
-	"/v2/users/extensive":   {http.MethodPost, (*Server).handleUsersExtensive},
-	"/v2/workspaces":        {http.MethodGet, (*Server).handleWorkspaces},
-	"/v2/calls":             {http.MethodGet, (*Server).handleCalls},
-	"/v2/calls/extensive":   {http.MethodPost, (*Server).handleCallsExtensive},
-	"/v2/calls/transcript":  {http.MethodPost, (*Server).handleTranscripts},
-	"/v2/settings/trackers": {http.MethodGet, (*Server).handleTrackers},
+// routes are the endpoints the fake serves, by path and method. A path with an {id}
+// segment is matched by idRoutes.
+var routes = map[string]map[string]route{
+	"/v2/users":             {http.MethodGet: {(*Server).handleUsers, "api:users:read"}},
+	"/v2/users/extensive":   {http.MethodPost: {(*Server).handleUsersExtensive, "api:users:read"}},
+	"/v2/workspaces":        {http.MethodGet: {(*Server).handleWorkspaces, "api:workspaces:read"}},
+	"/v2/settings/trackers": {http.MethodGet: {(*Server).handleTrackers, "api:settings:trackers:read"}},
+	"/v2/calls": {
+		http.MethodGet:  {(*Server).handleCalls, "api:calls:read:basic"},
+		http.MethodPost: {(*Server).handleAddCall, "api:calls:create"},
+	},
+	"/v2/calls/extensive":  {http.MethodPost: {(*Server).handleCallsExtensive, "api:calls:read:extensive"}},
+	"/v2/calls/transcript": {http.MethodPost: {(*Server).handleTranscripts, "api:calls:read:transcript"}},
+	"/v2/calls/users-access": {
+		http.MethodPut:    {(*Server).handleAddUsersAccess, "api:call-user-access:write"},
+		http.MethodPost:   {(*Server).handleGetUsersAccess, "api:call-user-access:read"},
+		http.MethodDelete: {(*Server).handleDeleteUsersAccess, "api:call-user-access:write"},
+	},
+	"/v2/data-privacy/data-for-email-address":       {http.MethodGet: {(*Server).handleEmailReferences, "api:data-privacy:read"}},
+	"/v2/data-privacy/data-for-phone-number":        {http.MethodGet: {(*Server).handlePhoneReferences, "api:data-privacy:read"}},
+	"/v2/data-privacy/erase-data-for-email-address": {http.MethodPost: {(*Server).handleEraseEmail, "api:data-privacy:delete"}},
+	"/v2/data-privacy/erase-data-for-phone-number":  {http.MethodPost: {(*Server).handleErasePhone, "api:data-privacy:delete"}},
+}
+
+// idRoutes are the endpoints whose last path segment is an id, by the path before it.
+var idRoutes = map[string]map[string]route{
+	"/v2/calls/": {http.MethodGet: {(*Server).handleGetCall, "api:calls:read:basic"}},
+}
+
+// findRoute resolves a request's escaped path to its endpoint: the methods it takes,
+// and the unescaped id for an {id} path. ok is false for a path the fake does not serve.
+func findRoute(escaped string) (methods map[string]route, id string, ok bool) {
+	path, err := url.PathUnescape(escaped)
+	if err != nil {
+		return nil, "", false
+	}
+	if m, ok := routes[path]; ok {
+		return m, "", true
+	}
+	i := strings.LastIndexByte(escaped, '/')
+	if m, ok := idRoutes[escaped[:i+1]]; ok && i+1 < len(escaped) {
+		if id, err = url.PathUnescape(escaped[i+1:]); err == nil {
+			return m, id, true
+		}
+	}
+	return nil, "", false
 }
 
 // ServeHTTP answers one request the way Gong would: latency, authentication, the
@@ -196,10 +239,14 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	// The company's own API host (OAuth's api_base_url_for_customer) serves the same
-	// API under a prefix; stats and routes see the path without it.
-	path, customer := strings.CutPrefix(strings.TrimSuffix(r.URL.Path, "/"), CustomerPathPrefix)
-	x := &exchange{s: s, w: w, r: r, id: s.requestID(), endpoint: r.Method + " " + path, start: time.Now()}
+	// API under a prefix; stats and routes see the path without it. Routes read the
+	// escaped path, so that an id "a/b" sent as "a%2Fb" stays one segment.
+	escaped, customer := strings.CutPrefix(strings.TrimSuffix(r.URL.EscapedPath(), "/"), CustomerPathPrefix)
+	path, _ := strings.CutPrefix(strings.TrimSuffix(r.URL.Path, "/"), CustomerPathPrefix)
+	x := &exchange{s: s, w: w, r: r, id: s.requestID(), endpoint: r.Method + " " + escaped, start: time.Now()}
 	s.stats.request(x.endpoint)
+	methods, pathID, known := findRoute(escaped)
+	rt, allowed := methods[r.Method]
 
 	f := s.currentFaults()
 	if f.Latency > 0 {
@@ -216,7 +263,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		x.fail(http.StatusUnauthorized, msg)
 		return
 	}
-	if scope := s.refusedScope(r, path); scope != "" {
+	if scope := s.refusedScope(r, rt.scope); scope != "" {
 		x.fail(http.StatusUnauthorized, "You don't have permission to use '"+scope+"' in your app.")
 		return
 	}
@@ -248,14 +295,15 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	x.fault = fault
 
-	rt, ok := routes[path]
 	switch {
-	case !ok:
-		x.fail(http.StatusNotFound, "The requested resource was not found: "+r.Method+" "+path)
-	case r.Method != rt.method:
-		x.w.Header().Set("Allow", rt.method)
+	case !known:
+		// Every other operation of Gong's API, and any path that is none.
+		x.fail(http.StatusNotFound, "Not simulated: the fake Gong does not serve "+r.Method+" "+path)
+	case !allowed:
+		x.w.Header().Set("Allow", strings.Join(slices.Sorted(maps.Keys(methods)), ", "))
 		x.fail(http.StatusMethodNotAllowed, "Request method '"+r.Method+"' is not supported")
 	default:
+		x.pathID = pathID
 		rt.handler(s, x)
 	}
 }
@@ -328,6 +376,7 @@ type exchange struct {
 	start    time.Time
 	fault    Fault // a fault that spoils the computed answer, if any
 	page     *[]byte
+	pathID   string // the {id} of an id route, unescaped
 }
 
 // gone records a request that got no answer.

@@ -28,6 +28,12 @@ type Stats struct {
 	// pace a client achieved, without counting its start-up and shutdown.
 	First time.Time `json:"first_request,omitzero"`
 	Last  time.Time `json:"last_request,omitzero"`
+	// Tenants holds each tenant's own counters when the fake serves many companies
+	// (Tenants.Stats), by tenant number; the fields above are then their sums.
+	Tenants map[int]Stats `json:"tenants,omitempty"`
+	// Unrouted counts the requests of a multi-tenant fake whose credentials no tenant
+	// issued (each answered 401).
+	Unrouted int64 `json:"unrouted,omitempty"`
 }
 
 type statsRecorder struct {

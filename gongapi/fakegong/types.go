@@ -341,6 +341,134 @@ type TrackerLanguageKeyword struct {
 	IncludeRelatedForms bool     `json:"includeRelatedForms"`
 }
 
+// ---- actions: writes and the data-privacy lookups ----
+
+// NewCallAddingRequest is the body of POST /v2/calls (addCall). The fake reads the
+// fields it answers by and keeps the rest of the schema as raw JSON, so that a field
+// Gong's schema does not have is still refused.
+type NewCallAddingRequest struct {
+	ClientUniqueID   *string           `json:"clientUniqueId"`
+	Title            *string           `json:"title"`
+	Purpose          *string           `json:"purpose"`
+	ScheduledStart   *string           `json:"scheduledStart"`
+	ScheduledEnd     *string           `json:"scheduledEnd"`
+	ActualStart      *string           `json:"actualStart"`
+	Duration         *float64          `json:"duration"`
+	Parties          []CallParticipant `json:"parties"`
+	Direction        *string           `json:"direction"`
+	Disposition      *string           `json:"disposition"`
+	Context          json.RawMessage   `json:"context"`
+	CustomData       *string           `json:"customData"`
+	SpeakersTimeline json.RawMessage   `json:"speakersTimeline"`
+	MeetingURL       *string           `json:"meetingUrl"`
+	CallProviderCode *string           `json:"callProviderCode"`
+	DownloadMediaURL *string           `json:"downloadMediaUrl"`
+	WorkspaceID      *string           `json:"workspaceId"`
+	LanguageCode     *string           `json:"languageCode"`
+	PrimaryUser      *string           `json:"primaryUser"`
+}
+
+// CallParticipant is one party of an uploaded call.
+type CallParticipant struct {
+	PhoneNumber    *string         `json:"phoneNumber"`
+	EmailAddress   *string         `json:"emailAddress"`
+	Name           *string         `json:"name"`
+	PartyID        *string         `json:"partyId"`
+	MediaChannelID *int32          `json:"mediaChannelId"`
+	Context        json.RawMessage `json:"context"`
+	UserID         *string         `json:"userId"`
+}
+
+// NewCallAddingResponse answers addCall.
+type NewCallAddingResponse struct {
+	RequestID string `json:"requestId"`
+	CallID    string `json:"callId"`
+}
+
+// BaseResponse is an answer with nothing but its requestId (the users-access writes,
+// the erase requests).
+type BaseResponse struct {
+	RequestID string `json:"requestId"`
+}
+
+// CallsUsersAccess is the body of PUT and DELETE /v2/calls/users-access
+// (CallsUsersAccessAddDto, CallsUsersAccessDeleteDto).
+type CallsUsersAccess struct {
+	CallAccessList []CallUsersAccess `json:"callAccessList"`
+}
+
+// CallUsersAccess gives (or takes back) some users' access to one call.
+type CallUsersAccess struct {
+	CallID  *string  `json:"callId"`
+	UserIDs []string `json:"userIds"`
+}
+
+// FilterRequestCallsAccessGet is the body of POST /v2/calls/users-access.
+type FilterRequestCallsAccessGet struct {
+	Filter *struct {
+		CallIDs []string `json:"callIds"`
+	} `json:"filter"`
+}
+
+// CallsAccessDetailsResponse answers POST /v2/calls/users-access.
+type CallsAccessDetailsResponse struct {
+	RequestID      string              `json:"requestId"`
+	CallAccessList []CallAccessDetails `json:"callAccessList"`
+}
+
+// CallAccessDetails lists the users given access to one call.
+type CallAccessDetails struct {
+	CallID string              `json:"callId"`
+	Users  []UserAccessDetails `json:"users"`
+}
+
+// UserAccessDetails is one user with access.
+type UserAccessDetails struct {
+	UserID string `json:"userId"`
+}
+
+// EmailAddressReferences answers GET /v2/data-privacy/data-for-email-address: what
+// Gong holds for an address. The fake has no emails, meetings or engagement events:
+// those lists are always empty.
+type EmailAddressReferences struct {
+	RequestID          string            `json:"requestId"`
+	Emails             []json.RawMessage `json:"emails"`
+	Calls              []CallReference   `json:"calls"`
+	Meetings           []json.RawMessage `json:"meetings"`
+	CustomerData       []CustomerData    `json:"customerData"`
+	CustomerEngagement []json.RawMessage `json:"customerEngagement"`
+}
+
+// PhoneNumberReferences answers GET /v2/data-privacy/data-for-phone-number.
+type PhoneNumberReferences struct {
+	RequestID            string            `json:"requestId"`
+	Emails               []json.RawMessage `json:"emails"`
+	Calls                []CallReference   `json:"calls"`
+	Meetings             []json.RawMessage `json:"meetings"`
+	CustomerData         []CustomerData    `json:"customerData"`
+	SuppliedPhoneNumber  string            `json:"suppliedPhoneNumber"`
+	MatchingPhoneNumbers []string          `json:"matchingPhoneNumbers"`
+	EmailAddresses       []string          `json:"emailAddresses"`
+}
+
+// CallReference is one call that references an address.
+type CallReference struct {
+	ID string `json:"id"`
+}
+
+// CustomerData lists the CRM objects (leads, contacts) of one system that hold an
+// address.
+type CustomerData struct {
+	System  string               `json:"system"`
+	Objects []CustomerDataObject `json:"objects"`
+}
+
+// CustomerDataObject is one CRM lead or contact.
+type CustomerDataObject struct {
+	ObjectType string `json:"objectType"` // Lead, Contact
+	ExternalID string `json:"externalId"`
+}
+
 // pagination is the records block of a paged answer. Cursor is left out on the last
 // page.
 type pagination struct {

@@ -38,10 +38,19 @@ type config struct {
 	paceCalls   int // calls of a single paced backfill
 	dualCalls   int // calls of each of the two paced backfills sharing a quota
 	storeCount  int
-	queryReps   int    // runs of each example query on the largest backfill's database
-	onlyQueries bool   // measure the example queries alone and splice their section into out
-	onlySweep   bool   // run the sweep's 20-day scenario alone and splice its section into out
-	sweepFrom   string // with onlySweep: the figures a run of the scenario already wrote (GONGSYNC_BENCH_OUT), instead of running it
+	queryReps   int  // runs of each example query on the largest backfill's database
+	onlyQueries bool // measure the example queries alone and splice their section into out
+
+	connCount       int           // connections of the many-connections phase
+	connCalls       int           // calls of each of them
+	connSlots       int           // jobs at once per worker process (GONGSYNC_WORKERS)
+	connReps        int           // runs per worker count
+	tickEvery       time.Duration // the calls schedule of the steady state
+	tickFor         time.Duration // how long the steady state is measured
+	settleConns     int           // connections whose settle pass is measured
+	onlyConnections bool          // measure the many connections alone and splice their section into out (and docs/SCALING.md)
+	onlySweep       bool          // run the sweep's 20-day scenario alone and splice its section into out
+	sweepFrom       string        // with onlySweep: the figures a run of the scenario already wrote (GONGSYNC_BENCH_OUT), instead of running it
 }
 
 func main() {
@@ -60,6 +69,14 @@ func main() {
 	flag.IntVar(&c.storeCount, "store-count", 5, "repetitions of the store benchmarks (they are short and the floors are close)")
 	flag.IntVar(&c.queryReps, "query-reps", 5, "runs of each example query of docs/queries.sql on the largest backfill's database")
 	flag.BoolVar(&c.onlyQueries, "only-queries", false, "only backfill -big-calls calls and time the example queries; rewrite their section of -out")
+	flag.IntVar(&c.connCount, "connections", 50, "connections (companies of one multi-tenant fake) of the many-connections phase")
+	flag.IntVar(&c.connCalls, "connection-calls", 200, "calls of each connection")
+	flag.IntVar(&c.connSlots, "connection-workers", 4, "jobs at once per worker process (GONGSYNC_WORKERS)")
+	flag.IntVar(&c.connReps, "connection-reps", 1, "runs per worker count (1, 2 and 3 processes)")
+	flag.DurationVar(&c.tickEvery, "tick-every", 3*time.Second, "the calls schedule while the steady state is measured")
+	flag.DurationVar(&c.tickFor, "tick-for", 30*time.Second, "how long the steady state is measured")
+	flag.IntVar(&c.settleConns, "settle-connections", 10, "connections whose settle pass is measured")
+	flag.BoolVar(&c.onlyConnections, "only-connections", false, "only measure the many connections; rewrite their section of -out and the figures of docs/SCALING.md")
 	flag.BoolVar(&c.onlySweep, "only-sweep", false, "only run the sweep's 20 virtual days; rewrite its section of -out")
 	flag.StringVar(&c.sweepFrom, "sweep-from", "", "with -only-sweep: read the figures a run of the scenario wrote to GONGSYNC_BENCH_OUT instead of running it (it takes half an hour on a loaded machine)")
 	flag.Parse()
@@ -95,6 +112,9 @@ func run(ctx context.Context, c config) error {
 	r.postgres = describePostgres(ctx, e.admin)
 	if c.onlyQueries {
 		return onlyQueries(ctx, e, r)
+	}
+	if c.onlyConnections {
+		return onlyConnections(ctx, e, r)
 	}
 
 	for i := range c.reps {
@@ -181,6 +201,9 @@ func run(ctx context.Context, c config) error {
 		r.big = append(r.big, run)
 	}
 
+	if err := connectionsPhase(ctx, e, r); err != nil {
+		return err
+	}
 	say(began, "the sweep on the daemon's schedules, 20 virtual days")
 	if r.sweep, err = sweepFigures(ctx, ""); err != nil {
 		return fmt.Errorf("sweep: %w", err)
@@ -192,6 +215,10 @@ func run(ctx context.Context, c config) error {
 		return err
 	}
 	say(began, "wrote %s", c.out)
+	if err := r.writeScalingDoc(); err != nil {
+		return err
+	}
+	say(began, "wrote the figures of %s", scalingDoc)
 	return nil
 }
 

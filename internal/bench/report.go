@@ -33,6 +33,8 @@ type report struct {
 	callsOnly    []*e2eRun // backfills of the calls stream alone (no transcripts)
 	queries      *queryRun // the example queries on the largest backfill's database
 	sweep        *sweepDays
+	fleet        []*fleetRun
+	steady       *steadyRun
 }
 
 // Floors from issues 6 and 11 (and issue 2 for the store). The throughput floors are
@@ -151,6 +153,7 @@ func (r *report) markdown() string {
 	r.writeMemory(w)
 	r.writeScaling(w)
 	r.writeQueries(w)
+	r.writeConnections(w)
 	r.writeSweep(w)
 	r.writeProfile(w)
 	r.writeFloors(w)

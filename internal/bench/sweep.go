@@ -72,7 +72,7 @@ func readSweepFigures(file string) (*sweepDays, error) {
 }
 
 // sweepHeading is the heading of the sweep's section.
-const sweepHeading = "7. Nothing goes stale: the sweep on the daemon's schedules"
+const sweepHeading = "8. Nothing goes stale: the sweep on the daemon's schedules"
 
 // onlySweep runs the sweep's scenario alone and writes its section into the existing
 // report.

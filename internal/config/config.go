@@ -36,10 +36,12 @@ const (
 	Schedule                   // the daemon's cron schedules and their time zone
 	HTTP                       // the address of /healthz, /readyz, /metrics and /status
 	Webhook                    // the webhook receiver
+	Actions                    // the actions server (GET /actions, POST /actions/{name})
+	Workers                    // a worker's jobs: how many at once, how long, how many requests each
 )
 
 // Daemon is every group `gongsync run` needs beyond the sync's own.
-const Daemon = Schedule | HTTP | Webhook
+const Daemon = Schedule | HTTP | Webhook | Actions | Workers
 
 // Off is the value that turns a server off (GONGSYNC_HTTP_ADDR=off): an empty value
 // means "not given" like everywhere else, so it cannot.
@@ -70,6 +72,11 @@ func (s Secret) Reveal() string { return string(s) }
 type Config struct {
 	DatabaseURL Secret // may carry a password
 	Schema      string
+	// ControlSchema holds the connection registry and River's queue.
+	ControlSchema string
+	// Connection names the registry's connection a command works on; "" means the
+	// one this configuration describes (no registry, or `run`'s every connection).
+	Connection string
 
 	GongBaseURL       string
 	AccessKey         string
@@ -106,10 +113,20 @@ type Config struct {
 	WebhookPublicKey string
 	WebhookToken     Secret
 
+	ActionsAddr  string // "" when off
+	ActionsToken Secret
+
+	Workers        int           // jobs one worker process runs at once
+	JobTimeout     time.Duration // the longest one job may run
+	RequestsPerJob int           // requests one job sends before it goes back in the queue
+
 	LogLevel  zerolog.Level
 	LogFormat string // json, console or auto
 
 	groups Group
+	// deferCredentials leaves "no credentials at all" to CredentialsProblem (run: a
+	// registry, when there is one, holds them).
+	deferCredentials bool
 }
 
 // AuthMode says how gongsync authenticates to Gong.
@@ -153,6 +170,26 @@ var settings = []setting{
 				return err
 			}
 			c.Schema = v
+			return nil
+		}},
+	{env: "GONGSYNC_CONTROL_SCHEMA", flag: "control-schema", def: "gongsync", kind: "name", group: Database,
+		usage: "Postgres schema of the connection registry and the job queue (gongsync connections)",
+		apply: func(c *Config, v string) error {
+			if err := store.ValidateSchema(v); err != nil {
+				return err
+			}
+			c.ControlSchema = v
+			return nil
+		}},
+	{env: "GONGSYNC_CONNECTION", flag: "connection", kind: "name", group: Database,
+		usage: "the registry's connection to work on (gongsync connections list); unset: the one these settings describe",
+		apply: func(c *Config, v string) error {
+			if v != "" {
+				if err := store.ValidateConnectionName(v); err != nil {
+					return err
+				}
+			}
+			c.Connection = v
 			return nil
 		}},
 	{env: "GONG_BASE_URL", flag: "gong-base-url", def: "https://api.gong.io", kind: "URL", group: Gong,
@@ -321,6 +358,43 @@ var settings = []setting{
 			c.WebhookToken = Secret(v)
 			return nil
 		}},
+	{env: "GONGSYNC_ACTIONS_ADDR", flag: "actions-addr", def: Off, kind: "address", group: Actions,
+		usage: "host:port of the actions server (GET /actions, POST /actions/{name}) for apps, or off",
+		apply: addrSetting(func(c *Config, s string) { c.ActionsAddr = s })},
+	{env: "GONGSYNC_ACTIONS_TOKEN", flag: "actions-token", kind: "secret", group: Actions, secret: true,
+		usage: "bearer token apps must send to the actions server: at least 32 random characters, e.g. openssl rand -hex 32",
+		apply: func(c *Config, v string) error {
+			if v != "" {
+				if err := gongapi.CheckSecretToken("the actions token", v); err != nil {
+					return err
+				}
+			}
+			c.ActionsToken = Secret(v)
+			return nil
+		}},
+	{env: "GONGSYNC_WORKERS", flag: "workers", def: "4", kind: "count", group: Workers,
+		usage: "jobs one `gongsync run` runs at once when it works for a connection registry",
+		apply: func(c *Config, v string) error {
+			n, err := strconv.Atoi(v)
+			if err != nil || n < 1 || n > 1000 {
+				return fmt.Errorf("%q is not a whole number from 1 to 1000", v)
+			}
+			c.Workers = n
+			return nil
+		}},
+	{env: "GONGSYNC_JOB_TIMEOUT", flag: "job-timeout", def: "5m", kind: "duration", group: Workers,
+		usage: "the longest one job may run; a job a killed worker left is tried again twice this long after it started",
+		apply: durationSetting(func(c *Config, d time.Duration) { c.JobTimeout = d }, time.Second)},
+	{env: "GONGSYNC_REQUESTS_PER_JOB", flag: "requests-per-job", def: "20", kind: "count", group: Workers,
+		usage: "requests one job sends before it goes back in the queue, behind the connections that waited longer",
+		apply: func(c *Config, v string) error {
+			n, err := strconv.Atoi(v)
+			if err != nil || n < 1 {
+				return fmt.Errorf("%q is not a whole number ≥ 1", v)
+			}
+			c.RequestsPerJob = n
+			return nil
+		}},
 	{env: "LOG_LEVEL", flag: "log-level", def: "info", kind: "level",
 		usage: "debug, info, warn or error",
 		apply: func(c *Config, v string) error {
@@ -456,9 +530,10 @@ func (v *value) Default() string { return v.s.def }
 
 // Loader binds settings to a subcommand's flag set.
 type Loader struct {
-	groups Group
-	values []*value
-	getenv func(string) string
+	groups           Group
+	values           []*value
+	getenv           func(string) string
+	deferCredentials bool
 }
 
 // Register adds the flags of the given groups (and logging) to fs. getenv is the
@@ -485,7 +560,7 @@ func Register(fs *flag.FlagSet, groups Group, getenv func(string) string) *Loade
 // Load validates every registered setting and returns the configuration, or one error
 // listing every problem. Call it after fs.Parse.
 func (l *Loader) Load() (*Config, error) {
-	c := &Config{groups: l.groups, BudgetTZ: time.UTC, ScheduleTZ: time.UTC}
+	c := &Config{groups: l.groups, BudgetTZ: time.UTC, ScheduleTZ: time.UTC, deferCredentials: l.deferCredentials}
 	var problems []error
 	for _, v := range l.values {
 		s := v.s
@@ -510,14 +585,16 @@ func (l *Loader) Load() (*Config, error) {
 // crossChecks are rules that involve more than one setting.
 func (c *Config) crossChecks() []error {
 	var errs []error
-	if c.groups&Gong != 0 {
+	if c.groups&Gong != 0 && c.Connection == "" {
 		switch {
 		case c.AccessKey != "" && c.AccessKeySecret == "":
 			errs = append(errs, errors.New("GONG_ACCESS_KEY is set but GONG_ACCESS_KEY_SECRET is not"))
 		case c.AccessKey == "" && c.AccessKeySecret != "":
 			errs = append(errs, errors.New("GONG_ACCESS_KEY_SECRET is set but GONG_ACCESS_KEY is not"))
 		case c.AccessKey == "" && c.OAuthClientID == "":
-			errs = append(errs, errors.New("no Gong credentials: set GONG_ACCESS_KEY and GONG_ACCESS_KEY_SECRET, or GONG_OAUTH_CLIENT_ID and GONG_OAUTH_CLIENT_SECRET and run `gongsync auth login`"))
+			if !c.deferCredentials {
+				errs = append(errs, errNoCredentials)
+			}
 		case c.OAuthClientID != "" && c.AccessKey == "" && c.OAuthClientSecret == "":
 			errs = append(errs, errors.New("GONG_OAUTH_CLIENT_ID is set but GONG_OAUTH_CLIENT_SECRET is not"))
 		}
@@ -530,7 +607,38 @@ func (c *Config) crossChecks() []error {
 			errs = append(errs, errors.New("GONGSYNC_WEBHOOK_PUBLIC_KEY needs GONGSYNC_WEBHOOK_URL (signed webhooks must name the URL they were sent to)"))
 		}
 	}
+	if c.groups&Actions != 0 && c.ActionsAddr != "" && c.ActionsToken == "" {
+		errs = append(errs, errors.New("GONGSYNC_ACTIONS_ADDR is set but GONGSYNC_ACTIONS_TOKEN is not: the actions server sends requests to Gong on behalf of whoever calls it, so it needs a bearer token"))
+	}
 	return errs
+}
+
+// errNoCredentials is the configuration's problem when it names no Gong credentials.
+var errNoCredentials = errors.New("no Gong credentials: set GONG_ACCESS_KEY and GONG_ACCESS_KEY_SECRET, or GONG_OAUTH_CLIENT_ID and GONG_OAUTH_CLIENT_SECRET and run `gongsync auth login`")
+
+// DeferCredentials leaves the want of any Gong credentials out of Load's problems,
+// for CredentialsProblem to report later: `gongsync run` needs none of its own when a
+// connection registry holds them, which it learns only from the database.
+func (l *Loader) DeferCredentials() { l.deferCredentials = true }
+
+// CredentialsProblem is the configuration error of a configuration that names no Gong
+// credentials (after DeferCredentials), nil when it names some.
+func (c *Config) CredentialsProblem() error {
+	if c.AccessKey == "" && c.OAuthClientID == "" && c.AccessKeySecret == "" {
+		return &Error{Problems: []error{errNoCredentials}}
+	}
+	return nil
+}
+
+// Given says whether the setting of the variable env was given, by its flag or in
+// the environment, rather than left to its default.
+func (l *Loader) Given(env string) bool {
+	for _, v := range l.values {
+		if v.s.env == env {
+			return strings.TrimSpace(v.v) != "" || strings.TrimSpace(l.getenv(env)) != ""
+		}
+	}
+	return false
 }
 
 // Error lists every configuration problem found.

@@ -73,5 +73,22 @@ func migratedDoc(ctx context.Context, url string) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	return s.markdown(), nil
+	control, err := store.OpenControl(ctx, store.ControlOptions{Options: store.Options{DatabaseURL: url}})
+	if err != nil {
+		return "", err
+	}
+	defer control.Close()
+	if err := control.Migrate(ctx); err != nil {
+		return "", err
+	}
+	cconn, err := control.Pool().Acquire(ctx)
+	if err != nil {
+		return "", err
+	}
+	defer cconn.Release()
+	cs, err := readSchema(ctx, cconn.Conn())
+	if err != nil {
+		return "", err
+	}
+	return s.markdown() + cs.controlMarkdown(), nil
 }

@@ -14,6 +14,7 @@ import (
 // schema is what the catalog says about the tables and views of one schema.
 type schema struct {
 	tables, views []*relation
+	river         []string // River's tables, in a control schema
 }
 
 type relation struct {
@@ -54,6 +55,12 @@ func readSchema(ctx context.Context, conn *pgx.Conn) (*schema, error) {
 	var name, kind, comment string
 	var col column
 	if _, err := pgx.ForEachRow(rows, []any{&name, &kind, &comment, &col.name, &col.typ, &col.notNull, &col.comment, &col.key}, func() error {
+		if strings.HasPrefix(name, "river_") {
+			if !slices.Contains(s.river, name) {
+				s.river = append(s.river, name)
+			}
+			return nil
+		}
 		r := byName[name]
 		if r == nil {
 			r = &relation{name: name, comment: comment}
@@ -204,31 +211,7 @@ func (s *schema) markdown() string {
 		return cmp.Or(cmp.Compare(a.rank(), b.rank()), cmp.Compare(a.name, b.name))
 	})
 	for _, t := range tables {
-		w("### %s", t.name)
-		w("")
-		w("%s", t.comment)
-		w("")
-		w("| column | type | description |")
-		w("|---|---|---|")
-		for _, c := range t.columns {
-			var marks []string
-			if c.key {
-				marks = append(marks, "key")
-			}
-			if c.notNull && !c.key {
-				marks = append(marks, "not null")
-			}
-			typ := c.typ
-			if len(marks) > 0 {
-				typ += ", *" + strings.Join(marks, ", ") + "*"
-			}
-			w("| `%s` | %s | %s |", c.name, typ, cell(c.comment))
-		}
-		w("")
-		if len(t.indexes) > 0 {
-			w("Indexes: %s.", strings.Join(quoteAll(t.indexes), "; "))
-			w("")
-		}
+		writeTable(w, t)
 	}
 
 	w("## Views")
@@ -249,6 +232,50 @@ func (s *schema) markdown() string {
 			w("| `%s` | %s | %s |", c.name, c.typ, cell(c.comment))
 		}
 		w("")
+	}
+	return b.String()
+}
+
+// writeTable renders one table: its comment, its columns, its indexes.
+func writeTable(w func(format string, args ...any), t *relation) {
+	w("### %s", t.name)
+	w("")
+	w("%s", t.comment)
+	w("")
+	w("| column | type | description |")
+	w("|---|---|---|")
+	for _, c := range t.columns {
+		var marks []string
+		if c.key {
+			marks = append(marks, "key")
+		}
+		if c.notNull && !c.key {
+			marks = append(marks, "not null")
+		}
+		typ := c.typ
+		if len(marks) > 0 {
+			typ += ", *" + strings.Join(marks, ", ") + "*"
+		}
+		w("| `%s` | %s | %s |", c.name, typ, cell(c.comment))
+	}
+	w("")
+	if len(t.indexes) > 0 {
+		w("Indexes: %s.", strings.Join(quoteAll(t.indexes), "; "))
+		w("")
+	}
+}
+
+// controlMarkdown renders the control schema's own tables (River's are River's, and
+// listed by name only).
+func (s *schema) controlMarkdown() string {
+	var b strings.Builder
+	w := func(format string, args ...any) { fmt.Fprintf(&b, format+"\n", args...) }
+	w("## The control schema")
+	w("")
+	w("A deployment that syncs many Gong companies keeps a registry of them in the control schema (`GONGSYNC_CONTROL_SCHEMA`, default `gongsync`; `gongsync connections add` creates it), migrated by its own series (`migrations/control`). Each connection's tables, ledger, pace, runs and OAuth tokens are those above, in the connection's own schema. Beside the registry live River's job queue tables (%s), migrated by River's own migrator and described in River's documentation.", strings.Join(quoteAll(s.river), ", "))
+	w("")
+	for _, t := range s.tables {
+		writeTable(w, t)
 	}
 	return b.String()
 }

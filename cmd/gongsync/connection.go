@@ -1,0 +1,146 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/rs/zerolog"
+
+	"github.com/gongsync/gongsync/internal/config"
+	"github.com/gongsync/gongsync/internal/secretbox"
+	"github.com/gongsync/gongsync/store"
+)
+
+// A connection is one Gong company of the registry (GONGSYNC_CONTROL_SCHEMA). Every
+// command that takes --connection NAME (GONGSYNC_CONNECTION) works with the
+// configuration the registry's row makes of the process's own: the connection's
+// schema, base URL and credentials, and its own budget, rate and schedules where it
+// has them. Without --connection, the configuration describes the one connection
+// there is, as it did before registries existed.
+
+// secretBox is the key of the secrets at rest (GONGSYNC_ENCRYPTION_KEY), nil when none
+// is set.
+func secretBox(cfg *config.Config) (*secretbox.Box, error) {
+	k := cfg.EncryptionKey.Reveal()
+	if k == "" {
+		return nil, nil
+	}
+	box, err := secretbox.FromString(k)
+	if err != nil {
+		return nil, usageErrorf("GONGSYNC_ENCRYPTION_KEY: %v", err)
+	}
+	return box, nil
+}
+
+// openControl opens the control schema, its secrets under the configured key.
+func openControl(ctx context.Context, cfg *config.Config, log zerolog.Logger) (*store.Control, error) {
+	box, err := secretBox(cfg)
+	if err != nil {
+		return nil, err
+	}
+	c, err := store.OpenControl(ctx, store.ControlOptions{
+		Options: store.Options{DatabaseURL: cfg.DatabaseURL.Reveal(), Schema: cfg.ControlSchema, Logger: log},
+		Box:     box, AllowPlaintext: cfg.InsecurePlaintextTokens,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("open database: %s (check DATABASE_URL: host, port, credentials, and that Postgres is running)", oneLine(err))
+	}
+	return c, nil
+}
+
+// hasRegistry says whether the control schema holds a connection registry.
+func hasRegistry(ctx context.Context, cfg *config.Config, log zerolog.Logger) (bool, error) {
+	c, err := openControl(ctx, cfg, log)
+	if err != nil {
+		return false, err
+	}
+	defer c.Close()
+	return c.Exists(ctx)
+}
+
+// resolveConnection reads --connection's row and returns the command's configuration
+// for it; the row is kept in c.conn. Commands that send nothing to Gong (no Gong
+// group) read it without its secrets, so they need no key.
+func (c *cli) resolveConnection(cfg *config.Config) (*config.Config, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	control, err := openControl(ctx, cfg, zerolog.Nop())
+	if err != nil {
+		return nil, err
+	}
+	defer control.Close()
+	ok, err := control.Exists(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if !ok {
+		return nil, usageErrorf("--connection %s (GONGSYNC_CONNECTION): there is no connection registry in the schema %q "+
+			"(GONGSYNC_CONTROL_SCHEMA); `gongsync connections add` makes one", cfg.Connection, cfg.ControlSchema)
+	}
+	var conn store.Connection
+	if c.groups&config.Gong != 0 {
+		conn, err = control.Connection(ctx, cfg.Connection)
+	} else {
+		conn, err = control.ConnectionInfo(ctx, cfg.Connection)
+	}
+	if errors.Is(err, store.ErrNoConnection) {
+		return nil, usageErrorf("--connection %s (GONGSYNC_CONNECTION): no such connection in %q; `gongsync connections list` shows them",
+			cfg.Connection, cfg.ControlSchema)
+	}
+	if err != nil {
+		return nil, err
+	}
+	c.conn = &conn
+	return connectionConfig(cfg, conn), nil
+}
+
+// connectionConfig is cfg made the connection's: its schema, base URL and
+// credentials, and its own limits and schedules where the registry holds them.
+func connectionConfig(cfg *config.Config, conn store.Connection) *config.Config {
+	out := *cfg
+	out.Connection = conn.Name
+	out.Schema = conn.Schema
+	out.GongBaseURL = conn.BaseURL
+	out.AccessKey, out.AccessKeySecret = "", ""
+	out.OAuthClientID, out.OAuthClientSecret = "", ""
+	switch conn.AuthMode {
+	case store.AuthBasic:
+		out.AccessKey, out.AccessKeySecret = conn.AccessKey, config.Secret(conn.AccessKeySecret.Reveal())
+	case store.AuthOAuth:
+		out.OAuthClientID, out.OAuthClientSecret = conn.OAuthClientID, config.Secret(conn.OAuthClientSecret.Reveal())
+	}
+	if conn.DailyBudget != nil {
+		out.DailyBudget = *conn.DailyBudget
+	}
+	if conn.BackfillShare != nil {
+		out.BackfillShare = *conn.BackfillShare
+	}
+	if conn.RateLimit != nil {
+		out.RateLimit = *conn.RateLimit
+	}
+	if conn.ScheduleCalls != "" {
+		out.ScheduleCalls = conn.ScheduleCalls
+	}
+	if conn.ScheduleUsers != "" {
+		out.ScheduleUsers = conn.ScheduleUsers
+	}
+	if conn.ScheduleSettle != "" {
+		out.ScheduleSettle = conn.ScheduleSettle
+	}
+	if conn.ScheduleDaily != "" {
+		out.ScheduleDaily = conn.ScheduleDaily
+	}
+	return &out
+}
+
+// requireActive refuses to sync a paused connection: pausing it is how an operator
+// says so.
+func (c *cli) requireActive() error {
+	if c.conn == nil || c.conn.PausedAt == nil {
+		return nil
+	}
+	return fmt.Errorf("connection %s is paused (since %s): `gongsync connections resume %s` first",
+		c.conn.Name, c.conn.PausedAt.UTC().Format(time.RFC3339), c.conn.Name)
+}
