@@ -14,12 +14,23 @@ import (
 // touches the migration, the row type and the line in sync that maps it.
 
 var (
-	callEntity = newEntity("call", "calls", callChildren...)
+	callEntity = newEntity("call", "calls", callChildren...).onRewrite(transcriptFollowsCall)
 	userEntity = newEntity[User]("user", "users")
 	// Workspaces and tracker definitions are full refreshes of small sets.
 	workspaceEntity = newEntity[Workspace]("workspace", "workspaces")
 	trackerEntity   = newEntity[Tracker]("tracker", "trackers")
 )
+
+// transcriptFollowsCall is what a rewrite of a call does to its transcript's
+// bookkeeping: a call re-read with another transcript_basis (its recording was
+// re-processed, its speakers changed) is due for its transcript again, asked for as if
+// never asked. A call stored before the basis was kept (null) gains one without a
+// fetch.
+const transcriptFollowsCall = `transcript_status = CASE WHEN ` + basisChanged + ` THEN 'pending' ELSE t.transcript_status END,
+	transcript_attempts = CASE WHEN ` + basisChanged + ` THEN 0 ELSE t.transcript_attempts END,
+	transcript_next_attempt_at = CASE WHEN ` + basisChanged + ` THEN NULL ELSE t.transcript_next_attempt_at END, `
+
+const basisChanged = `(t.transcript_basis IS NOT NULL AND EXCLUDED.transcript_basis IS NOT NULL AND t.transcript_basis <> EXCLUDED.transcript_basis)`
 
 // callChildren are the child tables of calls, rewritten as a set whenever a call is
 // new or its content changed.
@@ -86,6 +97,15 @@ type entity[T any] struct {
 	// table has none: its rows are then never re-derived from raw.
 	versionField int
 	children     []childTable[T]
+	// rewriteSet are SET clauses a rewrite adds to the new columns' values (each ending
+	// in ", "): they see the stored row as t and the new one as EXCLUDED.
+	rewriteSet string
+}
+
+// onRewrite adds SET clauses to every rewrite of the entity's rows.
+func (e *entity[T]) onRewrite(set string) *entity[T] {
+	e.rewriteSet = set
+	return e
 }
 
 func newEntity[T any](kind, table string, children ...childTable[T]) *entity[T] {

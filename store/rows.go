@@ -40,6 +40,9 @@ type Call struct {
 	Structure               []byte     `db:"structure,json"`
 	QuestionCompanyCount    *int32     `db:"question_company_count"`
 	QuestionNonCompanyCount *int32     `db:"question_non_company_count"`
+	// TranscriptBasis fingerprints what the call's transcript depends on: a re-read
+	// call with another basis has its transcript fetched again (see the upsert).
+	TranscriptBasis *string `db:"transcript_basis"`
 	// MappingVersion is the version of the mapping that derived this row and its
 	// children from Raw (sync.CallMapping).
 	MappingVersion int32  `db:"mapping_version"`

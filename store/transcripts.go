@@ -132,6 +132,20 @@ func (tx *Tx) MarkTranscriptsUnavailable(ctx context.Context, startedBefore time
 	return int(tag.RowsAffected()), nil
 }
 
+// RequeueUnavailableTranscripts puts back in the queue, as if never asked for, the live
+// calls started in [from, to) whose transcript Gong did not have when asked: Gong may
+// have made one since. The sweep does this for each slice it reads, so such a call is
+// asked again once per sweep period, not never. It returns how many calls it requeued.
+func (tx *Tx) RequeueUnavailableTranscripts(ctx context.Context, from, to time.Time) (int, error) {
+	tag, err := tx.tx.Exec(ctx, `UPDATE calls SET transcript_status = 'pending', transcript_attempts = 0,
+			transcript_next_attempt_at = NULL
+		WHERE transcript_status = 'unavailable' AND deleted_at IS NULL AND started >= $1 AND started < $2`, from, to)
+	if err != nil {
+		return 0, fmt.Errorf("requeue unavailable transcripts: %w", err)
+	}
+	return int(tag.RowsAffected()), nil
+}
+
 // DefaultTranscriptWriters is how many transactions SaveTranscripts runs at once when
 // not told.
 const DefaultTranscriptWriters = 2

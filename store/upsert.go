@@ -238,7 +238,7 @@ func (e *entity[T]) rewrite(ctx context.Context, tx *Tx, recs []staged[T]) error
 	_, err = tx.tx.Exec(ctx, `WITH s AS (DELETE FROM `+stage+` RETURNING *)
 		INSERT INTO `+e.table+` AS t (`+cols+`, content_hash, first_seen_at, updated_at, last_seen_at)
 		SELECT `+cols+`, content_hash, now(), now(), now() FROM s ORDER BY id
-		ON CONFLICT (id) DO UPDATE SET `+set.String()+`content_hash = EXCLUDED.content_hash,
+		ON CONFLICT (id) DO UPDATE SET `+set.String()+e.rewriteSet+`content_hash = EXCLUDED.content_hash,
 			updated_at = CASE WHEN t.content_hash = EXCLUDED.content_hash AND t.deleted_at IS NULL
 				THEN t.updated_at ELSE now() END,
 			last_seen_at = now(), deleted_at = NULL`)

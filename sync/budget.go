@@ -21,6 +21,7 @@ const (
 	KindSync      Kind = "sync"      // `gongsync sync`
 	KindBackfill  Kind = "backfill"  // `gongsync backfill`
 	KindSettle    Kind = "settle"    // the settle pass
+	KindSweep     Kind = "sweep"     // the sweep (counted against the backfills' share too)
 	KindProxy     Kind = "proxy"     // `gongsync proxy`
 	KindWebhook   Kind = "webhook"   // webhook ingestion (spends nothing)
 )
@@ -122,7 +123,7 @@ func (b *Budget) Reserve(ctx context.Context, endpoint string) (gongapi.Slot, er
 // time; spent, when not nil, hears of it (and of its refund).
 func (b *Budget) reserve(ctx context.Context, endpoint string, kind Kind, spent *atomic.Int64) (gongapi.Slot, error) {
 	r := store.Reservation{Day: b.Day(b.now()), Limit: b.daily, Interval: b.interval}
-	if kind == KindBackfill {
+	if kind == KindBackfill || kind == KindSweep {
 		r.Backfill, r.BackfillLimit = true, b.BackfillLimit()
 	}
 	g, err := b.store.Reserve(ctx, r)
@@ -131,7 +132,7 @@ func (b *Budget) reserve(ctx context.Context, endpoint string, kind Kind, spent 
 		if errors.As(err, &le) {
 			reason := fmt.Sprintf("daily budget of %d requests spent (GONG_DAILY_BUDGET)", le.Limit)
 			if le.Backfill {
-				reason = fmt.Sprintf("backfills' share of the daily budget spent: %d of %d requests (GONG_BACKFILL_SHARE)", le.Used, le.Limit)
+				reason = fmt.Sprintf("backfills' (and the sweep's) share of the daily budget spent: %d of %d requests (GONG_BACKFILL_SHARE)", le.Used, le.Limit)
 			}
 			return gongapi.Slot{}, &gongapi.QuotaError{Until: le.ResetAt, Reason: reason, Endpoint: endpoint}
 		}

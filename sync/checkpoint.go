@@ -26,6 +26,8 @@ type windowCheckpoint struct {
 	CompletedAt *time.Time
 	// Range is the backfill's range and progress; nil for the other streams.
 	Range *backfillRange
+	// Sweep is the sweep's pass and day; nil for the other streams.
+	Sweep *sweepState
 }
 
 // callsWindow is a window of calls being read, [From, To) by start time, and how far
@@ -59,13 +61,14 @@ type backfillRange struct {
 // windowState is the part of a windowCheckpoint kept in sync_state.state. Its keys are
 // the ones earlier versions wrote, so a checkpoint saved by them resumes.
 type windowState struct {
-	CursorAt   *time.Time `json:"cursor_at,omitempty"`
-	CursorFrom *time.Time `json:"cursor_from,omitempty"`
-	From       *time.Time `json:"from,omitempty"`
-	To         *time.Time `json:"to,omitempty"`
-	Next       *time.Time `json:"next,omitempty"`
-	Done       bool       `json:"done,omitempty"`
-	Calls      int64      `json:"calls,omitempty"`
+	CursorAt   *time.Time  `json:"cursor_at,omitempty"`
+	CursorFrom *time.Time  `json:"cursor_from,omitempty"`
+	From       *time.Time  `json:"from,omitempty"`
+	To         *time.Time  `json:"to,omitempty"`
+	Next       *time.Time  `json:"next,omitempty"`
+	Done       bool        `json:"done,omitempty"`
+	Calls      int64       `json:"calls,omitempty"`
+	Sweep      *sweepState `json:"sweep,omitempty"`
 }
 
 // loadWindow reads the checkpoint of a window stream.
@@ -78,7 +81,7 @@ func (e *Engine) loadWindow(ctx context.Context, stream string) (windowCheckpoin
 	if err := decodeState(row, &s); err != nil {
 		return windowCheckpoint{}, err
 	}
-	cp := windowCheckpoint{stream: stream, HighWaterMark: row.HighWaterMark, CompletedAt: row.CompletedAt}
+	cp := windowCheckpoint{stream: stream, HighWaterMark: row.HighWaterMark, CompletedAt: row.CompletedAt, Sweep: s.Sweep}
 	if row.WindowFrom != nil && row.WindowTo != nil && row.WindowStartedAt != nil {
 		cp.Window = &callsWindow{From: *row.WindowFrom, To: *row.WindowTo, StartedAt: *row.WindowStartedAt,
 			Cursor: row.Cursor, CursorAt: s.CursorAt, CursorFrom: s.CursorFrom, LastStarted: row.LastStarted}
@@ -104,6 +107,7 @@ func (cp windowCheckpoint) row() store.Checkpoint {
 	if r := cp.Range; r != nil {
 		s.From, s.To, s.Next, s.Done, s.Calls = &r.From, &r.To, &r.Next, r.Done, r.Calls
 	}
+	s.Sweep = cp.Sweep
 	row.State = encodeState(s)
 	return row
 }

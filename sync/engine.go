@@ -12,6 +12,8 @@ import (
 type Options struct {
 	Overlap         time.Duration // re-read behind the high-water mark on every calls run (3h)
 	SettleWindow    time.Duration // how far back the settle pass re-reads (168h)
+	SweepPeriod     time.Duration // the sweep re-reads every older call at least once per period (168h)
+	SweepShare      float64       // share of the daily budget the sweep may spend (0.1)
 	UsersMaxAge     time.Duration // when full refreshes are due again (6h)
 	CursorMaxAge    time.Duration // stored cursors older than this are not tried: the window restarts from its last committed call (30m)
 	TranscriptBatch int           // call ids per transcript request (100)
@@ -32,6 +34,12 @@ func (o *Options) defaults() {
 	}
 	if o.SettleWindow == 0 {
 		o.SettleWindow = 168 * time.Hour
+	}
+	if o.SweepPeriod == 0 {
+		o.SweepPeriod = 168 * time.Hour
+	}
+	if o.SweepShare == 0 {
+		o.SweepShare = 0.1
 	}
 	if o.UsersMaxAge == 0 {
 		o.UsersMaxAge = 6 * time.Hour

@@ -18,7 +18,7 @@ import (
 )
 
 // The fault matrix: the same workload (a full backfill, incremental runs as Gong's
-// clock moves, a settle pass) runs once without faults, as the reference, and once
+// clock moves, a settle pass and a day's slice of the sweep) runs once without faults, as the reference, and once
 // per kind of fault. Whatever the fault, the tables end identical to the reference,
 // the checkpoints are closed, and the ledger counted exactly the requests the fake
 // served. A run the fault makes fail is run again, as the daemon's next tick (or an
@@ -87,7 +87,7 @@ func (v *env) workload(limit int) (failures int) {
 		v.clock.Set(at)
 		streams := []string{StreamCalls, StreamTranscripts, StreamAnsweredScorecards}
 		if i == len(faultSteps)-1 {
-			streams = []string{StreamUsers, StreamSettle, StreamTranscripts, StreamScorecards, StreamAnsweredScorecardsSettle,
+			streams = []string{StreamUsers, StreamSettle, StreamSweep, StreamTranscripts, StreamScorecards, StreamAnsweredScorecardsSettle,
 				StreamUserActivity, StreamInteractionStats, StreamLibrary, StreamCallOutcomes}
 		}
 		failures += v.retried(fmt.Sprintf("pass %d %v", i, streams), limit, pass(streams...))
@@ -149,7 +149,7 @@ func (v *env) assertReviewCheckpointsClosed() {
 // set, the backfill done, the users' refresh complete.
 func (v *env) assertCheckpointsClosed() {
 	v.t.Helper()
-	for _, s := range []string{StreamCalls, StreamSettle, StreamBackfill} {
+	for _, s := range []string{StreamCalls, StreamSettle, StreamSweep, StreamBackfill} {
 		cp, err := v.engine.loadWindow(v.ctx, s)
 		if err != nil {
 			v.t.Fatal(err)
@@ -167,6 +167,8 @@ func (v *env) assertCheckpointsClosed() {
 			v.t.Errorf("%s: never completed", s)
 		case s == StreamCalls && (cp.HighWaterMark == nil || cp.HighWaterMark.Before(faultEnd)):
 			v.t.Errorf("calls: high-water mark %v, want at least %v", cp.HighWaterMark, faultEnd)
+		case s == StreamSweep && (cp.Sweep == nil || (cp.Sweep.LastPass == nil && (cp.Sweep.Pass == nil || cp.Sweep.Pass.Slices == 0))):
+			v.t.Errorf("sweep: no slice read: %+v", cp.Sweep)
 		case s == StreamBackfill && (cp.Range == nil || !cp.Range.Done):
 			v.t.Errorf("backfill: not done: %+v", cp.Range)
 		}

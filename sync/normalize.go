@@ -3,7 +3,10 @@ package sync
 import (
 	"bytes"
 	"cmp"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
+	"fmt"
 	"slices"
 	"strings"
 	"unicode/utf8"
@@ -53,6 +56,7 @@ func CallRow(c *gongapi.Call) store.Call {
 		CalendarEventID: cleanPtr(md.CalendarEventID),
 		MappingVersion:  CallMapping,
 		Raw:             rawJSON(c.Raw, c),
+		TranscriptBasis: transcriptBasis(c),
 	}
 
 	if ct := c.Content; ct != nil {
@@ -375,4 +379,31 @@ func jsonOrNil(present bool, v any) []byte {
 	}
 	b, _ := json.Marshal(v)
 	return safeJSON(b)
+}
+
+// transcriptBasis fingerprints what a call's transcript depends on: the recording
+// (duration and media; Gong re-processing a recording changes its duration) and who
+// speaks in it (the parties' speaker ids; an invitee who never speaks cannot change a
+// transcript). A call re-read with another basis has its transcript fetched again.
+func transcriptBasis(c *gongapi.Call) *string {
+	h := sha256.New()
+	md := c.MetaData
+	if md.Duration != nil {
+		fmt.Fprintf(h, "duration=%d\n", *md.Duration)
+	}
+	if md.Media != nil {
+		fmt.Fprintf(h, "media=%s\n", *md.Media)
+	}
+	var speakers []string
+	for i := range c.Parties {
+		if s := c.Parties[i].SpeakerID; s != nil {
+			speakers = append(speakers, string(*s))
+		}
+	}
+	slices.Sort(speakers)
+	for _, s := range speakers {
+		fmt.Fprintf(h, "speaker=%s\n", s)
+	}
+	basis := hex.EncodeToString(h.Sum(nil)[:16])
+	return &basis
 }

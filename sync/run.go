@@ -32,6 +32,10 @@ type RunReport struct {
 	// derived: their rows were derived again (see CallMapping).
 	Remapped  int
 	Sentences int
+	// FoundAges counts the calls found changed, restored or deleted by the age of the
+	// call (days since it started, in classes: 0-7d, 7-30d, …), so that one can see how
+	// old the changes are that each stream catches.
+	FoundAges map[string]map[string]int
 	// CursorRestarts counts windows restarted from the last committed call after Gong's cursor expired.
 	CursorRestarts int
 	PausedUntil    time.Time // when paused by the budget or Gong's quota
@@ -277,6 +281,9 @@ func detailsJSON(r *RunReport) []byte {
 	}
 	if !r.PausedUntil.IsZero() {
 		d["paused_until"] = r.PausedUntil
+	}
+	if len(r.FoundAges) > 0 {
+		d["found_ages"] = r.FoundAges
 	}
 	if r.More {
 		d["more"] = true

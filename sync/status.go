@@ -17,8 +17,10 @@ type Status struct {
 	// as the transcripts_waiting view defines them (docs/queries.sql reads it too).
 	Transcripts store.TranscriptQueue `json:"transcripts"`
 	// Schedules are the daemon's next runs, when the caller knows its schedules.
-	Schedules []ScheduleStatus   `json:"schedules,omitempty"`
-	Tables    []store.TableCount `json:"tables"`
+	Schedules []ScheduleStatus `json:"schedules,omitempty"`
+	// Sweep is where the rolling re-read of the older history stands.
+	Sweep  *SweepStatus       `json:"sweep,omitempty"`
+	Tables []store.TableCount `json:"tables"`
 	// Connection and Queue are set for a connection of a registry (--connection):
 	// its name, and its jobs in the workers' queue.
 	Connection string      `json:"connection,omitempty"`
@@ -76,7 +78,7 @@ func (e *Engine) Status(ctx context.Context) (*Status, error) {
 		return nil, err
 	}
 	byStream := map[string]*StreamStatus{}
-	order := append(append([]string{}, AllStreams...), StreamSettle, StreamBackfill)
+	order := append(append([]string{}, AllStreams...), StreamSettle, StreamSweep, StreamBackfill)
 	for _, name := range order {
 		byStream[name] = &StreamStatus{Stream: name}
 	}
@@ -137,6 +139,9 @@ func (e *Engine) Status(ctx context.Context) (*Status, error) {
 		return nil, err
 	}
 	if s.NewestCall, err = e.st.NewestCallStarted(ctx); err != nil {
+		return nil, err
+	}
+	if s.Sweep, err = e.sweepStatus(ctx); err != nil {
 		return nil, err
 	}
 	if s.Tables, err = e.st.TableCounts(ctx); err != nil {

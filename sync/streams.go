@@ -19,6 +19,7 @@ const (
 	StreamCalls       = "calls"
 	StreamTranscripts = "transcripts"
 	StreamSettle      = "settle"
+	StreamSweep       = "sweep"
 	StreamBackfill    = "backfill"
 
 	// The streams beyond calls, read once a day: what each user did each day and their
@@ -79,6 +80,11 @@ var streamDefs = []*streamDef{
 	// they share one lock rather than spend requests reading the same calls twice.
 	{name: StreamSettle, lock: StreamCalls, onDemand: true, refusable: true, kind: KindSettle, schedules: []string{scheduleSettle},
 		work: (*Engine).settle},
+	// The sweep re-reads the history older than the settle window, a daily slice at a
+	// time (sweep.go). It writes the same rows as the calls stream and the settle pass,
+	// so it shares their lock.
+	{name: StreamSweep, lock: StreamCalls, onDemand: true, refusable: true, kind: KindSweep, schedules: []string{scheduleSettle},
+		work: (*Engine).sweep},
 	{name: StreamTranscripts, lock: StreamTranscripts, refusable: true, schedules: []string{scheduleCalls, scheduleSettle},
 		work: (*Engine).syncTranscripts},
 

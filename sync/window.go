@@ -93,6 +93,13 @@ func (e *Engine) readWindow(ctx context.Context, r *run, cp *windowCheckpoint, g
 		}
 		*cp = next
 		e.countCalls(r, cp.stream, rows, res, deleted, goal.lateBefore())
+		var starts map[string]time.Time
+		if len(deleted) > 0 {
+			if starts, err = e.st.CallStarts(ctx, deleted); err != nil {
+				log.Warn().Err(err).Msg("could not read the deleted calls' starts: their ages go uncounted")
+			}
+		}
+		e.noteFinds(r, rows, res, deleted, starts)
 		if len(deleted) > 0 {
 			log.Info().Int("deleted", len(deleted)).Msg("calls gone from Gong marked deleted")
 		}

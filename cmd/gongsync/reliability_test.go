@@ -369,7 +369,7 @@ func TestSoakKilledRepeatedly(t *testing.T) {
 	k := newKillEnv(t, 4000, 15*time.Millisecond)
 	ctx := context.Background()
 	syncAll := func(string) []string {
-		return []string{"sync", "--streams", "users,workspaces,trackers,scorecards,calls,settle,transcripts," +
+		return []string{"sync", "--streams", "users,workspaces,trackers,scorecards,calls,settle,sweep,transcripts," +
 			"answered_scorecards,answered_scorecards_settle,user_activity,user_interaction_stats,library,call_outcomes"}
 	}
 

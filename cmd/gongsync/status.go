@@ -218,6 +218,7 @@ func printStatus(w io.Writer, s *gsync.Status, wide bool) {
 	p.refusals(s.Streams)
 	p.budget(s.Budget)
 	p.calls(s)
+	p.sweep(s.Sweep)
 	p.schedules(s.Schedules)
 	p.queue(s)
 	p.rows(s)
@@ -347,6 +348,28 @@ func (p statusPrinter) calls(s *gsync.Status) {
 	fmt.Fprintf(p.w, "\nNEWEST CALL  %s\nTRANSCRIPTS  %d calls waiting, %d due now", newest, q.Waiting, q.DueNow)
 	if later := q.Waiting - q.DueNow; later > 0 {
 		fmt.Fprintf(p.w, "; %d asked again later (Gong was not done with them)", later)
+	}
+	fmt.Fprintln(p.w)
+}
+
+// sweep says when the sweep last read the whole history again and how far the pass
+// under way has got.
+func (p statusPrinter) sweep(s *gsync.SweepStatus) {
+	if s == nil {
+		return
+	}
+	last := "never"
+	if s.LastPassAt != nil {
+		last = ts(s.LastPassAt) + " (" + ago(p.now, *s.LastPassAt) + ")"
+	}
+	fmt.Fprintf(p.w, "SWEEP        whole history last re-read %s; every %s", last, s.Period)
+	if s.PassNext != nil {
+		fmt.Fprintf(p.w, "; this pass %.0f%% (%s → %s, up to %s), %d of %d requests today",
+			100*s.PassDone, s.PassFrom.UTC().Format(time.DateOnly), s.PassTo.UTC().Format(time.DateOnly),
+			s.PassNext.UTC().Format(time.DateOnly), s.TodaySpent, s.DailySlice)
+	}
+	if s.OldestRead != nil {
+		fmt.Fprintf(p.w, "; oldest unread call last read %s", ago(p.now, *s.OldestRead))
 	}
 	fmt.Fprintln(p.w)
 }

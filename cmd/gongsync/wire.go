@@ -124,6 +124,8 @@ func openApp(ctx context.Context, cfg *config.Config, log zerolog.Logger, opt ap
 	eo := gsync.Options{
 		Overlap:      cfg.Overlap,
 		SettleWindow: cfg.SettleWindow,
+		SweepPeriod:  cfg.SweepPeriod,
+		SweepShare:   cfg.SweepShare,
 		UsersMaxAge:  cfg.UsersMaxAge,
 		Logger:       log,
 		Metrics:      a.metrics,

@@ -81,7 +81,7 @@ func BenchmarkBuildAndEncodeCall(b *testing.B) {
 	for b.Loop() {
 		m := d.calls[i%len(d.calls)]
 		c := d.buildCall(&m, d.users, &fullSelection, now)
-		tr := d.buildTranscript(&m, d.users)
+		tr := d.buildTranscript(&m, d.users, now)
 		e.b = e.b[:0]
 		e.call(&c)
 		e.transcript(&tr)

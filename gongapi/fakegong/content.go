@@ -166,10 +166,16 @@ func (d *Dataset) applyChange(m *callMeta, c *CallData, k int, ch *Change) {
 		}
 		c.MetaData.Scope = strp("External")
 	}
+	if ch.Reprocess && c.MetaData.Duration != nil {
+		c.MetaData.Duration = int64p(*c.MetaData.Duration + reprocessedLonger)
+	}
 	if ch.Edit != nil {
 		ch.Edit(c)
 	}
 }
+
+// reprocessedLonger is how many seconds a re-processed recording adds to a call.
+const reprocessedLonger = 60
 
 // strip removes what the selection did not ask for (after an Edit saw everything).
 func strip(c *CallData, s *selection) {
@@ -876,16 +882,33 @@ func (d *Dataset) buildMedia(m *callMeta, now int64) *Media {
 	return media
 }
 
-// buildTranscript generates the call's transcript: monologues of speakers whose ids
-// are the parties' speaker ids, sentences with millisecond offsets in call order.
-func (d *Dataset) buildTranscript(m *callMeta, users []user) CallTranscript {
+// reprocessings counts the call's re-processed recordings (Change.Reprocess) in effect
+// at now: each made the call a minute longer and its transcript a new one.
+func reprocessings(m *callMeta, now int64) int {
+	n := 0
+	for _, ch := range m.changes {
+		if ch.at > now {
+			break // changes are kept in time order
+		}
+		if ch.ch.Reprocess {
+			n++
+		}
+	}
+	return n
+}
+
+// buildTranscript generates the call's transcript as served at now: monologues of
+// speakers whose ids are the parties' speaker ids, sentences with millisecond offsets
+// in call order. A re-processed recording has a transcript of its own.
+func (d *Dataset) buildTranscript(m *callMeta, users []user, now int64) CallTranscript {
 	p := d.plan(m)
 	parties := d.buildParties(m, users, &p, &selection{})
 	sp := speaking(parties)
 	topics := d.topics(m)
-	r := newRNG(d.seed, m.seq, streamTranscript)
+	gen := reprocessings(m, now)
+	r := newRNG(d.seed^uint64(gen)*0x9e3779b97f4a7c15, m.seq, streamTranscript)
 	n := transcriptLength(&r, d.sentences)
-	total := int64(m.duration) * 1000
+	total := (int64(m.duration) + int64(gen)*reprocessedLonger) * 1000
 	slot := max(total/int64(n), 1)
 	ct := CallTranscript{CallID: strconv.FormatUint(m.id, 10)}
 	var cur *Monologue

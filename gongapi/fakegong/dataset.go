@@ -60,6 +60,10 @@ type Change struct {
 	// AddParties adds that many silent external invitees (speakerId null), so the
 	// parties change without breaking the transcript's speaker ids.
 	AddParties int
+	// Reprocess re-processes the call's recording: the call becomes a minute longer and
+	// its transcript is generated anew (other sentences), as when Gong transcribes a
+	// recording again.
+	Reprocess bool
 	// Edit, when set, edits the fully generated call after the fields above are
 	// applied. It must be deterministic: the fake regenerates a call on every read.
 	Edit func(*CallData)
@@ -606,7 +610,7 @@ func (d *Dataset) TranscriptAt(id string, t time.Time) (CallTranscript, bool) {
 	}
 	meta, users := *m, d.users
 	d.mu.RUnlock()
-	return d.buildTranscript(&meta, users), true
+	return d.buildTranscript(&meta, users, t.UnixNano()), true
 }
 
 // VisibleTranscripts returns, in start-time order, the transcripts served at t.
@@ -614,7 +618,7 @@ func (d *Dataset) VisibleTranscripts(t time.Time) []CallTranscript {
 	metas, users := d.visibleMetas(t.UnixNano(), true)
 	out := make([]CallTranscript, len(metas))
 	for i := range metas {
-		out[i] = d.buildTranscript(&metas[i], users)
+		out[i] = d.buildTranscript(&metas[i], users, t.UnixNano())
 	}
 	return out
 }

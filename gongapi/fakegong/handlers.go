@@ -502,7 +502,7 @@ func (s *Server) serveCalls(x *exchange, q *callQuery, rawCursor *string) {
 			if i > 0 {
 				e.b = append(e.b, ',')
 			}
-			t := s.data.buildTranscript(&metas[i], users)
+			t := s.data.buildTranscript(&metas[i], users, now)
 			e.transcript(&t)
 		}
 	case q.list:

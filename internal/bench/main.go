@@ -50,6 +50,8 @@ type config struct {
 	tickFor         time.Duration // how long the steady state is measured
 	settleConns     int           // connections whose settle pass is measured
 	onlyConnections bool          // measure the many connections alone and splice their section into out (and docs/SCALING.md)
+	onlySweep       bool          // run the sweep's 20-day scenario alone and splice its section into out
+	sweepFrom       string        // with onlySweep: the figures a run of the scenario already wrote (GONGSYNC_BENCH_OUT), instead of running it
 }
 
 func main() {
@@ -77,6 +79,8 @@ func main() {
 	flag.DurationVar(&c.tickFor, "tick-for", 30*time.Second, "how long the steady state is measured")
 	flag.IntVar(&c.settleConns, "settle-connections", 10, "connections whose settle pass is measured")
 	flag.BoolVar(&c.onlyConnections, "only-connections", false, "only measure the many connections; rewrite their section of -out and the figures of docs/SCALING.md")
+	flag.BoolVar(&c.onlySweep, "only-sweep", false, "only run the sweep's 20 virtual days; rewrite its section of -out")
+	flag.StringVar(&c.sweepFrom, "sweep-from", "", "with -only-sweep: read the figures a run of the scenario wrote to GONGSYNC_BENCH_OUT instead of running it (it takes half an hour on a loaded machine)")
 	flag.Parse()
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -97,6 +101,9 @@ func run(ctx context.Context, c config) error {
 		return err
 	}
 	r := &report{cfg: c, began: began, machine: describeMachine(ctx)}
+	if c.onlySweep {
+		return onlySweep(ctx, r)
+	}
 
 	cluster, err := pgtest.StartCluster()
 	if err != nil {
@@ -206,6 +213,10 @@ func run(ctx context.Context, c config) error {
 
 	if err := connectionsPhase(ctx, e, r); err != nil {
 		return err
+	}
+	say(began, "the sweep on the daemon's schedules, 20 virtual days")
+	if r.sweep, err = sweepFigures(ctx, ""); err != nil {
+		return fmt.Errorf("sweep: %w", err)
 	}
 
 	r.took = time.Since(began)

@@ -35,6 +35,7 @@ type report struct {
 	e2e, big     []*e2eRun
 	callsOnly    []*e2eRun // backfills of the calls stream alone (no transcripts)
 	queries      *queryRun // the example queries on the largest backfill's database
+	sweep        *sweepDays
 	fleet        []*fleetRun
 	steady       *steadyRun
 }
@@ -156,6 +157,7 @@ func (r *report) markdown() string {
 	r.writeScaling(w)
 	r.writeQueries(w)
 	r.writeConnections(w)
+	r.writeSweep(w)
 	r.writeProfile(w)
 	r.writeFloors(w)
 	return b.String()

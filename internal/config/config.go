@@ -97,6 +97,8 @@ type Config struct {
 
 	Overlap      time.Duration
 	SettleWindow time.Duration
+	SweepPeriod  time.Duration
+	SweepShare   float64
 	UsersMaxAge  time.Duration
 
 	ScheduleCalls  string
@@ -286,6 +288,19 @@ var settings = []setting{
 	{env: "GONGSYNC_SETTLE_WINDOW", flag: "settle-window", def: "168h", kind: "duration", group: Sync,
 		usage: "how far back the settle passes re-read calls and answered scorecards (and young transcripts are retried)",
 		apply: durationSetting(func(c *Config, d time.Duration) { c.SettleWindow = d }, time.Minute)},
+	{env: "GONGSYNC_SWEEP_PERIOD", flag: "sweep-period", def: "168h", kind: "duration", group: Sync,
+		usage: "the sweep re-reads every call older than the settle window at least once per period",
+		apply: durationSetting(func(c *Config, d time.Duration) { c.SweepPeriod = d }, time.Hour)},
+	{env: "GONGSYNC_SWEEP_SHARE", flag: "sweep-share", def: "0.1", kind: "share", group: Sync,
+		usage: "share of the daily budget the sweep may spend a day (it also counts against GONG_BACKFILL_SHARE)",
+		apply: func(c *Config, v string) error {
+			f, err := strconv.ParseFloat(v, 64)
+			if err != nil || f <= 0 || f > 1 {
+				return fmt.Errorf("%q is not a number in (0, 1]", v)
+			}
+			c.SweepShare = f
+			return nil
+		}},
 	{env: "GONGSYNC_USERS_MAX_AGE", flag: "users-max-age", def: "6h", kind: "duration", group: Sync,
 		usage: "when a sync considers users, workspaces, trackers and scorecards due again",
 		apply: durationSetting(func(c *Config, d time.Duration) { c.UsersMaxAge = d }, 0)},

@@ -1,0 +1,142 @@
+package sync
+
+import (
+	"encoding/json"
+	"os"
+	"testing"
+	"time"
+
+	"github.com/robfig/cron/v3"
+
+	"github.com/gongsync/gongsync/gongapi/fakegong"
+	"github.com/gongsync/gongsync/store"
+)
+
+// SweepDays is what TestSweepOnTheDaemonsDefaultSchedules measured, for `make bench`
+// (GONGSYNC_BENCH_OUT names the JSON file it is written to).
+type SweepDays struct {
+	Days         int     `json:"days"`
+	CallsPerDay  int     `json:"calls_per_day"`
+	Budget       int     `json:"budget"`
+	Ticks        int     `json:"ticks"`
+	PerDay       []int   `json:"requests_per_day"`
+	SweepPerDay  []int   `json:"sweep_requests_per_day"`
+	MaxDay       int     `json:"max_day"`
+	Paused       int     `json:"paused_runs"`
+	Passes       int     `json:"sweep_passes"`
+	PassDays     float64 `json:"longest_pass_days"`
+	HistoryCalls int     `json:"calls_at_end"`
+	Changed      int     `json:"changed_found_by_sweep"`
+	Deleted      int     `json:"deleted_found_by_sweep"`
+}
+
+// The daemon's default schedules with the sweep on, for 20 virtual days of 2,000 calls
+// a day on top of 10 days of history: every day's requests stay under the budget, no
+// scheduled run is ever paused, and the sweep completes a pass over the whole history
+// within each period. It runs with GONGSYNC_SOAK=1 or
+// GONGSYNC_BENCH_OUT=FILE (make bench writes its figures into docs/BENCHMARKS.md).
+func TestSweepOnTheDaemonsDefaultSchedules(t *testing.T) {
+	out := os.Getenv("GONGSYNC_BENCH_OUT")
+	if os.Getenv("GONGSYNC_SOAK") == "" && out == "" {
+		t.Skip("20 virtual days: set GONGSYNC_SOAK=1 (make test-long) or GONGSYNC_BENCH_OUT (make bench)")
+	}
+	const days, perDay, history, budget = 20, 2000, 10, 9500
+	t0 := day0.AddDate(0, 0, history)
+	v := newEnv(t, envOptions{
+		fake: fakegong.Options{Calls: (days + history) * perDay, From: day0, To: t0.AddDate(0, 0, days),
+			Clock: fakegong.NewVirtualClock(t0)},
+		budget: budget, share: 0.8,
+	})
+	v.backfill(day0, t0)
+	sched := Schedules{Calls: "*/15 * * * *", Users: "0 */6 * * *", Settle: "30 2 * * *", Daily: "0 5 * * *"}
+	d, err := NewDaemon(v.engine, sched)
+	if err != nil {
+		t.Fatal(err)
+	}
+	type job struct {
+		group string
+		s     cron.Schedule
+		next  time.Time
+	}
+	var jobs []*job
+	for _, j := range sched.jobs() {
+		s, err := cron.ParseStandard(j[1])
+		if err != nil {
+			t.Fatal(err)
+		}
+		jobs = append(jobs, &job{group: j[0], s: s, next: s.Next(t0)})
+	}
+	res := SweepDays{Days: days, CallsPerDay: perDay, Budget: budget}
+	end := t0.AddDate(0, 0, days)
+	for {
+		first := jobs[0]
+		for _, j := range jobs[1:] {
+			if j.next.Before(first.next) {
+				first = j
+			}
+		}
+		if !first.next.Before(end) {
+			break
+		}
+		v.clock.Set(first.next)
+		if rep := d.runGroup(v.ctx, first.group); rep != nil && rep.Status == store.RunFailed {
+			t.Fatalf("%s at %s: %v", first.group, first.next, rep.Err)
+		}
+		res.Ticks++
+		first.next = first.s.Next(first.next)
+	}
+
+	for day := t0; day.Before(end); day = day.AddDate(0, 0, 1) {
+		u, err := v.st.Usage(v.ctx, day)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.PerDay = append(res.PerDay, u.Requests)
+		res.MaxDay = max(res.MaxDay, u.Requests)
+		if u.Requests >= budget {
+			t.Errorf("%s: %d requests, the budget is %d", day.Format(time.DateOnly), u.Requests, budget)
+		}
+	}
+	res.Paused = v.count(`SELECT count(*) FROM sync_runs WHERE status = 'paused'`)
+	if res.Paused != 0 {
+		t.Errorf("%d runs paused", res.Paused)
+	}
+	rows, err := v.st.Pool().Query(v.ctx, `SELECT requests, changed_calls, deleted_calls FROM sync_runs WHERE stream = 'sweep' ORDER BY id`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for rows.Next() {
+		var req, ch, del int
+		if err := rows.Scan(&req, &ch, &del); err != nil {
+			t.Fatal(err)
+		}
+		res.SweepPerDay = append(res.SweepPerDay, req)
+		res.Changed += ch
+		res.Deleted += del
+		if limit := int(v.engine.opt.SweepShare * budget); req > limit {
+			t.Errorf("a sweep run spent %d requests, more than its share (%d)", req, limit)
+		}
+	}
+	rows.Close()
+	cp, err := v.engine.loadWindow(v.ctx, StreamSweep)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cp.Sweep == nil || cp.Sweep.LastPass == nil {
+		t.Fatal("the sweep never completed a pass")
+	}
+	res.Passes = cp.Sweep.Passes
+	lp := cp.Sweep.LastPass
+	res.PassDays = lp.EndedAt.Sub(lp.StartedAt).Hours() / 24
+	if res.Passes < 2 || res.PassDays > v.engine.opt.SweepPeriod.Hours()/24 {
+		t.Errorf("%d passes, the last one took %.1f days (period %v)", res.Passes, res.PassDays, v.engine.opt.SweepPeriod)
+	}
+	res.HistoryCalls = v.count(`SELECT count(*) FROM calls`)
+	b, _ := json.Marshal(res)
+	t.Logf("%s", b)
+	if out != "" {
+		if err := os.WriteFile(out, b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
