@@ -38,7 +38,7 @@ type SweepDays struct {
 func TestSweepOnTheDaemonsDefaultSchedules(t *testing.T) {
 	out := os.Getenv("GONGSYNC_BENCH_OUT")
 	if os.Getenv("GONGSYNC_SOAK") == "" && out == "" {
-		t.Skip("20 virtual days: set GONGSYNC_SOAK=1 (make test-long) or GONGSYNC_BENCH_OUT (make bench)")
+		t.Skip("20 virtual days: set GONGSYNC_SOAK=1, or GONGSYNC_BENCH_OUT (make bench)")
 	}
 	const days, perDay, history, budget = 20, 2000, 10, 9500
 	t0 := day0.AddDate(0, 0, history)
