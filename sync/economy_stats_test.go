@@ -86,14 +86,14 @@ func TestStreamsBeyondCallsCostTheirPageFloorADay(t *testing.T) {
 		}
 		total += got[s]
 	}
-	refreshes := by[gongapi.EndpointUsers] + by[gongapi.EndpointWorkspaces] + by[gongapi.EndpointTrackers]
-	t.Logf("users, workspaces, trackers: %d requests a day (%d ticks; %d users a tick: floor %d a tick)", refreshes, usersTicks,
-		users, pages(users)+2)
-	if want := int64(usersTicks * (pages(users) + 2)); refreshes != want {
-		t.Errorf("users, workspaces, trackers: %d requests a day, floor %d", refreshes, want)
+	refreshes := by[gongapi.EndpointUsers] + by[gongapi.EndpointWorkspaces] + by[gongapi.EndpointTrackers] + by[gongapi.EndpointScorecards]
+	t.Logf("users, workspaces, trackers, scorecard definitions: %d requests a day (%d ticks; %d users a tick: floor %d a tick)", refreshes, usersTicks,
+		users, pages(users)+3)
+	if want := int64(usersTicks * (pages(users) + 3)); refreshes != want {
+		t.Errorf("users, workspaces, trackers, scorecard definitions: %d requests a day, floor %d", refreshes, want)
 	}
 	total += refreshes
-	t.Logf("these seven streams: %d requests a day (days %s..%s re-read), of the 10,000 Gong allows", total,
+	t.Logf("these eight streams: %d requests a day (days %s..%s re-read), of the 10,000 Gong allows", total,
 		from.Format(time.DateOnly), to.AddDate(0, 0, -1).Format(time.DateOnly))
 	if total != v.fake.Stats().Total || total != v.ledgerTotal() {
 		t.Errorf("the ledger counted %d, the fake served %d, the streams %d", v.ledgerTotal(), v.fake.Stats().Total, total)

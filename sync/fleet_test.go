@@ -283,7 +283,7 @@ func TestGroupChains(t *testing.T) {
 	for group, want := range map[string]string{
 		scheduleCalls:  "calls,transcripts,answered_scorecards",
 		scheduleUsers:  "users,workspaces,trackers,scorecards",
-		scheduleSettle: "settle,transcripts,answered_scorecards_settle",
+		scheduleSettle: "settle,sweep,transcripts,answered_scorecards_settle",
 		scheduleDaily:  "user_activity,user_interaction_stats,library,call_outcomes",
 	} {
 		if got := chain(group); got != want {

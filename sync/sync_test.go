@@ -38,8 +38,8 @@ func TestBackfillThenIncrementalMatchesGong(t *testing.T) {
 		v.count(`SELECT count(*) FROM user_activity_days`), v.count(`SELECT count(*) FROM user_daily_activity`),
 		v.count(`SELECT count(*) FROM user_interaction_stats`), v.count(`SELECT count(*) FROM library_folders`),
 		v.count(`SELECT count(*) FROM library_folder_calls`), v.count(`SELECT count(*) FROM call_outcomes`))
-	if len(reps) != 2+4 {
-		t.Errorf("%d runs; want calls and transcripts due, then the four streams named", len(reps))
+	if len(reps) != 3+4 {
+		t.Errorf("%d runs; want calls, transcripts and answered scorecards due, then the four streams named", len(reps))
 	}
 	v.assertMatchesGong(v.clock.Now())
 	v.assertScorecardsMatchGong(v.clock.Now())
