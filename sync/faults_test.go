@@ -353,7 +353,10 @@ func TestPostgresRestartedMidRun(t *testing.T) {
 	failures := v.workload(40)
 	t.Logf("%d restarts, %d runs failed and were run again; %d requests against %d without restarts",
 		ra.done.Load(), failures, v.fake.Stats().Total, refRequests)
-	if ra.done.Load() != 3 || failures < 3 {
+	// Each restart lands on a page of calls or transcripts. Most break the run they
+	// land in, which is run again; one that meets a commit the store's retry carries
+	// over the restart breaks nothing, which is as good (the tables below decide).
+	if ra.done.Load() != 3 || failures < 1 {
 		t.Fatalf("%d restarts, %d failed runs: the restarts did not land mid-run", ra.done.Load(), failures)
 	}
 	if d := pgtest.DiffDumps(reference, v.dump()); d != "" {
