@@ -323,6 +323,14 @@ func TestSoakWorkersThroughAKill(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		// The dated streams' days are left out: this Gong runs on the wall clock, and a
+		// user's activity of the recent days keeps changing in the minutes between the
+		// two runs. Their equality is checked on a virtual clock (sync's tests and the
+		// fault matrix).
+		for _, table := range []string{"user_activity_days", "user_daily_activity", "user_interaction_stats"} {
+			delete(want, table)
+			delete(got, table)
+		}
 		if d := pgtest.DiffDumps(want, got); d != "" {
 			t.Errorf("c%d differs from the single worker's:\n%s", i, d)
 		}
