@@ -15,7 +15,7 @@ import (
 // it and back.
 
 // windowCheckpoint is where a stream that reads calls over time windows stands: the
-// calls stream, the settle pass and the backfill.
+// calls stream, the settle pass, the backfill and the sweep's calls part.
 type windowCheckpoint struct {
 	stream string
 	// HighWaterMark (calls): every call started before it has been read completely.
@@ -355,9 +355,9 @@ func (cp libraryCheckpoint) row() store.Checkpoint {
 		State: encodeState(libraryState{Workspaces: cp.Workspaces, Folders: cp.Folders})}
 }
 
-// reviewCheckpoint is where the answered scorecards stand, and their settle pass:
-// Gong selects reviews by review date, a calendar date in the company's time zone, so
-// the windows are ranges of dates, not instants.
+// reviewCheckpoint is where the answered scorecards stand, and their settle pass and
+// sweep: Gong selects reviews by review date, a calendar date in the company's time
+// zone, so the windows are ranges of dates, not instants.
 type reviewCheckpoint struct {
 	stream string
 	// HighWaterMark: every review Gong had published before it, on the engine's clock,
@@ -373,6 +373,8 @@ type reviewCheckpoint struct {
 	Offset *int
 	// Backfill is the backfill's range and progress (the incremental stream only).
 	Backfill *reviewBackfill
+	// Sweep is the sweep's pass and day (the sweep's part only).
+	Sweep *sweepState
 }
 
 // reviewWindow is a range of review dates being read, [From, To), each a calendar
@@ -408,6 +410,7 @@ type reviewState struct {
 	Mark     *time.Time          `json:"mark,omitempty"`
 	Offset   *int                `json:"utc_offset_seconds,omitempty"`
 	Backfill *reviewBackfillJSON `json:"backfill,omitempty"`
+	Sweep    *sweepState         `json:"sweep,omitempty"`
 }
 
 type reviewBackfillJSON struct {
@@ -439,7 +442,7 @@ func (e *Engine) loadReviews(ctx context.Context, stream string) (reviewCheckpoi
 	if err := decodeState(row, &s); err != nil {
 		return reviewCheckpoint{}, err
 	}
-	cp := reviewCheckpoint{stream: stream, HighWaterMark: row.HighWaterMark, CompletedAt: row.CompletedAt, Offset: s.Offset}
+	cp := reviewCheckpoint{stream: stream, HighWaterMark: row.HighWaterMark, CompletedAt: row.CompletedAt, Offset: s.Offset, Sweep: s.Sweep}
 	if row.WindowFrom != nil && row.WindowTo != nil && row.WindowStartedAt != nil {
 		cp.Window = &reviewWindow{From: *row.WindowFrom, To: *row.WindowTo, StartedAt: *row.WindowStartedAt,
 			Cursor: row.Cursor, CursorAt: s.CursorAt}
@@ -461,7 +464,7 @@ func (e *Engine) loadReviews(ctx context.Context, stream string) (reviewCheckpoi
 // backfill's in the state document.
 func (cp reviewCheckpoint) row() store.Checkpoint {
 	row := store.Checkpoint{Stream: cp.stream, HighWaterMark: cp.HighWaterMark, CompletedAt: cp.CompletedAt}
-	s := reviewState{Offset: cp.Offset}
+	s := reviewState{Offset: cp.Offset, Sweep: cp.Sweep}
 	if w := cp.Window; w != nil {
 		row.WindowFrom, row.WindowTo, row.WindowStartedAt, row.Cursor = &w.From, &w.To, &w.StartedAt, w.Cursor
 		s.CursorAt, s.Mark = w.CursorAt, &w.Mark

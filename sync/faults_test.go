@@ -88,7 +88,7 @@ func (v *env) workload(limit int) (failures int) {
 		streams := []string{StreamCalls, StreamTranscripts, StreamAnsweredScorecards}
 		if i == len(faultSteps)-1 {
 			streams = []string{StreamUsers, StreamSettle, StreamSweep, StreamTranscripts, StreamScorecards, StreamAnsweredScorecardsSettle,
-				StreamUserActivity, StreamInteractionStats, StreamLibrary, StreamCallOutcomes}
+				StreamAnsweredScorecardsSweep, StreamUserActivity, StreamInteractionStats, StreamLibrary, StreamCallOutcomes}
 		}
 		failures += v.retried(fmt.Sprintf("pass %d %v", i, streams), limit, pass(streams...))
 	}
@@ -124,12 +124,12 @@ func (v *env) assertSettled(reference map[string][]string) {
 	v.assertReviewCheckpointsClosed()
 }
 
-// assertReviewCheckpointsClosed: the answered scorecards and their settle pass hold no
-// open window or cursor, the stream's high-water mark is past the workload's end,
-// and its backfill is done.
+// assertReviewCheckpointsClosed: the answered scorecards, their settle pass and their
+// sweep hold no open window or cursor, the stream's high-water mark is past the
+// workload's end, its backfill is done, and the sweep read a slice.
 func (v *env) assertReviewCheckpointsClosed() {
 	v.t.Helper()
-	for _, s := range []string{StreamAnsweredScorecards, StreamAnsweredScorecardsSettle} {
+	for _, s := range []string{StreamAnsweredScorecards, StreamAnsweredScorecardsSettle, StreamAnsweredScorecardsSweep} {
 		cp, err := v.engine.loadReviews(v.ctx, s)
 		if err != nil {
 			v.t.Fatal(err)
@@ -141,6 +141,8 @@ func (v *env) assertReviewCheckpointsClosed() {
 			v.t.Errorf("%s: never completed", s)
 		case s == StreamAnsweredScorecards && (cp.HighWaterMark == nil || cp.HighWaterMark.Before(faultEnd) || cp.Backfill == nil || !cp.Backfill.Done):
 			v.t.Errorf("%s: high-water mark %v, backfill %+v; want past %v, done", s, cp.HighWaterMark, cp.Backfill, faultEnd)
+		case s == StreamAnsweredScorecardsSweep && (cp.Sweep == nil || (cp.Sweep.LastPass == nil && (cp.Sweep.Pass == nil || cp.Sweep.Pass.Slices == 0))):
+			v.t.Errorf("%s: no slice read: %+v", s, cp.Sweep)
 		}
 	}
 }

@@ -135,6 +135,10 @@ type FleetOptions struct {
 	RegistryPoll time.Duration
 	// IdleClose closes a connection's engine (its pool) unused for this long (5m).
 	IdleClose time.Duration
+	// MaxOpen bounds the engines (each a pool of Postgres connections) this process
+	// keeps open (twice Workers): opening one more closes the one unused longest, so
+	// that a worker's Postgres connections do not grow with the connections it syncs.
+	MaxOpen int
 	// OnQueue, when set, hears the queue's counts after each registry read (metrics).
 	OnQueue func([]store.JobCount, []store.Connection)
 	Logger  zerolog.Logger
@@ -145,6 +149,7 @@ func (o *FleetOptions) defaults() {
 	o.JobTimeout = cmp.Or(o.JobTimeout, 5*time.Minute)
 	o.RegistryPoll = cmp.Or(o.RegistryPoll, 15*time.Second)
 	o.IdleClose = cmp.Or(o.IdleClose, 5*time.Minute)
+	o.MaxOpen = max(cmp.Or(o.MaxOpen, 2*o.Workers), o.Workers+1)
 }
 
 // Fleet runs the jobs of every connection of the registry in this process, beside
@@ -389,6 +394,7 @@ func (f *Fleet) acquire(ctx context.Context, c store.Connection) (*openConn, err
 			oc.conn.Close()
 		}
 	}
+	f.makeRoom()
 	conn, err := f.opt.Open(ctx, c)
 	if err != nil {
 		return nil, err
@@ -396,6 +402,25 @@ func (f *Fleet) acquire(ctx context.Context, c store.Connection) (*openConn, err
 	oc := &openConn{name: c.Name, generation: c.Generation, conn: conn, refs: 1}
 	f.open[c.Name] = oc
 	return oc, nil
+}
+
+// makeRoom closes the engines unused longest until one more fits within MaxOpen. At
+// most Workers engines are in use at once, and MaxOpen is larger, so there is always
+// one to close. Called with f.mu held.
+func (f *Fleet) makeRoom() {
+	for len(f.open) >= f.opt.MaxOpen {
+		var lru *openConn
+		for _, oc := range f.open {
+			if oc.refs == 0 && (lru == nil || oc.lastUsed.Before(lru.lastUsed)) {
+				lru = oc
+			}
+		}
+		if lru == nil {
+			return
+		}
+		lru.conn.Close()
+		delete(f.open, lru.name)
+	}
 }
 
 func (f *Fleet) release(oc *openConn) {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http/httptest"
 	"strings"
+	gosync "sync"
 	"testing"
 	"time"
 
@@ -267,6 +268,69 @@ func TestFleetSyncsEveryConnectionAndOneFailsAlone(t *testing.T) {
 	}
 }
 
+// A worker keeps at most MaxOpen engines (Postgres pools) open, however many
+// connections it syncs: opening one more closes the one unused longest. Without the
+// bound, a worker touching each of a thousand connections within a minute would hold
+// a pool for each and run the server out of connections.
+func TestFleetKeepsItsPoolsBounded(t *testing.T) {
+	t.Parallel()
+	const conns, maxOpen = 6, 2
+	w := newFleetWorld(t, conns, 120)
+	for i := 1; i <= conns; i++ {
+		w.add(i, "")
+	}
+	var mu gosync.Mutex
+	open, most, opened := 0, 0, 0
+	inner := w.opener("w1")
+	counting := func(ctx context.Context, c store.Connection) (*OpenedConnection, error) {
+		oc, err := inner(ctx, c)
+		if err != nil {
+			return nil, err
+		}
+		mu.Lock()
+		open, opened = open+1, opened+1
+		most = max(most, open)
+		mu.Unlock()
+		closeEngine := oc.Close
+		oc.Close = func() {
+			mu.Lock()
+			open--
+			mu.Unlock()
+			closeEngine()
+		}
+		return oc, nil
+	}
+	f, err := NewFleet(FleetOptions{Control: w.control, Open: counting, ID: "w1", Workers: 1, MaxOpen: maxOpen,
+		Schedules:    Schedules{Calls: "@every 1h", Users: "@every 6h", Settle: "@every 24h", Daily: "@every 24h"},
+		RegistryPoll: 200 * time.Millisecond, Logger: zerolog.Nop()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- f.Run(ctx) }()
+	deadline := time.Now().Add(2 * time.Minute)
+	for !w.synced(conns) || w.queued() > 0 {
+		if time.Now().After(deadline) {
+			t.Fatalf("not done after 2 minutes: %d jobs left", w.queued())
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Errorf("fleet: %v", err)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	t.Logf("%d connections: engines opened %d times, at most %d open at once", conns, opened, most)
+	if most > maxOpen {
+		t.Errorf("%d engines open at once, more than MaxOpen (%d)", most, maxOpen)
+	}
+	if open != 0 {
+		t.Errorf("%d engines left open after the worker stopped", open)
+	}
+}
+
 // A schedule group's streams run one after the other in the order of streamDefs, as
 // the daemon runs them: each job names the next (the calls' transcripts after them).
 func TestGroupChains(t *testing.T) {
@@ -283,7 +347,7 @@ func TestGroupChains(t *testing.T) {
 	for group, want := range map[string]string{
 		scheduleCalls:  "calls,transcripts,answered_scorecards",
 		scheduleUsers:  "users,workspaces,trackers,scorecards",
-		scheduleSettle: "settle,sweep,transcripts,answered_scorecards_settle",
+		scheduleSettle: "settle,sweep,transcripts,answered_scorecards_settle,answered_scorecards_sweep",
 		scheduleDaily:  "user_activity,user_interaction_stats,library,call_outcomes",
 	} {
 		if got := chain(group); got != want {

@@ -33,7 +33,7 @@ type Metrics struct {
 	failuresInARow  *prometheus.GaugeVec
 	loginRequired   prometheus.Gauge
 	transcriptsDue  prometheus.Gauge
-	sweepOldest     prometheus.Gauge
+	oldestUnread    *prometheus.GaugeVec
 	foundAge        *prometheus.HistogramVec
 	newestUnix      atomic.Int64
 	now             func() time.Time
@@ -100,19 +100,19 @@ func NewMetrics(reg prometheus.Registerer, now func() time.Time) *Metrics {
 			Name: "gongsync_transcripts_due_calls",
 			Help: "Calls whose transcript is due to be fetched and was not, as of the end of the last transcripts run.",
 		}),
-		sweepOldest: prometheus.NewGauge(prometheus.GaugeOpts{
-			Name: "gongsync_oldest_call_unread_seconds",
-			Help: "Seconds since the live call Gong was asked about longest ago was last read (the sweep keeps it under GONGSYNC_SWEEP_PERIOD).",
-		}),
+		oldestUnread: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "gongsync_oldest_unread_seconds",
+			Help: "Seconds since the live record Gong was asked about longest ago was last read, by table (calls, answered_scorecards); the sweep keeps it under GONGSYNC_SWEEP_PERIOD.",
+		}, []string{"table"}),
 		foundAge: prometheus.NewHistogramVec(prometheus.HistogramOpts{
-			Name:    "gongsync_found_call_age_days",
-			Help:    "Age (days since the call started) of each call found changed, deleted or restored, by what was found.",
+			Name:    "gongsync_found_age_days",
+			Help:    "Age (days since the call started, or since the review's date) of each record found changed, deleted or restored, by table and what was found.",
 			Buckets: findAgeDays,
-		}, []string{"kind"}),
+		}, []string{"table", "kind"}),
 	}
 	m.collectors = []prometheus.Collector{m.requests, m.requestDuration, m.budgetUsed, m.budgetBackfill, m.budgetLimit, m.budgetLeft,
 		m.rows, m.sentences, m.found, m.recordsFound, m.runs, m.runDuration, m.lastSuccess, m.newestCall,
-		m.budgetReset, m.failuresInARow, m.loginRequired, m.transcriptsDue, m.sweepOldest, m.foundAge,
+		m.budgetReset, m.failuresInARow, m.loginRequired, m.transcriptsDue, m.oldestUnread, m.foundAge,
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 			Name: "gongsync_newest_call_lag_seconds", Help: "Seconds between now and the start of the newest synced call.",
 		}, func() float64 {
@@ -235,11 +235,18 @@ func (m *Metrics) observeCalls(stream string, n int, res store.UpsertResult, del
 	m.found.WithLabelValues("deleted").Add(float64(deleted))
 }
 
-func (m *Metrics) observeFind(found string, age time.Duration) {
+func (m *Metrics) observeFind(table, found string, age time.Duration) {
 	if m == nil {
 		return
 	}
-	m.foundAge.WithLabelValues(found).Observe(age.Hours() / 24)
+	m.foundAge.WithLabelValues(table, found).Observe(age.Hours() / 24)
+}
+
+func (m *Metrics) observeOldestUnread(table string, age time.Duration) {
+	if m == nil {
+		return
+	}
+	m.oldestUnread.WithLabelValues(table).Set(age.Seconds())
 }
 
 func (m *Metrics) observeRows(stream string, n int) {

@@ -4,7 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"time"
+
+	"github.com/rs/zerolog"
 
 	"github.com/gongsync/gongsync/gongapi"
 	"github.com/gongsync/gongsync/store"
@@ -24,6 +27,9 @@ const (
 	StreamScorecards               = "scorecards"
 	StreamAnsweredScorecards       = "answered_scorecards"
 	StreamAnsweredScorecardsSettle = "answered_scorecards_settle"
+	// StreamAnsweredScorecardsSweep is the sweep's part for the answered scorecards
+	// (sweep.go): it re-reads the review dates older than the settle window.
+	StreamAnsweredScorecardsSweep = "answered_scorecards_sweep"
 )
 
 // reviewBackfillDays is the longest range of review dates a backfill reads as one query
@@ -178,11 +184,13 @@ func reviewDates(offset *int, a, b time.Time) (from, to time.Time) {
 
 // reviewGoal is what a run does with the windows of reviews it reads, beyond storing
 // them: the incremental stream moves its high-water mark when a window closes, the
-// backfill reads its own window and moves its range on, the settle pass does nothing
-// more. Reviews new to the table published before lateBefore are late.
+// backfill reads its own window and moves its range on, the sweep moves its pass on,
+// the settle pass does nothing more. Reviews new to the table published before
+// lateBefore are late.
 type reviewGoal struct {
 	backfill   bool
 	moveMark   bool
+	sweep      *sweepTally
 	lateBefore *time.Time
 }
 
@@ -254,6 +262,7 @@ func (e *Engine) readReviews(ctx context.Context, r *run, cp *reviewCheckpoint, 
 		}
 		*cp = next
 		e.countReviews(r, rows, res, deleted, g.lateBefore)
+		e.noteFinds(r, store.SweptAnsweredScorecards.Table(), res, deleted, e.reviewTimes(ctx, rows, res, deleted, r.log))
 		if len(deleted) > 0 {
 			r.log.Info().Int("deleted", len(deleted)).Str("review_dates", req.Filter.ReviewFromDate+".."+req.Filter.ReviewToDate).
 				Msg("answered scorecards gone from Gong marked deleted")
@@ -291,6 +300,9 @@ func (e *Engine) reviewPageDone(cp reviewCheckpoint, g reviewGoal, nextCursor st
 	if nextCursor != "" {
 		w.Cursor, w.CursorAt = nextCursor, &now
 		*slot = &w
+		if g.sweep != nil {
+			cp.Sweep = g.sweep.advance(cp.Sweep, nil, nil)
+		}
 		return cp
 	}
 	*slot = nil
@@ -305,6 +317,9 @@ func (e *Engine) reviewPageDone(cp reviewCheckpoint, g reviewGoal, nextCursor st
 		}
 	default:
 		cp.CompletedAt = &now
+	}
+	if g.sweep != nil {
+		cp.Sweep = g.sweep.advance(cp.Sweep, &w.To, cp.CompletedAt)
 	}
 	return cp
 }
@@ -366,4 +381,27 @@ func companyOffset(as []gongapi.AnsweredScorecard) *int {
 		}
 	}
 	return nil
+}
+
+// reviewTimes are the review dates of a page's reviews and of the reviews it found
+// deleted: what the ages of its finds are counted from (nil for a page that found
+// nothing).
+func (e *Engine) reviewTimes(ctx context.Context, rows []store.AnsweredScorecard, res store.UpsertResult, deleted []string, log zerolog.Logger) map[string]time.Time {
+	if len(res.Changed)+len(res.Restored)+len(deleted) == 0 {
+		return nil
+	}
+	at := make(map[string]time.Time, len(rows)+len(deleted))
+	if len(deleted) > 0 {
+		dates, err := e.st.SweptAt(ctx, store.SweptAnsweredScorecards, deleted)
+		if err != nil {
+			log.Warn().Err(err).Msg("could not read the deleted reviews' dates: their ages go uncounted")
+		}
+		maps.Copy(at, dates)
+	}
+	for i := range rows {
+		if rows[i].ReviewDate != nil {
+			at[rows[i].ID] = *rows[i].ReviewDate
+		}
+	}
+	return at
 }

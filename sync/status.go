@@ -18,8 +18,9 @@ type Status struct {
 	Transcripts store.TranscriptQueue `json:"transcripts"`
 	// Schedules are the daemon's next runs, when the caller knows its schedules.
 	Schedules []ScheduleStatus `json:"schedules,omitempty"`
-	// Sweep is where the rolling re-read of the older history stands.
-	Sweep  *SweepStatus       `json:"sweep,omitempty"`
+	// Sweep is where the rolling re-read of the older history stands, a part per
+	// swept table.
+	Sweep  []SweepStatus      `json:"sweep,omitempty"`
 	Tables []store.TableCount `json:"tables"`
 	// Connection and Queue are set for a connection of a registry (--connection):
 	// its name, and its jobs in the workers' queue.

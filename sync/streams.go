@@ -84,7 +84,7 @@ var streamDefs = []*streamDef{
 	// time (sweep.go). It writes the same rows as the calls stream and the settle pass,
 	// so it shares their lock.
 	{name: StreamSweep, lock: StreamCalls, onDemand: true, refusable: true, kind: KindSweep, schedules: []string{scheduleSettle},
-		work: (*Engine).sweep},
+		work: sweepOf(StreamSweep)},
 	{name: StreamTranscripts, lock: StreamTranscripts, refusable: true, schedules: []string{scheduleCalls, scheduleSettle},
 		work: (*Engine).syncTranscripts},
 
@@ -97,6 +97,10 @@ var streamDefs = []*streamDef{
 		work: (*Engine).syncAnsweredScorecards, backfill: (*Engine).backfillAnsweredScorecards},
 	{name: StreamAnsweredScorecardsSettle, lock: StreamAnsweredScorecards, onDemand: true, refusable: true, kind: KindSettle,
 		schedules: []string{scheduleSettle}, work: (*Engine).settleAnsweredScorecards},
+	// The sweep's part for them re-reads the older review dates (sweep.go), under the
+	// same lock.
+	{name: StreamAnsweredScorecardsSweep, lock: StreamAnsweredScorecards, onDemand: true, refusable: true, kind: KindSweep,
+		schedules: []string{scheduleSettle}, work: sweepOf(StreamAnsweredScorecardsSweep)},
 
 	// Once a day, on the daily schedule: the dated streams re-read the settle window's
 	// days (Gong revises them), and reach back with `backfill --from`; the library and

@@ -2,6 +2,7 @@ package sync
 
 import (
 	"context"
+	"fmt"
 	"math"
 	"strconv"
 	"time"
@@ -9,29 +10,72 @@ import (
 	"github.com/gongsync/gongsync/store"
 )
 
-// Gong has no change feed and never says a call was deleted. The calls stream and the
-// settle pass re-read the last SettleWindow; the sweep re-reads everything older, a
-// slice at a time, oldest first, so that each synced call is read again at least once
-// per SweepPeriod. A slice is an ordinary window of calls (readWindow): its calls are
-// upserted (changed and restored ones counted), and once it is read completely, the
-// calls of the slice Gong no longer returned are marked deleted.
+// Gong has no change feed and never says a record was deleted. The incremental streams
+// and the settle passes re-read the last SettleWindow; the sweep re-reads everything
+// older, a slice at a time, oldest first, so that each synced record is read again at
+// least once per SweepPeriod. It is one mechanism with a part per swept stream
+// (sweptStreams): the calls, by start, and the answered scorecards, by review date.
+// The sweep plans and counts every part alike; a part says only how a slice of its
+// history is opened and read, and a slice is an ordinary window of its stream (the
+// calls' readWindow, the reviews' readReviews), so it shares that stream's page loop,
+// per-page checkpoint and deletion reconciliation: once a slice is read completely,
+// the records of the slice Gong no longer returned are marked deleted.
 //
-// The sweep pays for itself out of a small share of the day: it plans a daily slice
-// from the number of calls and the period (⌈calls/100⌉ pages per pass, spread over the
-// period's days, plus one page a day for the partial page a slice ends on), never more
-// than SweepShare of the daily budget, and its requests count against the backfills'
-// share too, so that together they never take what the scheduled syncs need.
+// The sweep pays for itself out of a small share of the day: each part plans a daily
+// slice from its number of records and the period (⌈records/100⌉ pages per pass,
+// spread over the period's days, plus one page a day for the partial page a slice ends
+// on); all parts together never spend more than SweepShare of the daily budget, the
+// earlier parts' plans coming first; and the sweep's requests count against the
+// backfills' share too, so that together they never take what the scheduled syncs
+// need. Each part runs as its own stream, under its stream's lock: its run's counts
+// are of one kind of record, and Gong refusing one part's endpoint stops that part
+// only.
 
-// sweepPass is one pass of the sweep over the history: the calls started in
-// [From, To), To being the edge of the settle window when the pass began.
+// sweptStream is one part of the sweep: the stream it runs as, the table whose history
+// it re-reads, and how its checkpoint is loaded.
+type sweptStream struct {
+	stream  string
+	table   store.Swept
+	perPage int // records a page of Gong's answer holds
+	load    func(e *Engine, ctx context.Context) (sweepPart, error)
+}
+
+// sweptStreams are the sweep's parts, in the order their daily slices are planned:
+// when the share cannot hold every part's plan, the calls come first.
+var sweptStreams = []*sweptStream{
+	{stream: StreamSweep, table: store.SweptCalls, perPage: 100, load: loadCallsSweep},
+	{stream: StreamAnsweredScorecardsSweep, table: store.SweptAnsweredScorecards, perPage: 100, load: loadReviewsSweep},
+}
+
+// sweepPart is a part's checkpoint as the sweep works it: the pass and day it keeps,
+// and the slice it may have open.
+type sweepPart interface {
+	// state is the part's pass and day (never nil).
+	state() *sweepState
+	// slicing reports whether a slice is open.
+	slicing() bool
+	// edge is where the history the part re-reads ends at now: the start of the settle
+	// window, which the settle pass re-reads every night.
+	edge(now time.Time) time.Time
+	// open opens the slice [from, to) and commits the checkpoint, so that a crash
+	// before its first page resumes the same slice.
+	open(ctx context.Context, r *run, from, to time.Time) error
+	// read reads the open slice to its end, each committed page moving the part's
+	// state on through t (sweepTally.advance).
+	read(ctx context.Context, r *run, t *sweepTally) error
+}
+
+// sweepPass is one pass of a part over its history: the records in [From, To), To
+// being the edge of the settle window when the pass began.
 type sweepPass struct {
 	From, To  time.Time
 	StartedAt time.Time // on the engine's clock
-	// Calls is how many stored calls the pass began with: what its daily slice is
-	// planned from.
-	Calls int
-	// Next is where the next slice starts: every call started before it has been read
-	// again in this pass.
+	// Records is how many stored records the pass began with: what its daily slice is
+	// planned from. (Its key is the one earlier versions wrote, when only calls were
+	// swept.)
+	Records int `json:"Calls"`
+	// Next is where the next slice starts: every record before it has been read again
+	// in this pass.
 	Next time.Time
 	// Requests and Slices are what the pass has cost so far, and in how many slices.
 	Requests int
@@ -40,170 +84,302 @@ type sweepPass struct {
 	EndedAt *time.Time `json:",omitempty"`
 }
 
-// sweepState is the sweep's own part of its checkpoint.
+// sweepState is a part's own section of its checkpoint.
 type sweepState struct {
 	// Pass is the pass under way; nil between passes.
 	Pass *sweepPass `json:"pass,omitempty"`
 	// LastPass is the last complete pass.
 	LastPass *sweepPass `json:"last_pass,omitempty"`
 	Passes   int        `json:"passes,omitempty"`
-	// Day is the budget day DayRequests counts the sweep's requests of.
+	// Day is the budget day DayRequests counts the part's requests of.
 	Day         string `json:"day,omitempty"`
 	DayRequests int    `json:"day_requests,omitempty"`
 }
 
-// sweepDailySlice is how many requests a day the sweep plans for a pass over calls
-// calls in period: the pass's pages spread over the period's days, plus one a day for
-// the page a slice may end on, capped at share of the daily budget.
-func sweepDailySlice(calls int, period time.Duration, share float64, daily int) (planned, allowed int) {
-	days := max(period.Hours()/24, 1.0/24)
-	pages := math.Ceil(float64(calls) / 100)
-	planned = int(math.Ceil(pages/days)) + 1
-	return planned, min(planned, int(share*float64(daily)))
+// size is how many records the part's plan is made from: the pass under way's, or
+// between passes the last one's (the next pass will be about as large).
+func (sw *sweepState) size() int {
+	switch {
+	case sw.Pass != nil:
+		return sw.Pass.Records
+	case sw.LastPass != nil:
+		return sw.LastPass.Records
+	}
+	return 0
 }
 
-// sweep is a run of the sweep stream: today's slice of the pass under way (a new pass
-// begins when the last one is done), then the gauge of the oldest call not read again.
-func (e *Engine) sweep(ctx context.Context, r *run) error {
-	defer e.observeSweep(ctx)
-	cp, err := e.loadWindow(ctx, StreamSweep)
+// sweepDailyPlan is how many requests a day a pass over records records needs to end
+// within period: its pages spread over the period's days, plus one a day for the page
+// a slice may end on. Nothing to read plans nothing.
+func sweepDailyPlan(records, perPage int, period time.Duration) int {
+	if records == 0 {
+		return 0
+	}
+	days := max(period.Hours()/24, 1.0/24)
+	pages := math.Ceil(float64(records) / float64(perPage))
+	return int(math.Ceil(pages/days)) + 1
+}
+
+// sweepAllowance is the day's slice of part s for a pass over records records: its
+// plan, within what the share leaves after the plans of the parts before it.
+func (e *Engine) sweepAllowance(ctx context.Context, s *sweptStream, records int) (planned, allowed int, err error) {
+	room := int(e.opt.SweepShare * float64(e.budget.Daily()))
+	for _, o := range sweptStreams {
+		if o == s {
+			break
+		}
+		part, err := o.load(e, ctx)
+		if err != nil {
+			return 0, 0, err
+		}
+		room -= sweepDailyPlan(part.state().size(), o.perPage, e.opt.SweepPeriod)
+	}
+	planned = sweepDailyPlan(records, s.perPage, e.opt.SweepPeriod)
+	return planned, max(0, min(planned, room)), nil
+}
+
+// sweepOf is the work of a part's stream: today's slice of the pass under way (a new
+// pass begins when the last one is done), then the gauge of the oldest record not
+// read again.
+func sweepOf(stream string) func(e *Engine, ctx context.Context, r *run) error {
+	return func(e *Engine, ctx context.Context, r *run) error {
+		for _, s := range sweptStreams {
+			if s.stream == stream {
+				return e.sweep(ctx, r, s)
+			}
+		}
+		return fmt.Errorf("no swept stream %q", stream)
+	}
+}
+
+// sweep reads today's slices of part s.
+func (e *Engine) sweep(ctx context.Context, r *run, s *sweptStream) error {
+	defer e.observeSweep(ctx, s)
+	part, err := s.load(e, ctx)
 	if err != nil {
 		return err
 	}
-	sw := cp.Sweep
-	if sw == nil {
-		sw = &sweepState{}
-		cp.Sweep = sw
-	}
-	if today := e.budget.Day(e.now()).Format(time.DateOnly); sw.Day != today {
+	if sw, today := part.state(), e.budget.Day(e.now()).Format(time.DateOnly); sw.Day != today {
 		sw.Day, sw.DayRequests = today, 0
 	}
-	goal := &sweepGoal{payer: r.payer, base: sw.DayRequests}
-	log := r.log
+	t := &sweepTally{payer: r.payer, base: part.state().DayRequests}
 	for {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		if cp.Window == nil {
-			opened, err := e.openSlice(ctx, r, &cp)
-			if err != nil || !opened {
+		if !part.slicing() {
+			from, to, ok, err := e.nextSlice(ctx, r, s, part)
+			if err != nil || !ok {
+				return err
+			}
+			if err := part.open(ctx, r, from, to); err != nil {
 				return err
 			}
 		}
-		if err := e.readWindow(ctx, r, &cp, goal); err != nil {
+		if err := part.read(ctx, r, t); err != nil {
 			return err
 		}
-		if p := cp.Sweep.LastPass; p != nil && cp.Sweep.Pass == nil && p.EndedAt != nil && !p.EndedAt.Before(*cp.CompletedAt) {
-			log.Info().Time("from", p.From).Time("to", p.To).Int("calls", p.Calls).Int("requests", p.Requests).
-				Int("slices", p.Slices).Msg("sweep: the whole history has been read again")
+		if p := part.state().LastPass; t.passEnded && p != nil {
+			r.log.Info().Str("table", s.table.Table()).Time("from", p.From).Time("to", p.To).Int("records", p.Records).
+				Int("requests", p.Requests).Int("slices", p.Slices).Msg("sweep: the whole history has been read again")
+			t.passEnded = false
 		}
 	}
 }
 
-// openSlice opens the next slice of the pass under way, beginning a pass when none is,
-// sized to what is left of today's slice. It returns false when there is nothing to
-// read today: no history older than the settle window, or today's slice is spent.
-func (e *Engine) openSlice(ctx context.Context, r *run, cp *windowCheckpoint) (bool, error) {
-	sw := cp.Sweep
+// nextSlice plans the next slice of the pass under way, beginning a pass when none is,
+// sized to what is left of today's allowance. It returns false when there is nothing
+// to read today: no history older than the settle window, or today's slice is spent.
+func (e *Engine) nextSlice(ctx context.Context, r *run, s *sweptStream, part sweepPart) (from, to time.Time, ok bool, err error) {
+	sw := part.state()
 	if sw.Pass == nil && sw.LastPass != nil && sw.LastPass.EndedAt != nil &&
 		e.budget.Day(*sw.LastPass.EndedAt).Equal(e.budget.Day(e.now())) {
-		return false, nil // one pass a day at most: a small history is not re-read in a loop
+		return from, to, false, nil // one pass a day at most: a small history is not re-read in a loop
 	}
 	if sw.Pass == nil {
-		edge := e.now().Add(-e.opt.SettleWindow)
-		oldest, calls, err := e.st.CallHistory(ctx, edge)
-		if err != nil {
-			return false, err
+		edge := part.edge(e.now())
+		oldest, n, err := e.st.History(ctx, s.table, edge)
+		if err != nil || oldest == nil {
+			return from, to, false, err
 		}
-		if oldest == nil {
-			return false, nil
-		}
-		sw.Pass = &sweepPass{From: *oldest, To: edge, StartedAt: e.now(), Calls: calls, Next: *oldest}
-		r.log.Info().Time("from", *oldest).Time("to", edge).Int("calls", calls).Msg("sweep: a new pass over the history begins")
+		sw.Pass = &sweepPass{From: *oldest, To: edge, StartedAt: e.now(), Records: n, Next: *oldest}
+		r.log.Info().Str("table", s.table.Table()).Time("from", *oldest).Time("to", edge).Int("records", n).
+			Msg("sweep: a new pass over the history begins")
 	}
 	p := sw.Pass
-	planned, allowed := sweepDailySlice(p.Calls, e.opt.SweepPeriod, e.opt.SweepShare, e.budget.Daily())
+	planned, allowed, err := e.sweepAllowance(ctx, s, p.Records)
+	if err != nil {
+		return from, to, false, err
+	}
 	if planned > allowed {
 		r.log.Warn().Int("planned", planned).Int("allowed", allowed).Dur("period", e.opt.SweepPeriod).
-			Msg("sweep: a pass needs more requests a day than GONGSYNC_SWEEP_SHARE allows; it will take longer than GONGSYNC_SWEEP_PERIOD")
+			Msg("sweep: a pass needs more requests a day than GONGSYNC_SWEEP_SHARE leaves it; it will take longer than GONGSYNC_SWEEP_PERIOD")
 	}
 	left := allowed - sw.DayRequests
 	if left <= 0 {
-		return false, nil
+		return from, to, false, nil
 	}
-	// A slice of left×100 stored calls costs left pages, one more when Gong has a few
-	// calls there that the table does not.
-	to, err := e.st.SliceEnd(ctx, p.Next, p.To, left*100)
-	if err != nil {
-		return false, err
+	// A slice of left pages' worth of stored records costs left pages, one more when
+	// Gong has a few records there that the table does not.
+	if to, err = e.st.SliceEnd(ctx, s.table, p.Next, p.To, left*s.perPage); err != nil {
+		return from, to, false, err
 	}
 	p.Slices++
-	// The slice opens in one transaction with its calls whose transcript Gong never
-	// had put back in the transcripts queue (asked again once per pass).
-	startedAt, err := e.st.Now(ctx)
-	if err != nil {
-		return false, err
+	return p.Next, to, true, nil
+}
+
+// sweepTally moves a part's pass and day on as its pages commit: it keeps the day's
+// request count and the pass's in the checkpoint, and the pass's progress as slices
+// close.
+type sweepTally struct {
+	payer     *Payer
+	base      int  // the day's requests before this run
+	counted   int  // the payer's requests already added to the pass
+	passEnded bool // a page closed the pass's last slice
+}
+
+// advance returns the part's state after a committed page; closedTo, when the page
+// closed a slice, is where the slice ended, and completedAt when.
+func (t *sweepTally) advance(sw *sweepState, closedTo, completedAt *time.Time) *sweepState {
+	next := *sw
+	spent := t.payer.Requests()
+	next.DayRequests = t.base + spent
+	if next.Pass != nil {
+		p := *next.Pass
+		p.Requests += spent - t.counted
+		if closedTo != nil {
+			p.Next = *closedTo
+		}
+		next.Pass = &p
+		if closedTo != nil && !closedTo.Before(p.To) {
+			// The pass is complete: every record it began with has been read again.
+			p.EndedAt = completedAt
+			next.LastPass, next.Passes, next.Pass = &p, next.Passes+1, nil
+			t.passEnded = true
+		}
 	}
-	cp.Window = &callsWindow{From: p.Next, To: to, StartedAt: startedAt}
+	t.counted = spent
+	return &next
+}
+
+// callsSweep is the calls' part: its slices are windows of call starts, kept in the
+// sweep stream's window checkpoint.
+type callsSweep struct {
+	e  *Engine
+	cp windowCheckpoint
+}
+
+func loadCallsSweep(e *Engine, ctx context.Context) (sweepPart, error) {
+	cp, err := e.loadWindow(ctx, StreamSweep)
+	if cp.Sweep == nil {
+		cp.Sweep = &sweepState{}
+	}
+	return &callsSweep{e: e, cp: cp}, err
+}
+
+func (c *callsSweep) state() *sweepState           { return c.cp.Sweep }
+func (c *callsSweep) slicing() bool                { return c.cp.Window != nil }
+func (c *callsSweep) edge(now time.Time) time.Time { return now.Add(-c.e.opt.SettleWindow) }
+
+// open opens the slice in one transaction with putting its calls whose transcript
+// Gong never had back in the transcripts queue (asked again once per pass).
+func (c *callsSweep) open(ctx context.Context, r *run, from, to time.Time) error {
+	startedAt, err := c.e.st.Now(ctx)
+	if err != nil {
+		return err
+	}
+	c.cp.Window = &callsWindow{From: from, To: to, StartedAt: startedAt}
 	var requeued int
-	err = e.st.Transact(ctx, func(tx *store.Tx) error {
+	err = c.e.st.Transact(ctx, func(tx *store.Tx) error {
 		var err error
-		if requeued, err = tx.RequeueUnavailableTranscripts(ctx, p.Next, to); err != nil {
+		if requeued, err = tx.RequeueUnavailableTranscripts(ctx, from, to); err != nil {
 			return err
 		}
-		return tx.SaveCheckpoint(ctx, cp.row())
+		return tx.SaveCheckpoint(ctx, c.cp.row())
 	})
 	if err != nil {
-		return false, err
+		return err
 	}
 	if requeued > 0 {
 		r.log.Info().Int("calls", requeued).Msg("sweep: calls whose transcript Gong never had are asked again")
 	}
-	return true, nil
+	return nil
 }
 
-// sweepGoal is the sweep's windowGoal: it keeps the day's request count in the
-// checkpoint as pages commit, and moves the pass on as slices close.
-type sweepGoal struct {
-	payer   *Payer
-	base    int // the day's requests before this run
-	counted int // the payer's requests already added to the pass
+func (c *callsSweep) read(ctx context.Context, r *run, t *sweepTally) error {
+	return c.e.readWindow(ctx, r, &c.cp, &sweepGoal{tally: t})
 }
+
+// sweepGoal is the calls sweep's windowGoal: the tally moves the pass on as pages
+// commit.
+type sweepGoal struct{ tally *sweepTally }
 
 func (*sweepGoal) lateBefore() time.Time { return time.Time{} }
 
 func (g *sweepGoal) advance(next *windowCheckpoint, _ int, closed *callsWindow) {
-	sw := *next.Sweep
-	spent := g.payer.Requests()
-	sw.DayRequests = g.base + spent
-	if sw.Pass != nil {
-		p := *sw.Pass
-		p.Requests += spent - g.counted
-		if closed != nil {
-			p.Next = closed.To
-		}
-		sw.Pass = &p
-		if closed != nil && !closed.To.Before(p.To) {
-			// The pass is complete: every call it began with has been read again.
-			p.EndedAt = next.CompletedAt
-			sw.LastPass, sw.Passes, sw.Pass = &p, sw.Passes+1, nil
-		}
+	var to *time.Time
+	if closed != nil {
+		to = &closed.To
 	}
-	g.counted = spent
-	next.Sweep = &sw
+	next.Sweep = g.tally.advance(next.Sweep, to, next.CompletedAt)
 }
 
 func (*sweepGoal) afterPage(context.Context, *run, *windowCheckpoint) error { return nil }
 
-// SweepStatus is where the sweep stands, for `gongsync status`.
+// reviewsSweep is the answered scorecards' part: its slices are ranges of review
+// dates, kept in a review checkpoint of its own.
+type reviewsSweep struct {
+	e  *Engine
+	cp reviewCheckpoint
+}
+
+func loadReviewsSweep(e *Engine, ctx context.Context) (sweepPart, error) {
+	cp, err := e.loadReviews(ctx, StreamAnsweredScorecardsSweep)
+	if err != nil {
+		return nil, err
+	}
+	if cp.Offset == nil {
+		main, err := e.loadReviews(ctx, StreamAnsweredScorecards)
+		if err != nil {
+			return nil, err
+		}
+		cp.Offset = main.Offset
+	}
+	if cp.Sweep == nil {
+		cp.Sweep = &sweepState{}
+	}
+	return &reviewsSweep{e: e, cp: cp}, nil
+}
+
+func (c *reviewsSweep) state() *sweepState { return c.cp.Sweep }
+func (c *reviewsSweep) slicing() bool      { return c.cp.Window != nil }
+
+// edge is the first review date the settle pass re-reads.
+func (c *reviewsSweep) edge(now time.Time) time.Time {
+	from, _ := reviewDates(c.cp.Offset, now.Add(-c.e.opt.SettleWindow), now)
+	return from
+}
+
+func (c *reviewsSweep) open(ctx context.Context, _ *run, from, to time.Time) error {
+	return c.e.openReviews(ctx, &c.cp, reviewGoal{}, from, to, c.e.now())
+}
+
+func (c *reviewsSweep) read(ctx context.Context, r *run, t *sweepTally) error {
+	return c.e.readReviews(ctx, r, &c.cp, reviewGoal{sweep: t})
+}
+
+// SweepStatus is where one part of the sweep stands, for `gongsync status`.
 type SweepStatus struct {
-	// LastPassAt is when the sweep last finished reading the whole history again, from
+	// Stream is the part's stream; Table the table it re-reads.
+	Stream string `json:"stream"`
+	Table  string `json:"table"`
+	// LastPassAt is when the part last finished reading its whole history again, from
 	// LastPassFrom, and what that pass cost.
 	LastPassAt       *time.Time `json:"last_pass_at,omitempty"`
 	LastPassFrom     *time.Time `json:"last_pass_from,omitempty"`
 	LastPassRequests int        `json:"last_pass_requests,omitempty"`
 	Passes           int        `json:"passes"`
-	// The pass under way: its range, how far it got and the share of its calls read.
+	// The pass under way: its range, how far it got and the share of its records read.
 	PassFrom    *time.Time `json:"pass_from,omitempty"`
 	PassTo      *time.Time `json:"pass_to,omitempty"`
 	PassNext    *time.Time `json:"pass_next,omitempty"`
@@ -215,14 +391,17 @@ type SweepStatus struct {
 	OldestReadS float64    `json:"oldest_last_read_age_seconds"`
 }
 
-// sweepStatus reads the sweep's checkpoint into a SweepStatus.
-func (e *Engine) sweepStatus(ctx context.Context) (*SweepStatus, error) {
-	cp, err := e.loadWindow(ctx, StreamSweep)
-	if err != nil {
-		return nil, err
-	}
-	st := &SweepStatus{Period: e.opt.SweepPeriod.String()}
-	if sw := cp.Sweep; sw != nil {
+// sweepStatus reads each part's checkpoint into a SweepStatus; a part with nothing
+// stored and no pass is left out (a company that does not use scorecards).
+func (e *Engine) sweepStatus(ctx context.Context) ([]SweepStatus, error) {
+	var out []SweepStatus
+	for _, s := range sweptStreams {
+		part, err := s.load(e, ctx)
+		if err != nil {
+			return nil, err
+		}
+		st := SweepStatus{Stream: s.stream, Table: s.table.Table(), Period: e.opt.SweepPeriod.String()}
+		sw := part.state()
 		st.Passes = sw.Passes
 		if lp := sw.LastPass; lp != nil {
 			st.LastPassAt, st.LastPassFrom, st.LastPassRequests = lp.EndedAt, &lp.From, lp.Requests
@@ -232,35 +411,42 @@ func (e *Engine) sweepStatus(ctx context.Context) (*SweepStatus, error) {
 		}
 		if p := sw.Pass; p != nil {
 			st.PassFrom, st.PassTo, st.PassNext = &p.From, &p.To, &p.Next
-			_, st.DailySlice = sweepDailySlice(p.Calls, e.opt.SweepPeriod, e.opt.SweepShare, e.budget.Daily())
-			read, err := e.st.CallsBetween(ctx, p.From, p.Next)
+			if _, st.DailySlice, err = e.sweepAllowance(ctx, s, p.Records); err != nil {
+				return nil, err
+			}
+			read, err := e.st.Between(ctx, s.table, p.From, p.Next)
 			if err != nil {
 				return nil, err
 			}
-			if p.Calls > 0 {
-				st.PassDone = min(1, float64(read)/float64(p.Calls))
+			if p.Records > 0 {
+				st.PassDone = min(1, float64(read)/float64(p.Records))
 			}
 		}
+		oldest, age, err := e.st.OldestLastSeen(ctx, s.table)
+		if err != nil {
+			return nil, err
+		}
+		if oldest == nil && sw.Pass == nil && sw.LastPass == nil {
+			continue
+		}
+		st.OldestRead, st.OldestReadS = oldest, age.Seconds()
+		out = append(out, st)
 	}
-	oldest, age, err := e.st.OldestLastSeen(ctx)
-	if err != nil {
-		return nil, err
-	}
-	st.OldestRead, st.OldestReadS = oldest, age.Seconds()
-	return st, nil
+	return out, nil
 }
 
-// observeSweep sets the gauge of the oldest live call not read again since.
-func (e *Engine) observeSweep(ctx context.Context) {
+// observeSweep sets the gauge of the oldest live record of s's table not read again
+// since.
+func (e *Engine) observeSweep(ctx context.Context, s *sweptStream) {
 	if e.m == nil || ctx.Err() != nil {
 		return
 	}
-	_, age, err := e.st.OldestLastSeen(ctx)
+	_, age, err := e.st.OldestLastSeen(ctx, s.table)
 	if err != nil {
-		e.log.Warn().Err(err).Msg("could not read the oldest call's last read for the metrics")
+		e.log.Warn().Err(err).Str("table", s.table.Table()).Msg("could not read the oldest record's last read for the metrics")
 		return
 	}
-	e.m.sweepOldest.Set(age.Seconds())
+	e.m.observeOldestUnread(s.table.Table(), age)
 }
 
 // findAgeDays are the edges, in days since a call started, of the age classes its finds
@@ -280,26 +466,21 @@ func findAgeClass(age time.Duration) string {
 	return lo + "d+"
 }
 
-// noteFinds counts, by what was found and how old the call was, the changed, restored
-// and deleted calls of a committed page (starts: the deleted calls' starts).
-func (e *Engine) noteFinds(r *run, rows []store.Call, res store.UpsertResult, deleted []string, starts map[string]time.Time) {
+// noteFinds counts, by what was found and how old the record was, the changed,
+// restored and deleted records of a committed page of table. at gives each record's
+// time (a call's start, a review's date); a record without one goes uncounted.
+func (e *Engine) noteFinds(r *run, table string, res store.UpsertResult, deleted []string, at map[string]time.Time) {
 	if len(res.Changed)+len(res.Restored)+len(deleted) == 0 {
 		return
 	}
 	now := e.now()
-	started := make(map[string]time.Time, len(rows))
-	for i := range rows {
-		if rows[i].Started != nil {
-			started[rows[i].ID] = *rows[i].Started
-		}
-	}
-	note := func(found string, ids []string, at map[string]time.Time) {
+	note := func(found string, ids []string) {
 		for _, id := range ids {
-			s, ok := at[id]
+			t, ok := at[id]
 			if !ok {
 				continue
 			}
-			age := now.Sub(s)
+			age := now.Sub(t)
 			if r.FoundAges == nil {
 				r.FoundAges = map[string]map[string]int{}
 			}
@@ -307,10 +488,10 @@ func (e *Engine) noteFinds(r *run, rows []store.Call, res store.UpsertResult, de
 				r.FoundAges[found] = map[string]int{}
 			}
 			r.FoundAges[found][findAgeClass(age)]++
-			e.m.observeFind(found, age)
+			e.m.observeFind(table, found, age)
 		}
 	}
-	note("changed", res.Changed, started)
-	note("restored", res.Restored, started)
-	note("deleted", deleted, starts)
+	note("changed", res.Changed)
+	note("restored", res.Restored)
+	note("deleted", deleted)
 }

@@ -28,12 +28,20 @@ type SweepDays struct {
 	HistoryCalls int     `json:"calls_at_end"`
 	Changed      int     `json:"changed_found_by_sweep"`
 	Deleted      int     `json:"deleted_found_by_sweep"`
+	// The answered scorecards' part of the sweep: its runs' requests, one a night, its
+	// complete passes, the reviews stored at the end and what it found.
+	ReviewSweepPerDay []int `json:"review_sweep_requests_per_day"`
+	ReviewPasses      int   `json:"review_sweep_passes"`
+	Reviews           int   `json:"reviews_at_end"`
+	ReviewsChanged    int   `json:"changed_reviews_found_by_sweep"`
+	ReviewsDeleted    int   `json:"deleted_reviews_found_by_sweep"`
 }
 
 // The daemon's default schedules with the sweep on, for 20 virtual days of 2,000 calls
 // a day on top of 10 days of history: every day's requests stay under the budget, no
-// scheduled run is ever paused, and the sweep completes a pass over the whole history
-// within each period. It runs with GONGSYNC_SOAK=1 or
+// scheduled run is ever paused, both parts of the sweep (calls, answered scorecards)
+// stay within its share together, and each completes passes over its whole history,
+// the calls' within each period. It runs with GONGSYNC_SOAK=1 or
 // GONGSYNC_BENCH_OUT=FILE (make bench writes its figures into docs/BENCHMARKS.md).
 func TestSweepOnTheDaemonsDefaultSchedules(t *testing.T) {
 	out := os.Getenv("GONGSYNC_BENCH_OUT")
@@ -101,23 +109,45 @@ func TestSweepOnTheDaemonsDefaultSchedules(t *testing.T) {
 	if res.Paused != 0 {
 		t.Errorf("%d runs paused", res.Paused)
 	}
-	rows, err := v.st.Pool().Query(v.ctx, `SELECT requests, changed_calls, deleted_calls FROM sync_runs WHERE stream = 'sweep' ORDER BY id`)
+	// runs reads a stream's runs, one a night, in order.
+	runs := func(stream string) (requests []int, changed, deleted int) {
+		rows, err := v.st.Pool().Query(v.ctx, `SELECT requests, changed_calls, deleted_calls FROM sync_runs WHERE stream = $1 ORDER BY id`, stream)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var req, ch, del int
+			if err := rows.Scan(&req, &ch, &del); err != nil {
+				t.Fatal(err)
+			}
+			requests = append(requests, req)
+			changed, deleted = changed+ch, deleted+del
+		}
+		if err := rows.Err(); err != nil {
+			t.Fatal(err)
+		}
+		return requests, changed, deleted
+	}
+	res.SweepPerDay, res.Changed, res.Deleted = runs(StreamSweep)
+	res.ReviewSweepPerDay, res.ReviewsChanged, res.ReviewsDeleted = runs(StreamAnsweredScorecardsSweep)
+	if len(res.ReviewSweepPerDay) != len(res.SweepPerDay) {
+		t.Fatalf("%d calls sweep runs, %d answered scorecards sweep runs: want one of each a night", len(res.SweepPerDay), len(res.ReviewSweepPerDay))
+	}
+	for i, req := range res.SweepPerDay {
+		// Both parts of a night's sweep together stay within the share.
+		if limit := int(v.engine.opt.SweepShare * budget); req+res.ReviewSweepPerDay[i] > limit {
+			t.Errorf("night %d: the sweep spent %d+%d requests, more than its share (%d)", i, req, res.ReviewSweepPerDay[i], limit)
+		}
+	}
+	reviews, err := loadReviewsSweep(v.engine, v.ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
-	for rows.Next() {
-		var req, ch, del int
-		if err := rows.Scan(&req, &ch, &del); err != nil {
-			t.Fatal(err)
-		}
-		res.SweepPerDay = append(res.SweepPerDay, req)
-		res.Changed += ch
-		res.Deleted += del
-		if limit := int(v.engine.opt.SweepShare * budget); req > limit {
-			t.Errorf("a sweep run spent %d requests, more than its share (%d)", req, limit)
-		}
+	if res.ReviewPasses = reviews.state().Passes; res.ReviewPasses < 2 {
+		t.Errorf("%d passes over the answered scorecards, want 2 or more", res.ReviewPasses)
 	}
-	rows.Close()
+	res.Reviews = v.count(`SELECT count(*) FROM answered_scorecards`)
 	cp, err := v.engine.loadWindow(v.ctx, StreamSweep)
 	if err != nil {
 		t.Fatal(err)

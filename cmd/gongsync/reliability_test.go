@@ -370,7 +370,7 @@ func TestSoakKilledRepeatedly(t *testing.T) {
 	ctx := context.Background()
 	syncAll := func(string) []string {
 		return []string{"sync", "--streams", "users,workspaces,trackers,scorecards,calls,settle,sweep,transcripts," +
-			"answered_scorecards,answered_scorecards_settle,user_activity,user_interaction_stats,library,call_outcomes"}
+			"answered_scorecards,answered_scorecards_settle,answered_scorecards_sweep,user_activity,user_interaction_stats,library,call_outcomes"}
 	}
 
 	reference := pgtest.NewDatabase(t)

@@ -354,24 +354,23 @@ func (p statusPrinter) calls(s *gsync.Status) {
 
 // sweep says when the sweep last read the whole history again and how far the pass
 // under way has got.
-func (p statusPrinter) sweep(s *gsync.SweepStatus) {
-	if s == nil {
-		return
+func (p statusPrinter) sweep(ss []gsync.SweepStatus) {
+	for _, s := range ss {
+		last := "never"
+		if s.LastPassAt != nil {
+			last = ts(s.LastPassAt) + " (" + ago(p.now, *s.LastPassAt) + ")"
+		}
+		fmt.Fprintf(p.w, "SWEEP        %s: whole history last re-read %s; every %s", s.Table, last, s.Period)
+		if s.PassNext != nil {
+			fmt.Fprintf(p.w, "; this pass %.0f%% (%s → %s, up to %s), %d of %d requests today",
+				100*s.PassDone, s.PassFrom.UTC().Format(time.DateOnly), s.PassTo.UTC().Format(time.DateOnly),
+				s.PassNext.UTC().Format(time.DateOnly), s.TodaySpent, s.DailySlice)
+		}
+		if s.OldestRead != nil {
+			fmt.Fprintf(p.w, "; oldest unread record last read %s", ago(p.now, *s.OldestRead))
+		}
+		fmt.Fprintln(p.w)
 	}
-	last := "never"
-	if s.LastPassAt != nil {
-		last = ts(s.LastPassAt) + " (" + ago(p.now, *s.LastPassAt) + ")"
-	}
-	fmt.Fprintf(p.w, "SWEEP        whole history last re-read %s; every %s", last, s.Period)
-	if s.PassNext != nil {
-		fmt.Fprintf(p.w, "; this pass %.0f%% (%s → %s, up to %s), %d of %d requests today",
-			100*s.PassDone, s.PassFrom.UTC().Format(time.DateOnly), s.PassTo.UTC().Format(time.DateOnly),
-			s.PassNext.UTC().Format(time.DateOnly), s.TodaySpent, s.DailySlice)
-	}
-	if s.OldestRead != nil {
-		fmt.Fprintf(p.w, "; oldest unread call last read %s", ago(p.now, *s.OldestRead))
-	}
-	fmt.Fprintln(p.w)
 }
 
 func (p statusPrinter) schedules(ss []gsync.ScheduleStatus) {

@@ -157,7 +157,8 @@ func waitFleet(ctx context.Context, db string, n int, limit time.Duration) error
 	}
 	defer conn.Close(context.Background())
 	done := `SELECT (SELECT count(*) FROM (` + schemasUnion(n, `SELECT '%[1]s' AS s FROM %[1]s.sync_runs WHERE status = 'succeeded'
-		AND details->>'more' IS NULL GROUP BY 1 HAVING count(DISTINCT stream) = 5`) + `) d),
+		AND details->>'more' IS NULL AND stream IN ('users', 'workspaces', 'trackers', 'calls', 'transcripts')
+		GROUP BY 1 HAVING count(DISTINCT stream) = 5`) + `) d),
 		(SELECT count(*) FROM gongsync.river_job WHERE state IN ('available', 'running', 'retryable', 'pending'))`
 	deadline := time.Now().Add(limit)
 	for {

@@ -68,8 +68,8 @@ func (r *report) writeConnections(w writer) {
 	w("A registry of %d connections (`gongsync connections add`), one per company of one `bin/gongsync fake-gong --tenants %d` "+
 		"(each company %d calls from 6.5 to 3.5 days ago, %d sentences a call on average), synced by 1, 2 and 3 `bin/gongsync run` "+
 		"worker processes of %d jobs each (`GONGSYNC_WORKERS`), with Gong's limits off (`GONG_RATE_LIMIT=0`, the fake's `--rate-limit 0`): "+
-		"from the workers' start until every connection's first pass (users, workspaces, trackers, calls, transcripts) is through and the "+
-		"queue is empty. Every process shares this machine's %d cores with Postgres and the fake. %d run(s) per worker count.",
+		"from the workers' start until every connection's first pass is through (users, workspaces, trackers, calls and transcripts, "+
+		"and the scorecard, activity, library and outcome streams a first pass also finds due) and the queue is empty. Every process shares this machine's %d cores with Postgres and the fake. %d run(s) per worker count.",
 		c.connCount, c.connCount, c.connCalls, c.sentences, c.connSlots, runtime.NumCPU(), c.connReps)
 	w("")
 	w("| worker processes (jobs at once) | wall s | calls/s | requests/s | jobs/s | Postgres CPU s | Postgres cores busy | workers' cores busy | speed-up | load average at the end (1, 5, 15 min), each run |")

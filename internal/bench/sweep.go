@@ -27,6 +27,12 @@ type sweepDays struct {
 	HistoryCalls int     `json:"calls_at_end"`
 	Changed      int     `json:"changed_found_by_sweep"`
 	Deleted      int     `json:"deleted_found_by_sweep"`
+
+	ReviewSweepPerDay []int `json:"review_sweep_requests_per_day"`
+	ReviewPasses      int   `json:"review_sweep_passes"`
+	Reviews           int   `json:"reviews_at_end"`
+	ReviewsChanged    int   `json:"changed_reviews_found_by_sweep"`
+	ReviewsDeleted    int   `json:"deleted_reviews_found_by_sweep"`
 }
 
 // sweepCommand is the go test invocation, quoted in the report. The scenario runs in
@@ -114,22 +120,29 @@ func (r *report) writeSweep(w writer) {
 	for _, n := range s.PerDay {
 		sum += n
 	}
-	sweep := 0
+	sweep, reviews := 0, 0
 	for _, n := range s.SweepPerDay {
 		sweep += n
 	}
+	for _, n := range s.ReviewSweepPerDay {
+		reviews += n
+	}
+	nights := float64(max(1, len(s.SweepPerDay)))
 	w("| figure | value |")
 	w("|---|---|")
 	w("| schedule ticks run | %s |", num(float64(s.Ticks), 0))
 	w("| requests per day, mean / highest | %s / %s (budget %s) |", num(float64(sum)/float64(max(1, len(s.PerDay))), 0), num(float64(s.MaxDay), 0), num(float64(s.Budget), 0))
-	w("| of which the sweep, per day (mean) | %s |", num(float64(sweep)/float64(max(1, len(s.SweepPerDay))), 1))
+	w("| of which the sweep, per night (mean): calls' part + answered scorecards' part | %s + %s |", num(float64(sweep)/nights, 1), num(float64(reviews)/nights, 1))
 	w("| scheduled runs paused by the budget | %d |", s.Paused)
-	w("| complete sweep passes over the history; the last took | %d; %.1f days |", s.Passes, s.PassDays)
-	w("| calls in the tables at the end | %s |", num(float64(s.HistoryCalls), 0))
+	w("| complete passes over the calls' history; the last took | %d; %.1f days |", s.Passes, s.PassDays)
+	w("| complete passes over the answered scorecards' history | %d |", s.ReviewPasses)
+	w("| calls / answered scorecards in the tables at the end | %s / %s |", num(float64(s.HistoryCalls), 0), num(float64(s.Reviews), 0))
 	w("| changed / deleted calls the sweep found (older than the settle window) | %d / %d |", s.Changed, s.Deleted)
+	w("| changed / deleted answered scorecards the sweep found | %d / %d |", s.ReviewsChanged, s.ReviewsDeleted)
 	w("")
-	w("Requests per day: %s. The sweep's runs, one a night: %s requests (its daily slice grows with the history: "+
-		"⌈calls/100⌉ pages a pass spread over the period, plus one).", joinInts(s.PerDay), joinInts(s.SweepPerDay))
+	w("Requests per day: %s. The sweep's runs, one a night, calls' part: %s requests; answered scorecards' part: %s "+
+		"(each part's daily slice grows with its history: ⌈records/100⌉ pages a pass spread over the period, plus one).",
+		joinInts(s.PerDay), joinInts(s.SweepPerDay), joinInts(s.ReviewSweepPerDay))
 	w("")
 }
 

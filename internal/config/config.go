@@ -289,10 +289,10 @@ var settings = []setting{
 		usage: "how far back the settle passes re-read calls and answered scorecards (and young transcripts are retried)",
 		apply: durationSetting(func(c *Config, d time.Duration) { c.SettleWindow = d }, time.Minute)},
 	{env: "GONGSYNC_SWEEP_PERIOD", flag: "sweep-period", def: "168h", kind: "duration", group: Sync,
-		usage: "the sweep re-reads every call older than the settle window at least once per period",
+		usage: "the sweep re-reads every call and answered scorecard older than the settle window at least once per period",
 		apply: durationSetting(func(c *Config, d time.Duration) { c.SweepPeriod = d }, time.Hour)},
 	{env: "GONGSYNC_SWEEP_SHARE", flag: "sweep-share", def: "0.1", kind: "share", group: Sync,
-		usage: "share of the daily budget the sweep may spend a day (it also counts against GONG_BACKFILL_SHARE)",
+		usage: "share of the daily budget the sweep may spend a day, all its parts together (it also counts against GONG_BACKFILL_SHARE)",
 		apply: func(c *Config, v string) error {
 			f, err := strconv.ParseFloat(v, 64)
 			if err != nil || f <= 0 || f > 1 {
