@@ -49,8 +49,8 @@ func (w Swept) step() time.Duration {
 	return time.Microsecond
 }
 
-// arg is parameter n as a value of the column: a time's UTC date for a date column (so
-// that the column's index serves the comparison).
+// arg is parameter n as a value of the column: a time's UTC date for a date column
+// (compared as a date, whatever the session's time zone).
 func (w Swept) arg(n int) string {
 	p := "$" + strconv.Itoa(n)
 	if w.date {
@@ -65,6 +65,10 @@ func (s *Store) History(ctx context.Context, w Swept, edge time.Time) (oldest *t
 	err = s.pool.QueryRow(ctx, `SELECT min(`+w.value()+`), count(*) FROM `+w.table+` WHERE `+w.at+` < `+w.arg(1), edge).Scan(&oldest, &n)
 	if err != nil {
 		return nil, 0, fmt.Errorf("read the %s history before %s: %w", w.table, edge.Format(time.RFC3339), err)
+	}
+	if oldest != nil {
+		utc := oldest.UTC()
+		oldest = &utc
 	}
 	return oldest, n, nil
 }
@@ -86,7 +90,7 @@ func (s *Store) SliceEnd(ctx context.Context, w Swept, from, to time.Time, n int
 		// More than n records share the slice's first value: take all of them.
 		return s.SliceEnd(ctx, w, from.Add(w.step()), to, 0)
 	}
-	return end, nil
+	return end.UTC(), nil
 }
 
 // Between counts the stored records of w in [from, to).
@@ -128,7 +132,7 @@ func (s *Store) SweptAt(ctx context.Context, w Swept, ids []string) (map[string]
 	var id string
 	var at time.Time
 	_, err = pgx.ForEachRow(rows, []any{&id, &at}, func() error {
-		out[id] = at
+		out[id] = at.UTC()
 		return nil
 	})
 	if err != nil {

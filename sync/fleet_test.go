@@ -269,12 +269,14 @@ func TestFleetSyncsEveryConnectionAndOneFailsAlone(t *testing.T) {
 }
 
 // A worker keeps at most MaxOpen engines (Postgres pools) open, however many
-// connections it syncs: opening one more closes the one unused longest. Without the
-// bound, a worker touching each of a thousand connections within a minute would hold
-// a pool for each and run the server out of connections.
+// connections it syncs: opening one more closes the one unused longest, never one a
+// job is using (two jobs at once, three engines at most: a job whose engine was closed
+// under it would fail and leave an error on its River job). Without the bound, a
+// worker touching each of a thousand connections within a minute would hold a pool
+// for each and run the server out of connections.
 func TestFleetKeepsItsPoolsBounded(t *testing.T) {
 	t.Parallel()
-	const conns, maxOpen = 6, 2
+	const conns, workers, maxOpen = 6, 2, 3
 	w := newFleetWorld(t, conns, 120)
 	for i := 1; i <= conns; i++ {
 		w.add(i, "")
@@ -300,7 +302,7 @@ func TestFleetKeepsItsPoolsBounded(t *testing.T) {
 		}
 		return oc, nil
 	}
-	f, err := NewFleet(FleetOptions{Control: w.control, Open: counting, ID: "w1", Workers: 1, MaxOpen: maxOpen,
+	f, err := NewFleet(FleetOptions{Control: w.control, Open: counting, ID: "w1", Workers: workers, MaxOpen: maxOpen,
 		Schedules:    Schedules{Calls: "@every 1h", Users: "@every 6h", Settle: "@every 24h", Daily: "@every 24h"},
 		RegistryPoll: 200 * time.Millisecond, Logger: zerolog.Nop()})
 	if err != nil {
@@ -328,6 +330,16 @@ func TestFleetKeepsItsPoolsBounded(t *testing.T) {
 	}
 	if open != 0 {
 		t.Errorf("%d engines left open after the worker stopped", open)
+	}
+	if opened <= maxOpen {
+		t.Errorf("engines opened %d times: the bound was never reached, the test proves nothing", opened)
+	}
+	var failed int
+	if err := w.control.Pool().QueryRow(context.Background(), `SELECT count(*) FROM river_job WHERE errors IS NOT NULL`).Scan(&failed); err != nil {
+		t.Fatal(err)
+	}
+	if failed != 0 {
+		t.Errorf("%d jobs failed at least once: an engine in use was closed?", failed)
 	}
 }
 

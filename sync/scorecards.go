@@ -238,6 +238,9 @@ func (e *Engine) readReviews(ctx context.Context, r *run, cp *reviewCheckpoint, 
 		if w == nil {
 			return nil
 		}
+		if err := e.runFull(r); err != nil {
+			return err
+		}
 		req := e.planReviews(w, r)
 		pctx, done := e.pageContext(ctx)
 		page, err := r.gong.AnsweredScorecardsPage(pctx, req)

@@ -24,10 +24,13 @@ import (
 // The sweep pays for itself out of a small share of the day: each part plans a daily
 // slice from its number of records and the period (⌈records/100⌉ pages per pass,
 // spread over the period's days, plus one page a day for the partial page a slice ends
-// on); all parts together never spend more than SweepShare of the daily budget, the
-// earlier parts' plans coming first; and the sweep's requests count against the
-// backfills' share too, so that together they never take what the scheduled syncs
-// need. Each part runs as its own stream, under its stream's lock: its run's counts
+// on); all parts together spend at most SweepShare of the daily budget (when their
+// plans need more, each gets a part of the share in proportion to its plan); and the
+// sweep's requests count against the backfills' share too, so that together they never
+// take what the scheduled syncs need. One exception to the share, by Gong's design: a
+// slice holds at least one value of its column (a call start, a review date), and a
+// single review date with more reviews than the day's slice is read whole, since Gong's
+// filter cannot split a date; the ledger's backfill share still bounds it. Each part runs as its own stream, under its stream's lock: its run's counts
 // are of one kind of record, and Gong refusing one part's endpoint stops that part
 // only.
 
@@ -40,8 +43,7 @@ type sweptStream struct {
 	load    func(e *Engine, ctx context.Context) (sweepPart, error)
 }
 
-// sweptStreams are the sweep's parts, in the order their daily slices are planned:
-// when the share cannot hold every part's plan, the calls come first.
+// sweptStreams are the sweep's parts, in the order the settle group runs them.
 var sweptStreams = []*sweptStream{
 	{stream: StreamSweep, table: store.SweptCalls, perPage: 100, load: loadCallsSweep},
 	{stream: StreamAnsweredScorecardsSweep, table: store.SweptAnsweredScorecards, perPage: 100, load: loadReviewsSweep},
@@ -121,21 +123,44 @@ func sweepDailyPlan(records, perPage int, period time.Duration) int {
 }
 
 // sweepAllowance is the day's slice of part s for a pass over records records: its
-// plan, within what the share leaves after the plans of the parts before it.
+// plan, or, when the parts' plans together need more than the share, its part of the
+// share in proportion to its plan (sweepSplit).
 func (e *Engine) sweepAllowance(ctx context.Context, s *sweptStream, records int) (planned, allowed int, err error) {
-	room := int(e.opt.SweepShare * float64(e.budget.Daily()))
-	for _, o := range sweptStreams {
+	plans := make([]int, len(sweptStreams))
+	mine := 0
+	for i, o := range sweptStreams {
 		if o == s {
-			break
+			plans[i], mine = sweepDailyPlan(records, s.perPage, e.opt.SweepPeriod), i
+			continue
 		}
 		part, err := o.load(e, ctx)
 		if err != nil {
 			return 0, 0, err
 		}
-		room -= sweepDailyPlan(part.state().size(), o.perPage, e.opt.SweepPeriod)
+		plans[i] = sweepDailyPlan(part.state().size(), o.perPage, e.opt.SweepPeriod)
 	}
-	planned = sweepDailyPlan(records, s.perPage, e.opt.SweepPeriod)
-	return planned, max(0, min(planned, room)), nil
+	return plans[mine], sweepSplit(plans, int(e.opt.SweepShare*float64(e.budget.Daily())))[mine], nil
+}
+
+// sweepSplit shares room (the sweep's requests a day) between parts planning plans:
+// each gets its plan when they fit; otherwise each gets room in proportion to its plan
+// (rounded down, at least one request, so that no part stops for good), and every
+// pass takes about as much longer than the period.
+func sweepSplit(plans []int, room int) []int {
+	total := 0
+	for _, p := range plans {
+		total += p
+	}
+	out := make([]int, len(plans))
+	for i, p := range plans {
+		switch {
+		case total <= room || p == 0:
+			out[i] = p
+		default:
+			out[i] = max(1, room*p/total)
+		}
+	}
+	return out
 }
 
 // sweepOf is the work of a part's stream: today's slice of the pass under way (a new
@@ -269,12 +294,17 @@ type callsSweep struct {
 	cp windowCheckpoint
 }
 
+// loadCallsSweep reads the calls part's checkpoint (the sweep stream's). Its
+// signature is sweptStream.load's, the engine first as in streamDef.work.
 func loadCallsSweep(e *Engine, ctx context.Context) (sweepPart, error) {
 	cp, err := e.loadWindow(ctx, StreamSweep)
+	if err != nil {
+		return nil, err
+	}
 	if cp.Sweep == nil {
 		cp.Sweep = &sweepState{}
 	}
-	return &callsSweep{e: e, cp: cp}, err
+	return &callsSweep{e: e, cp: cp}, nil
 }
 
 func (c *callsSweep) state() *sweepState           { return c.cp.Sweep }
@@ -333,6 +363,8 @@ type reviewsSweep struct {
 	cp reviewCheckpoint
 }
 
+// loadReviewsSweep reads the answered scorecards part's checkpoint, with the
+// company's offset from the stream's when it has none of its own yet.
 func loadReviewsSweep(e *Engine, ctx context.Context) (sweepPart, error) {
 	cp, err := e.loadReviews(ctx, StreamAnsweredScorecardsSweep)
 	if err != nil {
@@ -449,8 +481,9 @@ func (e *Engine) observeSweep(ctx context.Context, s *sweptStream) {
 	e.m.observeOldestUnread(s.table.Table(), age)
 }
 
-// findAgeDays are the edges, in days since a call started, of the age classes its finds
-// are counted in: within the settle window, within a month, a quarter, a year, older.
+// findAgeDays are the edges, in days since a record's time (a call's start, a review's
+// date), of the age classes its finds are counted in: within the settle window, within
+// a month, a quarter, a year, older.
 var findAgeDays = []float64{7, 30, 90, 365}
 
 // findAgeClass names the age class of a find, for sync_runs.details.

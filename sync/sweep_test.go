@@ -174,3 +174,35 @@ func TestSweepCatchesOldChangesWithinItsShare(t *testing.T) {
 	}
 	v.assertMatchesGong(v.clock.Now())
 }
+
+// The sweep's share is split between its parts: their plans when they fit, otherwise
+// in proportion to the plans, never more than the share together (but one request
+// for each part that plans any), never nothing for a part with something to read.
+func TestSweepShareIsSplitBetweenParts(t *testing.T) {
+	for _, c := range []struct {
+		plans []int
+		room  int
+		want  []int
+	}{
+		{[]int{4, 2}, 200, []int{4, 2}}, // both fit
+		{[]int{150, 60}, 200, []int{142, 57}},
+		{[]int{300, 100}, 200, []int{150, 50}},
+		{[]int{4, 2}, 3, []int{2, 1}},
+		{[]int{1000, 1}, 100, []int{99, 1}}, // the small part keeps a request
+		{[]int{0, 5}, 3, []int{0, 3}},       // nothing to read plans nothing
+		{[]int{10, 0}, 4, []int{4, 0}},
+	} {
+		got := sweepSplit(c.plans, c.room)
+		sum := 0
+		for i := range got {
+			sum += got[i]
+			if got[i] != c.want[i] {
+				t.Errorf("sweepSplit(%v, %d) = %v, want %v", c.plans, c.room, got, c.want)
+				break
+			}
+		}
+		if sum > max(c.room, len(got)) {
+			t.Errorf("sweepSplit(%v, %d) = %v: %d requests, more than the room", c.plans, c.room, got, sum)
+		}
+	}
+}
