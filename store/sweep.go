@@ -41,14 +41,6 @@ func (w Swept) value() string {
 	return w.at
 }
 
-// step is the column's smallest step: a microsecond for a time, a day for a date.
-func (w Swept) step() time.Duration {
-	if w.date {
-		return 24 * time.Hour
-	}
-	return time.Microsecond
-}
-
 // arg is parameter n as a value of the column: a time's UTC date for a date column
 // (compared as a date, whatever the session's time zone).
 func (w Swept) arg(n int) string {
@@ -75,8 +67,8 @@ func (s *Store) History(ctx context.Context, w Swept, edge time.Time) (oldest *t
 
 // SliceEnd returns where a slice of n stored records beginning at from ends: the value
 // of the record after the first n in [from, to), or to when fewer remain. Records
-// sharing that value all fall in the next slice; when more than n share from, the
-// slice takes all of them.
+// sharing that value all fall in the next slice; when more than n share from's value,
+// the slice takes all of them and ends at the next value.
 func (s *Store) SliceEnd(ctx context.Context, w Swept, from, to time.Time, n int) (time.Time, error) {
 	var end time.Time
 	err := s.pool.QueryRow(ctx, `SELECT `+w.value()+` FROM `+w.table+` WHERE `+w.at+` >= `+w.arg(1)+` AND `+w.at+` < `+w.arg(2)+`
@@ -87,10 +79,23 @@ func (s *Store) SliceEnd(ctx context.Context, w Swept, from, to time.Time, n int
 	case err != nil:
 		return time.Time{}, fmt.Errorf("plan a slice of %s from %s: %w", w.table, from.Format(time.RFC3339), err)
 	case !end.After(from):
-		// More than n records share the slice's first value: take all of them.
-		return s.SliceEnd(ctx, w, from.Add(w.step()), to, 0)
+		return s.nextValue(ctx, w, from, to)
 	}
 	return end.UTC(), nil
+}
+
+// nextValue returns the first value of w's column after from's and before to, or to.
+func (s *Store) nextValue(ctx context.Context, w Swept, from, to time.Time) (time.Time, error) {
+	var next *time.Time
+	err := s.pool.QueryRow(ctx, `SELECT min(`+w.value()+`) FROM `+w.table+` WHERE `+w.at+` > `+w.arg(1)+` AND `+w.at+` < `+w.arg(2),
+		from, to).Scan(&next)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("plan a slice of %s from %s: %w", w.table, from.Format(time.RFC3339), err)
+	}
+	if next == nil {
+		return to, nil
+	}
+	return next.UTC(), nil
 }
 
 // Between counts the stored records of w in [from, to).

@@ -4,10 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"maps"
 	"time"
-
-	"github.com/rs/zerolog"
 
 	"github.com/gongsync/gongsync/gongapi"
 	"github.com/gongsync/gongsync/store"
@@ -265,7 +262,8 @@ func (e *Engine) readReviews(ctx context.Context, r *run, cp *reviewCheckpoint, 
 		}
 		*cp = next
 		e.countReviews(r, rows, res, deleted, g.lateBefore)
-		e.noteFinds(r, store.SweptAnsweredScorecards.Table(), res, deleted, e.reviewTimes(ctx, rows, res, deleted, r.log))
+		e.noteFinds(r, store.SweptAnsweredScorecards.Table(), res, deleted, e.findTimes(ctx, store.SweptAnsweredScorecards, res, deleted, r.log,
+			len(rows), func(i int) (string, *time.Time) { return rows[i].ID, rows[i].ReviewDate }))
 		if len(deleted) > 0 {
 			r.log.Info().Int("deleted", len(deleted)).Str("review_dates", req.Filter.ReviewFromDate+".."+req.Filter.ReviewToDate).
 				Msg("answered scorecards gone from Gong marked deleted")
@@ -384,27 +382,4 @@ func companyOffset(as []gongapi.AnsweredScorecard) *int {
 		}
 	}
 	return nil
-}
-
-// reviewTimes are the review dates of a page's reviews and of the reviews it found
-// deleted: what the ages of its finds are counted from (nil for a page that found
-// nothing).
-func (e *Engine) reviewTimes(ctx context.Context, rows []store.AnsweredScorecard, res store.UpsertResult, deleted []string, log zerolog.Logger) map[string]time.Time {
-	if len(res.Changed)+len(res.Restored)+len(deleted) == 0 {
-		return nil
-	}
-	at := make(map[string]time.Time, len(rows)+len(deleted))
-	if len(deleted) > 0 {
-		dates, err := e.st.SweptAt(ctx, store.SweptAnsweredScorecards, deleted)
-		if err != nil {
-			log.Warn().Err(err).Msg("could not read the deleted reviews' dates: their ages go uncounted")
-		}
-		maps.Copy(at, dates)
-	}
-	for i := range rows {
-		if rows[i].ReviewDate != nil {
-			at[rows[i].ID] = *rows[i].ReviewDate
-		}
-	}
-	return at
 }

@@ -3,9 +3,12 @@ package sync
 import (
 	"context"
 	"fmt"
+	"maps"
 	"math"
 	"strconv"
 	"time"
+
+	"github.com/rs/zerolog"
 
 	"github.com/gongsync/gongsync/store"
 )
@@ -527,4 +530,28 @@ func (e *Engine) noteFinds(r *run, table string, res store.UpsertResult, deleted
 	note("changed", res.Changed)
 	note("restored", res.Restored)
 	note("deleted", deleted)
+}
+
+// findTimes are the times of a page's records (n of them, rowAt giving each one's id
+// and time) and of the records it found deleted, read from w's column: what the ages
+// of its finds are counted from. Nil for a page that found nothing.
+func (e *Engine) findTimes(ctx context.Context, w store.Swept, res store.UpsertResult, deleted []string, log zerolog.Logger,
+	n int, rowAt func(i int) (string, *time.Time)) map[string]time.Time {
+	if len(res.Changed)+len(res.Restored)+len(deleted) == 0 {
+		return nil
+	}
+	at := make(map[string]time.Time, n+len(deleted))
+	if len(deleted) > 0 {
+		times, err := e.st.SweptAt(ctx, w, deleted)
+		if err != nil {
+			log.Warn().Err(err).Str("table", w.Table()).Msg("could not read the deleted records' times: their ages go uncounted")
+		}
+		maps.Copy(at, times)
+	}
+	for i := range n {
+		if id, t := rowAt(i); t != nil {
+			at[id] = *t
+		}
+	}
+	return at
 }

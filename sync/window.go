@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"maps"
 	"time"
 
 	"github.com/rs/zerolog"
@@ -94,7 +93,8 @@ func (e *Engine) readWindow(ctx context.Context, r *run, cp *windowCheckpoint, g
 		}
 		*cp = next
 		e.countCalls(r, cp.stream, rows, res, deleted, goal.lateBefore())
-		e.noteFinds(r, store.SweptCalls.Table(), res, deleted, e.callTimes(ctx, rows, res, deleted, log))
+		e.noteFinds(r, store.SweptCalls.Table(), res, deleted, e.findTimes(ctx, store.SweptCalls, res, deleted, log,
+			len(rows), func(i int) (string, *time.Time) { return rows[i].ID, rows[i].Started }))
 		if len(deleted) > 0 {
 			log.Info().Int("deleted", len(deleted)).Msg("calls gone from Gong marked deleted")
 		}
@@ -218,26 +218,4 @@ func countLate(rows []store.Call, inserted []string, before time.Time) int {
 		}
 	}
 	return n
-}
-
-// callTimes are the starts of a page's calls and of the calls it found deleted: what
-// the ages of its finds are counted from (nil for a page that found nothing).
-func (e *Engine) callTimes(ctx context.Context, rows []store.Call, res store.UpsertResult, deleted []string, log zerolog.Logger) map[string]time.Time {
-	if len(res.Changed)+len(res.Restored)+len(deleted) == 0 {
-		return nil
-	}
-	at := make(map[string]time.Time, len(rows)+len(deleted))
-	if len(deleted) > 0 {
-		starts, err := e.st.SweptAt(ctx, store.SweptCalls, deleted)
-		if err != nil {
-			log.Warn().Err(err).Msg("could not read the deleted calls' starts: their ages go uncounted")
-		}
-		maps.Copy(at, starts)
-	}
-	for i := range rows {
-		if rows[i].Started != nil {
-			at[rows[i].ID] = *rows[i].Started
-		}
-	}
-	return at
 }

@@ -28,11 +28,12 @@ type sweepDays struct {
 	Changed      int     `json:"changed_found_by_sweep"`
 	Deleted      int     `json:"deleted_found_by_sweep"`
 
-	ReviewSweepPerDay []int `json:"review_sweep_requests_per_day"`
-	ReviewPasses      int   `json:"review_sweep_passes"`
-	Reviews           int   `json:"reviews_at_end"`
-	ReviewsChanged    int   `json:"changed_reviews_found_by_sweep"`
-	ReviewsDeleted    int   `json:"deleted_reviews_found_by_sweep"`
+	ReviewSweepPerDay []int   `json:"review_sweep_requests_per_day"`
+	ReviewPasses      int     `json:"review_sweep_passes"`
+	ReviewPassDays    float64 `json:"review_last_pass_days"`
+	Reviews           int     `json:"reviews_at_end"`
+	ReviewsChanged    int     `json:"changed_reviews_found_by_sweep"`
+	ReviewsDeleted    int     `json:"deleted_reviews_found_by_sweep"`
 }
 
 // sweepCommand is the go test invocation, quoted in the report. The scenario runs in
@@ -135,7 +136,7 @@ func (r *report) writeSweep(w writer) {
 	w("| of which the sweep, per night (mean): calls' part + answered scorecards' part | %s + %s |", num(float64(sweep)/nights, 1), num(float64(reviews)/nights, 1))
 	w("| scheduled runs paused by the budget | %d |", s.Paused)
 	w("| complete passes over the calls' history; the last took | %d; %.1f days |", s.Passes, s.PassDays)
-	w("| complete passes over the answered scorecards' history | %d |", s.ReviewPasses)
+	w("| complete passes over the answered scorecards' history; the last took | %d; %.1f days |", s.ReviewPasses, s.ReviewPassDays)
 	w("| calls / answered scorecards in the tables at the end | %s / %s |", num(float64(s.HistoryCalls), 0), num(float64(s.Reviews), 0))
 	w("| changed / deleted calls the sweep found (older than the settle window) | %d / %d |", s.Changed, s.Deleted)
 	w("| changed / deleted answered scorecards the sweep found | %d / %d |", s.ReviewsChanged, s.ReviewsDeleted)
