@@ -17,13 +17,7 @@ import (
 // equal Gong's.
 func TestSweepRereadsAnsweredScorecards(t *testing.T) {
 	t.Parallel()
-	const budget, share = 2000, 0.1
-	start := day0.AddDate(0, 0, 91)
-	v := newEnv(t, envOptions{
-		fake:   quiet(fakegong.Options{Calls: 1800, From: day0, To: day0.AddDate(0, 0, 90), Clock: fakegong.NewVirtualClock(start)}),
-		budget: budget, share: 1,
-		engine: Options{SweepPeriod: 7 * 24 * time.Hour, SweepShare: share},
-	})
+	v, start := newSweepEnv(t)
 	ds := v.fake.Dataset()
 	v.backfill(day0, start)
 	v.assertAnsweredScorecardsMatchGong(start)
@@ -82,26 +76,15 @@ func TestSweepRereadsAnsweredScorecards(t *testing.T) {
 	// nightly schedule does, after the answered scorecards' incremental run, and
 	// returns what the reviews' part found.
 	sweepDays := func() (changed, deleted, restored int, ages map[string]map[string]int) {
-		ages = map[string]map[string]int{}
-		for day := 0; day < 7; day++ {
-			v.clock.Advance(24 * time.Hour)
+		return sweepWeek(v, func(day int) *RunReport {
 			v.run(StreamAnsweredScorecards) // the reviews published meanwhile (of the last calls)
 			calls := v.run(StreamSweep)
 			rep := v.run(StreamAnsweredScorecardsSweep)
-			if limit := int(share * budget); calls.Requests+rep.Requests > limit {
+			if limit := int(sweepShare * sweepBudget); calls.Requests+rep.Requests > limit {
 				t.Fatalf("day %d: the sweep spent %d+%d requests, more than its share (%d)", day, calls.Requests, rep.Requests, limit)
 			}
-			changed, deleted, restored = changed+rep.Changed, deleted+rep.Deleted, restored+rep.Restored
-			for found, classes := range rep.FoundAges {
-				if ages[found] == nil {
-					ages[found] = map[string]int{}
-				}
-				for class, n := range classes {
-					ages[found][class] += n
-				}
-			}
-		}
-		return changed, deleted, restored, ages
+			return rep
+		})
 	}
 
 	v.fake.ResetStats()

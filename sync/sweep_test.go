@@ -9,6 +9,41 @@ import (
 	"github.com/gongsync/gongsync/gongapi/fakegong"
 )
 
+// The sweep tests' history: 1,800 calls over 90 days, read a day after the last, with
+// a budget of 2,000 requests a day, a tenth of it the sweep's, over a period of a week.
+const sweepBudget, sweepShare = 2000, 0.1
+
+// newSweepEnv is that history, not yet synced, and the clock's time.
+func newSweepEnv(t *testing.T) (*env, time.Time) {
+	start := day0.AddDate(0, 0, 91)
+	return newEnv(t, envOptions{
+		fake:   quiet(fakegong.Options{Calls: 1800, From: day0, To: day0.AddDate(0, 0, 90), Clock: fakegong.NewVirtualClock(start)}),
+		budget: sweepBudget, share: 1,
+		engine: Options{SweepPeriod: 7 * 24 * time.Hour, SweepShare: sweepShare},
+	}), start
+}
+
+// sweepWeek runs night once a day for a sweep period, the clock a day on each time, as
+// the daemon's nightly schedule does, and adds up what the run it returns found, and
+// at what ages.
+func sweepWeek(v *env, night func(day int) *RunReport) (changed, deleted, restored int, ages map[string]map[string]int) {
+	ages = map[string]map[string]int{}
+	for day := range 7 {
+		v.clock.Advance(24 * time.Hour)
+		rep := night(day)
+		changed, deleted, restored = changed+rep.Changed, deleted+rep.Deleted, restored+rep.Restored
+		for found, classes := range rep.FoundAges {
+			if ages[found] == nil {
+				ages[found] = map[string]int{}
+			}
+			for class, n := range classes {
+				ages[found][class] += n
+			}
+		}
+	}
+	return changed, deleted, restored, ages
+}
+
 // The sweep catches what the settle window cannot: calls changed, deleted and restored
 // 10, 30 and 80 days after they started. Over one sweep period every one of them is
 // found and counted with its age, each day's requests stay within the sweep's share,
@@ -18,13 +53,7 @@ import (
 // gets it too.
 func TestSweepCatchesOldChangesWithinItsShare(t *testing.T) {
 	t.Parallel()
-	const budget, share = 2000, 0.1
-	start := day0.AddDate(0, 0, 91)
-	v := newEnv(t, envOptions{
-		fake:   quiet(fakegong.Options{Calls: 1800, From: day0, To: day0.AddDate(0, 0, 90), Clock: fakegong.NewVirtualClock(start)}),
-		budget: budget, share: 1,
-		engine: Options{SweepPeriod: 7 * 24 * time.Hour, SweepShare: share},
-	})
+	v, start := newSweepEnv(t)
 	ds := v.fake.Dataset()
 	// Gong makes this call's transcript only long after the call: gongsync asks during
 	// the backfill, finds none, and gives up on it once it is older than the settle window.
@@ -81,25 +110,14 @@ func TestSweepCatchesOldChangesWithinItsShare(t *testing.T) {
 	// sweepDays runs the sweep once a day for a period, as the daemon's nightly
 	// schedule does, and returns what it found.
 	sweepDays := func() (changed, deleted, restored int, ages map[string]map[string]int) {
-		ages = map[string]map[string]int{}
-		for day := 0; day < 7; day++ {
-			v.clock.Advance(24 * time.Hour)
+		return sweepWeek(v, func(day int) *RunReport {
 			rep := v.run(StreamSweep)
 			v.run(StreamTranscripts)
-			if limit := int(share * budget); rep.Requests > limit {
+			if limit := int(sweepShare * sweepBudget); rep.Requests > limit {
 				t.Fatalf("day %d: the sweep spent %d requests, more than its share (%d)", day, rep.Requests, limit)
 			}
-			changed, deleted, restored = changed+rep.Changed, deleted+rep.Deleted, restored+rep.Restored
-			for found, classes := range rep.FoundAges {
-				if ages[found] == nil {
-					ages[found] = map[string]int{}
-				}
-				for class, n := range classes {
-					ages[found][class] += n
-				}
-			}
-		}
-		return changed, deleted, restored, ages
+			return rep
+		})
 	}
 
 	v.fake.ResetStats()
