@@ -130,13 +130,21 @@ func NewDaemon(e *Engine, s Schedules) (*Daemon, error) {
 // Run makes a first pass over the streams that are due, then runs them on schedule.
 // A tick that finds its previous run still going is skipped, not stacked. When ctx
 // ends, the pages in flight are finished and committed, and Run returns nil once every
-// job has stopped. When Gong refuses the credentials (or the OAuth connection needs a
-// new login), every later request would be refused the same way: Run stops the same
-// way and returns the failure, already logged with its run (a *LoggedError).
+// job has stopped. When Gong refuses the credentials, every later request would be
+// refused the same way: Run stops and returns the failure, already logged with its
+// run (a *LoggedError). An OAuth connection that needs a new login is different: a
+// login from any other process (`gongsync auth login` on the same database) mends it,
+// and until then each tick fails at once without a request to Gong. So the daemon
+// goes on, serving its status and metrics (gongsync_oauth_login_required is 1), and
+// syncs again from the first tick after the login.
 func (d *Daemon) Run(ctx context.Context) error {
 	fatal := make(chan error, 1)
 	stop := func(rep *RunReport) bool {
 		if rep == nil || !credentialsRefused(rep.Err) {
+			return false
+		}
+		if errors.Is(rep.Err, ErrLoginRequired) {
+			d.log.Warn().Str("stream", rep.Stream).Msg("waiting for `gongsync auth login`: every tick fails without a request until then")
 			return false
 		}
 		select {

@@ -324,7 +324,7 @@ func newOAuthApp(cfg *config.Config, scopes []string) (*gongapi.OAuth, error) {
 // connection, refreshed as needed. It checks the connection at once, so a command
 // that cannot authenticate fails before its first request, telling the operator to
 // log in.
-func oauthAuthorizer(ctx context.Context, cfg *config.Config, st *store.Store, log zerolog.Logger) (gongapi.Authorizer, error) {
+func oauthAuthorizer(ctx context.Context, cfg *config.Config, st *store.Store, log zerolog.Logger, waitForLogin bool) (gongapi.Authorizer, error) {
 	tokens, err := tokenStore(cfg, st, log)
 	if err != nil {
 		return nil, err
@@ -335,7 +335,10 @@ func oauthAuthorizer(ctx context.Context, cfg *config.Config, st *store.Store, l
 	}
 	ts := gsync.NewTokenSource(tokens, app, gsync.TokenSourceOptions{BaseURL: cfg.GongBaseURL, Logger: log})
 	if err := ts.Check(ctx); err != nil {
-		return nil, err
+		if !waitForLogin || !errors.Is(err, gsync.ErrLoginRequired) {
+			return nil, err
+		}
+		log.Warn().Err(err).Msg("starting anyway: the sync begins once `gongsync auth login` has stored a connection")
 	}
 	return ts, nil
 }

@@ -241,3 +241,55 @@ func TestAuthLoginNeedsAKeyOrTheInsecureFlag(t *testing.T) {
 		t.Fatalf("sync on plaintext tokens: exit %d\n%s", code, syncErr)
 	}
 }
+
+// A daemon started before anyone connected it to Gong with OAuth does not exit: it
+// waits, each tick failing at once without a request to Gong, and syncs from the first
+// tick after `gongsync auth login`, made by another process on the same database.
+func TestDaemonWaitsForAnOAuthLogin(t *testing.T) {
+	t.Parallel()
+	env, fake, _ := oauthCLIEnv(t)
+	env["GONGSYNC_HTTP_ADDR"] = "off"
+	env["GONGSYNC_SCHEDULE_CALLS"] = "@every 1s"
+	db := env["DATABASE_URL"]
+	logs := &urlWatcher{urls: make(chan string, 1)}
+	m := &Main{Stdin: strings.NewReader(""), Stdout: io.Discard, Stderr: logs, Env: env}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	done := make(chan int, 1)
+	go func() { done <- m.Run(ctx, []string{"run"}) }()
+
+	// waitFor polls a count of sync_runs until it reaches n, failing if the daemon exits.
+	waitFor := func(what, sql string, n int) {
+		t.Helper()
+		deadline := time.Now().Add(30 * time.Second)
+		for countRows(t, db, sql) < n {
+			select {
+			case code := <-done:
+				t.Fatalf("the daemon exited (%d) while waiting for %s:\n%s", code, what, logs)
+			case <-time.After(200 * time.Millisecond):
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("no %s after 30s:\n%s", what, logs)
+			}
+		}
+	}
+	waitFor("two failed calls ticks", `SELECT count(*) FROM sync_runs WHERE stream = 'calls' AND status = 'failed' AND error LIKE '%auth login%'`, 2)
+	if n := fake.Stats().Total; n != 0 {
+		t.Fatalf("the daemon sent %d requests to Gong without a connection", n)
+	}
+	if !strings.Contains(logs.String(), "waiting for `gongsync auth login`") {
+		t.Errorf("the log does not say the daemon waits for a login:\n%s", logs)
+	}
+
+	if code, out, errOut, browser := loginAs(t, env, nil); code != 0 || browser != http.StatusOK {
+		t.Fatalf("auth login: exit %d, browser %d\n%s\n%s", code, browser, out, errOut)
+	}
+	waitFor("calls tick after the login", `SELECT count(*) FROM sync_runs WHERE stream = 'calls' AND status = 'succeeded'`, 1)
+	if n := fake.Stats().Total; n == 0 {
+		t.Fatal("a calls run succeeded without a request to Gong")
+	}
+	cancel()
+	if code := <-done; code != 0 {
+		t.Errorf("the daemon exited %d on shutdown:\n%s", code, logs)
+	}
+}

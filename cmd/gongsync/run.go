@@ -55,7 +55,7 @@ With --connection NAME it is that connection's daemon, as without a registry.`,
 	} else if err := c.requireActive(); err != nil {
 		return err
 	}
-	a, err := openApp(ctx, cfg, log, appOptions{migrate: !*noMigrate, gong: true, metrics: true})
+	a, err := openApp(ctx, cfg, log, appOptions{migrate: !*noMigrate, gong: true, metrics: true, waitForLogin: true})
 	if err != nil {
 		return err
 	}

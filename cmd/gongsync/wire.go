@@ -33,6 +33,9 @@ type appOptions struct {
 	migrate bool // apply pending migrations first
 	gong    bool // build a Gong client (needs credentials)
 	metrics bool // register Prometheus metrics
+	// waitForLogin starts the app even when its OAuth connection needs a login (the
+	// daemon, which syncs once one is made); a command fails at once instead.
+	waitForLogin bool
 
 	// A worker's connection (runWorkers) sets these; the zero values are a command's.
 	job *jobOptions
@@ -98,7 +101,7 @@ func openApp(ctx context.Context, cfg *config.Config, log zerolog.Logger, opt ap
 	a.budget = gsync.NewBudget(st, gsync.BudgetOptions{Daily: cfg.DailyBudget, BackfillShare: cfg.BackfillShare,
 		RateLimit: cfg.RateLimit, TZ: cfg.BudgetTZ})
 	if opt.gong {
-		auth, err := gongAuth(ctx, cfg, st, log)
+		auth, err := gongAuth(ctx, cfg, st, log, opt.waitForLogin)
 		if err != nil {
 			st.Close()
 			return nil, err
@@ -166,12 +169,12 @@ func remapStored(ctx context.Context, engine *gsync.Engine, log zerolog.Logger) 
 func (a *app) Close() { a.st.Close() }
 
 // gongAuth picks Basic auth when an access key is configured, OAuth otherwise.
-func gongAuth(ctx context.Context, cfg *config.Config, st *store.Store, log zerolog.Logger) (gongapi.Authorizer, error) {
+func gongAuth(ctx context.Context, cfg *config.Config, st *store.Store, log zerolog.Logger, waitForLogin bool) (gongapi.Authorizer, error) {
 	switch cfg.AuthMode() {
 	case "basic":
 		return gongapi.BasicAuth(cfg.AccessKey, cfg.AccessKeySecret.Reveal()), nil
 	case "oauth":
-		return oauthAuthorizer(ctx, cfg, st, log)
+		return oauthAuthorizer(ctx, cfg, st, log, waitForLogin)
 	}
 	return nil, usageErrorf("no Gong credentials: set GONG_ACCESS_KEY and GONG_ACCESS_KEY_SECRET, or configure OAuth and run `gongsync auth login`")
 }
