@@ -262,8 +262,8 @@ func (e *Engine) readReviews(ctx context.Context, r *run, cp *reviewCheckpoint, 
 		}
 		*cp = next
 		e.countReviews(r, rows, res, deleted, g.lateBefore)
-		e.noteFinds(r, store.SweptAnsweredScorecards.Table(), res, deleted, e.findTimes(ctx, store.SweptAnsweredScorecards, res, deleted, r.log,
-			len(rows), func(i int) (string, *time.Time) { return rows[i].ID, rows[i].ReviewDate }))
+		e.noteFinds(ctx, r, store.SweptAnsweredScorecards, res, deleted,
+			len(rows), func(i int) (string, *time.Time) { return rows[i].ID, rows[i].ReviewDate })
 		if len(deleted) > 0 {
 			r.log.Info().Int("deleted", len(deleted)).Str("review_dates", req.Filter.ReviewFromDate+".."+req.Filter.ReviewToDate).
 				Msg("answered scorecards gone from Gong marked deleted")

@@ -8,8 +8,6 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/rs/zerolog"
-
 	"github.com/gongsync/gongsync/store"
 )
 
@@ -503,11 +501,27 @@ func findAgeClass(age time.Duration) string {
 }
 
 // noteFinds counts, by what was found and how old the record was, the changed,
-// restored and deleted records of a committed page of table. at gives each record's
-// time (a call's start, a review's date); a record without one goes uncounted.
-func (e *Engine) noteFinds(r *run, table string, res store.UpsertResult, deleted []string, at map[string]time.Time) {
+// restored and deleted records of a committed page of w's table. A record's age runs
+// from its time in w's column (a call's start, a review's date): rowAt gives the id
+// and time of each of the page's n records, and the deleted ones' times are read from
+// the table. A record without a time goes uncounted.
+func (e *Engine) noteFinds(ctx context.Context, r *run, w store.Swept, res store.UpsertResult, deleted []string,
+	n int, rowAt func(i int) (string, *time.Time)) {
 	if len(res.Changed)+len(res.Restored)+len(deleted) == 0 {
 		return
+	}
+	at := make(map[string]time.Time, n+len(deleted))
+	if len(deleted) > 0 {
+		times, err := e.st.SweptAt(ctx, w, deleted)
+		if err != nil {
+			r.log.Warn().Err(err).Str("table", w.Table()).Msg("could not read the deleted records' times: their ages go uncounted")
+		}
+		maps.Copy(at, times)
+	}
+	for i := range n {
+		if id, t := rowAt(i); t != nil {
+			at[id] = *t
+		}
 	}
 	now := e.now()
 	note := func(found string, ids []string) {
@@ -524,34 +538,10 @@ func (e *Engine) noteFinds(r *run, table string, res store.UpsertResult, deleted
 				r.FoundAges[found] = map[string]int{}
 			}
 			r.FoundAges[found][findAgeClass(age)]++
-			e.m.observeFind(table, found, age)
+			e.m.observeFind(w.Table(), found, age)
 		}
 	}
 	note("changed", res.Changed)
 	note("restored", res.Restored)
 	note("deleted", deleted)
-}
-
-// findTimes are the times of a page's records (n of them, rowAt giving each one's id
-// and time) and of the records it found deleted, read from w's column: what the ages
-// of its finds are counted from. Nil for a page that found nothing.
-func (e *Engine) findTimes(ctx context.Context, w store.Swept, res store.UpsertResult, deleted []string, log zerolog.Logger,
-	n int, rowAt func(i int) (string, *time.Time)) map[string]time.Time {
-	if len(res.Changed)+len(res.Restored)+len(deleted) == 0 {
-		return nil
-	}
-	at := make(map[string]time.Time, n+len(deleted))
-	if len(deleted) > 0 {
-		times, err := e.st.SweptAt(ctx, w, deleted)
-		if err != nil {
-			log.Warn().Err(err).Str("table", w.Table()).Msg("could not read the deleted records' times: their ages go uncounted")
-		}
-		maps.Copy(at, times)
-	}
-	for i := range n {
-		if id, t := rowAt(i); t != nil {
-			at[id] = *t
-		}
-	}
-	return at
 }

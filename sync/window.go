@@ -93,8 +93,8 @@ func (e *Engine) readWindow(ctx context.Context, r *run, cp *windowCheckpoint, g
 		}
 		*cp = next
 		e.countCalls(r, cp.stream, rows, res, deleted, goal.lateBefore())
-		e.noteFinds(r, store.SweptCalls.Table(), res, deleted, e.findTimes(ctx, store.SweptCalls, res, deleted, log,
-			len(rows), func(i int) (string, *time.Time) { return rows[i].ID, rows[i].Started }))
+		e.noteFinds(ctx, r, store.SweptCalls, res, deleted,
+			len(rows), func(i int) (string, *time.Time) { return rows[i].ID, rows[i].Started })
 		if len(deleted) > 0 {
 			log.Info().Int("deleted", len(deleted)).Msg("calls gone from Gong marked deleted")
 		}
