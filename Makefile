@@ -90,23 +90,26 @@ fuzz-report: ## explore every fuzz target and print each finding with its input,
 # under testdata/fuzz/<target>/ with the fix.
 .PHONY: fuzz-explore
 fuzz-explore:
-	@found=0; \
+	@found=0; broken=0; \
 	for pkg in $$($(GO) list $(FUZZ_PKGS)); do \
 		dir=$$($(GO) list -f '{{.Dir}}' $$pkg); \
 		for f in $$($(GO) test -list '^Fuzz' $$pkg | grep '^Fuzz'); do \
 			echo "fuzz $$pkg $$f"; \
-			before=$$(ls $$dir/testdata/fuzz/$$f 2>/dev/null); \
+			before=" $$(ls $$dir/testdata/fuzz/$$f 2>/dev/null | tr '\n' ' ') "; \
 			if ! $(GO) test -run '^$$' -fuzz "^$$f$$" -fuzztime $${FUZZTIME:-10s} $$pkg > $${TMPDIR:-/tmp}/fuzz-$$f.log 2>&1; then \
-				found=$$((found+1)); cat $${TMPDIR:-/tmp}/fuzz-$$f.log; \
+				cat $${TMPDIR:-/tmp}/fuzz-$$f.log; new=0; \
 				for in in $$(ls $$dir/testdata/fuzz/$$f 2>/dev/null); do \
-					case " $$before " in *" $$in "*) ;; *) echo "FINDING $$f: $$dir/testdata/fuzz/$$f/$$in"; cat "$$dir/testdata/fuzz/$$f/$$in";; esac; \
+					case "$$before" in *" $$in "*) ;; *) new=1; echo "FINDING $$f: $$dir/testdata/fuzz/$$f/$$in"; cat "$$dir/testdata/fuzz/$$f/$$in";; esac; \
 				done; \
+				if [ $$new = 1 ]; then found=$$((found+1)); \
+				else broken=$$((broken+1)); echo "fuzz: $$f failed without saving an input (the fuzzing engine, not an input: its log is above)"; fi; \
 				if [ "$(FUZZ_FINDINGS)" != report ]; then exit 1; fi; \
 			fi; \
 		done; \
 	done; \
 	if [ $$found -gt 0 ]; then echo "fuzz: $$found target(s) found an input that fails (above, with its path); commit it under testdata/fuzz with the fix"; \
-	else echo "fuzz: no findings"; fi
+	else echo "fuzz: no findings"; fi; \
+	if [ $$broken -gt 0 ]; then echo "fuzz: $$broken run(s) failed without an input (see above)"; fi
 
 .PHONY: demo
 demo: postgres build ## end to end on local defaults: Postgres, simulated Gong, backfill, sync, SQL results
