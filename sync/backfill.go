@@ -290,7 +290,7 @@ func (j *backfillJob) run(ctx context.Context, r *run) (err error) {
 	// A batch of transcripts still being written is counted before the run ends,
 	// however it ends.
 	defer func() {
-		if werr := e.awaitTranscripts(r, j); err == nil {
+		if werr := e.awaitTranscripts(ctx, r, j); err == nil {
 			err = werr
 		}
 	}()
@@ -467,7 +467,7 @@ func (j *backfillJob) position() time.Time {
 // transcripts stream then waits a day too) and logged once, and the backfill goes on
 // without them.
 func (e *Engine) backfillTranscripts(ctx context.Context, r *run, fullBatchesOnly bool, j *backfillJob) error {
-	if err := e.awaitTranscripts(r, j); err != nil {
+	if err := e.awaitTranscripts(ctx, r, j); err != nil {
 		return err
 	}
 	if j.transcripts.refused != nil {
@@ -535,14 +535,14 @@ type transcriptWrite struct {
 }
 
 // awaitTranscripts waits for the batch being written, if any, and counts it in the run.
-func (e *Engine) awaitTranscripts(r *run, j *backfillJob) error {
+func (e *Engine) awaitTranscripts(ctx context.Context, r *run, j *backfillJob) error {
 	w := j.transcripts.writing
 	if w == nil {
 		return nil
 	}
 	<-w.done
 	j.transcripts.writing = nil
-	e.countTranscripts(r, w.records, w.sentences)
+	e.tally(ctx, r, transcriptFinds(w.records, w.sentences))
 	if w.records > 0 {
 		j.report(r, "transcripts")
 	}

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"slices"
-	"time"
 
 	"github.com/gongsync/gongsync/gongapi"
 	"github.com/gongsync/gongsync/gongapi/catalog"
@@ -116,7 +115,7 @@ func (e *Engine) refreshCalls(ctx context.Context, r *run, ids []string, res *re
 	res.Found = len(got)
 	res.Inserted, res.Changed = up.Inserted, up.Changed
 	res.Unchanged = len(stored) - len(up.Inserted) - len(up.Changed)
-	e.countCalls(r, StreamRefresh, stored, up, nil, time.Time{})
+	e.tally(ctx, r, pageFinds{records: len(stored), res: up, metric: metricCalls, newest: latestStart(stored, nil)})
 	if len(stored) == 0 {
 		return nil
 	}
@@ -126,10 +125,11 @@ func (e *Engine) refreshCalls(ctx context.Context, r *run, ids []string, res *re
 	for i, r := range stored {
 		pending[i] = store.PendingTranscript{CallID: r.ID, Started: r.Started}
 	}
-	records, sentences := r.Records, r.Sentences
-	if err := e.transcriptBatch(ctx, r, pending, e.now()); err != nil {
+	found, err := e.transcriptBatch(pctx, r, pending, e.now())
+	e.tally(ctx, r, found)
+	if err != nil {
 		return err
 	}
-	res.Transcripts, res.Sentences = r.Records-records, r.Sentences-sentences
+	res.Transcripts, res.Sentences = found.records, found.sentences
 	return nil
 }

@@ -31,21 +31,10 @@ type windowCheckpoint struct {
 }
 
 // callsWindow is a window of calls being read, [From, To) by start time, and how far
-// the reading got.
+// the reading got. The calls restart from their last committed call, so the query a
+// cursor belongs to (CursorFrom) is kept.
 type callsWindow struct {
-	From, To time.Time
-	// StartedAt is when reading the window began, on the database's clock: calls of the
-	// window not seen since then are gone from Gong once it is read completely.
-	StartedAt time.Time
-	// Cursor is Gong's cursor for the next page; "" when there is none to follow.
-	Cursor string
-	// CursorAt is when the cursor was saved, on the engine's clock: a cursor older than
-	// CursorMaxAge is not tried (Gong would say it expired, for a request).
-	CursorAt *time.Time
-	// CursorFrom is the fromDateTime of the query the cursor belongs to: after a restart
-	// from the last committed call it is not From, and Gong refuses a cursor sent with
-	// other parameters than its query's.
-	CursorFrom *time.Time
+	cursorWindow
 	// LastStarted is the start of the last committed call: a restart begins there.
 	LastStarted *time.Time
 }
@@ -83,8 +72,8 @@ func (e *Engine) loadWindow(ctx context.Context, stream string) (windowCheckpoin
 	}
 	cp := windowCheckpoint{stream: stream, HighWaterMark: row.HighWaterMark, CompletedAt: row.CompletedAt, Sweep: s.Sweep}
 	if row.WindowFrom != nil && row.WindowTo != nil && row.WindowStartedAt != nil {
-		cp.Window = &callsWindow{From: *row.WindowFrom, To: *row.WindowTo, StartedAt: *row.WindowStartedAt,
-			Cursor: row.Cursor, CursorAt: s.CursorAt, CursorFrom: s.CursorFrom, LastStarted: row.LastStarted}
+		cp.Window = &callsWindow{LastStarted: row.LastStarted, cursorWindow: cursorWindow{From: *row.WindowFrom, To: *row.WindowTo,
+			StartedAt: *row.WindowStartedAt, Cursor: row.Cursor, CursorAt: s.CursorAt, CursorFrom: s.CursorFrom}}
 	}
 	if s.From != nil && s.To != nil {
 		cp.Range = &backfillRange{From: *s.From, To: *s.To, Next: *s.From, Done: s.Done, Calls: s.Calls}
@@ -117,15 +106,13 @@ func (cp windowCheckpoint) save(ctx context.Context, st *store.Store) error {
 	return st.Transact(ctx, func(tx *store.Tx) error { return tx.SaveCheckpoint(ctx, cp.row()) })
 }
 
-// refreshCheckpoint is where a full refresh stands (users, workspaces, trackers).
+// refreshCheckpoint is where a paged full refresh stands (users).
 type refreshCheckpoint struct {
 	stream string
-	// StartedAt is when the refresh under way began, on the database's clock: records not
-	// seen since then are gone from Gong once the last page is in. Nil between refreshes.
-	StartedAt *time.Time
-	// Cursor is Gong's cursor for the refresh's next page, CursorAt when it was saved.
-	Cursor   string
-	CursorAt *time.Time
+	// Window is the refresh under way, nil between refreshes: its start on the
+	// database's clock (records not seen since then are gone from Gong once the last
+	// page is in), and its cursor. A full refresh reads no range: From and To are zero.
+	Window *cursorWindow
 	// CompletedAt is when the last refresh completed.
 	CompletedAt *time.Time
 }
@@ -135,7 +122,7 @@ type refreshState struct {
 	CursorAt *time.Time `json:"cursor_at,omitempty"`
 }
 
-// loadRefresh reads the checkpoint of a full refresh.
+// loadRefresh reads the checkpoint of a paged full refresh.
 func (e *Engine) loadRefresh(ctx context.Context, stream string) (refreshCheckpoint, error) {
 	row, err := e.st.Checkpoint(ctx, stream)
 	if err != nil {
@@ -145,14 +132,23 @@ func (e *Engine) loadRefresh(ctx context.Context, stream string) (refreshCheckpo
 	if err := decodeState(row, &s); err != nil {
 		return refreshCheckpoint{}, err
 	}
-	return refreshCheckpoint{stream: stream, StartedAt: row.WindowStartedAt, Cursor: row.Cursor, CursorAt: s.CursorAt,
-		CompletedAt: row.CompletedAt}, nil
+	cp := refreshCheckpoint{stream: stream, CompletedAt: row.CompletedAt}
+	if row.WindowStartedAt != nil {
+		cp.Window = &cursorWindow{StartedAt: *row.WindowStartedAt, Cursor: row.Cursor, CursorAt: s.CursorAt}
+	}
+	return cp, nil
 }
 
 // row is the checkpoint as sync_state stores it.
 func (cp refreshCheckpoint) row() store.Checkpoint {
-	return store.Checkpoint{Stream: cp.stream, WindowStartedAt: cp.StartedAt, Cursor: cp.Cursor, CompletedAt: cp.CompletedAt,
-		State: encodeState(refreshState{CursorAt: cp.CursorAt})}
+	row := store.Checkpoint{Stream: cp.stream, CompletedAt: cp.CompletedAt}
+	if w := cp.Window; w != nil {
+		row.WindowStartedAt, row.Cursor = &w.StartedAt, w.Cursor
+		row.State = encodeState(refreshState{CursorAt: w.CursorAt})
+	} else {
+		row.State = encodeState(refreshState{})
+	}
+	return row
 }
 
 // completedWithin says whether the stream completed a run less than d ago and has
@@ -187,18 +183,12 @@ type datedCheckpoint struct {
 }
 
 // daysWindow is a range of days being read, a query series of at most the stream's
-// span of days at a time.
+// span of days at a time. Rows of a series' days not seen since the window began
+// (StartedAt) are gone from Gong once the series' last page is in.
 type daysWindow struct {
-	From, To time.Time
+	cursorWindow
 	// Next is the first day of the query series under way (or of the next one).
 	Next time.Time
-	// StartedAt is when reading the range began, on the database's clock: rows of a
-	// series' days not seen since then are gone from Gong once its last page is in.
-	StartedAt time.Time
-	// Cursor is Gong's cursor for the series' next page ("" when there is none to
-	// follow); CursorAt when it was saved, on the engine's clock.
-	Cursor   string
-	CursorAt *time.Time
 }
 
 // datedBackfill is a backfill of a dated stream: the range `gongsync backfill` asked
@@ -269,8 +259,8 @@ func (e *Engine) loadDated(ctx context.Context, stream string) (datedCheckpoint,
 	}
 	cp := datedCheckpoint{stream: stream, HighWaterMark: row.HighWaterMark, CompletedAt: row.CompletedAt}
 	if row.WindowFrom != nil && row.WindowTo != nil && row.WindowStartedAt != nil {
-		w := &daysWindow{From: row.WindowFrom.UTC(), To: row.WindowTo.UTC(), Next: row.WindowFrom.UTC(),
-			StartedAt: *row.WindowStartedAt, Cursor: row.Cursor, CursorAt: s.CursorAt}
+		w := &daysWindow{Next: row.WindowFrom.UTC(), cursorWindow: cursorWindow{From: row.WindowFrom.UTC(), To: row.WindowTo.UTC(),
+			StartedAt: *row.WindowStartedAt, Cursor: row.Cursor, CursorAt: s.CursorAt}}
 		if s.Next != nil {
 			w.Next = s.Next.UTC()
 		}
@@ -279,8 +269,8 @@ func (e *Engine) loadDated(ctx context.Context, stream string) (datedCheckpoint,
 	if b := s.Backfill; b != nil {
 		cp.Backfill = &datedBackfill{From: b.From, To: b.To, Done: b.Done}
 		if w := b.Window; w != nil {
-			cp.Backfill.Window = &daysWindow{From: w.From.UTC(), To: w.To.UTC(), Next: w.Next.UTC(), StartedAt: w.StartedAt,
-				Cursor: w.Cursor, CursorAt: w.CursorAt}
+			cp.Backfill.Window = &daysWindow{Next: w.Next.UTC(), cursorWindow: cursorWindow{From: w.From.UTC(), To: w.To.UTC(),
+				StartedAt: w.StartedAt, Cursor: w.Cursor, CursorAt: w.CursorAt}}
 		}
 	}
 	return cp, nil
@@ -380,17 +370,10 @@ type reviewCheckpoint struct {
 // reviewWindow is a range of review dates being read, [From, To), each a calendar
 // date at midnight UTC, and how far the reading got.
 type reviewWindow struct {
-	From, To time.Time
-	// StartedAt is when reading the window began, on the database's clock: reviews of
-	// the window not seen since then are gone from Gong once it is read completely.
-	StartedAt time.Time
+	cursorWindow
 	// Mark is the instant the window reads up to (the engine's clock when it opened):
 	// the high-water mark once an incremental window closes.
 	Mark time.Time
-	// Cursor is Gong's cursor for the next page ("" for none); CursorAt when it was
-	// saved. A cursor older than CursorMaxAge is not tried: the window starts over.
-	Cursor   string
-	CursorAt *time.Time
 }
 
 // reviewBackfill is what a backfill of the answered scorecards was asked for (the
@@ -444,8 +427,8 @@ func (e *Engine) loadReviews(ctx context.Context, stream string) (reviewCheckpoi
 	}
 	cp := reviewCheckpoint{stream: stream, HighWaterMark: row.HighWaterMark, CompletedAt: row.CompletedAt, Offset: s.Offset, Sweep: s.Sweep}
 	if row.WindowFrom != nil && row.WindowTo != nil && row.WindowStartedAt != nil {
-		cp.Window = &reviewWindow{From: *row.WindowFrom, To: *row.WindowTo, StartedAt: *row.WindowStartedAt,
-			Cursor: row.Cursor, CursorAt: s.CursorAt}
+		cp.Window = &reviewWindow{cursorWindow: cursorWindow{From: *row.WindowFrom, To: *row.WindowTo, StartedAt: *row.WindowStartedAt,
+			Cursor: row.Cursor, CursorAt: s.CursorAt}}
 		if s.Mark != nil {
 			cp.Window.Mark = *s.Mark
 		}
@@ -453,8 +436,8 @@ func (e *Engine) loadReviews(ctx context.Context, stream string) (reviewCheckpoi
 	if b := s.Backfill; b != nil {
 		cp.Backfill = &reviewBackfill{From: b.From, To: b.To, Next: b.Next, End: b.End, Done: b.Done, Records: b.Records}
 		if w := b.Window; w != nil {
-			cp.Backfill.Window = &reviewWindow{From: w.From, To: w.To, StartedAt: w.StartedAt, Mark: w.Mark,
-				Cursor: w.Cursor, CursorAt: w.CursorAt}
+			cp.Backfill.Window = &reviewWindow{Mark: w.Mark, cursorWindow: cursorWindow{From: w.From, To: w.To, StartedAt: w.StartedAt,
+				Cursor: w.Cursor, CursorAt: w.CursorAt}}
 		}
 	}
 	return cp, nil

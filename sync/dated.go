@@ -2,7 +2,6 @@ package sync
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"math"
 	"time"
@@ -160,58 +159,59 @@ func (e *Engine) openDays(ctx context.Context, from, to time.Time) (*daysWindow,
 	if err != nil {
 		return nil, err
 	}
-	return &daysWindow{From: from, To: to, Next: from, StartedAt: started}, nil
+	return &daysWindow{Next: from, cursorWindow: cursorWindow{From: from, To: to, StartedAt: started}}, nil
 }
 
-// readDays reads the checkpoint's daily window (or its backfill's) to its end, in
-// four steps a page:
-//
-//  1. planDays: the request that continues the window's query series;
-//  2. the request to Gong, on the run's account;
-//  3. the stream's rows (normalize_stats.go);
-//  4. commitDays: the rows, the deletions of a completed series and the checkpoint
-//     after them, in one transaction.
-//
-// It returns nil once the window is read (and closed in the checkpoint), or the error
-// that stopped it with the checkpoint at the last committed page. A cursor too old to
-// trust, or one Gong says expired, restarts its series: users are paged by id, and
-// Gong has no way to start after the last one committed, so the series' pages are
-// read again (unchanged on the second upsert).
+// readDays reads the checkpoint's daily window (or its backfill's) to its end on the
+// page loop (pageloop.go), or returns the error that stopped it with the checkpoint at
+// the last committed page. A cursor too old to trust, or one Gong says expired,
+// restarts its series: users are paged by id, and Gong has no way to start after the
+// last one committed, so the series' pages are read again (unchanged on the second
+// upsert).
 func readDays[T, R any](e *Engine, ctx context.Context, r *run, ds *datedStream[T, R], cp *datedCheckpoint, backfill bool) error {
-	for {
-		if err := ctx.Err(); err != nil {
-			return err
-		}
-		if err := e.runFull(r); err != nil {
-			return err
-		}
-		w := cp.window(backfill)
-		plan := e.planDays(w, ds.span)
-		pctx, done := e.pageContext(ctx)
-		page, err := ds.fetch(r.gong, pctx, plan.req)
-		if err != nil {
-			done()
-			if plan.req.Cursor != "" && errors.Is(err, gongapi.ErrCursorExpired) {
-				r.log.Info().Str("from", plan.req.Filter.FromDate).Msg("Gong's cursor expired; reading the days again from their first page")
-				r.CursorRestarts++
-				w.Cursor = ""
-				continue
-			}
-			return fmt.Errorf("read %s %s..%s: %w", ds.name, plan.req.Filter.FromDate, plan.req.Filter.ToDate, err)
-		}
-		rows := ds.rows(page.Items, plan.from, plan.to)
-		next := e.daysPageDone(*cp, backfill, plan, page.NextCursor)
-		res, missing, err := commitDays(pctx, e, ds, w.StartedAt, plan, page.NextCursor == "", next, rows)
-		done()
-		if err != nil {
-			return fmt.Errorf("commit %s page (requestId %s): %w", ds.name, page.RequestID, err)
-		}
-		*cp = next
-		e.countRefresh(r, ds.name, len(rows), res, missing)
-		if cp.window(backfill) == nil {
-			return nil
-		}
+	return e.readPages(ctx, r, pagesOf(e, &daysRead[T, R]{e: e, ds: ds, cp: cp, backfill: backfill}))
+}
+
+// daysRead is a dated stream's window as the page loop reads it: the checkpoint it
+// moves on, which of its windows (the daily re-read or the backfill's), and the query
+// series of the request last sent.
+type daysRead[T, R any] struct {
+	noAfterPage
+	e        *Engine
+	ds       *datedStream[T, R]
+	cp       *datedCheckpoint
+	backfill bool
+	plan     daysPlan
+}
+
+func (d *daysRead[T, R]) window() *cursorWindow {
+	if w := d.cp.window(d.backfill); w != nil {
+		return &w.cursorWindow
 	}
+	return nil
+}
+
+func (d *daysRead[T, R]) fetch(ctx context.Context, gong *gongapi.Client, cursor string) (*gongapi.Page[T], error) {
+	d.plan = planDays(d.cp.window(d.backfill), d.ds.span, cursor)
+	page, err := d.ds.fetch(gong, ctx, d.plan.req)
+	if err != nil {
+		return nil, fmt.Errorf("read %s %s..%s: %w", d.ds.name, d.plan.req.Filter.FromDate, d.plan.req.Filter.ToDate, err)
+	}
+	return page, nil
+}
+
+// commit maps the page to the stream's rows (normalize_stats.go) and commits them with
+// the checkpoint after them (daysPageDone), and the deletions of a series it ends.
+func (d *daysRead[T, R]) commit(ctx context.Context, _ *run, page *gongapi.Page[T], turn pageTurn) (pageFinds, error) {
+	rows := d.ds.rows(page.Items, d.plan.from, d.plan.to)
+	startedAt := d.cp.window(d.backfill).StartedAt
+	next := daysPageDone(*d.cp, d.backfill, d.plan, turn, d.e.lookbackDays())
+	res, missing, err := commitDays(ctx, d.e, d.ds, startedAt, d.plan, turn.last(), next, rows)
+	if err != nil {
+		return pageFinds{}, fmt.Errorf("commit %s page (requestId %s): %w", d.ds.name, page.RequestID, err)
+	}
+	*d.cp = next
+	return pageFinds{records: len(rows), res: res, deleted: missing}, nil
 }
 
 // daysPlan is the next request of a window, and the days of its query series.
@@ -220,16 +220,12 @@ type daysPlan struct {
 	from, to time.Time
 }
 
-// planDays is the request that continues w: the series from w.Next over at most span
-// days, with its cursor when it has one young enough to trust.
-func (e *Engine) planDays(w *daysWindow, span int) daysPlan {
+// planDays is the request that continues w with cursor (the page loop's trusted
+// cursor): the series from w.Next over at most span days.
+func planDays(w *daysWindow, span int, cursor string) daysPlan {
 	to := w.Next.AddDate(0, 0, span)
 	if w.To.Before(to) {
 		to = w.To
-	}
-	cursor := w.Cursor
-	if cursor != "" && (w.CursorAt == nil || e.now().Sub(*w.CursorAt) > e.opt.CursorMaxAge) {
-		cursor = ""
 	}
 	return daysPlan{from: w.Next, to: to, req: gongapi.StatsRequest{
 		Cursor: cursor,
@@ -237,16 +233,16 @@ func (e *Engine) planDays(w *daysWindow, span int) daysPlan {
 	}}
 }
 
-// daysPageDone is the checkpoint a committed page leaves: the series goes on from the
-// page's cursor; or, on its last page, the window goes on from the series' end; or,
-// when that is the window's end, the window is closed: the high-water mark moves to
-// it (a window reaching the recent days), and the re-read (or the backfill) is
-// complete.
-func (e *Engine) daysPageDone(cp datedCheckpoint, backfill bool, plan daysPlan, nextCursor string) datedCheckpoint {
-	now := e.now()
+// daysPageDone is the checkpoint a committed page leaves (pure): the series goes on
+// from the page's cursor; or, on its last page, the window goes on from the series'
+// end; or, when that is the window's end, the window is closed: the high-water mark
+// moves to it (a window reaching the recent days, the last lookback days before
+// Gong's today), and the re-read (or the backfill) is complete.
+func daysPageDone(cp datedCheckpoint, backfill bool, plan daysPlan, turn pageTurn, lookback int) datedCheckpoint {
+	now := turn.at
 	w := *cp.window(backfill)
-	if nextCursor != "" {
-		w.Cursor, w.CursorAt = nextCursor, &now
+	if !turn.last() {
+		w.cursorWindow = w.turned(turn, plan.from)
 		cp.setWindow(backfill, &w)
 		return cp
 	}
@@ -256,7 +252,7 @@ func (e *Engine) daysPageDone(cp datedCheckpoint, backfill bool, plan daysPlan, 
 		return cp
 	}
 	cp.setWindow(backfill, nil)
-	recent := gongToday(now).AddDate(0, 0, -e.lookbackDays())
+	recent := gongToday(now).AddDate(0, 0, -lookback)
 	if !w.To.Before(recent) && (cp.HighWaterMark == nil || w.To.After(*cp.HighWaterMark)) {
 		cp.HighWaterMark = &w.To
 	}

@@ -19,9 +19,10 @@ import (
 // gongapi.ErrNotAvailable, and the run ends "unavailable" rather than failed (run.go),
 // recorded in stream_refusals so that the stream is asked again a day later.
 
-// syncLibrary reads the library: for each workspace (the live ones synced, or the
-// company's default when none is), its folders, then each folder's calls. Each step
-// is one request and one transaction.
+// syncLibrary reads the library on the page loop: for each workspace (the live ones
+// synced, or the company's default when none is), its folders, then each folder's
+// calls, each one request and one transaction; then the folders no longer listed are
+// marked deleted.
 func (e *Engine) syncLibrary(ctx context.Context, r *run) error {
 	cp, err := e.loadLibrary(ctx)
 	if err != nil {
@@ -32,30 +33,34 @@ func (e *Engine) syncLibrary(ctx context.Context, r *run) error {
 			return err
 		}
 	}
-	for {
-		if err := ctx.Err(); err != nil {
-			return err
+	err = e.readPages(ctx, r, &libraryRead{e: e, cp: &cp})
+	if errors.Is(err, gongapi.ErrNotAvailable) {
+		// The next refresh, a day from now, starts over.
+		if serr := (libraryCheckpoint{stream: StreamLibrary, CompletedAt: cp.CompletedAt}).save(ctx, e.st); serr != nil {
+			return errors.Join(err, serr)
 		}
-		if err := e.runFull(r); err != nil {
-			return err
-		}
-		switch {
-		case len(cp.Folders) > 0:
-			err = e.readFolderCalls(ctx, r, &cp)
-		case len(cp.Workspaces) > 0:
-			err = e.readFolders(ctx, r, &cp)
-		default:
-			return e.finishLibrary(ctx, r, cp)
-		}
-		if errors.Is(err, gongapi.ErrNotAvailable) {
-			// The next refresh, a day from now, starts over.
-			if serr := (libraryCheckpoint{stream: StreamLibrary, CompletedAt: cp.CompletedAt}).save(ctx, e.st); serr != nil {
-				return errors.Join(err, serr)
-			}
-		}
-		if err != nil {
-			return err
-		}
+	}
+	return err
+}
+
+// libraryRead is a refresh of the library as the page loop reads it: a page is a
+// workspace's folders, or a folder's calls, or, last, the refresh's end (no request).
+type libraryRead struct {
+	noAfterPage
+	e  *Engine
+	cp *libraryCheckpoint
+}
+
+func (l *libraryRead) more() bool { return l.cp.StartedAt != nil }
+
+func (l *libraryRead) page(ctx context.Context, r *run) (pageFinds, error) {
+	switch {
+	case len(l.cp.Folders) > 0:
+		return l.e.readFolderCalls(ctx, r, l.cp)
+	case len(l.cp.Workspaces) > 0:
+		return l.e.readFolders(ctx, r, l.cp)
+	default:
+		return l.e.finishLibrary(ctx, l.cp)
 	}
 }
 
@@ -79,13 +84,11 @@ func (e *Engine) startLibrary(ctx context.Context, cp libraryCheckpoint) (librar
 
 // readFolders lists the next workspace's folders and commits them with the
 // checkpoint that has their calls to read next.
-func (e *Engine) readFolders(ctx context.Context, r *run, cp *libraryCheckpoint) error {
+func (e *Engine) readFolders(ctx context.Context, r *run, cp *libraryCheckpoint) (pageFinds, error) {
 	ws := cp.Workspaces[0]
-	pctx, done := e.pageContext(ctx)
-	defer done()
-	folders, err := r.gong.LibraryFolders(pctx, ws)
+	folders, err := r.gong.LibraryFolders(ctx, ws)
 	if err != nil {
-		return fmt.Errorf("read library folders of workspace %q: %w", ws, err)
+		return pageFinds{}, fmt.Errorf("read library folders of workspace %q: %w", ws, err)
 	}
 	rows := LibraryFolderRows(folders, ws)
 	next := *cp
@@ -97,33 +100,30 @@ func (e *Engine) readFolders(ctx context.Context, r *run, cp *libraryCheckpoint)
 		}
 	}
 	var res store.UpsertResult
-	err = e.st.Transact(pctx, func(tx *store.Tx) error {
+	err = e.st.Transact(ctx, func(tx *store.Tx) error {
 		var err error
-		if res, err = tx.UpsertLibraryFolders(pctx, rows); err != nil {
+		if res, err = tx.UpsertLibraryFolders(ctx, rows); err != nil {
 			return err
 		}
-		return tx.SaveCheckpoint(pctx, next.row())
+		return tx.SaveCheckpoint(ctx, next.row())
 	})
 	if err != nil {
-		return fmt.Errorf("commit library folders of workspace %q: %w", ws, err)
+		return pageFinds{}, fmt.Errorf("commit library folders of workspace %q: %w", ws, err)
 	}
 	*cp = next
-	e.countRefresh(r, StreamLibrary, len(rows), res, nil)
-	return nil
+	return pageFinds{records: len(rows), res: res}, nil
 }
 
 // readFolderCalls reads the next folder's calls and commits them, with the folder's
 // calls not seen since the refresh began marked deleted, and the checkpoint after. A
 // folder deleted since it was listed (a 404) has nothing to read: the next refresh
 // will not list it, and marks it deleted then.
-func (e *Engine) readFolderCalls(ctx context.Context, r *run, cp *libraryCheckpoint) error {
+func (e *Engine) readFolderCalls(ctx context.Context, r *run, cp *libraryCheckpoint) (pageFinds, error) {
 	folder := cp.Folders[0]
-	pctx, done := e.pageContext(ctx)
-	defer done()
-	calls, err := r.gong.LibraryFolderCalls(pctx, folder)
+	calls, err := r.gong.LibraryFolderCalls(ctx, folder)
 	gone := errors.Is(err, gongapi.ErrNotFound)
 	if err != nil && !gone {
-		return fmt.Errorf("read the calls of library folder %s: %w", folder, err)
+		return pageFinds{}, fmt.Errorf("read the calls of library folder %s: %w", folder, err)
 	}
 	if gone {
 		r.log.Info().Str("folder", folder).Msg("library folder gone since it was listed")
@@ -133,30 +133,29 @@ func (e *Engine) readFolderCalls(ctx context.Context, r *run, cp *libraryCheckpo
 	next.Folders = cp.Folders[1:]
 	var res store.UpsertResult
 	var missing []string
-	err = e.st.Transact(pctx, func(tx *store.Tx) error {
+	err = e.st.Transact(ctx, func(tx *store.Tx) error {
 		var err error
-		if res, err = tx.UpsertLibraryFolderCalls(pctx, rows); err != nil {
+		if res, err = tx.UpsertLibraryFolderCalls(ctx, rows); err != nil {
 			return err
 		}
 		missing = nil
 		if !gone {
-			if missing, err = tx.MarkLibraryFolderCallsMissing(pctx, folder, *cp.StartedAt); err != nil {
+			if missing, err = tx.MarkLibraryFolderCallsMissing(ctx, folder, *cp.StartedAt); err != nil {
 				return err
 			}
 		}
-		return tx.SaveCheckpoint(pctx, next.row())
+		return tx.SaveCheckpoint(ctx, next.row())
 	})
 	if err != nil {
-		return fmt.Errorf("commit the calls of library folder %s: %w", folder, err)
+		return pageFinds{}, fmt.Errorf("commit the calls of library folder %s: %w", folder, err)
 	}
 	*cp = next
-	e.countRefresh(r, StreamLibrary, len(rows), res, missing)
-	return nil
+	return pageFinds{records: len(rows), res: res, deleted: missing}, nil
 }
 
 // finishLibrary closes the refresh: the folders not listed since it began are gone
 // from Gong.
-func (e *Engine) finishLibrary(ctx context.Context, r *run, cp libraryCheckpoint) error {
+func (e *Engine) finishLibrary(ctx context.Context, cp *libraryCheckpoint) (pageFinds, error) {
 	now := e.now()
 	next := libraryCheckpoint{stream: StreamLibrary, CompletedAt: &now}
 	var missing []string
@@ -168,10 +167,10 @@ func (e *Engine) finishLibrary(ctx context.Context, r *run, cp libraryCheckpoint
 		return tx.SaveCheckpoint(ctx, next.row())
 	})
 	if err != nil {
-		return fmt.Errorf("commit library: %w", err)
+		return pageFinds{}, fmt.Errorf("commit library: %w", err)
 	}
-	e.countRefresh(r, StreamLibrary, 0, store.UpsertResult{}, missing)
-	return nil
+	*cp = next
+	return pageFinds{deleted: missing}, nil
 }
 
 // save commits the checkpoint on its own (outside a request's transaction).
@@ -179,19 +178,13 @@ func (cp libraryCheckpoint) save(ctx context.Context, st *store.Store) error {
 	return st.Transact(ctx, func(tx *store.Tx) error { return tx.SaveCheckpoint(ctx, cp.row()) })
 }
 
-// syncCallOutcomes reads every call outcome definition in one request (GET
+// callOutcomesSet is the call outcome definitions: a whole set, in one request (GET
 // /v2/call-outcomes).
+var callOutcomesSet = &wholeSet[gongapi.CallOutcome, store.CallOutcome]{what: "call outcomes",
+	fetch: (*gongapi.Client).CallOutcomes, rows: CallOutcomeRows,
+	upsert: (*store.Tx).UpsertCallOutcomes, markMissing: (*store.Tx).MarkCallOutcomesMissing}
+
+// syncCallOutcomes reads every call outcome definition in one request.
 func (e *Engine) syncCallOutcomes(ctx context.Context, r *run) error {
-	started, err := e.st.Now(ctx)
-	if err != nil {
-		return err
-	}
-	pctx, done := e.pageContext(ctx)
-	defer done()
-	outcomes, err := r.gong.CallOutcomes(pctx)
-	if err != nil {
-		return fmt.Errorf("read call outcomes: %w", err)
-	}
-	return commitRefresh(pctx, e, r, StreamCallOutcomes, started, CallOutcomeRows(outcomes),
-		(*store.Tx).UpsertCallOutcomes, (*store.Tx).MarkCallOutcomesMissing)
+	return syncWhole(e, ctx, r, callOutcomesSet)
 }

@@ -2,7 +2,6 @@ package sync
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"time"
 
@@ -14,116 +13,126 @@ import (
 // Records missing from a complete read are marked deleted; a record that reappears is
 // restored by its upsert.
 
-// syncUsers reads GET /v2/users page by page, committing each page with its cursor, so
-// an interrupted refresh resumes where it stopped. The refresh's start (database clock)
-// is kept in the checkpoint: users not seen since then, once the last page is in, are
-// gone from Gong.
+// syncUsers reads GET /v2/users page by page on the page loop, committing each page
+// with its cursor, so an interrupted refresh resumes where it stopped. The refresh's
+// start (database clock) is kept in the checkpoint: users not seen since then, once
+// the last page is in, are gone from Gong. Users are few, so a cursor too old to
+// trust, or expired, starts the pages over, keeping the refresh's start.
 func (e *Engine) syncUsers(ctx context.Context, r *run) error {
 	cp, err := e.loadRefresh(ctx, StreamUsers)
 	if err != nil {
 		return err
 	}
-	if cp.StartedAt == nil {
+	if cp.Window == nil {
 		started, err := e.st.Now(ctx)
 		if err != nil {
 			return err
 		}
-		cp.StartedAt, cp.Cursor, cp.CursorAt = &started, "", nil
+		cp.Window = &cursorWindow{StartedAt: started}
 	}
-	for {
-		if err := ctx.Err(); err != nil {
-			return err
-		}
-		if err := e.runFull(r); err != nil {
-			return err
-		}
-		// Plan: the stored cursor while it is young enough to trust; users are few, so an
-		// old one starts the pages over, keeping the refresh's start.
-		cursor := cp.Cursor
-		if cursor != "" && (cp.CursorAt == nil || e.now().Sub(*cp.CursorAt) > e.opt.CursorMaxAge) {
-			cursor = ""
-		}
-		pctx, done := e.pageContext(ctx)
-		page, err := r.gong.UsersPage(pctx, cursor)
-		if err != nil {
-			done()
-			if cursor != "" && errors.Is(err, gongapi.ErrCursorExpired) {
-				r.CursorRestarts++
-				cp.Cursor = ""
-				continue
-			}
-			return fmt.Errorf("read users: %w", err)
-		}
-		rows := UserRows(page.Items)
-		next := e.usersPageDone(cp, page.NextCursor)
-		var res store.UpsertResult
-		var missing []string
-		err = e.st.Transact(pctx, func(tx *store.Tx) error {
-			var err error
-			if res, err = tx.UpsertUsers(pctx, rows); err != nil {
-				return err
-			}
-			missing = nil
-			if next.StartedAt == nil {
-				if missing, err = tx.MarkUsersMissing(pctx, *cp.StartedAt); err != nil {
-					return err
-				}
-			}
-			return tx.SaveCheckpoint(pctx, next.row())
-		})
-		done()
-		if err != nil {
-			return fmt.Errorf("commit users page: %w", err)
-		}
-		cp = next
-		e.countRefresh(r, StreamUsers, len(rows), res, missing)
-		if cp.StartedAt == nil {
-			return nil
-		}
-	}
+	return e.readPages(ctx, r, pagesOf(e, &usersRead{e: e, cp: &cp}))
 }
 
-// usersPageDone is the checkpoint a committed page of users leaves: the refresh goes
-// on from the page's cursor, or, on its last page, is complete.
-func (e *Engine) usersPageDone(cp refreshCheckpoint, nextCursor string) refreshCheckpoint {
-	now := e.now()
-	cp.Cursor, cp.CursorAt = nextCursor, &now
-	if nextCursor == "" {
-		cp.StartedAt, cp.CursorAt, cp.CompletedAt = nil, nil, &now
+// usersRead is a refresh of the users as the page loop reads it.
+type usersRead struct {
+	noAfterPage
+	e  *Engine
+	cp *refreshCheckpoint
+}
+
+func (u *usersRead) window() *cursorWindow { return u.cp.Window }
+
+func (u *usersRead) fetch(ctx context.Context, gong *gongapi.Client, cursor string) (*gongapi.Page[gongapi.User], error) {
+	page, err := gong.UsersPage(ctx, cursor)
+	if err != nil {
+		return nil, fmt.Errorf("read users: %w", err)
 	}
+	return page, nil
+}
+
+// commit writes a page of users (UserRows) and the checkpoint after it; the last page
+// also marks deleted the users not seen since the refresh began.
+func (u *usersRead) commit(ctx context.Context, _ *run, page *gongapi.Page[gongapi.User], turn pageTurn) (pageFinds, error) {
+	rows := UserRows(page.Items)
+	started := u.cp.Window.StartedAt
+	next := u.cp.pageDone(turn)
+	var res store.UpsertResult
+	var missing []string
+	err := u.e.st.Transact(ctx, func(tx *store.Tx) error {
+		var err error
+		if res, err = tx.UpsertUsers(ctx, rows); err != nil {
+			return err
+		}
+		missing = nil
+		if next.Window == nil {
+			if missing, err = tx.MarkUsersMissing(ctx, started); err != nil {
+				return err
+			}
+		}
+		return tx.SaveCheckpoint(ctx, next.row())
+	})
+	if err != nil {
+		return pageFinds{}, fmt.Errorf("commit users page: %w", err)
+	}
+	*u.cp = next
+	return pageFinds{records: len(rows), res: res, deleted: missing}, nil
+}
+
+// pageDone is the checkpoint a committed page of a paged refresh leaves (pure): the
+// refresh goes on from the page's cursor, or, on its last page, is complete.
+func (cp refreshCheckpoint) pageDone(turn pageTurn) refreshCheckpoint {
+	if turn.last() {
+		cp.Window, cp.CompletedAt = nil, &turn.at
+		return cp
+	}
+	w := cp.Window.turned(turn, time.Time{})
+	cp.Window = &w
 	return cp
 }
 
+// wholeSet declares a full refresh Gong answers in one request (workspaces,
+// trackers, scorecard definitions, call outcomes): the request, the rows, and the
+// upsert and deletion marking of its table.
+type wholeSet[T, R any] struct {
+	what        string // in errors: "workspaces"
+	fetch       func(c *gongapi.Client, ctx context.Context) ([]T, error)
+	rows        func([]T) []R
+	upsert      func(*store.Tx, context.Context, []R) (store.UpsertResult, error)
+	markMissing func(*store.Tx, context.Context, time.Time) ([]string, error)
+}
+
+var workspacesSet = &wholeSet[gongapi.Workspace, store.Workspace]{what: "workspaces",
+	fetch: (*gongapi.Client).Workspaces, rows: WorkspaceRows,
+	upsert: (*store.Tx).UpsertWorkspaces, markMissing: (*store.Tx).MarkWorkspacesMissing}
+
+var trackersSet = &wholeSet[gongapi.KeywordTracker, store.Tracker]{what: "trackers",
+	fetch:  func(c *gongapi.Client, ctx context.Context) ([]gongapi.KeywordTracker, error) { return c.Trackers(ctx, "") },
+	rows:   TrackerRows,
+	upsert: (*store.Tx).UpsertTrackers, markMissing: (*store.Tx).MarkTrackersMissing}
+
 // syncWorkspaces reads every workspace in one request (GET /v2/workspaces).
 func (e *Engine) syncWorkspaces(ctx context.Context, r *run) error {
-	started, err := e.st.Now(ctx)
-	if err != nil {
-		return err
-	}
-	pctx, done := e.pageContext(ctx)
-	defer done()
-	ws, err := r.gong.Workspaces(pctx)
-	if err != nil {
-		return fmt.Errorf("read workspaces: %w", err)
-	}
-	return commitRefresh(pctx, e, r, StreamWorkspaces, started, WorkspaceRows(ws),
-		(*store.Tx).UpsertWorkspaces, (*store.Tx).MarkWorkspacesMissing)
+	return syncWhole(e, ctx, r, workspacesSet)
 }
 
 // syncTrackers reads every tracker definition in one request (GET /v2/settings/trackers).
 func (e *Engine) syncTrackers(ctx context.Context, r *run) error {
+	return syncWhole(e, ctx, r, trackersSet)
+}
+
+// syncWhole reads a whole set in one request and commits it (commitRefresh).
+func syncWhole[T, R any](e *Engine, ctx context.Context, r *run, set *wholeSet[T, R]) error {
 	started, err := e.st.Now(ctx)
 	if err != nil {
 		return err
 	}
 	pctx, done := e.pageContext(ctx)
 	defer done()
-	ts, err := r.gong.Trackers(pctx, "")
+	items, err := set.fetch(r.gong, pctx)
 	if err != nil {
-		return fmt.Errorf("read trackers: %w", err)
+		return fmt.Errorf("read %s: %w", set.what, err)
 	}
-	return commitRefresh(pctx, e, r, StreamTrackers, started, TrackerRows(ts),
-		(*store.Tx).UpsertTrackers, (*store.Tx).MarkTrackersMissing)
+	return commitRefresh(pctx, e, r, r.Stream, started, set.rows(items), set.upsert, set.markMissing)
 }
 
 // commitRefresh writes a complete read of a small set in one transaction: the rows,
@@ -150,18 +159,7 @@ func commitRefresh[T any](ctx context.Context, e *Engine, r *run, stream string,
 	if err != nil {
 		return fmt.Errorf("commit %s: %w", stream, err)
 	}
-	e.countRefresh(r, stream, len(rows), res, missing)
+	e.tally(ctx, r, pageFinds{records: len(rows), res: res, deleted: missing})
 	return nil
 }
 
-// countRefresh adds a committed part of a refresh (or of a dated stream's read) to
-// the run's report and the metrics.
-func (e *Engine) countRefresh(r *run, stream string, n int, res store.UpsertResult, missing []string) {
-	r.Records += n
-	r.Inserted += len(res.Inserted)
-	r.Changed += len(res.Changed)
-	r.Restored += len(res.Restored)
-	r.Deleted += len(missing)
-	e.m.observeRows(stream, n)
-	e.m.observeFound(stream, res, len(missing))
-}

@@ -240,33 +240,6 @@ func (e *Engine) logRun(rep *RunReport, log zerolog.Logger) {
 		Dur("took", rep.Finished.Sub(rep.Started)).Msg("run finished")
 }
 
-// errRunFull stops a run before its next page once it has sent RequestsPerRun
-// requests; runStream turns it into a success with More set.
-var errRunFull = errors.New("the run sent its share of requests; more remains")
-
-// runFull says, before a page is asked for, whether the run has sent its share of
-// requests (Options.RequestsPerRun): errRunFull, or nil to go on. Every loop that
-// asks Gong page after page checks it at the top, where everything before is
-// committed.
-func (e *Engine) runFull(r *run) error {
-	if e.opt.RequestsPerRun > 0 && r.payer.Requests() >= e.opt.RequestsPerRun {
-		return errRunFull
-	}
-	return nil
-}
-
-// pageContext returns the context one page's request and commit run under: it
-// outlives a shutdown by PageGrace, so the page in flight is finished and committed
-// instead of thrown away, but no new page starts (callers check ctx between pages).
-func (e *Engine) pageContext(ctx context.Context) (context.Context, context.CancelFunc) {
-	pctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
-	stop := context.AfterFunc(ctx, func() {
-		t := time.AfterFunc(e.opt.PageGrace, cancel)
-		context.AfterFunc(pctx, func() { t.Stop() })
-	})
-	return pctx, func() { stop(); cancel() }
-}
-
 // detailsJSON is the run's extra figures for sync_runs.details.
 func detailsJSON(r *RunReport) []byte {
 	d := map[string]any{"inserted": r.Inserted}

@@ -2,7 +2,6 @@ package sync
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"time"
 
@@ -35,20 +34,14 @@ const (
 // its own pages again, and each window's partial last page one request.
 const reviewBackfillDays = 31
 
+// scorecardsSet is the scorecard definitions: a whole set, in one request.
+var scorecardsSet = &wholeSet[gongapi.Scorecard, store.Scorecard]{what: "scorecards",
+	fetch: (*gongapi.Client).Scorecards, rows: ScorecardRows,
+	upsert: (*store.Tx).UpsertScorecards, markMissing: (*store.Tx).MarkScorecardsMissing}
+
 // syncScorecards reads every scorecard definition in one request.
 func (e *Engine) syncScorecards(ctx context.Context, r *run) error {
-	started, err := e.st.Now(ctx)
-	if err != nil {
-		return err
-	}
-	pctx, done := e.pageContext(ctx)
-	defer done()
-	ss, err := r.gong.Scorecards(pctx)
-	if err != nil {
-		return fmt.Errorf("read scorecards: %w", err)
-	}
-	return commitRefresh(pctx, e, r, StreamScorecards, started, ScorecardRows(ss),
-		(*store.Tx).UpsertScorecards, (*store.Tx).MarkScorecardsMissing)
+	return syncWhole(e, ctx, r, scorecardsSet)
 }
 
 // syncAnsweredScorecards is one incremental run: it finishes a window left open by an
@@ -210,75 +203,69 @@ func (e *Engine) openReviews(ctx context.Context, cp *reviewCheckpoint, g review
 		b := *cp.Backfill
 		cp.Backfill = &b
 	}
-	*g.window(cp) = &reviewWindow{From: from, To: to, StartedAt: startedAt, Mark: mark}
+	*g.window(cp) = &reviewWindow{Mark: mark, cursorWindow: cursorWindow{From: from, To: to, StartedAt: startedAt}}
 	return cp.save(ctx, e.st)
 }
 
-// readReviews reads the goal's open window to its end, a page at a time, in four steps
-// a page, as readWindow reads calls:
-//
-//  1. plan: the window's dates, and its cursor when it is young enough to trust;
-//  2. the request to Gong (POST /v2/stats/activity/scorecards), on the run's account;
-//  3. AnsweredScorecardRows: Gong's reviews as rows;
-//  4. commitReviewsPage: the rows, the deletions of a completed window and the
-//     checkpoint after them, in one transaction.
-//
-// A cursor too old to trust, or one Gong says expired, starts the window over from its
-// first page (its start on the database's clock stays: reviews read twice are simply
-// unchanged the second time).
+// readReviews reads the goal's open window to its end on the page loop (pageloop.go),
+// as readWindow reads calls, or returns the error that stopped it with the checkpoint
+// at the last committed page. A cursor too old to trust, or one Gong says expired,
+// starts the window over from its first page (Gong documents no order of answered
+// scorecards to restart from); its start on the database's clock stays, so reviews
+// read twice are simply unchanged the second time.
 func (e *Engine) readReviews(ctx context.Context, r *run, cp *reviewCheckpoint, g reviewGoal) error {
-	for {
-		if err := ctx.Err(); err != nil {
-			return err
-		}
-		w := *g.window(cp)
-		if w == nil {
-			return nil
-		}
-		if err := e.runFull(r); err != nil {
-			return err
-		}
-		req := e.planReviews(w, r)
-		pctx, done := e.pageContext(ctx)
-		page, err := r.gong.AnsweredScorecardsPage(pctx, req)
-		if err != nil {
-			done()
-			if req.Cursor != "" && errors.Is(err, gongapi.ErrCursorExpired) {
-				r.log.Info().Msg("Gong's cursor expired; reading the window of review dates again from its start")
-				r.CursorRestarts++
-				again := *w
-				again.Cursor, again.CursorAt = "", nil
-				*g.window(cp) = &again
-				continue
-			}
-			return fmt.Errorf("read answered scorecards of review dates %s..%s: %w", req.Filter.ReviewFromDate, req.Filter.ReviewToDate, err)
-		}
-		rows := AnsweredScorecardRows(page.Items)
-		next := e.reviewPageDone(*cp, g, page.NextCursor, rows, companyOffset(page.Items))
-		res, deleted, err := e.commitReviewsPage(pctx, *w, next, g, rows)
-		done()
-		if err != nil {
-			return fmt.Errorf("commit answered scorecards page (requestId %s): %w", page.RequestID, err)
-		}
-		*cp = next
-		e.countReviews(r, rows, res, deleted, g.lateBefore)
-		e.noteFinds(ctx, r, store.SweptAnsweredScorecards, res, deleted,
-			len(rows), func(i int) (string, *time.Time) { return rows[i].ID, rows[i].ReviewDate })
-		if len(deleted) > 0 {
-			r.log.Info().Int("deleted", len(deleted)).Str("review_dates", req.Filter.ReviewFromDate+".."+req.Filter.ReviewToDate).
-				Msg("answered scorecards gone from Gong marked deleted")
-		}
-	}
+	return e.readPages(ctx, r, pagesOf(e, &reviewsRead{e: e, cp: cp, g: g}))
 }
 
-// planReviews is the request that continues w: its cursor when it has one young
-// enough to trust, otherwise the window's first page.
-func (e *Engine) planReviews(w *reviewWindow, r *run) gongapi.AnsweredScorecardsRequest {
-	cursor := w.Cursor
-	if cursor != "" && (w.CursorAt == nil || e.now().Sub(*w.CursorAt) > e.opt.CursorMaxAge) {
-		r.log.Info().Msg("stored cursor is too old to trust; reading the window of review dates again from its start")
-		cursor = ""
+// reviewsRead is a window of review dates as the page loop reads it (POST
+// /v2/stats/activity/scorecards): the checkpoint it moves on, the goal it serves, and
+// the request last sent.
+type reviewsRead struct {
+	noAfterPage
+	e   *Engine
+	cp  *reviewCheckpoint
+	g   reviewGoal
+	req gongapi.AnsweredScorecardsRequest
+}
+
+func (c *reviewsRead) window() *cursorWindow {
+	if w := *c.g.window(c.cp); w != nil {
+		return &w.cursorWindow
 	}
+	return nil
+}
+
+func (c *reviewsRead) fetch(ctx context.Context, gong *gongapi.Client, cursor string) (*gongapi.Page[gongapi.AnsweredScorecard], error) {
+	c.req = planReviews(*c.g.window(c.cp), cursor)
+	page, err := gong.AnsweredScorecardsPage(ctx, c.req)
+	if err != nil {
+		return nil, fmt.Errorf("read answered scorecards of review dates %s..%s: %w", c.req.Filter.ReviewFromDate, c.req.Filter.ReviewToDate, err)
+	}
+	return page, nil
+}
+
+// commit maps the page to rows (AnsweredScorecardRows) and commits them with the
+// checkpoint after them (reviewPageDone), and the deletions of a window it completes.
+func (c *reviewsRead) commit(ctx context.Context, r *run, page *gongapi.Page[gongapi.AnsweredScorecard], turn pageTurn) (pageFinds, error) {
+	rows := AnsweredScorecardRows(page.Items)
+	w := *c.g.window(c.cp)
+	next := reviewPageDone(*c.cp, c.g, turn, rows, companyOffset(page.Items))
+	res, deleted, err := c.e.commitReviewsPage(ctx, *w, next, c.g, rows)
+	if err != nil {
+		return pageFinds{}, fmt.Errorf("commit answered scorecards page (requestId %s): %w", page.RequestID, err)
+	}
+	*c.cp = next
+	if len(deleted) > 0 {
+		r.log.Info().Int("deleted", len(deleted)).Str("review_dates", c.req.Filter.ReviewFromDate+".."+c.req.Filter.ReviewToDate).
+			Msg("answered scorecards gone from Gong marked deleted")
+	}
+	return pageFinds{records: len(rows), res: res, deleted: deleted, late: lateReviews(rows, res.Inserted, c.g.lateBefore),
+		swept: store.SweptAnsweredScorecards, at: func(i int) (string, *time.Time) { return rows[i].ID, rows[i].ReviewDate }}, nil
+}
+
+// planReviews is the request that continues w with cursor (the page loop's trusted
+// cursor), or, without one, the window's first page.
+func planReviews(w *reviewWindow, cursor string) gongapi.AnsweredScorecardsRequest {
 	return gongapi.AnsweredScorecardsRequest{Cursor: cursor, Filter: gongapi.AnsweredScorecardsFilter{
 		ReviewFromDate: gongapi.FormatFilterDate(w.From), ReviewToDate: gongapi.FormatFilterDate(w.To)}}
 }
@@ -286,8 +273,8 @@ func (e *Engine) planReviews(w *reviewWindow, r *run) gongapi.AnsweredScorecards
 // reviewPageDone is the checkpoint a committed page leaves (pure): the window goes on
 // from the page's cursor, or, on its last page, is closed, moving the high-water mark
 // or the backfill's range on. offset, when the page showed it, is the company's.
-func (e *Engine) reviewPageDone(cp reviewCheckpoint, g reviewGoal, nextCursor string, rows []store.AnsweredScorecard, offset *int) reviewCheckpoint {
-	now := e.now()
+func reviewPageDone(cp reviewCheckpoint, g reviewGoal, turn pageTurn, rows []store.AnsweredScorecard, offset *int) reviewCheckpoint {
+	now := turn.at
 	if offset != nil {
 		cp.Offset = offset
 	}
@@ -298,8 +285,8 @@ func (e *Engine) reviewPageDone(cp reviewCheckpoint, g reviewGoal, nextCursor st
 	}
 	slot := g.window(&cp)
 	w := **slot
-	if nextCursor != "" {
-		w.Cursor, w.CursorAt = nextCursor, &now
+	w.cursorWindow = w.turned(turn, w.From)
+	if !turn.last() {
 		*slot = &w
 		if g.sweep != nil {
 			cp.Sweep = g.sweep.advance(cp.Sweep, nil, nil)
@@ -346,30 +333,24 @@ func (e *Engine) commitReviewsPage(ctx context.Context, w reviewWindow, next rev
 	return res, deleted, err
 }
 
-// countReviews adds a committed page to the run's report and the metrics. A review new
-// to the table published before lateBefore is late: a run had passed its review time.
-func (e *Engine) countReviews(r *run, rows []store.AnsweredScorecard, res store.UpsertResult, deleted []string, lateBefore *time.Time) {
+// lateReviews counts the reviews of a committed page new to the table (inserted)
+// that were published before lateBefore: a run had passed their review time.
+func lateReviews(rows []store.AnsweredScorecard, inserted []string, lateBefore *time.Time) int {
+	if lateBefore == nil || len(inserted) == 0 {
+		return 0
+	}
+	isNew := make(map[string]bool, len(inserted))
+	for _, id := range inserted {
+		isNew[id] = true
+	}
 	late := 0
-	if lateBefore != nil && len(res.Inserted) > 0 {
-		isNew := make(map[string]bool, len(res.Inserted))
-		for _, id := range res.Inserted {
-			isNew[id] = true
-		}
-		for i := range rows {
-			if isNew[rows[i].ID] && rows[i].ReviewTime != nil && rows[i].ReviewTime.Before(*lateBefore) {
-				late++
-				delete(isNew, rows[i].ID) // a duplicate in the page counts once
-			}
+	for i := range rows {
+		if isNew[rows[i].ID] && rows[i].ReviewTime != nil && rows[i].ReviewTime.Before(*lateBefore) {
+			late++
+			delete(isNew, rows[i].ID) // a duplicate in the page counts once
 		}
 	}
-	r.Records += len(rows)
-	r.Inserted += len(res.Inserted)
-	r.Changed += len(res.Changed)
-	r.Restored += len(res.Restored)
-	r.Deleted += len(deleted)
-	r.Late += late
-	e.m.observeRows(r.Stream, len(rows))
-	e.m.observeFound(r.Stream, res, len(deleted))
+	return late
 }
 
 // companyOffset is the offset from UTC, in seconds, of the last reviewTime of a page:

@@ -3,7 +3,6 @@ package sync
 import (
 	"context"
 	"fmt"
-	"maps"
 	"math"
 	"strconv"
 	"time"
@@ -319,7 +318,7 @@ func (c *callsSweep) open(ctx context.Context, r *run, from, to time.Time) error
 	if err != nil {
 		return err
 	}
-	c.cp.Window = &callsWindow{From: from, To: to, StartedAt: startedAt}
+	c.cp.Window = &callsWindow{cursorWindow: cursorWindow{From: from, To: to, StartedAt: startedAt}}
 	var requeued int
 	err = c.e.st.Transact(ctx, func(tx *store.Tx) error {
 		var err error
@@ -500,48 +499,3 @@ func findAgeClass(age time.Duration) string {
 	return lo + "d+"
 }
 
-// noteFinds counts, by what was found and how old the record was, the changed,
-// restored and deleted records of a committed page of w's table. A record's age runs
-// from its time in w's column (a call's start, a review's date): rowAt gives the id
-// and time of each of the page's n records, and the deleted ones' times are read from
-// the table. A record without a time goes uncounted.
-func (e *Engine) noteFinds(ctx context.Context, r *run, w store.Swept, res store.UpsertResult, deleted []string,
-	n int, rowAt func(i int) (string, *time.Time)) {
-	if len(res.Changed)+len(res.Restored)+len(deleted) == 0 {
-		return
-	}
-	at := make(map[string]time.Time, n+len(deleted))
-	if len(deleted) > 0 {
-		times, err := e.st.SweptAt(ctx, w, deleted)
-		if err != nil {
-			r.log.Warn().Err(err).Str("table", w.Table()).Msg("could not read the deleted records' times: their ages go uncounted")
-		}
-		maps.Copy(at, times)
-	}
-	for i := range n {
-		if id, t := rowAt(i); t != nil {
-			at[id] = *t
-		}
-	}
-	now := e.now()
-	note := func(found string, ids []string) {
-		for _, id := range ids {
-			t, ok := at[id]
-			if !ok {
-				continue
-			}
-			age := now.Sub(t)
-			if r.FoundAges == nil {
-				r.FoundAges = map[string]map[string]int{}
-			}
-			if r.FoundAges[found] == nil {
-				r.FoundAges[found] = map[string]int{}
-			}
-			r.FoundAges[found][findAgeClass(age)]++
-			e.m.observeFind(w.Table(), found, age)
-		}
-	}
-	note("changed", res.Changed)
-	note("restored", res.Restored)
-	note("deleted", deleted)
-}

@@ -28,33 +28,42 @@ func (e *Engine) syncTranscripts(ctx context.Context, r *run) error {
 	return e.fetchDueTranscripts(ctx, r, false)
 }
 
-// fetchDueTranscripts fetches transcripts for calls that have none yet, in batches of
-// up to 100 call ids. With fullBatchesOnly it leaves a last partial batch for later (a
-// backfill fills batches as its windows go by, so that C calls cost ⌈C/100⌉ requests).
+// fetchDueTranscripts fetches transcripts for calls that have none yet on the page
+// loop, in batches of up to 100 call ids. With fullBatchesOnly it leaves a last
+// partial batch for later (a backfill fills batches as its windows go by, so that C
+// calls cost ⌈C/100⌉ requests).
 func (e *Engine) fetchDueTranscripts(ctx context.Context, r *run, fullBatchesOnly bool) error {
 	now := e.now()
 	if err := e.giveUpOnTranscripts(ctx, now); err != nil {
 		return err
 	}
-	batch := e.opt.TranscriptBatch
-	for {
-		if err := ctx.Err(); err != nil {
-			return err
-		}
-		if err := e.runFull(r); err != nil {
-			return err
-		}
-		pending, err := e.st.PendingTranscripts(ctx, now, batch)
-		if err != nil {
-			return err
-		}
-		if len(pending) == 0 || (fullBatchesOnly && len(pending) < batch) {
-			return nil
-		}
-		if err := e.transcriptBatch(ctx, r, pending, now); err != nil {
-			return err
-		}
+	return e.readPages(ctx, r, &transcriptsRead{e: e, now: now, fullBatchesOnly: fullBatchesOnly})
+}
+
+// transcriptsRead is the transcripts due as the page loop reads them: a page is a
+// batch of pending calls, asked for in one request. The pending calls are its plan,
+// kept in the transcripts' table rather than in a checkpoint.
+type transcriptsRead struct {
+	noAfterPage
+	e               *Engine
+	now             time.Time
+	fullBatchesOnly bool
+	drained         bool // no batch is left to ask for
+}
+
+func (t *transcriptsRead) more() bool { return !t.drained }
+
+func (t *transcriptsRead) page(ctx context.Context, r *run) (pageFinds, error) {
+	batch := t.e.opt.TranscriptBatch
+	pending, err := t.e.st.PendingTranscripts(ctx, t.now, batch)
+	if err != nil {
+		return pageFinds{}, err
 	}
+	if len(pending) == 0 || (t.fullBatchesOnly && len(pending) < batch) {
+		t.drained = true
+		return pageFinds{}, nil
+	}
+	return t.e.transcriptBatch(ctx, r, pending, t.now)
 }
 
 // giveUpOnTranscripts marks unavailable the calls that waited through the whole
@@ -76,26 +85,22 @@ func (e *Engine) giveUpOnTranscripts(ctx context.Context, now time.Time) error {
 
 // transcriptBatch asks Gong for one batch of transcripts (the pending calls are its
 // plan) and commits what came back, deferring the calls Gong has no transcript for yet.
-func (e *Engine) transcriptBatch(ctx context.Context, r *run, pending []store.PendingTranscript, now time.Time) error {
-	pctx, done := e.pageContext(ctx)
-	defer done()
-	b, err := e.fetchTranscripts(pctx, r, pending, now)
+func (e *Engine) transcriptBatch(ctx context.Context, r *run, pending []store.PendingTranscript, now time.Time) (pageFinds, error) {
+	b, err := e.fetchTranscripts(ctx, r, pending, now)
 	if err != nil {
-		return err
+		return pageFinds{}, err
 	}
-	records, sentences, err := e.commitTranscripts(pctx, b)
+	records, sentences, err := e.commitTranscripts(ctx, b)
 	if err != nil {
-		return err
+		return pageFinds{}, err
 	}
-	e.countTranscripts(r, records, sentences)
-	return nil
+	return transcriptFinds(records, sentences), nil
 }
 
-// countTranscripts adds a committed batch to the run's report and the metrics.
-func (e *Engine) countTranscripts(r *run, records, sentences int) {
-	r.Records += records
-	r.Sentences += sentences
-	e.m.observeTranscripts(records, sentences)
+// transcriptFinds is what a committed batch of transcripts found, for the run's report
+// and the metrics.
+func transcriptFinds(records, sentences int) pageFinds {
+	return pageFinds{records: records, sentences: sentences, metric: metricTranscripts}
 }
 
 // transcriptAnswer is one batch of transcripts as Gong sent it, ready to commit: the

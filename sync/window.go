@@ -2,11 +2,8 @@ package sync
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"time"
-
-	"github.com/rs/zerolog"
 
 	"github.com/gongsync/gongsync/gongapi"
 	"github.com/gongsync/gongsync/store"
@@ -38,74 +35,70 @@ func (e *Engine) openWindow(ctx context.Context, cp *windowCheckpoint, from, to 
 	if err != nil {
 		return err
 	}
-	cp.Window = &callsWindow{From: from, To: to, StartedAt: startedAt}
+	cp.Window = &callsWindow{cursorWindow: cursorWindow{From: from, To: to, StartedAt: startedAt}}
 	return cp.save(ctx, e.st)
 }
 
-// readWindow reads the checkpoint's open window to its end, a page at a time, in four
-// steps a page:
+// readWindow reads the checkpoint's open window to its end on the page loop
+// (pageloop.go), then returns nil with the window closed in the checkpoint, or the
+// error that stopped it with the checkpoint at the last committed page.
 //
-//  1. planPage: the request that continues the window from the checkpoint;
-//  2. the request to Gong (POST /v2/calls/extensive), on the run's account;
-//  3. CallRows: Gong's calls as rows (normalize.go);
-//  4. commitCallsPage: the rows, the deletions of a completed window and the checkpoint
-//     after them, in one transaction;
-//
-// then the goal's afterPage. It returns nil once the window is complete (and closed in
-// the checkpoint), or the error that stopped it with the checkpoint at the last
-// committed page.
-//
-// Gong's cursors expire. When the stored cursor is too old to trust, or Gong says it
-// expired, the window restarts from the start of the last committed call, not from
-// its beginning: a pause costs at most one page again, and calls read twice that way
-// are simply unchanged on the second upsert.
+// When the stored cursor is too old to trust, or Gong says it expired, the window
+// restarts from the start of the last committed call, not from its beginning: a pause
+// costs at most one page again.
 func (e *Engine) readWindow(ctx context.Context, r *run, cp *windowCheckpoint, goal windowGoal) error {
 	if cp.Window == nil {
 		return fmt.Errorf("checkpoint %s: no open window", cp.stream)
 	}
-	log := r.log.With().Time("window_from", cp.Window.From).Time("window_to", cp.Window.To).Logger()
-	for {
-		if err := ctx.Err(); err != nil {
-			return err
-		}
-		if err := e.runFull(r); err != nil {
-			return err
-		}
-		plan := e.planPage(cp.Window, log)
-		pctx, done := e.pageContext(ctx)
-		page, err := r.gong.CallsExtensivePage(pctx, plan.req)
-		if err != nil {
-			done()
-			if plan.req.Cursor != "" && errors.Is(err, gongapi.ErrCursorExpired) {
-				log.Info().Msg("Gong's cursor expired; restarting the window from the last committed call")
-				r.CursorRestarts++
-				cp.Window.Cursor = ""
-				continue
-			}
-			return fmt.Errorf("read calls %s..%s: %w", plan.req.Filter.FromDateTime, plan.req.Filter.ToDateTime, err)
-		}
-		rows := CallRows(page.Items)
-		next := e.pageDone(*cp, plan, page.NextCursor, rows, goal)
-		res, deleted, err := e.commitCallsPage(pctx, *cp.Window, next, rows)
-		done()
-		if err != nil {
-			return fmt.Errorf("commit calls page (requestId %s): %w", page.RequestID, err)
-		}
-		*cp = next
-		e.countCalls(r, cp.stream, rows, res, deleted, goal.lateBefore())
-		e.noteFinds(ctx, r, store.SweptCalls, res, deleted,
-			len(rows), func(i int) (string, *time.Time) { return rows[i].ID, rows[i].Started })
-		if len(deleted) > 0 {
-			log.Info().Int("deleted", len(deleted)).Msg("calls gone from Gong marked deleted")
-		}
-		if err := goal.afterPage(ctx, r, cp); err != nil {
-			return err
-		}
-		if cp.Window == nil {
-			return nil
-		}
-	}
+	return e.readPages(ctx, r, pagesOf(e, &callsRead{e: e, cp: cp, goal: goal}))
 }
+
+// callsRead is a window of calls as the page loop reads it (POST /v2/calls/extensive):
+// the checkpoint it moves on, the goal it serves, and the request last sent.
+type callsRead struct {
+	e    *Engine
+	cp   *windowCheckpoint
+	goal windowGoal
+	plan pagePlan
+}
+
+func (c *callsRead) window() *cursorWindow {
+	if c.cp.Window == nil {
+		return nil
+	}
+	return &c.cp.Window.cursorWindow
+}
+
+func (c *callsRead) fetch(ctx context.Context, gong *gongapi.Client, cursor string) (*gongapi.Page[gongapi.Call], error) {
+	c.plan = planPage(c.cp.Window, cursor)
+	page, err := gong.CallsExtensivePage(ctx, c.plan.req)
+	if err != nil {
+		return nil, fmt.Errorf("read calls %s..%s: %w", c.plan.req.Filter.FromDateTime, c.plan.req.Filter.ToDateTime, err)
+	}
+	return page, nil
+}
+
+// commit maps the page to rows (CallRows, normalize.go) and commits them with the
+// checkpoint after them (pageDone), and the deletions of a window it completes.
+func (c *callsRead) commit(ctx context.Context, r *run, page *gongapi.Page[gongapi.Call], turn pageTurn) (pageFinds, error) {
+	rows := CallRows(page.Items)
+	w := *c.cp.Window
+	next := pageDone(*c.cp, c.plan, turn, rows, c.goal)
+	res, deleted, err := c.e.commitCallsPage(ctx, w, next, rows)
+	if err != nil {
+		return pageFinds{}, fmt.Errorf("commit calls page (requestId %s): %w", page.RequestID, err)
+	}
+	*c.cp = next
+	if len(deleted) > 0 {
+		r.log.Info().Int("deleted", len(deleted)).Time("window_from", w.From).Time("window_to", w.To).
+			Msg("calls gone from Gong marked deleted")
+	}
+	return pageFinds{records: len(rows), res: res, deleted: deleted,
+		late: countLate(rows, res.Inserted, c.goal.lateBefore()), metric: metricCalls, newest: latestStart(rows, nil),
+		swept: store.SweptCalls, at: func(i int) (string, *time.Time) { return rows[i].ID, rows[i].Started }}, nil
+}
+
+func (c *callsRead) afterPage(ctx context.Context, r *run) error { return c.goal.afterPage(ctx, r, c.cp) }
 
 // pagePlan is the next request of a window, and the fromDateTime it was sent with.
 type pagePlan struct {
@@ -113,15 +106,10 @@ type pagePlan struct {
 	from time.Time
 }
 
-// planPage is the request that continues w: its cursor when it has one young enough
-// to trust (with the query the cursor belongs to), otherwise a new query from the
-// start of the last committed call, or from the window's start.
-func (e *Engine) planPage(w *callsWindow, log zerolog.Logger) pagePlan {
-	cursor := w.Cursor
-	if cursor != "" && (w.CursorAt == nil || e.now().Sub(*w.CursorAt) > e.opt.CursorMaxAge) {
-		log.Info().Msg("stored cursor is too old to trust; restarting the window from the last committed call")
-		cursor = ""
-	}
+// planPage is the request that continues w with cursor (the page loop's trusted
+// cursor, with the query it belongs to), or, without one, a new query from the start
+// of the last committed call, or from the window's start.
+func planPage(w *callsWindow, cursor string) pagePlan {
 	from := w.From
 	switch {
 	case cursor != "" && w.CursorFrom != nil:
@@ -141,18 +129,17 @@ func (e *Engine) planPage(w *callsWindow, log zerolog.Logger) pagePlan {
 
 // pageDone is the checkpoint a committed page leaves: the window goes on from the
 // page's cursor, or, on its last page (no cursor), is closed.
-func (e *Engine) pageDone(cp windowCheckpoint, plan pagePlan, nextCursor string, rows []store.Call, goal windowGoal) windowCheckpoint {
-	now := e.now()
+func pageDone(cp windowCheckpoint, plan pagePlan, turn pageTurn, rows []store.Call, goal windowGoal) windowCheckpoint {
 	w := *cp.Window
 	w.LastStarted = latestStart(rows, w.LastStarted)
-	w.Cursor, w.CursorAt, w.CursorFrom = nextCursor, &now, &plan.from
-	if nextCursor != "" {
+	w.cursorWindow = w.turned(turn, plan.from)
+	if !turn.last() {
 		cp.Window = &w
 		goal.advance(&cp, len(rows), nil)
 		return cp
 	}
 	closed := cp.Window
-	cp.Window, cp.CompletedAt = nil, &now
+	cp.Window, cp.CompletedAt = nil, &turn.at
 	goal.advance(&cp, len(rows), closed)
 	return cp
 }
@@ -178,18 +165,6 @@ func (e *Engine) commitCallsPage(ctx context.Context, w callsWindow, next window
 		return tx.SaveCheckpoint(ctx, next.row())
 	})
 	return res, deleted, err
-}
-
-// countCalls adds a committed page to the run's report and the metrics.
-func (e *Engine) countCalls(r *run, stream string, rows []store.Call, res store.UpsertResult, deleted []string, lateBefore time.Time) {
-	r.Records += len(rows)
-	r.Inserted += len(res.Inserted)
-	r.Changed += len(res.Changed)
-	r.Restored += len(res.Restored)
-	r.Remapped += res.Remapped
-	r.Deleted += len(deleted)
-	r.Late += countLate(rows, res.Inserted, lateBefore)
-	e.m.observeCalls(stream, len(rows), res, len(deleted), latestStart(rows, nil))
 }
 
 func latestStart(rows []store.Call, prev *time.Time) *time.Time {
