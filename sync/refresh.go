@@ -106,7 +106,9 @@ var workspacesSet = &wholeSet[gongapi.Workspace, store.Workspace]{what: "workspa
 	upsert: (*store.Tx).UpsertWorkspaces, markMissing: (*store.Tx).MarkWorkspacesMissing}
 
 var trackersSet = &wholeSet[gongapi.KeywordTracker, store.Tracker]{what: "trackers",
-	fetch:  func(c *gongapi.Client, ctx context.Context) ([]gongapi.KeywordTracker, error) { return c.Trackers(ctx, "") },
+	fetch: func(c *gongapi.Client, ctx context.Context) ([]gongapi.KeywordTracker, error) {
+		return c.Trackers(ctx, "")
+	},
 	rows:   TrackerRows,
 	upsert: (*store.Tx).UpsertTrackers, markMissing: (*store.Tx).MarkTrackersMissing}
 
@@ -162,4 +164,3 @@ func commitRefresh[T any](ctx context.Context, e *Engine, r *run, stream string,
 	e.tally(ctx, r, pageFinds{records: len(rows), res: res, deleted: missing})
 	return nil
 }
-

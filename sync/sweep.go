@@ -498,4 +498,3 @@ func findAgeClass(age time.Duration) string {
 	}
 	return lo + "d+"
 }
-

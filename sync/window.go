@@ -98,7 +98,9 @@ func (c *callsRead) commit(ctx context.Context, r *run, page *gongapi.Page[gonga
 		swept: store.SweptCalls, at: func(i int) (string, *time.Time) { return rows[i].ID, rows[i].Started }}, nil
 }
 
-func (c *callsRead) afterPage(ctx context.Context, r *run) error { return c.goal.afterPage(ctx, r, c.cp) }
+func (c *callsRead) afterPage(ctx context.Context, r *run) error {
+	return c.goal.afterPage(ctx, r, c.cp)
+}
 
 // pagePlan is the next request of a window, and the fromDateTime it was sent with.
 type pagePlan struct {
