@@ -31,25 +31,6 @@ const (
 	DefaultOAuthTokenURL     = "https://app.gong.io/oauth2/generate-customer-token"
 )
 
-// DefaultOAuthScopes are the scopes gongsync's streams need: users, workspaces,
-// trackers, calls with their extensive content, and transcripts; scorecard definitions
-// and answered scorecards; users' daily
-// activity and interaction stats, and the library. (The call outcomes' endpoint is
-// not in Gong's document, which names no scope for it.)
-var DefaultOAuthScopes = []string{
-	"api:users:read",
-	"api:workspaces:read",
-	"api:settings:trackers:read",
-	"api:calls:read:basic",
-	"api:settings:scorecards:read",
-	"api:stats:scorecards",
-	"api:calls:read:extensive",
-	"api:calls:read:transcript",
-	"api:stats:user-actions:detailed",
-	"api:stats:interaction",
-	"api:library:read",
-}
-
 // ErrInvalidGrant: Gong refused the authorization code or the refresh token
 // (expired, revoked, or already used: Gong's refresh tokens are single-use). Nothing
 // but a new login fixes it, so it must not be retried.
@@ -133,7 +114,7 @@ type OAuthConfig struct {
 	// AuthorizeURL and TokenURL default to Gong's (DefaultOAuthAuthorizeURL and
 	// DefaultOAuthTokenURL); tests point them at the fake.
 	AuthorizeURL, TokenURL string
-	// Scopes asked for at login; default DefaultOAuthScopes.
+	// Scopes asked for at login (required): the sync engine's streams know theirs.
 	Scopes []string
 	// Transport sends the token requests; default a clone of http.DefaultTransport.
 	Transport http.RoundTripper
@@ -169,7 +150,7 @@ func NewOAuth(cfg OAuthConfig) (*OAuth, error) {
 		cfg.TokenURL = DefaultOAuthTokenURL
 	}
 	if len(cfg.Scopes) == 0 {
-		cfg.Scopes = DefaultOAuthScopes
+		return nil, errors.New("gongapi: oauth: no scopes to ask for")
 	}
 	if cfg.Transport == nil {
 		cfg.Transport = http.DefaultTransport.(*http.Transport).Clone()

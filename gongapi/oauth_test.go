@@ -39,12 +39,16 @@ func oauthFake(t *testing.T, opts fakegong.Options, wrap func(http.Handler) http
 	return s, hs.URL
 }
 
+// testScopes are the scopes the tests' logins ask for (the sync engine's streams name
+// gongsync's own).
+var testScopes = []string{"api:users:read", "api:workspaces:read", "api:calls:read:extensive", "api:calls:read:transcript"}
+
 func oauthApp(t *testing.T, fake *fakegong.Server, base string, mod func(*gongapi.OAuthConfig)) *gongapi.OAuth {
 	t.Helper()
 	cfg := gongapi.OAuthConfig{
 		ClientID: fakegong.DefaultOAuthClientID, ClientSecret: fakegong.DefaultOAuthClientSecret,
 		AuthorizeURL: base + "/oauth2/authorize", TokenURL: base + "/oauth2/generate-customer-token",
-		Now: fake.Clock().Now,
+		Scopes: testScopes, Now: fake.Clock().Now,
 	}
 	if mod != nil {
 		mod(&cfg)
@@ -114,12 +118,12 @@ func TestOAuthLoginFlow(t *testing.T) {
 	}
 	q := authURL.Query()
 	if authURL.Path != "/oauth2/authorize" || q.Get("client_id") != fakegong.DefaultOAuthClientID ||
-		q.Get("response_type") != "code" || q.Get("scope") != strings.Join(gongapi.DefaultOAuthScopes, " ") ||
+		q.Get("response_type") != "code" || q.Get("scope") != strings.Join(testScopes, " ") ||
 		len(q.Get("state")) < 40 || !strings.HasPrefix(q.Get("redirect_uri"), "http://127.0.0.1:") {
 		t.Errorf("authorize URL: %s", authURL)
 	}
 	if tok.AccessToken == "" || tok.RefreshToken == "" || tok.TokenType != "Bearer" ||
-		!slices.Equal(tok.Scopes, gongapi.DefaultOAuthScopes) || tok.ExpiresIn != 24*time.Hour ||
+		!slices.Equal(tok.Scopes, testScopes) || tok.ExpiresIn != 24*time.Hour ||
 		!tok.Expiry.Equal(virtualNow.Add(24*time.Hour)) || tok.APIBaseURL != base+fakegong.CustomerPathPrefix {
 		t.Fatalf("token: %v expiry %s", tok, tok.Expiry)
 	}
@@ -366,10 +370,13 @@ func TestOAuthErrorsHideSecrets(t *testing.T) {
 			t.Errorf("error shows a secret: %s", s)
 		}
 	}
-	if _, err := gongapi.NewOAuth(gongapi.OAuthConfig{ClientID: "x"}); err == nil {
+	if _, err := gongapi.NewOAuth(gongapi.OAuthConfig{ClientID: "x", Scopes: testScopes}); err == nil {
 		t.Error("NewOAuth without a secret")
 	}
-	if _, err := gongapi.NewOAuth(gongapi.OAuthConfig{ClientID: "x", ClientSecret: "y", TokenURL: "https://u:p@host/x"}); err == nil {
+	if _, err := gongapi.NewOAuth(gongapi.OAuthConfig{ClientID: "x", ClientSecret: "y"}); err == nil || !strings.Contains(err.Error(), "scopes") {
+		t.Errorf("NewOAuth without scopes: %v", err)
+	}
+	if _, err := gongapi.NewOAuth(gongapi.OAuthConfig{ClientID: "x", ClientSecret: "y", TokenURL: "https://u:p@host/x", Scopes: testScopes}); err == nil {
 		t.Error("NewOAuth with credentials in the token URL")
 	}
 }

@@ -103,7 +103,7 @@ func (w *oauthEnv) newApp(t *testing.T, base string) *gongapi.OAuth {
 	app, err := gongapi.NewOAuth(gongapi.OAuthConfig{
 		ClientID: fakegong.DefaultOAuthClientID, ClientSecret: fakegong.DefaultOAuthClientSecret,
 		AuthorizeURL: base + "/oauth2/authorize", TokenURL: base + "/oauth2/generate-customer-token",
-		Now: w.clock.Now,
+		Scopes: OAuthScopes(), Now: w.clock.Now,
 	})
 	if err != nil {
 		t.Fatal(err)

@@ -53,6 +53,9 @@ type streamDef struct {
 	// and the stream skipped for a day (every stream but the backfill, which an operator
 	// always asks for by name).
 	refusable bool
+	// scopes are the OAuth scopes Gong asks of the stream's endpoints; `auth login` asks
+	// for every stream's (OAuthScopes).
+	scopes []string
 	// kind, when set, is the kind every run of the stream has (the settle pass).
 	kind Kind
 	// schedules are the daemon's schedule groups whose ticks run the stream (calls,
@@ -68,51 +71,80 @@ type streamDef struct {
 // streamDefs are the streams in the order a pass runs them: users first so calls can be
 // joined to them at once, transcripts after the calls they belong to.
 var streamDefs = []*streamDef{
-	{name: StreamUsers, lock: StreamUsers, refresh: true, every: usersMaxAge, refusable: true, schedules: []string{scheduleUsers},
+	{name: StreamUsers, scopes: scopeUsers, lock: StreamUsers, refresh: true, every: usersMaxAge, refusable: true, schedules: []string{scheduleUsers},
 		work: (*Engine).syncUsers},
-	{name: StreamWorkspaces, lock: StreamWorkspaces, refresh: true, every: usersMaxAge, refusable: true, schedules: []string{scheduleUsers},
+	{name: StreamWorkspaces, scopes: scopeWorkspaces, lock: StreamWorkspaces, refresh: true, every: usersMaxAge, refusable: true, schedules: []string{scheduleUsers},
 		work: (*Engine).syncWorkspaces},
-	{name: StreamTrackers, lock: StreamTrackers, refresh: true, every: usersMaxAge, refusable: true, schedules: []string{scheduleUsers},
+	{name: StreamTrackers, scopes: scopeTrackers, lock: StreamTrackers, refresh: true, every: usersMaxAge, refusable: true, schedules: []string{scheduleUsers},
 		work: (*Engine).syncTrackers},
-	{name: StreamCalls, lock: StreamCalls, refusable: true, schedules: []string{scheduleCalls},
+	{name: StreamCalls, scopes: scopeCalls, lock: StreamCalls, refusable: true, schedules: []string{scheduleCalls},
 		work: (*Engine).syncCalls},
 	// The calls stream and the settle pass read overlapping windows of the same rows:
 	// they share one lock rather than spend requests reading the same calls twice.
-	{name: StreamSettle, lock: StreamCalls, onDemand: true, refusable: true, kind: KindSettle, schedules: []string{scheduleSettle},
+	{name: StreamSettle, scopes: scopeCalls, lock: StreamCalls, onDemand: true, refusable: true, kind: KindSettle, schedules: []string{scheduleSettle},
 		work: (*Engine).settle},
 	// The sweep re-reads the history older than the settle window, a daily slice at a
 	// time (sweep.go). It writes the same rows as the calls stream and the settle pass,
 	// so it shares their lock.
-	{name: StreamSweep, lock: StreamCalls, onDemand: true, refusable: true, kind: KindSweep, schedules: []string{scheduleSettle},
+	{name: StreamSweep, scopes: scopeCalls, lock: StreamCalls, onDemand: true, refusable: true, kind: KindSweep, schedules: []string{scheduleSettle},
 		work: sweepOf(StreamSweep)},
-	{name: StreamTranscripts, lock: StreamTranscripts, refusable: true, schedules: []string{scheduleCalls, scheduleSettle},
+	{name: StreamTranscripts, scopes: scopeTranscripts, lock: StreamTranscripts, refusable: true, schedules: []string{scheduleCalls, scheduleSettle},
 		work: (*Engine).syncTranscripts},
 
 	// Scorecards (scorecards.go): the definitions are refreshed with the users; the
 	// answered scorecards run with the calls, and their settle pass with the calls'
 	// (one lock: the same rows over overlapping windows of review dates).
-	{name: StreamScorecards, lock: StreamScorecards, refresh: true, every: usersMaxAge, refusable: true, schedules: []string{scheduleUsers},
+	{name: StreamScorecards, scopes: scopeScorecards, lock: StreamScorecards, refresh: true, every: usersMaxAge, refusable: true, schedules: []string{scheduleUsers},
 		work: (*Engine).syncScorecards},
-	{name: StreamAnsweredScorecards, lock: StreamAnsweredScorecards, refusable: true, schedules: []string{scheduleCalls},
+	{name: StreamAnsweredScorecards, scopes: scopeReviews, lock: StreamAnsweredScorecards, refusable: true, schedules: []string{scheduleCalls},
 		work: (*Engine).syncAnsweredScorecards, backfill: (*Engine).backfillAnsweredScorecards},
-	{name: StreamAnsweredScorecardsSettle, lock: StreamAnsweredScorecards, onDemand: true, refusable: true, kind: KindSettle,
+	{name: StreamAnsweredScorecardsSettle, scopes: scopeReviews, lock: StreamAnsweredScorecards, onDemand: true, refusable: true, kind: KindSettle,
 		schedules: []string{scheduleSettle}, work: (*Engine).settleAnsweredScorecards},
 	// The sweep's part for them re-reads the older review dates (sweep.go), under the
 	// same lock.
-	{name: StreamAnsweredScorecardsSweep, lock: StreamAnsweredScorecards, onDemand: true, refusable: true, kind: KindSweep,
+	{name: StreamAnsweredScorecardsSweep, scopes: scopeReviews, lock: StreamAnsweredScorecards, onDemand: true, refusable: true, kind: KindSweep,
 		schedules: []string{scheduleSettle}, work: sweepOf(StreamAnsweredScorecardsSweep)},
 
 	// Once a day, on the daily schedule: the dated streams re-read the settle window's
 	// days (Gong revises them), and reach back with `backfill --from`; the library and
 	// the outcome definitions change seldom and cost a request per folder or one.
-	{name: StreamUserActivity, lock: StreamUserActivity, every: oncePerDay, refusable: true, schedules: []string{scheduleDaily},
+	{name: StreamUserActivity, scopes: scopeActivity, lock: StreamUserActivity, every: oncePerDay, refusable: true, schedules: []string{scheduleDaily},
 		work: (*Engine).syncUserActivity, backfill: (*Engine).backfillUserActivity},
-	{name: StreamInteractionStats, lock: StreamInteractionStats, every: oncePerDay, refusable: true, schedules: []string{scheduleDaily},
+	{name: StreamInteractionStats, scopes: scopeInteraction, lock: StreamInteractionStats, every: oncePerDay, refusable: true, schedules: []string{scheduleDaily},
 		work: (*Engine).syncInteractionStats, backfill: (*Engine).backfillInteractionStats},
-	{name: StreamLibrary, lock: StreamLibrary, refresh: true, every: oncePerDay, refusable: true, schedules: []string{scheduleDaily},
+	{name: StreamLibrary, scopes: scopeLibrary, lock: StreamLibrary, refresh: true, every: oncePerDay, refusable: true, schedules: []string{scheduleDaily},
 		work: (*Engine).syncLibrary},
 	{name: StreamCallOutcomes, lock: StreamCallOutcomes, refresh: true, every: oncePerDay, refusable: true, schedules: []string{scheduleDaily},
 		work: (*Engine).syncCallOutcomes},
+}
+
+// The OAuth scopes of the streams' endpoints, as Gong's document names them. The call
+// outcomes' endpoint is not in the document, which names no scope for it.
+var (
+	scopeUsers       = []string{"api:users:read"}
+	scopeWorkspaces  = []string{"api:workspaces:read"}
+	scopeTrackers    = []string{"api:settings:trackers:read"}
+	scopeCalls       = []string{"api:calls:read:basic", "api:calls:read:extensive"}
+	scopeTranscripts = []string{"api:calls:read:transcript"}
+	scopeScorecards  = []string{"api:settings:scorecards:read"}
+	scopeReviews     = []string{"api:stats:scorecards"}
+	scopeActivity    = []string{"api:stats:user-actions:detailed"}
+	scopeInteraction = []string{"api:stats:interaction"}
+	scopeLibrary     = []string{"api:library:read"}
+)
+
+// OAuthScopes are the scopes an OAuth login asks Gong for: every stream's, in the
+// order a pass runs the streams, each once.
+func OAuthScopes() []string {
+	var out []string
+	for _, s := range streamDefs {
+		for _, sc := range s.scopes {
+			if !slices.Contains(out, sc) {
+				out = append(out, sc)
+			}
+		}
+	}
+	return out
 }
 
 // The cadences of the streams a pass runs only when they are due (streamDef.every).

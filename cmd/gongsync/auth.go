@@ -62,7 +62,7 @@ GONG_OAUTH_CLIENT_SECRET; applies pending migrations first.`, config.Database|co
 	redirect := c.fs.String("redirect-url", gongapi.DefaultRedirectURL, "where Gong redirects the browser; gongsync listens there (port 0 picks a free one, tests only)")
 	noBrowser := c.fs.Bool("no-browser", false, "only print the authorize URL")
 	timeout := c.fs.Duration("timeout", 10*time.Minute, "how long to wait for Gong's redirect")
-	scopes := c.fs.String("scopes", strings.Join(gongapi.DefaultOAuthScopes, " "), "scopes to ask for, space-separated")
+	scopes := c.fs.String("scopes", strings.Join(gsync.OAuthScopes(), " "), "scopes to ask for, space-separated")
 	noMigrate := c.fs.Bool("no-migrate", false, "do not apply pending migrations (fail if any is pending)")
 	cfg, err := c.parse(args)
 	if err != nil {
@@ -309,7 +309,12 @@ func tokenStore(cfg *config.Config, st *store.Store, log zerolog.Logger) (*store
 	return st.Tokens(store.TokenOptions{Box: box, AllowPlaintext: cfg.InsecurePlaintextTokens, Logger: log}), nil
 }
 
+// newOAuthApp is the OAuth app of the configuration; a login asks for scopes, or, when
+// none are given, for every stream's (sync.OAuthScopes).
 func newOAuthApp(cfg *config.Config, scopes []string) (*gongapi.OAuth, error) {
+	if len(scopes) == 0 {
+		scopes = gsync.OAuthScopes()
+	}
 	return gongapi.NewOAuth(gongapi.OAuthConfig{
 		ClientID:     cfg.OAuthClientID,
 		ClientSecret: cfg.OAuthClientSecret.Reveal(),
