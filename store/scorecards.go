@@ -111,6 +111,19 @@ func (tx *Tx) UpsertAnsweredScorecards(ctx context.Context, as []AnsweredScoreca
 	return upsert(ctx, tx, answeredScorecardEntity, as)
 }
 
+// MarkAnsweredScorecardsOfCallsDeleted marks deleted the answered scorecards of the
+// calls started in [from, to) that Gong no longer returns: not deleted yet, and not
+// seen since notSeenSince (the database time reading the range began). It returns
+// their ids.
+func (tx *Tx) MarkAnsweredScorecardsOfCallsDeleted(ctx context.Context, from, to, notSeenSince time.Time) ([]string, error) {
+	ids, err := tx.markMissing(ctx, "answered_scorecards", `call_started >= $2 AND call_started < $3`, notSeenSince, from, to)
+	if err != nil {
+		return nil, fmt.Errorf("mark deleted answered scorecards of the calls started in [%s, %s): %w",
+			from.Format(time.RFC3339), to.Format(time.RFC3339), err)
+	}
+	return ids, nil
+}
+
 // MarkAnsweredScorecardsDeleted soft-deletes the answered scorecards of a completely
 // read range of review dates that Gong no longer returns: those whose review date is
 // in [from, to) (calendar dates, at midnight UTC), not deleted yet, and not seen since

@@ -368,23 +368,35 @@ type reviewCheckpoint struct {
 }
 
 // reviewWindow is a range of review dates being read, [From, To), each a calendar
-// date at midnight UTC, and how far the reading got.
+// date at midnight UTC, and how far the reading got; or, for a backfill, a range of
+// call starts, [From, To) as instants, whose reviews are read whatever their review
+// date (CallDates).
 type reviewWindow struct {
 	cursorWindow
 	// Mark is the instant the window reads up to (the engine's clock when it opened):
 	// the high-water mark once an incremental window closes.
 	Mark time.Time
+	// CallDates, for a window of call starts, are the company's calendar dates that
+	// hold them: Gong's filter (callFromDate, callToDate), fixed when the window opened
+	// so that every page is asked with the query its cursor belongs to.
+	CallDates *dateRange
+}
+
+// dateRange is a range of calendar dates, [From, To), each at midnight UTC.
+type dateRange struct {
+	From time.Time `json:"from"`
+	To   time.Time `json:"to"`
 }
 
 // reviewBackfill is what a backfill of the answered scorecards was asked for (the
-// backfill's range, instants) and how far it got: the review dates [Next, End) are
-// still to read, in windows.
+// backfill's range of calls, instants) and how far it got: the reviews of the calls
+// started in [Next, To) are still to read, in windows of call starts.
 type reviewBackfill struct {
-	From, To  time.Time
-	Next, End time.Time
-	Done      bool
-	Records   int64 // answered scorecards read by this backfill, across its runs
-	Window    *reviewWindow
+	From, To time.Time
+	Next     time.Time
+	Done     bool
+	Records  int64 // answered scorecards read by this backfill, across its runs
+	Window   *reviewWindow
 }
 
 // reviewState is the part of a reviewCheckpoint kept in sync_state.state.
@@ -397,10 +409,14 @@ type reviewState struct {
 }
 
 type reviewBackfillJSON struct {
-	From    time.Time         `json:"from"`
-	To      time.Time         `json:"to"`
-	Next    time.Time         `json:"next"`
-	End     time.Time         `json:"end"`
+	From time.Time `json:"from"`
+	To   time.Time `json:"to"`
+	Next time.Time `json:"next"`
+	// ByCall marks a backfill that selects reviews by their calls' dates. Earlier
+	// versions selected them by review date up to the backfill's end, and so missed
+	// the reviews written later of its last calls: a backfill of theirs is not resumed
+	// but started again.
+	ByCall  bool              `json:"by_call,omitempty"`
 	Done    bool              `json:"done,omitempty"`
 	Records int64             `json:"records,omitempty"`
 	Window  *reviewWindowJSON `json:"window,omitempty"`
@@ -413,6 +429,7 @@ type reviewWindowJSON struct {
 	Mark      time.Time  `json:"mark"`
 	Cursor    string     `json:"cursor,omitempty"`
 	CursorAt  *time.Time `json:"cursor_at,omitempty"`
+	CallDates *dateRange `json:"call_dates,omitempty"`
 }
 
 // loadReviews reads the checkpoint of the answered scorecards or their settle pass.
@@ -433,11 +450,11 @@ func (e *Engine) loadReviews(ctx context.Context, stream string) (reviewCheckpoi
 			cp.Window.Mark = *s.Mark
 		}
 	}
-	if b := s.Backfill; b != nil {
-		cp.Backfill = &reviewBackfill{From: b.From, To: b.To, Next: b.Next, End: b.End, Done: b.Done, Records: b.Records}
+	if b := s.Backfill; b != nil && b.ByCall {
+		cp.Backfill = &reviewBackfill{From: b.From, To: b.To, Next: b.Next, Done: b.Done, Records: b.Records}
 		if w := b.Window; w != nil {
-			cp.Backfill.Window = &reviewWindow{Mark: w.Mark, cursorWindow: cursorWindow{From: w.From, To: w.To, StartedAt: w.StartedAt,
-				Cursor: w.Cursor, CursorAt: w.CursorAt}}
+			cp.Backfill.Window = &reviewWindow{Mark: w.Mark, CallDates: w.CallDates, cursorWindow: cursorWindow{From: w.From, To: w.To,
+				StartedAt: w.StartedAt, Cursor: w.Cursor, CursorAt: w.CursorAt}}
 		}
 	}
 	return cp, nil
@@ -453,10 +470,10 @@ func (cp reviewCheckpoint) row() store.Checkpoint {
 		s.CursorAt, s.Mark = w.CursorAt, &w.Mark
 	}
 	if b := cp.Backfill; b != nil {
-		s.Backfill = &reviewBackfillJSON{From: b.From, To: b.To, Next: b.Next, End: b.End, Done: b.Done, Records: b.Records}
+		s.Backfill = &reviewBackfillJSON{From: b.From, To: b.To, Next: b.Next, ByCall: true, Done: b.Done, Records: b.Records}
 		if w := b.Window; w != nil {
 			s.Backfill.Window = &reviewWindowJSON{From: w.From, To: w.To, StartedAt: w.StartedAt, Mark: w.Mark,
-				Cursor: w.Cursor, CursorAt: w.CursorAt}
+				Cursor: w.Cursor, CursorAt: w.CursorAt, CallDates: w.CallDates}
 		}
 	}
 	row.State = encodeState(s)

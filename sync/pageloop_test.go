@@ -353,7 +353,7 @@ func TestReviewPageDoneMovesTheMarkOrTheBackfill(t *testing.T) {
 	// A backfill's window moves its range on and counts its records; the incremental
 	// mark stays.
 	bcp := reviewCheckpoint{stream: StreamAnsweredScorecards,
-		Backfill: &reviewBackfill{From: day(1), To: day(9), Next: day(1), End: day(9), Window: w}}
+		Backfill: &reviewBackfill{From: day(1), To: day(9), Next: day(1), Window: w}}
 	bg := reviewGoal{backfill: true}
 	rows := make([]store.AnsweredScorecard, 4)
 	b := reviewPageDone(bcp, bg, pageTurn{at: loopNow}, rows, nil)

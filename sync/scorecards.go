@@ -116,18 +116,20 @@ func (e *Engine) settleAnsweredScorecards(ctx context.Context, r *run) error {
 	return e.readReviews(ctx, r, &cp, g)
 }
 
-// backfillAnsweredScorecards reads the reviews published in [from, to) as part of
-// `gongsync backfill`, in windows of at most reviewBackfillDays review dates, each
-// committed page by page: run again with the same range, it goes on where it stopped.
+// backfillAnsweredScorecards reads, as part of `gongsync backfill`, every review of
+// the calls started in [from, to), whenever it was written: Gong selects reviews by
+// their calls' dates too, and a review of a backfilled call written after the
+// backfill's end would otherwise be older than the first incremental window and never
+// read. The range is read in windows of at most reviewBackfillDays of call starts,
+// each committed page by page: run again with the same range, it goes on where it
+// stopped.
 func (e *Engine) backfillAnsweredScorecards(ctx context.Context, r *run, from, to time.Time) error {
 	cp, err := e.loadReviews(ctx, StreamAnsweredScorecards)
 	if err != nil {
 		return err
 	}
 	if b := cp.Backfill; b == nil || !b.From.Equal(from) || !b.To.Equal(to) {
-		first, _ := reviewDates(cp.Offset, from, from)
-		_, end := reviewDates(cp.Offset, to, to)
-		cp.Backfill = &reviewBackfill{From: from, To: to, Next: first, End: end}
+		cp.Backfill = &reviewBackfill{From: from, To: to, Next: from}
 		if err := cp.save(ctx, e.st); err != nil {
 			return err
 		}
@@ -138,15 +140,15 @@ func (e *Engine) backfillAnsweredScorecards(ctx context.Context, r *run, from, t
 			return err
 		}
 		if b := cp.Backfill; b.Window == nil {
-			if !b.Next.Before(b.End) {
+			if !b.Next.Before(b.To) {
 				done := *b
 				done.Done = true
 				cp.Backfill = &done
 				return cp.save(ctx, e.st)
 			}
 			to := b.Next.AddDate(0, 0, reviewBackfillDays)
-			if to.After(b.End) {
-				to = b.End
+			if to.After(b.To) {
+				to = b.To
 			}
 			if err := e.openReviews(ctx, &cp, g, b.Next, to, e.now()); err != nil {
 				return err
@@ -192,8 +194,9 @@ func (g reviewGoal) window(cp *reviewCheckpoint) **reviewWindow {
 	return &cp.Window
 }
 
-// openReviews starts reading the review dates [from, to) and commits that, so that a
-// crash before the first page still resumes the same window.
+// openReviews starts reading the review dates [from, to) (for a backfill, the reviews
+// of the calls started in [from, to)) and commits that, so that a crash before the
+// first page still resumes the same window.
 func (e *Engine) openReviews(ctx context.Context, cp *reviewCheckpoint, g reviewGoal, from, to, mark time.Time) error {
 	startedAt, err := e.st.Now(ctx)
 	if err != nil {
@@ -203,7 +206,15 @@ func (e *Engine) openReviews(ctx context.Context, cp *reviewCheckpoint, g review
 		b := *cp.Backfill
 		cp.Backfill = &b
 	}
-	*g.window(cp) = &reviewWindow{Mark: mark, cursorWindow: cursorWindow{From: from, To: to, StartedAt: startedAt}}
+	w := &reviewWindow{Mark: mark, cursorWindow: cursorWindow{From: from, To: to, StartedAt: startedAt}}
+	if g.backfill {
+		// A backfill's window is of call starts: its reviews are asked for by the dates
+		// of the company that hold them.
+		dates := dateRange{}
+		dates.From, dates.To = reviewDates(cp.Offset, from, to)
+		w.CallDates = &dates
+	}
+	*g.window(cp) = w
 	return cp.save(ctx, e.st)
 }
 
@@ -239,7 +250,7 @@ func (c *reviewsRead) fetch(ctx context.Context, gong *gongapi.Client, cursor st
 	c.req = planReviews(*c.g.window(c.cp), cursor)
 	page, err := gong.AnsweredScorecardsPage(ctx, c.req)
 	if err != nil {
-		return nil, fmt.Errorf("read answered scorecards of review dates %s..%s: %w", c.req.Filter.ReviewFromDate, c.req.Filter.ReviewToDate, err)
+		return nil, fmt.Errorf("read answered scorecards %s: %w", reviewsQuery(c.req.Filter), err)
 	}
 	return page, nil
 }
@@ -256,7 +267,7 @@ func (c *reviewsRead) commit(ctx context.Context, r *run, page *gongapi.Page[gon
 	}
 	*c.cp = next
 	if len(deleted) > 0 {
-		r.log.Info().Int("deleted", len(deleted)).Str("review_dates", c.req.Filter.ReviewFromDate+".."+c.req.Filter.ReviewToDate).
+		r.log.Info().Int("deleted", len(deleted)).Str("query", reviewsQuery(c.req.Filter)).
 			Msg("answered scorecards gone from Gong marked deleted")
 	}
 	return pageFinds{records: len(rows), res: res, deleted: deleted, late: lateReviews(rows, res.Inserted, c.g.lateBefore),
@@ -264,10 +275,23 @@ func (c *reviewsRead) commit(ctx context.Context, r *run, page *gongapi.Page[gon
 }
 
 // planReviews is the request that continues w with cursor (the page loop's trusted
-// cursor), or, without one, the window's first page.
+// cursor), or, without one, the window's first page: the reviews of its review dates,
+// or, for a window of call starts, of its calls' dates.
 func planReviews(w *reviewWindow, cursor string) gongapi.AnsweredScorecardsRequest {
+	if d := w.CallDates; d != nil {
+		return gongapi.AnsweredScorecardsRequest{Cursor: cursor, Filter: gongapi.AnsweredScorecardsFilter{
+			CallFromDate: gongapi.FormatFilterDate(d.From), CallToDate: gongapi.FormatFilterDate(d.To)}}
+	}
 	return gongapi.AnsweredScorecardsRequest{Cursor: cursor, Filter: gongapi.AnsweredScorecardsFilter{
 		ReviewFromDate: gongapi.FormatFilterDate(w.From), ReviewToDate: gongapi.FormatFilterDate(w.To)}}
+}
+
+// reviewsQuery names a query's dates, for errors and logs.
+func reviewsQuery(f gongapi.AnsweredScorecardsFilter) string {
+	if f.CallFromDate != "" {
+		return "of the calls of " + f.CallFromDate + ".." + f.CallToDate
+	}
+	return "of review dates " + f.ReviewFromDate + ".." + f.ReviewToDate
 }
 
 // reviewPageDone is the checkpoint a committed page leaves (pure): the window goes on
@@ -313,8 +337,9 @@ func reviewPageDone(cp reviewCheckpoint, g reviewGoal, turn pageTurn, rows []sto
 }
 
 // commitReviewsPage writes a page of reviews and the checkpoint after it in one
-// transaction. When next closes w, the reviews of w's dates not seen since w began are
-// gone from Gong, and marked deleted in the same transaction.
+// transaction. When next closes w, the reviews of w's dates (or of the calls started
+// in w) not seen since w began are gone from Gong, and marked deleted in the same
+// transaction.
 func (e *Engine) commitReviewsPage(ctx context.Context, w reviewWindow, next reviewCheckpoint, g reviewGoal, rows []store.AnsweredScorecard) (res store.UpsertResult, deleted []string, err error) {
 	closes := *g.window(&next) == nil
 	err = e.st.Transact(ctx, func(tx *store.Tx) error {
@@ -323,10 +348,14 @@ func (e *Engine) commitReviewsPage(ctx context.Context, w reviewWindow, next rev
 			return err
 		}
 		deleted = nil
-		if closes {
-			if deleted, err = tx.MarkAnsweredScorecardsDeleted(ctx, w.From, w.To, w.StartedAt); err != nil {
-				return err
-			}
+		switch {
+		case closes && w.CallDates != nil:
+			deleted, err = tx.MarkAnsweredScorecardsOfCallsDeleted(ctx, w.From, w.To, w.StartedAt)
+		case closes:
+			deleted, err = tx.MarkAnsweredScorecardsDeleted(ctx, w.From, w.To, w.StartedAt)
+		}
+		if err != nil {
+			return err
 		}
 		return tx.SaveCheckpoint(ctx, next.row())
 	})

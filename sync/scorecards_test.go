@@ -269,3 +269,57 @@ func TestAnsweredScorecardsEconomy(t *testing.T) {
 		t.Errorf("settle over %d reviews: %d requests, want at most %d", week, r.Requests, max)
 	}
 }
+
+// A backfill over a range of calls stores every review of those calls, whenever it was
+// written: a review written after the backfill's end of a call near it is older than
+// the first incremental window, and was lost when the backfill selected reviews by
+// review date (issue 25: 270 of 272 after the quickstart). Gong selects them by the
+// calls' dates as well.
+func TestBackfillStoresEveryReviewOfItsCallsWheneverWritten(t *testing.T) {
+	t.Parallel()
+	now := day0.AddDate(0, 0, 60).Add(12 * time.Hour)
+	v := newEnv(t, envOptions{fake: quiet(fakegong.Options{Calls: 400, Clock: fakegong.NewVirtualClock(now)})})
+	ds := v.fake.Dataset()
+	end := day0.AddDate(0, 0, 30)
+	// The last calls of the range get reviews written well after it ends, before the
+	// settle window the first sync re-reads.
+	var lastCalls []string
+	for _, c := range ds.VisibleCalls(now) {
+		if c.MetaData.Started.Before(end) && c.MetaData.Started.After(end.Add(-48*time.Hour)) {
+			lastCalls = append(lastCalls, c.MetaData.ID)
+		}
+	}
+	if len(lastCalls) == 0 {
+		t.Fatal("no call in the range's last two days: the test proves nothing")
+	}
+	for i, id := range lastCalls {
+		written := end.AddDate(0, 0, 5+i%10)
+		if _, err := ds.AddReview(fakegong.NewReview{CallID: id, ReviewTime: written}); err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	rep := v.backfill(day0, end)
+	if !rep.Done {
+		t.Fatalf("backfill not done: %s", rep.Message())
+	}
+	v.pass()
+
+	want := map[string]bool{}
+	for _, r := range ds.AnsweredScorecardsAt(now) {
+		if !r.CallStartTime.Before(day0) && r.CallStartTime.Before(end) {
+			want[string(r.AnsweredScorecardID)] = true
+		}
+	}
+	stored := v.count(`SELECT count(*) FROM answered_scorecards WHERE deleted_at IS NULL AND call_started >= $1 AND call_started < $2`, day0, end)
+	missing := 0
+	for id := range want {
+		if v.count(`SELECT count(*) FROM answered_scorecards WHERE id = $1 AND deleted_at IS NULL`, id) != 1 {
+			missing++
+		}
+	}
+	t.Logf("%d reviews of the range's calls in Gong (%d written after its end), %d stored", len(want), len(lastCalls), stored)
+	if missing > 0 || stored != len(want) {
+		t.Errorf("%d of %d reviews of the backfilled calls are missing; %d stored", missing, len(want), stored)
+	}
+}
