@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/gongsync/gongsync/gongapi"
@@ -46,7 +47,10 @@ type BackfillReport struct {
 	Calls       int64 // across resumes
 	Requests    int   // by this invocation
 	PausedUntil time.Time
-	Runs        []*RunReport
+	// CallSide says whether the backfill read the calls of its range or their
+	// transcripts; one of other streams only (--streams user_activity) did not.
+	CallSide bool
+	Runs     []*RunReport
 	// TranscriptsRefused is set when Gong refused the transcripts for want of a scope
 	// (now or less than a day ago): the calls went on without them.
 	TranscriptsRefused *store.Refusal
@@ -62,6 +66,14 @@ func (r *BackfillReport) Message() string {
 			"(grant it, then run `gongsync sync --streams transcripts`)", t.Scope)
 	}
 	switch {
+	case r.Done && !r.CallSide:
+		return fmt.Sprintf("backfill %s complete (%s); %d requests spent by this run%s", span, r.streams(), r.Requests, refused)
+	case !r.CallSide && !r.PausedUntil.IsZero():
+		return fmt.Sprintf("backfill %s (%s) paused by the daily budget: %d requests spent by this run; it can continue after %s: "+
+			"run the same command again (or add --wait)", span, r.streams(), r.Requests, r.PausedUntil.UTC().Format(time.RFC3339)) + refused
+	case !r.CallSide:
+		return fmt.Sprintf("backfill %s (%s) stopped: %d requests spent by this run; run the same command again to resume",
+			span, r.streams(), r.Requests) + refused
 	case r.Done:
 		return fmt.Sprintf("backfill %s complete: %d calls; %d requests spent by this run%s", span, r.Calls, r.Requests, refused)
 	case !r.PausedUntil.IsZero():
@@ -73,6 +85,20 @@ func (r *BackfillReport) Message() string {
 		return fmt.Sprintf("backfill %s stopped at %s (%.0f%% of the range, %d calls): %d requests spent by this run; run the same command again to resume",
 			span, r.Position.UTC().Format(time.RFC3339), 100*fraction(r.From, r.To, r.Position), r.Calls, r.Requests) + refused
 	}
+}
+
+// streams names the streams the backfill's runs read, in their order.
+func (r *BackfillReport) streams() string {
+	var names []string
+	for _, run := range r.Runs {
+		if !slices.Contains(names, run.Stream) {
+			names = append(names, run.Stream)
+		}
+	}
+	if len(names) == 0 {
+		return "nothing to read"
+	}
+	return strings.Join(names, ", ")
 }
 
 func fraction(from, to, pos time.Time) float64 {
@@ -104,13 +130,43 @@ func (e *Engine) Backfill(ctx context.Context, req BackfillRequest) (*BackfillRe
 	if !req.From.Before(req.To) {
 		return nil, fmt.Errorf("backfill: --from %s is not before --to %s", req.From.Format(time.RFC3339), req.To.Format(time.RFC3339))
 	}
+	if err := checkBackfillStreams(req.Streams); err != nil {
+		return nil, fmt.Errorf("backfill: %w", err)
+	}
 	j := &backfillJob{e: e, req: req, openTo: openTo, began: time.Now(), progressBase: -1,
-		rep: &BackfillReport{From: req.From, To: req.To, Position: req.From}}
+		rep: &BackfillReport{From: req.From, To: req.To, Position: req.From, CallSide: true}}
 	// Scope refusals fail their stream only: the backfill goes on, and ends with them.
 	refusals, err := e.backfillRefreshes(ctx, j)
 	if err != nil || !j.rep.PausedUntil.IsZero() {
 		return j.rep, err
 	}
+	if j.wantCallSide() {
+		if done, err := e.backfillCalls(ctx, j); !done || err != nil {
+			return j.rep, err
+		}
+		if j.transcripts.refusedNow != nil {
+			refusals = append(refusals, j.transcripts.refusedNow)
+		}
+	} else {
+		// Nothing of the calls' range to read: their checkpoint, and the range a
+		// backfill of them may have under way, are left as they are.
+		j.rep.CallSide, j.rep.Done, j.rep.Position = false, true, req.To
+	}
+	more, err := e.backfillDated(ctx, j)
+	refusals = append(refusals, more...)
+	if err != nil || !j.rep.PausedUntil.IsZero() {
+		return j.rep, err
+	}
+	if len(refusals) > 0 {
+		return j.rep, &LoggedError{errors.Join(refusals...)}
+	}
+	return j.rep, nil
+}
+
+// backfillCalls runs the calls of the range and their transcripts, as runs of the
+// backfill's own stream, until they are done (true), or a pause, a short run's end or
+// a failure stops them (false, with the report saying which).
+func (e *Engine) backfillCalls(ctx context.Context, j *backfillJob) (bool, error) {
 	def := *backfillDef
 	def.work = func(e *Engine, ctx context.Context, r *run) error { return j.run(ctx, r) }
 	for {
@@ -120,41 +176,28 @@ func (e *Engine) Backfill(ctx context.Context, req BackfillRequest) (*BackfillRe
 		j.rep.Requests += r.Requests
 		switch r.Status {
 		case store.RunSucceeded:
-			if r.More {
-				return j.rep, nil // a short run (RequestsPerRun): the next one goes on
-			}
-			if j.transcripts.refusedNow != nil {
-				refusals = append(refusals, j.transcripts.refusedNow)
-			}
-			more, err := e.backfillDated(ctx, j)
-			refusals = append(refusals, more...)
-			if err != nil || !j.rep.PausedUntil.IsZero() {
-				return j.rep, err
-			}
-			if len(refusals) > 0 {
-				return j.rep, &LoggedError{errors.Join(refusals...)}
-			}
-			return j.rep, nil
+			// A short run (RequestsPerRun) leaves the rest to the next one.
+			return !r.More, nil
 		case store.RunPaused:
 			j.rep.PausedUntil = r.PausedUntil
-			if !req.Wait {
-				return j.rep, nil
+			if !j.req.Wait {
+				return false, nil
 			}
 			e.log.Info().Time("until", r.PausedUntil).Msg("backfill paused by the budget; --wait: sleeping until it resets")
-			if req.Progress != nil {
-				req.Progress(BackfillProgress{Phase: "waiting", From: j.rep.From, To: j.rep.To, Position: j.rep.Position,
+			if j.req.Progress != nil {
+				j.req.Progress(BackfillProgress{Phase: "waiting", From: j.rep.From, To: j.rep.To, Position: j.rep.Position,
 					Fraction: fraction(j.rep.From, j.rep.To, j.rep.Position), Calls: j.rep.Calls, Requests: j.rep.Requests})
 			}
 			if err := sleepUntil(ctx, r.PausedUntil, e.now); err != nil {
-				return j.rep, nil // interrupted while waiting: the state is committed
+				return false, nil // interrupted while waiting: the state is committed
 			}
 			j.rep.PausedUntil = time.Time{}
 		case store.RunSkipped:
-			return j.rep, fmt.Errorf("backfill: %w", r.Err)
+			return false, fmt.Errorf("backfill: %w", r.Err)
 		case store.RunFailed:
-			return j.rep, &LoggedError{r.Err}
+			return false, &LoggedError{r.Err}
 		default:
-			return j.rep, r.Err
+			return false, r.Err
 		}
 	}
 }
@@ -172,15 +215,30 @@ func (e *Engine) backfillRefreshes(ctx context.Context, j *backfillJob) ([]error
 		if !def.refresh {
 			continue
 		}
+		if !j.want(s) {
+			continue
+		}
+		// A refresh reads what Gong holds now, not a range: one done recently enough
+		// that a pass would not run it (streamDef.every) is not read again, so that a
+		// backfill run again to resume spends nothing twice. When no stream is named,
+		// only the refreshes never done come along.
+		fresh := false
 		if len(j.req.Streams) == 0 {
 			row, err := e.st.Checkpoint(ctx, s)
 			if err != nil {
 				return nil, err
 			}
-			if row.CompletedAt != nil {
-				continue
+			fresh = row.CompletedAt != nil
+		} else if def.every != nil {
+			var err error
+			if fresh, err = e.completedWithin(ctx, s, def.every(&e.opt)); err != nil {
+				return nil, err
 			}
-		} else if !j.want(s) {
+			if fresh {
+				e.log.Info().Str("stream", s).Msg("backfill: the stream was refreshed recently; not read again")
+			}
+		}
+		if fresh {
 			continue
 		}
 		r := e.RunStream(ctx, s, KindBackfill, true)
@@ -230,6 +288,8 @@ func (e *Engine) backfillDated(ctx context.Context, j *backfillJob) ([]error, er
 				}
 				continue
 			case r.Status == store.RunPaused:
+				// The backfill is done when every stream it reads is.
+				j.rep.Done = false
 				j.rep.PausedUntil = r.PausedUntil
 				return refusals, nil
 			case r.Status == store.RunSucceeded && r.More:
@@ -237,6 +297,7 @@ func (e *Engine) backfillDated(ctx context.Context, j *backfillJob) ([]error, er
 				// range is; the next backfill run goes on from its checkpoint.
 				j.rep.Done = false
 				return refusals, nil
+
 			case r.Status == store.RunFailed && errors.Is(r.Err, gongapi.ErrScopeMissing):
 				refusals = append(refusals, fmt.Errorf("backfill %s: %w", s.name, r.Err))
 			case r.Status == store.RunFailed:
@@ -268,6 +329,10 @@ func (j *backfillJob) want(stream string) bool {
 	return len(j.req.Streams) == 0 || slices.Contains(j.req.Streams, stream)
 }
 
+// wantCallSide says whether the backfill reads the calls of its range or their
+// transcripts (the backfill's own stream), rather than only other streams.
+func (j *backfillJob) wantCallSide() bool { return j.want(StreamCalls) || j.want(StreamTranscripts) }
+
 // backfillTranscripts is what a backfill knows of its transcripts: the batch being
 // written, and Gong's refusal of them.
 type backfillTranscripts struct {
@@ -281,10 +346,20 @@ type backfillTranscripts struct {
 // transcript batches as they fill, then the last transcripts.
 func (j *backfillJob) run(ctx context.Context, r *run) (err error) {
 	e := j.e
-	if err := j.loadRange(ctx); err != nil {
+	if err := j.checkTranscriptsRefused(ctx); err != nil {
 		return err
 	}
-	if err := j.checkTranscriptsRefused(ctx); err != nil {
+	if !j.want(StreamCalls) {
+		// The transcripts alone: those due of the calls already synced. The calls'
+		// range, and a backfill of them under way, are left as they are.
+		if err := e.backfillTranscripts(ctx, r, false, j); err != nil {
+			return err
+		}
+		j.rep.Done, j.rep.Position = true, j.rep.To
+		j.rep.TranscriptsRefused = j.transcripts.refused
+		return nil
+	}
+	if err := j.loadRange(ctx); err != nil {
 		return err
 	}
 	// A batch of transcripts still being written is counted before the run ends,

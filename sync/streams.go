@@ -174,6 +174,41 @@ func findStream(name string) *streamDef {
 	return nil
 }
 
+// BackfillStreams are the streams `gongsync backfill --streams` takes, in the order a
+// pass runs them: the calls and their transcripts, the full refreshes a backfill brings
+// along, and the dated streams it reaches back over.
+func BackfillStreams() []string {
+	var out []string
+	for _, s := range streamDefs {
+		if s.name == StreamCalls || s.name == StreamTranscripts || s.refresh || s.backfill != nil {
+			out = append(out, s.name)
+		}
+	}
+	return out
+}
+
+// ParseBackfillStreams checks a backfill's --streams list as ParseStreams does, and
+// that a backfill can read each stream: the settle passes and the sweep re-read what
+// is synced already, and have no range to backfill.
+func ParseBackfillStreams(s string) ([]string, error) {
+	streams, err := ParseStreams(s)
+	if err != nil {
+		return nil, err
+	}
+	return streams, checkBackfillStreams(streams)
+}
+
+func checkBackfillStreams(streams []string) error {
+	ok := BackfillStreams()
+	for _, name := range streams {
+		if !slices.Contains(ok, name) {
+			return fmt.Errorf("stream %q has no range to backfill: it re-reads what is synced (a backfill reads: %s)",
+				name, strings.Join(ok, ", "))
+		}
+	}
+	return nil
+}
+
 // ParseStreams checks a --streams list and puts it in the order a pass runs the
 // streams. Empty means "the streams that are due".
 func ParseStreams(s string) ([]string, error) {

@@ -46,9 +46,10 @@ func queueBackfill(ctx context.Context, m *Main, c *cli, cfg *config.Config, req
 
 func runBackfill(ctx context.Context, m *Main, args []string) error {
 	c := newCLI(m, "backfill", "--from 2024-01-01 [--to 2024-07-01] [--streams …] [--wait]", `
-Sync a historical range of calls (and their transcripts, then the answered scorecards
-reviewed in the range; users, workspaces, trackers and scorecard definitions too when
-they were never synced), checkpointed after every page.
+Sync a historical range of calls (and their transcripts, then every review of those
+calls and the range's days of user activity and interaction stats; users, workspaces,
+trackers, scorecard definitions, the library and call outcomes too when they were
+never synced), checkpointed after every page. --streams reads only the streams named.
 Running the same command again continues where it stopped without fetching committed
 pages again. Backfills may spend GONG_BACKFILL_SHARE of the daily budget; when that is
 spent the backfill stops cleanly, says how far it got and when it can go on, and exits
@@ -57,7 +58,7 @@ SIGTERM, it commits the page in flight, says how to resume, and exits 130 or 143
 		config.Database|config.Gong|config.Budget|config.Sync)
 	from := c.fs.String("from", "", "start of the range (inclusive): a date (2024-01-01, UTC) or an RFC 3339 time (required)")
 	to := c.fs.String("to", "", "end of the range (exclusive), at most now; default: now, fixed when the backfill first starts")
-	streamsFlag := c.fs.String("streams", "", "limit to some of: calls, transcripts, users, workspaces, trackers, scorecards, answered_scorecards")
+	streamsFlag := c.fs.String("streams", "", "limit to some of: "+strings.Join(gsync.BackfillStreams(), ", "))
 	wait := c.fs.Bool("wait", false, "when the budget is spent, sleep until it resets and go on")
 	noMigrate := c.fs.Bool("no-migrate", false, "do not apply pending migrations first")
 	progress := c.fs.String("progress", "auto", "progress display: bar, log, none, or auto (a bar on a terminal, log lines otherwise)")
@@ -94,7 +95,7 @@ SIGTERM, it commits the page in flight, says how to resume, and exits 130 or 143
 	case req.To.IsZero() && !req.From.Before(now):
 		return usageErrorf("--from %s is not before now (%s)", *from, now.UTC().Format(time.RFC3339))
 	}
-	if req.Streams, err = gsync.ParseStreams(*streamsFlag); err != nil {
+	if req.Streams, err = gsync.ParseBackfillStreams(*streamsFlag); err != nil {
 		return usageError{err}
 	}
 	switch *progress {
