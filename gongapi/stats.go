@@ -52,10 +52,10 @@ func checkStatsDates(endpoint string, f StatsFilter) error {
 	to, err2 := time.Parse(time.DateOnly, f.ToDate)
 	switch {
 	case err1 != nil || err2 != nil:
-		return &APIError{Kind: KindBadRequest, Endpoint: endpoint,
+		return &APIError{Class: ClassBadRequest, Endpoint: endpoint,
 			Detail: fmt.Sprintf("filter.fromDate %q and filter.toDate %q must both be dates (YYYY-MM-DD)", f.FromDate, f.ToDate)}
 	case !from.Before(to):
-		return &APIError{Kind: KindBadRequest, Endpoint: endpoint,
+		return &APIError{Class: ClassBadRequest, Endpoint: endpoint,
 			Detail: fmt.Sprintf("filter.fromDate %s is not before filter.toDate %s (the end is exclusive: a one-day range ends the next day)", f.FromDate, f.ToDate)}
 	}
 	return nil
@@ -335,7 +335,7 @@ func rawUserID(raw json.RawMessage) string {
 
 // LibraryFolders lists the public folders of a workspace ("" for the company's
 // default) (GET /v2/library/folders). A company whose plan has no library answers
-// 401 or 404 here: that is an *APIError of KindNotAvailable (ErrNotAvailable), not a
+// 401 or 404 here: that is an *APIError of ClassNotAvailable (ErrNotAvailable), not a
 // refusal of the credentials. A 401 naming a scope stays ErrScopeMissing; with OAuth,
 // a 401 first renews the access token once, as for every endpoint.
 func (c *Client) LibraryFolders(ctx context.Context, workspaceID string) ([]LibraryFolder, error) {
@@ -351,7 +351,7 @@ func (c *Client) LibraryFolders(ctx context.Context, workspaceID string) ([]Libr
 	}
 	for i, f := range resp.Folders {
 		if f.ID == "" {
-			return nil, &APIError{Kind: KindMalformedResponse, Endpoint: EndpointLibraryFolders, Status: http.StatusOK,
+			return nil, &APIError{Class: ClassMalformedResponse, Endpoint: EndpointLibraryFolders, Status: http.StatusOK,
 				RequestID: resp.RequestID, Detail: fmt.Sprintf("folder %d: id is empty", i)}
 		}
 	}
@@ -363,7 +363,7 @@ func (c *Client) LibraryFolders(ctx context.Context, workspaceID string) ([]Libr
 // (ErrNotFound).
 func (c *Client) LibraryFolderCalls(ctx context.Context, folderID string) ([]LibraryCall, error) {
 	if folderID == "" {
-		return nil, &APIError{Kind: KindBadRequest, Endpoint: EndpointLibraryFolderCalls, Detail: "folderId is empty"}
+		return nil, &APIError{Class: ClassBadRequest, Endpoint: EndpointLibraryFolderCalls, Detail: "folderId is empty"}
 	}
 	method, path := splitEndpoint(EndpointLibraryFolderCalls)
 	var resp LibraryFolderContentResponse
@@ -372,7 +372,7 @@ func (c *Client) LibraryFolderCalls(ctx context.Context, folderID string) ([]Lib
 	}
 	for i, call := range resp.Calls {
 		if call.ID == "" {
-			return nil, &APIError{Kind: KindMalformedResponse, Endpoint: EndpointLibraryFolderCalls, Status: http.StatusOK,
+			return nil, &APIError{Class: ClassMalformedResponse, Endpoint: EndpointLibraryFolderCalls, Status: http.StatusOK,
 				RequestID: resp.RequestID, Detail: fmt.Sprintf("folder %s, call %d: id is empty", folderID, i)}
 		}
 	}
@@ -383,19 +383,19 @@ func (c *Client) LibraryFolderCalls(ctx context.Context, folderID string) ([]Lib
 
 // CallOutcomes lists the company's call outcome definitions (GET /v2/call-outcomes).
 // The endpoint is not in Gong's document: a 404 that is not Gong's empty result (an
-// account or a version of Gong without it) is KindNotAvailable.
+// account or a version of Gong without it) is ClassNotAvailable.
 func (c *Client) CallOutcomes(ctx context.Context) ([]CallOutcome, error) {
 	method, path := splitEndpoint(EndpointCallOutcomes)
 	var resp CallOutcomesResponse
 	if err := c.getJSON(ctx, newRequest(method, path, nil, nil), &resp); err != nil {
-		if ae, ok := err.(*APIError); ok && ae.Kind == KindNotFound {
+		if ae, ok := err.(*APIError); ok && ae.Class == ClassNotFound {
 			return nil, notAvailable(err, "Gong does not answer call outcomes for this company (the endpoint is not in Gong's document)")
 		}
 		return nil, err
 	}
 	for i, o := range resp.Outcomes {
 		if o.CallOutcome == nil || *o.CallOutcome == "" {
-			return nil, &APIError{Kind: KindMalformedResponse, Endpoint: EndpointCallOutcomes, Status: http.StatusOK,
+			return nil, &APIError{Class: ClassMalformedResponse, Endpoint: EndpointCallOutcomes, Status: http.StatusOK,
 				RequestID: resp.RequestID, Detail: fmt.Sprintf("outcome %d has no callOutcome (its name, the only key it has)", i)}
 		}
 	}
@@ -403,7 +403,7 @@ func (c *Client) CallOutcomes(ctx context.Context) ([]CallOutcome, error) {
 }
 
 // notAvailable turns a 404 that is not Gong's empty result, or a 401 that names no
-// scope (after any renewal of the credentials), into KindNotAvailable with why. Only
+// scope (after any renewal of the credentials), into ClassNotAvailable with why. Only
 // Gong's answer itself is turned: an error that also says a renewal of the
 // credentials failed stays as it is.
 func notAvailable(err error, why string) error {
@@ -412,9 +412,9 @@ func notAvailable(err error, why string) error {
 		return err
 	}
 	switch {
-	case ae.Kind == KindNotFound, ae.Kind == KindUnauthorized && ae.Status == http.StatusUnauthorized:
+	case ae.Class == ClassNotFound, ae.Class == ClassUnauthorized && ae.Status == http.StatusUnauthorized:
 		out := *ae
-		out.Kind, out.Detail = KindNotAvailable, why
+		out.Class, out.Detail = ClassNotAvailable, why
 		return &out
 	}
 	return err
