@@ -23,7 +23,7 @@ import (
 // KindAction marks the requests of actions (gongsync action run, POST /actions/{name}):
 // they take their slots in the day's budget like the sync's, but never from the
 // backfills' share.
-const KindAction Kind = "action"
+const KindAction RunKind = "action"
 
 // Who asked for an action, as action_runs.asked_by records it.
 const (

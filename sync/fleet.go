@@ -53,9 +53,9 @@ const (
 // connection and stream while it waits, runs or waits for a retry: a schedule's
 // tick that finds it queued adds nothing.
 type StreamJob struct {
-	Connection string `json:"connection" river:"unique"`
-	Stream     string `json:"stream" river:"unique"`
-	RunKind    Kind   `json:"kind"`
+	Connection string  `json:"connection" river:"unique"`
+	Stream     string  `json:"stream" river:"unique"`
+	RunKind    RunKind `json:"kind"`
 	// Group is the schedule group whose tick enqueued the job: once its run is done,
 	// the job enqueues the group's next stream (the calls' transcripts after them), as
 	// the daemon runs a group's streams one after the other. Not part of uniqueness: a

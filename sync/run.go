@@ -17,7 +17,7 @@ import (
 // RunReport is what one run of one stream did.
 type RunReport struct {
 	Stream   string
-	Kind     Kind
+	Kind     RunKind
 	Status   store.RunStatus
 	Started  time.Time
 	Finished time.Time
@@ -82,7 +82,7 @@ type run struct {
 // measured. wait says whether to wait for another process holding the stream's lock or
 // skip; askRefused asks Gong even when it refused the stream for want of a scope less
 // than a day ago (an operator named the stream).
-func (e *Engine) runStream(ctx context.Context, s *streamDef, kind Kind, wait, askRefused bool) *RunReport {
+func (e *Engine) runStream(ctx context.Context, s *streamDef, kind RunKind, wait, askRefused bool) *RunReport {
 	if s.kind != "" {
 		kind = s.kind
 	}
