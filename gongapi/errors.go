@@ -381,3 +381,21 @@ func containsFold(texts []string, sub string) bool {
 	}
 	return false
 }
+
+// notAvailable turns a 404 that is not Gong's empty result, or a 401 that names no
+// scope (after any renewal of the credentials), into ClassNotAvailable with why. Only
+// Gong's answer itself is turned: an error that also says a renewal of the
+// credentials failed stays as it is.
+func notAvailable(err error, why string) error {
+	ae, ok := err.(*APIError)
+	if !ok {
+		return err
+	}
+	switch {
+	case ae.Class == ClassNotFound, ae.Class == ClassUnauthorized && ae.Status == http.StatusUnauthorized:
+		out := *ae
+		out.Class, out.Detail = ClassNotAvailable, why
+		return &out
+	}
+	return err
+}
