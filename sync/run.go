@@ -58,11 +58,11 @@ func (e *LoggedError) Error() string { return e.Err.Error() }
 // Unwrap gives the failure, for errors.Is and errors.As.
 func (e *LoggedError) Unwrap() error { return e.Err }
 
-// credentialsRefused says whether err is Gong refusing the credentials themselves (a
+// CredentialsRefused says whether err is Gong refusing the credentials themselves (a
 // 401 that names no scope, a 403 from an address outside the key's trusted IPs) or an
 // OAuth connection that needs a new login: every later request would be refused the
 // same way, so the whole pass stops at once.
-func credentialsRefused(err error) bool {
+func CredentialsRefused(err error) bool {
 	return errors.Is(err, gongapi.ErrUnauthorized) || errors.Is(err, ErrLoginRequired)
 }
 

@@ -236,7 +236,7 @@ func (e *Engine) Pass(ctx context.Context, streams []string, kind RunKind, wait 
 		if rep.Status == store.RunFailed {
 			errs = append(errs, fmt.Errorf("%s: %w", s, rep.Err))
 		}
-		if rep.Status == store.RunPaused || credentialsRefused(rep.Err) {
+		if rep.Status == store.RunPaused || CredentialsRefused(rep.Err) {
 			break
 		}
 	}
