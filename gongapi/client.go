@@ -453,7 +453,7 @@ func (c *Client) attempt(ctx context.Context, req *http.Request, r *request) out
 		if errors.As(err, &ue) {
 			err = ue.Err
 		}
-		return outcome{err: &APIError{Kind: KindNetwork, Endpoint: r.endpoint, Detail: detail, Err: err}, class: classRetry,
+		return outcome{err: &APIError{Class: ClassNetwork, Endpoint: r.endpoint, Detail: detail, Err: err}, class: classRetry,
 			unsent: !connected.Load()}
 	}
 
@@ -505,7 +505,7 @@ func (c *Client) tooLarge(r *request, resp *http.Response, size int64) outcome {
 		detail = fmt.Sprintf("%d bytes, more than the %d allowed", size, c.cfg.MaxBodyBytes)
 	}
 	return outcome{err: &APIError{
-		Kind: KindBodyTooLarge, Endpoint: r.endpoint, Status: resp.StatusCode,
+		Class: ClassBodyTooLarge, Endpoint: r.endpoint, Status: resp.StatusCode,
 		RequestID: resp.Header.Get("x-traceid"), Detail: detail,
 	}, header: resp.Header, class: classFinal}
 }

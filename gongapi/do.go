@@ -83,13 +83,13 @@ func (c *Client) Send(ctx context.Context, op Operation) (*RawResponse, error) {
 		return nil, fmt.Errorf("gongapi: %s: a request has a JSON body or a form, not both", endpoint)
 	case op.Body != nil:
 		if !json.Valid(op.Body) {
-			return nil, &APIError{Kind: KindBadRequest, Endpoint: endpoint, Detail: "the request body is not valid JSON"}
+			return nil, &APIError{Class: ClassBadRequest, Endpoint: endpoint, Detail: "the request body is not valid JSON"}
 		}
 		r.body = op.Body
 	case op.Form != nil:
 		form, err := newFormBody(op.Form)
 		if err != nil {
-			return nil, &APIError{Kind: KindBadRequest, Endpoint: endpoint, Detail: "the form cannot be sent", Err: err}
+			return nil, &APIError{Class: ClassBadRequest, Endpoint: endpoint, Detail: "the form cannot be sent", Err: err}
 		}
 		r.form = form
 	}

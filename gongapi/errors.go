@@ -51,65 +51,65 @@ var (
 	// other endpoints are fine; asking again soon would get the same answer.
 	ErrNotAvailable = errors.New("not available")
 
-	// ErrMayHaveBeenApplied is not a kind but a circumstance, matched besides the kind's
+	// ErrMayHaveBeenApplied is not a class but a circumstance, matched besides the class's
 	// sentinel: a request sent only once (Operation.Once) reached Gong and its answer was
 	// lost, cut off, a 5xx or unreadable, so Gong may have carried it out. It was not sent
 	// again; APIError.RequestID is Gong's requestId when its headers arrived.
 	ErrMayHaveBeenApplied = errors.New("may have been applied")
 )
 
-// Kind classifies an *APIError; each kind matches one sentinel.
-type Kind int
+// ErrorClass classifies an *APIError; each class matches one sentinel.
+type ErrorClass int
 
-// The kinds of APIError.
+// The classes of APIError.
 const (
-	KindUnauthorized Kind = iota + 1
-	KindNotFound
-	KindBadRequest
-	KindCursorExpired
-	KindRateLimited
-	KindServer
-	KindNetwork
-	KindMalformedResponse
-	KindBodyTooLarge
-	KindUnexpectedStatus
-	KindScopeMissing
-	KindNotAvailable
+	ClassUnauthorized ErrorClass = iota + 1
+	ClassNotFound
+	ClassBadRequest
+	ClassCursorExpired
+	ClassRateLimited
+	ClassServer
+	ClassNetwork
+	ClassMalformedResponse
+	ClassBodyTooLarge
+	ClassUnexpectedStatus
+	ClassScopeMissing
+	ClassNotAvailable
 )
 
-var kindSentinels = map[Kind]error{
-	KindUnauthorized:      ErrUnauthorized,
-	KindNotFound:          ErrNotFound,
-	KindBadRequest:        ErrBadRequest,
-	KindCursorExpired:     ErrCursorExpired,
-	KindRateLimited:       ErrRateLimited,
-	KindServer:            ErrServer,
-	KindNetwork:           ErrNetwork,
-	KindMalformedResponse: ErrMalformedResponse,
-	KindBodyTooLarge:      ErrBodyTooLarge,
-	KindUnexpectedStatus:  ErrUnexpectedStatus,
-	KindScopeMissing:      ErrScopeMissing,
-	KindNotAvailable:      ErrNotAvailable,
+var classSentinels = map[ErrorClass]error{
+	ClassUnauthorized:      ErrUnauthorized,
+	ClassNotFound:          ErrNotFound,
+	ClassBadRequest:        ErrBadRequest,
+	ClassCursorExpired:     ErrCursorExpired,
+	ClassRateLimited:       ErrRateLimited,
+	ClassServer:            ErrServer,
+	ClassNetwork:           ErrNetwork,
+	ClassMalformedResponse: ErrMalformedResponse,
+	ClassBodyTooLarge:      ErrBodyTooLarge,
+	ClassUnexpectedStatus:  ErrUnexpectedStatus,
+	ClassScopeMissing:      ErrScopeMissing,
+	ClassNotAvailable:      ErrNotAvailable,
 }
 
-// String names the kind as its sentinel does.
-func (k Kind) String() string {
-	if s, ok := kindSentinels[k]; ok {
+// String names the class as its sentinel does.
+func (c ErrorClass) String() string {
+	if s, ok := classSentinels[c]; ok {
 		return s.Error()
 	}
-	return fmt.Sprintf("Kind(%d)", int(k))
+	return fmt.Sprintf("ErrorClass(%d)", int(c))
 }
 
 // APIError is a failed request: what Gong answered (or that it did not), on which
 // endpoint, with Gong's requestId so an operator can quote it to Gong's support.
 type APIError struct {
-	Kind      Kind
+	Class     ErrorClass
 	Endpoint  string   // "POST /v2/calls/extensive"
 	Status    int      // HTTP status; 0 when there was no answer
 	RequestID string   // Gong's requestId (body) or x-traceid (header); may be empty
 	Errors    []string // Gong's error texts, as sent
 	Attempts  int      // attempts made, retries included; 0 when refused before sending
-	// Scope is the scope Gong said the credentials lack (KindScopeMissing only), e.g.
+	// Scope is the scope Gong said the credentials lack (ClassScopeMissing only), e.g.
 	// "api:calls:read:transcript".
 	Scope string
 	// Detail says what was wrong beyond Gong's texts (which record failed to decode,
@@ -132,7 +132,7 @@ func (e *APIError) Error() string {
 	if e.Status != 0 {
 		fmt.Fprintf(&b, "%d ", e.Status)
 	}
-	b.WriteString(e.Kind.String())
+	b.WriteString(e.Class.String())
 	if e.RequestID != "" {
 		fmt.Fprintf(&b, " (requestId %s)", e.RequestID)
 	}
@@ -156,11 +156,11 @@ func (e *APIError) Error() string {
 	return b.String()
 }
 
-// Unwrap gives the kind's sentinel and the cause, so both errors.Is(err, ErrServer)
+// Unwrap gives the class's sentinel and the cause, so both errors.Is(err, ErrServer)
 // and errors.Is(err, context.DeadlineExceeded) work, and ErrMayHaveBeenApplied when set.
 func (e *APIError) Unwrap() []error {
 	errs := make([]error, 0, 3)
-	if s, ok := kindSentinels[e.Kind]; ok {
+	if s, ok := classSentinels[e.Class]; ok {
 		errs = append(errs, s)
 	}
 	if e.MayHaveBeenApplied {
@@ -176,7 +176,7 @@ func (e *APIError) Unwrap() []error {
 // (not a missing scope, not a 403 from an address): the one refusal that renewed
 // credentials (a fresh OAuth access token) may cure.
 func (e *APIError) refusesCredentials() bool {
-	return e.Kind == KindUnauthorized && e.Status == http.StatusUnauthorized
+	return e.Class == ClassUnauthorized && e.Status == http.StatusUnauthorized
 }
 
 // QuotaError says no more requests may be sent for now: a Budget refused one, or Gong
@@ -250,7 +250,7 @@ func classify(endpoint string, status int, header http.Header, body []byte) (ans
 			if reqID == "" {
 				reqID = scanRequestID(body)
 			}
-			return classMalformed, &APIError{Kind: KindMalformedResponse, Endpoint: endpoint, Status: status, RequestID: reqID, Detail: detail}
+			return classMalformed, &APIError{Class: ClassMalformedResponse, Endpoint: endpoint, Status: status, RequestID: reqID, Detail: detail}
 		}
 		return classOK, nil
 	}
@@ -265,17 +265,17 @@ func classify(endpoint string, status int, header http.Header, body []byte) (ans
 		// Gong answers a missing OAuth scope with a 401 too, naming the scope: that
 		// refusal concerns one endpoint, not the credentials.
 		if scope := missingScope(eb.Errors); scope != "" {
-			e.Kind, e.Scope = KindScopeMissing, scope
+			e.Class, e.Scope = ClassScopeMissing, scope
 			e.Detail = "the credentials lack the scope " + scope + " this endpoint needs: grant it to the app in Gong " +
 				"(OAuth: add it to the app, then run `gongsync auth login` again); the other endpoints are not affected"
 			return classFinal, e
 		}
-		e.Kind = KindUnauthorized
+		e.Class = ClassUnauthorized
 		e.Detail = "Gong refused the credentials: check the access key and its secret (keys can expire), " +
 			"and that the base URL is the API host of your Gong region (OAuth: the customer's api_base_url)"
 		return classFinal, e
 	case status == http.StatusForbidden:
-		e.Kind = KindUnauthorized
+		e.Class = ClassUnauthorized
 		e.Detail = "Gong refused this machine: the access key is limited to trusted IP addresses and this one is not among them " +
 			"(Gong: Company settings → Ecosystem → API); also check that the base URL is your region's API host"
 		return classFinal, e
@@ -283,23 +283,23 @@ func classify(endpoint string, status int, header http.Header, body []byte) (ans
 		if containsFold(eb.Errors, emptyResultText) {
 			return classEmpty, e
 		}
-		e.Kind = KindNotFound
+		e.Class = ClassNotFound
 		e.Detail = "check the base URL and the path"
 		return classFinal, e
 	case status == http.StatusTooManyRequests:
-		e.Kind = KindRateLimited
+		e.Class = ClassRateLimited
 		return classRetry, e
 	case status == http.StatusBadRequest && containsFold(eb.Errors, cursorExpiredText):
-		e.Kind = KindCursorExpired
+		e.Class = ClassCursorExpired
 		return classFinal, e
 	case status >= 500 && status < 600:
-		e.Kind = KindServer
+		e.Class = ClassServer
 		return classRetry, e
 	case status >= 400 && status < 500:
-		e.Kind = KindBadRequest
+		e.Class = ClassBadRequest
 		return classFinal, e
 	default:
-		e.Kind = KindUnexpectedStatus
+		e.Class = ClassUnexpectedStatus
 		if loc := header.Get("Location"); loc != "" {
 			e.Detail = "redirected to " + loc + "; check the base URL"
 		} else {
@@ -380,4 +380,22 @@ func containsFold(texts []string, sub string) bool {
 		}
 	}
 	return false
+}
+
+// notAvailable turns a 404 that is not Gong's empty result, or a 401 that names no
+// scope (after any renewal of the credentials), into ClassNotAvailable with why. Only
+// Gong's answer itself is turned: an error that also says a renewal of the
+// credentials failed stays as it is.
+func notAvailable(err error, why string) error {
+	ae, ok := err.(*APIError)
+	if !ok {
+		return err
+	}
+	switch {
+	case ae.Class == ClassNotFound, ae.Class == ClassUnauthorized && ae.Status == http.StatusUnauthorized:
+		out := *ae
+		out.Class, out.Detail = ClassNotAvailable, why
+		return &out
+	}
+	return err
 }

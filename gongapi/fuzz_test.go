@@ -26,7 +26,7 @@ func fuzzAnswer(body []byte) *answer {
 	return a
 }
 
-// checkDecodeError fails unless err is what a bad page must be: an *APIError of kind
+// checkDecodeError fails unless err is what a bad page must be: an *APIError of class
 // malformed response that names the endpoint.
 func checkDecodeError(t *testing.T, endpoint string, err error) {
 	t.Helper()
@@ -159,7 +159,7 @@ func FuzzTrackersAnswer(f *testing.F) {
 }
 
 // FuzzClassify: any status, content type and body are classified without panic, and
-// every error carries the endpoint and maps to exactly the sentinel of its kind.
+// every error carries the endpoint and maps to exactly the sentinel of its class.
 func FuzzClassify(f *testing.F) {
 	f.Add(200, "application/json", []byte(`{"requestId":"r"}`))
 	f.Add(404, "application/json", []byte(`{"requestId":"r","errors":["No calls found corresponding to the provided filters"]}`))
@@ -187,7 +187,7 @@ func FuzzClassify(f *testing.F) {
 				t.Fatalf("class %d with error %+v", class, err)
 			}
 			n := 0
-			for _, s := range kindSentinels {
+			for _, s := range classSentinels {
 				if errors.Is(err, s) {
 					n++
 				}

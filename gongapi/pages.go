@@ -92,7 +92,7 @@ func decodePage[T any](spec *endpointSpec[T], ans *answer, cursor string) (*Page
 	for i := range page.Items {
 		if problem := spec.check(&page.Items[i]); problem != "" {
 			return nil, &APIError{
-				Kind: KindMalformedResponse, Endpoint: spec.name, Status: ans.status, RequestID: page.RequestID,
+				Class: ClassMalformedResponse, Endpoint: spec.name, Status: ans.status, RequestID: page.RequestID,
 				Attempts: ans.attempts,
 				Detail: fmt.Sprintf("page %d (cursor %q), record %d%s: %s",
 					page.Records.CurrentPageNumber, cursor, i, idSuffix(string(spec.id(&page.Items[i]))), problem),
@@ -125,7 +125,7 @@ func decodeError[T any](spec *endpointSpec[T], ans *answer, fail *decodeFailure)
 		detail = "the answer does not decode"
 	}
 	return &APIError{
-		Kind: KindMalformedResponse, Endpoint: spec.name, Status: ans.status, RequestID: reqID,
+		Class: ClassMalformedResponse, Endpoint: spec.name, Status: ans.status, RequestID: reqID,
 		Attempts: ans.attempts, Detail: detail, Err: fail.err,
 	}
 }
@@ -157,7 +157,7 @@ func pages[T any](endpoint, start string, fetch func(cursor string) (*Page[T], e
 			}
 			if page.NextCursor == cursor {
 				yield(nil, &APIError{
-					Kind: KindMalformedResponse, Endpoint: endpoint, RequestID: page.RequestID,
+					Class: ClassMalformedResponse, Endpoint: endpoint, RequestID: page.RequestID,
 					Detail: fmt.Sprintf("page %d returned the cursor that produced it; stopping instead of looping", page.Records.CurrentPageNumber),
 				})
 				return
@@ -191,10 +191,10 @@ func splitEndpoint(endpoint string) (method, path string) {
 func checkCallIDs(endpoint string, ids []ID) error {
 	switch {
 	case ids != nil && len(ids) == 0:
-		return &APIError{Kind: KindBadRequest, Endpoint: endpoint,
+		return &APIError{Class: ClassBadRequest, Endpoint: endpoint,
 			Detail: "filter.callIds is empty: it would select no call (Gong answers 400); leave it nil to filter by time"}
 	case len(ids) > MaxCallIDs:
-		return &APIError{Kind: KindBadRequest, Endpoint: endpoint,
+		return &APIError{Class: ClassBadRequest, Endpoint: endpoint,
 			Detail: fmt.Sprintf("filter.callIds has %d ids; Gong takes at most %d per request", len(ids), MaxCallIDs)}
 	}
 	return nil
@@ -392,7 +392,7 @@ var callsSpec = &endpointSpec[CallMetaData]{
 // CallsPage fetches one page of GET /v2/calls, starting at req.Cursor.
 func (c *Client) CallsPage(ctx context.Context, req CallsListRequest) (*Page[CallMetaData], error) {
 	if req.From.IsZero() || req.To.IsZero() {
-		return nil, &APIError{Kind: KindBadRequest, Endpoint: EndpointCalls, Detail: "both From and To are required"}
+		return nil, &APIError{Class: ClassBadRequest, Endpoint: EndpointCalls, Detail: "both From and To are required"}
 	}
 	q := url.Values{
 		"fromDateTime": {FormatFilterTime(req.From)},
@@ -427,7 +427,7 @@ func (c *Client) Workspaces(ctx context.Context) ([]Workspace, error) {
 	}
 	for i, w := range resp.Workspaces {
 		if w.ID == "" {
-			return nil, &APIError{Kind: KindMalformedResponse, Endpoint: EndpointWorkspaces, Status: http.StatusOK,
+			return nil, &APIError{Class: ClassMalformedResponse, Endpoint: EndpointWorkspaces, Status: http.StatusOK,
 				RequestID: resp.RequestID, Detail: fmt.Sprintf("workspace %d: id is empty", i)}
 		}
 	}
@@ -448,7 +448,7 @@ func (c *Client) Trackers(ctx context.Context, workspaceID string) ([]KeywordTra
 	}
 	for i, k := range resp.KeywordTrackers {
 		if k.TrackerID == "" {
-			return nil, &APIError{Kind: KindMalformedResponse, Endpoint: EndpointTrackers, Status: http.StatusOK,
+			return nil, &APIError{Class: ClassMalformedResponse, Endpoint: EndpointTrackers, Status: http.StatusOK,
 				RequestID: resp.RequestID, Detail: fmt.Sprintf("tracker %d: trackerId is empty", i)}
 		}
 	}
@@ -470,7 +470,7 @@ func (c *Client) getJSON(ctx context.Context, r *request, v any) error {
 		if reqID == "" {
 			reqID = scanRequestID(ans.body.Bytes())
 		}
-		return &APIError{Kind: KindMalformedResponse, Endpoint: r.endpoint, Status: ans.status, RequestID: reqID,
+		return &APIError{Class: ClassMalformedResponse, Endpoint: r.endpoint, Status: ans.status, RequestID: reqID,
 			Attempts: ans.attempts, Detail: "the answer does not decode", Err: err}
 	}
 	return nil

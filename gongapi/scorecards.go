@@ -106,7 +106,7 @@ func (c *Client) Scorecards(ctx context.Context) ([]Scorecard, error) {
 	}
 	for i := range resp.Scorecards {
 		if problem := resp.Scorecards[i].Problem(); problem != "" {
-			return nil, &APIError{Kind: KindMalformedResponse, Endpoint: EndpointScorecards, Status: http.StatusOK,
+			return nil, &APIError{Class: ClassMalformedResponse, Endpoint: EndpointScorecards, Status: http.StatusOK,
 				RequestID: resp.RequestID, Detail: fmt.Sprintf("scorecard %d%s: %s", i, idSuffix(string(resp.Scorecards[i].ScorecardID)), problem)}
 		}
 	}
@@ -216,16 +216,16 @@ func checkDates(endpoint, name string, from, to string) error {
 	var err error
 	if from != "" {
 		if f, err = time.Parse(time.DateOnly, from); err != nil {
-			return &APIError{Kind: KindBadRequest, Endpoint: endpoint, Detail: fmt.Sprintf("%sFromDate %q is not a YYYY-MM-DD date", name, from)}
+			return &APIError{Class: ClassBadRequest, Endpoint: endpoint, Detail: fmt.Sprintf("%sFromDate %q is not a YYYY-MM-DD date", name, from)}
 		}
 	}
 	if to != "" {
 		if t, err = time.Parse(time.DateOnly, to); err != nil {
-			return &APIError{Kind: KindBadRequest, Endpoint: endpoint, Detail: fmt.Sprintf("%sToDate %q is not a YYYY-MM-DD date", name, to)}
+			return &APIError{Class: ClassBadRequest, Endpoint: endpoint, Detail: fmt.Sprintf("%sToDate %q is not a YYYY-MM-DD date", name, to)}
 		}
 	}
 	if from != "" && to != "" && !f.Before(t) {
-		return &APIError{Kind: KindBadRequest, Endpoint: endpoint, Detail: fmt.Sprintf(
+		return &APIError{Class: ClassBadRequest, Endpoint: endpoint, Detail: fmt.Sprintf(
 			"%sFromDate %s is not before %sToDate %s: the end is exclusive, so the range selects no day (Gong answers it as empty)",
 			name, from, name, to)}
 	}

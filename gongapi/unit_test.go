@@ -147,7 +147,7 @@ func TestClassify(t *testing.T) {
 			if !errors.Is(e, tc.sentinel) {
 				t.Fatalf("error %v does not match %v", e, tc.sentinel)
 			}
-			for _, other := range kindSentinels {
+			for _, other := range classSentinels {
 				if other != tc.sentinel && errors.Is(e, other) {
 					t.Errorf("error %v also matches %v", e, other)
 				}
@@ -490,21 +490,21 @@ func TestRefusalsAreToldApartByGongsText(t *testing.T) {
 	cases := []struct {
 		status      int
 		text        string
-		kind        Kind
+		class       ErrorClass
 		scope       string
 		credentials bool
 	}{
-		{401, "Unauthorized: the access key or access key secret is not valid", KindUnauthorized, "", true},
-		{401, "You don't have permission to use 'api:stats:scorecards' in your app.", KindScopeMissing, "api:stats:scorecards", false},
-		{401, "you don't have PERMISSION TO USE 'api:calls:read:transcript' in your app", KindScopeMissing, "api:calls:read:transcript", false},
-		{401, "permission to use '' in your app", KindUnauthorized, "", true},
-		{403, "Access denied: this key may not call this API from this address", KindUnauthorized, "", false},
+		{401, "Unauthorized: the access key or access key secret is not valid", ClassUnauthorized, "", true},
+		{401, "You don't have permission to use 'api:stats:scorecards' in your app.", ClassScopeMissing, "api:stats:scorecards", false},
+		{401, "you don't have PERMISSION TO USE 'api:calls:read:transcript' in your app", ClassScopeMissing, "api:calls:read:transcript", false},
+		{401, "permission to use '' in your app", ClassUnauthorized, "", true},
+		{403, "Access denied: this key may not call this API from this address", ClassUnauthorized, "", false},
 	}
 	for _, c := range cases {
 		_, e := classify("GET /v2/users", c.status, jsonHeader(""), errBody("r", c.text))
-		if e.Kind != c.kind || e.Scope != c.scope || e.refusesCredentials() != c.credentials {
-			t.Errorf("%d %q: kind %v scope %q credentials %v; want %v %q %v", c.status, c.text, e.Kind, e.Scope,
-				e.refusesCredentials(), c.kind, c.scope, c.credentials)
+		if e.Class != c.class || e.Scope != c.scope || e.refusesCredentials() != c.credentials {
+			t.Errorf("%d %q: class %v scope %q credentials %v; want %v %q %v", c.status, c.text, e.Class, e.Scope,
+				e.refusesCredentials(), c.class, c.scope, c.credentials)
 		}
 		if c.scope != "" && !strings.Contains(e.Error(), c.scope) {
 			t.Errorf("the error does not name the scope: %v", e)

@@ -23,7 +23,7 @@ import (
 // KindAction marks the requests of actions (gongsync action run, POST /actions/{name}):
 // they take their slots in the day's budget like the sync's, but never from the
 // backfills' share.
-const KindAction Kind = "action"
+const KindAction RunKind = "action"
 
 // Who asked for an action, as action_runs.asked_by records it.
 const (
@@ -424,7 +424,7 @@ func (e *Engine) sendGong(ctx context.Context, x *actionExec, p *actionPlan) (js
 	if p.spec.Cursor == "" {
 		if !json.Valid(resp.Body) {
 			// Gong answered 2xx, so a write was carried out; its answer is lost all the same.
-			return nil, &gongapi.APIError{Kind: gongapi.KindMalformedResponse, Endpoint: op.Endpoint, Status: resp.Status,
+			return nil, &gongapi.APIError{Class: gongapi.ClassMalformedResponse, Endpoint: op.Endpoint, Status: resp.Status,
 				RequestID: resp.RequestID, Attempts: resp.Attempts, Detail: "the answer is not JSON", MayHaveBeenApplied: op.Once}
 		}
 		return json.RawMessage(resp.Body), nil

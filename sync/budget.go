@@ -11,19 +11,19 @@ import (
 	"github.com/gongsync/gongsync/store"
 )
 
-// Kind says who is spending requests; backfills are capped at a share of the day's
+// RunKind says who is spending requests; backfills are capped at a share of the day's
 // budget so that scheduled syncs keep running.
-type Kind string
+type RunKind string
 
 // The kinds of run.
 const (
-	KindScheduled Kind = "scheduled" // the daemon's ticks
-	KindSync      Kind = "sync"      // `gongsync sync`
-	KindBackfill  Kind = "backfill"  // `gongsync backfill`
-	KindSettle    Kind = "settle"    // the settle pass
-	KindSweep     Kind = "sweep"     // the sweep (counted against the backfills' share too)
-	KindProxy     Kind = "proxy"     // `gongsync proxy`
-	KindWebhook   Kind = "webhook"   // webhook ingestion (spends nothing)
+	KindScheduled RunKind = "scheduled" // the daemon's ticks
+	KindSync      RunKind = "sync"      // `gongsync sync`
+	KindBackfill  RunKind = "backfill"  // `gongsync backfill`
+	KindSettle    RunKind = "settle"    // the settle pass
+	KindSweep     RunKind = "sweep"     // the sweep (counted against the backfills' share too)
+	KindProxy     RunKind = "proxy"     // `gongsync proxy`
+	KindWebhook   RunKind = "webhook"   // webhook ingestion (spends nothing)
 )
 
 // Budget is the gongapi.Budget backed by the Postgres ledger: every request, from any
@@ -98,12 +98,12 @@ func (b *Budget) Daily() int { return b.daily }
 // so a run's report says what it spent.
 type Payer struct {
 	budget   *Budget
-	kind     Kind
+	kind     RunKind
 	requests atomic.Int64
 }
 
 // For returns a payer of the given kind.
-func (b *Budget) For(kind Kind) *Payer { return &Payer{budget: b, kind: kind} }
+func (b *Budget) For(kind RunKind) *Payer { return &Payer{budget: b, kind: kind} }
 
 // Requests is how many requests the payer has had counted so far (refunds deducted).
 func (p *Payer) Requests() int { return int(p.requests.Load()) }
@@ -121,7 +121,7 @@ func (b *Budget) Reserve(ctx context.Context, endpoint string) (gongapi.Slot, er
 
 // reserve counts one request of kind in one statement that also gives it its send
 // time; spent, when not nil, hears of it (and of its refund).
-func (b *Budget) reserve(ctx context.Context, endpoint string, kind Kind, spent *atomic.Int64) (gongapi.Slot, error) {
+func (b *Budget) reserve(ctx context.Context, endpoint string, kind RunKind, spent *atomic.Int64) (gongapi.Slot, error) {
 	r := store.Reservation{Day: b.Day(b.now()), Limit: b.daily, Interval: b.interval}
 	if kind == KindBackfill || kind == KindSweep {
 		r.Backfill, r.BackfillLimit = true, b.BackfillLimit()

@@ -33,7 +33,8 @@ type ScheduleStatus struct {
 	Next     time.Time `json:"next_run"`
 }
 
-func (s Schedules) location() *time.Location {
+// Zone is the time zone the specs are read in: Location, or UTC.
+func (s Schedules) Zone() *time.Location {
 	if s.Location == nil {
 		return time.UTC
 	}
@@ -48,25 +49,43 @@ const (
 	scheduleDaily  = "daily"
 )
 
-func (s Schedules) jobs() [][2]string {
-	jobs := [][2]string{{scheduleCalls, s.Calls}, {scheduleUsers, s.Users}, {scheduleSettle, s.Settle}}
+// ScheduleGroup is one schedule: a group of streams and the cron spec its ticks follow.
+type ScheduleGroup struct {
+	Name string // calls, users, settle or daily
+	Spec string
+	// First is the stream a tick of the group runs first ("" when no stream belongs to
+	// the group); RunScheduled names the ones after it.
+	First string
+	// OnStart says that the first pass of a daemon or a worker runs the group's streams
+	// that are due: the calls, and the streams with a cadence (users, the daily ones)
+	// when their last run is older than it. The settle pass waits for its tick.
+	OnStart bool
+}
+
+// Groups are the schedules, in the order ticks of the same minute run.
+func (s Schedules) Groups() []ScheduleGroup {
+	groups := []ScheduleGroup{{Name: scheduleCalls, Spec: s.Calls, OnStart: true}, {Name: scheduleUsers, Spec: s.Users, OnStart: true},
+		{Name: scheduleSettle, Spec: s.Settle}}
 	if s.Daily != "" {
-		jobs = append(jobs, [2]string{scheduleDaily, s.Daily})
+		groups = append(groups, ScheduleGroup{Name: scheduleDaily, Spec: s.Daily, OnStart: true})
 	}
-	return jobs
+	for i := range groups {
+		groups[i].First = groupNext(groups[i].Name, "")
+	}
+	return groups
 }
 
 // Next returns each schedule's first run after now.
 func (s Schedules) Next(now time.Time) ([]ScheduleStatus, error) {
-	loc := s.location()
+	loc := s.Zone()
 	var out []ScheduleStatus
-	for _, j := range s.jobs() {
-		sched, err := cron.ParseStandard(j[1])
+	for _, g := range s.Groups() {
+		sched, err := cron.ParseStandard(g.Spec)
 		if err != nil {
-			return nil, fmt.Errorf("schedule %s %q: %w", j[0], j[1], err)
+			return nil, fmt.Errorf("schedule %s %q: %w", g.Name, g.Spec, err)
 		}
 		// A spec without CRON_TZ= runs in the zone of the time it is given.
-		out = append(out, ScheduleStatus{Job: j[0], Spec: j[1], TimeZone: loc.String(), Next: sched.Next(now.In(loc))})
+		out = append(out, ScheduleStatus{Job: g.Name, Spec: g.Spec, TimeZone: loc.String(), Next: sched.Next(now.In(loc))})
 	}
 	return out, nil
 }
@@ -79,20 +98,20 @@ type Tick struct {
 }
 
 // Ticks lists every run of the schedules in [from, to), in time order (ticks at the
-// same minute in the order of jobs): what the daemon runs over that span. The
+// same minute in the order of Groups): what the daemon runs over that span. The
 // benchmarks replay a day at the default schedules on a virtual clock with it.
 func (s Schedules) Ticks(from, to time.Time) ([]Tick, error) {
-	loc := s.location()
+	loc := s.Zone()
 	var out []Tick
-	for _, j := range s.jobs() {
-		sched, err := cron.ParseStandard(j[1])
+	for _, g := range s.Groups() {
+		sched, err := cron.ParseStandard(g.Spec)
 		if err != nil {
-			return nil, fmt.Errorf("schedule %s %q: %w", j[0], j[1], err)
+			return nil, fmt.Errorf("schedule %s %q: %w", g.Name, g.Spec, err)
 		}
-		streams := groupStreams(j[0])
+		streams := groupStreams(g.Name)
 		for at := sched.Next(from.In(loc).Add(-time.Second)); at.Before(to); at = sched.Next(at) {
 			if !at.Before(from) {
-				out = append(out, Tick{At: at, Group: j[0], Streams: streams})
+				out = append(out, Tick{At: at, Group: g.Name, Streams: streams})
 			}
 		}
 	}
@@ -140,7 +159,7 @@ func NewDaemon(e *Engine, s Schedules) (*Daemon, error) {
 func (d *Daemon) Run(ctx context.Context) error {
 	fatal := make(chan error, 1)
 	stop := func(rep *RunReport) bool {
-		if rep == nil || !credentialsRefused(rep.Err) {
+		if rep == nil || !CredentialsRefused(rep.Err) {
 			return false
 		}
 		if errors.Is(rep.Err, ErrLoginRequired) {
@@ -153,10 +172,10 @@ func (d *Daemon) Run(ctx context.Context) error {
 		}
 		return true
 	}
-	c := cron.New(cron.WithLocation(d.sched.location()), cron.WithChain(cron.SkipIfStillRunning(cronLogger{d.log})))
-	for _, job := range d.sched.jobs() {
-		group := job[0]
-		_, err := c.AddFunc(job[1], func() {
+	c := cron.New(cron.WithLocation(d.sched.Zone()), cron.WithChain(cron.SkipIfStillRunning(cronLogger{d.log})))
+	for _, g := range d.sched.Groups() {
+		group := g.Name
+		_, err := c.AddFunc(g.Spec, func() {
 			if ctx.Err() != nil {
 				return
 			}
@@ -164,7 +183,7 @@ func (d *Daemon) Run(ctx context.Context) error {
 			stop(d.runGroup(ctx, group))
 		})
 		if err != nil {
-			return fmt.Errorf("schedule %s %q: %w", group, job[1], err)
+			return fmt.Errorf("schedule %s %q: %w", group, g.Spec, err)
 		}
 	}
 	if newest, err := d.e.st.NewestCallStarted(ctx); err == nil && newest != nil {
@@ -187,7 +206,7 @@ func (d *Daemon) Run(ctx context.Context) error {
 	}
 	c.Start()
 	d.log.Info().Str("calls", d.sched.Calls).Str("users", d.sched.Users).Str("settle", d.sched.Settle).
-		Str("daily", d.sched.Daily).Str("time_zone", d.sched.location().String()).Msg("daemon started")
+		Str("daily", d.sched.Daily).Str("time_zone", d.sched.Zone().String()).Msg("daemon started")
 
 	var failure error
 	select {
@@ -209,22 +228,60 @@ func (d *Daemon) Run(ctx context.Context) error {
 // before, holds Gong's answer.
 const stoppedByCredentials = "Gong refused the credentials (see the failed run); fix them and start the daemon again"
 
-// runGroup runs the streams of a schedule group, in the order of streamDefs (the
-// calls, then their transcripts), and returns the report of the last run. A pause, a
-// shutdown or refused credentials end the group there: every later request would be
-// refused the same way.
+// runGroup runs a tick of a schedule group, its streams one after the other
+// (RunScheduled), and returns the report of the last run.
 func (d *Daemon) runGroup(ctx context.Context, group string) *RunReport {
 	var last *RunReport
-	for _, s := range streamDefs {
-		if !slices.Contains(s.schedules, group) {
-			continue
-		}
-		last = d.e.runStream(ctx, s, KindScheduled, false, false)
-		if last.Status == store.RunPaused || ctx.Err() != nil || credentialsRefused(last.Err) {
-			break
-		}
+	for stream := groupNext(group, ""); stream != ""; {
+		// Without ifDue, RunScheduled reads nothing before the run: it has no error.
+		last, stream, _ = d.e.RunScheduled(ctx, group, stream, false)
 	}
 	return last
+}
+
+// RunScheduled runs one stream of a schedule group as a tick of the group does, and
+// names the stream the tick runs next. A tick runs the group's streams in the order of
+// streamDefs (the calls, then their transcripts): a daemon in one loop, a worker of a
+// fleet one job per stream, each job enqueuing the next. next is "" when the group
+// ends there, or when it must stop: a pause, a shutdown or refused credentials (every
+// later request would be refused the same way). With ifDue, a stream with a cadence
+// (users, the daily streams) runs only when its last run is older than that cadence,
+// as in a first pass: when it does not, rep is nil and next the stream after it.
+func (e *Engine) RunScheduled(ctx context.Context, group, stream string, ifDue bool) (rep *RunReport, next string, err error) {
+	s := findStream(stream)
+	if s == nil {
+		return &RunReport{Stream: stream, Kind: KindScheduled, Status: store.RunFailed, Err: fmt.Errorf("unknown stream %q", stream)}, "", nil
+	}
+	if ifDue && s.every != nil {
+		due, err := e.Due(ctx)
+		if err != nil {
+			return nil, "", err
+		}
+		if !slices.Contains(due, stream) {
+			return nil, groupNext(group, stream), nil
+		}
+	}
+	rep = e.runStream(ctx, s, KindScheduled, false, false)
+	if rep.Status == store.RunPaused || ctx.Err() != nil || CredentialsRefused(rep.Err) {
+		return rep, "", nil
+	}
+	return rep, groupNext(group, stream), nil
+}
+
+// groupNext is the stream of the schedule group that runs after the named one, in the
+// order of streamDefs (after "" the first); "" when the group ends there.
+func groupNext(group, after string) string {
+	streams := groupStreams(group)
+	if after == "" {
+		if len(streams) == 0 {
+			return ""
+		}
+		return streams[0]
+	}
+	if i := slices.Index(streams, after); i >= 0 && i+1 < len(streams) {
+		return streams[i+1]
+	}
+	return ""
 }
 
 // cronLogger lets robfig/cron log through zerolog.

@@ -130,52 +130,6 @@ func (m *Metrics) Unregister(reg prometheus.Registerer) {
 	}
 }
 
-// FleetMetrics are a worker's own: the registry's connections by state, and the job
-// queue by connection and state. Their labels are bounded by the registry.
-type FleetMetrics struct {
-	connections *prometheus.GaugeVec
-	jobs        *prometheus.GaugeVec
-}
-
-// NewFleetMetrics registers the worker's metrics with reg.
-func NewFleetMetrics(reg prometheus.Registerer) *FleetMetrics {
-	f := &FleetMetrics{
-		connections: prometheus.NewGaugeVec(prometheus.GaugeOpts{
-			Name: "gongsync_connections", Help: "Connections of the registry, by state (active, paused, failed).",
-		}, []string{"state"}),
-		jobs: prometheus.NewGaugeVec(prometheus.GaugeOpts{
-			Name: "gongsync_queue_jobs",
-			Help: "Jobs in the queue by connection and state: available (due now), scheduled (later), running, retryable (failed, to be tried again), discarded (failed for good).",
-		}, []string{"connection", "state"}),
-	}
-	reg.MustRegister(f.connections, f.jobs)
-	return f
-}
-
-// Observe sets the gauges from the registry and the queue's counts (FleetOptions.OnQueue).
-func (f *FleetMetrics) Observe(counts []store.JobCount, conns []store.Connection) {
-	if f == nil {
-		return
-	}
-	f.connections.Reset()
-	for _, st := range []string{"active", "paused", "failed"} {
-		f.connections.WithLabelValues(st).Set(0)
-	}
-	for _, c := range conns {
-		f.connections.WithLabelValues(c.State()).Inc()
-	}
-	f.jobs.Reset()
-	known := map[string]bool{}
-	for _, c := range conns {
-		known[c.Name] = true
-	}
-	for _, c := range counts {
-		if known[c.Connection] { // jobs of a removed connection are on their way out
-			f.jobs.WithLabelValues(c.Connection, c.State).Add(float64(c.Jobs))
-		}
-	}
-}
-
 func (m *Metrics) lagSeconds() float64 {
 	newest := m.newestUnix.Load()
 	if newest == 0 {

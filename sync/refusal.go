@@ -53,11 +53,11 @@ func (e *Engine) refusalOf(stream string, err error) *store.Refusal {
 		return nil
 	}
 	at := e.now()
-	switch ae.Kind {
-	case gongapi.KindScopeMissing:
+	switch ae.Class {
+	case gongapi.ClassScopeMissing:
 		return &store.Refusal{Stream: stream, Reason: store.RefusedScope, Scope: ae.Scope, Endpoint: ae.Endpoint,
 			At: at, Until: at.Add(refusalPause)}
-	case gongapi.KindNotAvailable:
+	case gongapi.ClassNotAvailable:
 		return &store.Refusal{Stream: stream, Reason: store.RefusedNotAvailable, Endpoint: ae.Endpoint,
 			At: at, Until: at.Add(refusalPause)}
 	}

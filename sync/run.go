@@ -17,7 +17,7 @@ import (
 // RunReport is what one run of one stream did.
 type RunReport struct {
 	Stream   string
-	Kind     Kind
+	Kind     RunKind
 	Status   store.RunStatus
 	Started  time.Time
 	Finished time.Time
@@ -58,11 +58,11 @@ func (e *LoggedError) Error() string { return e.Err.Error() }
 // Unwrap gives the failure, for errors.Is and errors.As.
 func (e *LoggedError) Unwrap() error { return e.Err }
 
-// credentialsRefused says whether err is Gong refusing the credentials themselves (a
+// CredentialsRefused says whether err is Gong refusing the credentials themselves (a
 // 401 that names no scope, a 403 from an address outside the key's trusted IPs) or an
 // OAuth connection that needs a new login: every later request would be refused the
 // same way, so the whole pass stops at once.
-func credentialsRefused(err error) bool {
+func CredentialsRefused(err error) bool {
 	return errors.Is(err, gongapi.ErrUnauthorized) || errors.Is(err, ErrLoginRequired)
 }
 
@@ -82,7 +82,7 @@ type run struct {
 // measured. wait says whether to wait for another process holding the stream's lock or
 // skip; askRefused asks Gong even when it refused the stream for want of a scope less
 // than a day ago (an operator named the stream).
-func (e *Engine) runStream(ctx context.Context, s *streamDef, kind Kind, wait, askRefused bool) *RunReport {
+func (e *Engine) runStream(ctx context.Context, s *streamDef, kind RunKind, wait, askRefused bool) *RunReport {
 	if s.kind != "" {
 		kind = s.kind
 	}

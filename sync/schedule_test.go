@@ -1,6 +1,7 @@
 package sync
 
 import (
+	"strings"
 	"testing"
 	"time"
 )
@@ -37,5 +38,37 @@ func TestSchedulesRunInTheirTimeZone(t *testing.T) {
 	}
 	if _, err := (Schedules{Calls: "often", Users: "@hourly", Settle: "@daily"}).Next(now); err == nil {
 		t.Error("a bad spec was accepted")
+	}
+}
+
+// A schedule group's streams run one after the other in the order of streamDefs, by
+// the daemon and by a fleet's jobs alike: each run names the next (the calls'
+// transcripts after them).
+func TestGroupChains(t *testing.T) {
+	t.Parallel()
+	chain := func(g ScheduleGroup) string {
+		var out []string
+		for s := g.First; s != ""; s = groupNext(g.Name, s) {
+			out = append(out, s)
+			if len(out) > len(streamDefs) {
+				t.Fatalf("group %s loops: %v", g.Name, out)
+			}
+		}
+		return strings.Join(out, ",")
+	}
+	want := map[string]string{
+		scheduleCalls:  "calls,transcripts,answered_scorecards",
+		scheduleUsers:  "users,workspaces,trackers,scorecards",
+		scheduleSettle: "settle,sweep,transcripts,answered_scorecards_settle,answered_scorecards_sweep",
+		scheduleDaily:  "user_activity,user_interaction_stats,library,call_outcomes",
+	}
+	groups := Schedules{Calls: "@hourly", Users: "@hourly", Settle: "@daily", Daily: "@daily"}.Groups()
+	if len(groups) != len(want) {
+		t.Fatalf("%d groups, want %d", len(groups), len(want))
+	}
+	for _, g := range groups {
+		if got := chain(g); got != want[g.Name] {
+			t.Errorf("group %s: %q, want %q", g.Name, got, want[g.Name])
+		}
 	}
 }

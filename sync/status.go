@@ -22,10 +22,6 @@ type Status struct {
 	// swept table.
 	Sweep  []SweepStatus      `json:"sweep,omitempty"`
 	Tables []store.TableCount `json:"tables"`
-	// Connection and Queue are set for a connection of a registry (--connection):
-	// its name, and its jobs in the workers' queue.
-	Connection string      `json:"connection,omitempty"`
-	Queue      []QueueLine `json:"queue,omitempty"`
 }
 
 // StreamStatus is one stream's checkpoint and last run.

@@ -57,7 +57,7 @@ type streamDef struct {
 	// for every stream's (OAuthScopes).
 	scopes []string
 	// kind, when set, is the kind every run of the stream has (the settle pass).
-	kind Kind
+	kind RunKind
 	// schedules are the daemon's schedule groups whose ticks run the stream (calls,
 	// users, settle, daily; see Schedules).
 	schedules []string
@@ -263,13 +263,13 @@ func (e *Engine) Due(ctx context.Context) ([]string, error) {
 // RunStream runs one stream once. wait says whether to wait for another process
 // holding the stream, or to skip. A stream Gong refused for want of a scope less than a
 // day ago is skipped.
-func (e *Engine) RunStream(ctx context.Context, stream string, kind Kind, wait bool) *RunReport {
+func (e *Engine) RunStream(ctx context.Context, stream string, kind RunKind, wait bool) *RunReport {
 	return e.runNamed(ctx, stream, kind, wait, false)
 }
 
 // runNamed runs one stream once; askRefused asks Gong even when it refused the stream
 // for want of a scope less than a day ago.
-func (e *Engine) runNamed(ctx context.Context, stream string, kind Kind, wait, askRefused bool) *RunReport {
+func (e *Engine) runNamed(ctx context.Context, stream string, kind RunKind, wait, askRefused bool) *RunReport {
 	s := findStream(stream)
 	if s == nil {
 		return &RunReport{Stream: stream, Kind: kind, Status: store.RunFailed, Err: fmt.Errorf("unknown stream %q", stream)}
@@ -284,7 +284,7 @@ func (e *Engine) runNamed(ctx context.Context, stream string, kind Kind, wait, a
 // only its stream; a stream refused so less than a day ago is skipped, unless a `sync`
 // names it. The error joins the failures, each already logged with its run (a
 // *LoggedError); a pause is not a failure.
-func (e *Engine) Pass(ctx context.Context, streams []string, kind Kind, wait bool) ([]*RunReport, error) {
+func (e *Engine) Pass(ctx context.Context, streams []string, kind RunKind, wait bool) ([]*RunReport, error) {
 	askRefused := kind == KindSync && len(streams) > 0
 	if len(streams) == 0 {
 		var err error
@@ -303,7 +303,7 @@ func (e *Engine) Pass(ctx context.Context, streams []string, kind Kind, wait boo
 		if rep.Status == store.RunFailed {
 			errs = append(errs, fmt.Errorf("%s: %w", s, rep.Err))
 		}
-		if rep.Status == store.RunPaused || credentialsRefused(rep.Err) {
+		if rep.Status == store.RunPaused || CredentialsRefused(rep.Err) {
 			break
 		}
 	}

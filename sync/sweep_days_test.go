@@ -68,12 +68,12 @@ func TestSweepOnTheDaemonsDefaultSchedules(t *testing.T) {
 		next  time.Time
 	}
 	var jobs []*job
-	for _, j := range sched.jobs() {
-		s, err := cron.ParseStandard(j[1])
+	for _, g := range sched.Groups() {
+		s, err := cron.ParseStandard(g.Spec)
 		if err != nil {
 			t.Fatal(err)
 		}
-		jobs = append(jobs, &job{group: j[0], s: s, next: s.Next(t0)})
+		jobs = append(jobs, &job{group: g.Name, s: s, next: s.Next(t0)})
 	}
 	res := SweepDays{Days: days, CallsPerDay: perDay, Budget: budget}
 	end := t0.AddDate(0, 0, days)

@@ -11,6 +11,7 @@ import (
 
 	"github.com/gongsync/gongsync/internal/config"
 	gsync "github.com/gongsync/gongsync/sync"
+	"github.com/gongsync/gongsync/sync/fleet"
 	"github.com/rs/zerolog"
 )
 
@@ -32,7 +33,7 @@ func queueBackfill(ctx context.Context, m *Main, c *cli, cfg *config.Config, req
 	if err := control.Migrate(ctx); err != nil {
 		return err
 	}
-	added, err := gsync.EnqueueBackfill(ctx, control, c.conn.Name, req.From, req.To)
+	added, err := fleet.EnqueueBackfill(ctx, control, c.conn.Name, req.From, req.To)
 	if err != nil {
 		return err
 	}

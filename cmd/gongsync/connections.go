@@ -14,7 +14,7 @@ import (
 
 	"github.com/gongsync/gongsync/internal/config"
 	"github.com/gongsync/gongsync/store"
-	gsync "github.com/gongsync/gongsync/sync"
+	"github.com/gongsync/gongsync/sync/fleet"
 )
 
 func runConnections(ctx context.Context, m *Main, args []string) error {
@@ -319,7 +319,7 @@ given, which drops the schema with everything in it.`, config.Database)
 	} else if err != nil {
 		return err
 	}
-	jobs, err := gsync.DeleteJobs(ctx, control, name)
+	jobs, err := fleet.DeleteJobs(ctx, control, name)
 	if err != nil {
 		return err
 	}

@@ -12,7 +12,7 @@ import (
 
 	"github.com/gongsync/gongsync/gongapi/fakegong"
 	"github.com/gongsync/gongsync/internal/pgtest"
-	gsync "github.com/gongsync/gongsync/sync"
+	"github.com/gongsync/gongsync/sync/fleet"
 	"github.com/jackc/pgx/v5"
 )
 
@@ -175,7 +175,7 @@ func TestConnectionsCommands(t *testing.T) {
 	if code != 0 || !strings.Contains(out, "CONNECTIONS") || !strings.Contains(out, "gong_c2") || !strings.Contains(out, "of 1234") {
 		t.Errorf("status (a registry: all): exit %d\n%s%s", code, out, errOut)
 	}
-	var fs gsync.FleetStatus
+	var fs fleet.Status
 	_, js, _ = gongsync(t, e.env(0), "status", "--all", "--json")
 	if err := json.Unmarshal([]byte(js), &fs); err != nil || len(fs.Connections) != 2 || fs.Connections[0].RequestsToday == 0 ||
 		fs.Connections[1].LastRun != nil {

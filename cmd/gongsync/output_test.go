@@ -125,8 +125,8 @@ func TestStatusFitsAndReadsAsAPersonWouldSayIt(t *testing.T) {
 		Tables:      []store.TableCount{{Table: "calls", Rows: 12345}},
 	}
 	var narrow, wide strings.Builder
-	printStatus(&narrow, s, false)
-	printStatus(&wide, s, true)
+	printStatus(&narrow, s, nil, false)
+	printStatus(&wide, s, nil, true)
 	for _, l := range strings.Split(narrow.String(), "\n") {
 		if n := utf8.RuneCountInString(l); n > statusWidth {
 			t.Errorf("a line of %d columns:\n%s", n, l)

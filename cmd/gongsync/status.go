@@ -15,6 +15,7 @@ import (
 	"github.com/gongsync/gongsync/internal/config"
 	"github.com/gongsync/gongsync/store"
 	gsync "github.com/gongsync/gongsync/sync"
+	"github.com/gongsync/gongsync/sync/fleet"
 )
 
 // statusWidth is what `gongsync status` fits its lines in without --wide.
@@ -67,40 +68,33 @@ per stream.`, config.Database|config.Budget|config.Schedule)
 	if err != nil {
 		return err
 	}
+	var q *fleet.ConnectionQueue
 	if cfg.Connection != "" {
-		if err := connectionQueue(ctx, cfg, log, s); err != nil {
+		if q, err = connectionQueue(ctx, cfg, log); err != nil {
 			return err
 		}
 	}
 	if *asJSON {
 		enc := json.NewEncoder(m.Stdout)
 		enc.SetIndent("", "  ")
-		return enc.Encode(s)
+		// The connection's jobs follow its status, in the same object.
+		return enc.Encode(struct {
+			*gsync.Status
+			*fleet.ConnectionQueue
+		}{s, q})
 	}
-	printStatus(m.Stdout, s, *wide)
+	printStatus(m.Stdout, s, q, *wide)
 	return nil
 }
 
-// connectionQueue adds a registry's connection's jobs to its status.
-func connectionQueue(ctx context.Context, cfg *config.Config, log zerolog.Logger, s *gsync.Status) error {
+// connectionQueue reads a registry's connection's jobs.
+func connectionQueue(ctx context.Context, cfg *config.Config, log zerolog.Logger) (*fleet.ConnectionQueue, error) {
 	control, err := openControl(ctx, cfg, log)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	defer control.Close()
-	s.Connection = cfg.Connection
-	s.Queue = []gsync.QueueLine{}
-	if ok, err := control.MigrationsCurrent(ctx); err != nil || !ok {
-		return err // no queue yet: no worker ever ran
-	}
-	counts, err := control.QueueCounts(ctx, gsync.JobKind)
-	if err != nil {
-		return err
-	}
-	if q := gsync.QueueLines(counts)[cfg.Connection]; q != nil {
-		s.Queue = q
-	}
-	return nil
+	return fleet.ReadConnectionQueue(ctx, control, cfg.Connection)
 }
 
 // fleetStatus prints every connection of the registry (status --all).
@@ -116,7 +110,7 @@ func fleetStatus(ctx context.Context, m *Main, cfg *config.Config, log zerolog.L
 		}
 		return err
 	}
-	s, err := gsync.ReadFleetStatus(ctx, control, budgetDay(cfg, time.Now()), cfg.DailyBudget)
+	s, err := fleet.ReadStatus(ctx, control, budgetDay(cfg, time.Now()), cfg.DailyBudget)
 	if err != nil {
 		return err
 	}
@@ -130,7 +124,7 @@ func fleetStatus(ctx context.Context, m *Main, cfg *config.Config, log zerolog.L
 }
 
 // printFleet writes the connections, then the queue, then the failures.
-func printFleet(w io.Writer, s *gsync.FleetStatus) {
+func printFleet(w io.Writer, s *fleet.Status) {
 	fmt.Fprintf(w, "CONNECTIONS (registry in the schema %s)\n", s.ControlSchema)
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "  NAME\tSCHEMA\tSTATE\tREQUESTS TODAY\tNEWEST CALL\tTRANSCRIPTS WAITING\tLAST RUN")
@@ -174,9 +168,10 @@ func printFleet(w io.Writer, s *gsync.FleetStatus) {
 	}
 }
 
-// queue is a connection's jobs in the workers' queue (status --connection).
-func (p statusPrinter) queue(s *gsync.Status) {
-	if s.Connection == "" {
+// queue is a connection's jobs in the workers' queue (status --connection); nil
+// without --connection.
+func (p statusPrinter) queue(s *fleet.ConnectionQueue) {
+	if s == nil {
 		return
 	}
 	fmt.Fprintf(p.w, "\nQUEUE (connection %s)\n", s.Connection)
@@ -211,8 +206,9 @@ func (a *app) schedules() gsync.Schedules {
 		Daily: a.cfg.ScheduleDaily, Location: a.cfg.ScheduleTZ}
 }
 
-// printStatus writes the status as sections, one function each.
-func printStatus(w io.Writer, s *gsync.Status, wide bool) {
+// printStatus writes the status as sections, one function each; q is the
+// connection's jobs in the workers' queue (nil without --connection).
+func printStatus(w io.Writer, s *gsync.Status, q *fleet.ConnectionQueue, wide bool) {
 	p := statusPrinter{w: w, now: s.Now, wide: wide}
 	p.streams(s.Streams)
 	p.refusals(s.Streams)
@@ -220,7 +216,7 @@ func printStatus(w io.Writer, s *gsync.Status, wide bool) {
 	p.calls(s)
 	p.sweep(s.Sweep)
 	p.schedules(s.Schedules)
-	p.queue(s)
+	p.queue(q)
 	p.rows(s)
 	if !wide {
 		fmt.Fprintln(w, "\n(--wide adds open windows, cursors and whole errors; --json prints everything)")

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"net/http"
 	"os"
-	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -17,10 +16,11 @@ import (
 	"github.com/gongsync/gongsync/internal/config"
 	"github.com/gongsync/gongsync/store"
 	gsync "github.com/gongsync/gongsync/sync"
+	"github.com/gongsync/gongsync/sync/fleet"
 )
 
 // runWorkers is `gongsync run` with a connection registry: one worker of the
-// deployment (sync.Fleet). It serves /healthz, /readyz (the control schema answers
+// deployment (fleet.Fleet). It serves /healthz, /readyz (the control schema answers
 // and is migrated), /metrics (each connection's metrics labelled by its name, and the
 // queue's) and /status (`gongsync status --all --json`).
 func runWorkers(ctx context.Context, cfg *config.Config, log zerolog.Logger, noMigrate bool) error {
@@ -50,28 +50,24 @@ func runWorkers(ctx context.Context, cfg *config.Config, log zerolog.Logger, noM
 
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}), buildInfoCollector())
-	fm := gsync.NewFleetMetrics(reg)
-	cm := &connectionMetrics{reg: reg, byName: map[string]*gsync.Metrics{}}
+	fm := fleet.NewMetrics(reg)
 	worker := workerName()
-	open := func(ctx context.Context, conn store.Connection) (*gsync.OpenedConnection, error) {
+	open := func(ctx context.Context, conn store.Connection) (*fleet.OpenedConnection, error) {
 		a, err := openApp(ctx, connectionConfig(cfg, conn), log.With().Str("connection", conn.Name).Logger(), appOptions{
 			migrate: !noMigrate, gong: true,
-			job: &jobOptions{metrics: cm.of(conn.Name), worker: worker, requestsPerRun: cfg.RequestsPerJob},
+			job: &jobOptions{metrics: fm.Connection(conn.Name), worker: worker, requestsPerRun: cfg.RequestsPerJob},
 		})
 		if err != nil {
 			return nil, err
 		}
-		return &gsync.OpenedConnection{Engine: a.engine, Close: a.Close}, nil
+		return &fleet.OpenedConnection{Engine: a.engine, Close: a.Close}, nil
 	}
-	fleet, err := gsync.NewFleet(gsync.FleetOptions{
+	f, err := fleet.New(fleet.Options{
 		Control: control, Open: open, ID: worker, Workers: cfg.Workers, JobTimeout: cfg.JobTimeout,
 		Schedules: gsync.Schedules{Calls: cfg.ScheduleCalls, Users: cfg.ScheduleUsers, Settle: cfg.ScheduleSettle,
 			Daily: cfg.ScheduleDaily, Location: cfg.ScheduleTZ},
-		OnQueue: func(counts []store.JobCount, conns []store.Connection) {
-			fm.Observe(counts, conns)
-			cm.prune(conns)
-		},
-		Logger: log,
+		OnQueue: fm.Observe,
+		Logger:  log,
 	})
 	if err != nil {
 		return usageError{err}
@@ -84,7 +80,7 @@ func runWorkers(ctx context.Context, cfg *config.Config, log zerolog.Logger, noM
 			return err
 		}
 	}
-	err = fleet.Run(ctx)
+	err = f.Run(ctx)
 	if srv != nil {
 		sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
@@ -100,45 +96,6 @@ func workerName() string {
 		host = "localhost"
 	}
 	return fmt.Sprintf("%s:%d", host, os.Getpid())
-}
-
-// connectionMetrics keeps each connection's metrics, labelled with its name, for the
-// life of the process: an engine opened again reports to the same ones, and a
-// connection that leaves the registry takes its series with it.
-type connectionMetrics struct {
-	reg    *prometheus.Registry
-	mu     sync.Mutex
-	byName map[string]*gsync.Metrics
-}
-
-func (c *connectionMetrics) registerer(name string) prometheus.Registerer {
-	return prometheus.WrapRegistererWith(prometheus.Labels{"connection": name}, c.reg)
-}
-
-func (c *connectionMetrics) of(name string) *gsync.Metrics {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	m := c.byName[name]
-	if m == nil {
-		m = gsync.NewMetrics(c.registerer(name), nil)
-		c.byName[name] = m
-	}
-	return m
-}
-
-func (c *connectionMetrics) prune(conns []store.Connection) {
-	known := map[string]bool{}
-	for _, conn := range conns {
-		known[conn.Name] = true
-	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	for name, m := range c.byName {
-		if !known[name] {
-			m.Unregister(c.registerer(name))
-			delete(c.byName, name)
-		}
-	}
 }
 
 // workerOpsHandler is a worker's operational endpoints (opsHandler's, for a fleet).
@@ -166,7 +123,7 @@ func workerOpsHandler(cfg *config.Config, control *store.Control, reg *prometheu
 	mux.HandleFunc("GET /status", func(w http.ResponseWriter, r *http.Request) {
 		ctx, cancel := context.WithTimeout(r.Context(), 10*time.Second)
 		defer cancel()
-		s, err := gsync.ReadFleetStatus(ctx, control, budgetDay(cfg, time.Now()), cfg.DailyBudget)
+		s, err := fleet.ReadStatus(ctx, control, budgetDay(cfg, time.Now()), cfg.DailyBudget)
 		if err != nil {
 			log.Warn().Err(err).Msg("status failed")
 			http.Error(w, "status unavailable", http.StatusServiceUnavailable)

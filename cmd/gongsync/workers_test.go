@@ -16,6 +16,7 @@ import (
 	"github.com/gongsync/gongsync/gongapi/fakegong"
 	"github.com/gongsync/gongsync/internal/pgtest"
 	gsync "github.com/gongsync/gongsync/sync"
+	"github.com/gongsync/gongsync/sync/fleet"
 )
 
 // worker is one `gongsync run` process of a registry.
@@ -187,7 +188,7 @@ func TestWorkersShareTheConnectionsAndOneFailsAlone(t *testing.T) {
 	}
 	addr := addrs[1]
 	code, body := get("http://" + addr + "/status")
-	var fs gsync.FleetStatus
+	var fs fleet.Status
 	if code != 200 || json.Unmarshal([]byte(body), &fs) != nil || len(fs.Connections) != 4 || fs.Connections[3].State != "failed" {
 		t.Errorf("/status: %d\n%s", code, body)
 	}

@@ -3,18 +3,20 @@ package fakegong
 import (
 	"cmp"
 	"fmt"
+	"hash/fnv"
 	"math"
+	"net/http"
 	"slices"
 	"sort"
 	"strconv"
 	"time"
 )
 
-// What the company's users do with its calls (the activity of
-// /v2/stats/activity/day-by-day and the interaction stats of /v2/stats/interaction),
-// the library, and the call outcome definitions: all derived from the dataset's calls
-// and users, so they agree with them (the activity lists the fake's calls, the stats
-// are the hosts' calls' own figures, the folders hold the fake's calls).
+// What the company's users do with its calls: the activity of
+// /v2/stats/activity/day-by-day and the interaction stats of /v2/stats/interaction,
+// both derived from the dataset's calls and users, so they agree with them (the
+// activity lists the fake's calls, the stats are the hosts' calls' own figures). The
+// library (library.go) and the call outcomes (outcomes.go) are derived the same way.
 //
 // Gong revises activity and stats for a few days, and so does the fake, on its
 // virtual clock: a call's hosting and attendance count only once the call is
@@ -23,14 +25,59 @@ import (
 // when posted, and a deleted call leaves every list. The stats of a day change as its
 // late calls arrive.
 
-// Stream keys of the parts beyond calls, away from rng.go's, so that adding them never
-// shifts what the calls' parts draw.
-const (
-	streamActivity uint64 = 0x80 + iota
-	streamLibrary
-	streamFolderEntries
-	streamOutcomes
-)
+// ---- records ----
+
+// The records are the fake's own reading of Gong's document, with the conventions of
+// types.go: ids are decimal strings, a zero time.Time is absent; the encoder (below)
+// writes the names the JSON tags give, and a test checks that the two agree.
+
+// UserDayByDayActivity is one user's record of POST /v2/stats/activity/day-by-day:
+// one DailyActivityWithDates per day of the requested range, days without activity
+// included (with empty lists).
+type UserDayByDayActivity struct {
+	UserID                 string                   `json:"userId"`
+	UserEmailAddress       *string                  `json:"userEmailAddress"`
+	UserDailyActivityStats []DailyActivityWithDates `json:"userDailyActivityStats"`
+}
+
+// DailyActivityWithDates is one day of a user's activity: the day's start and end in
+// the company's offset, and per activity the ids of the calls it concerned. Every list
+// is sent, [] when empty.
+type DailyActivityWithDates struct {
+	CallsAsHost                   []string  `json:"callsAsHost"`
+	CallsGaveFeedback             []string  `json:"callsGaveFeedback"`
+	CallsRequestedFeedback        []string  `json:"callsRequestedFeedback"`
+	CallsReceivedFeedback         []string  `json:"callsReceivedFeedback"`
+	OwnCallsListenedTo            []string  `json:"ownCallsListenedTo"`
+	OthersCallsListenedTo         []string  `json:"othersCallsListenedTo"`
+	CallsSharedInternally         []string  `json:"callsSharedInternally"`
+	CallsSharedExternally         []string  `json:"callsSharedExternally"`
+	CallsAttended                 []string  `json:"callsAttended"`
+	CallsCommentsGiven            []string  `json:"callsCommentsGiven"`
+	CallsCommentsReceived         []string  `json:"callsCommentsReceived"`
+	CallsMarkedAsFeedbackGiven    []string  `json:"callsMarkedAsFeedbackGiven"`
+	CallsMarkedAsFeedbackReceived []string  `json:"callsMarkedAsFeedbackReceived"`
+	CallsScorecardsFilled         []string  `json:"callsScorecardsFilled"`
+	CallsScorecardsReceived       []string  `json:"callsScorecardsReceived"`
+	FromDate                      time.Time `json:"fromDate"`
+	ToDate                        time.Time `json:"toDate"`
+}
+
+// PersonInteractionStats is one user's record of POST /v2/stats/interaction (the
+// schema InteractionStats): the user's measures over the whole requested range.
+type PersonInteractionStats struct {
+	UserID                 string            `json:"userId"`
+	UserEmailAddress       *string           `json:"userEmailAddress"`
+	PersonInteractionStats []InteractionStat `json:"personInteractionStats"`
+}
+
+// InteractionStat is one named measure of a user.
+type InteractionStat struct {
+	Name  string  `json:"name"`
+	Value float64 `json:"value"`
+}
+
+// ---- the dataset's part ----
 
 // The activities of a day, in the order of Gong's document.
 const (
@@ -333,258 +380,290 @@ func (d *Dataset) InteractionStatsAt(t time.Time, from, to time.Time) []PersonIn
 	return out
 }
 
-// ---- the library ----
+// ---- serving ----
 
-// libFolder is one public folder of a workspace's library.
-type libFolder struct {
-	def     LibraryFolder // Updated is computed per answer
-	ws      int32
-	created int64
-	removed int64 // gone from this virtual time on; 0 = never
-	entries []libEntry
+// Daily activity and interaction stats are POST, paged by 100 users, the cursor in the
+// body.
+
+// The empty answers of the stats endpoints. Gong's document does not give their
+// text; like every empty result they say "found corresponding to the provided
+// filters", which is what a client must key on.
+const (
+	noActivityFound = "No users found corresponding to the provided filters"
+	noStatsFound    = "No interaction stats found corresponding to the provided filters"
+)
+
+type statsFilterBody struct {
+	FromDate            *string  `json:"fromDate"`
+	ToDate              *string  `json:"toDate"`
+	CreatedFromDateTime *string  `json:"createdFromDateTime"`
+	CreatedToDateTime   *string  `json:"createdToDateTime"`
+	UserIDs             []bodyID `json:"userIds"`
 }
 
-// libEntry is one call (or snippet) filed in a folder.
-type libEntry struct {
-	call     int32 // index into Dataset.calls
-	added    int64
-	addedBy  int32
-	from, to int64 // the snippet, in seconds; to == 0 is the whole call
-	note     string
+type statsBody struct {
+	Cursor *string          `json:"cursor"`
+	Filter *statsFilterBody `json:"filter"`
 }
 
-var libraryFolderNames = []string{"Best discovery calls", "Objection handling", "Demos that closed", "Onboarding examples",
-	"Pricing conversations", "Cold calls that worked", "Renewals", "Competitor mentions"}
+// statsQuery is a parsed stats request.
+type statsQuery struct {
+	endpoint byte
+	from, to time.Time // the company's dates, at midnight UTC
+	ids      []uint64  // nil: every user
+}
 
-var libraryNotes = []string{"Great example of discovery questions.", "Listen to how the objection is handled.",
-	"Clear pricing walkthrough.", "Use this for new hires.", "Strong close at the end."}
+func (q *statsQuery) hash() uint64 {
+	h := fnv.New64a()
+	fmt.Fprintf(h, "%c|%s|%s|%v|%v", q.endpoint, q.from.Format(time.DateOnly), q.to.Format(time.DateOnly), q.ids != nil, q.ids)
+	return h.Sum64()
+}
 
-// genLibrary files about one call in twenty in one of its workspace's folders. It
-// draws from streams of its own, so the calls are what they were without it.
-func (d *Dataset) genLibrary(o Options) {
-	r := newRNG(d.seed, 0, streamLibrary)
-	byWS := make([][]int, len(d.workspaces))
-	for w := range d.workspaces {
-		pool := d.wsUsers[w]
-		if len(pool) == 0 {
-			continue
+// parseStats reads a stats body the way Gong's document describes it: both dates
+// required as YYYY-MM-DD in the company's time zone, toDate exclusive and not after
+// the company's current day (Options.StrictDates; else a later one reads as the
+// current day). empty reports a range with no day in it (a same-day
+// range), which Gong answers with its empty result.
+func (s *Server) parseStats(x *exchange, endpoint byte) (q statsQuery, cursor string, empty bool, err error) {
+	var body statsBody
+	if err := x.decodeBody(&body); err != nil {
+		return q, "", false, err
+	}
+	if body.Filter == nil {
+		return q, "", false, badRequest("filter is required")
+	}
+	f := body.Filter
+	if f.FromDate == nil || f.ToDate == nil {
+		return q, "", false, badRequest("filter.fromDate and filter.toDate are required")
+	}
+	q.endpoint = endpoint
+	if q.from, err = time.Parse(time.DateOnly, *f.FromDate); err != nil {
+		return q, "", false, badRequest(fmt.Sprintf("Invalid fromDate %q: expected YYYY-MM-DD", *f.FromDate))
+	}
+	if q.to, err = time.Parse(time.DateOnly, *f.ToDate); err != nil {
+		return q, "", false, badRequest(fmt.Sprintf("Invalid toDate %q: expected YYYY-MM-DD", *f.ToDate))
+	}
+	now := s.clock.Now().In(s.opts.CompanyLocation)
+	today := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, time.UTC)
+	switch {
+	case q.from.After(q.to):
+		return q, "", false, badRequest("fromDate must not be after toDate")
+	case q.to.After(today) && s.opts.StrictDates:
+		return q, "", false, badRequest(fmt.Sprintf("toDate %s exceeds the current day %s", *f.ToDate, today.Format(time.DateOnly)))
+	case q.to.After(today):
+		// What Gong does with such a toDate is not recorded; the fake answers the days
+		// it has, so that a client on another clock (the binary, against a fake
+		// stopped in the past) reads them.
+		q.to = today
+		if q.from.After(q.to) {
+			q.from = q.to
 		}
-		n := r.between(3, 6)
-		first := len(d.library)
-		for k := range n {
-			f := libFolder{ws: int32(w), created: o.From.Add(-time.Duration(r.uniform(30, 400) * float64(24*time.Hour))).Truncate(time.Second).UnixNano()}
-			f.def.ID = strconv.FormatUint(d.newID(&r), 10)
-			name := libraryFolderNames[(k+w)%len(libraryFolderNames)]
-			f.def.Name = &name
-			if k >= 2 {
-				parent := d.library[first+r.intn(k)].def.ID
-				f.def.ParentFolderID = &parent
+	}
+	if f.UserIDs != nil {
+		q.ids = []uint64{}
+		for _, id := range f.UserIDs {
+			if n, err := strconv.ParseUint(string(id), 10, 64); err == nil {
+				q.ids = append(q.ids, n)
 			}
-			f.def.CreatedBy = strp(d.users[pool[r.intn(len(pool))]].u.ID)
-			byWS[w] = append(byWS[w], len(d.library))
-			d.library = append(d.library, f)
 		}
+		slices.Sort(q.ids)
+		q.ids = slices.Compact(q.ids)
 	}
-	for i := range d.calls {
-		m := &d.calls[i]
-		cr := newRNG(d.seed, m.seq, streamFolderEntries)
-		folders := byWS[m.ws]
-		if !cr.chance(0.05) || len(folders) == 0 {
-			continue
+	if body.Cursor != nil {
+		cursor = *body.Cursor
+	}
+	return q, cursor, q.from.Equal(q.to), nil
+}
+
+// pageUsers picks the page of records after the cursor, keyed by user id, and the
+// pagination block. ids are the records' user ids, in order.
+func (s *Server) pageUsers(x *exchange, q *statsQuery, raw string, ids []uint64) (lo, hi int, rec pagination, ok bool) {
+	now := s.clock.Now().UnixNano()
+	qh := q.hash()
+	after, err := s.resolveCursor(raw, qh, now)
+	if err != nil {
+		x.answerError(err)
+		return 0, 0, rec, false
+	}
+	if after != nil {
+		lo = sort.Search(len(ids), func(k int) bool { return ids[k] > after.lastID })
+	}
+	hi = min(len(ids), lo+pageSize)
+	if lo >= hi {
+		return lo, hi, rec, true
+	}
+	return lo, hi, s.records(qh, now, after, hi-lo, len(ids), hi < len(ids), 0, ids[hi-1]), true
+}
+
+// selected keeps the records of the users the query names (all when it names none).
+func selected[T any](q *statsQuery, recs []T, id func(*T) string) ([]T, []uint64) {
+	var out []T
+	var ids []uint64
+	for i := range recs {
+		n, _ := strconv.ParseUint(id(&recs[i]), 10, 64)
+		if q.ids != nil {
+			if _, ok := slices.BinarySearch(q.ids, n); !ok {
+				continue
+			}
 		}
-		pool := d.wsUsers[m.ws]
-		e := libEntry{call: int32(i), added: m.processed + int64(cr.uniform(1, 72)*float64(time.Hour)), addedBy: pool[cr.intn(len(pool))]}
-		if cr.chance(0.7) && m.duration > 60 {
-			e.from = int64(cr.uniform(0, 0.8*float64(m.duration)))
-			e.to = min(int64(m.duration), e.from+int64(cr.uniform(30, 300)))
+		out = append(out, recs[i])
+		ids = append(ids, n)
+	}
+	return out, ids
+}
+
+func (s *Server) handleUserActivity(x *exchange) {
+	q, cursor, empty, err := s.parseStats(x, 'a')
+	if err != nil {
+		x.answerError(err)
+		return
+	}
+	if empty {
+		x.fail(http.StatusNotFound, noActivityFound)
+		return
+	}
+	recs, ids := selected(&q, s.data.ActivityAt(s.clock.Now(), q.from, q.to), func(r *UserDayByDayActivity) string { return r.UserID })
+	lo, hi, rec, ok := s.pageUsers(x, &q, cursor, ids)
+	if !ok {
+		return
+	}
+	if lo >= hi {
+		x.fail(http.StatusNotFound, noActivityFound)
+		return
+	}
+	e := s.enc(x)
+	e.requestID(x.id)
+	e.records(rec)
+	e.b = append(e.b, `,"usersDetailedActivities":[`...)
+	for i := lo; i < hi; i++ {
+		if i > lo {
+			e.b = append(e.b, ',')
 		}
-		if cr.chance(0.4) {
-			e.note = pick(&cr, libraryNotes)
+		e.userDayByDayActivity(&recs[i])
+	}
+	e.b = append(e.b, "]}"...)
+	x.sendJSON(http.StatusOK, e.b)
+}
+
+func (s *Server) handleInteractionStats(x *exchange) {
+	q, cursor, empty, err := s.parseStats(x, 'i')
+	if err != nil {
+		x.answerError(err)
+		return
+	}
+	if empty {
+		x.fail(http.StatusNotFound, noStatsFound)
+		return
+	}
+	recs, ids := selected(&q, s.data.InteractionStatsAt(s.clock.Now(), q.from, q.to), func(r *PersonInteractionStats) string { return r.UserID })
+	lo, hi, rec, ok := s.pageUsers(x, &q, cursor, ids)
+	if !ok {
+		return
+	}
+	if lo >= hi {
+		x.fail(http.StatusNotFound, noStatsFound)
+		return
+	}
+	loc := s.opts.CompanyLocation
+	e := s.enc(x)
+	e.requestID(x.id)
+	e.records(rec)
+	e.b = append(e.b, `,"timeZone":`...)
+	e.str(zoneName(loc))
+	e.b = append(e.b, `,"fromDateTime":`...)
+	e.time(time.Date(q.from.Year(), q.from.Month(), q.from.Day(), 0, 0, 0, 0, loc))
+	e.b = append(e.b, `,"toDateTime":`...)
+	e.time(time.Date(q.to.Year(), q.to.Month(), q.to.Day(), 0, 0, 0, 0, loc))
+	e.b = append(e.b, `,"peopleInteractionStats":[`...)
+	for i := lo; i < hi; i++ {
+		if i > lo {
+			e.b = append(e.b, ',')
 		}
-		f := &d.library[folders[cr.intn(len(folders))]]
-		f.entries = append(f.entries, e)
+		e.personInteractionStats(&recs[i])
+	}
+	e.b = append(e.b, "]}"...)
+	x.sendJSON(http.StatusOK, e.b)
+}
+
+// zoneName names the company's time zone as Gong does (an IANA name); a fixed offset
+// without a name reads as the Etc/GMT zone of that offset (whose sign is reversed).
+func zoneName(loc *time.Location) string {
+	if name := loc.String(); name != "" && name != "UTC" || loc == time.UTC {
+		return name
+	}
+	_, off := time.Date(2024, 1, 1, 0, 0, 0, 0, loc).Zone()
+	switch {
+	case off == 0:
+		return "Etc/GMT"
+	case off < 0:
+		return "Etc/GMT+" + strconv.Itoa(-off/3600)
+	default:
+		return "Etc/GMT-" + strconv.Itoa(off/3600)
 	}
 }
 
-// folderAt returns the folder as it stands at now: nil when it does not exist (yet,
-// or any more). The caller holds d.mu.
-func (d *Dataset) folderAt(i int, now int64) *LibraryFolder {
-	f := &d.library[i]
-	if f.created > now || (f.removed != 0 && now >= f.removed) {
-		return nil
-	}
-	def := f.def
-	updated := f.created
-	for _, e := range f.entries {
-		if d.entryVisible(&e, now) {
-			updated = max(updated, e.added)
+// ---- encoding ----
+
+// Every list of a day's activity is sent, [] when empty.
+
+func (e *enc) userDayByDayActivity(u *UserDayByDayActivity) {
+	e.b = append(e.b, `{"userId":`...)
+	e.id(u.UserID)
+	e.b = append(e.b, `,"userEmailAddress":`...)
+	e.strp(u.UserEmailAddress)
+	e.b = append(e.b, `,"userDailyActivityStats":[`...)
+	for i := range u.UserDailyActivityStats {
+		if i > 0 {
+			e.b = append(e.b, ',')
 		}
+		e.dailyActivity(&u.UserDailyActivityStats[i])
 	}
-	def.Updated = d.at(updated)
-	return &def
+	e.b = append(e.b, "]}"...)
 }
 
-func (d *Dataset) entryVisible(e *libEntry, now int64) bool {
-	return e.added <= now && d.calls[e.call].visible(now)
+func (e *enc) dailyActivity(a *DailyActivityWithDates) {
+	s := e.open()
+	for _, f := range []struct {
+		key  string
+		list []string
+	}{
+		{"callsAsHost", a.CallsAsHost}, {"callsGaveFeedback", a.CallsGaveFeedback},
+		{"callsRequestedFeedback", a.CallsRequestedFeedback}, {"callsReceivedFeedback", a.CallsReceivedFeedback},
+		{"ownCallsListenedTo", a.OwnCallsListenedTo}, {"othersCallsListenedTo", a.OthersCallsListenedTo},
+		{"callsSharedInternally", a.CallsSharedInternally}, {"callsSharedExternally", a.CallsSharedExternally},
+		{"callsAttended", a.CallsAttended}, {"callsCommentsGiven", a.CallsCommentsGiven},
+		{"callsCommentsReceived", a.CallsCommentsReceived}, {"callsMarkedAsFeedbackGiven", a.CallsMarkedAsFeedbackGiven},
+		{"callsMarkedAsFeedbackReceived", a.CallsMarkedAsFeedbackReceived}, {"callsScorecardsFilled", a.CallsScorecardsFilled},
+		{"callsScorecardsReceived", a.CallsScorecardsReceived},
+	} {
+		e.key(f.key)
+		e.strings(f.list, false)
+	}
+	e.key("fromDate")
+	e.time(a.FromDate)
+	e.key("toDate")
+	e.time(a.ToDate)
+	if e.unknown {
+		e.b = append(e.b, `,"callsViewedInMobile":["1"]`...)
+	}
+	e.close(s)
 }
 
-// LibraryFoldersAt returns what GET /v2/library/folders?workspaceId= answers at
-// virtual time t ("" is the company's first workspace, its default), and whether the
-// workspace exists.
-func (d *Dataset) LibraryFoldersAt(t time.Time, workspaceID string) ([]LibraryFolder, bool) {
-	ws := 0
-	if workspaceID != "" {
-		n, err := strconv.ParseUint(workspaceID, 10, 64)
-		if ws = slices.Index(d.wsIDs, n); err != nil || ws < 0 {
-			return nil, false
+func (e *enc) personInteractionStats(p *PersonInteractionStats) {
+	e.b = append(e.b, `{"userId":`...)
+	e.id(p.UserID)
+	e.b = append(e.b, `,"userEmailAddress":`...)
+	e.strp(p.UserEmailAddress)
+	e.b = append(e.b, `,"personInteractionStats":[`...)
+	for i, st := range p.PersonInteractionStats {
+		if i > 0 {
+			e.b = append(e.b, ',')
 		}
+		e.b = append(e.b, `{"name":`...)
+		e.str(st.Name)
+		e.b = append(e.b, `,"value":`...)
+		e.float(st.Value)
+		e.b = append(e.b, '}')
 	}
-	d.mu.RLock()
-	defer d.mu.RUnlock()
-	out := []LibraryFolder{}
-	for i := range d.library {
-		if d.library[i].ws != int32(ws) {
-			continue
-		}
-		if f := d.folderAt(i, t.UnixNano()); f != nil {
-			out = append(out, *f)
-		}
-	}
-	return out, true
+	e.b = append(e.b, "]}"...)
 }
-
-// LibraryFolderCallsAt returns what GET /v2/library/folder-content?folderId= answers
-// at virtual time t: the folder and its calls in the order they were added; ok is
-// false when the folder does not exist then.
-func (d *Dataset) LibraryFolderCallsAt(t time.Time, folderID string) (LibraryFolder, []LibraryCall, bool) {
-	now := t.UnixNano()
-	d.mu.RLock()
-	defer d.mu.RUnlock()
-	i := slices.IndexFunc(d.library, func(f libFolder) bool { return f.def.ID == folderID })
-	if i < 0 {
-		return LibraryFolder{}, nil, false
-	}
-	f := d.folderAt(i, now)
-	if f == nil {
-		return LibraryFolder{}, nil, false
-	}
-	entries := slices.Clone(d.library[i].entries)
-	slices.SortStableFunc(entries, func(a, b libEntry) int { return cmp.Compare(a.added, b.added) })
-	calls := []LibraryCall{}
-	for _, e := range entries {
-		if !d.entryVisible(&e, now) {
-			continue
-		}
-		m := &d.calls[e.call]
-		id := strconv.FormatUint(m.id, 10)
-		c := LibraryCall{ID: id, Title: strp(d.titleAt(m, now)), AddedBy: strp(d.users[e.addedBy].u.ID),
-			Created: d.at(e.added), URL: strp("https://app.gong.io/call?id=" + id)}
-		if e.note != "" {
-			c.Note = strp(e.note)
-		}
-		if e.to != 0 {
-			c.Snippet = &Snippet{FromSec: e.from, ToSec: e.to}
-		}
-		calls = append(calls, c)
-	}
-	return *f, calls, true
-}
-
-// titleAt is the call's title at now: the generated one, or the last title a change
-// up to now gave it.
-func (d *Dataset) titleAt(m *callMeta, now int64) string {
-	title := d.baseTitle(m)
-	for _, c := range m.changes {
-		if c.at <= now && c.ch.Title != nil {
-			title = *c.ch.Title
-		}
-	}
-	return title
-}
-
-// LibraryFolderIDs lists the ids of every folder, whatever the time, in the order
-// they were made (workspace by workspace).
-func (d *Dataset) LibraryFolderIDs() []string {
-	d.mu.RLock()
-	defer d.mu.RUnlock()
-	out := make([]string, len(d.library))
-	for i := range d.library {
-		out[i] = d.library[i].def.ID
-	}
-	return out
-}
-
-// RemoveLibraryFolder takes a folder out of the library from virtual time at on (an
-// administrator deleted it, or made it private).
-func (d *Dataset) RemoveLibraryFolder(id string, at time.Time) error {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	i := slices.IndexFunc(d.library, func(f libFolder) bool { return f.def.ID == id })
-	if i < 0 {
-		return errNoSuch("library folder", id)
-	}
-	lib := slices.Clone(d.library) // readers may hold the old slice
-	lib[i].removed = at.UnixNano()
-	d.library = lib
-	return nil
-}
-
-// ---- call outcomes ----
-
-// outcomeDef is one call outcome definition and when it was removed.
-type outcomeDef struct {
-	def     CallOutcomeDefinition
-	removed int64
-}
-
-// genOutcomes defines one outcome for each the calls can be given (their
-// content.callOutcome names), in that order.
-func (d *Dataset) genOutcomes() {
-	r := newRNG(d.seed, 0, streamOutcomes)
-	for i, o := range outcomeNames {
-		def := CallOutcomeDefinition{CallOutcome: o.name, Category: o.category, DisplayOrder: int64(i + 1),
-			ConnectStatus: "CONNECTED", Sentiment: "NEUTRAL", TodoAction: "NONE", Automation: "NONE"}
-		switch o.name {
-		case "Not qualified", "Escalated":
-			def.Sentiment = "NEGATIVE"
-		case "Demo scheduled", "Moved to next stage", "Closed won", "Issue resolved":
-			def.Sentiment = "POSITIVE"
-		}
-		if r.chance(0.3) {
-			def.TodoAction = "CREATE_FOLLOW_UP_TASK"
-		}
-		if r.chance(0.3) {
-			def.Automation = "UPDATE_CRM"
-		}
-		d.outcomes = append(d.outcomes, outcomeDef{def: def})
-	}
-}
-
-// CallOutcomesAt returns what GET /v2/call-outcomes answers at virtual time t.
-func (d *Dataset) CallOutcomesAt(t time.Time) []CallOutcomeDefinition {
-	d.mu.RLock()
-	defer d.mu.RUnlock()
-	out := []CallOutcomeDefinition{}
-	for _, o := range d.outcomes {
-		if o.removed == 0 || t.UnixNano() < o.removed {
-			out = append(out, o.def)
-		}
-	}
-	return out
-}
-
-// RemoveCallOutcome takes an outcome definition away from virtual time at on.
-func (d *Dataset) RemoveCallOutcome(name string, at time.Time) error {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	i := slices.IndexFunc(d.outcomes, func(o outcomeDef) bool { return o.def.CallOutcome == name })
-	if i < 0 {
-		return errNoSuch("call outcome", name)
-	}
-	outs := slices.Clone(d.outcomes)
-	outs[i].removed = at.UnixNano()
-	d.outcomes = outs
-	return nil
-}
-
-func errNoSuch(what, id string) error { return fmt.Errorf("no %s %q", what, id) }

@@ -955,3 +955,5 @@ func lower(s string) string {
 	}
 	return string(b)
 }
+
+func errNoSuch(what, id string) error { return fmt.Errorf("no %s %q", what, id) }

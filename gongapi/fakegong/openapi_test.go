@@ -464,7 +464,7 @@ func TestAnswersMatchOpenAPI(t *testing.T) {
 		}
 		reviews.Cursor = p.Records.Cursor
 	}
-	// The library's folders (more endpoints of issue 14 in stats_endpoints_test.go).
+	// The library's folders (more endpoints of issue 14 in activity_test.go).
 	for _, w := range f.Dataset().Workspaces() {
 		check("library folders", "GET", "/v2/library/folders", f.do(http.MethodGet, "/v2/library/folders", url.Values{"workspaceId": {w.ID}}, ""))
 	}

@@ -90,3 +90,13 @@ func (r *rng) sfID(prefix string) string {
 	}
 	return string(b)
 }
+
+// Stream keys of the parts beyond calls (activity.go, library.go, outcomes.go), away
+// from the calls' keys above, so that adding them never shifts what the calls' parts
+// draw.
+const (
+	streamActivity uint64 = 0x80 + iota
+	streamLibrary
+	streamFolderEntries
+	streamOutcomes
+)

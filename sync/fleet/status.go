@@ -1,4 +1,4 @@
-package sync
+package fleet
 
 import (
 	"context"
@@ -6,17 +6,18 @@ import (
 	"time"
 
 	"github.com/gongsync/gongsync/store"
+	"github.com/gongsync/gongsync/sync"
 )
 
-// FleetStatus is what `gongsync status --all` and a worker's /status show: every
+// Status is what `gongsync status --all` and a worker's /status show: every
 // connection of the registry, its day, and its jobs in the queue.
-type FleetStatus struct {
+type Status struct {
 	Now           time.Time           `json:"now"`
 	ControlSchema string              `json:"control_schema"`
 	Connections   []ConnectionSummary `json:"connections"`
 }
 
-// ConnectionSummary is one connection in a FleetStatus.
+// ConnectionSummary is one connection in a Status.
 type ConnectionSummary struct {
 	Name     string     `json:"name"`
 	Schema   string     `json:"schema"`
@@ -73,7 +74,7 @@ func QueueLines(counts []store.JobCount) map[string][]QueueLine {
 		}
 	}
 	out := map[string][]QueueLine{}
-	order := append(append([]string{}, AllStreams...), StreamSettle, StreamBackfill)
+	order := append(append([]string{}, sync.AllStreams...), sync.StreamSettle, sync.StreamBackfill)
 	for conn, lines := range byConn {
 		for _, l := range lines {
 			out[conn] = append(out[conn], *l)
@@ -83,9 +84,9 @@ func QueueLines(counts []store.JobCount) map[string][]QueueLine {
 	return out
 }
 
-// ReadFleetStatus reads the registry, each connection's figures of the budget day
-// and the queue. defaultBudget is the worker's GONG_DAILY_BUDGET.
-func ReadFleetStatus(ctx context.Context, control *store.Control, day time.Time, defaultBudget int) (*FleetStatus, error) {
+// ReadStatus reads the registry, each connection's figures of the budget day and the
+// queue. defaultBudget is the worker's GONG_DAILY_BUDGET.
+func ReadStatus(ctx context.Context, control *store.Control, day time.Time, defaultBudget int) (*Status, error) {
 	conns, err := control.Connections(ctx)
 	if err != nil {
 		return nil, err
@@ -103,7 +104,7 @@ func ReadFleetStatus(ctx context.Context, control *store.Control, day time.Time,
 		return nil, err
 	}
 	queue := QueueLines(counts)
-	s := &FleetStatus{Now: time.Now(), ControlSchema: control.Schema(), Connections: []ConnectionSummary{}}
+	s := &Status{Now: time.Now(), ControlSchema: control.Schema(), Connections: []ConnectionSummary{}}
 	for _, c := range conns {
 		budget := defaultBudget
 		if c.DailyBudget != nil {
@@ -114,4 +115,28 @@ func ReadFleetStatus(ctx context.Context, control *store.Control, day time.Time,
 			Queue: append([]QueueLine{}, queue[c.Name]...)})
 	}
 	return s, nil
+}
+
+// ConnectionQueue is one connection's jobs in the workers' queue, which `gongsync
+// status --connection NAME` shows after the connection's own status.
+type ConnectionQueue struct {
+	Connection string      `json:"connection,omitempty"`
+	Queue      []QueueLine `json:"queue,omitempty"`
+}
+
+// ReadConnectionQueue reads a connection's jobs in the queue: none when no worker
+// ever ran (the control schema is not migrated yet).
+func ReadConnectionQueue(ctx context.Context, control *store.Control, connection string) (*ConnectionQueue, error) {
+	q := &ConnectionQueue{Connection: connection, Queue: []QueueLine{}}
+	if ok, err := control.MigrationsCurrent(ctx); err != nil || !ok {
+		return q, err
+	}
+	counts, err := control.QueueCounts(ctx, JobKind)
+	if err != nil {
+		return nil, err
+	}
+	if lines := QueueLines(counts)[connection]; lines != nil {
+		q.Queue = lines
+	}
+	return q, nil
 }

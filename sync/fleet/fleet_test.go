@@ -1,4 +1,4 @@
-package sync
+package fleet
 
 import (
 	"context"
@@ -16,7 +16,11 @@ import (
 	"github.com/gongsync/gongsync/internal/pgtest"
 	"github.com/gongsync/gongsync/internal/secretbox"
 	"github.com/gongsync/gongsync/store"
+	"github.com/gongsync/gongsync/sync"
 )
+
+// day0 is the first day of the fake's calls.
+var day0 = time.Date(2024, 3, 1, 0, 0, 0, 0, time.UTC)
 
 // fleetWorld is a multi-tenant fake Gong and a database with a registry of one
 // connection per tenant.
@@ -71,33 +75,43 @@ func (w *fleetWorld) add(i int, secret string) store.Connection {
 	return c
 }
 
+// engine builds a connection's engine the way cmd does, on the fake's clock, in the
+// database db; requestsPerRun cuts its runs short (0: never).
+func (w *fleetWorld) engine(ctx context.Context, c store.Connection, worker, db string, requestsPerRun int) (*sync.Engine, *store.Store, error) {
+	st, err := store.Open(ctx, store.Options{DatabaseURL: db, Schema: c.Schema, Worker: worker, MaxConns: 4, Logger: zerolog.Nop()})
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := st.Migrate(ctx); err != nil {
+		st.Close()
+		return nil, nil, err
+	}
+	budget := sync.NewBudget(st, sync.BudgetOptions{Daily: 10_000, BackfillShare: 1, Now: w.clock.Now})
+	client, err := gongapi.New(gongapi.Config{BaseURL: c.BaseURL, Auth: gongapi.BasicAuth(c.AccessKey, c.AccessKeySecret.Reveal()),
+		Budget: budget, RetryBaseDelay: time.Millisecond, RetryMaxDelay: 10 * time.Millisecond, Logger: zerolog.Nop()})
+	if err != nil {
+		st.Close()
+		return nil, nil, err
+	}
+	e := sync.New(st, client, budget, sync.Options{Now: w.clock.Now, RequestsPerRun: requestsPerRun, Logger: zerolog.Nop()})
+	return e, st, nil
+}
+
 // opener builds engines the way cmd does, on the fake's clock, with short runs.
 func (w *fleetWorld) opener(worker string) Opener {
 	return func(ctx context.Context, c store.Connection) (*OpenedConnection, error) {
-		st, err := store.Open(ctx, store.Options{DatabaseURL: w.db, Schema: c.Schema, Worker: worker, MaxConns: 4, Logger: zerolog.Nop()})
+		e, st, err := w.engine(ctx, c, worker, w.db, 3)
 		if err != nil {
 			return nil, err
 		}
-		if err := st.Migrate(ctx); err != nil {
-			st.Close()
-			return nil, err
-		}
-		budget := NewBudget(st, BudgetOptions{Daily: 10_000, BackfillShare: 1, Now: w.clock.Now})
-		client, err := gongapi.New(gongapi.Config{BaseURL: c.BaseURL, Auth: gongapi.BasicAuth(c.AccessKey, c.AccessKeySecret.Reveal()),
-			Budget: budget, RetryBaseDelay: time.Millisecond, RetryMaxDelay: 10 * time.Millisecond, Logger: zerolog.Nop()})
-		if err != nil {
-			st.Close()
-			return nil, err
-		}
-		e := New(st, client, budget, Options{Now: w.clock.Now, RequestsPerRun: 3, Logger: zerolog.Nop()})
 		return &OpenedConnection{Engine: e, Close: st.Close}, nil
 	}
 }
 
 func (w *fleetWorld) fleet(worker string) *Fleet {
 	w.t.Helper()
-	f, err := NewFleet(FleetOptions{Control: w.control, Open: w.opener(worker), ID: worker, Workers: 2,
-		Schedules:    Schedules{Calls: "@every 1h", Users: "@every 6h", Settle: "@every 24h", Daily: "@every 24h"},
+	f, err := New(Options{Control: w.control, Open: w.opener(worker), ID: worker, Workers: 2,
+		Schedules:    sync.Schedules{Calls: "@every 1h", Users: "@every 6h", Settle: "@every 24h", Daily: "@every 24h"},
 		RegistryPoll: 200 * time.Millisecond, Logger: zerolog.Nop()})
 	if err != nil {
 		w.t.Fatal(err)
@@ -121,7 +135,7 @@ func (w *fleetWorld) synced(n int) bool {
 	for i := 1; i <= n; i++ {
 		var ok bool
 		err := w.control.Pool().QueryRow(context.Background(), fmt.Sprintf(`SELECT count(DISTINCT stream) = %d FROM gong_c%d.sync_runs
-			WHERE status = 'succeeded' AND details->>'more' IS NULL`, len(AllStreams), i)).Scan(&ok)
+			WHERE status = 'succeeded' AND details->>'more' IS NULL`, len(sync.AllStreams), i)).Scan(&ok)
 		if err != nil || !ok {
 			return false
 		}
@@ -141,19 +155,15 @@ func (w *fleetWorld) reference(i int) map[string][]string {
 	if _, err := w.control.RemoveConnection(ctx, c.Name); err != nil {
 		w.t.Fatal(err)
 	}
-	saved := w.db
-	w.db = db
-	oc, err := w.opener("reference")(ctx, c)
-	w.db = saved
+	e, st, err := w.engine(ctx, c, "reference", db, 0)
 	if err != nil {
 		w.t.Fatal(err)
 	}
-	defer oc.Close()
-	oc.Engine.opt.RequestsPerRun = 0
-	if _, err := oc.Engine.Pass(ctx, AllStreams, KindSync, true); err != nil {
+	defer st.Close()
+	if _, err := e.Pass(ctx, sync.AllStreams, sync.KindSync, true); err != nil {
 		w.t.Fatal(err)
 	}
-	d, err := pgtest.Dump(ctx, oc.Engine.st.Pool(), "gong")
+	d, err := pgtest.Dump(ctx, st.Pool(), "gong")
 	if err != nil {
 		w.t.Fatal(err)
 	}
@@ -302,8 +312,8 @@ func TestFleetKeepsItsPoolsBounded(t *testing.T) {
 		}
 		return oc, nil
 	}
-	f, err := NewFleet(FleetOptions{Control: w.control, Open: counting, ID: "w1", Workers: workers, MaxOpen: maxOpen,
-		Schedules:    Schedules{Calls: "@every 1h", Users: "@every 6h", Settle: "@every 24h", Daily: "@every 24h"},
+	f, err := New(Options{Control: w.control, Open: counting, ID: "w1", Workers: workers, MaxOpen: maxOpen,
+		Schedules:    sync.Schedules{Calls: "@every 1h", Users: "@every 6h", Settle: "@every 24h", Daily: "@every 24h"},
 		RegistryPoll: 200 * time.Millisecond, Logger: zerolog.Nop()})
 	if err != nil {
 		t.Fatal(err)
@@ -340,30 +350,5 @@ func TestFleetKeepsItsPoolsBounded(t *testing.T) {
 	}
 	if failed != 0 {
 		t.Errorf("%d jobs failed at least once: an engine in use was closed?", failed)
-	}
-}
-
-// A schedule group's streams run one after the other in the order of streamDefs, as
-// the daemon runs them: each job names the next (the calls' transcripts after them).
-func TestGroupChains(t *testing.T) {
-	chain := func(group string) string {
-		var out []string
-		for s := groupNext(group, ""); s != nil; s = groupNext(group, s.name) {
-			out = append(out, s.name)
-			if len(out) > len(streamDefs) {
-				t.Fatalf("group %s loops: %v", group, out)
-			}
-		}
-		return strings.Join(out, ",")
-	}
-	for group, want := range map[string]string{
-		scheduleCalls:  "calls,transcripts,answered_scorecards",
-		scheduleUsers:  "users,workspaces,trackers,scorecards",
-		scheduleSettle: "settle,sweep,transcripts,answered_scorecards_settle,answered_scorecards_sweep",
-		scheduleDaily:  "user_activity,user_interaction_stats,library,call_outcomes",
-	} {
-		if got := chain(group); got != want {
-			t.Errorf("group %s: %q, want %q", group, got, want)
-		}
 	}
 }
