@@ -87,8 +87,7 @@ func (v *env) workload(limit int) (failures int) {
 		v.clock.Set(at)
 		streams := []string{StreamCalls, StreamTranscripts, StreamAnsweredScorecards}
 		if i == len(faultSteps)-1 {
-			streams = []string{StreamUsers, StreamSettle, StreamSweep, StreamTranscripts, StreamScorecards, StreamAnsweredScorecardsSettle,
-				StreamAnsweredScorecardsSweep, StreamUserActivity, StreamInteractionStats, StreamLibrary, StreamCallOutcomes}
+			streams = StreamNames() // the last step runs every stream of the registry
 		}
 		failures += v.retried(fmt.Sprintf("pass %d %v", i, streams), limit, pass(streams...))
 	}
