@@ -166,6 +166,15 @@ func TestBudgetIsSharedExactlyAndRunsResumeNextDay(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	callsTicks := make(chan struct{}, 8)
+	d.tickDone = func(group string) {
+		if group == scheduleCalls {
+			select {
+			case callsTicks <- struct{}{}:
+			default:
+			}
+		}
+	}
 	daemonDone := make(chan error, 1)
 	go func() { daemonDone <- d.Run(ctx) }()
 
@@ -194,7 +203,19 @@ func TestBudgetIsSharedExactlyAndRunsResumeNextDay(t *testing.T) {
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
-	time.Sleep(1500 * time.Millisecond) // another tick or two: they must send nothing
+	// Two more calls ticks must send nothing. The first to end may have started before
+	// the pause; the second started after the first ended (a tick never overlaps the
+	// one before), so it met the spent budget from its start.
+	for len(callsTicks) > 0 {
+		<-callsTicks
+	}
+	for i := range 2 {
+		select {
+		case <-callsTicks:
+		case <-time.After(30 * time.Second):
+			t.Fatalf("calls tick %d after the pause never ended", i+1)
+		}
+	}
 	total, _ := v.requests()
 	u, _ := v.budget.Usage(v.ctx)
 	if total != budget || u.Requests != budget {
