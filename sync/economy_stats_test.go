@@ -19,6 +19,9 @@ import (
 // for, so gongsync asks day by day); one folder list per workspace and one request per
 // folder; one request for the call outcomes.
 func TestStreamsBeyondCallsCostTheirPageFloorADay(t *testing.T) {
+	if testing.Short() {
+		t.Skip("a day of ticks over 18,000 calls: long scenario; runs in make test")
+	}
 	t.Parallel()
 	const users, perDay, days = 500, 2000, 9
 	today := time.Date(2024, 5, 20, 0, 0, 0, 0, time.UTC)

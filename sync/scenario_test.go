@@ -124,6 +124,9 @@ func TestLateChangedDeletedAndRestoredCallsAreCountedByTheRightRun(t *testing.T)
 // across what used to be window boundaries); an incremental run with nothing new at
 // most 2 requests for the calls, and one for the answered scorecards of the day.
 func TestRequestEconomy(t *testing.T) {
+	if testing.Short() {
+		t.Skip("backfill and incremental runs counted request by request: long scenario; runs in make test")
+	}
 	t.Parallel()
 	end := day0.AddDate(0, 6, 0)
 	now := end.AddDate(0, 0, 1)
@@ -155,6 +158,9 @@ func TestRequestEconomy(t *testing.T) {
 // requests to Gong, both pause and say so, and both go on once the (virtual) day
 // changes.
 func TestBudgetIsSharedExactlyAndRunsResumeNextDay(t *testing.T) {
+	if testing.Short() {
+		t.Skip("a daemon ticking every second beside a backfill, over two budget days: long scenario; runs in make test")
+	}
 	t.Parallel()
 	const budget = 40
 	now := day0.AddDate(0, 0, 31)

@@ -58,6 +58,9 @@ func TestBackfillThenIncrementalMatchesGong(t *testing.T) {
 // its schedule: incremental runs every three hours of (virtual) time and a daily
 // settle pass end with the tables equal to Gong, and every late call was counted.
 func TestScheduledRunsCatchLateChangedAndDeletedCalls(t *testing.T) {
+	if testing.Short() {
+		t.Skip("incremental runs every three hours and a daily settle pass, over virtual days: long scenario; runs in make test")
+	}
 	t.Parallel()
 	v := newEnv(t, envOptions{
 		fake: fakegong.Options{Calls: 300, Clock: fakegong.NewVirtualClock(day0), LateShare: 0.15, ChangeShare: 0.15, DeleteShare: 0.08},
