@@ -207,6 +207,7 @@ func TestRunSurvivesPostgresRestart(t *testing.T) {
 		return queryInt(db, `SELECT count(*) FROM gong.sync_runs WHERE stream = 'calls' AND status = 'succeeded'`) > 0
 	})
 
+	before := len(stderr.String())
 	if err := cluster.Kill(); err != nil {
 		t.Fatal(err)
 	}
@@ -215,7 +216,10 @@ func TestRunSurvivesPostgresRestart(t *testing.T) {
 	if c := code("/healthz"); c != 200 {
 		t.Errorf("/healthz answered %d with the database down", c)
 	}
-	time.Sleep(1500 * time.Millisecond) // a tick or two meet the outage
+	// Ticks meet the outage: wait for the log to show two runs failed on it.
+	waitFor("two runs failed on the outage", func() bool {
+		return strings.Count(stderr.String()[before:], `"message":"run failed"`) >= 2
+	})
 	if err := cluster.Start(); err != nil {
 		t.Fatal(err)
 	}
