@@ -169,6 +169,9 @@ func httptestServer(t *testing.T, h http.Handler) string {
 // says the database is away and recovers once it is back, and the schedule goes on
 // syncing after it.
 func TestRunSurvivesPostgresRestart(t *testing.T) {
+	if testing.Short() {
+		t.Skip("gongsync run through a Postgres restart: long scenario; runs in make test")
+	}
 	t.Parallel()
 	now := time.Now().UTC()
 	k := newFakeEnv(t, fakegong.Options{Seed: 9, Calls: 200, From: now.AddDate(0, 0, -10), To: now.Add(time.Hour)})
