@@ -68,6 +68,10 @@ rules: promtool ## check the alert rules and run their unit tests (promtool chec
 test: postgres promtool ## run the tests against real Postgres (installs its binaries, and promtool, if missing)
 	$(GO) test -p $(TEST_PARALLEL) $(TEST_FLAGS) ./...
 
+.PHONY: test-short
+test-short: postgres ## the inner loop while working: go test -short skips the long scenarios, soaks and pacing checks (about a minute on 2 cores)
+	$(GO) test -short -p $(TEST_PARALLEL) $(TEST_FLAGS) ./...
+
 .PHONY: test-race
 test-race: postgres promtool ## run the tests under the race detector (slower; CI runs it after make test)
 	$(GO) test -race -p $(TEST_PARALLEL) $(TEST_FLAGS) ./...

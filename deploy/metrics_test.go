@@ -30,6 +30,9 @@ var madeByPrometheus = []string{"up", "scrape_duration_seconds", "scrape_samples
 // A running daemon's metrics pass the Prometheus project's own linter, and every
 // metric the alert rules and the dashboard query is one of them.
 func TestDaemonMetrics(t *testing.T) {
+	if testing.Short() {
+		t.Skip("a daemon's first pass, run as a process: long scenario; runs in make test")
+	}
 	t.Parallel()
 	promtool(t) // skip (outside CI) before starting anything when it cannot be had
 	body := daemonMetrics(t)

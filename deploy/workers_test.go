@@ -25,6 +25,9 @@ import (
 // metric the alert rules and the dashboard query is among them, and the only label
 // added is connection (a bounded set: the registry's names).
 func TestWorkerMetrics(t *testing.T) {
+	if testing.Short() {
+		t.Skip("two River workers' first pass, run as processes: long scenario; runs in make test")
+	}
 	t.Parallel()
 	promtool(t)
 	bin := gongsyncBinary(t)

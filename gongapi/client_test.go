@@ -1006,6 +1006,9 @@ func TestUnknownFieldsAreIgnored(t *testing.T) {
 // ledger's pace) meets no 429 from a fake limited to 3/s and keeps at least 2.7/s. It
 // takes about 30 seconds.
 func TestPacingAgainstARateLimitedFake(t *testing.T) {
+	if testing.Short() {
+		t.Skip("90 requests paced at 3 a second of wall-clock time: long scenario; runs in make test")
+	}
 	t.Parallel()
 	s, base := fake(t, fakegong.Options{RateLimit: 3})
 	b := &budget{n: 1 << 30, interval: time.Duration(1.02 * float64(time.Second) / 3)}

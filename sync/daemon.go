@@ -136,6 +136,9 @@ type Daemon struct {
 	e     *Engine
 	sched Schedules
 	log   zerolog.Logger
+	// tickDone, when set (tests), hears about each scheduled tick once its group has
+	// run: a test that checks a tick did nothing waits for the tick, not for a while.
+	tickDone func(group string)
 }
 
 // NewDaemon checks the schedules and returns a daemon for e.
@@ -181,6 +184,9 @@ func (d *Daemon) Run(ctx context.Context) error {
 			}
 			d.log.Debug().Str("job", group).Msg("tick")
 			stop(d.runGroup(ctx, group))
+			if d.tickDone != nil {
+				d.tickDone(group)
+			}
 		})
 		if err != nil {
 			return fmt.Errorf("schedule %s %q: %w", group, g.Spec, err)

@@ -87,8 +87,7 @@ func (v *env) workload(limit int) (failures int) {
 		v.clock.Set(at)
 		streams := []string{StreamCalls, StreamTranscripts, StreamAnsweredScorecards}
 		if i == len(faultSteps)-1 {
-			streams = []string{StreamUsers, StreamSettle, StreamSweep, StreamTranscripts, StreamScorecards, StreamAnsweredScorecardsSettle,
-				StreamAnsweredScorecardsSweep, StreamUserActivity, StreamInteractionStats, StreamLibrary, StreamCallOutcomes}
+			streams = StreamNames() // the last step runs every stream of the registry
 		}
 		failures += v.retried(fmt.Sprintf("pass %d %v", i, streams), limit, pass(streams...))
 	}
@@ -196,6 +195,9 @@ func (v *env) ledgerTotal() int64 {
 }
 
 func TestFaultMatrix(t *testing.T) {
+	if testing.Short() {
+		t.Skip("the fault workload once per fault: long scenario; runs in make test")
+	}
 	t.Parallel()
 	ref := newEnv(t, envOptions{engine: faultEngine, fake: faultDataset(fakegong.NewVirtualClock(faultStart), 500)})
 	if n := ref.workload(0); n != 0 {
@@ -337,6 +339,9 @@ func (r *restartAfter) RoundTrip(req *http.Request) (*http.Response, error) {
 // transcripts, and an incremental run): every run it broke is run again and the
 // tables end as if nothing happened.
 func TestPostgresRestartedMidRun(t *testing.T) {
+	if testing.Short() {
+		t.Skip("the fault workload twice, with Postgres restarted three times: long scenario; runs in make test")
+	}
 	t.Parallel()
 	ref := newEnv(t, envOptions{engine: faultEngine, fake: faultDataset(fakegong.NewVirtualClock(faultStart), 500)})
 	ref.workload(0)
@@ -377,6 +382,9 @@ func TestPostgresRestartedMidRun(t *testing.T) {
 // The daemon lives through a Postgres restart: the ticks during the outage fail and
 // say so, and once Postgres is back the next tick syncs what Gong has gained since.
 func TestDaemonSurvivesPostgresRestart(t *testing.T) {
+	if testing.Short() {
+		t.Skip("a daemon through a Postgres restart: long scenario; runs in make test")
+	}
 	t.Parallel()
 	dbURL, restart := restartingDB(t)
 	now := day0.AddDate(0, 0, 11)

@@ -17,6 +17,9 @@ import (
 // (and the latest call of a third of the opportunities) is deleted, so an answer
 // that counts deleted calls differs from its check.
 func TestExampleQueriesAnswerPlausiblyOnSyncedData(t *testing.T) {
+	if testing.Short() {
+		t.Skip("900 calls synced for the example queries: long scenario; runs in make test")
+	}
 	t.Parallel()
 	now := day0.AddDate(0, 0, 91)
 	v := newEnv(t, envOptions{fake: fakegong.Options{Calls: 900, From: day0, To: day0.AddDate(0, 0, 90), Clock: fakegong.NewVirtualClock(now)}})
@@ -75,6 +78,9 @@ func TestExampleQueriesAnswerPlausiblyOnSyncedData(t *testing.T) {
 // closed at another amount now, so a query that mixes the timings or takes the
 // largest amount as text answers differently.
 func TestCallsPerOpportunityAnswersAtTheLatestCall(t *testing.T) {
+	if testing.Short() {
+		t.Skip("800 calls synced over 60 days: long scenario; runs in make test")
+	}
 	t.Parallel()
 	now := day0.AddDate(0, 0, 61)
 	v := newEnv(t, envOptions{fake: fakegong.Options{Calls: 800, From: day0, To: day0.AddDate(0, 0, 60), Clock: fakegong.NewVirtualClock(now)}})

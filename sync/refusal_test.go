@@ -214,6 +214,9 @@ func TestRevokedAccessTokenIsRenewedOnce(t *testing.T) {
 // backfill and incremental passes side by side against a Gong limited to 3 requests a
 // second meet no 429.
 func TestTwoProcessesShareOnePace(t *testing.T) {
+	if testing.Short() {
+		t.Skip("two processes paced at 3 requests/s of wall-clock time: long scenario; runs in make test")
+	}
 	t.Parallel()
 	now := day0.AddDate(0, 2, 1)
 	fake := quiet(fakegong.Options{Calls: 1500, From: day0, To: day0.AddDate(0, 2, 0), RateLimit: 3,

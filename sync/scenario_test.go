@@ -124,6 +124,9 @@ func TestLateChangedDeletedAndRestoredCallsAreCountedByTheRightRun(t *testing.T)
 // across what used to be window boundaries); an incremental run with nothing new at
 // most 2 requests for the calls, and one for the answered scorecards of the day.
 func TestRequestEconomy(t *testing.T) {
+	if testing.Short() {
+		t.Skip("backfill and incremental runs counted request by request: long scenario; runs in make test")
+	}
 	t.Parallel()
 	end := day0.AddDate(0, 6, 0)
 	now := end.AddDate(0, 0, 1)
@@ -155,6 +158,9 @@ func TestRequestEconomy(t *testing.T) {
 // requests to Gong, both pause and say so, and both go on once the (virtual) day
 // changes.
 func TestBudgetIsSharedExactlyAndRunsResumeNextDay(t *testing.T) {
+	if testing.Short() {
+		t.Skip("a daemon ticking every second beside a backfill, over two budget days: long scenario; runs in make test")
+	}
 	t.Parallel()
 	const budget = 40
 	now := day0.AddDate(0, 0, 31)
@@ -165,6 +171,15 @@ func TestBudgetIsSharedExactlyAndRunsResumeNextDay(t *testing.T) {
 	d, err := NewDaemon(v.engine, Schedules{Calls: "@every 1s", Users: "@every 1h", Settle: "@every 1h"})
 	if err != nil {
 		t.Fatal(err)
+	}
+	callsTicks := make(chan struct{}, 8)
+	d.tickDone = func(group string) {
+		if group == scheduleCalls {
+			select {
+			case callsTicks <- struct{}{}:
+			default:
+			}
+		}
 	}
 	daemonDone := make(chan error, 1)
 	go func() { daemonDone <- d.Run(ctx) }()
@@ -194,7 +209,19 @@ func TestBudgetIsSharedExactlyAndRunsResumeNextDay(t *testing.T) {
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
-	time.Sleep(1500 * time.Millisecond) // another tick or two: they must send nothing
+	// Two more calls ticks must send nothing. The first to end may have started before
+	// the pause; the second started after the first ended (a tick never overlaps the
+	// one before), so it met the spent budget from its start.
+	for len(callsTicks) > 0 {
+		<-callsTicks
+	}
+	for i := range 2 {
+		select {
+		case <-callsTicks:
+		case <-time.After(30 * time.Second):
+			t.Fatalf("calls tick %d after the pause never ended", i+1)
+		}
+	}
 	total, _ := v.requests()
 	u, _ := v.budget.Usage(v.ctx)
 	if total != budget || u.Requests != budget {

@@ -22,6 +22,9 @@ func dumpOf(t *testing.T, v *env) map[string][]string {
 // the checkpoint. Cut into short runs, the streams end with the same tables as whole
 // runs, for the same requests: the cursor of a window is kept between runs.
 func TestShortRunsEndAsWholeRunsDo(t *testing.T) {
+	if testing.Short() {
+		t.Skip("every stream cut into short runs, against whole runs: long scenario; runs in make test")
+	}
 	t.Parallel()
 	fake := fakegong.Options{Calls: 700, From: day0, To: day0.AddDate(0, 0, 5), Clock: fakegong.NewVirtualClock(day0.AddDate(0, 0, 6))}
 	whole := newEnv(t, envOptions{fake: fake})

@@ -16,6 +16,9 @@ import (
 // review pass costs ⌈reviews/100⌉ requests plus at most one per slice; the tables
 // equal Gong's.
 func TestSweepRereadsAnsweredScorecards(t *testing.T) {
+	if testing.Short() {
+		t.Skip("a week of nightly sweep slices over the review dates: long scenario; runs in make test")
+	}
 	t.Parallel()
 	v, start := newSweepEnv(t)
 	ds := v.fake.Dataset()

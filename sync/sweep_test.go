@@ -52,6 +52,9 @@ func sweepWeek(v *env, night func(day int) *RunReport) (changed, deleted, restor
 // and a 40-day-old call whose transcript Gong made only after gongsync gave up on it
 // gets it too.
 func TestSweepCatchesOldChangesWithinItsShare(t *testing.T) {
+	if testing.Short() {
+		t.Skip("a week of nightly sweep slices: long scenario; runs in make test")
+	}
 	t.Parallel()
 	v, start := newSweepEnv(t)
 	ds := v.fake.Dataset()

@@ -27,7 +27,7 @@ func TestBackfillThenIncrementalMatchesGong(t *testing.T) {
 	// have, so none is due).
 	v.clock.Advance(time.Hour)
 	reps := v.pass()
-	reps = append(reps, v.pass(StreamUserActivity, StreamInteractionStats, StreamLibrary, StreamCallOutcomes)...)
+	reps = append(reps, v.pass(ScheduleGroupStreams(scheduleDaily)...)...)
 	for _, r := range reps {
 		if r.Inserted+r.Changed+r.Deleted+r.Restored != 0 {
 			t.Errorf("%s: a pass over unchanged data found new %d changed %d deleted %d restored %d",
@@ -58,6 +58,9 @@ func TestBackfillThenIncrementalMatchesGong(t *testing.T) {
 // its schedule: incremental runs every three hours of (virtual) time and a daily
 // settle pass end with the tables equal to Gong, and every late call was counted.
 func TestScheduledRunsCatchLateChangedAndDeletedCalls(t *testing.T) {
+	if testing.Short() {
+		t.Skip("incremental runs every three hours and a daily settle pass, over virtual days: long scenario; runs in make test")
+	}
 	t.Parallel()
 	v := newEnv(t, envOptions{
 		fake: fakegong.Options{Calls: 300, Clock: fakegong.NewVirtualClock(day0), LateShare: 0.15, ChangeShare: 0.15, DeleteShare: 0.08},

@@ -73,6 +73,9 @@ func dump(t *testing.T, dbURL string) map[string][]string {
 // more per stream per kill: the page of calls in flight, and the batch of transcripts
 // being written meanwhile.
 func TestBackfillKilledRepeatedlyEndsIdentical(t *testing.T) {
+	if testing.Short() {
+		t.Skip("a backfill killed with SIGKILL again and again, against an uninterrupted one: long scenario; runs in make test")
+	}
 	t.Parallel()
 	k := newKillEnv(t, 1500, 25*time.Millisecond)
 	ctx := context.Background()

@@ -197,7 +197,19 @@ func TestSecretsNeverAppearInOutput(t *testing.T) {
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
-	time.Sleep(1500 * time.Millisecond) // a scheduled tick or two
+	// Two scheduled ticks, whose lines the leak check below reads: wait for the log to
+	// show a run of the second one finished.
+	for deadline := time.Now().Add(30 * time.Second); ; {
+		_, started, _ := strings.Cut(errOut.String(), "daemon started")
+		if ticks := strings.Split(started, `"message":"tick"`); len(ticks) > 2 && strings.Contains(ticks[2], `"message":"run finished"`) {
+			break
+		}
+		if time.Now().After(deadline) {
+			cancel()
+			t.Fatalf("no run of a second scheduled tick after 30s:\n%s", errOut.String())
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
 	for _, p := range []string{"/status", "/metrics", "/healthz", "/readyz"} {
 		c, body := get("http://" + opsAddr + p)
 		if c != 200 {

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"github.com/gongsync/gongsync/store"
-	"slices"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -20,11 +19,12 @@ Run one incremental pass, then exit: for external schedulers (a Kubernetes CronJ
 a systemd timer). Calls, transcripts and answered scorecards are always due; users,
 workspaces, trackers and scorecards only when their last complete refresh is older
 than GONGSYNC_USERS_MAX_AGE, or when named in --streams (which may also name settle
-and answered_scorecards_settle, the re-reads of the last GONGSYNC_SETTLE_WINDOW). Exits 0 when every stream succeeded or paused at the daily
+and answered_scorecards_settle, the re-reads of the last GONGSYNC_SETTLE_WINDOW, and
+sweep and answered_scorecards_sweep, the sweep's daily slices of the older history). Exits 0 when every stream succeeded or paused at the daily
 budget, 1 when one failed, 130 or 143 when SIGINT or SIGTERM stopped it (after
 committing its last page). When another process is syncing a stream, this one waits.`,
 		config.Database|config.Gong|config.Budget|config.Sync)
-	streamsFlag := c.fs.String("streams", "", "comma-separated streams to run, of "+strings.Join(append(slices.Clone(gsync.AllStreams), gsync.StreamSettle, gsync.StreamAnsweredScorecardsSettle), ", ")+" (default: those due)")
+	streamsFlag := c.fs.String("streams", "", "comma-separated streams to run, of "+strings.Join(gsync.StreamNames(), ", ")+" (default: those due)")
 	noMigrate := c.fs.Bool("no-migrate", false, "do not apply pending migrations first (fail if any is pending)")
 	cfg, err := c.parse(args)
 	if err != nil {

@@ -106,6 +106,9 @@ func ledger(db string, i int) int64 {
 // refusal per stream, the others untouched), /metrics labels each connection, /status
 // shows the registry and its queue, and SIGTERM stops both cleanly.
 func TestWorkersShareTheConnectionsAndOneFailsAlone(t *testing.T) {
+	if testing.Short() {
+		t.Skip("two gongsync run processes sharing a registry: long scenario; runs in make test")
+	}
 	t.Parallel()
 	e := newTenantsEnv(t, 4, fakegong.Options{Calls: 150, SentencesPerCall: 5})
 	for i := 1; i <= 3; i++ {

@@ -1,9 +1,15 @@
 // Package fakegong is a simulated Gong API server for tests, demos and benchmarks.
 //
-// It answers the endpoints a sync needs (GET /v2/users, POST /v2/users/extensive,
-// GET /v2/workspaces, GET /v2/calls, POST /v2/calls/extensive, POST
-// /v2/calls/transcript, GET /v2/settings/trackers) the way Gong does, and those the
-// actions' tests need (actions.go): GET /v2/calls/{id}, the three users-access
+// It answers the endpoints the fifteen streams of a sync read, the way Gong does:
+// GET /v2/users, POST /v2/users/extensive, GET /v2/workspaces, GET
+// /v2/settings/trackers, GET /v2/calls, POST /v2/calls/extensive, POST
+// /v2/calls/transcript, GET /v2/settings/scorecards, POST
+// /v2/stats/activity/scorecards (reviews by review date), POST
+// /v2/stats/activity/day-by-day, POST /v2/stats/interaction, GET
+// /v2/library/folders, GET /v2/library/folder-content and GET /v2/call-outcomes
+// (routes in server.go, each with the OAuth scope Gong's document names for it;
+// WithheldScopes refuses some, LibraryUnavailable plays a plan without the library).
+// It also answers those the actions' tests need (actions.go): GET /v2/calls/{id}, the three users-access
 // operations, POST /v2/calls (addCall; a second call with the same clientUniqueId is
 // a 409), and the data-privacy lookups and erasures (the erase answers only a
 // requestId, even for an address it does not know, and the calls with the address
@@ -71,10 +77,16 @@
 // calls change title, privacy or parties after first being visible (ChangeShare),
 // some are deleted (DeleteShare), and public comments keep arriving after a call
 // ends. The Dataset reports all of it (AllCalls, CallAt, VisibleCalls,
-// TranscriptAt) so tests can compare what a sync stored with what Gong held, and its
-// hooks (AddCall, ChangeCall, DeleteCall, RestoreCall, SetProcessedAt,
-// SetTranscriptAt, ChangeUser) make late, changed, deleted and reappearing calls
-// happen exactly when a test needs them.
+// TranscriptAt, and for the other streams ScorecardsAt, AnsweredScorecardsAt,
+// ActivityAt, InteractionStatsAt, LibraryFoldersAt, LibraryFolderCallsAt,
+// CallOutcomesAt) so tests can compare what a sync stored with what Gong held, and
+// its hooks (AddCall, ChangeCall, DeleteCall, RestoreCall, SetProcessedAt,
+// SetTranscriptAt, ChangeUser, RemoveUser, AddReview, EditReview, DeleteReview,
+// RemoveScorecard, RemoveLibraryFolder, RemoveCallOutcome) make late, changed,
+// deleted and reappearing records happen exactly when a test needs them. Gong
+// revises recent days of activity and stats as late calls are processed; the fake's
+// figures for a day are computed from the calls visible at the clock's time, so
+// they change the same way.
 //
 // # Scale
 //

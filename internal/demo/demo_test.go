@@ -135,6 +135,9 @@ func readUntil(t *testing.T, r *bufio.Reader, want string) string {
 // its output goes away (make demo | head -5), not when it is killed outright. Its
 // output to a pipe carries no colour.
 func TestDemoLeavesNothingRunning(t *testing.T) {
+	if testing.Short() {
+		t.Skip("the whole demo, end to end: long scenario; runs in make test")
+	}
 	t.Parallel()
 	root := demoBinaries(t)
 

@@ -175,6 +175,9 @@ func (w *fleetWorld) reference(i int) map[string][]string {
 // once, and a connection whose secret Gong refuses fails alone, after one request per
 // stream, marked failed in the registry.
 func TestFleetSyncsEveryConnectionAndOneFailsAlone(t *testing.T) {
+	if testing.Short() {
+		t.Skip("three connections synced end to end by two River workers: long scenario; runs in make test")
+	}
 	t.Parallel()
 	w := newFleetWorld(t, 4, 400)
 	for i := 1; i <= 3; i++ {
@@ -285,6 +288,9 @@ func TestFleetSyncsEveryConnectionAndOneFailsAlone(t *testing.T) {
 // worker touching each of a thousand connections within a minute would hold a pool
 // for each and run the server out of connections.
 func TestFleetKeepsItsPoolsBounded(t *testing.T) {
+	if testing.Short() {
+		t.Skip("many connections through one worker's bounded engine pool: long scenario; runs in make test")
+	}
 	t.Parallel()
 	const conns, workers, maxOpen = 6, 2, 3
 	w := newFleetWorld(t, conns, 120)
