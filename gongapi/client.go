@@ -87,9 +87,10 @@ type Slot struct {
 	// SendAt is when the attempt may be sent, on this machine's clock; zero means at once.
 	SendAt time.Time
 	// Refund, when not nil, gives the slot back. The client calls it only for an
-	// attempt that certainly never reached Gong (no connection was made: DNS, the dial
-	// or TLS failed, or the caller gave up before sending), so that the ledger counts
-	// what Gong saw. An attempt that may have reached Gong stays counted.
+	// attempt that certainly never reached Gong (it was not written whole: DNS, the
+	// dial or TLS failed, or the caller gave up before it was sent, even on a
+	// connection already had), so that the ledger counts what Gong saw. An attempt
+	// that may have reached Gong stays counted.
 	Refund func(ctx context.Context) error
 }
 
@@ -412,8 +413,9 @@ type outcome struct {
 	err    *APIError
 	header http.Header
 	class  answerClass
-	// unsent: the attempt failed before a connection to Gong was made (DNS, dial,
-	// TLS, or the caller gave up first), so no byte of it reached Gong.
+	// unsent: the attempt failed before the transport finished writing it (DNS, dial,
+	// TLS, a connection lost or a caller who gave up before the request was written
+	// whole), so Gong cannot have acted on it.
 	unsent bool
 }
 
@@ -437,10 +439,16 @@ func (o outcome) mayHaveApplied() bool {
 func (c *Client) attempt(ctx context.Context, req *http.Request, r *request) outcome {
 	actx, cancel := context.WithTimeout(ctx, c.cfg.RequestTimeout)
 	defer cancel()
-	// A request can reach Gong only over a connection: until the transport has one
-	// (resolved, dialled, TLS done), nothing was sent.
-	var connected atomic.Bool
-	actx = httptrace.WithClientTrace(actx, &httptrace.ClientTrace{GotConn: func(httptrace.GotConnInfo) { connected.Store(true) }})
+	// Gong can act only on a request it received whole: until the transport says the
+	// request is written, nothing left. Having a connection is not enough: a reused
+	// HTTP/1 connection or an HTTP/2 one at its stream limit is had before anything
+	// is written, and a caller who gives up then sends nothing.
+	var written atomic.Bool
+	actx = httptrace.WithClientTrace(actx, &httptrace.ClientTrace{WroteRequest: func(i httptrace.WroteRequestInfo) {
+		if i.Err == nil {
+			written.Store(true)
+		}
+	}})
 	req = req.WithContext(actx)
 
 	netErr := func(err error) outcome {
@@ -454,7 +462,7 @@ func (c *Client) attempt(ctx context.Context, req *http.Request, r *request) out
 			err = ue.Err
 		}
 		return outcome{err: &APIError{Class: ClassNetwork, Endpoint: r.endpoint, Detail: detail, Err: err}, class: classRetry,
-			unsent: !connected.Load()}
+			unsent: !written.Load()}
 	}
 
 	resp, err := c.http.Do(req)

@@ -11,6 +11,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"net/http/httptrace"
 	"net/url"
 	"slices"
 	"strings"
@@ -1081,6 +1082,35 @@ func TestAttemptsThatNeverReachedGongAreRefunded(t *testing.T) {
 	}
 	if st := s.Stats(); st.Total != 0 || b.refunds != 1 || b.n != 99 {
 		t.Errorf("fake served %d, %d refunded, %d slots left; want the waiting request given back", st.Total, b.refunds, b.n)
+	}
+}
+
+// unwrittenTransport has a connection for each request and loses it before writing
+// anything, as the transport does for a caller who gives up between the two (a
+// SIGTERM while an HTTP/2 connection is at its stream limit, say): GotConn fires,
+// WroteRequest never does.
+type unwrittenTransport struct{}
+
+func (unwrittenTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	if tr := httptrace.ContextClientTrace(req.Context()); tr != nil && tr.GotConn != nil {
+		tr.GotConn(httptrace.GotConnInfo{Reused: true})
+	}
+	return nil, errors.New("connection lost before the request was written")
+}
+
+// An attempt that had a connection but was never written gives its slot back: only
+// a request written whole can reach Gong (issue 25, item 6: the ledger one above what
+// Gong saw after a daemon was stopped).
+func TestAnAttemptNeverWrittenIsRefundedEvenWithAConnection(t *testing.T) {
+	t.Parallel()
+	s, base := fake(t, fakegong.Options{})
+	b := &budget{n: 100}
+	c, _ := client(t, base, func(cfg *gongapi.Config) { cfg.Budget = b; cfg.MaxRetries = 2; cfg.Transport = unwrittenTransport{} })
+	_, err := c.Workspaces(t.Context())
+	asAPIError(t, err, gongapi.ErrNetwork)
+	if st := s.Stats(); st.Total != 0 || len(b.endpoints) != 3 || b.refunds != 3 || b.n != 100 {
+		t.Errorf("fake served %d; %d attempts reserved, %d refunded, %d slots left of 100; want every attempt refunded",
+			st.Total, len(b.endpoints), b.refunds, b.n)
 	}
 }
 

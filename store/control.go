@@ -41,6 +41,8 @@ var (
 	ErrNoConnection = errors.New("no such connection")
 	// ErrConnectionExists: a connection of that name is registered already.
 	ErrConnectionExists = errors.New("connection already exists")
+	// ErrSchemaTaken: another connection's tables live in that schema already.
+	ErrSchemaTaken = errors.New("schema is another connection's already")
 )
 
 // Auth modes of a connection.
@@ -289,7 +291,7 @@ func (c *Control) open(cn Connection, column string, v []byte) (SecretText, erro
 		return SecretText(v), nil
 	}
 	if c.box == nil {
-		return "", fmt.Errorf("connection %q: its secrets are encrypted and GONGSYNC_ENCRYPTION_KEY is not set: %w", cn.Name, ErrNoEncryptionKey)
+		return "", fmt.Errorf("connection %q: its secrets (access key secret, OAuth client secret) are sealed: %w", cn.Name, ErrNoEncryptionKey)
 	}
 	out, err := c.box.Open(v, connectionAD(cn.Name, column))
 	if err != nil {
@@ -306,8 +308,9 @@ func (c *Control) seal(name, column string, v SecretText) ([]byte, error) {
 	}
 	if c.box == nil {
 		if !c.plain {
-			return nil, fmt.Errorf("%w: set GONGSYNC_ENCRYPTION_KEY (32 bytes as 64 hex digits or base64, e.g. `openssl rand -hex 32`) "+
-				"to store a connection's secret; --insecure-plaintext-tokens stores it unencrypted instead", ErrNoEncryptionKey)
+			return nil, fmt.Errorf("the connection's secrets (access key secret, OAuth client secret) are stored sealed: %w: "+
+				"set it (32 bytes as 64 hex digits or base64, e.g. `openssl rand -hex 32`); --insecure-plaintext-tokens stores them unencrypted instead",
+				ErrNoEncryptionKey)
 		}
 		return []byte(v), nil
 	}
@@ -343,6 +346,37 @@ func checkConnection(cn Connection) error {
 		}
 	}
 	return nil
+}
+
+// CheckConnection is everything AddConnection checks before it writes: the row's
+// rule and whether its secrets can be stored (a key, or plaintext allowed). It reads
+// nothing, so a command runs it before it creates the control schema: a refused add
+// leaves the database as it was.
+func (c *Control) CheckConnection(cn Connection) error {
+	if err := checkConnection(cn); err != nil {
+		return fmt.Errorf("add connection %q: %w", cn.Name, err)
+	}
+	if _, err := c.seal(cn.Name, "access_key_secret", cn.AccessKeySecret); err != nil {
+		return fmt.Errorf("add connection %q: %w", cn.Name, err)
+	}
+	if _, err := c.seal(cn.Name, "oauth_client_secret", cn.OAuthClientSecret); err != nil {
+		return fmt.Errorf("add connection %q: %w", cn.Name, err)
+	}
+	return nil
+}
+
+// CountConnections is how many connections the registry holds: 0 when there is no
+// registry. Only a registry that holds one makes `gongsync run` a worker of it: an
+// empty one (a first add that failed half-way, the last connection removed) leaves
+// the deployment the single installation its configuration describes.
+func (c *Control) CountConnections(ctx context.Context) (n int, err error) {
+	defer wrapErr(&err, "count connections")
+	ok, err := c.Exists(ctx)
+	if err != nil || !ok {
+		return 0, err
+	}
+	err = c.st.pool.QueryRow(ctx, `SELECT count(*) FROM connections`).Scan(&n)
+	return n, err
 }
 
 // AddConnection registers a connection, its secrets sealed. With update, an existing
@@ -401,7 +435,7 @@ func (c *Control) AddConnection(ctx context.Context, cn Connection, update bool)
 	case errors.As(err, &pe) && pe.Code == "23505" && pe.ConstraintName == "connections_pkey":
 		return Connection{}, fmt.Errorf("%w (add --update to replace its credentials and settings)", ErrConnectionExists)
 	case errors.As(err, &pe) && pe.Code == "23505":
-		return Connection{}, fmt.Errorf("schema %q is another connection's already", cn.Schema)
+		return Connection{}, fmt.Errorf("%q: %w", cn.Schema, ErrSchemaTaken)
 	}
 	return out, err
 }

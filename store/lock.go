@@ -91,3 +91,21 @@ func (s *Store) LockStream(ctx context.Context, stream string, wait bool) (unloc
 	}
 	return unlock, nil
 }
+
+// StreamLockHeld says whether some session holds the stream's lock (LockStream):
+// whether a process is syncing it now. A run still 'running' whose lock nobody holds
+// belongs to a process that ended without recording how the run ended. It only reads
+// pg_locks: it takes no lock itself.
+func (s *Store) StreamLockHeld(ctx context.Context, stream string) (bool, error) {
+	var held bool
+	// A bigint advisory key is kept as two halves: classid the high 32 bits, objid
+	// the low ones, objsubid 1.
+	err := s.pool.QueryRow(ctx, `SELECT EXISTS (SELECT FROM pg_locks
+		WHERE locktype = 'advisory' AND granted AND objsubid = 1
+			AND database = (SELECT oid FROM pg_database WHERE datname = current_database())
+			AND ((classid::bigint << 32) | objid::bigint) = $1)`, advisoryKey("stream", s.schema, stream)).Scan(&held)
+	if err != nil {
+		return false, fmt.Errorf("look for the lock of stream %q: %w", stream, err)
+	}
+	return held, nil
+}

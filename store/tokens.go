@@ -20,9 +20,11 @@ const DefaultConnection = "default"
 var (
 	// ErrNoToken: no OAuth connection has been stored under that id (never logged in).
 	ErrNoToken = errors.New("no OAuth token stored")
-	// ErrNoEncryptionKey: tokens cannot be written (or encrypted ones read) without
-	// GONGSYNC_ENCRYPTION_KEY, and plaintext storage was not allowed.
-	ErrNoEncryptionKey = errors.New("no encryption key for OAuth tokens")
+	// ErrNoEncryptionKey: a secret at rest (OAuth tokens, a connection's access key
+	// secret or OAuth client secret) cannot be written, or an encrypted one read,
+	// without GONGSYNC_ENCRYPTION_KEY, and plaintext storage was not allowed. The
+	// wrapping error names which secret.
+	ErrNoEncryptionKey = errors.New("no encryption key (GONGSYNC_ENCRYPTION_KEY)")
 )
 
 // OAuthToken is one OAuth connection's row, tokens in clear (in memory only). It
@@ -102,7 +104,7 @@ func (t *Tokens) Encrypting() bool { return t.box != nil }
 // storage allowed. Check it before asking a person to log in.
 func (t *Tokens) CanWrite() error {
 	if t.box == nil && !t.plain {
-		return fmt.Errorf("%w: set GONGSYNC_ENCRYPTION_KEY (32 bytes as 64 hex digits or base64, e.g. `openssl rand -hex 32`); "+
+		return fmt.Errorf("OAuth tokens are stored sealed: %w: set it (32 bytes as 64 hex digits or base64, e.g. `openssl rand -hex 32`); "+
 			"--insecure-plaintext-tokens stores them unencrypted instead", ErrNoEncryptionKey)
 	}
 	return nil

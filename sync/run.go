@@ -214,7 +214,10 @@ func (e *Engine) recordRun(ctx context.Context, runID int64, rep *RunReport, log
 	err := retry.Do(ctx, retry.WithMaxRetries(4, retry.NewExponential(100*time.Millisecond)), func(ctx context.Context) error {
 		return retry.RetryableError(e.st.FinishRun(ctx, runID, res))
 	})
-	if err != nil {
+	if err != nil && !store.Unreachable(err) {
+		// Unreachable, the run's own line says so already; the row left 'running'
+		// reads as interrupted in status (Engine.abandoned), and the stream's
+		// next run closes it.
 		log.Warn().Err(err).Msg("could not record the run's result")
 	}
 }

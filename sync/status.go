@@ -61,6 +61,22 @@ type BudgetStatus struct {
 	TimeZone        string    `json:"time_zone"`
 }
 
+// abandoned shows a run still recorded 'running' as the interrupted run it is when
+// no process holds its stream's lock: its process ended (killed, or the database went
+// away before it could record the end). The next run of the stream records the same.
+func (e *Engine) abandoned(ctx context.Context, r *store.Run) error {
+	lock := r.Stream
+	if s := findStream(r.Stream); s != nil {
+		lock = s.lock
+	}
+	held, err := e.st.StreamLockHeld(ctx, lock)
+	if err != nil || held {
+		return err
+	}
+	r.Status, r.Error = store.RunInterrupted, "the process ended without recording how this run ended"
+	return nil
+}
+
 // Status reads every stream's checkpoint and last run, the day's budget and the row
 // counts. It sends no request to Gong.
 func (e *Engine) Status(ctx context.Context) (*Status, error) {
@@ -112,6 +128,11 @@ func (e *Engine) Status(ctx context.Context) (*Status, error) {
 		ss, ok := byStream[r.Stream]
 		if !ok {
 			continue
+		}
+		if r.Status == store.RunRunning {
+			if err := e.abandoned(ctx, &r); err != nil {
+				return nil, err
+			}
 		}
 		// LastRuns gives the newest run per stream and kind: keep the newest of them.
 		if ss.LastRun == nil || r.StartedAt.After(ss.LastRun.StartedAt) {

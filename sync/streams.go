@@ -282,7 +282,8 @@ func (e *Engine) runNamed(ctx context.Context, stream string, kind RunKind, wait
 // be refused too) and when Gong refuses the credentials (every later request would be
 // refused the same way: one request, one error). A refusal for want of a scope fails
 // only its stream; a stream refused so less than a day ago is skipped, unless a `sync`
-// names it. The error joins the failures, each already logged with its run (a
+// names it. It stops too when the database is unreachable: every later run would
+// fail the same way. The error joins the failures, each already logged with its run (a
 // *LoggedError); a pause is not a failure.
 func (e *Engine) Pass(ctx context.Context, streams []string, kind RunKind, wait bool) ([]*RunReport, error) {
 	askRefused := kind == KindSync && len(streams) > 0
@@ -303,7 +304,7 @@ func (e *Engine) Pass(ctx context.Context, streams []string, kind RunKind, wait 
 		if rep.Status == store.RunFailed {
 			errs = append(errs, fmt.Errorf("%s: %w", s, rep.Err))
 		}
-		if rep.Status == store.RunPaused || CredentialsRefused(rep.Err) {
+		if rep.Status == store.RunPaused || CredentialsRefused(rep.Err) || store.Unreachable(rep.Err) {
 			break
 		}
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/rs/zerolog"
@@ -50,14 +51,33 @@ func openControl(ctx context.Context, cfg *config.Config, log zerolog.Logger) (*
 	return c, nil
 }
 
-// hasRegistry says whether the control schema holds a connection registry.
-func hasRegistry(ctx context.Context, cfg *config.Config, log zerolog.Logger) (bool, error) {
+// registryConnections lists the registry's connections (without their secrets), none
+// when there is no registry. Only a registry that holds a connection makes `run` a
+// worker and `status` the fleet's: an empty one leaves the deployment the single
+// installation its configuration describes, as before registries existed.
+func registryConnections(ctx context.Context, cfg *config.Config, log zerolog.Logger) ([]store.Connection, error) {
 	c, err := openControl(ctx, cfg, log)
 	if err != nil {
-		return false, err
+		return nil, err
 	}
 	defer c.Close()
-	return c.Exists(ctx)
+	if n, err := c.CountConnections(ctx); err != nil || n == 0 {
+		return nil, err
+	}
+	return c.Connections(ctx)
+}
+
+// outsideRegistry is the one line saying that the environment describes an
+// installation (Gong credentials of its own, for the schema GONGSYNC_SCHEMA) that the
+// registry does not hold; nil when it describes none or the registry holds it. Every
+// command then agrees: a worker never leaves such an installation unsynced silently.
+func outsideRegistry(cfg *config.Config, conns []store.Connection) error {
+	if cfg.CredentialsProblem() != nil || slices.ContainsFunc(conns, func(c store.Connection) bool { return c.Schema == cfg.Schema }) {
+		return nil
+	}
+	return usageErrorf("the environment's Gong credentials describe the installation in the schema %q, which the connection registry in %q "+
+		"does not hold: add it (`gongsync connections add NAME --schema %s`), or give --connection NAME, or unset GONG_ACCESS_KEY, "+
+		"GONG_ACCESS_KEY_SECRET and GONG_OAUTH_CLIENT_ID to work for the registry's connections only", cfg.Schema, cfg.ControlSchema, cfg.Schema)
 }
 
 // resolveConnection reads --connection's row and returns the command's configuration
@@ -88,6 +108,9 @@ func (c *cli) resolveConnection(cfg *config.Config) (*config.Config, error) {
 	if errors.Is(err, store.ErrNoConnection) {
 		return nil, usageErrorf("--connection %s (GONGSYNC_CONNECTION): no such connection in %q; `gongsync connections list` shows them",
 			cfg.Connection, cfg.ControlSchema)
+	}
+	if errors.Is(err, store.ErrNoEncryptionKey) {
+		return nil, usageError{err} // configuration: the key that opens the connection's secrets is missing
 	}
 	if err != nil {
 		return nil, err

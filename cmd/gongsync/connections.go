@@ -7,6 +7,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"slices"
 	"strconv"
 	"strings"
 	"text/tabwriter"
@@ -139,14 +140,21 @@ failure), keeping its schema.`, config.Database|config.Gong|config.Budget|config
 		return err
 	}
 	defer control.Close()
+	// Everything that can refuse the connection is checked before the control schema
+	// is created or migrated: a refused add leaves the database as it was.
+	if err := control.CheckConnection(conn); err != nil {
+		return usageError{err}
+	}
+	if err := checkRegistryRoom(ctx, control, conn, *update); err != nil {
+		return err
+	}
 	if err := control.Migrate(ctx); err != nil {
 		return err
 	}
 	saved, err := control.AddConnection(ctx, conn, *update)
 	switch {
-	case errors.Is(err, store.ErrNoEncryptionKey):
-		return usageError{err}
-	case errors.Is(err, store.ErrConnectionExists), errors.Is(err, store.ErrNoConnection):
+	case errors.Is(err, store.ErrNoEncryptionKey), errors.Is(err, store.ErrConnectionExists),
+		errors.Is(err, store.ErrNoConnection), errors.Is(err, store.ErrSchemaTaken):
 		return usageError{err}
 	case err != nil:
 		return err
@@ -172,6 +180,37 @@ failure), keeping its schema.`, config.Database|config.Gong|config.Budget|config
 	fmt.Fprintf(m.Stdout, "connection %s %s: schema %s, %s, %s\n", saved.Name, verb, saved.Schema, authHint(saved), saved.BaseURL)
 	if saved.AuthMode == store.AuthOAuth {
 		fmt.Fprintf(m.Stdout, "next: gongsync auth login --connection %s\n", saved.Name)
+	}
+	return nil
+}
+
+// checkRegistryRoom refuses, before anything is written, an add whose name or schema
+// the registry holds already (or an --update of a connection it does not hold).
+// AddConnection checks the same again in its statement, for adds that race.
+func checkRegistryRoom(ctx context.Context, control *store.Control, conn store.Connection, update bool) error {
+	ok, err := control.Exists(ctx)
+	if err != nil {
+		return err
+	}
+	var conns []store.Connection
+	if ok {
+		if conns, err = control.Connections(ctx); err != nil {
+			return err
+		}
+	}
+	i := slices.IndexFunc(conns, func(c store.Connection) bool { return c.Name == conn.Name })
+	switch {
+	case update && i < 0:
+		return usageErrorf("--update %s: %w; `gongsync connections list` shows them", conn.Name, store.ErrNoConnection)
+	case !update && i >= 0:
+		return usageErrorf("%s: %w (add --update to replace its credentials and settings)", conn.Name, store.ErrConnectionExists)
+	case update && conns[i].Schema != conn.Schema:
+		return usageErrorf("%s: its schema is %q and cannot change (remove it and add it again to move it to %q)", conn.Name, conns[i].Schema, conn.Schema)
+	}
+	for _, c := range conns {
+		if c.Schema == conn.Schema && c.Name != conn.Name {
+			return usageErrorf("schema %q: %w (%s)", conn.Schema, store.ErrSchemaTaken, c.Name)
+		}
 	}
 	return nil
 }

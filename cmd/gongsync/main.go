@@ -16,6 +16,7 @@ import (
 	"slices"
 	"strings"
 	"syscall"
+	"time"
 
 	gsync "github.com/gongsync/gongsync/sync"
 
@@ -27,19 +28,35 @@ func main() {
 	ctx, cancel := context.WithCancelCause(context.Background())
 	sigs := make(chan os.Signal, 2)
 	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
-	go func() {
-		// The first signal cancels ctx so work stops at a page boundary, and says which
-		// signal it was for the exit status; a second one means the operator does not
-		// want to wait.
-		cancel(signalCause{<-sigs})
-		<-sigs
+	go stopOnSignals(sigs, cancel, func() {
 		fmt.Fprintln(os.Stderr, "gongsync: second signal, exiting at once")
 		os.Exit(1)
-	}()
+	})
 	stopProfile := startCPUProfile()
 	code := m.Run(ctx, os.Args[1:])
 	stopProfile()
 	os.Exit(code)
+}
+
+// duplicateSignalWindow is how soon after the first signal another one is the same
+// stop request: timeout(1) and some supervisors signal the process and then its
+// process group, so one request arrives twice within microseconds, while an operator
+// who presses Ctrl-C again takes longer than this.
+const duplicateSignalWindow = time.Second
+
+// stopOnSignals turns signals into a stop: the first cancels ctx so work stops at a
+// page boundary (its cause names the signal, for the exit status); one arriving within
+// duplicateSignalWindow of it is the same request, and the next calls exitNow: the
+// operator does not want to wait.
+func stopOnSignals(sigs <-chan os.Signal, cancel context.CancelCauseFunc, exitNow func()) {
+	cancel(signalCause{<-sigs})
+	first := time.Now()
+	for range sigs {
+		if time.Since(first) >= duplicateSignalWindow {
+			exitNow()
+			return
+		}
+	}
 }
 
 // Main is one run of gongsync: its standard streams and its environment, so tests

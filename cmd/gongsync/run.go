@@ -22,8 +22,9 @@ webhooks on GONGSYNC_WEBHOOK_ADDR when set, and the actions for apps (GET /actio
 POST /actions/{name}, bearer GONGSYNC_ACTIONS_TOKEN) on GONGSYNC_ACTIONS_ADDR when
 set. SIGTERM finishes the page in flight, commits it, and exits 0.
 
-With a connection registry (gongsync connections) and no --connection, it is one
-worker of the deployment: it syncs every connection of the registry together with
+With a connection registry that holds a connection (gongsync connections) and no
+--connection, it is one worker of the deployment (it refuses to start when the
+environment's Gong credentials describe an installation the registry does not hold): it syncs every connection of the registry together with
 every other 'gongsync run' on the same database, GONGSYNC_WORKERS jobs at a time
 (each job a run of one stream of one connection, GONGSYNC_REQUESTS_PER_JOB requests
 at most, then back in the queue); the schedules are each connection's, or these.
@@ -42,11 +43,14 @@ With --connection NAME it is that connection's daemon, as without a registry.`,
 	}
 	log := c.logger(cfg)
 	if cfg.Connection == "" {
-		registry, err := hasRegistry(ctx, cfg, log)
+		conns, err := registryConnections(ctx, cfg, log)
 		if err != nil {
 			return err
 		}
-		if registry {
+		if len(conns) > 0 {
+			if err := outsideRegistry(cfg, conns); err != nil {
+				return err
+			}
 			return runWorkers(ctx, cfg, log, *noMigrate)
 		}
 		if err := cfg.CredentialsProblem(); err != nil {

@@ -48,14 +48,14 @@ per stream.`, config.Database|config.Budget|config.Schedule)
 	}
 	log := c.logger(cfg)
 	if cfg.Connection == "" {
-		registry, err := hasRegistry(ctx, cfg, log)
+		conns, err := registryConnections(ctx, cfg, log)
 		if err != nil {
 			return err
 		}
-		if *all && !registry {
-			return usageErrorf("--all: there is no connection registry in the schema %q (GONGSYNC_CONTROL_SCHEMA)", cfg.ControlSchema)
+		if *all && len(conns) == 0 {
+			return usageErrorf("--all: there is no connection in a registry in the schema %q (GONGSYNC_CONTROL_SCHEMA)", cfg.ControlSchema)
 		}
-		if registry {
+		if len(conns) > 0 {
 			return fleetStatus(ctx, m, cfg, log, *asJSON)
 		}
 	}

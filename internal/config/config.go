@@ -239,7 +239,7 @@ var settings = []setting{
 			return err
 		}},
 	{env: "GONGSYNC_ENCRYPTION_KEY", flag: "encryption-key", kind: "key", group: Gong, secret: true,
-		usage: "key for OAuth tokens at rest (AES-256-GCM; 32 bytes as 64 hex or base64, e.g. openssl rand -hex 32)",
+		usage: "key for the secrets at rest: OAuth tokens, the registry's connection secrets (AES-256-GCM; 32 bytes as 64 hex or base64, e.g. openssl rand -hex 32)",
 		apply: func(c *Config, v string) error {
 			if v != "" {
 				if _, err := secretbox.ParseKey(v); err != nil {
