@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/robfig/cron/v3"
@@ -98,6 +99,33 @@ func (s Schedules) Ticks(from, to time.Time) ([]Tick, error) {
 	}
 	slices.SortStableFunc(out, func(a, b Tick) int { return a.At.Compare(b.At) })
 	return out, nil
+}
+
+// ScheduleGroups are the daemon's schedule groups (GONGSYNC_SCHEDULE_CALLS, _USERS,
+// _SETTLE, _DAILY), for an external scheduler's `sync --schedule GROUP`.
+func ScheduleGroups() []string {
+	return []string{scheduleCalls, scheduleUsers, scheduleSettle, scheduleDaily}
+}
+
+// GroupStreams are the streams a daemon's tick of the schedule group runs, in order:
+// `sync --schedule GROUP` runs the same, so a CronJob covers what the daemon does
+// (the settle group's sweep and settle passes are on-demand streams a plain pass never
+// finds due).
+func GroupStreams(group string) ([]string, error) {
+	if !slices.Contains(ScheduleGroups(), group) {
+		return nil, fmt.Errorf("unknown schedule %q (known: %s)", group, strings.Join(ScheduleGroups(), ", "))
+	}
+	return groupStreams(group), nil
+}
+
+// RegistryStreams are every stream of the registry a pass may name, in the order a
+// pass runs them: those found due and the on-demand ones (settle passes, sweeps).
+func RegistryStreams() []string {
+	out := make([]string, 0, len(streamDefs))
+	for _, s := range streamDefs {
+		out = append(out, s.name)
+	}
+	return out
 }
 
 // groupStreams are the streams a tick of the schedule group runs, in the order of
