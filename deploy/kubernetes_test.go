@@ -19,6 +19,7 @@ import (
 	"sigs.k8s.io/yaml"
 
 	"github.com/gongsync/gongsync/internal/config"
+	gsync "github.com/gongsync/gongsync/sync"
 )
 
 const manifestsDir = "kubernetes"
@@ -313,8 +314,48 @@ func TestKubernetesManifests(t *testing.T) {
 			t.Errorf("CronJob %s runs %q, want sync", cj.Name, args)
 		}
 	}
+	cronJobsCoverTheSchedules(t, cronJobs)
 	if args := jobs[0].Spec.Template.Spec.Containers[0].Args; len(args) == 0 || args[0] != "migrate" {
 		t.Errorf("Job %s runs %q, want migrate", jobs[0].Name, args)
+	}
+}
+
+// cronJobsCoverTheSchedules checks the CronJobs' commands against the stream
+// registry: together they run every stream of every schedule group the daemon runs,
+// the on-demand settle passes and sweeps included (what "loses no calls" rests on).
+func cronJobsCoverTheSchedules(t *testing.T, cronJobs []*batchv1.CronJob) {
+	t.Helper()
+	covered := map[string]bool{}
+	for _, cj := range cronJobs {
+		args := cj.Spec.JobTemplate.Spec.Template.Spec.Containers[0].Args
+		var streams []string
+		switch {
+		case len(args) == 1:
+			streams = gsync.AllStreams // those a pass may find due
+		case len(args) == 3 && args[1] == "--streams":
+			var err error
+			if streams, err = gsync.ParseStreams(args[2]); err != nil {
+				t.Errorf("CronJob %s: %v", cj.Name, err)
+			}
+		case len(args) == 3 && args[1] == "--schedule":
+			var err error
+			if streams, err = gsync.GroupStreams(args[2]); err != nil {
+				t.Errorf("CronJob %s: %v", cj.Name, err)
+			}
+		default:
+			t.Errorf("CronJob %s runs %q: want sync, sync --streams S or sync --schedule G", cj.Name, args)
+		}
+		for _, s := range streams {
+			covered[s] = true
+		}
+	}
+	for _, g := range gsync.ScheduleGroups() {
+		streams, _ := gsync.GroupStreams(g)
+		for _, s := range streams {
+			if !covered[s] {
+				t.Errorf("no CronJob runs the stream %s, which the daemon's %s schedule runs", s, g)
+			}
+		}
 	}
 }
 

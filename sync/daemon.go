@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/robfig/cron/v3"
@@ -117,6 +118,17 @@ func (s Schedules) Ticks(from, to time.Time) ([]Tick, error) {
 	}
 	slices.SortStableFunc(out, func(a, b Tick) int { return a.At.Compare(b.At) })
 	return out, nil
+}
+
+// GroupStreams are the streams a daemon's tick of the schedule group runs, in order:
+// `sync --schedule GROUP` runs the same, so a CronJob covers what the daemon does
+// (the settle group's sweep and settle passes are on-demand streams a plain pass never
+// finds due).
+func GroupStreams(group string) ([]string, error) {
+	if !slices.Contains(ScheduleGroups(), group) {
+		return nil, fmt.Errorf("unknown schedule %q (known: %s)", group, strings.Join(ScheduleGroups(), ", "))
+	}
+	return groupStreams(group), nil
 }
 
 // groupStreams are the streams a tick of the schedule group runs, in the order of

@@ -55,7 +55,7 @@ func TestStreamsBeyondCallsCostTheirPageFloorADay(t *testing.T) {
 			}
 		}
 	}
-	if runs != len(ScheduleGroupStreams(scheduleDaily)) || usersTicks != 4 {
+	if runs != len(groupStreams(scheduleDaily)) || usersTicks != 4 {
 		t.Fatalf("%d runs of the daily streams and %d ticks of the users group in a day; want each daily stream once, 4 ticks", runs, usersTicks)
 	}
 
@@ -82,7 +82,7 @@ func TestStreamsBeyondCallsCostTheirPageFloorADay(t *testing.T) {
 	floor := map[string]int{StreamUserActivity: activityFloor, StreamInteractionStats: statsFloor,
 		StreamLibrary: libraryFloor, StreamCallOutcomes: 1}
 	var total int64
-	for _, s := range ScheduleGroupStreams(scheduleDaily) {
+	for _, s := range groupStreams(scheduleDaily) {
 		if _, ok := floor[s]; !ok {
 			t.Errorf("%s: a daily stream this test has no endpoints and floor for", s)
 			continue

@@ -28,14 +28,10 @@ func OnDemandStreams() []string {
 	return out
 }
 
-// ScheduleGroups are the daemon's schedule groups, in the order of Schedules' fields:
-// each stream runs on the ticks of the groups it names.
+// ScheduleGroups are the daemon's schedule groups (GONGSYNC_SCHEDULE_CALLS, _USERS,
+// _SETTLE, _DAILY), in the order of Schedules' fields, for an external scheduler's
+// `sync --schedule GROUP`: each stream runs on the ticks of the groups it names
+// (GroupStreams).
 func ScheduleGroups() []string {
 	return []string{scheduleCalls, scheduleUsers, scheduleSettle, scheduleDaily}
-}
-
-// ScheduleGroupStreams are the streams a tick of the schedule group runs, in order;
-// none for a group that does not exist.
-func ScheduleGroupStreams(group string) []string {
-	return groupStreams(group)
 }

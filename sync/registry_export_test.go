@@ -36,8 +36,8 @@ func TestStreamRegistryViewsAgree(t *testing.T) {
 	}
 	scheduled := map[string]bool{}
 	for _, g := range ScheduleGroups() {
-		streams := ScheduleGroupStreams(g)
-		if len(streams) == 0 {
+		streams, err := GroupStreams(g)
+		if err != nil || len(streams) == 0 {
 			t.Errorf("schedule group %s runs no stream", g)
 		}
 		for _, s := range streams {
@@ -52,7 +52,7 @@ func TestStreamRegistryViewsAgree(t *testing.T) {
 			t.Errorf("%s is on no schedule group: the daemon never runs it", n)
 		}
 	}
-	if got := ScheduleGroupStreams("no-such-group"); len(got) != 0 {
-		t.Errorf("an unknown group runs %v", got)
+	if got, err := GroupStreams("no-such-group"); err == nil || len(got) != 0 {
+		t.Errorf("an unknown group runs %v (err %v)", got, err)
 	}
 }

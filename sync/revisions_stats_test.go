@@ -18,7 +18,7 @@ func TestLateActivityAndRemovalsAreCaughtAndCounted(t *testing.T) {
 	// A third of the calls processed hours or days late: their days' figures change.
 	v := newEnv(t, envOptions{fake: fakegong.Options{LateShare: 0.3}})
 	v.clock.Set(day0.AddDate(0, 0, 25).Add(6 * time.Hour))
-	daily := ScheduleGroupStreams(scheduleDaily)
+	daily := groupStreams(scheduleDaily)
 	first := v.clock.Now()
 	v.pass(append([]string{StreamUsers, StreamWorkspaces}, daily...)...) // the library lists the folders of each workspace synced
 	from := gongToday(first).AddDate(0, 0, -v.engine.lookbackDays())

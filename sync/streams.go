@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/gongsync/gongsync/internal/suggest"
 	"github.com/gongsync/gongsync/store"
 )
 
@@ -222,6 +223,9 @@ func ParseStreams(s string) ([]string, error) {
 			var known []string
 			for _, d := range streamDefs {
 				known = append(known, d.name)
+			}
+			if near := suggest.Nearest(name, known); len(near) > 0 {
+				return nil, fmt.Errorf("unknown stream %q (did you mean %s?)", name, strings.Join(near, " or "))
 			}
 			return nil, fmt.Errorf("unknown stream %q (known: %s)", name, strings.Join(known, ", "))
 		}

@@ -27,7 +27,7 @@ func TestBackfillThenIncrementalMatchesGong(t *testing.T) {
 	// have, so none is due).
 	v.clock.Advance(time.Hour)
 	reps := v.pass()
-	reps = append(reps, v.pass(ScheduleGroupStreams(scheduleDaily)...)...)
+	reps = append(reps, v.pass(groupStreams(scheduleDaily)...)...)
 	for _, r := range reps {
 		if r.Inserted+r.Changed+r.Deleted+r.Restored != 0 {
 			t.Errorf("%s: a pass over unchanged data found new %d changed %d deleted %d restored %d",

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/gongsync/gongsync/internal/config"
+	"github.com/gongsync/gongsync/internal/suggest"
 	"github.com/gongsync/gongsync/store"
 	"github.com/rs/zerolog"
 	"golang.org/x/term"
@@ -55,13 +56,29 @@ func newCLI(m *Main, name, synopsis, about string, groups config.Group) *cli {
 }
 
 // parse parses args and loads the configuration; problems are usage errors (exit 2).
+// flagHint is " (did you mean --x?)" for a flag the command does not have but one
+// close to it, "" otherwise.
+func (c *cli) flagHint(err error) string {
+	name, ok := strings.CutPrefix(err.Error(), "flag provided but not defined: ")
+	if !ok {
+		return ""
+	}
+	var names []string
+	c.fs.VisitAll(func(f *flag.Flag) { names = append(names, f.Name) })
+	near := suggest.Nearest(strings.TrimLeft(name, "-"), names)
+	if len(near) == 0 {
+		return ""
+	}
+	return " (did you mean --" + strings.Join(near, " or --") + "?)"
+}
+
 func (c *cli) parse(args []string) (*config.Config, error) {
 	if err := c.fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			c.usage(c.m.Stdout)
 			return nil, err
 		}
-		return nil, usageErrorf("%v; run 'gongsync %s --help' for the flags", err, c.name)
+		return nil, usageErrorf("%v%s; run 'gongsync %s --help' for the flags", err, c.flagHint(err), c.name)
 	}
 	cfg, err := c.loader.Load()
 	if err != nil {

@@ -18,6 +18,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/gongsync/gongsync/internal/suggest"
 	gsync "github.com/gongsync/gongsync/sync"
 
 	_ "time/tzdata" // GONGSYNC_BUDGET_TZ must resolve in a static image without /usr/share/zoneinfo
@@ -175,7 +176,15 @@ func (m *Main) Run(ctx context.Context, args []string) int {
 			return exitStatus(ctx, m.Stderr, c.name, c.run(ctx, m, args[1:]))
 		}
 	}
-	fmt.Fprintf(m.Stderr, "gongsync: unknown command %q\n\n", args[0])
+	var names []string
+	for _, c := range commands() {
+		names = append(names, c.name)
+	}
+	hint := ""
+	if near := suggest.Nearest(args[0], names); len(near) > 0 {
+		hint = " (did you mean " + strings.Join(near, " or ") + "?)"
+	}
+	fmt.Fprintf(m.Stderr, "gongsync: unknown command %q%s\n\n", args[0], hint)
 	m.usage(m.Stderr)
 	return 2
 }

@@ -4,27 +4,32 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/gongsync/gongsync/store"
 	"strings"
 	"text/tabwriter"
 	"time"
 
 	"github.com/gongsync/gongsync/internal/config"
+	"github.com/gongsync/gongsync/store"
 	gsync "github.com/gongsync/gongsync/sync"
 )
 
 func runSync(ctx context.Context, m *Main, args []string) error {
-	c := newCLI(m, "sync", "[--streams calls,transcripts,…]", `
+	c := newCLI(m, "sync", "[--streams calls,transcripts,… | --schedule GROUP]", `
 Run one incremental pass, then exit: for external schedulers (a Kubernetes CronJob,
 a systemd timer). Calls, transcripts and answered scorecards are always due; users,
 workspaces, trackers and scorecards only when their last complete refresh is older
-than GONGSYNC_USERS_MAX_AGE, or when named in --streams (which may also name settle
-and answered_scorecards_settle, the re-reads of the last GONGSYNC_SETTLE_WINDOW, and
-sweep and answered_scorecards_sweep, the sweep's daily slices of the older history). Exits 0 when every stream succeeded or paused at the daily
-budget, 1 when one failed, 130 or 143 when SIGINT or SIGTERM stopped it (after
-committing its last page). When another process is syncing a stream, this one waits.`,
+than GONGSYNC_USERS_MAX_AGE, or when named in --streams (which may name any stream
+of the registry, the settle passes and sweeps too). Exits 0 when every stream
+succeeded or paused at the daily budget, 1 when one failed, 130 or 143 when SIGINT or SIGTERM stopped it (after
+committing its last page). When another process is syncing a stream, this one waits.
+
+--schedule GROUP runs what a tick of the daemon's schedule GROUP runs, in the same
+order. An external scheduler that runs 'sync' every 15 minutes and 'sync --schedule
+settle' nightly covers what the daemon does, the sweep included:
+`+scheduleHelp(),
 		config.Database|config.Gong|config.Budget|config.Sync)
 	streamsFlag := c.fs.String("streams", "", "comma-separated streams to run, of "+strings.Join(gsync.StreamNames(), ", ")+" (default: those due)")
+	scheduleFlag := c.fs.String("schedule", "", "run the streams of the daemon's schedule group, in its order: "+strings.Join(gsync.ScheduleGroups(), ", "))
 	noMigrate := c.fs.Bool("no-migrate", false, "do not apply pending migrations first (fail if any is pending)")
 	cfg, err := c.parse(args)
 	if err != nil {
@@ -37,6 +42,18 @@ committing its last page). When another process is syncing a stream, this one wa
 	if err != nil {
 		return usageError{err}
 	}
+	kind := gsync.KindSync
+	if *scheduleFlag != "" {
+		if len(streams) > 0 {
+			return usageErrorf("--streams or --schedule, not both")
+		}
+		if streams, err = gsync.GroupStreams(*scheduleFlag); err != nil {
+			return usageErrorf("--schedule: %v", err)
+		}
+		// A scheduler's tick, as the daemon's: a stream Gong refused for want of a
+		// scope less than a day ago is skipped, not asked again.
+		kind = gsync.KindScheduled
+	}
 	if err := c.requireActive(); err != nil {
 		return err
 	}
@@ -47,12 +64,22 @@ committing its last page). When another process is syncing a stream, this one wa
 	}
 	defer a.Close()
 
-	reports, err := a.engine.Pass(ctx, streams, gsync.KindSync, true)
+	reports, err := a.engine.Pass(ctx, streams, kind, true)
 	printReports(m, reports)
 	if ctx.Err() != nil && (err == nil || errors.Is(err, context.Canceled) || interrupted(reports)) {
 		return interruptedError{"the last committed page is kept and the next run resumes from it"}
 	}
 	return err
+}
+
+// scheduleHelp lists the schedule groups with their streams, from the registry.
+func scheduleHelp() string {
+	var b strings.Builder
+	for _, g := range gsync.ScheduleGroups() {
+		streams, _ := gsync.GroupStreams(g)
+		fmt.Fprintf(&b, "\n  %-7s %s", g, strings.Join(streams, ", "))
+	}
+	return b.String()
 }
 
 // interrupted reports whether a run stopped because the pass was cancelled.

@@ -16,6 +16,8 @@ import (
 	"slices"
 	"strings"
 	"sync"
+
+	"github.com/gongsync/gongsync/internal/suggest"
 )
 
 // Spec is one action.
@@ -203,7 +205,7 @@ func Find(name string) (*Spec, error) {
 	for i, s := range all {
 		names[i] = s.Name
 	}
-	if near := nearest(name, names); len(near) > 0 {
+	if near := suggest.Nearest(name, names); len(near) > 0 {
 		return nil, fmt.Errorf("%w %q (did you mean %s?)", ErrUnknownAction, name, strings.Join(near, " or "))
 	}
 	return nil, fmt.Errorf("%w %q (gongsync action list shows them)", ErrUnknownAction, name)
