@@ -29,6 +29,7 @@ const MaxCallIDs = 100
 // Page is one page of a paginated answer, with the cursor that produced it so the
 // caller can checkpoint between pages and resume from a stored cursor.
 type Page[T any] struct {
+	Endpoint   string // the endpoint that answered, as in EndpointCallsExtensive
 	Items      []T
 	Cursor     string // the cursor that produced this page ("" for the first page)
 	NextCursor string // "" on the last page (Gong leaves the key out)
@@ -91,7 +92,7 @@ func fetchPage[T any](ctx context.Context, c *Client, spec *endpointSpec[T], r *
 // Page.Rejected and the others in Items; only a body that is not JSON, or is cut
 // short, fails the whole page.
 func decodePage[T any](spec *endpointSpec[T], ans *answer, cursor string) (*Page[T], error) {
-	page := &Page[T]{Cursor: cursor, RequestID: ans.requestID}
+	page := &Page[T]{Endpoint: spec.name, Cursor: cursor, RequestID: ans.requestID}
 	if ans.empty {
 		return page, nil
 	}

@@ -201,12 +201,14 @@ func readDays[T, R any](e *Engine, ctx context.Context, r *run, ds *datedStream[
 		}
 		rows := ds.rows(page.Items, plan.from, plan.to)
 		next := e.daysPageDone(*cp, backfill, plan, page.NextCursor)
-		res, missing, err := commitDays(pctx, e, ds, w.StartedAt, plan, page.NextCursor == "", next, rows)
+		q := quarantineOf(ds.name, page, "|"+plan.req.Filter.FromDate+"|"+plan.req.Filter.ToDate)
+		res, missing, err := commitDays(pctx, e, ds, w.StartedAt, plan, page.NextCursor == "", next, rows, q)
 		done()
 		if err != nil {
 			return fmt.Errorf("commit %s page (requestId %s): %w", ds.name, page.RequestID, err)
 		}
 		*cp = next
+		e.countQuarantine(r, q)
 		e.countRefresh(r, ds.name, len(rows), res, missing)
 		if cp.window(backfill) == nil {
 			return nil
@@ -278,8 +280,11 @@ func (e *Engine) daysPageDone(cp datedCheckpoint, backfill bool, plan daysPlan, 
 // When the page ends its series, the rows of the series' days not seen since the
 // window began (startedAt) are gone from Gong, and marked deleted with it.
 func commitDays[T, R any](ctx context.Context, e *Engine, ds *datedStream[T, R], startedAt time.Time, plan daysPlan, seriesDone bool,
-	next datedCheckpoint, rows []R) (res store.UpsertResult, missing []string, err error) {
+	next datedCheckpoint, rows []R, q *pageQuarantine) (res store.UpsertResult, missing []string, err error) {
 	err = e.st.Transact(ctx, func(tx *store.Tx) error {
+		if err := q.write(ctx, tx); err != nil { // the page's rejected records (quarantine.go)
+			return err
+		}
 		var err error
 		if res, err = ds.upsert(tx, ctx, rows); err != nil {
 			return err

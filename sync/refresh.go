@@ -58,7 +58,11 @@ func (e *Engine) syncUsers(ctx context.Context, r *run) error {
 		next := e.usersPageDone(cp, page.NextCursor)
 		var res store.UpsertResult
 		var missing []string
+		q := quarantineOf(StreamUsers, page, "")
 		err = e.st.Transact(pctx, func(tx *store.Tx) error {
+			if err := q.write(pctx, tx); err != nil { // the page's rejected records (quarantine.go)
+				return err
+			}
 			var err error
 			if res, err = tx.UpsertUsers(pctx, rows); err != nil {
 				return err
@@ -76,6 +80,7 @@ func (e *Engine) syncUsers(ctx context.Context, r *run) error {
 			return fmt.Errorf("commit users page: %w", err)
 		}
 		cp = next
+		e.countQuarantine(r, q)
 		e.countRefresh(r, StreamUsers, len(rows), res, missing)
 		if cp.StartedAt == nil {
 			return nil

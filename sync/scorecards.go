@@ -255,12 +255,14 @@ func (e *Engine) readReviews(ctx context.Context, r *run, cp *reviewCheckpoint, 
 		}
 		rows := AnsweredScorecardRows(page.Items)
 		next := e.reviewPageDone(*cp, g, page.NextCursor, rows, companyOffset(page.Items))
-		res, deleted, err := e.commitReviewsPage(pctx, *w, next, g, rows)
+		q := quarantineOf(cp.stream, page, "")
+		res, deleted, err := e.commitReviewsPage(pctx, *w, next, g, rows, q)
 		done()
 		if err != nil {
 			return fmt.Errorf("commit answered scorecards page (requestId %s): %w", page.RequestID, err)
 		}
 		*cp = next
+		e.countQuarantine(r, q)
 		e.countReviews(r, rows, res, deleted, g.lateBefore)
 		e.noteFinds(ctx, r, store.SweptAnsweredScorecards, res, deleted,
 			len(rows), func(i int) (string, *time.Time) { return rows[i].ID, rows[i].ReviewDate })
@@ -328,9 +330,12 @@ func (e *Engine) reviewPageDone(cp reviewCheckpoint, g reviewGoal, nextCursor st
 // commitReviewsPage writes a page of reviews and the checkpoint after it in one
 // transaction. When next closes w, the reviews of w's dates not seen since w began are
 // gone from Gong, and marked deleted in the same transaction.
-func (e *Engine) commitReviewsPage(ctx context.Context, w reviewWindow, next reviewCheckpoint, g reviewGoal, rows []store.AnsweredScorecard) (res store.UpsertResult, deleted []string, err error) {
+func (e *Engine) commitReviewsPage(ctx context.Context, w reviewWindow, next reviewCheckpoint, g reviewGoal, rows []store.AnsweredScorecard, q *pageQuarantine) (res store.UpsertResult, deleted []string, err error) {
 	closes := *g.window(&next) == nil
 	err = e.st.Transact(ctx, func(tx *store.Tx) error {
+		if err := q.write(ctx, tx); err != nil { // the page's rejected records (quarantine.go)
+			return err
+		}
 		var err error
 		if res, err = tx.UpsertAnsweredScorecards(ctx, rows); err != nil {
 			return err

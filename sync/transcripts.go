@@ -104,6 +104,9 @@ type transcriptAnswer struct {
 	now      time.Time
 	rows     []store.Transcript
 	deferred map[time.Time][]string
+	// quarantine holds the pages' rejected transcripts (quarantine.go); their calls
+	// are deferred like those Gong sent nothing for.
+	quarantine []*pageQuarantine
 }
 
 // fetchTranscripts asks Gong for the transcripts of pending calls (one request for
@@ -117,10 +120,12 @@ func (e *Engine) fetchTranscripts(ctx context.Context, r *run, pending []store.P
 	}
 	got := make(map[string]store.Transcript, len(pending))
 	var unasked []string
+	var quarantine []*pageQuarantine
 	for page, err := range r.gong.Transcripts(ctx, gongapi.TranscriptRequest{Filter: gongapi.CallsFilter{CallIDs: ids}}) {
 		if err != nil {
 			return nil, fmt.Errorf("read transcripts of %d calls: %w", len(ids), err)
 		}
+		quarantine = append(quarantine, quarantineOf(StreamTranscripts, page, ""))
 		for i := range page.Items {
 			t := TranscriptRow(&page.Items[i])
 			if _, ok := asked[t.CallID]; !ok {
@@ -136,7 +141,7 @@ func (e *Engine) fetchTranscripts(ctx context.Context, r *run, pending []store.P
 		e.log.Warn().Str("stream", StreamTranscripts).Strs("call_ids", unasked).Msg("Gong sent transcripts for calls not asked for; ignored")
 	}
 
-	b := &transcriptAnswer{now: now, rows: make([]store.Transcript, 0, len(got)), deferred: map[time.Time][]string{}}
+	b := &transcriptAnswer{now: now, rows: make([]store.Transcript, 0, len(got)), deferred: map[time.Time][]string{}, quarantine: quarantine}
 	for _, t := range got {
 		b.rows = append(b.rows, t)
 	}
@@ -165,6 +170,11 @@ func (e *Engine) commitTranscripts(ctx context.Context, b *transcriptAnswer) (re
 		}
 	}
 	err = e.st.Transact(ctx, func(tx *store.Tx) error {
+		for _, q := range b.quarantine {
+			if err := q.write(ctx, tx); err != nil { // the pages' rejected records (quarantine.go)
+				return err
+			}
+		}
 		for at, ids := range b.deferred {
 			if err := tx.DeferTranscripts(ctx, ids, at); err != nil {
 				return err
@@ -178,6 +188,9 @@ func (e *Engine) commitTranscripts(ctx context.Context, b *transcriptAnswer) (re
 	})
 	if err != nil {
 		return 0, 0, fmt.Errorf("commit transcript deferrals: %w", err)
+	}
+	for _, q := range b.quarantine {
+		e.countQuarantine(nil, q) // a backfill commits on its own goroutine: no run report
 	}
 	return len(b.rows), sentences, nil
 }

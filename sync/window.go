@@ -86,12 +86,14 @@ func (e *Engine) readWindow(ctx context.Context, r *run, cp *windowCheckpoint, g
 		}
 		rows := CallRows(page.Items)
 		next := e.pageDone(*cp, plan, page.NextCursor, rows, goal)
-		res, deleted, err := e.commitCallsPage(pctx, *cp.Window, next, rows)
+		q := quarantineOf(cp.stream, page, "")
+		res, deleted, err := e.commitCallsPage(pctx, *cp.Window, next, rows, q)
 		done()
 		if err != nil {
 			return fmt.Errorf("commit calls page (requestId %s): %w", page.RequestID, err)
 		}
 		*cp = next
+		e.countQuarantine(r, q)
 		e.countCalls(r, cp.stream, rows, res, deleted, goal.lateBefore())
 		e.noteFinds(ctx, r, store.SweptCalls, res, deleted,
 			len(rows), func(i int) (string, *time.Time) { return rows[i].ID, rows[i].Started })
@@ -160,8 +162,11 @@ func (e *Engine) pageDone(cp windowCheckpoint, plan pagePlan, nextCursor string,
 // commitCallsPage writes a page of calls and the checkpoint after it in one
 // transaction. When next closes w, the calls of w that were not seen since w began
 // are gone from Gong, and marked deleted in the same transaction.
-func (e *Engine) commitCallsPage(ctx context.Context, w callsWindow, next windowCheckpoint, rows []store.Call) (res store.UpsertResult, deleted []string, err error) {
+func (e *Engine) commitCallsPage(ctx context.Context, w callsWindow, next windowCheckpoint, rows []store.Call, q *pageQuarantine) (res store.UpsertResult, deleted []string, err error) {
 	err = e.st.Transact(ctx, func(tx *store.Tx) error {
+		if err := q.write(ctx, tx); err != nil { // the page's rejected records (quarantine.go)
+			return err
+		}
 		kept, err := e.withoutErased(ctx, tx, rows) // calls an erasure keeps out are not written (privacy.go)
 		if err != nil {
 			return err
