@@ -46,7 +46,7 @@ type UserInteractionStat struct {
 	PeriodEnd   time.Time `db:"period_end"`
 	Name        string    `db:"name"`
 	Value       *Decimal  `db:"value"` // as Gong wrote the number
-	Raw         []byte    `db:"raw"` // the user's stats for the period as Gong sent them (JSON)
+	Raw         []byte    `db:"raw"`   // the user's stats for the period as Gong sent them (JSON)
 }
 
 // LibraryFolder is one row of library_folders.

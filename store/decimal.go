@@ -11,11 +11,15 @@ import (
 // column: Postgres reads the text itself, so no digit goes through a float.
 type Decimal string
 
-// NumericValue lets pgx write a Decimal to a numeric column (COPY included).
-func (d Decimal) NumericValue() (pgtype.Numeric, error) {
+// NumericValue lets pgx write a Decimal to a numeric column (COPY included); a nil
+// *Decimal is NULL. It is a pointer method because pgx hands it the nullable field.
+func (d *Decimal) NumericValue() (pgtype.Numeric, error) {
 	var n pgtype.Numeric
-	if err := n.Scan(string(d)); err != nil {
-		return n, fmt.Errorf("decimal %q: %w", string(d), err)
+	if d == nil {
+		return n, nil
+	}
+	if err := n.Scan(string(*d)); err != nil {
+		return n, fmt.Errorf("decimal %q: %w", string(*d), err)
 	}
 	return n, nil
 }
