@@ -153,3 +153,71 @@ func keys[V any](m map[string]V) []string {
 	}
 	return out
 }
+
+// Scores Gong documents as whole numbers but sends as half-points are values: stored
+// as 3.5, not refused ("whole number: want digits …, got 3.5", before numeric).
+func TestDecimalScoresAreStoredAsTheyAre(t *testing.T) {
+	t.Parallel()
+	v := newEnv(t, envOptions{fake: quiet(fakegong.Options{Calls: 200, DecimalScores: true})})
+	now := v.clock.Now()
+	if rep := v.backfill(day0, now); !rep.Done {
+		t.Fatal(rep.Message())
+	}
+	if n := v.count(`SELECT count(*) FROM quarantine`); n != 0 {
+		t.Errorf("%d records quarantined", n)
+	}
+	if n := v.count(`SELECT count(*) FROM answered_scorecard_answers WHERE score = 3.5`); n == 0 {
+		t.Error("no score of 3.5 stored")
+	}
+	v.assertAnsweredScorecardsMatchGong(now)
+}
+
+// A record an older gongsync quarantined (one with a half-point score, which it
+// could not decode) is stored by remap with the current decoder, with no request to
+// Gong, and leaves the quarantine; a record that still does not decode stays.
+func TestRemapStoresQuarantinedRecordsThatDecodeNow(t *testing.T) {
+	t.Parallel()
+	v := newEnv(t, envOptions{fake: quiet(fakegong.Options{Calls: 200, DecimalScores: true})})
+	if rep := v.backfill(day0, v.clock.Now()); !rep.Done {
+		t.Fatal(rep.Message())
+	}
+	// Take one review back out of the tables into quarantine, as an older gongsync
+	// would have left it, next to one that is still odd.
+	var id string
+	var raw []byte
+	if err := v.st.Pool().QueryRow(v.ctx, `SELECT a.id, a.raw::text::bytea FROM answered_scorecards a
+		WHERE EXISTS (SELECT FROM answered_scorecard_answers x WHERE x.answered_scorecard_id = a.id AND x.score = 3.5) LIMIT 1`).Scan(&id, &raw); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := v.st.Pool().Exec(v.ctx, `DELETE FROM answered_scorecard_answers WHERE answered_scorecard_id = $1;`, id); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := v.st.Pool().Exec(v.ctx, `DELETE FROM answered_scorecards WHERE id = $1`, id); err != nil {
+		t.Fatal(err)
+	}
+	odd := []byte(`{"answeredScorecardId":"77","answers":"an odd shape"}`)
+	if _, err := v.st.Pool().Exec(v.ctx, `INSERT INTO quarantine (stream, endpoint, record_key, record_id, record_index, raw, error, first_seen_at, last_seen_at)
+		VALUES ('answered_scorecards', $1, $2, $2, 3, $3, 'whole number: want digits as a number or a string, got 3.5', now(), now()),
+		       ('answered_scorecards', $1, '77', '77', 4, $4, 'answers: want a list', now(), now())`,
+		gongapi.EndpointAnsweredScorecards, id, raw, odd); err != nil {
+		t.Fatal(err)
+	}
+	before, _ := v.requests()
+	rep, err := v.engine.RemapQuarantine(v.ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Stored != 1 || rep.Left != 1 {
+		t.Errorf("remap stored %d, left %d; want 1 and 1", rep.Stored, rep.Left)
+	}
+	if after, _ := v.requests(); after != before {
+		t.Errorf("remap sent %d requests to Gong", after-before)
+	}
+	if n := v.count(`SELECT count(*) FROM answered_scorecard_answers WHERE answered_scorecard_id = $1 AND score = 3.5`, id); n == 0 {
+		t.Errorf("review %s is not stored with its 3.5", id)
+	}
+	if q := v.quarantined(); len(q) != 1 || q["answered_scorecards¦"+gongapi.EndpointAnsweredScorecards+"¦77"] == nil {
+		t.Errorf("quarantine after remap: %v; want the odd record alone", keys(q))
+	}
+	v.assertAnsweredScorecardsMatchGong(v.clock.Now())
+}
