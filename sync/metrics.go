@@ -293,6 +293,9 @@ func (m *Metrics) observeRun(r *RunReport) {
 		return
 	}
 	m.runs.WithLabelValues(r.Stream, string(r.Kind), string(r.Status)).Inc()
+	// The stream's quarantine counter exists from its first run, at 0: increase() over
+	// a series that appears already at 1 would miss the first record quarantined.
+	m.quarantined.WithLabelValues(r.Stream)
 	m.runDuration.WithLabelValues(r.Stream, string(r.Kind)).Observe(r.Finished.Sub(r.Started).Seconds())
 	switch r.Stream {
 	case StreamCalls, StreamSettle, StreamBackfill:
