@@ -60,7 +60,7 @@ func decodeRecords[T any](spec *endpointSpec[T], body []byte) (pageBody[T], *dec
 			err = dec.Decode(&pb.records)
 		case spec.items:
 			var fail *decodeFailure
-			if pb.items, fail = decodeArray(spec, dec, body); fail != nil {
+			if pb.items, pb.rejected, fail = decodeArray(spec, dec, body); fail != nil {
 				return pageBody[T]{}, fail
 			}
 		default:
@@ -80,17 +80,21 @@ func decodeRecords[T any](spec *endpointSpec[T], body []byte) (pageBody[T], *dec
 	return pb, nil
 }
 
-// decodeArray decodes the records array (or null) at the decoder's position.
-func decodeArray[T any](spec *endpointSpec[T], dec *json.Decoder, body []byte) ([]T, *decodeFailure) {
-	outside := func(err error) ([]T, *decodeFailure) {
-		return nil, &decodeFailure{index: -1, err: fmt.Errorf("%s: %w", spec.items, err)}
+// decodeArray decodes the records array (or null) at the decoder's position. A record
+// that is well-formed JSON but does not decode into its type, or that spec.check
+// refuses, is rejected on its own (its bytes copied out: the body is a pooled buffer)
+// and the array goes on; JSON that is broken or cut short fails the whole array, since
+// from there on nothing can be told apart.
+func decodeArray[T any](spec *endpointSpec[T], dec *json.Decoder, body []byte) ([]T, []RejectedRecord, *decodeFailure) {
+	outside := func(err error) ([]T, []RejectedRecord, *decodeFailure) {
+		return nil, nil, &decodeFailure{index: -1, err: fmt.Errorf("%s: %w", spec.items, err)}
 	}
 	tok, err := dec.Token()
 	switch {
 	case err != nil:
 		return outside(err)
 	case tok == nil:
-		return nil, nil
+		return nil, nil, nil
 	case tok != json.Delim('['):
 		return outside(fmt.Errorf("want an array, got %v", tok))
 	}
@@ -99,6 +103,7 @@ func decodeArray[T any](spec *endpointSpec[T], dec *json.Decoder, body []byte) (
 		slab = make([]byte, 0, len(body))
 	}
 	items := make([]T, 0, 100)
+	var rejected []RejectedRecord
 	for i := 0; dec.More(); i++ {
 		start := dec.InputOffset()
 		items = append(items, *new(T))
@@ -108,7 +113,18 @@ func decodeArray[T any](spec *endpointSpec[T], dec *json.Decoder, body []byte) (
 		// error the offsets bound the record.
 		raw := trimRecord(body[start:min(dec.InputOffset(), int64(len(body)))])
 		if err != nil {
-			return nil, &decodeFailure{index: i, id: spec.rawID(raw), err: err}
+			if !json.Valid(raw) {
+				// The decoder could not find the record's end: the body is broken.
+				return nil, nil, &decodeFailure{index: i, id: spec.rawID(raw), err: err}
+			}
+			items = items[:len(items)-1]
+			rejected = append(rejected, RejectedRecord{Index: i, ID: spec.rawID(raw), Raw: bytes.Clone(raw), Err: err})
+			continue
+		}
+		if problem := spec.check(item); problem != "" {
+			rejected = append(rejected, RejectedRecord{Index: i, ID: string(spec.id(item)), Raw: bytes.Clone(raw), Err: errors.New(problem)})
+			items = items[:len(items)-1]
+			continue
 		}
 		if spec.setRaw != nil {
 			off := len(slab)
@@ -119,7 +135,23 @@ func decodeArray[T any](spec *endpointSpec[T], dec *json.Decoder, body []byte) (
 	if err := expectDelim(dec, ']'); err != nil {
 		return outside(err)
 	}
-	return items, nil
+	return items, rejected, nil
+}
+
+// decodeRecord decodes and checks one record of spec's endpoint on its own, exactly as
+// a page would.
+func decodeRecord[T any](spec *endpointSpec[T], raw []byte) (*T, error) {
+	item := new(T)
+	if err := json.Unmarshal(raw, spec.target(item)); err != nil {
+		return nil, err
+	}
+	if problem := spec.check(item); problem != "" {
+		return nil, errors.New(problem)
+	}
+	if spec.setRaw != nil {
+		spec.setRaw(item, bytes.Clone(raw))
+	}
+	return item, nil
 }
 
 // trimRecord drops the separator and blanks the decoder leaves before a value.

@@ -29,11 +29,27 @@ const MaxCallIDs = 100
 // Page is one page of a paginated answer, with the cursor that produced it so the
 // caller can checkpoint between pages and resume from a stored cursor.
 type Page[T any] struct {
+	Endpoint   string // the endpoint that answered, as in EndpointCallsExtensive
 	Items      []T
 	Cursor     string // the cursor that produced this page ("" for the first page)
 	NextCursor string // "" on the last page (Gong leaves the key out)
 	RequestID  string
 	Records    Records
+	// Rejected are the page's records gongsync could not use (a shape it cannot
+	// decode, or no id), in page order; Items holds the others. One odd record no
+	// longer fails its page: the sync quarantines it and moves on.
+	Rejected []RejectedRecord
+}
+
+// RejectedRecord is one record of a page that did not decode into its type or that
+// its endpoint's rule refused (no id, a child without a key). A body that is not JSON,
+// or is cut short, is not a record's fault: it still fails the page.
+type RejectedRecord struct {
+	Index int    // the record's position in the page's array (0-based)
+	ID    string // the record's id when one could be read, else ""
+	// Raw is the record exactly as Gong sent it, byte for byte.
+	Raw []byte
+	Err error // why it was rejected
 }
 
 // pageBody is what every paginated answer decodes to.
@@ -41,6 +57,7 @@ type pageBody[T any] struct {
 	requestID string
 	records   *Records
 	items     []T
+	rejected  []RejectedRecord
 }
 
 // endpointSpec describes one paginated endpoint to the generic helpers.
@@ -71,9 +88,11 @@ func fetchPage[T any](ctx context.Context, c *Client, spec *endpointSpec[T], r *
 }
 
 // decodePage decodes and checks one answer of spec's endpoint. A record that cannot be
-// stored (no metaData, no id) fails the whole page: the sync must not write half of one.
+// used (it does not decode, it has no metaData or no id) is handed back in
+// Page.Rejected and the others in Items; only a body that is not JSON, or is cut
+// short, fails the whole page.
 func decodePage[T any](spec *endpointSpec[T], ans *answer, cursor string) (*Page[T], error) {
-	page := &Page[T]{Cursor: cursor, RequestID: ans.requestID}
+	page := &Page[T]{Endpoint: spec.name, Cursor: cursor, RequestID: ans.requestID}
 	if ans.empty {
 		return page, nil
 	}
@@ -88,17 +107,7 @@ func decodePage[T any](spec *endpointSpec[T], ans *answer, cursor string) (*Page
 		page.Records = *pb.records
 		page.NextCursor = pb.records.Cursor
 	}
-	page.Items = pb.items
-	for i := range page.Items {
-		if problem := spec.check(&page.Items[i]); problem != "" {
-			return nil, &APIError{
-				Class: ClassMalformedResponse, Endpoint: spec.name, Status: ans.status, RequestID: page.RequestID,
-				Attempts: ans.attempts,
-				Detail: fmt.Sprintf("page %d (cursor %q), record %d%s: %s",
-					page.Records.CurrentPageNumber, cursor, i, idSuffix(string(spec.id(&page.Items[i]))), problem),
-			}
-		}
-	}
+	page.Items, page.Rejected = pb.items, pb.rejected
 	return page, nil
 }
 
@@ -495,4 +504,37 @@ func rawIDText(raw json.RawMessage) string {
 		return string(id[:40]) + "…"
 	}
 	return string(id)
+}
+
+// DecodeRecord decodes one record of a paginated endpoint (endpoint is one of the
+// Endpoint constants) from its raw bytes, with the same decoder and the same rule a
+// page applies to it, so a record once rejected can be tried again by a newer
+// gongsync without a request to Gong. The result is a *Call, *CallTranscript, *User,
+// *CallMetaData, *AnsweredScorecard, *UserActivity or *UserInteractionStats, after
+// the endpoint.
+func DecodeRecord(endpoint string, raw []byte) (any, error) {
+	var v any
+	var err error
+	switch endpoint {
+	case EndpointCallsExtensive:
+		v, err = decodeRecord(callsExtensiveSpec, raw)
+	case EndpointTranscripts:
+		v, err = decodeRecord(transcriptsSpec, raw)
+	case EndpointUsers, EndpointUsersExtensive:
+		v, err = decodeRecord(usersSpec, raw)
+	case EndpointCalls:
+		v, err = decodeRecord(callsSpec, raw)
+	case EndpointAnsweredScorecards:
+		v, err = decodeRecord(answeredScorecardsSpec, raw)
+	case EndpointUserActivity:
+		v, err = decodeRecord(userActivitySpec, raw)
+	case EndpointInteractionStats:
+		v, err = decodeRecord(interactionStatsSpec, raw)
+	default:
+		return nil, fmt.Errorf("gongapi: decode a record of %q: not a paginated endpoint", endpoint)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return v, nil
 }

@@ -158,3 +158,42 @@ func (n *Int) Ptr() *int64 {
 	v := int64(*n)
 	return &v
 }
+
+// Decimal is a number Gong documents as an integer but may send with a fraction (a
+// scorecard answer's score: "3.5" is a half-point, not an error), as a JSON number or
+// a string holding one. It keeps the number's text as Gong wrote it, so no digit goes
+// through a float; null or an absent key leaves a *Decimal nil.
+type Decimal string
+
+// UnmarshalJSON accepts a JSON number, or a string holding one (blanks around it
+// trimmed); anything else is an error naming what came.
+func (d *Decimal) UnmarshalJSON(b []byte) error {
+	b = bytes.TrimSpace(b)
+	s := string(b)
+	if len(b) > 0 && b[0] == '"' {
+		if err := json.Unmarshal(b, &s); err != nil {
+			return fmt.Errorf("number: %w", err)
+		}
+		s = strings.TrimSpace(s)
+	}
+	// A JSON number's grammar, checked by the decoder itself (strconv would take
+	// "Inf", "0x1p3" or "1_000").
+	var n json.Number
+	if s == "" || s[0] == '"' || json.Unmarshal([]byte(s), &n) != nil || n.String() != s {
+		return fmt.Errorf("number: want a number or a string holding one, got %.30s", b)
+	}
+	*d = Decimal(s)
+	return nil
+}
+
+// String returns the number as Gong wrote it.
+func (d Decimal) String() string { return string(d) }
+
+// Ptr returns the number's text for a nullable numeric column; nil stays nil.
+func (d *Decimal) Ptr() *string {
+	if d == nil {
+		return nil
+	}
+	v := string(*d)
+	return &v
+}

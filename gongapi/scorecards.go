@@ -17,7 +17,7 @@ import (
 // document lacks (reviewMethod, a question's created and updated). No successful live
 // answer of the answered scorecards has been recorded, so every id and number there
 // is read as either form too: ids as ID (digits kept as text, never through a
-// float: they pass 2^53), numbers as Int.
+// float: they pass 2^53), ranges as Int, scores as Decimal (a fraction is a value).
 
 // Endpoints of the scorecard streams.
 const (
@@ -164,14 +164,15 @@ type AnsweredScorecard struct {
 
 // ScorecardAnswer is the answer to one question of an answered scorecard (Gong's
 // Answer schema). Score, AnswerText and SelectedOptions are null when the question
-// was not answered that way.
+// was not answered that way. The document types Score as an integer; a fraction (a
+// half-point) is taken as the value it is.
 type ScorecardAnswer struct {
-	QuestionID         ID      `json:"questionId"`
-	QuestionRevisionID *ID     `json:"questionRevisionId"`
-	IsOverall          *bool   `json:"isOverall"`
-	Score              *Int    `json:"score"`
-	AnswerText         *string `json:"answerText"`
-	NotApplicable      *bool   `json:"notApplicable"`
+	QuestionID         ID       `json:"questionId"`
+	QuestionRevisionID *ID      `json:"questionRevisionId"`
+	IsOverall          *bool    `json:"isOverall"`
+	Score              *Decimal `json:"score"`
+	AnswerText         *string  `json:"answerText"`
+	NotApplicable      *bool    `json:"notApplicable"`
 	// SelectedOptions are the ids of the options chosen (strings in Gong's document;
 	// numbers are read as well).
 	SelectedOptions []ID `json:"selectedOptions"`

@@ -87,7 +87,7 @@ func TestScorecardsAgainstTheDataset(t *testing.T) {
 		}
 		for j, a := range r.Answers {
 			wa := w.Answers[j]
-			if (a.Score == nil) != (wa.Score == nil) || (a.Score != nil && int64(*a.Score) != *wa.Score) ||
+			if (a.Score == nil) != (wa.Score == nil) || (a.Score != nil && string(*a.Score) != string(*wa.Score)) ||
 				!slices.Equal(idStrings(a.SelectedOptions), wa.SelectedOptions) {
 				t.Errorf("review %s, answer %d: %+v, want %+v", r.AnsweredScorecardID, j, a, wa)
 			}
@@ -187,8 +187,9 @@ func TestReviewDateRanges(t *testing.T) {
 	}
 }
 
-// A review without an id, an answer without a question, or a range that is not a
-// whole number fails the answer as malformed, naming the record; a missing scope is
+// A definition without an id or with a range that is not a whole number fails the
+// (unpaged) answer as malformed; a review without an id or with an answer without a
+// question is rejected alone, the page's other reviews returned; a missing scope is
 // a refusal naming it.
 func TestUnusableScorecardsAreRefused(t *testing.T) {
 	t.Parallel()
@@ -208,15 +209,22 @@ func TestUnusableScorecardsAreRefused(t *testing.T) {
 			return a
 		}))
 		cl, _ := client(t, hs.URL, nil)
-		var err error
 		if c.endpoint == gongapi.EndpointScorecards {
-			_, err = cl.Scorecards(t.Context())
+			// The definitions are one list, not pages of records: the answer fails.
+			_, err := cl.Scorecards(t.Context())
+			e := asAPIError(t, err, gongapi.ErrMalformedResponse)
+			if e.Endpoint != c.endpoint {
+				t.Errorf("%s: the error names %s", c.to, e.Endpoint)
+			}
 		} else {
-			_, err = cl.AnsweredScorecardsPage(t.Context(), allTime)
-		}
-		e := asAPIError(t, err, gongapi.ErrMalformedResponse)
-		if e.Endpoint != c.endpoint {
-			t.Errorf("%s: the error names %s", c.to, e.Endpoint)
+			// A review is a record of a page: it alone is rejected, the others come.
+			page, err := cl.AnsweredScorecardsPage(t.Context(), allTime)
+			if err != nil {
+				t.Fatalf("%s: the page failed: %v", c.to, err)
+			}
+			if len(page.Rejected) != 1 || page.Rejected[0].Index != 0 || !bytes.Contains(page.Rejected[0].Raw, []byte(`"was":`)) || len(page.Items) == 0 {
+				t.Errorf("%s: %d returned, rejected %+v; want the first alone rejected", c.to, len(page.Items), page.Rejected)
+			}
 		}
 		hs.Close()
 	}

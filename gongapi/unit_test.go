@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -316,21 +317,78 @@ func answerOf(body string) *answer {
 	return &answer{status: 200, body: b, requestID: "trace1234567890abcd", attempts: 1}
 }
 
+// A record that cannot be used does not fail its page: it comes back in
+// Page.Rejected, byte for byte, with its position, its id when one can be read and
+// why; the page's other records come back as usual.
+func TestDecodePageRejectsTheBadRecordAlone(t *testing.T) {
+	t.Parallel()
+	cases := []struct {
+		name, body string
+		bad        string // the rejected record, as sent
+		index      int
+		id         string
+		want       string // in its error
+		kept       []ID   // the ids of the records returned
+	}{
+		{"missing metaData", `{"requestId":"r","records":{"currentPageNumber":3},"calls":[{"metaData":{"id":"1"}}, {"parties":[]} ]}`,
+			`{"parties":[]}`, 1, "", "no metaData", []ID{"1"}},
+		{"empty id", `{"calls":[{"metaData":{"id":"1"}},{"metaData":{"id":"2"}},{"metaData":{"id":""}}]}`,
+			`{"metaData":{"id":""}}`, 2, "", "metaData.id is empty", []ID{"1", "2"}},
+		{"null id", `{"calls":[{"metaData":{"id":null}}]}`, `{"metaData":{"id":null}}`, 0, "", "metaData.id is empty", nil},
+		{"bad timestamp", `{"calls":[{"metaData":{"id":"1"}},{"metaData":{"id":"7782342274025937895","started":"yesterday"}},{"metaData":{"id":"3"}}]}`,
+			`{"metaData":{"id":"7782342274025937895","started":"yesterday"}}`, 1, "7782342274025937895", "yesterday", []ID{"1", "3"}},
+		{"wrong type", `{"calls":[{"metaData":{"id":"5","duration":"long"}}]}`, `{"metaData":{"id":"5","duration":"long"}}`, 0, "5", "duration", nil},
+		{"metaData a string", `{"calls":[{"metaData":"odd"},{"metaData":{"id":"6"}}]}`, `{"metaData":"odd"}`, 0, "", "metaData", []ID{"6"}},
+		{"a party without id", "{\"calls\":[{\"metaData\":{\"id\":\"7\"},\n  \"parties\":[{\"name\":\"x\"}]}]}",
+			"{\"metaData\":{\"id\":\"7\"},\n  \"parties\":[{\"name\":\"x\"}]}", 0, "7", "party 0 has no id", nil},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			ans := answerOf(tc.body)
+			defer ans.release()
+			page, err := decodePage(callsExtensiveSpec, ans, "cur")
+			if err != nil {
+				t.Fatalf("the page failed: %v", err)
+			}
+			if len(page.Rejected) != 1 {
+				t.Fatalf("%d records rejected, want 1: %+v", len(page.Rejected), page.Rejected)
+			}
+			rj := page.Rejected[0]
+			if string(rj.Raw) != tc.bad || rj.Index != tc.index || rj.ID != tc.id || rj.Err == nil || !strings.Contains(rj.Err.Error(), tc.want) {
+				t.Errorf("rejected %+v (raw %s); want record %d, id %q, raw %s, an error saying %q", rj, rj.Raw, tc.index, tc.id, tc.bad, tc.want)
+			}
+			var kept []ID
+			for _, c := range page.Items {
+				kept = append(kept, c.MetaData.ID)
+			}
+			if !slices.Equal(kept, tc.kept) {
+				t.Errorf("records returned %v, want %v", kept, tc.kept)
+			}
+			// The rejected record's bytes are its own, not the pooled body's.
+			ans.body.Reset()
+			ans.body.WriteString(strings.Repeat("x", len(tc.body)))
+			if string(rj.Raw) != tc.bad {
+				t.Errorf("the rejected record's bytes changed with the body: %s", rj.Raw)
+			}
+			// DecodeRecord says the same of the record on its own.
+			if _, err := DecodeRecord(EndpointCallsExtensive, []byte(tc.bad)); err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("DecodeRecord: %v, want an error saying %q", err, tc.want)
+			}
+		})
+	}
+}
+
+// A body that is not JSON, or is cut short, is not a record's fault: the whole page
+// fails, naming where.
 func TestDecodePageNamesTheBadRecord(t *testing.T) {
 	t.Parallel()
 	cases := []struct {
 		name, body string
 		want       []string // substrings of the error
 	}{
-		{"missing metaData", `{"requestId":"r","records":{"currentPageNumber":3},"calls":[{"metaData":{"id":"1"}},{"parties":[]}]}`,
-			[]string{"page 3", "record 1", "no metaData", "requestId r)", EndpointCallsExtensive}},
-		{"empty id", `{"calls":[{"metaData":{"id":"1"}},{"metaData":{"id":"2"}},{"metaData":{"id":""}}]}`,
-			[]string{"record 2", "metaData.id is empty"}},
-		{"null id", `{"calls":[{"metaData":{"id":null}}]}`, []string{"record 0", "metaData.id is empty"}},
-		{"bad timestamp", `{"calls":[{"metaData":{"id":"1"}},{"metaData":{"id":"7782342274025937895","started":"yesterday"}}]}`,
-			[]string{"calls record 1 (id 7782342274025937895) does not decode", "yesterday"}},
-		{"wrong type", `{"calls":[{"metaData":{"id":"5","duration":"long"}}]}`, []string{"calls record 0 (id 5)", "duration"}},
 		{"truncated", `{"requestId":"r","calls":[{"metaData":{"id":"5"}`, []string{"cut short in calls record 0", "trace1234567890abcd"}},
+		{"truncated after a bad record", `{"requestId":"r","calls":[{"metaData":"odd"},{"metaData":{"id":"5"}`, []string{"cut short in calls record 1"}},
+		{"broken inside a record", `{"requestId":"r","calls":[{"metaData":{"id":"5",}}]}`, []string{"calls record 0"}},
 		{"garbage", `{"requestId":"r","calls":[{"metaData":{"id":"5"}}]]`, []string{"invalid JSON at byte"}},
 		{"trailing", `{"calls":[]} {}`, []string{"data after"}},
 		{"calls not an array", `{"calls":{}}`, []string{"want an array"}},

@@ -15,4 +15,4 @@ var FS embed.FS
 // migration adds is counted by `gongsync status` and compared by the tests without a
 // list to keep up.
 var BookkeepingTables = []string{"goose_db_version", "sync_state", "sync_runs", "stream_refusals", "api_usage",
-	"api_pace", "oauth_tokens", "action_runs", "erasures", "hash_key"}
+	"api_pace", "oauth_tokens", "action_runs", "erasures", "hash_key", "quarantine"}

@@ -42,8 +42,8 @@ type UserInteractionStat struct {
 	PeriodStart time.Time `db:"period_start"`
 	PeriodEnd   time.Time `db:"period_end"`
 	Name        string    `db:"name"`
-	Value       *float64  `db:"value"`
-	Raw         []byte    `db:"raw"` // the user's stats for the period as Gong sent them (JSON)
+	Value       *Decimal  `db:"value"` // as Gong wrote the number
+	Raw         []byte    `db:"raw"`   // the user's stats for the period as Gong sent them (JSON)
 }
 
 var (

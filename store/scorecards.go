@@ -68,7 +68,7 @@ type ScorecardAnswer struct {
 	QuestionID         string   `db:"question_id,key"`
 	QuestionRevisionID *string  `db:"question_revision_id"`
 	IsOverall          *bool    `db:"is_overall"`
-	Score              *int64   `db:"score"`
+	Score              *Decimal `db:"score"`
 	AnswerText         *string  `db:"answer_text"`
 	NotApplicable      *bool    `db:"not_applicable"`
 	SelectedOptions    []string `db:"selected_options"`

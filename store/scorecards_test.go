@@ -4,6 +4,7 @@ import (
 	"context"
 	"reflect"
 	"slices"
+	"strconv"
 	"testing"
 	"time"
 )
@@ -49,7 +50,7 @@ func TestAnsweredScorecardsChangeAndAreDeletedByReviewDate(t *testing.T) {
 	review := func(id string, d int, scores ...int64) AnsweredScorecard {
 		a := AnsweredScorecard{ID: id, ReviewDate: date(d), Raw: []byte(`{"id":"` + id + `","v":` + string(rune('0'+len(scores))) + `}`)}
 		for i, sc := range scores {
-			a.Answers = append(a.Answers, ScorecardAnswer{QuestionID: string(rune('a' + i)), Score: ptr(sc)})
+			a.Answers = append(a.Answers, ScorecardAnswer{QuestionID: string(rune('a' + i)), Score: ptr(Decimal(strconv.FormatInt(sc, 10)))})
 		}
 		return a
 	}

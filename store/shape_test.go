@@ -91,7 +91,7 @@ func holds(dbType string, gt reflect.Type) bool {
 	want := map[string][]string{
 		"text": {"string"}, "bigint": {"int64"}, "integer": {"int32"}, "boolean": {"bool"},
 		"double precision": {"float64"}, "timestamp with time zone": {"Time"}, "date": {"Time"}, "jsonb": {"[]uint8"},
-		"ARRAY": {"[]string"},
+		"ARRAY": {"[]string"}, "numeric": {"Decimal"},
 	}[dbType]
 	name := gt.Name()
 	if gt.Kind() == reflect.Slice {
@@ -212,6 +212,8 @@ func distinct(t reflect.Type, n int) reflect.Value {
 	switch {
 	case t == reflect.TypeFor[time.Time]():
 		v.Set(reflect.ValueOf(time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC).Add(time.Duration(n) * time.Hour)))
+	case t == reflect.TypeFor[Decimal]():
+		v.SetString(fmt.Sprintf("%d.5", n)) // a fraction: a numeric column keeps it
 	case t.Kind() == reflect.String:
 		v.SetString(fmt.Sprintf("v%d", n))
 	case t.Kind() == reflect.Int32 || t.Kind() == reflect.Int64:

@@ -591,7 +591,7 @@ func (e *Engine) backfillTranscripts(ctx context.Context, r *run, fullBatchesOnl
 		defer close(w.done)
 		defer unlock()
 		defer done()
-		w.records, w.sentences, w.err = e.commitTranscripts(pctx, answer)
+		w.found, w.err = e.commitTranscripts(pctx, answer)
 	}()
 	return nil
 }
@@ -605,7 +605,7 @@ func (e *Engine) backfillTranscripts(ctx context.Context, r *run, fullBatchesOnl
 // whose calls stay pending until their write commits).
 type transcriptWrite struct {
 	done               chan struct{}
-	records, sentences int
+	found              pageFinds
 	err                error
 }
 
@@ -617,8 +617,8 @@ func (e *Engine) awaitTranscripts(ctx context.Context, r *run, j *backfillJob) e
 	}
 	<-w.done
 	j.transcripts.writing = nil
-	e.tally(ctx, r, transcriptFinds(w.records, w.sentences))
-	if w.records > 0 {
+	e.tally(ctx, r, w.found)
+	if w.found.records > 0 {
 		j.report(r, "transcripts")
 	}
 	return w.err

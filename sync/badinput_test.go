@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 	"strings"
 	"sync/atomic"
@@ -302,8 +303,8 @@ func TestTranscriptForAnUnknownCallIsIgnored(t *testing.T) {
 	v.assertMatchesGong(badNow)
 }
 
-// Answers that cannot be stored are refused: the error names the endpoint, Gong's
-// requestId and (when one is to blame) the record; nothing of the page is written,
+// Answers that cannot be read at all (not JSON, cut short, too large) are refused: the
+// error names the endpoint and Gong's requestId; nothing of the page is written,
 // the checkpoint stays on the page before, and the next run, once Gong answers
 // properly again, picks up from there.
 func TestBadAnswersAreRefusedAndWriteNothing(t *testing.T) {
@@ -321,38 +322,8 @@ func TestBadAnswersAreRefusedAndWriteNothing(t *testing.T) {
 		is     error
 		want   []string // in the error, besides the endpoint and the requestId
 	}{
-		{name: "missing metaData", is: gongapi.ErrMalformedResponse, want: []string{"record 5", "no metaData"},
-			edit: func(t *testing.T, a fakegong.Answer) fakegong.Answer {
-				a.Body = editRecords(t, a.Body, "calls", func(recs []map[string]any) []map[string]any {
-					delete(recs[5], "metaData")
-					return recs
-				})
-				return a
-			}},
-		{name: "an empty call id", is: gongapi.ErrMalformedResponse, want: []string{"record 7", "metaData.id is empty"},
-			edit: func(t *testing.T, a fakegong.Answer) fakegong.Answer {
-				a.Body = editRecords(t, a.Body, "calls", func(recs []map[string]any) []map[string]any {
-					meta(recs[7])["id"] = ""
-					return recs
-				})
-				return a
-			}},
-		{name: "a record that does not decode", is: gongapi.ErrMalformedResponse, want: []string{"calls record 9 (id ", "does not decode"},
-			edit: func(t *testing.T, a fakegong.Answer) fakegong.Answer {
-				a.Body = editRecords(t, a.Body, "calls", func(recs []map[string]any) []map[string]any {
-					meta(recs[9])["started"] = json.Number("1709283600")
-					return recs
-				})
-				return a
-			}},
-		{name: "a party without an id", is: gongapi.ErrMalformedResponse, want: []string{"record 3 (id ", "party 0 has no id"},
-			edit: func(t *testing.T, a fakegong.Answer) fakegong.Answer {
-				a.Body = editRecords(t, a.Body, "calls", func(recs []map[string]any) []map[string]any {
-					recs[3]["parties"].([]any)[0].(map[string]any)["id"] = nil
-					return recs
-				})
-				return a
-			}},
+		{name: "a body cut short", is: gongapi.ErrMalformedResponse, want: []string{"cut short"},
+			edit: func(_ *testing.T, a fakegong.Answer) fakegong.Answer { a.Body = a.Body[:len(a.Body)/2]; return a }},
 		{name: "an HTML page with status 200", is: gongapi.ErrMalformedResponse, want: []string{"text/html"}, edit: html},
 		{name: "an empty body with status 200", is: gongapi.ErrMalformedResponse, want: []string{"empty body"},
 			edit: func(_ *testing.T, a fakegong.Answer) fakegong.Answer { a.Body = nil; return a }},
@@ -422,5 +393,72 @@ func (v *env) assertFirstPageOnly() {
 	}
 	if cp.Cursor == "" || cp.LastStarted == nil || !cp.LastStarted.Equal(last) || cp.WindowFrom == nil {
 		v.t.Errorf("checkpoint not on the first page: cursor %q, last started %v (table %v), window %v", cp.Cursor, cp.LastStarted, last, cp.WindowFrom)
+	}
+}
+
+// A record that cannot be stored no longer fails its page (it did, and the stream
+// failed on that page at every run): the page's other records and the checkpoint are
+// committed, the record is in quarantine with why, and the backfill completes.
+func TestBadRecordsAreQuarantinedAndTheirPageCommitted(t *testing.T) {
+	t.Parallel()
+	calls := gongapi.EndpointCallsExtensive
+	cases := []struct {
+		name string
+		edit func(t *testing.T, a fakegong.Answer) fakegong.Answer
+		want []string // in the quarantined record's error (the first) and id (readable or not)
+	}{
+		{name: "missing metaData", want: []string{"record 5", "no metaData"},
+			edit: func(t *testing.T, a fakegong.Answer) fakegong.Answer {
+				a.Body = editRecords(t, a.Body, "calls", func(recs []map[string]any) []map[string]any {
+					delete(recs[5], "metaData")
+					return recs
+				})
+				return a
+			}},
+		{name: "an empty call id", want: []string{"record 7", "metaData.id is empty"},
+			edit: func(t *testing.T, a fakegong.Answer) fakegong.Answer {
+				a.Body = editRecords(t, a.Body, "calls", func(recs []map[string]any) []map[string]any {
+					meta(recs[7])["id"] = ""
+					return recs
+				})
+				return a
+			}},
+		{name: "a record that does not decode", want: []string{"calls record 9 (id ", "timestamp"},
+			edit: func(t *testing.T, a fakegong.Answer) fakegong.Answer {
+				a.Body = editRecords(t, a.Body, "calls", func(recs []map[string]any) []map[string]any {
+					meta(recs[9])["started"] = json.Number("1709283600")
+					return recs
+				})
+				return a
+			}},
+		{name: "a party without an id", want: []string{"record 3 (id ", "party 0 has no id"},
+			edit: func(t *testing.T, a fakegong.Answer) fakegong.Answer {
+				a.Body = editRecords(t, a.Body, "calls", func(recs []map[string]any) []map[string]any {
+					recs[3]["parties"].([]any)[0].(map[string]any)["id"] = nil
+					return recs
+				})
+				return a
+			}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			tp := &tamperer{endpoint: calls, n: 2, edit: func(a fakegong.Answer) fakegong.Answer { return c.edit(t, a) }}
+			v := badInputEnv(t, tp, envOptions{maxRetries: -1})
+			if _, err := v.backfillCalls(); err != nil {
+				t.Fatalf("a bad record failed the backfill: %v", err)
+			}
+			var errText string
+			var index int
+			if err := v.st.Pool().QueryRow(v.ctx, `SELECT error, record_index FROM quarantine WHERE endpoint = $1`, calls).Scan(&errText, &index); err != nil {
+				t.Fatalf("the bad record is not in quarantine alone: %v", err)
+			}
+			if !strings.Contains(errText, c.want[1]) || !strings.Contains(c.want[0]+" ", fmt.Sprintf("record %d ", index)) {
+				t.Errorf("quarantined record %d: %q; want %v", index, errText, c.want)
+			}
+			if n, want := v.count(`SELECT count(*) FROM calls`), len(v.fake.Dataset().VisibleCalls(badNow))-1; n != want {
+				t.Errorf("%d calls stored; want all %d others", n, want)
+			}
+		})
 	}
 }

@@ -206,12 +206,15 @@ func (d *daysRead[T, R]) commit(ctx context.Context, _ *run, page *gongapi.Page[
 	rows := d.ds.rows(page.Items, d.plan.from, d.plan.to)
 	startedAt := d.cp.window(d.backfill).StartedAt
 	next := daysPageDone(*d.cp, d.backfill, d.plan, turn, d.e.lookbackDays())
-	res, missing, err := commitDays(ctx, d.e, d.ds, startedAt, d.plan, turn.last(), next, rows)
+	// A user's figures are per range of days: the range tells apart their quarantined
+	// records of different requests.
+	q := quarantineOf(d.ds.name, page, "|"+d.plan.req.Filter.FromDate+"|"+d.plan.req.Filter.ToDate)
+	res, missing, err := commitDays(ctx, d.e, d.ds, startedAt, d.plan, turn.last(), next, rows, q)
 	if err != nil {
 		return pageFinds{}, fmt.Errorf("commit %s page (requestId %s): %w", d.ds.name, page.RequestID, err)
 	}
 	*d.cp = next
-	return pageFinds{records: len(rows), res: res, deleted: missing}, nil
+	return pageFinds{records: len(rows), res: res, deleted: missing, quarantined: []*pageQuarantine{q}}, nil
 }
 
 // daysPlan is the next request of a window, and the days of its query series.
@@ -274,8 +277,11 @@ func daysPageDone(cp datedCheckpoint, backfill bool, plan daysPlan, turn pageTur
 // When the page ends its series, the rows of the series' days not seen since the
 // window began (startedAt) are gone from Gong, and marked deleted with it.
 func commitDays[T, R any](ctx context.Context, e *Engine, ds *datedStream[T, R], startedAt time.Time, plan daysPlan, seriesDone bool,
-	next datedCheckpoint, rows []R) (res store.UpsertResult, missing []string, err error) {
+	next datedCheckpoint, rows []R, q *pageQuarantine) (res store.UpsertResult, missing []string, err error) {
 	err = e.st.Transact(ctx, func(tx *store.Tx) error {
+		if err := q.write(ctx, tx); err != nil {
+			return err
+		}
 		var err error
 		if res, err = ds.upsert(tx, ctx, rows); err != nil {
 			return err

@@ -81,7 +81,7 @@ func AnsweredScorecardRows(as []gongapi.AnsweredScorecard) []store.AnsweredScore
 				QuestionID:         clean(string(x.QuestionID)),
 				QuestionRevisionID: idPtr(x.QuestionRevisionID),
 				IsOverall:          x.IsOverall,
-				Score:              x.Score.Ptr(),
+				Score:              decimalPtr(x.Score),
 				AnswerText:         cleanPtr(x.AnswerText),
 				NotApplicable:      x.NotApplicable,
 			}
@@ -103,4 +103,13 @@ func AnsweredScorecardRows(as []gongapi.AnsweredScorecard) []store.AnsweredScore
 func calendarDate(t time.Time) time.Time {
 	y, m, d := t.Date()
 	return time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
+}
+
+// decimalPtr passes a number Gong sent on to a numeric column as its text.
+func decimalPtr(d *gongapi.Decimal) *store.Decimal {
+	if d == nil {
+		return nil
+	}
+	v := store.Decimal(*d)
+	return &v
 }

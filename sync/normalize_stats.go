@@ -65,7 +65,7 @@ func InteractionStatRows(users []gongapi.UserInteractionStats, from, to time.Tim
 			name := clean(s.Name)
 			out = append(out, store.UserInteractionStat{
 				ID: userID + period + name, UserID: userID, PeriodStart: from, PeriodEnd: to,
-				Name: name, Value: numberPtr(s.Value), Raw: rawJSON(s.Raw, s),
+				Name: name, Value: numberDecimal(s.Value), Raw: rawJSON(s.Raw, s),
 			})
 		}
 	}
@@ -141,6 +141,16 @@ func numberPtr(n *json.Number) *float64 {
 		return nil
 	}
 	return &f
+}
+
+// numberDecimal is a number Gong sent, digit for digit, for a numeric column, or nil.
+// The decoder took it only if it has a JSON number's form, which Postgres reads.
+func numberDecimal(n *json.Number) *store.Decimal {
+	if n == nil || n.String() == "" {
+		return nil
+	}
+	v := store.Decimal(n.String())
+	return &v
 }
 
 func numberText(n *json.Number) string {

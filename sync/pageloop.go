@@ -21,8 +21,9 @@ import (
 //  1. plan: the request that continues the read, from its checkpoint;
 //  2. fetch: the request to Gong, on the run's account;
 //  3. rows: Gong's records as rows (the stream family's mapping);
-//  4. commit: the rows, what the page completes (records gone from Gong marked deleted)
-//     and the checkpoint after them, in one transaction;
+//  4. commit: the rows, what the page completes (records gone from Gong marked deleted),
+//     the records gongsync cannot use kept in quarantine (quarantine.go) and the
+//     checkpoint after them, in one transaction;
 //
 // then next: the loop goes on while the read has a page left. What every read shares is
 // written here once: the stop at shutdown and at the per-job request cap (both between
@@ -218,6 +219,9 @@ type pageFinds struct {
 	metric pageMetric
 	// newest is the start of the newest call of a page of calls (the freshness gauge).
 	newest *time.Time
+	// quarantined are what the page's commit did to the quarantine (quarantine.go):
+	// the records it kept there, and those it let out.
+	quarantined []*pageQuarantine
 	// swept, for a page of a table the sweep re-reads, with at giving the id and time of
 	// each of the page's records: the finds are counted by the record's age (noteFinds).
 	swept store.Swept
@@ -251,6 +255,9 @@ func (e *Engine) tally(ctx context.Context, r *run, f pageFinds) {
 	default:
 		e.m.observeRows(r.Stream, f.records)
 		e.m.observeFound(r.Stream, f.res, len(f.deleted))
+	}
+	for _, q := range f.quarantined {
+		e.countQuarantine(r, q)
 	}
 	if f.swept != (store.Swept{}) {
 		e.noteFinds(ctx, r, f)

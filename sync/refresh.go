@@ -56,9 +56,13 @@ func (u *usersRead) commit(ctx context.Context, _ *run, page *gongapi.Page[gonga
 	rows := UserRows(page.Items)
 	started := u.cp.Window.StartedAt
 	next := u.cp.pageDone(turn)
+	q := quarantineOf(StreamUsers, page, "")
 	var res store.UpsertResult
 	var missing []string
 	err := u.e.st.Transact(ctx, func(tx *store.Tx) error {
+		if err := q.write(ctx, tx); err != nil {
+			return err
+		}
 		var err error
 		if res, err = tx.UpsertUsers(ctx, rows); err != nil {
 			return err
@@ -75,7 +79,7 @@ func (u *usersRead) commit(ctx context.Context, _ *run, page *gongapi.Page[gonga
 		return pageFinds{}, fmt.Errorf("commit users page: %w", err)
 	}
 	*u.cp = next
-	return pageFinds{records: len(rows), res: res, deleted: missing}, nil
+	return pageFinds{records: len(rows), res: res, deleted: missing, quarantined: []*pageQuarantine{q}}, nil
 }
 
 // pageDone is the checkpoint a committed page of a paged refresh leaves (pure): the

@@ -38,7 +38,10 @@ type RunReport struct {
 	FoundAges map[string]map[string]int
 	// CursorRestarts counts windows restarted from the last committed call after Gong's cursor expired.
 	CursorRestarts int
-	PausedUntil    time.Time // when paused by the budget or Gong's quota
+	// Quarantined counts records Gong sent that could not be stored: kept in the
+	// quarantine table, their pages committed without them (quarantine.go).
+	Quarantined int
+	PausedUntil time.Time // when paused by the budget or Gong's quota
 	// More says the run stopped at Options.RequestsPerRun with work left: its status
 	// is succeeded, and the next run of the stream goes on from its checkpoint.
 	More bool
@@ -254,6 +257,9 @@ func detailsJSON(r *RunReport) []byte {
 	}
 	if r.CursorRestarts > 0 {
 		d["cursor_restarts"] = r.CursorRestarts
+	}
+	if r.Quarantined > 0 {
+		d["quarantined"] = r.Quarantined
 	}
 	if !r.PausedUntil.IsZero() {
 		d["paused_until"] = r.PausedUntil

@@ -261,7 +261,8 @@ func (c *reviewsRead) commit(ctx context.Context, r *run, page *gongapi.Page[gon
 	rows := AnsweredScorecardRows(page.Items)
 	w := *c.g.window(c.cp)
 	next := reviewPageDone(*c.cp, c.g, turn, rows, companyOffset(page.Items))
-	res, deleted, err := c.e.commitReviewsPage(ctx, *w, next, c.g, rows)
+	q := quarantineOf(c.cp.stream, page, "")
+	res, deleted, err := c.e.commitReviewsPage(ctx, *w, next, c.g, rows, q)
 	if err != nil {
 		return pageFinds{}, fmt.Errorf("commit answered scorecards page (requestId %s): %w", page.RequestID, err)
 	}
@@ -271,6 +272,7 @@ func (c *reviewsRead) commit(ctx context.Context, r *run, page *gongapi.Page[gon
 			Msg("answered scorecards gone from Gong marked deleted")
 	}
 	return pageFinds{records: len(rows), res: res, deleted: deleted, late: lateReviews(rows, res.Inserted, c.g.lateBefore),
+		quarantined: []*pageQuarantine{q},
 		swept: store.SweptAnsweredScorecards, at: func(i int) (string, *time.Time) { return rows[i].ID, rows[i].ReviewDate }}, nil
 }
 
@@ -340,9 +342,12 @@ func reviewPageDone(cp reviewCheckpoint, g reviewGoal, turn pageTurn, rows []sto
 // transaction. When next closes w, the reviews of w's dates (or of the calls started
 // in w) not seen since w began are gone from Gong, and marked deleted in the same
 // transaction.
-func (e *Engine) commitReviewsPage(ctx context.Context, w reviewWindow, next reviewCheckpoint, g reviewGoal, rows []store.AnsweredScorecard) (res store.UpsertResult, deleted []string, err error) {
+func (e *Engine) commitReviewsPage(ctx context.Context, w reviewWindow, next reviewCheckpoint, g reviewGoal, rows []store.AnsweredScorecard, q *pageQuarantine) (res store.UpsertResult, deleted []string, err error) {
 	closes := *g.window(&next) == nil
 	err = e.st.Transact(ctx, func(tx *store.Tx) error {
+		if err := q.write(ctx, tx); err != nil {
+			return err
+		}
 		var err error
 		if res, err = tx.UpsertAnsweredScorecards(ctx, rows); err != nil {
 			return err

@@ -16,6 +16,9 @@ type Status struct {
 	// Transcripts counts the calls waiting for a transcript and those of them due now,
 	// as the transcripts_waiting view defines them (docs/queries.sql reads it too).
 	Transcripts store.TranscriptQueue `json:"transcripts"`
+	// Quarantine counts, per stream, the records Gong sent that could not be stored
+	// and are kept in the quarantine table (quarantine.go); empty when there are none.
+	Quarantine []store.QuarantineCount `json:"quarantine,omitempty"`
 	// Schedules are the daemon's next runs, when the caller knows its schedules.
 	Schedules []ScheduleStatus `json:"schedules,omitempty"`
 	// Sweep is where the rolling re-read of the older history stands, a part per
@@ -157,6 +160,9 @@ func (e *Engine) Status(ctx context.Context) (*Status, error) {
 		return nil, err
 	}
 	if s.NewestCall, err = e.st.NewestCallStarted(ctx); err != nil {
+		return nil, err
+	}
+	if s.Quarantine, err = e.st.QuarantineCounts(ctx); err != nil {
 		return nil, err
 	}
 	if s.Sweep, err = e.sweepStatus(ctx); err != nil {

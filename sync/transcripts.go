@@ -90,18 +90,13 @@ func (e *Engine) transcriptBatch(ctx context.Context, r *run, pending []store.Pe
 	if err != nil {
 		return pageFinds{}, err
 	}
-	records, sentences, err := e.commitTranscripts(ctx, b)
+	found, err := e.commitTranscripts(ctx, b)
 	if err != nil {
 		return pageFinds{}, err
 	}
-	return transcriptFinds(records, sentences), nil
+	return found, nil
 }
 
-// transcriptFinds is what a committed batch of transcripts found, for the run's report
-// and the metrics.
-func transcriptFinds(records, sentences int) pageFinds {
-	return pageFinds{records: records, sentences: sentences, metric: metricTranscripts}
-}
 
 // transcriptAnswer is one batch of transcripts as Gong sent it, ready to commit: the
 // rows, and the calls Gong has no transcript for yet, by when to ask again.
@@ -109,6 +104,9 @@ type transcriptAnswer struct {
 	now      time.Time
 	rows     []store.Transcript
 	deferred map[time.Time][]string
+	// quarantine holds the pages' rejected transcripts (quarantine.go); their calls
+	// are deferred like those Gong sent nothing for.
+	quarantine []*pageQuarantine
 }
 
 // fetchTranscripts asks Gong for the transcripts of pending calls (one request for
@@ -122,10 +120,12 @@ func (e *Engine) fetchTranscripts(ctx context.Context, r *run, pending []store.P
 	}
 	got := make(map[string]store.Transcript, len(pending))
 	var unasked []string
+	var quarantine []*pageQuarantine
 	for page, err := range r.gong.Transcripts(ctx, gongapi.TranscriptRequest{Filter: gongapi.CallsFilter{CallIDs: ids}}) {
 		if err != nil {
 			return nil, fmt.Errorf("read transcripts of %d calls: %w", len(ids), err)
 		}
+		quarantine = append(quarantine, quarantineOf(StreamTranscripts, page, ""))
 		for i := range page.Items {
 			t := TranscriptRow(&page.Items[i])
 			if _, ok := asked[t.CallID]; !ok {
@@ -141,7 +141,7 @@ func (e *Engine) fetchTranscripts(ctx context.Context, r *run, pending []store.P
 		e.log.Warn().Str("stream", StreamTranscripts).Strs("call_ids", unasked).Msg("Gong sent transcripts for calls not asked for; ignored")
 	}
 
-	b := &transcriptAnswer{now: now, rows: make([]store.Transcript, 0, len(got)), deferred: map[time.Time][]string{}}
+	b := &transcriptAnswer{now: now, rows: make([]store.Transcript, 0, len(got)), deferred: map[time.Time][]string{}, quarantine: quarantine}
 	for _, t := range got {
 		b.rows = append(b.rows, t)
 	}
@@ -155,9 +155,12 @@ func (e *Engine) fetchTranscripts(ctx context.Context, r *run, pending []store.P
 	return b, nil
 }
 
-// commitTranscripts writes a batch: the sentences, then the deferrals. It returns the
-// transcripts and sentences written.
-func (e *Engine) commitTranscripts(ctx context.Context, b *transcriptAnswer) (records, sentences int, err error) {
+// commitTranscripts writes a batch: the sentences, then the deferrals and the
+// quarantine of the transcripts gongsync cannot use (their calls deferred like those
+// Gong sent nothing for). It returns what the batch found.
+func (e *Engine) commitTranscripts(ctx context.Context, b *transcriptAnswer) (pageFinds, error) {
+	var sentences int
+	var err error
 	// The sentences go in over concurrent transactions: indexing them for full-text
 	// search is most of a backfill's database time, and one transaction keeps one
 	// server core busy while the other idles. Each transaction is atomic for its calls
@@ -166,10 +169,15 @@ func (e *Engine) commitTranscripts(ctx context.Context, b *transcriptAnswer) (re
 	// still pending and are asked for again: one request, as after any crash.
 	if len(b.rows) > 0 {
 		if sentences, err = e.st.SaveTranscripts(ctx, b.rows, store.DefaultTranscriptWriters); err != nil {
-			return 0, 0, fmt.Errorf("commit transcripts: %w", err)
+			return pageFinds{}, fmt.Errorf("commit transcripts: %w", err)
 		}
 	}
 	err = e.st.Transact(ctx, func(tx *store.Tx) error {
+		for _, q := range b.quarantine {
+			if err := q.write(ctx, tx); err != nil { // the pages' rejected records (quarantine.go)
+				return err
+			}
+		}
 		for at, ids := range b.deferred {
 			if err := tx.DeferTranscripts(ctx, ids, at); err != nil {
 				return err
@@ -182,7 +190,7 @@ func (e *Engine) commitTranscripts(ctx context.Context, b *transcriptAnswer) (re
 		return err
 	})
 	if err != nil {
-		return 0, 0, fmt.Errorf("commit transcript deferrals: %w", err)
+		return pageFinds{}, fmt.Errorf("commit transcript deferrals: %w", err)
 	}
-	return len(b.rows), sentences, nil
+	return pageFinds{records: len(b.rows), sentences: sentences, metric: metricTranscripts, quarantined: b.quarantine}, nil
 }

@@ -84,7 +84,8 @@ func (c *callsRead) commit(ctx context.Context, r *run, page *gongapi.Page[gonga
 	rows := CallRows(page.Items)
 	w := *c.cp.Window
 	next := pageDone(*c.cp, c.plan, turn, rows, c.goal)
-	res, deleted, err := c.e.commitCallsPage(ctx, w, next, rows)
+	q := quarantineOf(c.cp.stream, page, "")
+	res, deleted, err := c.e.commitCallsPage(ctx, w, next, rows, q)
 	if err != nil {
 		return pageFinds{}, fmt.Errorf("commit calls page (requestId %s): %w", page.RequestID, err)
 	}
@@ -95,6 +96,7 @@ func (c *callsRead) commit(ctx context.Context, r *run, page *gongapi.Page[gonga
 	}
 	return pageFinds{records: len(rows), res: res, deleted: deleted,
 		late: countLate(rows, res.Inserted, c.goal.lateBefore()), metric: metricCalls, newest: latestStart(rows, nil),
+		quarantined: []*pageQuarantine{q},
 		swept: store.SweptCalls, at: func(i int) (string, *time.Time) { return rows[i].ID, rows[i].Started }}, nil
 }
 
@@ -146,11 +148,14 @@ func pageDone(cp windowCheckpoint, plan pagePlan, turn pageTurn, rows []store.Ca
 	return cp
 }
 
-// commitCallsPage writes a page of calls and the checkpoint after it in one
-// transaction. When next closes w, the calls of w that were not seen since w began
+// commitCallsPage writes a page of calls, its quarantine and the checkpoint after it
+// in one transaction. When next closes w, the calls of w that were not seen since w began
 // are gone from Gong, and marked deleted in the same transaction.
-func (e *Engine) commitCallsPage(ctx context.Context, w callsWindow, next windowCheckpoint, rows []store.Call) (res store.UpsertResult, deleted []string, err error) {
+func (e *Engine) commitCallsPage(ctx context.Context, w callsWindow, next windowCheckpoint, rows []store.Call, q *pageQuarantine) (res store.UpsertResult, deleted []string, err error) {
 	err = e.st.Transact(ctx, func(tx *store.Tx) error {
+		if err := q.write(ctx, tx); err != nil {
+			return err
+		}
 		kept, err := e.withoutErased(ctx, tx, rows) // calls an erasure keeps out are not written (privacy.go)
 		if err != nil {
 			return err

@@ -12,7 +12,8 @@ func runRemap(ctx context.Context, m *Main, args []string) error {
 	c := newCLI(m, "remap", "", `
 Derive again, from the raw documents already stored, the columns and child rows of
 every call that an older gongsync mapped (before a table such as call_video_stats
-existed). It sends no request to Gong. run, sync and backfill do it by themselves
+existed), and try the records in quarantine again with this gongsync's decoder:
+those that decode now are stored and leave the quarantine. It sends no request to Gong. run, sync and backfill do it by themselves
 after migrating; this command is for doing it at a time of your choosing.`, config.Database)
 	cfg, err := c.parse(args)
 	if err != nil {
@@ -30,10 +31,16 @@ after migrating; this command is for doing it at a time of your choosing.`, conf
 	if err := st.Migrate(ctx); err != nil {
 		return err
 	}
-	n, err := gsync.New(st, nil, nil, gsync.Options{Logger: log}).Remap(ctx)
+	engine := gsync.New(st, nil, nil, gsync.Options{Logger: log})
+	n, err := engine.Remap(ctx)
 	fmt.Fprintf(m.Stdout, "%d calls derived again from their stored raw documents (mapping version %d); no requests to Gong\n", n, gsync.CallMapping)
 	if err != nil {
 		return fmt.Errorf("derive rows again from stored calls: %w", err)
+	}
+	q, err := engine.RemapQuarantine(ctx)
+	fmt.Fprintf(m.Stdout, "%d quarantined records decode now and were stored; %d stay in quarantine\n", q.Stored, q.Left)
+	if err != nil {
+		return fmt.Errorf("try quarantined records again: %w", err)
 	}
 	return nil
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -346,6 +347,23 @@ func (p statusPrinter) calls(s *gsync.Status) {
 		fmt.Fprintf(p.w, "; %d asked again later (Gong was not done with them)", later)
 	}
 	fmt.Fprintln(p.w)
+	p.quarantine(s.Quarantine)
+}
+
+// quarantine counts, per stream, the records Gong sent that gongsync could not store;
+// a status without any says nothing of it.
+func (p statusPrinter) quarantine(qs []store.QuarantineCount) {
+	if len(qs) == 0 {
+		return
+	}
+	var total int64
+	parts := make([]string, len(qs))
+	for i, q := range qs {
+		total += q.Records
+		parts[i] = fmt.Sprintf("%s %d", q.Stream, q.Records)
+	}
+	fmt.Fprintf(p.w, "QUARANTINE   %d records Gong sent could not be stored (%s), last %s; see the quarantine table, `gongsync remap` tries them again\n",
+		total, strings.Join(parts, ", "), ago(p.now, slices.MaxFunc(qs, func(a, b store.QuarantineCount) int { return a.Newest.Compare(b.Newest) }).Newest))
 }
 
 // sweep says when the sweep last read the whole history again and how far the pass

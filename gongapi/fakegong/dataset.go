@@ -154,6 +154,8 @@ type Dataset struct {
 	reviews    []reviewMeta
 	reviewByID map[uint64]int32
 
+	halfScores bool // Options.DecimalScores
+
 	library  []libFolder  // copied on write (activity.go)
 	outcomes []outcomeDef // copied on write
 }
@@ -209,12 +211,13 @@ func (d *Dataset) atOrZero(ns int64) time.Time {
 // newDataset generates the dataset for validated options.
 func newDataset(o Options) *Dataset {
 	d := &Dataset{
-		seed:      uint64(o.Seed),
-		loc:       o.CompanyLocation,
-		sentences: o.SentencesPerCall,
-		byID:      make(map[uint64]int32, o.Calls),
-		userByID:  make(map[uint64]int32, o.Users+2),
-		ids:       make(map[uint64]struct{}, o.Calls+o.Users+64),
+		seed:       uint64(o.Seed),
+		loc:        o.CompanyLocation,
+		sentences:  o.SentencesPerCall,
+		halfScores: o.DecimalScores,
+		byID:       make(map[uint64]int32, o.Calls),
+		userByID:   make(map[uint64]int32, o.Users+2),
+		ids:        make(map[uint64]struct{}, o.Calls+o.Users+64),
 	}
 	r := newRNG(d.seed, 0, streamDataset)
 	d.genRNG = newRNG(d.seed, -1, streamDataset)

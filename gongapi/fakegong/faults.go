@@ -77,6 +77,13 @@ type Faults struct {
 	// authentication and the limits get these faults in order (FaultNone answers
 	// normally); the rates apply once the script is used up.
 	Script []Fault `json:"script,omitempty"`
+
+	// OddRecords are endpoints (OddRecordEndpoints: "POST /v2/calls/extensive",
+	// "POST /v2/stats/activity/scorecards", …) whose every page of records comes with
+	// its first record in a shape Gong's document does not give (odd.go): a list sent
+	// as a string, say. The record's id stays readable. Server.OddRecordsSent lists
+	// the records so sent, byte for byte.
+	OddRecords []string `json:"odd_records,omitempty"`
 }
 
 // validate checks rates and script entries.
@@ -104,6 +111,11 @@ func (f Faults) validate() error {
 	for i, s := range f.Script {
 		if !s.valid() {
 			return fmt.Errorf("faults: script[%d]: unknown fault %q", i, s)
+		}
+	}
+	for _, ep := range f.OddRecords {
+		if _, ok := oddKeys[ep]; !ok {
+			return fmt.Errorf("faults: odd records: the fake cannot make odd records of %q (it can for %v)", ep, OddRecordEndpoints())
 		}
 	}
 	return nil
@@ -143,6 +155,7 @@ type faultsJSON struct {
 	Hang           jsonDuration `json:"hang"`
 	Forbidden      bool         `json:"forbidden"`
 	Script         []Fault      `json:"script,omitempty"`
+	OddRecords     []string     `json:"odd_records,omitempty"`
 }
 
 // MarshalJSON writes durations as strings such as "1.5s".
@@ -152,7 +165,7 @@ func (f Faults) MarshalJSON() ([]byte, error) {
 		DropRate: f.DropRate, MalformedRate: f.MalformedRate, HTMLRate: f.HTMLRate,
 		EmptyRate: f.EmptyRate, TimeoutRate: f.TimeoutRate, RetryAfter: jsonDuration(f.RetryAfter),
 		OmitRetryAfter: f.OmitRetryAfter, Hang: jsonDuration(f.Hang), Forbidden: f.Forbidden,
-		Script: f.Script,
+		Script: f.Script, OddRecords: f.OddRecords,
 	})
 }
 
@@ -167,7 +180,7 @@ func (f *Faults) UnmarshalJSON(b []byte) error {
 		DropRate: j.DropRate, MalformedRate: j.MalformedRate, HTMLRate: j.HTMLRate,
 		EmptyRate: j.EmptyRate, TimeoutRate: j.TimeoutRate, RetryAfter: time.Duration(j.RetryAfter),
 		OmitRetryAfter: j.OmitRetryAfter, Hang: time.Duration(j.Hang), Forbidden: j.Forbidden,
-		Script: j.Script,
+		Script: j.Script, OddRecords: j.OddRecords,
 	}
 	return nil
 }

@@ -97,6 +97,10 @@ type Options struct {
 	// UnknownFields adds fields Gong does not document to every answer, as Gong may at
 	// any time, to prove that clients ignore them.
 	UnknownFields bool
+	// DecimalScores makes the reviews' range scores half-points ("score":3.5) where
+	// they are below the question's top: Gong documents a score as an integer, and a
+	// client must take a fraction as the value it is.
+	DecimalScores bool
 
 	// LateShare is the share of calls processed hours after they ended; ChangeShare
 	// the share whose title, privacy or parties change after first being visible;

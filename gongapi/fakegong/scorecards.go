@@ -107,13 +107,13 @@ type AnsweredScorecard struct {
 // the fake's tampered answers'). Score, AnswerText and
 // SelectedOptions are nil (null) when the question was not answered that way.
 type ScorecardAnswer struct {
-	QuestionID         json.Number `json:"questionId"`
-	QuestionRevisionID json.Number `json:"questionRevisionId"`
-	IsOverall          bool        `json:"isOverall"`
-	Score              *int64      `json:"score"`
-	AnswerText         *string     `json:"answerText"`
-	NotApplicable      bool        `json:"notApplicable"`
-	SelectedOptions    []string    `json:"selectedOptions"`
+	QuestionID         json.Number  `json:"questionId"`
+	QuestionRevisionID json.Number  `json:"questionRevisionId"`
+	IsOverall          bool         `json:"isOverall"`
+	Score              *json.Number `json:"score"` // whole, or a half-point (Options.DecimalScores)
+	AnswerText         *string      `json:"answerText"`
+	NotApplicable      bool         `json:"notApplicable"`
+	SelectedOptions    []string     `json:"selectedOptions"`
 }
 
 // ---- the dataset's part ----
@@ -380,7 +380,11 @@ func (d *Dataset) buildReview(rv *reviewMeta, t int64) AnsweredScorecard {
 			lo, _ := strconv.ParseInt(*q.MinRange, 10, 64)
 			hi, _ := strconv.ParseInt(*q.MaxRange, 10, 64)
 			score := lo + int64(r.intn(int(hi-lo+1)))
-			ans.Score = &score
+			text := json.Number(strconv.FormatInt(score, 10))
+			if d.halfScores && score < hi {
+				text += ".5"
+			}
+			ans.Score = &text
 			if r.chance(0.3) {
 				ans.AnswerText = strp(pick(&r, reviewComments))
 			}
@@ -870,7 +874,7 @@ func (e *enc) answeredScorecard(a *AnsweredScorecard) {
 		if x.Score == nil {
 			e.null()
 		} else {
-			e.int(*x.Score)
+			e.number(*x.Score)
 		}
 		e.b = append(e.b, `,"answerText":`...)
 		e.strp(x.AnswerText)

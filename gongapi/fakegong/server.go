@@ -31,6 +31,7 @@ type Server struct {
 	key   []byte // signs cursors
 
 	faultMu sync.Mutex
+	oddSent [][]byte // the odd records sent (Faults.OddRecords), under faultMu
 	faults  Faults
 	frand   rng
 
@@ -112,6 +113,7 @@ func (s *Server) SetFaults(f Faults) error {
 	s.faultMu.Lock()
 	defer s.faultMu.Unlock()
 	f.Script = append([]Fault(nil), f.Script...)
+	f.OddRecords = append([]string(nil), f.OddRecords...)
 	s.faults = f
 	return nil
 }
@@ -123,6 +125,28 @@ func (s *Server) Faults() Faults {
 	f := s.faults
 	f.Script = append([]Fault(nil), f.Script...)
 	return f
+}
+
+// oddPage gives body an odd record when Faults.OddRecords names the endpoint.
+func (s *Server) oddPage(endpoint string, body []byte) []byte {
+	s.faultMu.Lock()
+	defer s.faultMu.Unlock()
+	if !slices.Contains(s.faults.OddRecords, endpoint) {
+		return body
+	}
+	out, rec := makeOdd(endpoint, body)
+	if rec != nil {
+		s.oddSent = append(s.oddSent, rec)
+	}
+	return out
+}
+
+// OddRecordsSent returns every odd record the fake has sent (Faults.OddRecords), in
+// order, exactly as it sent them.
+func (s *Server) OddRecordsSent() [][]byte {
+	s.faultMu.Lock()
+	defer s.faultMu.Unlock()
+	return slices.Clone(s.oddSent)
 }
 
 // Stats returns the counters since the start or the last ResetStats.
@@ -432,6 +456,9 @@ func (x *exchange) sendJSON(status int, body []byte) {
 // send writes the answer, spoiled by the exchange's fault if it has one.
 func (x *exchange) send(status int, contentType string, body []byte) {
 	defer x.release(body)
+	if status == http.StatusOK {
+		body = x.s.oddPage(x.endpoint, body)
+	}
 	h := x.w.Header()
 	h.Set("x-traceid", x.id)
 	switch x.fault {
