@@ -604,9 +604,9 @@ func (e *Engine) backfillTranscripts(ctx context.Context, r *run, fullBatchesOnl
 // and a kill costs at most one request per stream (the page of calls and this batch,
 // whose calls stay pending until their write commits).
 type transcriptWrite struct {
-	done               chan struct{}
-	found              pageFinds
-	err                error
+	done  chan struct{}
+	found pageFinds
+	err   error
 }
 
 // awaitTranscripts waits for the batch being written, if any, and counts it in the run.

@@ -273,7 +273,7 @@ func (c *reviewsRead) commit(ctx context.Context, r *run, page *gongapi.Page[gon
 	}
 	return pageFinds{records: len(rows), res: res, deleted: deleted, late: lateReviews(rows, res.Inserted, c.g.lateBefore),
 		quarantined: []*pageQuarantine{q},
-		swept: store.SweptAnsweredScorecards, at: func(i int) (string, *time.Time) { return rows[i].ID, rows[i].ReviewDate }}, nil
+		swept:       store.SweptAnsweredScorecards, at: func(i int) (string, *time.Time) { return rows[i].ID, rows[i].ReviewDate }}, nil
 }
 
 // planReviews is the request that continues w with cursor (the page loop's trusted

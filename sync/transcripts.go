@@ -97,7 +97,6 @@ func (e *Engine) transcriptBatch(ctx context.Context, r *run, pending []store.Pe
 	return found, nil
 }
 
-
 // transcriptAnswer is one batch of transcripts as Gong sent it, ready to commit: the
 // rows, and the calls Gong has no transcript for yet, by when to ask again.
 type transcriptAnswer struct {

@@ -97,7 +97,7 @@ func (c *callsRead) commit(ctx context.Context, r *run, page *gongapi.Page[gonga
 	return pageFinds{records: len(rows), res: res, deleted: deleted,
 		late: countLate(rows, res.Inserted, c.goal.lateBefore()), metric: metricCalls, newest: latestStart(rows, nil),
 		quarantined: []*pageQuarantine{q},
-		swept: store.SweptCalls, at: func(i int) (string, *time.Time) { return rows[i].ID, rows[i].Started }}, nil
+		swept:       store.SweptCalls, at: func(i int) (string, *time.Time) { return rows[i].ID, rows[i].Started }}, nil
 }
 
 func (c *callsRead) afterPage(ctx context.Context, r *run) error {
