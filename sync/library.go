@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"time"
 
 	"github.com/gongsync/gongsync/gongapi"
 	"github.com/gongsync/gongsync/store"
@@ -178,13 +179,83 @@ func (cp libraryCheckpoint) save(ctx context.Context, st *store.Store) error {
 	return st.Transact(ctx, func(tx *store.Tx) error { return tx.SaveCheckpoint(ctx, cp.row()) })
 }
 
-// callOutcomesSet is the call outcome definitions: a whole set, in one request (GET
-// /v2/call-outcomes).
-var callOutcomesSet = &wholeSet[gongapi.CallOutcome, store.CallOutcome]{what: "call outcomes",
-	fetch: (*gongapi.Client).CallOutcomes, rows: CallOutcomeRows,
-	upsert: (*store.Tx).UpsertCallOutcomes, markMissing: (*store.Tx).MarkCallOutcomesMissing}
+// libraryCheckpoint is where a refresh of the library stands. The library is read a
+// request at a time (the folders of each workspace, then the calls of each folder),
+// each committed with the checkpoint after it, so a refresh cut short resumes at the
+// request it had not committed.
+type libraryCheckpoint struct {
+	stream string
+	// StartedAt is when the refresh under way began, on the database's clock: folders
+	// not seen since then are gone from Gong once it completes, and a folder's calls
+	// not seen since then once its calls are read. Nil between refreshes.
+	StartedAt *time.Time
+	// Workspaces are the workspaces whose folders are still to be listed, the next
+	// first ("" lists the company's default workspace).
+	Workspaces []string
+	// Folders are the folders listed whose calls are still to be read, the next first.
+	Folders []string
+	// CompletedAt is when the last refresh completed.
+	CompletedAt *time.Time
+}
 
-// syncCallOutcomes reads every call outcome definition in one request.
-func (e *Engine) syncCallOutcomes(ctx context.Context, r *run) error {
-	return syncWhole(e, ctx, r, callOutcomesSet)
+// libraryState is the part of a libraryCheckpoint kept in sync_state.state.
+type libraryState struct {
+	Workspaces []string `json:"workspaces,omitempty"`
+	Folders    []string `json:"folders,omitempty"`
+}
+
+// loadLibrary reads the library's checkpoint.
+func (e *Engine) loadLibrary(ctx context.Context) (libraryCheckpoint, error) {
+	row, err := e.st.Checkpoint(ctx, StreamLibrary)
+	if err != nil {
+		return libraryCheckpoint{}, err
+	}
+	var s libraryState
+	if err := decodeState(row, &s); err != nil {
+		return libraryCheckpoint{}, err
+	}
+	return libraryCheckpoint{stream: StreamLibrary, StartedAt: row.WindowStartedAt, Workspaces: s.Workspaces,
+		Folders: s.Folders, CompletedAt: row.CompletedAt}, nil
+}
+
+// row is the checkpoint as sync_state stores it.
+func (cp libraryCheckpoint) row() store.Checkpoint {
+	return store.Checkpoint{Stream: cp.stream, WindowStartedAt: cp.StartedAt, CompletedAt: cp.CompletedAt,
+		State: encodeState(libraryState{Workspaces: cp.Workspaces, Folders: cp.Folders})}
+}
+
+// LibraryFolderRows maps the folders a workspace's library listed ("" when listed
+// without a workspace).
+func LibraryFolderRows(folders []gongapi.LibraryFolder, workspaceID string) []store.LibraryFolder {
+	out := make([]store.LibraryFolder, 0, len(folders))
+	for _, f := range folders {
+		out = append(out, store.LibraryFolder{
+			ID: clean(string(f.ID)), Name: cleanPtr(f.Name), ParentFolderID: idPtr(f.ParentFolderID),
+			WorkspaceID: nonEmpty(workspaceID), CreatedBy: idPtr(f.CreatedBy), Updated: f.Updated.Ptr(),
+			Raw: rawJSON(f.Raw, f),
+		})
+	}
+	return out
+}
+
+// LibraryFolderCallRows maps the calls of one folder. A call may be in a folder more
+// than once, as snippets: the row's id holds the snippet's bounds as Gong wrote them.
+func LibraryFolderCallRows(folderID string, calls []gongapi.LibraryCall) []store.LibraryFolderCall {
+	folderID = clean(folderID)
+	out := make([]store.LibraryFolderCall, 0, len(calls))
+	for _, c := range calls {
+		callID := clean(string(c.ID))
+		row := store.LibraryFolderCall{
+			FolderID: folderID, CallID: callID, Title: cleanPtr(c.Title), Note: cleanPtr(c.Note),
+			AddedBy: idPtr(c.AddedBy), Created: c.Created.Ptr(), URL: cleanPtr(c.URL), Raw: rawJSON(c.Raw, c),
+		}
+		var from, to string
+		if sn := c.Snippet; sn != nil {
+			row.SnippetFromSeconds, row.SnippetToSeconds = numberPtr(sn.FromSec), numberPtr(sn.ToSec)
+			from, to = numberText(sn.FromSec), numberText(sn.ToSec)
+		}
+		row.ID = folderID + "|" + callID + "|" + from + "|" + to
+		out = append(out, row)
+	}
+	return out
 }

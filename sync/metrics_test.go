@@ -2,9 +2,10 @@ package sync
 
 import (
 	"errors"
-	"github.com/gongsync/gongsync/store"
 	"testing"
 	"time"
+
+	"github.com/gongsync/gongsync/store"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/testutil"

@@ -168,3 +168,106 @@ func commitRefresh[T any](ctx context.Context, e *Engine, r *run, stream string,
 	e.tally(ctx, r, pageFinds{records: len(rows), res: res, deleted: missing})
 	return nil
 }
+
+// refreshCheckpoint is where a paged full refresh stands (users).
+type refreshCheckpoint struct {
+	stream string
+	// Window is the refresh under way, nil between refreshes: its start on the
+	// database's clock (records not seen since then are gone from Gong once the last
+	// page is in), and its cursor. A full refresh reads no range: From and To are zero.
+	Window *cursorWindow
+	// CompletedAt is when the last refresh completed.
+	CompletedAt *time.Time
+}
+
+// refreshState is the part of a refreshCheckpoint kept in sync_state.state.
+type refreshState struct {
+	CursorAt *time.Time `json:"cursor_at,omitempty"`
+}
+
+// loadRefresh reads the checkpoint of a paged full refresh.
+func (e *Engine) loadRefresh(ctx context.Context, stream string) (refreshCheckpoint, error) {
+	row, err := e.st.Checkpoint(ctx, stream)
+	if err != nil {
+		return refreshCheckpoint{}, err
+	}
+	var s refreshState
+	if err := decodeState(row, &s); err != nil {
+		return refreshCheckpoint{}, err
+	}
+	cp := refreshCheckpoint{stream: stream, CompletedAt: row.CompletedAt}
+	if row.WindowStartedAt != nil {
+		cp.Window = &cursorWindow{StartedAt: *row.WindowStartedAt, Cursor: row.Cursor, CursorAt: s.CursorAt}
+	}
+	return cp, nil
+}
+
+// row is the checkpoint as sync_state stores it.
+func (cp refreshCheckpoint) row() store.Checkpoint {
+	row := store.Checkpoint{Stream: cp.stream, CompletedAt: cp.CompletedAt}
+	if w := cp.Window; w != nil {
+		row.WindowStartedAt, row.Cursor = &w.StartedAt, w.Cursor
+		row.State = encodeState(refreshState{CursorAt: w.CursorAt})
+	} else {
+		row.State = encodeState(refreshState{})
+	}
+	return row
+}
+
+// UserRows maps a page of users that gongapi accepted (each has an id).
+func UserRows(users []gongapi.User) []store.User {
+	rows := make([]store.User, 0, len(users))
+	for i := range users {
+		u := &users[i]
+		rows = append(rows, store.User{
+			ID:                  clean(string(u.ID)),
+			EmailAddress:        cleanPtr(u.EmailAddress),
+			FirstName:           cleanPtr(u.FirstName),
+			LastName:            cleanPtr(u.LastName),
+			Title:               cleanPtr(u.Title),
+			PhoneNumber:         cleanPtr(u.PhoneNumber),
+			Extension:           cleanPtr(u.Extension),
+			Active:              u.Active,
+			ManagerID:           idPtr(u.ManagerID),
+			Created:             u.Created.Ptr(),
+			EmailAliases:        cleanAll(u.EmailAliases),
+			TrustedEmailAddress: cleanPtr(u.TrustedEmailAddress),
+			SpokenLanguages:     jsonDoc(u.SpokenLanguages),
+			Settings:            jsonDoc(u.Settings),
+			Raw:                 rawJSON(u.Raw, u),
+		})
+	}
+	return rows
+}
+
+// WorkspaceRows maps the workspaces answer.
+func WorkspaceRows(ws []gongapi.Workspace) []store.Workspace {
+	rows := make([]store.Workspace, 0, len(ws))
+	for i := range ws {
+		w := &ws[i]
+		rows = append(rows, store.Workspace{ID: clean(string(w.ID)), Name: cleanPtr(w.Name),
+			Description: cleanPtr(w.Description), Raw: rawJSON(w.Raw, w)})
+	}
+	return rows
+}
+
+// TrackerRows maps the tracker definitions answer.
+func TrackerRows(ts []gongapi.KeywordTracker) []store.Tracker {
+	rows := make([]store.Tracker, 0, len(ts))
+	for i := range ts {
+		t := &ts[i]
+		rows = append(rows, store.Tracker{
+			ID:               clean(string(t.TrackerID)),
+			Name:             cleanPtr(t.TrackerName),
+			WorkspaceID:      idPtr(t.WorkspaceID),
+			Affiliation:      cleanPtr(t.Affiliation),
+			PartOfQuestion:   t.PartOfQuestion,
+			FilterQuery:      cleanPtr(t.FilterQuery),
+			LanguageKeywords: jsonDoc(t.LanguageKeywords),
+			Created:          t.Created.Ptr(),
+			Updated:          t.Updated.Ptr(),
+			Raw:              rawJSON(t.Raw, t),
+		})
+	}
+	return rows
+}

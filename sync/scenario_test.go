@@ -3,13 +3,14 @@ package sync
 import (
 	"context"
 	"errors"
-	"github.com/gongsync/gongsync/store"
 	"math"
 	"net/http"
 	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/gongsync/gongsync/store"
 
 	"github.com/gongsync/gongsync/gongapi"
 	"github.com/gongsync/gongsync/gongapi/fakegong"

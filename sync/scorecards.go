@@ -398,3 +398,230 @@ func companyOffset(as []gongapi.AnsweredScorecard) *int {
 	}
 	return nil
 }
+
+// reviewCheckpoint is where the answered scorecards stand, and their settle pass and
+// sweep: Gong selects reviews by review date, a calendar date in the company's time
+// zone, so the windows are ranges of dates, not instants.
+type reviewCheckpoint struct {
+	stream string
+	// HighWaterMark: every review Gong had published before it, on the engine's clock,
+	// has been read (the incremental stream only).
+	HighWaterMark *time.Time
+	// Window is the range of review dates being read; nil when none is open.
+	Window *reviewWindow
+	// CompletedAt is when the stream last closed a window.
+	CompletedAt *time.Time
+	// Offset is the company's offset from UTC in seconds, as the last review's
+	// reviewTime showed it; nil until a review was read. It turns instants into the
+	// company's dates; without it a window reaches far enough to cover any zone.
+	Offset *int
+	// Backfill is the backfill's range and progress (the incremental stream only).
+	Backfill *reviewBackfill
+	// Sweep is the sweep's pass and day (the sweep's part only).
+	Sweep *sweepState
+}
+
+// reviewWindow is a range of review dates being read, [From, To), each a calendar
+// date at midnight UTC, and how far the reading got; or, for a backfill, a range of
+// call starts, [From, To) as instants, whose reviews are read whatever their review
+// date (CallDates).
+type reviewWindow struct {
+	cursorWindow
+	// Mark is the instant the window reads up to (the engine's clock when it opened):
+	// the high-water mark once an incremental window closes.
+	Mark time.Time
+	// CallDates, for a window of call starts, are the company's calendar dates that
+	// hold them: Gong's filter (callFromDate, callToDate), fixed when the window opened
+	// so that every page is asked with the query its cursor belongs to.
+	CallDates *dateRange
+}
+
+// dateRange is a range of calendar dates, [From, To), each at midnight UTC.
+type dateRange struct {
+	From time.Time `json:"from"`
+	To   time.Time `json:"to"`
+}
+
+// reviewBackfill is what a backfill of the answered scorecards was asked for (the
+// backfill's range of calls, instants) and how far it got: the reviews of the calls
+// started in [Next, To) are still to read, in windows of call starts.
+type reviewBackfill struct {
+	From, To time.Time
+	Next     time.Time
+	Done     bool
+	Records  int64 // answered scorecards read by this backfill, across its runs
+	Window   *reviewWindow
+}
+
+// reviewState is the part of a reviewCheckpoint kept in sync_state.state.
+type reviewState struct {
+	CursorAt *time.Time          `json:"cursor_at,omitempty"`
+	Mark     *time.Time          `json:"mark,omitempty"`
+	Offset   *int                `json:"utc_offset_seconds,omitempty"`
+	Backfill *reviewBackfillJSON `json:"backfill,omitempty"`
+	Sweep    *sweepState         `json:"sweep,omitempty"`
+}
+
+type reviewBackfillJSON struct {
+	From time.Time `json:"from"`
+	To   time.Time `json:"to"`
+	Next time.Time `json:"next"`
+	// ByCall marks a backfill that selects reviews by their calls' dates. Earlier
+	// versions selected them by review date up to the backfill's end, and so missed
+	// the reviews written later of its last calls: a backfill of theirs is not resumed
+	// but started again.
+	ByCall  bool              `json:"by_call,omitempty"`
+	Done    bool              `json:"done,omitempty"`
+	Records int64             `json:"records,omitempty"`
+	Window  *reviewWindowJSON `json:"window,omitempty"`
+}
+
+type reviewWindowJSON struct {
+	From      time.Time  `json:"from"`
+	To        time.Time  `json:"to"`
+	StartedAt time.Time  `json:"started_at"`
+	Mark      time.Time  `json:"mark"`
+	Cursor    string     `json:"cursor,omitempty"`
+	CursorAt  *time.Time `json:"cursor_at,omitempty"`
+	CallDates *dateRange `json:"call_dates,omitempty"`
+}
+
+// loadReviews reads the checkpoint of the answered scorecards or their settle pass.
+func (e *Engine) loadReviews(ctx context.Context, stream string) (reviewCheckpoint, error) {
+	row, err := e.st.Checkpoint(ctx, stream)
+	if err != nil {
+		return reviewCheckpoint{}, err
+	}
+	var s reviewState
+	if err := decodeState(row, &s); err != nil {
+		return reviewCheckpoint{}, err
+	}
+	cp := reviewCheckpoint{stream: stream, HighWaterMark: row.HighWaterMark, CompletedAt: row.CompletedAt, Offset: s.Offset, Sweep: s.Sweep}
+	if row.WindowFrom != nil && row.WindowTo != nil && row.WindowStartedAt != nil {
+		cp.Window = &reviewWindow{cursorWindow: cursorWindow{From: *row.WindowFrom, To: *row.WindowTo, StartedAt: *row.WindowStartedAt,
+			Cursor: row.Cursor, CursorAt: s.CursorAt}}
+		if s.Mark != nil {
+			cp.Window.Mark = *s.Mark
+		}
+	}
+	if b := s.Backfill; b != nil && b.ByCall {
+		cp.Backfill = &reviewBackfill{From: b.From, To: b.To, Next: b.Next, Done: b.Done, Records: b.Records}
+		if w := b.Window; w != nil {
+			cp.Backfill.Window = &reviewWindow{Mark: w.Mark, CallDates: w.CallDates, cursorWindow: cursorWindow{From: w.From, To: w.To,
+				StartedAt: w.StartedAt, Cursor: w.Cursor, CursorAt: w.CursorAt}}
+		}
+	}
+	return cp, nil
+}
+
+// row is the checkpoint as sync_state stores it: the open window in the columns, the
+// backfill's in the state document.
+func (cp reviewCheckpoint) row() store.Checkpoint {
+	row := store.Checkpoint{Stream: cp.stream, HighWaterMark: cp.HighWaterMark, CompletedAt: cp.CompletedAt}
+	s := reviewState{Offset: cp.Offset, Sweep: cp.Sweep}
+	if w := cp.Window; w != nil {
+		row.WindowFrom, row.WindowTo, row.WindowStartedAt, row.Cursor = &w.From, &w.To, &w.StartedAt, w.Cursor
+		s.CursorAt, s.Mark = w.CursorAt, &w.Mark
+	}
+	if b := cp.Backfill; b != nil {
+		s.Backfill = &reviewBackfillJSON{From: b.From, To: b.To, Next: b.Next, ByCall: true, Done: b.Done, Records: b.Records}
+		if w := b.Window; w != nil {
+			s.Backfill.Window = &reviewWindowJSON{From: w.From, To: w.To, StartedAt: w.StartedAt, Mark: w.Mark,
+				Cursor: w.Cursor, CursorAt: w.CursorAt, CallDates: w.CallDates}
+		}
+	}
+	row.State = encodeState(s)
+	return row
+}
+
+// save commits the checkpoint on its own (outside a page's transaction).
+func (cp reviewCheckpoint) save(ctx context.Context, st *store.Store) error {
+	return st.Transact(ctx, func(tx *store.Tx) error { return tx.SaveCheckpoint(ctx, cp.row()) })
+}
+
+// ScorecardRows maps the scorecard definitions answer.
+func ScorecardRows(ss []gongapi.Scorecard) []store.Scorecard {
+	rows := make([]store.Scorecard, 0, len(ss))
+	for i := range ss {
+		s := &ss[i]
+		row := store.Scorecard{
+			ID:            clean(string(s.ScorecardID)),
+			Name:          cleanPtr(s.ScorecardName),
+			WorkspaceID:   idPtr(s.WorkspaceID),
+			Enabled:       s.Enabled,
+			ReviewMethod:  cleanPtr(s.ReviewMethod),
+			UpdaterUserID: idPtr(s.UpdaterUserID),
+			Created:       s.Created.Ptr(),
+			Updated:       s.Updated.Ptr(),
+			Raw:           rawJSON(s.Raw, s),
+			Questions:     make([]store.ScorecardQuestion, 0, len(s.Questions)),
+		}
+		for j := range s.Questions {
+			q := &s.Questions[j]
+			row.Questions = append(row.Questions, store.ScorecardQuestion{
+				QuestionID:         clean(string(q.QuestionID)),
+				QuestionRevisionID: idPtr(q.QuestionRevisionID),
+				Position:           int32(j),
+				QuestionText:       cleanPtr(q.QuestionText),
+				QuestionType:       cleanPtr(q.QuestionType),
+				IsOverall:          q.IsOverall,
+				AnswerGuide:        cleanPtr(q.AnswerGuide),
+				MinRange:           q.MinRange.Ptr(),
+				MaxRange:           q.MaxRange.Ptr(),
+				AnswerOptions:      jsonDoc(q.AnswerOptions),
+				Created:            q.Created.Ptr(),
+				Updated:            q.Updated.Ptr(),
+				UpdaterUserID:      idPtr(q.UpdaterUserID),
+			})
+		}
+		rows = append(rows, row)
+	}
+	return rows
+}
+
+// AnsweredScorecardRows maps a page of answered scorecards. The review date is the
+// calendar date of reviewTime in the offset Gong wrote it in, the company's: the date
+// Gong's review date filters select the review by.
+func AnsweredScorecardRows(as []gongapi.AnsweredScorecard) []store.AnsweredScorecard {
+	rows := make([]store.AnsweredScorecard, 0, len(as))
+	for i := range as {
+		a := &as[i]
+		row := store.AnsweredScorecard{
+			ID:             clean(string(a.AnsweredScorecardID)),
+			ScorecardID:    idPtr(a.ScorecardID),
+			ScorecardName:  cleanPtr(a.ScorecardName),
+			CallID:         idPtr(a.CallID),
+			CallStarted:    a.CallStartTime.Ptr(),
+			ReviewedUserID: idPtr(a.ReviewedUserID),
+			ReviewerUserID: idPtr(a.ReviewerUserID),
+			ReviewTime:     a.ReviewTime.Ptr(),
+			Visibility:     cleanPtr(a.VisibilityType),
+			Raw:            rawJSON(a.Raw, a),
+			Answers:        make([]store.ScorecardAnswer, 0, len(a.Answers)),
+		}
+		if !a.ReviewTime.IsZero() {
+			d := calendarDate(a.ReviewTime.Time)
+			row.ReviewDate = &d
+		}
+		for j := range a.Answers {
+			x := &a.Answers[j]
+			ans := store.ScorecardAnswer{
+				QuestionID:         clean(string(x.QuestionID)),
+				QuestionRevisionID: idPtr(x.QuestionRevisionID),
+				IsOverall:          x.IsOverall,
+				Score:              decimalPtr(x.Score),
+				AnswerText:         cleanPtr(x.AnswerText),
+				NotApplicable:      x.NotApplicable,
+			}
+			if x.SelectedOptions != nil {
+				ans.SelectedOptions = make([]string, len(x.SelectedOptions))
+				for k, o := range x.SelectedOptions {
+					ans.SelectedOptions[k] = clean(string(o))
+				}
+			}
+			row.Answers = append(row.Answers, ans)
+		}
+		rows = append(rows, row)
+	}
+	return rows
+}

@@ -193,3 +193,27 @@ func (e *Engine) commitTranscripts(ctx context.Context, b *transcriptAnswer) (pa
 	}
 	return pageFinds{records: len(b.rows), sentences: sentences, metric: metricTranscripts, quarantined: b.quarantine}, nil
 }
+
+// TranscriptRow flattens a transcript's monologues into numbered sentences.
+func TranscriptRow(t *gongapi.CallTranscript) store.Transcript {
+	n := 0
+	for _, m := range t.Transcript {
+		n += len(m.Sentences)
+	}
+	out := store.Transcript{CallID: clean(string(t.CallID)), Sentences: make([]store.Sentence, 0, n)}
+	for mi, m := range t.Transcript {
+		speaker, topic := idPtr(m.SpeakerID), cleanPtr(m.Topic)
+		for _, s := range m.Sentences {
+			out.Sentences = append(out.Sentences, store.Sentence{
+				SentenceIndex:  int32(len(out.Sentences)),
+				MonologueIndex: int32(mi),
+				SpeakerID:      speaker,
+				Topic:          topic,
+				StartMs:        s.Start,
+				EndMs:          s.End,
+				Text:           clean(s.Text),
+			})
+		}
+	}
+	return out
+}

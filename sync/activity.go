@@ -3,7 +3,9 @@ package sync
 import (
 	"context"
 	"fmt"
+	"maps"
 	"math"
+	"slices"
 	"time"
 
 	"github.com/gongsync/gongsync/gongapi"
@@ -295,4 +297,193 @@ func commitDays[T, R any](ctx context.Context, e *Engine, ds *datedStream[T, R],
 		return tx.SaveCheckpoint(ctx, next.row())
 	})
 	return res, missing, err
+}
+
+// datedCheckpoint is where a dated stream stands (user_activity,
+// user_interaction_stats): data Gong keeps per calendar day of the company. Days are
+// dates at midnight UTC; every range of them is [From, To).
+type datedCheckpoint struct {
+	stream string
+	// HighWaterMark: every day before it has been read completely (the end of the
+	// newest read); the next re-read starts there at the latest, so a long pause of
+	// the daemon leaves no day unread.
+	HighWaterMark *time.Time
+	// Daily is the re-read of the recent days under way; nil between re-reads.
+	Daily *daysWindow
+	// CompletedAt is when the last re-read of the recent days completed (or a backfill
+	// that read them).
+	CompletedAt *time.Time
+	// Backfill is the last backfill's range and progress; nil when there was none.
+	Backfill *datedBackfill
+}
+
+// daysWindow is a range of days being read, a query series of at most the stream's
+// span of days at a time. Rows of a series' days not seen since the window began
+// (StartedAt) are gone from Gong once the series' last page is in.
+type daysWindow struct {
+	cursorWindow
+	// Next is the first day of the query series under way (or of the next one).
+	Next time.Time
+}
+
+// datedBackfill is a backfill of a dated stream: the range `gongsync backfill` asked
+// for (instants, as given: the same range resumes the same backfill), and the days
+// being read.
+type datedBackfill struct {
+	From, To time.Time
+	Window   *daysWindow // nil once done
+	Done     bool
+}
+
+// window returns the daily window, or the backfill's.
+func (cp *datedCheckpoint) window(backfill bool) *daysWindow {
+	if !backfill {
+		return cp.Daily
+	}
+	if cp.Backfill == nil {
+		return nil
+	}
+	return cp.Backfill.Window
+}
+
+// setWindow replaces the daily window, or the backfill's, without touching the ones
+// the checkpoint it was copied from holds.
+func (cp *datedCheckpoint) setWindow(backfill bool, w *daysWindow) {
+	if !backfill {
+		cp.Daily = w
+		return
+	}
+	bf := *cp.Backfill
+	bf.Window = w
+	cp.Backfill = &bf
+}
+
+// datedState is the part of a datedCheckpoint kept in sync_state.state; the daily
+// window's range, start and cursor are columns.
+type datedState struct {
+	Next     *time.Time          `json:"next,omitempty"`
+	CursorAt *time.Time          `json:"cursor_at,omitempty"`
+	Backfill *datedBackfillState `json:"backfill,omitempty"`
+}
+
+type datedBackfillState struct {
+	From   time.Time        `json:"from"`
+	To     time.Time        `json:"to"`
+	Done   bool             `json:"done,omitempty"`
+	Window *daysWindowState `json:"window,omitempty"`
+}
+
+type daysWindowState struct {
+	From      time.Time  `json:"from"`
+	To        time.Time  `json:"to"`
+	Next      time.Time  `json:"next"`
+	StartedAt time.Time  `json:"started_at"`
+	Cursor    string     `json:"cursor,omitempty"`
+	CursorAt  *time.Time `json:"cursor_at,omitempty"`
+}
+
+// loadDated reads the checkpoint of a dated stream.
+func (e *Engine) loadDated(ctx context.Context, stream string) (datedCheckpoint, error) {
+	row, err := e.st.Checkpoint(ctx, stream)
+	if err != nil {
+		return datedCheckpoint{}, err
+	}
+	var s datedState
+	if err := decodeState(row, &s); err != nil {
+		return datedCheckpoint{}, err
+	}
+	cp := datedCheckpoint{stream: stream, HighWaterMark: row.HighWaterMark, CompletedAt: row.CompletedAt}
+	if row.WindowFrom != nil && row.WindowTo != nil && row.WindowStartedAt != nil {
+		w := &daysWindow{Next: row.WindowFrom.UTC(), cursorWindow: cursorWindow{From: row.WindowFrom.UTC(), To: row.WindowTo.UTC(),
+			StartedAt: *row.WindowStartedAt, Cursor: row.Cursor, CursorAt: s.CursorAt}}
+		if s.Next != nil {
+			w.Next = s.Next.UTC()
+		}
+		cp.Daily = w
+	}
+	if b := s.Backfill; b != nil {
+		cp.Backfill = &datedBackfill{From: b.From, To: b.To, Done: b.Done}
+		if w := b.Window; w != nil {
+			cp.Backfill.Window = &daysWindow{Next: w.Next.UTC(), cursorWindow: cursorWindow{From: w.From.UTC(), To: w.To.UTC(),
+				StartedAt: w.StartedAt, Cursor: w.Cursor, CursorAt: w.CursorAt}}
+		}
+	}
+	return cp, nil
+}
+
+// row is the checkpoint as sync_state stores it.
+func (cp datedCheckpoint) row() store.Checkpoint {
+	row := store.Checkpoint{Stream: cp.stream, HighWaterMark: cp.HighWaterMark, CompletedAt: cp.CompletedAt}
+	var s datedState
+	if w := cp.Daily; w != nil {
+		row.WindowFrom, row.WindowTo, row.WindowStartedAt, row.Cursor = &w.From, &w.To, &w.StartedAt, w.Cursor
+		s.Next, s.CursorAt = &w.Next, w.CursorAt
+	}
+	if b := cp.Backfill; b != nil {
+		s.Backfill = &datedBackfillState{From: b.From, To: b.To, Done: b.Done}
+		if w := b.Window; w != nil {
+			s.Backfill.Window = &daysWindowState{From: w.From, To: w.To, Next: w.Next, StartedAt: w.StartedAt,
+				Cursor: w.Cursor, CursorAt: w.CursorAt}
+		}
+	}
+	row.State = encodeState(s)
+	return row
+}
+
+// save commits the checkpoint on its own (outside a page's transaction).
+func (cp datedCheckpoint) save(ctx context.Context, st *store.Store) error {
+	return st.Transact(ctx, func(tx *store.Tx) error { return tx.SaveCheckpoint(ctx, cp.row()) })
+}
+
+// ActivityDayRows maps a page of day-by-day activity onto one row per user and day of
+// [from, to) with any activity, each with a row per call of each activity. Days
+// without a single call are left out: the row says Gong reported activity that day.
+// A day outside [from, to), which Gong is not known to send, is left to the query
+// that asks for it.
+func ActivityDayRows(users []gongapi.UserActivity, from, to time.Time) []store.UserActivityDay {
+	var out []store.UserActivityDay
+	for _, u := range users {
+		userID := clean(string(u.UserID))
+		for _, d := range u.Days {
+			day := dayOf(d.FromDate.Time)
+			if day.Before(from) || !day.Before(to) {
+				continue
+			}
+			row := store.UserActivityDay{
+				ID: userID + "|" + day.Format(time.DateOnly), UserID: userID, Day: day,
+				UserEmailAddress: cleanPtr(u.UserEmailAddress), Raw: rawJSON(d.Raw, d.Calls),
+			}
+			for _, activity := range slices.Sorted(maps.Keys(d.Calls)) {
+				for _, id := range d.Calls[activity] {
+					if id == "" {
+						continue
+					}
+					row.Calls = append(row.Calls, store.UserDailyActivity{UserID: userID, Day: day,
+						Activity: clean(activity), CallID: clean(string(id))})
+				}
+			}
+			if len(row.Calls) > 0 {
+				out = append(out, row)
+			}
+		}
+	}
+	return out
+}
+
+// InteractionStatRows maps a page of interaction stats, Gong's figures over [from,
+// to), onto one row per user and statistic of that period.
+func InteractionStatRows(users []gongapi.UserInteractionStats, from, to time.Time) []store.UserInteractionStat {
+	var out []store.UserInteractionStat
+	period := "|" + from.Format(time.DateOnly) + "|" + to.Format(time.DateOnly) + "|"
+	for _, u := range users {
+		userID := clean(string(u.UserID))
+		for _, s := range u.Stats {
+			name := clean(s.Name)
+			out = append(out, store.UserInteractionStat{
+				ID: userID + period + name, UserID: userID, PeriodStart: from, PeriodEnd: to,
+				Name: name, Value: numberDecimal(s.Value), Raw: rawJSON(s.Raw, s),
+			})
+		}
+	}
+	return out
 }
