@@ -69,7 +69,7 @@ test: postgres promtool ## run the tests against real Postgres (installs its bin
 	$(GO) test -p $(TEST_PARALLEL) $(TEST_FLAGS) ./...
 
 .PHONY: test-short
-test-short: postgres ## the inner loop while working: go test -short skips the long scenarios, soaks and pacing checks (about a minute on 2 cores)
+test-short: postgres ## the inner loop while working: go test -short skips the long scenarios, soaks and pacing checks (about 65 s of CPU)
 	$(GO) test -short -p $(TEST_PARALLEL) $(TEST_FLAGS) ./...
 
 .PHONY: test-race

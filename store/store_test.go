@@ -309,10 +309,23 @@ func TestLockStream(t *testing.T) {
 		}
 		got <- err
 	}()
+	// It must not return before the unlock: wait until Postgres shows it waiting for
+	// the lock (an advisory lock not granted in this test's database), then check.
+	for deadline := time.Now().Add(10 * time.Second); waitingLocks(t, a) == 0; {
+		select {
+		case err := <-got:
+			t.Fatalf("waiter returned before unlock: %v", err)
+		default:
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the waiter never waited for the lock")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
 	select {
 	case err := <-got:
 		t.Fatalf("waiter returned before unlock: %v", err)
-	case <-time.After(300 * time.Millisecond):
+	default:
 	}
 	unlock()
 	unlock() // a second call is harmless
@@ -368,4 +381,17 @@ func TestMigrateIntoASchemaMadeByTheDBA(t *testing.T) {
 	if _, err := app.pool.Exec(ctx, "CREATE SCHEMA other"); err == nil {
 		t.Fatal("the role may create schemas; the test proves nothing")
 	}
+}
+
+// waitingLocks counts the advisory locks asked for and not yet granted in s's
+// database: a waiter blocked on a held lock, as Postgres sees it.
+func waitingLocks(t *testing.T, s *Store) int {
+	t.Helper()
+	var n int
+	err := s.Pool().QueryRow(context.Background(), `SELECT count(*) FROM pg_locks
+		WHERE locktype = 'advisory' AND NOT granted AND database = (SELECT oid FROM pg_database WHERE datname = current_database())`).Scan(&n)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return n
 }

@@ -374,10 +374,24 @@ func TestHeldStreamIsSkippedOrWaitedFor(t *testing.T) {
 	}
 	done := make(chan *RunReport)
 	go func() { done <- v.engine.RunStream(v.ctx, StreamCalls, KindSync, true) }()
+	// It must not run before the unlock: wait until Postgres shows it waiting for the
+	// lock (an advisory lock not granted in this test's database), then check.
+	for deadline := time.Now().Add(10 * time.Second); v.count(`SELECT count(*) FROM pg_locks WHERE locktype = 'advisory'
+		AND NOT granted AND database = (SELECT oid FROM pg_database WHERE datname = current_database())`) == 0; {
+		select {
+		case r := <-done:
+			t.Fatalf("did not wait for the lock: %s", r.Status)
+		default:
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the run never waited for the lock")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
 	select {
 	case r := <-done:
 		t.Fatalf("did not wait for the lock: %s", r.Status)
-	case <-time.After(300 * time.Millisecond):
+	default:
 	}
 	unlock()
 	if r := <-done; r.Status != store.RunSucceeded {
