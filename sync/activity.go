@@ -202,7 +202,7 @@ func (d *daysRead[T, R]) fetch(ctx context.Context, gong *gongapi.Client, cursor
 	return page, nil
 }
 
-// commit maps the page to the stream's rows (normalize_stats.go) and commits them with
+// commit maps the page to the stream's rows (below) and commits them with
 // the checkpoint after them (daysPageDone), and the deletions of a series it ends.
 func (d *daysRead[T, R]) commit(ctx context.Context, _ *run, page *gongapi.Page[T], turn pageTurn) (pageFinds, error) {
 	rows := d.ds.rows(page.Items, d.plan.from, d.plan.to)

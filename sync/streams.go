@@ -33,7 +33,8 @@ const (
 )
 
 // streamDef is one stream: its name, the advisory lock it runs under, when it is due,
-// and its work. Adding a stream is adding one entry to streamDefs.
+// and its work. A stream's entry is where everything that lists streams reads them
+// from; docs/ARCHITECTURE.md says what else adding a stream touches.
 type streamDef struct {
 	name string
 	// lock is the advisory lock the stream runs under: streams that write the same rows
