@@ -44,7 +44,10 @@ func measureDay(tb testing.TB, streams []string, check func(r *RunReport, at tim
 	end := day.AddDate(0, 0, 1)
 	v := newEnv(tb, envOptions{fake: quiet(fakegong.Options{Users: dayUsers, Calls: dayCallsPerDay * dayDays, From: day0, To: end,
 		Clock: fakegong.NewVirtualClock(day)})})
-	if _, err := v.engine.Backfill(v.ctx, BackfillRequest{From: day0, To: day, Streams: streams}); err != nil {
+	// The history before the day, of the streams measured that a backfill reads (their
+	// settle passes re-read what is synced, and have no range to backfill).
+	backfilled := slices.DeleteFunc(slices.Clone(streams), func(s string) bool { return !slices.Contains(BackfillStreams(), s) })
+	if _, err := v.engine.Backfill(v.ctx, BackfillRequest{From: day0, To: day, Streams: backfilled}); err != nil {
 		tb.Fatalf("backfill: %v", err)
 	}
 
