@@ -29,8 +29,12 @@ const MaxCallIDs = 100
 // Page is one page of a paginated answer, with the cursor that produced it so the
 // caller can checkpoint between pages and resume from a stored cursor.
 type Page[T any] struct {
-	Endpoint   string // the endpoint that answered, as in EndpointCallsExtensive
-	Items      []T
+	Endpoint string // the endpoint that answered, as in EndpointCallsExtensive
+	Items    []T
+	// IDs are the ids of Items, in their order, as the endpoint's rule reads them (the
+	// same reading that names a rejected record): what the sync lets out of the
+	// quarantine when a record stored fine.
+	IDs        []string
 	Cursor     string // the cursor that produced this page ("" for the first page)
 	NextCursor string // "" on the last page (Gong leaves the key out)
 	RequestID  string
@@ -108,6 +112,10 @@ func decodePage[T any](spec *endpointSpec[T], ans *answer, cursor string) (*Page
 		page.NextCursor = pb.records.Cursor
 	}
 	page.Items, page.Rejected = pb.items, pb.rejected
+	page.IDs = make([]string, len(page.Items))
+	for i := range page.Items {
+		page.IDs[i] = string(spec.id(&page.Items[i]))
+	}
 	return page, nil
 }
 

@@ -208,15 +208,25 @@ func (d *daysRead[T, R]) commit(ctx context.Context, _ *run, page *gongapi.Page[
 	rows := d.ds.rows(page.Items, d.plan.from, d.plan.to)
 	startedAt := d.cp.window(d.backfill).StartedAt
 	next := daysPageDone(*d.cp, d.backfill, d.plan, turn, d.e.lookbackDays())
-	// A user's figures are per range of days: the range tells apart their quarantined
-	// records of different requests.
-	q := quarantineOf(d.ds.name, page, "|"+d.plan.req.Filter.FromDate+"|"+d.plan.req.Filter.ToDate)
+	q := quarantineOf(d.e, d.ds.name, page, d.quarantineScope())
 	res, missing, err := commitDays(ctx, d.e, d.ds, startedAt, d.plan, turn.last(), next, rows, q)
 	if err != nil {
 		return pageFinds{}, fmt.Errorf("commit %s page (requestId %s): %w", d.ds.name, page.RequestID, err)
 	}
 	*d.cp = next
 	return pageFinds{records: len(rows), res: res, deleted: missing, quarantined: []*pageQuarantine{q}}, nil
+}
+
+// quarantineScope tells apart a user's quarantined records of different requests
+// where the user's id alone does not: interaction stats are summed over the request's
+// days, asked one day at a time, so the day names the record. A user's activity comes
+// back day by day whatever the series' span, and keeps the user's id alone, so that the
+// next read of the user (whose series starts elsewhere each day) lets it out.
+func (d *daysRead[T, R]) quarantineScope() string {
+	if d.ds.span != 1 {
+		return ""
+	}
+	return "|" + d.plan.req.Filter.FromDate
 }
 
 // daysPlan is the next request of a window, and the days of its query series.

@@ -284,6 +284,7 @@ func (e *Engine) backfillDated(ctx context.Context, j *backfillJob) ([]error, er
 			switch {
 			case r.Status == store.RunPaused && j.req.Wait:
 				if err := sleepUntil(ctx, r.PausedUntil, e.now); err != nil {
+					j.rep.Done = false // interrupted while waiting: the state is committed
 					return refusals, nil
 				}
 				continue
@@ -373,7 +374,7 @@ func (j *backfillJob) run(ctx context.Context, r *run) (err error) {
 	// One window, the rest of the range, read as one query series. A window left open
 	// by an interrupted run is read first; one of an older version's 30-day windows
 	// then leaves the rest of the range for a second.
-	for j.want(StreamCalls) && !j.cp.Range.Done {
+	for !j.cp.Range.Done {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
@@ -394,7 +395,7 @@ func (j *backfillJob) run(ctx context.Context, r *run) (err error) {
 			return err
 		}
 	}
-	if rg := j.cp.Range; !rg.Done && j.want(StreamCalls) && j.cp.Window == nil && !rg.Next.Before(rg.To) {
+	if rg := j.cp.Range; !rg.Done && j.cp.Window == nil && !rg.Next.Before(rg.To) {
 		rg.Done = true
 		if err := j.cp.save(ctx, e.st); err != nil {
 			return err

@@ -200,13 +200,13 @@ func (c *callsRead) fetch(ctx context.Context, gong *gongapi.Client, cursor stri
 	return page, nil
 }
 
-// commit maps the page to rows (CallRows, normalize.go) and commits them with the
+// commit maps the page to rows (CallRows, below) and commits them with the
 // checkpoint after them (pageDone), and the deletions of a window it completes.
 func (c *callsRead) commit(ctx context.Context, r *run, page *gongapi.Page[gongapi.Call], turn pageTurn) (pageFinds, error) {
 	rows := CallRows(page.Items)
 	w := *c.cp.Window
 	next := pageDone(*c.cp, c.plan, turn, rows, c.goal)
-	q := quarantineOf(c.cp.stream, page, "")
+	q := quarantineOf(c.e, c.cp.stream, page, "")
 	res, deleted, err := c.e.commitCallsPage(ctx, w, next, rows, q)
 	if err != nil {
 		return pageFinds{}, fmt.Errorf("commit calls page (requestId %s): %w", page.RequestID, err)

@@ -54,15 +54,18 @@ type libraryRead struct {
 
 func (l *libraryRead) more() bool { return l.cp.StartedAt != nil }
 
-func (l *libraryRead) page(ctx context.Context, r *run) (pageFinds, error) {
+func (l *libraryRead) page(ctx context.Context, r *run) (pageFinds, bool, error) {
+	var found pageFinds
+	var err error
 	switch {
 	case len(l.cp.Folders) > 0:
-		return l.e.readFolderCalls(ctx, r, l.cp)
+		found, err = l.e.readFolderCalls(ctx, r, l.cp)
 	case len(l.cp.Workspaces) > 0:
-		return l.e.readFolders(ctx, r, l.cp)
+		found, err = l.e.readFolders(ctx, r, l.cp)
 	default:
-		return l.e.finishLibrary(ctx, l.cp)
+		found, err = l.e.finishLibrary(ctx, l.cp)
 	}
+	return found, err == nil, err
 }
 
 // startLibrary begins a refresh (committed at once): its start on the database's

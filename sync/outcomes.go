@@ -13,7 +13,7 @@ import (
 
 // callOutcomesSet is the call outcome definitions: a whole set, in one request (GET
 // /v2/call-outcomes).
-var callOutcomesSet = &wholeSet[gongapi.CallOutcome, store.CallOutcome]{what: "call outcomes",
+var callOutcomesSet = &wholeSet[gongapi.CallOutcome, store.CallOutcome]{stream: StreamCallOutcomes, what: "call outcomes",
 	fetch: (*gongapi.Client).CallOutcomes, rows: CallOutcomeRows,
 	upsert: (*store.Tx).UpsertCallOutcomes, markMissing: (*store.Tx).MarkCallOutcomesMissing}
 

@@ -12,7 +12,7 @@ import (
 	"github.com/gongsync/gongsync/store"
 )
 
-// The page loop. Every read that goes to Gong a request at a time runs on readPages:
+// The page loop. Every read that goes to Gong page after page runs on readPages:
 // the calls' windows (the incremental run, the settle pass, the backfill, the sweep),
 // the answered scorecards' windows, the dated streams' days, the users' pages, the
 // library's folders and the transcripts' batches. A page is four steps, always in this
@@ -29,7 +29,9 @@ import (
 // written here once: the stop at shutdown and at the per-job request cap (both between
 // pages, where everything before is committed), the grace a page in flight gets at
 // shutdown, the two rules about Gong's cursors (cursorPages), and the counting of what
-// each page found (tally). A stream family declares only its steps: a pageSource, or,
+// each page found (tally). What Gong answers in one request (a whole set of
+// definitions, wholeSet; the calls.refresh action) is one commit without a loop. A
+// stream family declares only its steps: a pageSource, or,
 // for one of Gong's cursor-paged endpoints, a cursorPaged read. A budget pause is
 // Gong's client refusing the request (gongapi.QuotaError): the loop returns it with
 // everything before committed, and the run ends paused.
@@ -39,8 +41,10 @@ type pageSource interface {
 	// more says whether the read has a page left, as far as its checkpoint knows.
 	more() bool
 	// page sends the next request and commits its answer with the checkpoint after it,
-	// and says what the committed page found (also when a step after the commit failed).
-	page(ctx context.Context, r *run) (pageFinds, error)
+	// and says what the committed page found. committed is false when nothing was:
+	// Gong said the cursor expired, the request or the commit failed, or the read had
+	// nothing left to ask after all (the transcripts found no batch due).
+	page(ctx context.Context, r *run) (found pageFinds, committed bool, err error)
 	// afterPage runs once a page is committed, under the run's context rather than the
 	// page's (the backfill starts a batch of transcripts there); an error stops the read.
 	afterPage(ctx context.Context, r *run) error
@@ -59,12 +63,15 @@ func (e *Engine) readPages(ctx context.Context, r *run, src pageSource) error {
 			return err
 		}
 		pctx, done := e.pageContext(ctx)
-		found, err := src.page(pctx, r)
+		found, committed, err := src.page(pctx, r)
 		done()
-		e.tally(ctx, r, found)
 		if err != nil {
 			return err
 		}
+		if !committed {
+			continue
+		}
+		e.tally(ctx, r, found)
 		if err := src.afterPage(ctx, r); err != nil {
 			return err
 		}
@@ -113,10 +120,11 @@ type cursorWindow struct {
 	// CursorAt is when Gong gave the cursor, on the engine's clock: one older than
 	// CursorMaxAge is not tried (Gong would say it expired, for a request).
 	CursorAt *time.Time
-	// CursorFrom is the start of the query the cursor belongs to, where a restart sends
+	// CursorFrom is the start of the query the cursor belongs to: a restart may send
 	// another query than the window's first (the calls restart from their last
-	// committed call): Gong refuses a cursor sent with other parameters than its
-	// query's. Nil where the query never changes.
+	// committed call), and Gong refuses a cursor sent with other parameters than its
+	// query's. Only the calls keep it in their checkpoint; the other families' queries
+	// start where their window or series does.
 	CursorFrom *time.Time
 }
 
@@ -167,7 +175,7 @@ func pagesOf[T any](e *Engine, read cursorPaged[T]) cursorPages[T] {
 
 func (c cursorPages[T]) more() bool { return c.read.window() != nil }
 
-func (c cursorPages[T]) page(ctx context.Context, r *run) (pageFinds, error) {
+func (c cursorPages[T]) page(ctx context.Context, r *run) (pageFinds, bool, error) {
 	w := c.read.window()
 	cursor := c.e.trustedCursor(w, r.log)
 	page, err := c.read.fetch(ctx, r.gong, cursor)
@@ -175,12 +183,13 @@ func (c cursorPages[T]) page(ctx context.Context, r *run) (pageFinds, error) {
 		r.log.Info().Msg("Gong's cursor expired; reading again from where the stream restarts")
 		r.CursorRestarts++
 		w.Cursor, w.CursorAt = "", nil
-		return pageFinds{}, nil
+		return pageFinds{}, false, nil
 	}
 	if err != nil {
-		return pageFinds{}, err
+		return pageFinds{}, false, err
 	}
-	return c.read.commit(ctx, r, page, pageTurn{cursor: page.NextCursor, at: c.e.now()})
+	found, err := c.read.commit(ctx, r, page, pageTurn{cursor: page.NextCursor, at: c.e.now()})
+	return found, err == nil, err
 }
 
 // afterPage hands over to the read's own step after a page, when it has one.

@@ -23,6 +23,7 @@ import (
 
 // pageQuarantine is what one page's commit does to the quarantine.
 type pageQuarantine struct {
+	e                *Engine
 	stream, endpoint string
 	// scope tells apart the same record of different requests where its id alone
 	// does not: a user's stats of one range of days are not those of another.
@@ -35,55 +36,15 @@ type pageQuarantine struct {
 // quarantineOf is page's quarantine step for stream. scope is "" for records whose id
 // names them whatever was asked (calls, users, reviews), and the request's range for
 // records that are per user and range (stats).
-func quarantineOf[T any](stream string, page *gongapi.Page[T], scope string) *pageQuarantine {
-	q := &pageQuarantine{stream: stream, endpoint: page.Endpoint, scope: scope, rejected: page.Rejected}
-	ids := recordIDs(page.Items)
-	q.stored = make([]string, 0, len(ids))
-	for _, id := range ids {
+func quarantineOf[T any](e *Engine, stream string, page *gongapi.Page[T], scope string) *pageQuarantine {
+	q := &pageQuarantine{e: e, stream: stream, endpoint: page.Endpoint, scope: scope, rejected: page.Rejected}
+	q.stored = make([]string, 0, len(page.IDs))
+	for _, id := range page.IDs {
 		if id != "" {
 			q.stored = append(q.stored, id+scope)
 		}
 	}
 	return q
-}
-
-// recordIDs are the ids of a page's records, as gongapi reads them from a rejected one
-// (RejectedRecord.ID), so that the same record has the same key either way.
-func recordIDs(items any) []string {
-	var out []string
-	switch items := items.(type) {
-	case []gongapi.Call:
-		for i := range items {
-			if items[i].MetaData != nil {
-				out = append(out, string(items[i].MetaData.ID))
-			}
-		}
-	case []gongapi.User:
-		for i := range items {
-			out = append(out, string(items[i].ID))
-		}
-	case []gongapi.AnsweredScorecard:
-		for i := range items {
-			out = append(out, string(items[i].AnsweredScorecardID))
-		}
-	case []gongapi.CallTranscript:
-		for i := range items {
-			out = append(out, string(items[i].CallID))
-		}
-	case []gongapi.UserActivity:
-		for i := range items {
-			out = append(out, string(items[i].UserID))
-		}
-	case []gongapi.UserInteractionStats:
-		for i := range items {
-			out = append(out, string(items[i].UserID))
-		}
-	case []gongapi.CallMetaData:
-		for i := range items {
-			out = append(out, string(items[i].ID))
-		}
-	}
-	return out
 }
 
 // write keeps the page's rejected records in quarantine and lets the records it stores
@@ -101,8 +62,12 @@ func (q *pageQuarantine) write(ctx context.Context, tx *store.Tx) error {
 	if len(q.rejected) == 0 {
 		return nil
 	}
-	recs := make([]store.QuarantinedRecord, len(q.rejected))
-	for i, rj := range q.rejected {
+	rejected, err := q.withoutErased(ctx, tx)
+	if err != nil {
+		return err
+	}
+	recs := make([]store.QuarantinedRecord, len(rejected))
+	for i, rj := range rejected {
 		key := ""
 		if rj.ID != "" {
 			key = rj.ID + q.scope
@@ -111,6 +76,29 @@ func (q *pageQuarantine) write(ctx context.Context, tx *store.Tx) error {
 			ID: rj.ID, Index: rj.Index, Raw: rj.Raw, Error: rj.Err.Error()}
 	}
 	return tx.Quarantine(ctx, recs)
+}
+
+// withoutErased are the page's rejected records less those an erasure keeps out (an
+// erased call's, or any that carries an erased address: privacy.go), read in tx under
+// the erasures' lock as a page of calls is: an odd record of an erased call is not
+// kept either, whatever shape it has.
+func (q *pageQuarantine) withoutErased(ctx context.Context, tx *store.Tx) ([]gongapi.RejectedRecord, error) {
+	asCalls := make([]store.Call, len(q.rejected))
+	for i, rj := range q.rejected {
+		asCalls[i] = store.Call{ID: rj.ID, Raw: rj.Raw}
+	}
+	kept, err := q.e.withoutErased(ctx, tx, asCalls)
+	if err != nil || len(kept) == len(q.rejected) {
+		return q.rejected, err
+	}
+	out := make([]gongapi.RejectedRecord, 0, len(kept))
+	for i, j := 0, 0; i < len(q.rejected) && j < len(kept); i++ {
+		if q.rejected[i].ID == kept[j].ID && string(q.rejected[i].Raw) == string(kept[j].Raw) {
+			out = append(out, q.rejected[i])
+			j++
+		}
+	}
+	return out, nil
 }
 
 // countQuarantine reports a committed page's quarantine: a warning and a count per
@@ -129,7 +117,13 @@ func (e *Engine) countQuarantine(r *run, q *pageQuarantine) {
 		log.Warn().Str("stream", q.stream).Str("endpoint", q.endpoint).Str("record_id", rj.ID).Int("index", rj.Index).
 			Err(rj.Err).Msg("a record Gong sent cannot be stored: kept in quarantine, the stream goes on")
 	}
-	e.m.observeQuarantined(q.stream, len(q.rejected))
+	// Counted under the run's stream where there is one, the series its first run
+	// created at zero (a backfill's transcripts are the backfill's).
+	stream := q.stream
+	if r != nil {
+		stream = r.Stream
+	}
+	e.m.observeQuarantined(stream, len(q.rejected))
 	for stream, n := range q.released {
 		log.Info().Str("stream", stream).Str("endpoint", q.endpoint).Int("records", n).Msg("quarantined records stored fine now: out of quarantine")
 	}

@@ -56,7 +56,7 @@ func (u *usersRead) commit(ctx context.Context, _ *run, page *gongapi.Page[gonga
 	rows := UserRows(page.Items)
 	started := u.cp.Window.StartedAt
 	next := u.cp.pageDone(turn)
-	q := quarantineOf(StreamUsers, page, "")
+	q := quarantineOf(u.e, StreamUsers, page, "")
 	var res store.UpsertResult
 	var missing []string
 	err := u.e.st.Transact(ctx, func(tx *store.Tx) error {
@@ -98,6 +98,7 @@ func (cp refreshCheckpoint) pageDone(turn pageTurn) refreshCheckpoint {
 // trackers, scorecard definitions, call outcomes): the request, the rows, and the
 // upsert and deletion marking of its table.
 type wholeSet[T, R any] struct {
+	stream      string // the stream whose checkpoint the refresh completes
 	what        string // in errors: "workspaces"
 	fetch       func(c *gongapi.Client, ctx context.Context) ([]T, error)
 	rows        func([]T) []R
@@ -105,11 +106,11 @@ type wholeSet[T, R any] struct {
 	markMissing func(*store.Tx, context.Context, time.Time) ([]string, error)
 }
 
-var workspacesSet = &wholeSet[gongapi.Workspace, store.Workspace]{what: "workspaces",
+var workspacesSet = &wholeSet[gongapi.Workspace, store.Workspace]{stream: StreamWorkspaces, what: "workspaces",
 	fetch: (*gongapi.Client).Workspaces, rows: WorkspaceRows,
 	upsert: (*store.Tx).UpsertWorkspaces, markMissing: (*store.Tx).MarkWorkspacesMissing}
 
-var trackersSet = &wholeSet[gongapi.KeywordTracker, store.Tracker]{what: "trackers",
+var trackersSet = &wholeSet[gongapi.KeywordTracker, store.Tracker]{stream: StreamTrackers, what: "trackers",
 	fetch: func(c *gongapi.Client, ctx context.Context) ([]gongapi.KeywordTracker, error) {
 		return c.Trackers(ctx, "")
 	},
@@ -138,7 +139,7 @@ func syncWhole[T, R any](e *Engine, ctx context.Context, r *run, set *wholeSet[T
 	if err != nil {
 		return fmt.Errorf("read %s: %w", set.what, err)
 	}
-	return commitRefresh(pctx, e, r, r.Stream, started, set.rows(items), set.upsert, set.markMissing)
+	return commitRefresh(pctx, e, r, set.stream, started, set.rows(items), set.upsert, set.markMissing)
 }
 
 // commitRefresh writes a complete read of a small set in one transaction: the rows,

@@ -35,7 +35,7 @@ const (
 const reviewBackfillDays = 31
 
 // scorecardsSet is the scorecard definitions: a whole set, in one request.
-var scorecardsSet = &wholeSet[gongapi.Scorecard, store.Scorecard]{what: "scorecards",
+var scorecardsSet = &wholeSet[gongapi.Scorecard, store.Scorecard]{stream: StreamScorecards, what: "scorecards",
 	fetch: (*gongapi.Client).Scorecards, rows: ScorecardRows,
 	upsert: (*store.Tx).UpsertScorecards, markMissing: (*store.Tx).MarkScorecardsMissing}
 
@@ -261,7 +261,7 @@ func (c *reviewsRead) commit(ctx context.Context, r *run, page *gongapi.Page[gon
 	rows := AnsweredScorecardRows(page.Items)
 	w := *c.g.window(c.cp)
 	next := reviewPageDone(*c.cp, c.g, turn, rows, companyOffset(page.Items))
-	q := quarantineOf(c.cp.stream, page, "")
+	q := quarantineOf(c.e, c.cp.stream, page, "")
 	res, deleted, err := c.e.commitReviewsPage(ctx, *w, next, c.g, rows, q)
 	if err != nil {
 		return pageFinds{}, fmt.Errorf("commit answered scorecards page (requestId %s): %w", page.RequestID, err)

@@ -53,17 +53,18 @@ type transcriptsRead struct {
 
 func (t *transcriptsRead) more() bool { return !t.drained }
 
-func (t *transcriptsRead) page(ctx context.Context, r *run) (pageFinds, error) {
+func (t *transcriptsRead) page(ctx context.Context, r *run) (pageFinds, bool, error) {
 	batch := t.e.opt.TranscriptBatch
 	pending, err := t.e.st.PendingTranscripts(ctx, t.now, batch)
 	if err != nil {
-		return pageFinds{}, err
+		return pageFinds{}, false, err
 	}
 	if len(pending) == 0 || (t.fullBatchesOnly && len(pending) < batch) {
 		t.drained = true
-		return pageFinds{}, nil
+		return pageFinds{}, false, nil
 	}
-	return t.e.transcriptBatch(ctx, r, pending, t.now)
+	found, err := t.e.transcriptBatch(ctx, r, pending, t.now)
+	return found, err == nil, err
 }
 
 // giveUpOnTranscripts marks unavailable the calls that waited through the whole
@@ -124,7 +125,7 @@ func (e *Engine) fetchTranscripts(ctx context.Context, r *run, pending []store.P
 		if err != nil {
 			return nil, fmt.Errorf("read transcripts of %d calls: %w", len(ids), err)
 		}
-		quarantine = append(quarantine, quarantineOf(StreamTranscripts, page, ""))
+		quarantine = append(quarantine, quarantineOf(e, StreamTranscripts, page, ""))
 		for i := range page.Items {
 			t := TranscriptRow(&page.Items[i])
 			if _, ok := asked[t.CallID]; !ok {
