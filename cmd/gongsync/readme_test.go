@@ -3,6 +3,8 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
+	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -79,5 +81,132 @@ func TestReadmeTryItRunsAsWritten(t *testing.T) {
 	}
 	if strings.Contains(errOut.String(), `"level":"error"`) {
 		t.Errorf("errors logged:\n%s", errOut.String())
+	}
+}
+
+// shellWords splits one line of a README sh block into its words: spaces separate,
+// single quotes group, and an unquoted # starts a comment. It is enough for the
+// README's examples, which use nothing else of the shell.
+func shellWords(line string) []string {
+	var words []string
+	var w strings.Builder
+	inWord, quoted := false, false
+	for _, r := range line {
+		switch {
+		case quoted && r == '\'':
+			quoted = false
+		case quoted:
+			w.WriteRune(r)
+		case r == '\'':
+			quoted, inWord = true, true
+		case r == '#' && !inWord:
+			return words
+		case r == ' ' || r == '\t':
+			if inWord {
+				words, inWord = append(words, w.String()), false
+				w.Reset()
+			}
+		default:
+			w.WriteRune(r)
+			inWord = true
+		}
+	}
+	if inWord {
+		words = append(words, w.String())
+	}
+	return words
+}
+
+// The README's action examples run as written against the simulated Gong the
+// quickstart starts: every id and address in them exists there, each example exits 0,
+// and a failure in between would be printed once. (An example reading a local file,
+// @access.json, is the reader's own and is left out.)
+func TestReadmeActionExamplesRunAgainstTheSimulatedGong(t *testing.T) {
+	t.Parallel()
+	var fakeArgs []string
+	for _, line := range strings.Split(readmeBlock(t, "### Try it against the simulated Gong"), "\n") {
+		if words := shellWords(line); len(words) > 1 && words[0] == "bin/gongsync" && words[1] == "fake-gong" {
+			for _, w := range words[1:] {
+				if w == ">" {
+					break
+				}
+				fakeArgs = append(fakeArgs, w)
+			}
+		}
+	}
+	if fakeArgs == nil {
+		t.Fatal("the quickstart starts no fake-gong")
+	}
+	var url, fakeErr safeBuffer
+	fake := &Main{Stdin: strings.NewReader(""), Stdout: &url, Stderr: &fakeErr,
+		Env: map[string]string{"GONG_ACCESS_KEY": "try-key", "GONG_ACCESS_KEY_SECRET": "try-secret"}}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan int, 1)
+	go func() { done <- fake.Run(ctx, fakeArgs) }()
+	t.Cleanup(func() { cancel(); <-done })
+	for deadline := time.Now().Add(20 * time.Second); !strings.HasSuffix(url.String(), "\n"); time.Sleep(20 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("%v printed no base URL:\n%s", fakeArgs, fakeErr.String())
+		}
+	}
+	env := map[string]string{"DATABASE_URL": migrated.NewDatabase(t), "GONG_BASE_URL": strings.TrimSpace(url.String()),
+		"GONG_ACCESS_KEY": "try-key", "GONG_ACCESS_KEY_SECRET": "try-secret", "GONG_RATE_LIMIT": "0", "LOG_FORMAT": "json", "LOG_LEVEL": "info"}
+	ran, dryRun, erased := 0, "", ""
+	for _, line := range strings.Split(readmeBlock(t, "### Actions"), "\n") {
+		words := shellWords(line)
+		if len(words) < 3 || words[0] != "bin/gongsync" || strings.Contains(line, "@") && strings.Contains(line, "--input @") {
+			continue
+		}
+		code, out, errOut := gongsync(t, env, words[1:]...)
+		if code != 0 {
+			t.Errorf("%s\nexit %d:\n%s%s", line, code, out, errOut)
+		}
+		if strings.Contains(line, "privacy.erase-email") {
+			if strings.Contains(line, "--dry-run") {
+				dryRun = out
+			} else {
+				erased = out
+			}
+		}
+		ran++
+	}
+	if ran < 7 {
+		t.Errorf("ran %d of the README's action examples, want at least 7", ran)
+	}
+	// The dry run said what the erasure then deleted: the same calls, the same rows
+	// by table (the calls' own rows included), and at least the refreshed call's.
+	var plan struct {
+		Local struct {
+			Calls int            `json:"callsToDelete"`
+			Rows  map[string]int `json:"rowsToDelete"`
+		} `json:"local"`
+	}
+	var result struct {
+		Local struct {
+			Calls int            `json:"callsDeleted"`
+			Rows  map[string]int `json:"rowsDeleted"`
+		} `json:"local"`
+	}
+	if err := json.Unmarshal([]byte(dryRun), &plan); err != nil {
+		t.Fatalf("the dry run's answer: %v\n%s", err, dryRun)
+	}
+	if err := json.Unmarshal([]byte(erased), &result); err != nil {
+		t.Fatalf("the erasure's answer: %v\n%s", err, erased)
+	}
+	if plan.Local.Calls == 0 || plan.Local.Calls != result.Local.Calls || len(plan.Local.Rows) == 0 ||
+		!maps.Equal(plan.Local.Rows, result.Local.Rows) {
+		t.Errorf("the dry run planned %d calls and rows %v; the erasure deleted %d calls and rows %v",
+			plan.Local.Calls, plan.Local.Rows, result.Local.Calls, result.Local.Rows)
+	}
+	// An address held nowhere is erased all the same: nothing to delete is no failure.
+	if code, out, errOut := gongsync(t, env, "action", "run", "privacy.erase-email", "--input", `{"emailAddress":"nobody@example.com"}`); code != 0 {
+		t.Errorf("erasing an address held nowhere: exit %d\n%s%s", code, out, errOut)
+	}
+	// A call Gong does not have: Gong's "was not found" needs no hint about the base
+	// URL, and the CLI prints it once.
+	code, _, errOut := gongsync(t, env, "action", "run", "getCall", "--input", `{"id":"42"}`)
+	if code != 1 || !strings.Contains(errOut, "Call 42 was not found") || strings.Contains(errOut, "base URL") ||
+		strings.Count(errOut, "was not found") != 1 {
+		t.Errorf("getCall of a missing call: exit %d, want 1 printing Gong's answer once, without a base-URL hint:\n%s", code, errOut)
 	}
 }
