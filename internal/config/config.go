@@ -562,6 +562,7 @@ func Register(fs *flag.FlagSet, groups Group, getenv func(string) string) *Loade
 func (l *Loader) Load() (*Config, error) {
 	c := &Config{groups: l.groups, BudgetTZ: time.UTC, ScheduleTZ: time.UTC, deferCredentials: l.deferCredentials}
 	var problems []error
+	refused := map[string]bool{} // settings given but invalid: not "missing" to the cross-checks
 	for _, v := range l.values {
 		s := v.s
 		value, source := strings.TrimSpace(v.v), "--"+s.flag
@@ -573,20 +574,24 @@ func (l *Loader) Load() (*Config, error) {
 		}
 		if err := s.apply(c, value); err != nil {
 			problems = append(problems, fmt.Errorf("%s: %w", source, err))
+			refused[s.env] = true
 		}
 	}
-	problems = append(problems, c.crossChecks()...)
+	problems = append(problems, c.crossChecks(refused)...)
 	if len(problems) > 0 {
 		return nil, &Error{Problems: problems}
 	}
 	return c, nil
 }
 
-// crossChecks are rules that involve more than one setting.
-func (c *Config) crossChecks() []error {
+// crossChecks are rules that involve more than one setting. A setting in refused was
+// given and already reported as invalid: a rule that would call it missing stays
+// quiet, so that each mistake is reported once, and truly.
+func (c *Config) crossChecks(refused map[string]bool) []error {
 	var errs []error
 	if c.groups&Gong != 0 && c.Connection == "" {
 		switch {
+		case refused["GONG_ACCESS_KEY"] || refused["GONG_ACCESS_KEY_SECRET"] || refused["GONG_OAUTH_CLIENT_ID"] || refused["GONG_OAUTH_CLIENT_SECRET"]:
 		case c.AccessKey != "" && c.AccessKeySecret == "":
 			errs = append(errs, errors.New("GONG_ACCESS_KEY is set but GONG_ACCESS_KEY_SECRET is not"))
 		case c.AccessKey == "" && c.AccessKeySecret != "":
@@ -600,14 +605,14 @@ func (c *Config) crossChecks() []error {
 		}
 	}
 	if c.groups&Webhook != 0 && c.WebhookAddr != "" {
-		if c.WebhookToken == "" && c.WebhookPublicKey == "" {
+		if c.WebhookToken == "" && c.WebhookPublicKey == "" && !refused["GONGSYNC_WEBHOOK_TOKEN"] && !refused["GONGSYNC_WEBHOOK_PUBLIC_KEY"] {
 			errs = append(errs, errors.New("GONGSYNC_WEBHOOK_ADDR is set but neither GONGSYNC_WEBHOOK_TOKEN nor GONGSYNC_WEBHOOK_PUBLIC_KEY is: webhooks could not be authenticated"))
 		}
 		if c.WebhookPublicKey != "" && c.WebhookURL == "" {
 			errs = append(errs, errors.New("GONGSYNC_WEBHOOK_PUBLIC_KEY needs GONGSYNC_WEBHOOK_URL (signed webhooks must name the URL they were sent to)"))
 		}
 	}
-	if c.groups&Actions != 0 && c.ActionsAddr != "" && c.ActionsToken == "" {
+	if c.groups&Actions != 0 && c.ActionsAddr != "" && c.ActionsToken == "" && !refused["GONGSYNC_ACTIONS_TOKEN"] {
 		errs = append(errs, errors.New("GONGSYNC_ACTIONS_ADDR is set but GONGSYNC_ACTIONS_TOKEN is not: the actions server sends requests to Gong on behalf of whoever calls it, so it needs a bearer token"))
 	}
 	return errs
