@@ -73,7 +73,7 @@ func (c *cli) flagHint(err error) string {
 }
 
 func (c *cli) parse(args []string) (*config.Config, error) {
-	if err := c.fs.Parse(args); err != nil {
+	if err := c.parseInterspersed(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			c.usage(c.m.Stdout)
 			return nil, err
@@ -90,6 +90,30 @@ func (c *cli) parse(args []string) (*config.Config, error) {
 		return c.resolveConnection(cfg)
 	}
 	return cfg, nil
+}
+
+// parseInterspersed parses flags wherever they stand among the positional arguments
+// (`migrate status --schema gong_acme` as well as `migrate --schema gong_acme
+// status`), which the flag package stops at; "--" still ends the flags. Afterwards
+// c.fs.Args() holds the positional arguments in their order, as after a plain Parse.
+func (c *cli) parseInterspersed(args []string) error {
+	var positional []string
+	for rest := args; ; {
+		if err := c.fs.Parse(rest); err != nil {
+			return err
+		}
+		left := c.fs.Args()
+		if len(left) == 0 {
+			break
+		}
+		if used := len(rest) - len(left); used > 0 && rest[used-1] == "--" {
+			positional = append(positional, left...)
+			break
+		}
+		positional, rest = append(positional, left[0]), left[1:]
+	}
+	// Parsing "--" and the positionals sets no flag and leaves them as the Args.
+	return c.fs.Parse(append([]string{"--"}, positional...))
 }
 
 // usage prints the command's help: synopsis, about, then each flag with the kind of

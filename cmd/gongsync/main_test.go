@@ -103,3 +103,30 @@ func TestUnreachableDatabaseExitsOneBeforeAnyRequest(t *testing.T) {
 		t.Errorf("want one line, got %d:\n%s", n+1, errOut)
 	}
 }
+
+// Flags may follow a command's positional arguments, on every command, as they may
+// precede them; "--" still ends the flags.
+func TestFlagsAfterAPositionalAreAccepted(t *testing.T) {
+	t.Parallel()
+	db := pgtest.NewDatabase(t)
+	env := map[string]string{"DATABASE_URL": db, "LOG_LEVEL": "error"}
+	if code, out, errOut := gongsync(t, env, "migrate", "up", "--schema", "gong_acme"); code != 0 {
+		t.Fatalf("migrate up --schema gong_acme: exit %d\n%s%s", code, out, errOut)
+	}
+	code, out, errOut := gongsync(t, env, "migrate", "status", "--schema", "gong_acme")
+	if code != 0 || !strings.Contains(out, "init") || strings.Contains(out, "pending") {
+		t.Errorf("migrate status --schema gong_acme: exit %d\n%s%s", code, out, errOut)
+	}
+	if n := queryInt(db, `SELECT count(*)::int FROM information_schema.schemata WHERE schema_name = 'gong'`); n != 0 {
+		t.Errorf("the flag after the action was ignored: schema gong exists")
+	}
+	for _, args := range [][]string{{"migrate", "status", "--help"}, {"action", "describe", "getCall", "--help"}} {
+		if code, out, errOut := gongsync(t, nil, args...); code != 0 || !strings.Contains(out, "Usage: gongsync") {
+			t.Errorf("%v: exit %d\n%s%s", args, code, out, errOut)
+		}
+	}
+	// After "--" a word that looks like a flag is an argument.
+	if code, _, errOut := gongsync(t, env, "migrate", "--", "--schema"); code != 2 || !strings.Contains(errOut, `unknown action "--schema"`) {
+		t.Errorf("migrate -- --schema: exit %d\n%s", code, errOut)
+	}
+}
