@@ -80,9 +80,18 @@ func (c *cli) parse(args []string) (*config.Config, error) {
 		}
 		return nil, usageErrorf("%v%s; run 'gongsync %s --help' for the flags", err, c.flagHint(err), c.name)
 	}
+	unknown := c.m.unknownVariables()
 	cfg, err := c.loader.Load()
 	if err != nil {
+		// A misspelt variable may be why a setting is missing: say so with the error.
+		if len(unknown) > 0 {
+			return nil, usageErrorf("%w; %s", err, unknownVariablesText(unknown))
+		}
 		return nil, usageError{err}
+	}
+	if len(unknown) > 0 {
+		log := c.logger(cfg)
+		log.Warn().Msg(unknownVariablesText(unknown))
 	}
 	if cfg.Connection != "" && c.groups&config.Database != 0 && !c.keepConnection {
 		// The registry's row says where the connection's tables are, and how to reach
@@ -90,6 +99,22 @@ func (c *cli) parse(args []string) (*config.Config, error) {
 		return c.resolveConnection(cfg)
 	}
 	return cfg, nil
+}
+
+// unknownVariablesText says which variables are no setting, with the nearest names.
+func unknownVariablesText(unknown []config.UnknownVariable) string {
+	parts := make([]string, len(unknown))
+	for i, u := range unknown {
+		parts[i] = u.Name
+		if len(u.Nearest) > 0 {
+			parts[i] += " (did you mean " + strings.Join(u.Nearest, " or ") + "?)"
+		}
+	}
+	noun := "variable is"
+	if len(unknown) > 1 {
+		noun = "variables are"
+	}
+	return fmt.Sprintf("ignored: the %s no gongsync setting: %s", noun, strings.Join(parts, ", "))
 }
 
 // parseInterspersed parses flags wherever they stand among the positional arguments

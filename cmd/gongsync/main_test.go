@@ -130,3 +130,22 @@ func TestFlagsAfterAPositionalAreAccepted(t *testing.T) {
 		t.Errorf("migrate -- --schema: exit %d\n%s", code, errOut)
 	}
 }
+
+// A misspelt GONGSYNC_ or GONG_ variable is named once, with the nearest setting:
+// as a warning when the configuration loads, with the error when it does not.
+func TestMisspeltVariablesAreNamedOnce(t *testing.T) {
+	t.Parallel()
+	env := map[string]string{"DATABASE_URL": migrated.NewDatabase(t), "GONGSYNC_SHEDULE_CALLS": "*/5 * * * *",
+		"GONGSYNC_SOAK": "1", "GONGSYNC_ENCRYPTION_KEY_OLD": "", "LOG_FORMAT": "json"}
+	code, _, errOut := gongsync(t, env, "migrate", "status")
+	want := "GONGSYNC_SHEDULE_CALLS (did you mean GONGSYNC_SCHEDULE_CALLS?)"
+	if code != 0 || strings.Count(errOut, want) != 1 || !strings.Contains(errOut, `"level":"warn"`) ||
+		strings.Contains(errOut, "GONGSYNC_SOAK") || strings.Contains(errOut, "KEY_OLD") {
+		t.Errorf("migrate status: exit %d, want 0 and one warning naming %q only:\n%s", code, want, errOut)
+	}
+	env = map[string]string{"DATABASE_URL": env["DATABASE_URL"], "GONG_ACCES_KEY": "k", "GONG_ACCESS_KEY_SECRET": "s"}
+	code, _, errOut = gongsync(t, env, "sync")
+	if code != 2 || !strings.Contains(errOut, "GONG_ACCES_KEY (did you mean GONG_ACCESS_KEY?)") || strings.Count(errOut, "\n") != 1 {
+		t.Errorf("sync with a misspelt key: exit %d, want 2 and one line naming the misspelling:\n%s", code, errOut)
+	}
+}

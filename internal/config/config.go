@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"net"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -21,6 +22,7 @@ import (
 
 	"github.com/gongsync/gongsync/gongapi"
 	"github.com/gongsync/gongsync/internal/secretbox"
+	"github.com/gongsync/gongsync/internal/suggest"
 	"github.com/gongsync/gongsync/store"
 )
 
@@ -676,6 +678,45 @@ func Settings() []Setting {
 	out := make([]Setting, 0, len(settings))
 	for _, s := range settings {
 		out = append(out, Setting{Env: s.env, Flag: "--" + s.flag, Default: s.def, Kind: s.kind, Usage: s.usage})
+	}
+	return out
+}
+
+// otherVariables are the GONGSYNC_ and GONG_ variables read outside the settings:
+// rotate-key's old key, and what tests, benchmarks and the demo use. They are not
+// mistakes, so UnknownVariables leaves them alone.
+var otherVariables = []string{
+	"GONGSYNC_ENCRYPTION_KEY_OLD", // gongsync rotate-key
+	"GONGSYNC_BE_MAIN",            // the test binary standing in for gongsync
+	"GONGSYNC_SOAK",               // the long tests
+	"GONGSYNC_CPUPROFILE",         // a CPU profile of one run
+	"GONGSYNC_BENCH_OUT",          // where a benchmark writes its figures
+	"GONGSYNC_DEMO_REAPER",        // make demo's clean-up process
+	"GONG_OPENAPI",                // Gong's API document for the catalog's tests
+}
+
+// UnknownVariable is a variable named like a setting that is none: a typo, most
+// likely, which would otherwise be ignored without a word.
+type UnknownVariable struct {
+	Name string
+	// Nearest are the known names closest to Name, best first (none when nothing is
+	// close).
+	Nearest []string
+}
+
+// UnknownVariables returns, sorted by name, the variables in names that start with
+// GONGSYNC_ or GONG_ but are neither a setting nor one of the variables gongsync reads
+// otherwise.
+func UnknownVariables(names []string) []UnknownVariable {
+	known := slices.Clone(otherVariables)
+	for _, s := range settings {
+		known = append(known, s.env)
+	}
+	var out []UnknownVariable
+	for _, n := range slices.Sorted(slices.Values(names)) {
+		if (strings.HasPrefix(n, "GONGSYNC_") || strings.HasPrefix(n, "GONG_")) && !slices.Contains(known, n) {
+			out = append(out, UnknownVariable{Name: n, Nearest: suggest.Nearest(n, known)})
+		}
 	}
 	return out
 }

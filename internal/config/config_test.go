@@ -295,3 +295,20 @@ func TestRefusedSettingIsReportedOnce(t *testing.T) {
 		}
 	}
 }
+
+// A variable named like a setting that is none is reported with the nearest names;
+// the settings and the variables gongsync reads elsewhere (tests, rotate-key) are not.
+func TestUnknownVariables(t *testing.T) {
+	names := []string{"GONGSYNC_SHEDULE_CALLS", "GONG_ACCES_KEY", "GONGSYNC_SCHEMA", "GONG_ACCESS_KEY", "GONGSYNC_ENCRYPTION_KEY_OLD",
+		"GONGSYNC_BE_MAIN", "GONGSYNC_SOAK", "GONGSYNC_CPUPROFILE", "GONGSYNC_BENCH_OUT", "GONGSYNC_DEMO_REAPER", "GONG_OPENAPI",
+		"GONGSYNC_ZZZ", "HOME", "GONGX"}
+	got := UnknownVariables(names)
+	want := []UnknownVariable{
+		{Name: "GONGSYNC_SHEDULE_CALLS", Nearest: []string{"GONGSYNC_SCHEDULE_CALLS"}},
+		{Name: "GONGSYNC_ZZZ"},
+		{Name: "GONG_ACCES_KEY", Nearest: []string{"GONG_ACCESS_KEY"}},
+	}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("UnknownVariables = %v, want %v", got, want)
+	}
+}
