@@ -175,7 +175,12 @@ func (c *cli) usage(w io.Writer) {
 
 // printFlag writes "  --name kind  ($VAR, default x)" and the meaning, indented, below.
 func printFlag(w io.Writer, f *flag.Flag) {
+	// A one-letter flag is written as curl's are (-X, -d), and as the synopsis
+	// shows it; the flag package takes either dash count.
 	head := "  --" + f.Name
+	if len(f.Name) == 1 {
+		head = "  -" + f.Name
+	}
 	if kind := flagKind(f); kind != "" {
 		head += " " + kind
 	}

@@ -210,3 +210,34 @@ func TestReadmeActionExamplesRunAgainstTheSimulatedGong(t *testing.T) {
 		t.Errorf("getCall of a missing call: exit %d, want 1 printing Gong's answer once, without a base-URL hint:\n%s", code, errOut)
 	}
 }
+
+// What the README's quickstart writes in the working directory (its > redirections,
+// fake-gong.url) is in .gitignore, so that trying it in a clone leaves git clean.
+func TestReadmeQuickstartFilesAreIgnoredByGit(t *testing.T) {
+	t.Parallel()
+	b, err := os.ReadFile("../../.gitignore")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var patterns []string
+	for _, l := range strings.Split(string(b), "\n") {
+		if l = strings.TrimSpace(l); l != "" && !strings.HasPrefix(l, "#") {
+			patterns = append(patterns, strings.TrimPrefix(l, "/"))
+		}
+	}
+	written := regexp.MustCompile(`>\s*([A-Za-z0-9._-]+)`).FindAllStringSubmatch(readmeBlock(t, "### Try it against the simulated Gong"), -1)
+	if len(written) == 0 {
+		t.Fatal("the quickstart writes no file: this test looks for > FILE")
+	}
+	for _, w := range written {
+		ignored := false
+		for _, p := range patterns {
+			if ok, _ := filepath.Match(p, w[1]); ok {
+				ignored = true
+			}
+		}
+		if !ignored {
+			t.Errorf("the quickstart writes %s, which .gitignore does not ignore", w[1])
+		}
+	}
+}
