@@ -198,6 +198,11 @@ func TestReadmeActionExamplesRunAgainstTheSimulatedGong(t *testing.T) {
 		t.Errorf("the dry run planned %d calls and rows %v; the erasure deleted %d calls and rows %v",
 			plan.Local.Calls, plan.Local.Rows, result.Local.Calls, result.Local.Rows)
 	}
+	// calls.refresh lists the requestId of each of its requests, the transcripts' too.
+	if n := count(t, env["DATABASE_URL"], `SELECT count(*) FROM gong.action_runs
+			WHERE action = 'calls.refresh' AND requests = 2 AND cardinality(gong_request_ids) = 2`); n != 1 {
+		t.Errorf("%d runs of calls.refresh with 2 requests and 2 request ids, want 1", n)
+	}
 	// An address held nowhere is erased all the same: nothing to delete is no failure.
 	if code, out, errOut := gongsync(t, env, "action", "run", "privacy.erase-email", "--input", `{"emailAddress":"nobody@example.com"}`); code != 0 {
 		t.Errorf("erasing an address held nowhere: exit %d\n%s%s", code, out, errOut)
