@@ -60,3 +60,26 @@ func TestOperationsGuideAgreesWithTheCode(t *testing.T) {
 		t.Error("config.yaml says the schedules run in the container's time zone")
 	}
 }
+
+// Every `make` target the README names is one the Makefile lists in `make help`, and
+// the README says what `make test` costs and which target is the inner loop.
+func TestReadmeMakeTargetsExist(t *testing.T) {
+	t.Parallel()
+	makefile := readRoot(t, "Makefile")
+	readme := readRoot(t, "README.md")
+	targets := map[string]bool{}
+	for _, m := range regexp.MustCompile(`(?m)^([a-zA-Z_-]+):.*## `).FindAllStringSubmatch(makefile, -1) {
+		targets[m[1]] = true
+	}
+	// A target is named in code: `make x` in the text, or a line of a block starting with it.
+	for _, m := range regexp.MustCompile("(?m)(?:`|^)make ([a-z][a-z-]*)").FindAllStringSubmatch(readme, -1) {
+		if !targets[m[1]] && m[1] != "help" {
+			t.Errorf("README.md names `make %s`, which the Makefile does not list", m[1])
+		}
+	}
+	_, twoCommands, _ := strings.Cut(readme, "## Two commands")
+	twoCommands, _, _ = strings.Cut(twoCommands, "\n## ")
+	if !strings.Contains(twoCommands, "several minutes on 2 cores") || !strings.Contains(twoCommands, "make test-short") {
+		t.Error("README.md's \"Two commands\" does not say that make test takes several minutes and make test-short is the inner loop")
+	}
+}

@@ -82,6 +82,16 @@ func TestReadmeTryItRunsAsWritten(t *testing.T) {
 	if strings.Contains(errOut.String(), `"level":"error"`) {
 		t.Errorf("errors logged:\n%s", errOut.String())
 	}
+	// What the README says the quickstart's backfill costs is what it spent.
+	readme, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	claim := regexp.MustCompile(`backfill of (\d+) calls spent (\d+) requests`).FindStringSubmatch(strings.Join(strings.Fields(string(readme)), " "))
+	spent := regexp.MustCompile(`complete: (\d+) calls; (\d+) requests spent`).FindStringSubmatch(out.String())
+	if claim == nil || spent == nil || claim[1] != spent[1] || claim[2] != spent[2] {
+		t.Errorf("the README says the quickstart's backfill of N calls spent M requests (%v); it did %v", claim, spent)
+	}
 }
 
 // shellWords splits one line of a README sh block into its words: spaces separate,
