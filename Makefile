@@ -32,6 +32,10 @@ help: ## list the targets (coloured on a terminal only, so that a pipe or a file
 build: ## build bin/gongsync
 	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN) ./cmd/gongsync
 
+.PHONY: compose
+compose: ## docker compose up -d --build, the image stamped with this checkout's version and commit
+	VERSION='$(VERSION)' COMMIT='$(COMMIT)' BUILD_DATE='$(BUILD_DATE)' docker compose up -d --build
+
 .PHONY: postgres
 postgres: ## make sure PostgreSQL server binaries exist (installs them with apt when root)
 	@if [ -n "$$TEST_DATABASE_URL" ]; then exit 0; fi; \

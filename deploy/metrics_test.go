@@ -11,6 +11,7 @@ import (
 	dto "github.com/prometheus/client_model/go"
 	"github.com/prometheus/common/expfmt"
 	"github.com/prometheus/common/model"
+	"github.com/prometheus/prometheus/model/labels"
 	"github.com/prometheus/prometheus/promql/parser"
 	"sigs.k8s.io/yaml"
 )
@@ -365,4 +366,40 @@ func metricNames(t *testing.T, where, expr string) []string {
 		return nil
 	})
 	return names
+}
+
+// A deployment of many connections reads the dashboard by company: a connection
+// variable (all by default, which also matches a single installation's series, which
+// have no such label) narrows every query of a per-connection metric.
+func TestDashboardHasAConnectionVariable(t *testing.T) {
+	t.Parallel()
+	d := readDashboard(t)
+	templating, _ := d["templating"].(map[string]any)
+	var conn map[string]any
+	for _, v := range asPanels(templating["list"]) {
+		if v["name"] == "connection" {
+			conn = v
+		}
+	}
+	if conn == nil || conn["includeAll"] != true || conn["allValue"] != ".*" || conn["multi"] != true {
+		t.Fatalf("no connection variable offering all connections (allValue .*): %v", conn)
+	}
+	for where, expr := range dashboardExprs(t) {
+		e, err := parser.NewParser(parser.Options{}).ParseExpr(expr)
+		if err != nil {
+			continue // TestDashboard reports it
+		}
+		parser.Inspect(e, func(n parser.Node, _ []parser.Node) error {
+			vs, ok := n.(*parser.VectorSelector)
+			// The build and the registry's gauge are the process's, not a connection's.
+			if !ok || !strings.HasPrefix(vs.Name, "gongsync_") || vs.Name == "gongsync_build_info" || vs.Name == "gongsync_connections" ||
+				strings.HasSuffix(where, "variable connection") {
+				return nil
+			}
+			if !slices.ContainsFunc(vs.LabelMatchers, func(m *labels.Matcher) bool { return m.Name == "connection" }) {
+				t.Errorf("%s: %s is not narrowed by $connection", where, vs)
+			}
+			return nil
+		})
+	}
 }

@@ -101,6 +101,8 @@ type RequestEvent struct {
 	Duration time.Duration
 	Attempt  int   // 1 for the first attempt
 	Err      error // nil when the attempt succeeded (an empty-result 404 included)
+	// RequestID is Gong's requestId of the answer, "" when none came or it had none.
+	RequestID string
 }
 
 // Client talks to Gong's API. It is safe for concurrent use.
@@ -175,6 +177,20 @@ func New(cfg Config) (*Client, error) {
 func (c *Client) WithBudget(b Budget) *Client {
 	cc := *c
 	cc.cfg.Budget = b
+	return &cc
+}
+
+// WithObserver returns a client that sends as c does and also calls observe after
+// every attempt it sent, after c's own Observer: a caller that must account for each
+// request of a piece of work (an action listing Gong's requestIds) watches its own
+// client without touching the metrics' observer.
+func (c *Client) WithObserver(observe func(RequestEvent)) *Client {
+	cc := *c
+	if prev := c.cfg.Observer; prev != nil {
+		cc.cfg.Observer = func(ev RequestEvent) { prev(ev); observe(ev) }
+	} else {
+		cc.cfg.Observer = observe
+	}
 	return &cc
 }
 
@@ -402,7 +418,7 @@ func (c *Client) observe(r *request, attempt int, d time.Duration, out outcome) 
 		Str("request_id", reqID).
 		Msg("gong request")
 	if c.cfg.Observer != nil {
-		c.cfg.Observer(RequestEvent{Endpoint: r.endpoint, Status: status, Duration: d, Attempt: attempt, Err: err})
+		c.cfg.Observer(RequestEvent{Endpoint: r.endpoint, Status: status, Duration: d, Attempt: attempt, Err: err, RequestID: reqID})
 	}
 }
 

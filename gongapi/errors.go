@@ -227,6 +227,10 @@ func (e *QuotaError) Unwrap() error { return e.Err }
 // the provided filters"); only a 404 carrying it is an empty page.
 const emptyResultText = "found corresponding to the provided filters"
 
+// recordNotFoundText marks Gong's 404 about one record the request named, as opposed
+// to a path Gong does not serve.
+const recordNotFoundText = "was not found"
+
 // cursorExpiredText marks the 400 that means "restart the window".
 const cursorExpiredText = "cursor has expired"
 
@@ -284,7 +288,11 @@ func classify(endpoint string, status int, header http.Header, body []byte) (ans
 			return classEmpty, e
 		}
 		e.Class = ClassNotFound
-		e.Detail = "check the base URL and the path"
+		// Gong's own answer naming a missing record ("Call 42 was not found") says the
+		// host and path are right: the hint is for 404s from something else.
+		if !containsFold(eb.Errors, recordNotFoundText) {
+			e.Detail = "check the base URL and the path"
+		}
 		return classFinal, e
 	case status == http.StatusTooManyRequests:
 		e.Class = ClassRateLimited

@@ -334,7 +334,7 @@ func (s *Store) EraseAddress(ctx context.Context, m AddressMatch, e Erasure) (Er
 			return err
 		}
 		ids := slices.Sorted(slices.Values(slices.Concat(found.CallIDs, e.GongCallIDs)))
-		ids = slices.Compact(ids)
+		ids = nonNilIDs(slices.Compact(ids))
 		tables, err := searchTables(ctx, tx.tx)
 		if err != nil {
 			return err
@@ -351,7 +351,7 @@ func (s *Store) EraseAddress(ctx context.Context, m AddressMatch, e Erasure) (Er
 		}
 		slices.Sort(out.CallIDs)
 		out.CallsDeleted = len(out.CallIDs)
-		if err := eraseCallRows(ctx, tx.tx, ids); err != nil {
+		if err := eraseCallRows(ctx, tx.tx, ids, out.Rows); err != nil {
 			return err
 		}
 		for _, t := range tables {
@@ -380,25 +380,68 @@ func (s *Store) EraseAddress(ctx context.Context, m AddressMatch, e Erasure) (Er
 	return out, nil
 }
 
-// eraseCallRows deletes the rows of the given calls from every table with a call_id.
-func eraseCallRows(ctx context.Context, tx pgx.Tx, ids []string) error {
-	rows, err := tx.Query(ctx, `SELECT c.table_name::text FROM information_schema.columns c
+// callTables lists the tables of the schema that hold a call's rows (a call_id column).
+func callTables(ctx context.Context, q querier) ([]string, error) {
+	rows, err := q.Query(ctx, `SELECT c.table_name::text FROM information_schema.columns c
 		JOIN information_schema.tables t ON t.table_schema = c.table_schema AND t.table_name = c.table_name
 		WHERE c.table_schema = current_schema() AND t.table_type = 'BASE TABLE' AND c.column_name = 'call_id'
 		ORDER BY 1`)
 	if err != nil {
-		return fmt.Errorf("list the tables of calls: %w", err)
+		return nil, fmt.Errorf("list the tables of calls: %w", err)
 	}
 	tables, err := pgx.CollectRows(rows, pgx.RowTo[string])
 	if err != nil {
-		return fmt.Errorf("list the tables of calls: %w", err)
+		return nil, fmt.Errorf("list the tables of calls: %w", err)
+	}
+	return tables, nil
+}
+
+// CallRows counts, by table, the rows the given calls hold besides their row in calls:
+// what an erasure of those calls deletes with them, so that a dry run can say so.
+func (s *Store) CallRows(ctx context.Context, ids []string) (map[string]int, error) {
+	out := map[string]int{}
+	tables, err := callTables(ctx, s.pool)
+	if err != nil {
+		return nil, err
 	}
 	for _, t := range tables {
-		if _, err := tx.Exec(ctx, "DELETE FROM "+pgx.Identifier{t}.Sanitize()+" WHERE call_id = ANY($1)", ids); err != nil {
+		var n int
+		if err := s.pool.QueryRow(ctx, "SELECT count(*) FROM "+pgx.Identifier{t}.Sanitize()+" WHERE call_id = ANY($1)", nonNilIDs(ids)).Scan(&n); err != nil {
+			return nil, fmt.Errorf("count the rows of calls in %s: %w", t, err)
+		}
+		if n > 0 {
+			out[t] = n
+		}
+	}
+	return out, nil
+}
+
+// eraseCallRows deletes the rows of the given calls from every table with a call_id,
+// adding how many it deleted to rows by table.
+func eraseCallRows(ctx context.Context, tx pgx.Tx, ids []string, rows map[string]int) error {
+	tables, err := callTables(ctx, tx)
+	if err != nil {
+		return err
+	}
+	for _, t := range tables {
+		tag, err := tx.Exec(ctx, "DELETE FROM "+pgx.Identifier{t}.Sanitize()+" WHERE call_id = ANY($1)", ids)
+		if err != nil {
 			return fmt.Errorf("erase the rows of calls from %s: %w", t, err)
+		}
+		if n := int(tag.RowsAffected()); n > 0 {
+			rows[t] += n
 		}
 	}
 	return nil
+}
+
+// nonNilIDs is ids, or an empty list for none: pgx sends a nil slice as NULL, which
+// neither = ANY nor a NOT NULL array column takes as "no calls".
+func nonNilIDs(ids []string) []string {
+	if ids == nil {
+		return []string{}
+	}
+	return ids
 }
 
 // eraseFrom removes the address from one table that is not a call's, by the table's

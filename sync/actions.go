@@ -383,7 +383,13 @@ func (e *Engine) execute(ctx context.Context, p *actionPlan, runID int64) (*Acti
 	}
 
 	ev := e.log.Info()
-	if res.Status != store.ActionSucceeded {
+	switch {
+	case res.Status == store.ActionSucceeded:
+	case p.req.AskedBy == AskedByCLI:
+		// The command prints the returned ActionError as its one error line (with the
+		// run and Gong's requestIds): a warn line here would print the failure twice.
+		ev = e.log.Debug().Str("error", errText)
+	default:
 		ev = e.log.Warn().Str("error", errText)
 	}
 	ev.Str("action", p.spec.Name).Int64("run", runID).Str("asked_by", p.req.AskedBy).Str("status", res.Status).

@@ -66,6 +66,14 @@ func (e *Engine) refreshCalls(ctx context.Context, r *run, ids []string, res *re
 	for i, id := range ids {
 		gids[i] = gongapi.ID(id)
 	}
+	// Every request of the refresh, the transcripts' included, lists its requestId in
+	// the action's record: the run's client reports each attempt that got an answer.
+	// The refresh sends one request at a time, so the appends do not race.
+	r.gong = r.gong.WithObserver(func(ev gongapi.RequestEvent) {
+		if ev.RequestID != "" {
+			x.requestIDs = append(x.requestIDs, ev.RequestID)
+		}
+	})
 	pctx, done := e.pageContext(ctx)
 	defer done()
 	var calls []gongapi.Call
@@ -73,9 +81,6 @@ func (e *Engine) refreshCalls(ctx context.Context, r *run, ids []string, res *re
 	for page, err := range r.gong.CallsExtensive(pctx, req) {
 		if err != nil {
 			return fmt.Errorf("read %d calls: %w", len(ids), err)
-		}
-		if page.RequestID != "" {
-			x.requestIDs = append(x.requestIDs, page.RequestID)
 		}
 		calls = append(calls, page.Items...)
 	}

@@ -155,11 +155,21 @@ func (e *Engine) erase(ctx context.Context, x *actionExec, k erasureKind, in cat
 			return nil, err
 		}
 		calls := slices.Compact(slices.Sorted(slices.Values(slices.Concat(found.CallIDs, held))))
+		// The erasure deletes every row of these calls and of the calls Gong listed
+		// (transcripts, parties, …) besides the other rows holding the address: count
+		// them the same way, so that the dry run and the erasure agree.
+		rows, err := e.st.CallRows(ctx, slices.Concat(found.CallIDs, refs.CallIDs))
+		if err != nil {
+			return nil, err
+		}
+		for t, n := range found.Rows {
+			rows[t] += n
+		}
 		return json.Marshal(map[string]any{
 			"dryRun": true,
 			"gong":   refs,
 			"local": map[string]any{
-				"callsToDelete": len(calls), "callIds": nonNil(calls), "rowsToDelete": found.Rows,
+				"callsToDelete": len(calls), "callIds": nonNil(calls), "rowsToDelete": rows,
 			},
 		})
 	}

@@ -233,17 +233,15 @@ input exits 2 with every problem on its own line, named by its field path
 	return writeJSON(m.Stdout, req)
 }
 
-// parseWithName parses flags that may come before or after an action's name.
+// parseWithName parses the flags (before or after the name, as everywhere) and
+// returns the action's name.
 func parseWithName(c *cli, args []string) (string, error) {
-	var name string
-	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
-		name, args = args[0], args[1:]
-	}
 	if _, err := c.parse(args); err != nil {
 		return "", err
 	}
+	var name string
 	rest := c.fs.Args()
-	if name == "" && len(rest) > 0 {
+	if len(rest) > 0 {
 		name, rest = rest[0], rest[1:]
 	}
 	if name == "" {
@@ -319,16 +317,13 @@ and privacy.erase-phone {"phoneNumber": …} erase a person in Gong and here
 	all := c.fs.Bool("all", false, "follow the cursors of a paged operation and print every record in one answer")
 	key := c.fs.String("idempotency-key", "", "a key that makes running the same input again return the first answer without sending")
 	dryRun := c.fs.Bool("dry-run", false, "for actions that have one (privacy.*): show what would happen, spending only reads")
-	var name string
-	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
-		name, args = args[0], args[1:]
-	}
 	cfg, err := c.parse(args)
 	if err != nil {
 		return err
 	}
+	var name string
 	rest := c.fs.Args()
-	if name == "" && len(rest) > 0 {
+	if len(rest) > 0 {
 		name, rest = rest[0], rest[1:]
 	}
 	switch {

@@ -46,7 +46,7 @@ func openControl(ctx context.Context, cfg *config.Config, log zerolog.Logger) (*
 		Box:     box, AllowPlaintext: cfg.InsecurePlaintextTokens,
 	})
 	if err != nil {
-		return nil, fmt.Errorf("open database: %s (check DATABASE_URL: host, port, credentials, and that Postgres is running)", oneLine(err))
+		return nil, openDatabaseError(err)
 	}
 	return c, nil
 }

@@ -58,16 +58,13 @@ Run 'gongsync connections <subcommand> --help' for their flags.
 
 // nameArg takes the connection's name, before or after the flags.
 func nameArg(c *cli, args []string) (string, *config.Config, error) {
-	var name string
-	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
-		name, args = args[0], args[1:]
-	}
 	cfg, err := c.parse(args)
 	if err != nil {
 		return "", nil, err
 	}
+	var name string
 	rest := c.fs.Args()
-	if name == "" && len(rest) > 0 {
+	if len(rest) > 0 {
 		name, rest = rest[0], rest[1:]
 	}
 	if len(rest) > 0 {

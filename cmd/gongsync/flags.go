@@ -73,16 +73,25 @@ func (c *cli) flagHint(err error) string {
 }
 
 func (c *cli) parse(args []string) (*config.Config, error) {
-	if err := c.fs.Parse(args); err != nil {
+	if err := c.parseInterspersed(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			c.usage(c.m.Stdout)
 			return nil, err
 		}
 		return nil, usageErrorf("%v%s; run 'gongsync %s --help' for the flags", err, c.flagHint(err), c.name)
 	}
+	unknown := c.m.unknownVariables()
 	cfg, err := c.loader.Load()
 	if err != nil {
+		// A misspelt variable may be why a setting is missing: say so with the error.
+		if len(unknown) > 0 {
+			return nil, usageErrorf("%w; %s", err, unknownVariablesText(unknown))
+		}
 		return nil, usageError{err}
+	}
+	if len(unknown) > 0 {
+		log := c.logger(cfg)
+		log.Warn().Msg(unknownVariablesText(unknown))
 	}
 	if cfg.Connection != "" && c.groups&config.Database != 0 && !c.keepConnection {
 		// The registry's row says where the connection's tables are, and how to reach
@@ -90,6 +99,46 @@ func (c *cli) parse(args []string) (*config.Config, error) {
 		return c.resolveConnection(cfg)
 	}
 	return cfg, nil
+}
+
+// unknownVariablesText says which variables are no setting, with the nearest names.
+func unknownVariablesText(unknown []config.UnknownVariable) string {
+	parts := make([]string, len(unknown))
+	for i, u := range unknown {
+		parts[i] = u.Name
+		if len(u.Nearest) > 0 {
+			parts[i] += " (did you mean " + strings.Join(u.Nearest, " or ") + "?)"
+		}
+	}
+	noun := "variable is"
+	if len(unknown) > 1 {
+		noun = "variables are"
+	}
+	return fmt.Sprintf("ignored: the %s no gongsync setting: %s", noun, strings.Join(parts, ", "))
+}
+
+// parseInterspersed parses flags wherever they stand among the positional arguments
+// (`migrate status --schema gong_acme` as well as `migrate --schema gong_acme
+// status`), which the flag package stops at; "--" still ends the flags. Afterwards
+// c.fs.Args() holds the positional arguments in their order, as after a plain Parse.
+func (c *cli) parseInterspersed(args []string) error {
+	var positional []string
+	for rest := args; ; {
+		if err := c.fs.Parse(rest); err != nil {
+			return err
+		}
+		left := c.fs.Args()
+		if len(left) == 0 {
+			break
+		}
+		if used := len(rest) - len(left); used > 0 && rest[used-1] == "--" {
+			positional = append(positional, left...)
+			break
+		}
+		positional, rest = append(positional, left[0]), left[1:]
+	}
+	// Parsing "--" and the positionals sets no flag and leaves them as the Args.
+	return c.fs.Parse(append([]string{"--"}, positional...))
 }
 
 // usage prints the command's help: synopsis, about, then each flag with the kind of
@@ -126,7 +175,12 @@ func (c *cli) usage(w io.Writer) {
 
 // printFlag writes "  --name kind  ($VAR, default x)" and the meaning, indented, below.
 func printFlag(w io.Writer, f *flag.Flag) {
+	// A one-letter flag is written as curl's are (-X, -d), and as the synopsis
+	// shows it; the flag package takes either dash count.
 	head := "  --" + f.Name
+	if len(f.Name) == 1 {
+		head = "  -" + f.Name
+	}
 	if kind := flagKind(f); kind != "" {
 		head += " " + kind
 	}

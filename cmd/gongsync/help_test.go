@@ -27,7 +27,7 @@ func helpCommands() [][]string {
 // meaning on the next line.
 type helpFlag struct{ name, kind, env, def, usage string }
 
-var helpFlagLine = regexp.MustCompile(`^  --([a-zA-Z0-9-]+)(?: ([^ (]+))?(?:  \((.*)\))?$`)
+var helpFlagLine = regexp.MustCompile(`^  --?([a-zA-Z0-9-]+)(?: ([^ (]+))?(?:  \((.*)\))?$`)
 
 func parseHelp(t *testing.T, out string) []helpFlag {
 	t.Helper()
@@ -159,5 +159,20 @@ func TestHelpAgreesWithTheReadme(t *testing.T) {
 		if !seen[s.Env] {
 			t.Errorf("no command's --help shows %s", s.Env)
 		}
+	}
+}
+
+// A one-letter flag is shown with one dash, as the synopsis and curl write it:
+// proxy's -X and -d, never --X.
+func TestHelpShowsOneLetterFlagsWithOneDash(t *testing.T) {
+	t.Parallel()
+	_, out, _ := gongsync(t, nil, "proxy", "--help")
+	for _, want := range []string{"\n  -X string\n", "\n  -d string\n"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("proxy --help lacks %q:\n%s", want, out)
+		}
+	}
+	if strings.Contains(out, "--X") || strings.Contains(out, "--d ") {
+		t.Errorf("proxy --help shows a one-letter flag with two dashes:\n%s", out)
 	}
 }

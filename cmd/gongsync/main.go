@@ -11,6 +11,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"os/signal"
 	"slices"
@@ -18,6 +19,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/gongsync/gongsync/internal/config"
 	"github.com/gongsync/gongsync/internal/suggest"
 	gsync "github.com/gongsync/gongsync/sync"
 
@@ -70,6 +72,20 @@ type Main struct {
 	// binary); commands read none of their own elsewhere. Libraries may still read
 	// the process's (pgx, its PG* variables).
 	Env map[string]string
+
+	// envChecked is set once the environment was checked for misspelt settings, so
+	// that a run that parses more than one flag set warns once.
+	envChecked bool
+}
+
+// unknownVariables returns the GONGSYNC_ and GONG_ variables of m.Env that are no
+// setting, the first time it is called; nil after.
+func (m *Main) unknownVariables() []config.UnknownVariable {
+	if m.envChecked {
+		return nil
+	}
+	m.envChecked = true
+	return config.UnknownVariables(slices.Collect(maps.Keys(m.Env)))
 }
 
 // getenv returns an environment variable of m, "" when unset.

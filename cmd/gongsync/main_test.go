@@ -103,3 +103,49 @@ func TestUnreachableDatabaseExitsOneBeforeAnyRequest(t *testing.T) {
 		t.Errorf("want one line, got %d:\n%s", n+1, errOut)
 	}
 }
+
+// Flags may follow a command's positional arguments, on every command, as they may
+// precede them; "--" still ends the flags.
+func TestFlagsAfterAPositionalAreAccepted(t *testing.T) {
+	t.Parallel()
+	db := pgtest.NewDatabase(t)
+	env := map[string]string{"DATABASE_URL": db, "LOG_LEVEL": "error"}
+	if code, out, errOut := gongsync(t, env, "migrate", "up", "--schema", "gong_acme"); code != 0 {
+		t.Fatalf("migrate up --schema gong_acme: exit %d\n%s%s", code, out, errOut)
+	}
+	code, out, errOut := gongsync(t, env, "migrate", "status", "--schema", "gong_acme")
+	if code != 0 || !strings.Contains(out, "init") || strings.Contains(out, "pending") {
+		t.Errorf("migrate status --schema gong_acme: exit %d\n%s%s", code, out, errOut)
+	}
+	if n := queryInt(db, `SELECT count(*)::int FROM information_schema.schemata WHERE schema_name = 'gong'`); n != 0 {
+		t.Errorf("the flag after the action was ignored: schema gong exists")
+	}
+	for _, args := range [][]string{{"migrate", "status", "--help"}, {"action", "describe", "getCall", "--help"}} {
+		if code, out, errOut := gongsync(t, nil, args...); code != 0 || !strings.Contains(out, "Usage: gongsync") {
+			t.Errorf("%v: exit %d\n%s%s", args, code, out, errOut)
+		}
+	}
+	// After "--" a word that looks like a flag is an argument.
+	if code, _, errOut := gongsync(t, env, "migrate", "--", "--schema"); code != 2 || !strings.Contains(errOut, `unknown action "--schema"`) {
+		t.Errorf("migrate -- --schema: exit %d\n%s", code, errOut)
+	}
+}
+
+// A misspelt GONGSYNC_ or GONG_ variable is named once, with the nearest setting:
+// as a warning when the configuration loads, with the error when it does not.
+func TestMisspeltVariablesAreNamedOnce(t *testing.T) {
+	t.Parallel()
+	env := map[string]string{"DATABASE_URL": migrated.NewDatabase(t), "GONGSYNC_SHEDULE_CALLS": "*/5 * * * *",
+		"GONGSYNC_SOAK": "1", "GONGSYNC_ENCRYPTION_KEY_OLD": "", "LOG_FORMAT": "json"}
+	code, _, errOut := gongsync(t, env, "migrate", "status")
+	want := "GONGSYNC_SHEDULE_CALLS (did you mean GONGSYNC_SCHEDULE_CALLS?)"
+	if code != 0 || strings.Count(errOut, want) != 1 || !strings.Contains(errOut, `"level":"warn"`) ||
+		strings.Contains(errOut, "GONGSYNC_SOAK") || strings.Contains(errOut, "KEY_OLD") {
+		t.Errorf("migrate status: exit %d, want 0 and one warning naming %q only:\n%s", code, want, errOut)
+	}
+	env = map[string]string{"DATABASE_URL": env["DATABASE_URL"], "GONG_ACCES_KEY": "k", "GONG_ACCESS_KEY_SECRET": "s"}
+	code, _, errOut = gongsync(t, env, "sync")
+	if code != 2 || !strings.Contains(errOut, "GONG_ACCES_KEY (did you mean GONG_ACCESS_KEY?)") || strings.Count(errOut, "\n") != 1 {
+		t.Errorf("sync with a misspelt key: exit %d, want 2 and one line naming the misspelling:\n%s", code, errOut)
+	}
+}

@@ -232,3 +232,56 @@ func TestBackfillToInTheFutureIsClampedToNow(t *testing.T) {
 		t.Errorf("%d lines say --to is clamped:\n%s", n, stderr[1].String())
 	}
 }
+
+// status text reads true: a stream without windows that last ran well says when, the
+// RESULT column of a stream that last ran as a sync describes the sync (its backfill
+// after it), one request is "1 request", the sweep's period is "7d" and every SWEEP line
+// fits the width --help promises.
+func TestStatusTextSaysWhatTheLastRunDid(t *testing.T) {
+	t.Parallel()
+	now := time.Date(2024, 7, 2, 12, 0, 0, 0, time.UTC)
+	at := func(d time.Duration) *time.Time { x := now.Add(-d); return &x }
+	day := func(s string) *time.Time { x, _ := time.Parse(time.DateOnly, s); return &x }
+	s := &gsync.Status{
+		Now: now,
+		Streams: []gsync.StreamStatus{
+			{Stream: "transcripts", LastRun: &store.Run{Stream: "transcripts", Kind: "sync", Status: store.RunSucceeded,
+				StartedAt: *at(3 * time.Minute), FinishedAt: at(2 * time.Minute), Requests: 9, Records: 17641}},
+			{Stream: "answered_scorecards", HighWaterMark: at(time.Hour), BackfillFrom: day("2024-01-01"), BackfillTo: day("2024-07-01"),
+				BackfillDone: true, LastRun: &store.Run{Stream: "answered_scorecards", Kind: "sync", Status: store.RunSucceeded,
+					StartedAt: *at(10 * time.Minute), FinishedAt: at(9 * time.Minute), Requests: 1, Records: 4}},
+		},
+		Sweep: []gsync.SweepStatus{{Stream: "sweep", Table: "calls", LastPassAt: at(30 * time.Hour), Period: (168 * time.Hour).String(),
+			PassFrom: day("2023-07-01"), PassTo: day("2024-07-02"), PassNext: day("2024-02-11"), PassDone: 0.62, DailySlice: 1000,
+			TodaySpent: 217, OldestRead: at(160 * time.Hour)}},
+	}
+	var out strings.Builder
+	printStatus(&out, s, nil, false)
+	text := out.String()
+	var transcripts, scorecards string
+	for _, l := range strings.Split(text, "\n") {
+		switch f := strings.Fields(l); {
+		case len(f) > 0 && f[0] == "transcripts":
+			transcripts = l
+		case len(f) > 0 && f[0] == "answered_scorecards":
+			scorecards = l
+		}
+		if n := utf8.RuneCountInString(l); n > statusWidth {
+			t.Errorf("a line of %d columns:\n%s", n, l)
+		}
+	}
+	if strings.Contains(transcripts, "never") || !strings.Contains(transcripts, "2 min ago") {
+		t.Errorf("the transcripts' last complete run is not shown:\n%s", transcripts)
+	}
+	if !strings.Contains(scorecards, "(sync)  succeeded, 1 request, 4 records") {
+		t.Errorf("answered_scorecards' RESULT does not describe its last run, a sync, first:\n%s", scorecards)
+	}
+	var wide strings.Builder
+	printStatus(&wide, s, nil, true)
+	if !strings.Contains(wide.String(), "succeeded, 1 request, 4 records; last backfill 2024-01-01 → 2024-07-01 complete") {
+		t.Errorf("--wide lacks answered_scorecards' backfill after its last run:\n%s", wide.String())
+	}
+	if strings.Contains(text, "1 requests") || !strings.Contains(text, "every 7d") || strings.Contains(text, "168h") {
+		t.Errorf("a plural for one or Go's duration:\n%s", text)
+	}
+}

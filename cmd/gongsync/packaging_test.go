@@ -29,7 +29,11 @@ func readRoot(t *testing.T, name string) string {
 // composeFile is the part of docker-compose.yml the tests look at.
 type composeFile struct {
 	Services map[string]struct {
-		Image       string            `yaml:"image"`
+		Image string `yaml:"image"`
+		Build struct {
+			Context string            `yaml:"context"`
+			Args    map[string]string `yaml:"args"`
+		} `yaml:"build"`
 		Command     []string          `yaml:"command"`
 		Environment map[string]string `yaml:"environment"`
 		EnvFile     any               `yaml:"env_file"`
@@ -167,6 +171,39 @@ func TestEnvExample(t *testing.T) {
 	for _, f := range []string{".gitignore", ".dockerignore"} {
 		if !regexp.MustCompile(`(?m)^\.env$`).MatchString(readRoot(t, f)) {
 			t.Errorf("%s does not keep .env out", f)
+		}
+	}
+}
+
+// The image compose builds is stamped with the checkout's version and commit: .git is
+// not in the build context, so every ARG of the Dockerfile is a build argument of the
+// compose file, taken from the variable of the same name, and `make compose` sets
+// those from git as `make build` does.
+func TestComposeBuildStampsTheVersion(t *testing.T) {
+	t.Parallel()
+	var c composeFile
+	if err := yaml.Unmarshal([]byte(readRoot(t, "docker-compose.yml")), &c); err != nil {
+		t.Fatal(err)
+	}
+	build := c.Services["gongsync"].Build
+	if build.Context != "." {
+		t.Errorf("gongsync's build context is %q, want .", build.Context)
+	}
+	args := regexp.MustCompile(`(?m)^ARG ([A-Z_]+)$`).FindAllStringSubmatch(readRoot(t, "Dockerfile"), -1)
+	if len(args) == 0 {
+		t.Fatal("the Dockerfile has no ARG: how would the image learn its version?")
+	}
+	makefile := readRoot(t, "Makefile")
+	recipe := regexp.MustCompile(`(?m)^compose:.*\n\t(.*)$`).FindStringSubmatch(makefile)
+	if recipe == nil || !strings.Contains(recipe[1], "docker compose up") {
+		t.Fatalf("the Makefile has no compose target running docker compose up")
+	}
+	for _, a := range args {
+		if v := build.Args[a[1]]; v != "${"+a[1]+":-}" {
+			t.Errorf("compose passes the build argument %s as %q, want ${%s:-}", a[1], v, a[1])
+		}
+		if !strings.Contains(recipe[1], a[1]+"='$("+a[1]+")'") {
+			t.Errorf("make compose does not set %s from the Makefile's: %s", a[1], recipe[1])
 		}
 	}
 }

@@ -24,21 +24,12 @@ never spend the quota behind its back. Prints the JSON answer on stdout; a Gong
 error prints its requestId and texts and exits 1.`, config.Database|config.Gong|config.Budget)
 	method := c.fs.String("X", "", "HTTP method: GET, POST, PUT or DELETE (default GET, or POST with -d)")
 	data := c.fs.String("d", "", "JSON request body ('@file' reads it from a file, '-' from stdin)")
-	// Let flags follow the path too: gongsync proxy /v2/calls -X GET.
-	var path string
-	rest := args
-	for i, a := range args {
-		if strings.HasPrefix(a, "/") {
-			path = a
-			rest = append(append([]string{}, args[:i]...), args[i+1:]...)
-			break
-		}
-	}
-	cfg, err := c.parse(rest)
+	cfg, err := c.parse(args) // flags may follow the path: gongsync proxy /v2/calls -X GET
 	if err != nil {
 		return err
 	}
-	if path == "" || c.fs.NArg() > 0 {
+	path := c.fs.Arg(0)
+	if !strings.HasPrefix(path, "/") || c.fs.NArg() > 1 {
 		return usageErrorf("want one path starting with /v2/ (e.g. gongsync proxy /v2/users)")
 	}
 	var body []byte

@@ -7,6 +7,7 @@ import (
 	"math/rand/v2"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"strings"
 	"syscall"
@@ -495,5 +496,27 @@ func TestSoakKilledRepeatedly(t *testing.T) {
 	}
 	if int64(counted) < s.Total || int64(counted) > s.Total+int64(kills) {
 		t.Errorf("the ledger counted %d requests; the fake served %d, with %d kills", counted, s.Total, kills)
+	}
+}
+
+// A database that refuses the connection leads with Postgres's answer (the role does
+// not exist), not with pgx's first attempt over TLS that the server turned down.
+func TestDatabaseRefusalLeadsWithTheServersAnswer(t *testing.T) {
+	t.Parallel()
+	u, err := url.Parse(pgtest.NewDatabase(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	u.User = url.User("nobody")
+	q := u.Query()
+	q.Del("sslmode") // pgx's default: TLS first, then plain, the case that buried the answer
+	u.RawQuery = q.Encode()
+	env := map[string]string{"DATABASE_URL": u.String(), "GONG_ACCESS_KEY": "k", "GONG_ACCESS_KEY_SECRET": "s"}
+	for _, args := range [][]string{{"status"}, {"migrate"}} {
+		code, _, errOut := gongsync(t, env, args...)
+		want := `gongsync ` + args[0] + `: open database: Postgres answered: FATAL: role "nobody" does not exist`
+		if code != 1 || !strings.HasPrefix(errOut, want) || strings.Contains(errOut, "tls") {
+			t.Errorf("%v: exit %d, want 1 starting %q without TLS noise:\n%s", args, code, want, errOut)
+		}
 	}
 }

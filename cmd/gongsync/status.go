@@ -279,13 +279,19 @@ func (p statusPrinter) streams(streams []gsync.StreamStatus) {
 	}
 	for _, st := range streams {
 		complete := "never"
-		if st.CompletedAt != nil {
+		switch r := st.LastRun; {
+		case st.CompletedAt != nil:
 			complete = ago(p.now, *st.CompletedAt)
+		case r != nil && r.Status == store.RunSucceeded && r.FinishedAt != nil:
+			// A stream without windows (the transcripts' queue, the full refreshes)
+			// records no completion in its checkpoint: a run that succeeded did
+			// everything that was due.
+			complete = ago(p.now, *r.FinishedAt)
 		}
 		lastRun, result := "never", ""
 		if r := st.LastRun; r != nil {
 			lastRun = ago(p.now, r.StartedAt) + " (" + r.Kind + ")"
-			result = fmt.Sprintf("%s, %d requests, %d records", r.Status, r.Requests, r.Records)
+			result = fmt.Sprintf("%s, %s, %s", r.Status, plural(r.Requests, "request"), plural(r.Records, "record"))
 			if p.wide && r.Late+r.Changed+r.Deleted+r.Restored > 0 {
 				result += fmt.Sprintf(", late %d changed %d deleted %d restored %d", r.Late, r.Changed, r.Deleted, r.Restored)
 			}
@@ -298,9 +304,18 @@ func (p statusPrinter) streams(streams []gsync.StreamStatus) {
 			if st.BackfillDone {
 				state = "complete"
 			}
-			result = fmt.Sprintf("%s → %s %s; %s", st.BackfillFrom.UTC().Format(time.DateOnly), st.BackfillTo.UTC().Format(time.DateOnly), state, result)
-			if st.Stream != gsync.StreamBackfill {
-				result = "backfill " + result
+			backfill := fmt.Sprintf("%s → %s %s", st.BackfillFrom.UTC().Format(time.DateOnly), st.BackfillTo.UTC().Format(time.DateOnly), state)
+			switch {
+			case st.Stream == gsync.StreamBackfill:
+				result = backfill + "; " + result
+			case st.LastRun != nil && st.LastRun.Kind == string(gsync.KindBackfill):
+				result = "backfill " + backfill + "; " + result
+			case st.LastRun != nil:
+				// The result is the last run's, a sync: the stream's backfill comes
+				// after it, so that the column does not read as the sync's range.
+				result += "; last backfill " + backfill
+			default:
+				result = "backfill " + backfill
 			}
 		}
 		if !p.wide {
@@ -374,17 +389,54 @@ func (p statusPrinter) sweep(ss []gsync.SweepStatus) {
 		if s.LastPassAt != nil {
 			last = ts(s.LastPassAt) + " (" + ago(p.now, *s.LastPassAt) + ")"
 		}
-		fmt.Fprintf(p.w, "SWEEP        %s: whole history last re-read %s; every %s", s.Table, last, s.Period)
+		// One fact a line, under the table's name, so that each fits the width.
+		lines := []string{fmt.Sprintf("SWEEP        %s: whole history last re-read %s; every %s", s.Table, last, period(s.Period))}
 		if s.PassNext != nil {
-			fmt.Fprintf(p.w, "; this pass %.0f%% (%s → %s, up to %s), %d of %d requests today",
+			lines = append(lines, fmt.Sprintf("             this pass %.0f%% (%s → %s, up to %s), %d of %d requests today",
 				100*s.PassDone, s.PassFrom.UTC().Format(time.DateOnly), s.PassTo.UTC().Format(time.DateOnly),
-				s.PassNext.UTC().Format(time.DateOnly), s.TodaySpent, s.DailySlice)
+				s.PassNext.UTC().Format(time.DateOnly), s.TodaySpent, s.DailySlice))
 		}
 		if s.OldestRead != nil {
-			fmt.Fprintf(p.w, "; oldest unread record last read %s", ago(p.now, *s.OldestRead))
+			lines = append(lines, "             oldest unread record last read "+ago(p.now, *s.OldestRead))
 		}
-		fmt.Fprintln(p.w)
+		for _, l := range lines {
+			if !p.wide {
+				l = fit(l, statusWidth)
+			}
+			fmt.Fprintln(p.w, l)
+		}
 	}
+}
+
+// period is a sweep's period as a person writes it (7d, 6h, 15m, 1h30m) rather than
+// Go's 168h0m0s; a period that is not a duration is shown as it is.
+func period(s string) string {
+	d, err := time.ParseDuration(s)
+	if err != nil || d <= 0 {
+		return s
+	}
+	var b strings.Builder
+	for _, u := range []struct {
+		unit time.Duration
+		name string
+	}{{24 * time.Hour, "d"}, {time.Hour, "h"}, {time.Minute, "m"}, {time.Second, "s"}} {
+		if n := d / u.unit; n > 0 {
+			fmt.Fprintf(&b, "%d%s", n, u.name)
+			d -= n * u.unit
+		}
+	}
+	if b.Len() == 0 {
+		return s
+	}
+	return b.String()
+}
+
+// plural is n with its noun, in the plural unless n is 1.
+func plural(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
 }
 
 func (p statusPrinter) schedules(ss []gsync.ScheduleStatus) {

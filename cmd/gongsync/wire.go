@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -11,6 +12,7 @@ import (
 	"github.com/gongsync/gongsync/internal/config"
 	"github.com/gongsync/gongsync/store"
 	gsync "github.com/gongsync/gongsync/sync"
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/rs/zerolog"
@@ -63,9 +65,26 @@ func openStoreWith(ctx context.Context, cfg *config.Config, log zerolog.Logger, 
 	o.DatabaseURL, o.Schema, o.Logger = cfg.DatabaseURL.Reveal(), cfg.Schema, log
 	st, err := store.Open(ctx, o)
 	if err != nil {
-		return nil, fmt.Errorf("open database: %s (check DATABASE_URL: host, port, credentials, and that Postgres is running)", oneLine(err))
+		return nil, openDatabaseError(err)
 	}
 	return st, nil
+}
+
+// openDatabaseError is the one line for a database that could not be opened. When
+// Postgres answered (a role or database that does not exist, a wrong password), its
+// answer leads: pgx tries TLS first, then plain, and reports the refused TLS attempt
+// before the server's real answer, which is the one to act on.
+func openDatabaseError(err error) error {
+	const hint = "(check DATABASE_URL: host, port, credentials, and that Postgres is running)"
+	var pgErr *pgconn.PgError
+	if errors.As(err, &pgErr) {
+		who := ""
+		if ce := (*pgconn.ConnectError)(nil); errors.As(err, &ce) && ce.Config != nil {
+			who = fmt.Sprintf(" (user %s, database %s, host %s:%d)", ce.Config.User, ce.Config.Database, ce.Config.Host, ce.Config.Port)
+		}
+		return fmt.Errorf("open database: Postgres answered: %s%s %s", pgErr.Error(), who, hint)
+	}
+	return fmt.Errorf("open database: %s %s", oneLine(err), hint)
 }
 
 // openApp connects to Postgres (migrating when asked) and builds the client and engine.

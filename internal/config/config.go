@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"net"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -21,6 +22,7 @@ import (
 
 	"github.com/gongsync/gongsync/gongapi"
 	"github.com/gongsync/gongsync/internal/secretbox"
+	"github.com/gongsync/gongsync/internal/suggest"
 	"github.com/gongsync/gongsync/store"
 )
 
@@ -562,6 +564,7 @@ func Register(fs *flag.FlagSet, groups Group, getenv func(string) string) *Loade
 func (l *Loader) Load() (*Config, error) {
 	c := &Config{groups: l.groups, BudgetTZ: time.UTC, ScheduleTZ: time.UTC, deferCredentials: l.deferCredentials}
 	var problems []error
+	refused := map[string]bool{} // settings given but invalid: not "missing" to the cross-checks
 	for _, v := range l.values {
 		s := v.s
 		value, source := strings.TrimSpace(v.v), "--"+s.flag
@@ -573,20 +576,24 @@ func (l *Loader) Load() (*Config, error) {
 		}
 		if err := s.apply(c, value); err != nil {
 			problems = append(problems, fmt.Errorf("%s: %w", source, err))
+			refused[s.env] = true
 		}
 	}
-	problems = append(problems, c.crossChecks()...)
+	problems = append(problems, c.crossChecks(refused)...)
 	if len(problems) > 0 {
 		return nil, &Error{Problems: problems}
 	}
 	return c, nil
 }
 
-// crossChecks are rules that involve more than one setting.
-func (c *Config) crossChecks() []error {
+// crossChecks are rules that involve more than one setting. A setting in refused was
+// given and already reported as invalid: a rule that would call it missing stays
+// quiet, so that each mistake is reported once, and truly.
+func (c *Config) crossChecks(refused map[string]bool) []error {
 	var errs []error
 	if c.groups&Gong != 0 && c.Connection == "" {
 		switch {
+		case refused["GONG_ACCESS_KEY"] || refused["GONG_ACCESS_KEY_SECRET"] || refused["GONG_OAUTH_CLIENT_ID"] || refused["GONG_OAUTH_CLIENT_SECRET"]:
 		case c.AccessKey != "" && c.AccessKeySecret == "":
 			errs = append(errs, errors.New("GONG_ACCESS_KEY is set but GONG_ACCESS_KEY_SECRET is not"))
 		case c.AccessKey == "" && c.AccessKeySecret != "":
@@ -600,14 +607,14 @@ func (c *Config) crossChecks() []error {
 		}
 	}
 	if c.groups&Webhook != 0 && c.WebhookAddr != "" {
-		if c.WebhookToken == "" && c.WebhookPublicKey == "" {
+		if c.WebhookToken == "" && c.WebhookPublicKey == "" && !refused["GONGSYNC_WEBHOOK_TOKEN"] && !refused["GONGSYNC_WEBHOOK_PUBLIC_KEY"] {
 			errs = append(errs, errors.New("GONGSYNC_WEBHOOK_ADDR is set but neither GONGSYNC_WEBHOOK_TOKEN nor GONGSYNC_WEBHOOK_PUBLIC_KEY is: webhooks could not be authenticated"))
 		}
 		if c.WebhookPublicKey != "" && c.WebhookURL == "" {
 			errs = append(errs, errors.New("GONGSYNC_WEBHOOK_PUBLIC_KEY needs GONGSYNC_WEBHOOK_URL (signed webhooks must name the URL they were sent to)"))
 		}
 	}
-	if c.groups&Actions != 0 && c.ActionsAddr != "" && c.ActionsToken == "" {
+	if c.groups&Actions != 0 && c.ActionsAddr != "" && c.ActionsToken == "" && !refused["GONGSYNC_ACTIONS_TOKEN"] {
 		errs = append(errs, errors.New("GONGSYNC_ACTIONS_ADDR is set but GONGSYNC_ACTIONS_TOKEN is not: the actions server sends requests to Gong on behalf of whoever calls it, so it needs a bearer token"))
 	}
 	return errs
@@ -671,6 +678,45 @@ func Settings() []Setting {
 	out := make([]Setting, 0, len(settings))
 	for _, s := range settings {
 		out = append(out, Setting{Env: s.env, Flag: "--" + s.flag, Default: s.def, Kind: s.kind, Usage: s.usage})
+	}
+	return out
+}
+
+// otherVariables are the GONGSYNC_ and GONG_ variables read outside the settings:
+// rotate-key's old key, and what tests, benchmarks and the demo use. They are not
+// mistakes, so UnknownVariables leaves them alone.
+var otherVariables = []string{
+	"GONGSYNC_ENCRYPTION_KEY_OLD", // gongsync rotate-key
+	"GONGSYNC_BE_MAIN",            // the test binary standing in for gongsync
+	"GONGSYNC_SOAK",               // the long tests
+	"GONGSYNC_CPUPROFILE",         // a CPU profile of one run
+	"GONGSYNC_BENCH_OUT",          // where a benchmark writes its figures
+	"GONGSYNC_DEMO_REAPER",        // make demo's clean-up process
+	"GONG_OPENAPI",                // Gong's API document for the catalog's tests
+}
+
+// UnknownVariable is a variable named like a setting that is none: a typo, most
+// likely, which would otherwise be ignored without a word.
+type UnknownVariable struct {
+	Name string
+	// Nearest are the known names closest to Name, best first (none when nothing is
+	// close).
+	Nearest []string
+}
+
+// UnknownVariables returns, sorted by name, the variables in names that start with
+// GONGSYNC_ or GONG_ but are neither a setting nor one of the variables gongsync reads
+// otherwise.
+func UnknownVariables(names []string) []UnknownVariable {
+	known := slices.Clone(otherVariables)
+	for _, s := range settings {
+		known = append(known, s.env)
+	}
+	var out []UnknownVariable
+	for _, n := range slices.Sorted(slices.Values(names)) {
+		if (strings.HasPrefix(n, "GONGSYNC_") || strings.HasPrefix(n, "GONG_")) && !slices.Contains(known, n) {
+			out = append(out, UnknownVariable{Name: n, Nearest: suggest.Nearest(n, known)})
+		}
 	}
 	return out
 }

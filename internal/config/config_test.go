@@ -270,3 +270,45 @@ func TestWebhookTokenAndKeyWithLineBreaksAreRefused(t *testing.T) {
 		t.Errorf("a 32-character token: %v", err)
 	}
 }
+
+// A setting given but refused is one problem, not also "missing" to the rules that
+// need it: GONGSYNC_ACTIONS_TOKEN=short says the token is too short, and only that.
+func TestRefusedSettingIsReportedOnce(t *testing.T) {
+	for _, tc := range []struct {
+		env  map[string]string
+		want string
+	}{
+		{map[string]string{"GONGSYNC_ACTIONS_ADDR": "127.0.0.1:8091", "GONGSYNC_ACTIONS_TOKEN": "short"}, "GONGSYNC_ACTIONS_TOKEN"},
+		{map[string]string{"GONGSYNC_WEBHOOK_ADDR": "127.0.0.1:8090", "GONGSYNC_WEBHOOK_TOKEN": "short"}, "GONGSYNC_WEBHOOK_TOKEN"},
+	} {
+		env := map[string]string{}
+		for k, v := range goodEnv {
+			env[k] = v
+		}
+		for k, v := range tc.env {
+			env[k] = v
+		}
+		_, err := load(t, Database|Gong|Daemon|Actions, env)
+		var ce *Error
+		if !errors.As(err, &ce) || len(ce.Problems) != 1 || !strings.Contains(ce.Problems[0].Error(), tc.want) {
+			t.Errorf("%v: want one problem about %s, got %v", tc.env, tc.want, err)
+		}
+	}
+}
+
+// A variable named like a setting that is none is reported with the nearest names;
+// the settings and the variables gongsync reads elsewhere (tests, rotate-key) are not.
+func TestUnknownVariables(t *testing.T) {
+	names := []string{"GONGSYNC_SHEDULE_CALLS", "GONG_ACCES_KEY", "GONGSYNC_SCHEMA", "GONG_ACCESS_KEY", "GONGSYNC_ENCRYPTION_KEY_OLD",
+		"GONGSYNC_BE_MAIN", "GONGSYNC_SOAK", "GONGSYNC_CPUPROFILE", "GONGSYNC_BENCH_OUT", "GONGSYNC_DEMO_REAPER", "GONG_OPENAPI",
+		"GONGSYNC_ZZZ", "HOME", "GONGX"}
+	got := UnknownVariables(names)
+	want := []UnknownVariable{
+		{Name: "GONGSYNC_SHEDULE_CALLS", Nearest: []string{"GONGSYNC_SCHEDULE_CALLS"}},
+		{Name: "GONGSYNC_ZZZ"},
+		{Name: "GONG_ACCES_KEY", Nearest: []string{"GONG_ACCESS_KEY"}},
+	}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("UnknownVariables = %v, want %v", got, want)
+	}
+}
