@@ -70,6 +70,9 @@ type AddressFound struct {
 type searchColumn struct {
 	name     string
 	nullable bool
+	// bytes marks a bytea column holding a record as Gong sent it (the quarantine's
+	// raw): searched through its escaped text, where an address is ASCII as written.
+	bytes bool
 }
 
 // searchTable is a table with the columns an address may be in.
@@ -89,8 +92,9 @@ type querier interface {
 // searchTables lists the schema's tables with the columns an address may be in.
 func searchTables(ctx context.Context, q querier) ([]searchTable, error) {
 	rows, err := q.Query(ctx, `SELECT c.table_name::text, c.column_name::text, c.is_nullable = 'YES',
-			c.data_type IN ('text', 'character varying', 'character', 'json', 'jsonb')
-				OR (c.data_type = 'ARRAY' AND c.udt_name IN ('_text', '_varchar'))
+			c.data_type IN ('text', 'character varying', 'character', 'json', 'jsonb', 'bytea')
+				OR (c.data_type = 'ARRAY' AND c.udt_name IN ('_text', '_varchar')),
+			c.data_type = 'bytea'
 		FROM information_schema.columns c
 		JOIN information_schema.tables t ON t.table_schema = c.table_schema AND t.table_name = c.table_name
 		WHERE c.table_schema = current_schema() AND t.table_type = 'BASE TABLE'
@@ -109,8 +113,8 @@ func searchTables(ctx context.Context, q querier) ([]searchTable, error) {
 	}
 	for rows.Next() {
 		var table, column string
-		var nullable, searchable bool
-		if err := rows.Scan(&table, &column, &nullable, &searchable); err != nil {
+		var nullable, searchable, bytes bool
+		if err := rows.Scan(&table, &column, &nullable, &searchable, &bytes); err != nil {
 			return nil, err
 		}
 		if len(out) == 0 || out[len(out)-1].name != table {
@@ -121,7 +125,7 @@ func searchTables(ctx context.Context, q querier) ([]searchTable, error) {
 		has[column] = true
 		if searchable {
 			t := &out[len(out)-1]
-			t.columns = append(t.columns, searchColumn{name: column, nullable: nullable})
+			t.columns = append(t.columns, searchColumn{name: column, nullable: nullable, bytes: bytes})
 		}
 	}
 	if err := rows.Err(); err != nil {
@@ -142,6 +146,9 @@ func likePattern(s string) string {
 func (c searchColumn) matches() string {
 	col := pgx.Identifier{c.name}.Sanitize()
 	cond := col + "::text ILIKE $1"
+	if c.bytes {
+		cond = "encode(" + col + ", 'escape') ILIKE $1"
+	}
 	if strings.Contains(c.name, "phone") {
 		cond = "(" + cond + " OR ($2 <> '' AND " + phoneKeySQL(col+"::text") + " = $2))"
 	}
@@ -450,7 +457,9 @@ func eraseFrom(ctx context.Context, tx pgx.Tx, t searchTable, args []any) (int, 
 	name := pgx.Identifier{t.name}.Sanitize()
 	var sql string
 	switch {
-	case t.record:
+	case t.record, t.name == "quarantine":
+		// A Gong record (the quarantine keeps them whole, byte for byte) cannot lose one
+		// value and stay what Gong sent: it goes.
 		sql = "DELETE FROM " + name + " WHERE " + t.where()
 	case t.name == "action_runs":
 		// The run stays on record; what it kept of Gong's data goes.

@@ -223,8 +223,11 @@ func (tx *Tx) MarkTrackersMissing(ctx context.Context, notSeenSince time.Time) (
 // markMissing sets deleted_at on the live rows of table matching where (whose
 // parameters start at $2) that were last seen before notSeenSince ($1).
 func (tx *Tx) markMissing(ctx context.Context, table, where string, notSeenSince time.Time, args ...any) ([]string, error) {
+	// A record Gong still sends but gongsync kept in quarantine (its new shape does not
+	// decode) was not seen by its upsert: it is not gone, and keeps its row as it was.
 	rows, err := tx.tx.Query(ctx, `UPDATE `+table+` SET deleted_at = now(), updated_at = now()
 		WHERE deleted_at IS NULL AND last_seen_at < $1 AND `+where+`
+		AND NOT EXISTS (SELECT 1 FROM quarantine q WHERE q.record_id = `+table+`.id)
 		RETURNING id`, append([]any{notSeenSince}, args...)...)
 	if err != nil {
 		return nil, err

@@ -12,6 +12,7 @@ import (
 
 	"github.com/gongsync/gongsync/gongapi"
 	"github.com/gongsync/gongsync/gongapi/fakegong"
+	"github.com/gongsync/gongsync/store"
 )
 
 // oddRecords turns the fake's odd records on (or off, with none) for endpoints.
@@ -220,4 +221,71 @@ func TestRemapStoresQuarantinedRecordsThatDecodeNow(t *testing.T) {
 		t.Errorf("quarantine after remap: %v; want the odd record alone", keys(q))
 	}
 	v.assertAnsweredScorecardsMatchGong(v.clock.Now())
+}
+
+// A call stored before whose shape Gong changes is kept in quarantine and keeps its
+// row: the settle pass that closes its window does not mark it deleted, since Gong
+// still sends it (review of issue 24's quarantine).
+func TestAQuarantinedRecordIsNotMarkedDeleted(t *testing.T) {
+	t.Parallel()
+	v := newEnv(t, envOptions{fake: quiet(fakegong.Options{Calls: 250})})
+	now := v.clock.Now()
+	if rep := v.backfill(day0, now); !rep.Done {
+		t.Fatalf("backfill: %s", rep.Message())
+	}
+	// A backfill of a new range reads every call again, and its windows close: a call
+	// it does not see since it began would be marked deleted.
+	v.oddRecords(gongapi.EndpointCallsExtensive)
+	rep, err := v.engine.Backfill(v.ctx, BackfillRequest{From: day0, To: now.Add(time.Second), Streams: []string{StreamCalls}})
+	if err != nil || !rep.Done {
+		t.Fatalf("the second backfill: %v", err)
+	}
+	var odd []string
+	for _, raw := range v.fake.OddRecordsSent() {
+		if id := oddID(t, raw); id != "" {
+			odd = append(odd, id)
+		}
+	}
+	if len(odd) == 0 || v.count(`SELECT count(*) FROM quarantine`) == 0 {
+		t.Fatalf("the fake sent %d odd calls: the test proves nothing", len(odd))
+	}
+	for _, id := range odd {
+		if n := v.count(`SELECT count(*) FROM calls WHERE id = $1 AND deleted_at IS NULL`, id); n != 1 {
+			t.Errorf("call %s, kept in quarantine by the backfill, is marked deleted (live rows %d)", id, n)
+		}
+	}
+	if n := v.count(`SELECT count(*) FROM calls WHERE deleted_at IS NOT NULL`); n != 0 {
+		t.Errorf("%d calls marked deleted; Gong deleted none", n)
+	}
+}
+
+// An erasure reaches the quarantine: a record kept there byte for byte that holds the
+// erased address goes, with the rest of the synced copy's.
+func TestAnErasureReachesTheQuarantine(t *testing.T) {
+	t.Parallel()
+	v := newEnv(t, envOptions{fake: quiet(fakegong.Options{Calls: 10})})
+	raw := []byte(`{"metaData":{"id":"77"},"parties":"Erased.Person@Example.com"}`)
+	if _, err := v.st.Pool().Exec(v.ctx, `INSERT INTO quarantine (stream, endpoint, record_key, record_id, record_index, raw, error, first_seen_at, last_seen_at)
+		VALUES ('calls', 'POST /v2/calls/extensive', '77', '77', 0, $1, 'odd', now(), now()),
+		       ('calls', 'POST /v2/calls/extensive', '78', '78', 1, $2, 'odd', now(), now())`,
+		raw, []byte(`{"metaData":{"id":"78"},"parties":"someone.else@example.com"}`)); err != nil {
+		t.Fatal(err)
+	}
+	found, err := v.st.FindAddress(v.ctx, store.AddressMatch{Text: "erased.person@example.com"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if found.Rows["quarantine"] != 1 {
+		t.Fatalf("the address is found in %v; want the quarantine's one row", found.Rows)
+	}
+	if _, err := v.st.EraseAddress(v.ctx, store.AddressMatch{Text: "erased.person@example.com"},
+		store.Erasure{Kind: "email", AddressHash: make([]byte, 32), RequestedAt: v.clock.Now(), GongStatus: "requested"}); err != nil {
+		t.Fatal(err)
+	}
+	if n := v.count(`SELECT count(*) FROM quarantine`); n != 1 {
+		t.Errorf("%d quarantine rows after the erasure; want the other record's alone", n)
+	}
+	if n := v.count(`SELECT count(*) FROM quarantine WHERE record_id = '77'`); n != 0 {
+		t.Error("the quarantined record holding the erased address is still there")
+	}
 }
