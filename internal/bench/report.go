@@ -212,7 +212,7 @@ func (r *report) writeEconomy(w writer) {
 	w("|---|---|---|---|")
 	w("| %d-month backfill (`gongsync backfill`), %s calls: `calls/extensive` | %s | %s | %s |", economyMonths, calls.show(0), ext.show(0), floors.show(0), extRatio.show(2))
 	w("| the same: `calls/transcript` | %s | %s | %s |", tr.show(0), floors.show(0), trRatio.show(2))
-	w("| the same: `stats/activity/scorecards`, %s answered scorecards (read by review date, in windows of up to a month) | %s | %s | %s |",
+	w("| the same: `stats/activity/scorecards`, %s answered scorecards (every review of the backfilled calls, read by their calls' dates in windows of up to a month) | %s | %s | %s |",
 		reviews.show(0), rv.show(0), rvFloor.show(0), rvRatio.show(2))
 	w("| the same: users, workspaces, trackers, scorecard definitions (once per backfill, not per call) | %s | 4 | |", refreshes.show(0))
 	w("| the same: daily activity and interaction stats over the range (stats one day a request), the library, the call outcomes | %s | | |", other.show(0))
