@@ -20,7 +20,8 @@ GONGSYNC_SCHEDULE_TZ; a tick that finds its previous run still going is skipped)
 Serves /healthz, /readyz, /metrics and /status on GONGSYNC_HTTP_ADDR, Gong
 webhooks on GONGSYNC_WEBHOOK_ADDR when set, and the actions for apps (GET /actions,
 POST /actions/{name}, bearer GONGSYNC_ACTIONS_TOKEN) on GONGSYNC_ACTIONS_ADDR when
-set. SIGTERM finishes the page in flight, commits it, and exits 0.
+set, and the MCP server for AI assistants (streamable HTTP, POST /mcp, bearer
+GONGSYNC_MCP_TOKEN) on GONGSYNC_MCP_ADDR when set. SIGTERM finishes the page in flight, commits it, and exits 0.
 
 With a connection registry that holds a connection (gongsync connections) and no
 --connection, it is one worker of the deployment (it refuses to start when the
@@ -87,6 +88,24 @@ With --connection NAME it is that connection's daemon, as without a registry.`,
 			return err
 		}
 		servers = append(servers, srv)
+	}
+	if cfg.MCPAddr != "" {
+		srv, st, err := openMCP(ctx, cfg, log)
+		if err != nil {
+			return err
+		}
+		defer st.Close()
+		h, err := mcpHandler(srv, cfg)
+		if err != nil {
+			return err
+		}
+		// An answer is read from Postgres in seconds; the write timeout bounds an
+		// event stream a client keeps open, which it reopens.
+		s, err := serve(ctx, a, "mcp", cfg.MCPAddr, h, 5*time.Minute)
+		if err != nil {
+			return err
+		}
+		servers = append(servers, s)
 	}
 	var actions *http.Server
 	if cfg.ActionsAddr != "" {

@@ -40,10 +40,12 @@ const (
 	Webhook                    // the webhook receiver
 	Actions                    // the actions server (GET /actions, POST /actions/{name})
 	Workers                    // a worker's jobs: how many at once, how long, how many requests each
+	MCP                        // the daemon's MCP server over HTTP (GONGSYNC_MCP_ADDR, GONGSYNC_MCP_TOKEN)
+	AI                         // what assistants may read (GONGSYNC_AI_INCLUDE_PRIVATE)
 )
 
 // Daemon is every group `gongsync run` needs beyond the sync's own.
-const Daemon = Schedule | HTTP | Webhook | Actions | Workers
+const Daemon = Schedule | HTTP | Webhook | Actions | Workers | MCP | AI
 
 // Off is the value that turns a server off (GONGSYNC_HTTP_ADDR=off): an empty value
 // means "not given" like everywhere else, so it cannot.
@@ -117,6 +119,12 @@ type Config struct {
 
 	ActionsAddr  string // "" when off
 	ActionsToken Secret
+
+	MCPAddr  string // "" when off
+	MCPToken Secret
+	// AIIncludePrivate lets assistants read private calls and calls an erasure
+	// touched; they are left out by default.
+	AIIncludePrivate bool
 
 	Workers        int           // jobs one worker process runs at once
 	JobTimeout     time.Duration // the longest one job may run
@@ -374,6 +382,30 @@ var settings = []setting{
 			c.ActionsToken = Secret(v)
 			return nil
 		}},
+	{env: "GONGSYNC_MCP_ADDR", flag: "mcp-addr", def: Off, kind: "address", group: MCP,
+		usage: "host:port of the MCP server (streamable HTTP, POST /mcp) for AI assistants, or off",
+		apply: addrSetting(func(c *Config, s string) { c.MCPAddr = s })},
+	{env: "GONGSYNC_MCP_TOKEN", flag: "mcp-token", kind: "secret", group: MCP, secret: true,
+		usage: "bearer token assistants must send to the MCP server: at least 32 random characters, e.g. openssl rand -hex 32",
+		apply: func(c *Config, v string) error {
+			if v != "" {
+				if err := gongapi.CheckSecretToken("the MCP token", v); err != nil {
+					return err
+				}
+			}
+			c.MCPToken = Secret(v)
+			return nil
+		}},
+	{env: "GONGSYNC_AI_INCLUDE_PRIVATE", flag: "ai-include-private", def: "false", group: AI, boolean: true,
+		usage: "let assistants (gongsync mcp, the MCP server) read private calls and calls an erasure touched",
+		apply: func(c *Config, v string) error {
+			b, err := strconv.ParseBool(v)
+			if err != nil {
+				return fmt.Errorf("%q is not true or false", v)
+			}
+			c.AIIncludePrivate = b
+			return nil
+		}},
 	{env: "GONGSYNC_WORKERS", flag: "workers", def: "4", kind: "count", group: Workers,
 		usage: "jobs one `gongsync run` runs at once when it works for a connection registry",
 		apply: func(c *Config, v string) error {
@@ -616,6 +648,9 @@ func (c *Config) crossChecks(refused map[string]bool) []error {
 	}
 	if c.groups&Actions != 0 && c.ActionsAddr != "" && c.ActionsToken == "" && !refused["GONGSYNC_ACTIONS_TOKEN"] {
 		errs = append(errs, errors.New("GONGSYNC_ACTIONS_ADDR is set but GONGSYNC_ACTIONS_TOKEN is not: the actions server sends requests to Gong on behalf of whoever calls it, so it needs a bearer token"))
+	}
+	if c.groups&MCP != 0 && c.MCPAddr != "" && c.MCPToken == "" && !refused["GONGSYNC_MCP_TOKEN"] {
+		errs = append(errs, errors.New("GONGSYNC_MCP_ADDR is set but GONGSYNC_MCP_TOKEN is not: the MCP server answers with the company's calls, so it needs a bearer token"))
 	}
 	return errs
 }
