@@ -205,4 +205,9 @@ var sentences = []string{
 	"Not really, could you send me an email instead?",
 	"Sure, I'll send a short note with a couple of times for a call.",
 	"Thanks, bye.",
+	// Lines an assistant can be asked about: a named competitor, a price, a next step.
+	"We're also evaluating Dialwise, and their quote came in lower per seat.",
+	"Compared with CallPilot, your onboarding looks a lot faster.",
+	"The list price is sixty dollars per seat per month, with fifteen percent off a two-year term.",
+	"As a next step, our CFO reviews the proposal on Friday and we sign the order form.",
 }

@@ -95,8 +95,8 @@ func (s *Server) checkStatement(sql string) (string, error) {
 	return strings.TrimRight(strings.TrimSpace(sql), "; \t\r\n"), nil
 }
 
-// skeleton is sql with its comments turned into spaces, its string constants into ”
-// and its quoted names into their lower-case text: what is left is the statement's
+// skeleton is sql with its comments turned into spaces, its string constants into an
+// empty string constant and its quoted names into their lower-case text: what is left is the statement's
 // keywords, names and punctuation.
 func skeleton(sql string) (string, error) {
 	var b strings.Builder
@@ -169,8 +169,8 @@ func skeleton(sql string) (string, error) {
 var dollarTag = regexp.MustCompile(`^\$([A-Za-z_][A-Za-z0-9_]*)?\$`)
 
 // closeQuote returns the index after the quote q that closes the one at i; a doubled
-// quote is one quote inside. Backslashes escape nothing in standard strings, and an
-// E” string's \' ends up as a doubled quote's worth of trouble: refuse it.
+// quote is one quote inside. Backslashes escape nothing in standard strings; in an
+// escape string (E'…') a backslash could hide a quote from this reading, so it is refused.
 func closeQuote(sql string, i int, q byte) (int, error) {
 	for j := i + 1; j < len(sql); j++ {
 		if sql[j] != q {
