@@ -74,6 +74,11 @@ func TestUsageErrorsExitTwo(t *testing.T) {
 			"GONGSYNC_ACTIONS_ADDR": "127.0.0.1:0"}, "GONGSYNC_ACTIONS_ADDR is set but GONGSYNC_ACTIONS_TOKEN is not"},
 		{[]string{"run"}, map[string]string{"DATABASE_URL": "postgres://x@localhost/x", "GONG_ACCESS_KEY": "k", "GONG_ACCESS_KEY_SECRET": "s",
 			"GONGSYNC_ACTIONS_ADDR": "127.0.0.1:0", "GONGSYNC_ACTIONS_TOKEN": "short"}, "the actions token has 5 characters"},
+		{[]string{"run"}, map[string]string{"DATABASE_URL": "postgres://x@localhost/x", "GONG_ACCESS_KEY": "k", "GONG_ACCESS_KEY_SECRET": "s",
+			"GONGSYNC_MCP_ADDR": "127.0.0.1:0"}, "GONGSYNC_MCP_ADDR is set but GONGSYNC_MCP_TOKEN is not"},
+		{[]string{"run"}, map[string]string{"DATABASE_URL": "postgres://x@localhost/x", "GONG_ACCESS_KEY": "k", "GONG_ACCESS_KEY_SECRET": "s",
+			"GONGSYNC_MCP_ADDR": "127.0.0.1:0", "GONGSYNC_MCP_TOKEN": "short"}, "the MCP token has 5 characters"},
+		{[]string{"mcp"}, map[string]string{"DATABASE_URL": "postgres://x@localhost/x", "GONGSYNC_AI_INCLUDE_PRIVATE": "maybe"}, "GONGSYNC_AI_INCLUDE_PRIVATE"},
 		{[]string{"sync"}, map[string]string{"DATABASE_URL": "not a url", "GONG_ACCESS_KEY": "k", "GONG_ACCESS_KEY_SECRET": "s"}, "DATABASE_URL"},
 		{[]string{"sync"}, map[string]string{"DATABASE_URL": "mysql://u:p@localhost/x", "GONG_ACCESS_KEY": "k", "GONG_ACCESS_KEY_SECRET": "s"}, "mysql://"},
 	}

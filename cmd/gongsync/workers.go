@@ -32,6 +32,10 @@ func runWorkers(ctx context.Context, cfg *config.Config, log zerolog.Logger, noM
 		return usageErrorf("GONGSYNC_ACTIONS_ADDR: a worker of many connections serves no actions (each sends on one company's account); " +
 			"run `gongsync run --connection NAME` with it for the connection the apps act on")
 	}
+	if cfg.MCPAddr != "" {
+		return usageErrorf("GONGSYNC_MCP_ADDR: a worker of many connections serves no MCP server (each answers from one company's calls); " +
+			"run `gongsync run --connection NAME` with it for the connection the assistants read")
+	}
 	control, err := openControl(ctx, cfg, log)
 	if err != nil {
 		return err
