@@ -67,7 +67,8 @@ func (s *Server) checkStatement(sql string) (string, error) {
 	if err != nil {
 		return "", &RefusedError{err.Error()}
 	}
-	code = strings.TrimSpace(code)
+	// Postgres folds unquoted names to lower case: PG_ADVISORY_LOCK is pg_advisory_lock.
+	code = strings.ToLower(strings.TrimSpace(code))
 	if i := strings.IndexByte(code, ';'); i >= 0 {
 		if strings.TrimSpace(strings.Trim(code[i:], "; \t\r\n")) != "" {
 			return "", &RefusedError{"one statement at a time: this has more than one"}
@@ -75,7 +76,7 @@ func (s *Server) checkStatement(sql string) (string, error) {
 		code = code[:i]
 	}
 	first, _, _ := strings.Cut(strings.Join(strings.Fields(code), " "), " ")
-	first = strings.ToLower(strings.TrimLeft(first, "("))
+	first = strings.TrimLeft(first, "(")
 	if first == "" {
 		return "", &RefusedError{"no statement"}
 	}
