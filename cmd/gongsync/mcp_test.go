@@ -96,11 +96,15 @@ func call(t *testing.T, cs *mcp.ClientSession, tool string, args map[string]any,
 	return ""
 }
 
-// advisoryLocks counts the advisory locks held in the database.
+// advisoryLocks counts the advisory locks on key 42 (the one the refused query asks
+// for) held in the test's database: the daemon's own runs and the other tests sharing
+// the server take and release advisory locks of their own meanwhile.
 func (w *mcpWorld) advisoryLocks(t *testing.T) int {
 	t.Helper()
 	var n int
-	if err := w.pool.QueryRow(context.Background(), `SELECT count(*) FROM pg_locks WHERE locktype = 'advisory'`).Scan(&n); err != nil {
+	if err := w.pool.QueryRow(context.Background(), `SELECT count(*) FROM pg_locks
+		WHERE locktype = 'advisory' AND classid = 0 AND objid = 42 AND objsubid = 1
+			AND database = (SELECT oid FROM pg_database WHERE datname = current_database())`).Scan(&n); err != nil {
 		t.Fatal(err)
 	}
 	return n
