@@ -366,3 +366,43 @@ func (p *packer) close() {
 	p.b.Reset()
 	p.runes, p.open = 0, false
 }
+
+// BuildMissingChunks builds the chunks of stored transcripts that have none and may
+// have some: those stored before transcript_chunks existed (migration 00017 filled
+// their turns in SQL; packing is Go's), and those of private calls when IncludePrivate
+// was turned on since. It runs in batches of batch calls, each its own transaction, in
+// id order, with no request to Gong, and returns the calls it built chunks for.
+func (s *Store) BuildMissingChunks(ctx context.Context, batch int) (int, error) {
+	total, after := 0, ""
+	for {
+		rows, err := s.pool.Query(ctx, `SELECT c.id FROM calls c
+			WHERE c.id > $1 AND c.transcript_status = 'available'
+			  AND EXISTS (SELECT FROM transcript_sentences s WHERE s.call_id = c.id)
+			  AND NOT EXISTS (SELECT FROM transcript_chunks k WHERE k.call_id = c.id)
+			  AND ($2 OR (c.is_private IS NOT TRUE AND NOT EXISTS (SELECT FROM erasures e WHERE c.id = ANY (e.erased_call_ids))))
+			ORDER BY c.id LIMIT $3`, after, s.ai.IncludePrivate, batch)
+		if err != nil {
+			return total, fmt.Errorf("build missing chunks: %w", err)
+		}
+		ids, err := pgx.CollectRows(rows, pgx.RowTo[string])
+		if err != nil {
+			return total, fmt.Errorf("build missing chunks: %w", err)
+		}
+		if len(ids) == 0 {
+			return total, nil
+		}
+		after = ids[len(ids)-1]
+		err = s.Transact(ctx, func(tx *Tx) error {
+			// Locked like a transcript writer locks them: a concurrent writer of the
+			// same calls waits, and its turns and chunks are the ones kept.
+			if _, err := tx.tx.Exec(ctx, `SELECT id FROM calls WHERE id = ANY($1) ORDER BY id FOR UPDATE`, ids); err != nil {
+				return err
+			}
+			return tx.deriveTurnsAndChunks(ctx, ids)
+		})
+		if err != nil {
+			return total, fmt.Errorf("build missing chunks after %q: %w", after, err)
+		}
+		total += len(ids)
+	}
+}

@@ -288,3 +288,69 @@ func TestPrivateCallsHaveNoChunksUnlessIncluded(t *testing.T) {
 		t.Errorf("a call that became private kept %d chunks", n)
 	}
 }
+
+// A database migrated to 00017 with transcripts already stored has the same turns the
+// store writes (the migration's SQL over every call), and BuildMissingChunks gives
+// those transcripts the chunks the store would have written, without a request to Gong.
+func TestExistingTranscriptsGainTurnsAndChunks(t *testing.T) {
+	t.Parallel()
+	s := newStore(t)
+	ctx := context.Background()
+	calls := page(0, 3)
+	upsertCalls(t, s, calls)
+	if _, err := writeTranscripts(t, s, makeTranscript(calls[0].ID, 1, 120), makeTranscript(calls[1].ID, 2, 30)); err != nil {
+		t.Fatal(err)
+	}
+	const turnsQ = `SELECT string_agg(concat_ws('|', call_id, turn_index, speaker_id, speaker_name, speaker_title, affiliation,
+		user_id, topic, start_ms, end_ms, text, word_count), E'\n' ORDER BY call_id, turn_index) FROM transcript_turns`
+	const chunksQ = `SELECT string_agg(call_id || ':' || chunk_index || ':' || content_hash, ',' ORDER BY call_id, chunk_index) FROM transcript_chunks`
+	var turnsBefore, chunksBefore string
+	if err := s.pool.QueryRow(ctx, turnsQ).Scan(&turnsBefore); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.pool.QueryRow(ctx, chunksQ).Scan(&chunksBefore); err != nil {
+		t.Fatal(err)
+	}
+
+	provider, db, err := s.goose()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	var version int64 = -1
+	for _, src := range provider.ListSources() {
+		if strings.HasPrefix(src.Path[strings.LastIndex(src.Path, "/")+1:], "00017_") {
+			version = src.Version
+		}
+	}
+	if _, err := provider.DownTo(ctx, version-1); err != nil {
+		t.Fatalf("down to %d: %v", version-1, err)
+	}
+	if _, err := provider.Up(ctx); err != nil {
+		t.Fatalf("up again: %v", err)
+	}
+	var turnsAfter string
+	if err := s.pool.QueryRow(ctx, turnsQ).Scan(&turnsAfter); err != nil {
+		t.Fatal(err)
+	}
+	if turnsAfter != turnsBefore {
+		t.Errorf("the migration's turns differ from the store's:\n%s\n---\n%s", turnsAfter, turnsBefore)
+	}
+	if n := count(t, s, "SELECT count(*) FROM transcript_chunks"); n != 0 {
+		t.Fatalf("%d chunks right after the migration", n)
+	}
+	n, err := s.BuildMissingChunks(ctx, 1)
+	if err != nil || n != 2 {
+		t.Fatalf("BuildMissingChunks: %d calls, %v; want 2", n, err)
+	}
+	var chunksAfter string
+	if err := s.pool.QueryRow(ctx, chunksQ).Scan(&chunksAfter); err != nil {
+		t.Fatal(err)
+	}
+	if chunksAfter != chunksBefore {
+		t.Errorf("built chunks differ from the store's:\n%s\n---\n%s", chunksAfter, chunksBefore)
+	}
+	if n, err := s.BuildMissingChunks(ctx, 100); err != nil || n != 0 {
+		t.Errorf("a second BuildMissingChunks built %d, %v; want none", n, err)
+	}
+}
