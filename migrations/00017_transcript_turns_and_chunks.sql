@@ -41,7 +41,7 @@ CREATE TABLE transcript_chunks (
     PRIMARY KEY (call_id, chunk_index)
 );
 -- "The chunks changed since my last embedding run" (docs/queries.sql).
-CREATE INDEX transcript_chunks_updated_at_idx ON transcript_chunks (updated_at);
+CREATE INDEX transcript_chunks_updated_at_idx ON transcript_chunks (updated_at, call_id, chunk_index);
 
 CREATE VIEW live_transcript_turns AS SELECT t.* FROM transcript_turns t
     WHERE EXISTS (SELECT FROM calls c WHERE c.id = t.call_id AND c.deleted_at IS NULL);
