@@ -40,6 +40,20 @@ CREATE TABLE transcript_chunks (
     updated_at          timestamptz NOT NULL,
     PRIMARY KEY (call_id, chunk_index)
 );
+-- The texts are compressed with lz4 where the server has it, as raw is (00001): pglz
+-- costs several times the CPU on every write.
+-- +goose StatementBegin
+DO $$
+BEGIN
+    IF current_setting('server_version_num')::int >= 140000 THEN
+        ALTER TABLE transcript_turns ALTER COLUMN text SET COMPRESSION lz4;
+        ALTER TABLE transcript_chunks ALTER COLUMN text SET COMPRESSION lz4;
+    END IF;
+EXCEPTION WHEN feature_not_supported THEN
+    RAISE NOTICE 'lz4 is not available: turns and chunks are compressed with pglz';
+END
+$$;
+-- +goose StatementEnd
 -- "The chunks changed since my last embedding run" (docs/queries.sql).
 CREATE INDEX transcript_chunks_updated_at_idx ON transcript_chunks (updated_at, call_id, chunk_index);
 
@@ -57,8 +71,9 @@ CREATE VIEW assistant_transcript_turns AS SELECT t.* FROM transcript_turns t
             OR (c.is_private IS NOT TRUE
                 AND NOT EXISTS (SELECT FROM erasures e WHERE c.id = ANY (e.erased_call_ids)))));
 
--- The turns of the transcripts already stored; store/turns.go (turnsFromSentences)
--- writes new ones with the same SQL, for the calls it is given.
+-- The turns of the transcripts already stored, in SQL; the store derives new ones in Go
+-- (store/turns.go), and TestExistingTranscriptsGainTurnsAndChunks holds the two to the
+-- same rows.
 INSERT INTO transcript_turns (call_id, turn_index, speaker_id, speaker_name, speaker_title, affiliation,
     user_id, topic, start_ms, end_ms, text, word_count)
 SELECT m.call_id, m.monologue_index, m.speaker_id, p.name, p.title,

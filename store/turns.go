@@ -6,6 +6,7 @@ import (
 	"encoding/binary"
 	"encoding/hex"
 	"fmt"
+	"slices"
 	"strings"
 	"unicode/utf8"
 
@@ -43,6 +44,10 @@ type AIOptions struct {
 	// (GONGSYNC_AI_INCLUDE_PRIVATE). Off, chunks of such calls are removed when the
 	// call or its transcript is written.
 	IncludePrivate bool
+
+	// sentencesOnly writes transcripts without turns and chunks: only the benchmark
+	// that prices them (BenchmarkTurnsAndChunksCost) sets it.
+	sentencesOnly bool
 }
 
 func (o AIOptions) withDefaults() AIOptions {
@@ -61,60 +66,52 @@ func TokenEstimate(text string) int {
 	return (utf8.RuneCountInString(text) + 3) / 4
 }
 
-// turnsFromSentences derives the turns of the calls $1 from their stored sentences and
-// parties. Migration 00017 filled the turns of existing transcripts with the same
-// SQL over every call.
-const turnsFromSentences = `INSERT INTO transcript_turns (call_id, turn_index, speaker_id, speaker_name, speaker_title,
-	affiliation, user_id, topic, start_ms, end_ms, text, word_count)
-SELECT m.call_id, m.monologue_index, m.speaker_id, p.name, p.title,
-	CASE lower(p.affiliation) WHEN 'internal' THEN 'internal' WHEN 'external' THEN 'external' ELSE 'unknown' END,
-	p.user_id, m.topic, m.start_ms, m.end_ms, m.text,
-	CASE WHEN m.text ~ '\S' THEN cardinality(regexp_split_to_array(btrim(m.text, E' \t\n\r'), '\s+')) ELSE 0 END
-FROM (SELECT call_id, monologue_index,
-		(array_agg(speaker_id ORDER BY sentence_index))[1] AS speaker_id,
-		(array_agg(topic ORDER BY sentence_index))[1] AS topic,
-		min(start_ms) AS start_ms, max(end_ms) AS end_ms,
-		string_agg(text, ' ' ORDER BY sentence_index) AS text
-	FROM transcript_sentences WHERE call_id = ANY($1) GROUP BY call_id, monologue_index) m
-LEFT JOIN LATERAL (SELECT p.name, p.title, p.affiliation, p.user_id FROM call_parties p
-	WHERE p.call_id = m.call_id AND p.speaker_id = m.speaker_id ORDER BY p.party_id LIMIT 1) p ON true`
+// Turns are derived in Go from the sentences read back, and written with COPY: the
+// same in SQL (GROUP BY with string_agg, a word count by regular expression, INSERT)
+// cost 170 ms a page of 100 calls of 200 sentences, a third of writing the sentences
+// themselves (BenchmarkTurnsAndChunksCost). Migration 00017 fills the turns of the
+// transcripts stored before it in SQL, once; TestExistingTranscriptsGainTurnsAndChunks
+// holds the two to the same rows.
 
-// chunkSource reads the sentences of the calls $1 that may have chunks ($2: private and
-// erased calls too), in order, with their turn's label: the speaker's name and side,
-// and for an external speaker the call's CRM account name (as at the time of the
-// call when Gong sent both timings).
-const chunkSource = `WITH account AS (
-	SELECT DISTINCT ON (f.call_id) f.call_id, f.value_text AS name FROM call_crm_fields f
-	WHERE f.call_id = ANY($1) AND f.object_type = 'Account' AND f.name = 'Name' AND f.value_text <> ''
-	ORDER BY f.call_id, f.timing = 'TimeOfCall' DESC, f.object_id)
-SELECT s.call_id, s.sentence_index, s.monologue_index, s.start_ms, s.end_ms, s.text,
-	coalesce(t.speaker_name, ''), t.affiliation, CASE WHEN t.affiliation = 'external' THEN coalesce(a.name, '') ELSE '' END
-FROM transcript_sentences s
-JOIN transcript_turns t ON t.call_id = s.call_id AND t.turn_index = s.monologue_index
-JOIN calls c ON c.id = s.call_id
-LEFT JOIN account a ON a.call_id = s.call_id
-WHERE s.call_id = ANY($1)
-	AND ($2 OR (c.is_private IS NOT TRUE AND NOT EXISTS (SELECT FROM erasures e WHERE c.id = ANY (e.erased_call_ids))))
-ORDER BY s.call_id, s.sentence_index`
+// deriveSources reads what the turns and chunks of the calls $1 are derived from.
+const (
+	// Their sentences, in order.
+	deriveSentences = `SELECT call_id, sentence_index, monologue_index, speaker_id, topic, start_ms, end_ms, text
+		FROM transcript_sentences WHERE call_id = ANY($1) ORDER BY call_id, sentence_index`
+	// Their speakers: the party with the lowest party_id of each speaker id.
+	deriveSpeakers = `SELECT DISTINCT ON (p.call_id, p.speaker_id) p.call_id, p.speaker_id, p.name, p.title,
+			CASE lower(p.affiliation) WHEN 'internal' THEN 'internal' WHEN 'external' THEN 'external' ELSE 'unknown' END,
+			p.user_id
+		FROM call_parties p WHERE p.call_id = ANY($1) AND p.speaker_id IS NOT NULL
+		ORDER BY p.call_id, p.speaker_id, p.party_id`
+	// Whether each may have chunks ($2: private and erased calls too).
+	deriveCalls = `SELECT c.id,
+			$2 OR (c.is_private IS NOT TRUE AND NOT EXISTS (SELECT FROM erasures e WHERE c.id = ANY (e.erased_call_ids)))
+		FROM calls c WHERE c.id = ANY($1)`
+	// Their CRM objects, and the names among their fields: the accounts and
+	// opportunities a chunk carries, and the company of external speakers. Only by
+	// call id: given the object type too, the planner may take the (object_type, …)
+	// indexes and read every account of every call for each call.
+	deriveCRMObjects = `SELECT call_id, object_type, object_id FROM call_crm_objects WHERE call_id = ANY($1)`
+	deriveCRMNames   = `SELECT call_id, object_type, object_id, timing, value_text FROM call_crm_fields
+		WHERE call_id = ANY($1) AND name = 'Name' AND value_text <> ''`
+)
 
 // writeChunks upserts the chunks given as arrays, with their call's columns. A chunk
 // whose text some chunk of its call had before takes that chunk's updated_at, so a
 // rebuild that only moves text (an earlier part gained a chunk) moves no updated_at;
 // a row whose columns are all as stored is not written at all.
 const writeChunks = `WITH x AS (
-	SELECT * FROM unnest($1::text[], $2::int[], $3::int[], $4::int[], $5::bigint[], $6::bigint[], $7::text[], $8::int[], $9::text[])
-		AS x(call_id, chunk_index, first_sentence, last_sentence, start_ms, end_ms, text, token_estimate, content_hash)),
-meta AS (
-	SELECT c.id, c.title, c.started, c.workspace_id,
-		ARRAY(SELECT DISTINCT o.object_id FROM call_crm_objects o
-			WHERE o.call_id = c.id AND o.object_type = 'Account' ORDER BY 1) AS accounts,
-		ARRAY(SELECT DISTINCT o.object_id FROM call_crm_objects o
-			WHERE o.call_id = c.id AND o.object_type = 'Opportunity' ORDER BY 1) AS opportunities
-	FROM calls c WHERE c.id IN (SELECT DISTINCT call_id FROM x))
+	SELECT * FROM unnest($1::text[], $2::int[], $3::int[], $4::int[], $5::bigint[], $6::bigint[], $7::text[], $8::int[],
+			$9::text[], $10::text[], $11::text[])
+		AS x(call_id, chunk_index, first_sentence, last_sentence, start_ms, end_ms, text, token_estimate, content_hash,
+			accounts, opportunities)),
+meta AS (SELECT c.id, c.title, c.started, c.workspace_id FROM calls c WHERE c.id = ANY($12))
 INSERT INTO transcript_chunks AS t (call_id, chunk_index, first_sentence, last_sentence, start_ms, end_ms, text,
 	token_estimate, call_title, call_started, workspace_id, crm_account_ids, crm_opportunity_ids, content_hash, updated_at)
 SELECT x.call_id, x.chunk_index, x.first_sentence, x.last_sentence, x.start_ms, x.end_ms, x.text, x.token_estimate,
-	m.title, m.started, m.workspace_id, m.accounts, m.opportunities, x.content_hash,
+	m.title, m.started, m.workspace_id, string_to_array(x.accounts, E'\x1f'), string_to_array(x.opportunities, E'\x1f'),
+	x.content_hash,
 	coalesce((SELECT max(o.updated_at) FROM transcript_chunks o
 		WHERE o.call_id = x.call_id AND o.content_hash = x.content_hash), now())
 FROM x JOIN meta m ON m.id = x.call_id
@@ -136,54 +133,121 @@ WHERE (t.first_sentence, t.last_sentence, t.start_ms, t.end_ms, t.token_estimate
 // differ from the stored ones are written; the stored chunks past a call's new last
 // one, and every chunk of a call that may have none, are deleted.
 func (tx *Tx) deriveTurnsAndChunks(ctx context.Context, callIDs []string) error {
-	if len(callIDs) == 0 {
+	if len(callIDs) == 0 || tx.ai.sentencesOnly {
 		return nil
 	}
-	var src []chunkSentence
+	var (
+		sents    []storedSentence
+		speakers = make(map[turnKey]speaker) // by call and speaker id (turnKey.speaker)
+		calls    = make(map[string]*callChunking, len(callIDs))
+	)
 	err := tx.tx.SendBatch(ctx, byKeys(func(b *pgx.Batch) {
+		// The statements' costs, inflated by byKeys, would otherwise have Postgres
+		// compile them (JIT) in every transaction: 0.4 s a page of 100 calls, measured.
+		b.Queue("SET LOCAL jit = off")
 		b.Queue("DELETE FROM transcript_turns WHERE call_id = ANY($1)", callIDs)
-		b.Queue(turnsFromSentences, callIDs)
-		b.Queue(chunkSource, callIDs, tx.ai.IncludePrivate).Query(func(rows pgx.Rows) error {
-			var s chunkSentence
-			_, err := pgx.ForEachRow(rows, []any{&s.callID, &s.index, &s.turn, &s.startMs, &s.endMs, &s.text,
-				&s.speaker, &s.side, &s.company}, func() error {
-				src = append(src, s)
+		b.Queue(deriveSentences, callIDs).Query(func(rows pgx.Rows) error {
+			var s storedSentence
+			_, err := pgx.ForEachRow(rows, []any{&s.callID, &s.index, &s.turn, &s.speakerID, &s.topic,
+				&s.startMs, &s.endMs, &s.text}, func() error {
+				sents = append(sents, s)
+				return nil
+			})
+			return err
+		})
+		b.Queue(deriveSpeakers, callIDs).Query(func(rows pgx.Rows) error {
+			var (
+				k  turnKey
+				sp speaker
+			)
+			_, err := pgx.ForEachRow(rows, []any{&k.callID, &k.speaker, &sp.name, &sp.title, &sp.side, &sp.userID}, func() error {
+				speakers[k] = sp
+				return nil
+			})
+			return err
+		})
+		b.Queue(deriveCalls, callIDs, tx.ai.IncludePrivate).Query(func(rows pgx.Rows) error {
+			var (
+				id      string
+				chunked bool
+			)
+			_, err := pgx.ForEachRow(rows, []any{&id, &chunked}, func() error {
+				calls[id] = &callChunking{chunked: chunked}
+				return nil
+			})
+			return err
+		})
+		b.Queue(deriveCRMObjects, callIDs).Query(func(rows pgx.Rows) error {
+			var id, typ, obj string
+			_, err := pgx.ForEachRow(rows, []any{&id, &typ, &obj}, func() error {
+				if c := calls[id]; c != nil {
+					c.addObject(typ, obj)
+				}
+				return nil
+			})
+			return err
+		})
+		b.Queue(deriveCRMNames, callIDs).Query(func(rows pgx.Rows) error {
+			var id, typ, obj, timing, name string
+			_, err := pgx.ForEachRow(rows, []any{&id, &typ, &obj, &timing, &name}, func() error {
+				if c := calls[id]; c != nil && typ == "Account" {
+					c.nameAccount(obj, timing, name)
+				}
 				return nil
 			})
 			return err
 		})
 	})).Close()
 	if err != nil {
-		return fmt.Errorf("derive turns: %w", err)
+		return fmt.Errorf("derive turns: read sentences and speakers: %w", err)
 	}
 
 	var (
-		w      chunkColumns
-		counts = make(map[string]int32, len(callIDs))
+		turnRows [][]any
+		w        chunkColumns
+		keep     = make([]int32, len(callIDs))
+		counts   = make(map[string]int32, len(callIDs))
 	)
-	for len(src) > 0 {
+	for len(sents) > 0 {
 		n := 1
-		for n < len(src) && src[n].callID == src[0].callID {
+		for n < len(sents) && sents[n].callID == sents[0].callID {
 			n++
 		}
-		call := src[0].callID
-		chunks := packChunks(turnsOf(src[:n]), tx.ai.ChunkTokens)
-		for i, c := range chunks {
-			w.add(call, int32(i), c)
+		call := sents[0].callID
+		cc := calls[call]
+		if cc == nil {
+			cc = &callChunking{} // not in calls: WriteTranscripts refused it before
 		}
-		counts[call] = int32(len(chunks))
-		src = src[n:]
+		turns := turnsOf(sents[:n], speakers, cc.company)
+		for i := range turns {
+			turnRows = append(turnRows, turns[i].row(call))
+		}
+		if cc.chunked {
+			chunks := packChunks(turns, tx.ai.ChunkTokens)
+			accounts, opportunities := strings.Join(cc.accounts, "\x1f"), strings.Join(cc.opportunities, "\x1f")
+			for i, c := range chunks {
+				w.add(call, int32(i), c, accounts, opportunities)
+			}
+			counts[call] = int32(len(chunks))
+		}
+		sents = sents[n:]
 	}
-	keep := make([]int32, len(callIDs))
+	if _, err := tx.tx.CopyFrom(ctx, pgx.Identifier{"transcript_turns"}, turnColumns, pgx.CopyFromRows(turnRows)); err != nil {
+		return fmt.Errorf("derive turns: %w", err)
+	}
 	for i, id := range callIDs {
 		keep[i] = counts[id]
 	}
 	err = tx.tx.SendBatch(ctx, byKeys(func(b *pgx.Batch) {
 		if len(w.callID) > 0 {
-			b.Queue(writeChunks, w.callID, w.index, w.first, w.last, w.startMs, w.endMs, w.text, w.tokens, w.hash)
+			b.Queue(writeChunks, w.callID, w.index, w.first, w.last, w.startMs, w.endMs, w.text, w.tokens, w.hash,
+				w.accounts, w.opportunities, callIDs)
 		}
-		b.Queue(`DELETE FROM transcript_chunks t USING unnest($1::text[], $2::int[]) AS n(call_id, chunks)
-			WHERE t.call_id = n.call_id AND t.chunk_index >= n.chunks`, callIDs, keep)
+		// By the key list, not a join with unnest: the planner would read the whole
+		// table's index to join it.
+		b.Queue(`DELETE FROM transcript_chunks t WHERE t.call_id = ANY($1)
+			AND t.chunk_index >= ($2::int[])[array_position($1, t.call_id)]`, callIDs, keep)
+		b.Queue("RESET jit")
 	})).Close()
 	if err != nil {
 		return fmt.Errorf("derive chunks: %w", err)
@@ -191,14 +255,91 @@ func (tx *Tx) deriveTurnsAndChunks(ctx context.Context, callIDs []string) error 
 	return nil
 }
 
-// chunkSentence is a sentence as chunkSource reads it.
-type chunkSentence struct {
-	callID         string
-	index, turn    int32
-	startMs, endMs int64
-	text           string
-	speaker, side  string
-	company        string
+// storedSentence is a sentence as deriveSentences reads it.
+type storedSentence struct {
+	callID           string
+	index, turn      int32
+	speakerID, topic *string
+	startMs, endMs   int64
+	text             string
+}
+
+// turnKey names a speaker of a call.
+type turnKey struct {
+	callID  string
+	speaker string
+}
+
+// speaker is a call's party as a turn names it.
+type speaker struct {
+	name, title *string
+	side        string // internal, external or unknown
+	userID      *string
+}
+
+// callChunking is what a call's chunks depend on beyond its sentences and speakers.
+type callChunking struct {
+	chunked                 bool     // the call may have chunks
+	company                 string   // its CRM account's name, or ""
+	accounts, opportunities []string // CRM ids, sorted, without repeats
+	companyAtCall           bool     // company is the account's name at the time of the call
+	companyObject           string   // the account company is the name of
+}
+
+// addObject notes one of the call's CRM objects.
+func (c *callChunking) addObject(typ, id string) {
+	switch typ {
+	case "Account":
+		c.accounts = insertSorted(c.accounts, id)
+	case "Opportunity":
+		c.opportunities = insertSorted(c.opportunities, id)
+	}
+}
+
+// nameAccount notes an account's name: the company is the name at the time of the call
+// when Gong sent it (else now), of the account with the lowest id.
+func (c *callChunking) nameAccount(id, timing, name string) {
+	atCall := timing == "TimeOfCall"
+	better := c.company == "" ||
+		atCall && !c.companyAtCall ||
+		atCall == c.companyAtCall && id < c.companyObject
+	if better {
+		c.company, c.companyAtCall, c.companyObject = name, atCall, id
+	}
+}
+
+func insertSorted(ids []string, id string) []string {
+	i, found := slices.BinarySearch(ids, id)
+	if found {
+		return ids
+	}
+	return slices.Insert(ids, i, id)
+}
+
+// turnColumns are the columns of transcript_turns, in the order turn.row gives them.
+var turnColumns = []string{"call_id", "turn_index", "speaker_id", "speaker_name", "speaker_title", "affiliation",
+	"user_id", "topic", "start_ms", "end_ms", "text", "word_count"}
+
+// row is the turn as a row of transcript_turns. Its text is its sentences joined with
+// single spaces; its word count, the runs of characters between white space.
+func (t *chunkTurn) row(callID string) []any {
+	texts := make([]string, len(t.Sentences))
+	words := 0
+	for i, s := range t.Sentences {
+		texts[i] = s.Text
+		words += len(strings.Fields(s.Text))
+	}
+	first, last := t.Sentences[0], t.Sentences[len(t.Sentences)-1]
+	end := last.EndMs
+	for _, s := range t.Sentences {
+		end = max(end, s.EndMs)
+	}
+	start := first.StartMs
+	for _, s := range t.Sentences {
+		start = min(start, s.StartMs)
+	}
+	return []any{callID, t.index, t.speakerID, t.speaker.name, t.speaker.title, t.speaker.side, t.speaker.userID,
+		t.topic, start, end, strings.Join(texts, " "), words}
 }
 
 // chunkColumns are chunks as the columns writeChunks takes.
@@ -208,9 +349,14 @@ type chunkColumns struct {
 	startMs, endMs     []int64
 	text, hash         []string
 	tokens             []int32
+	// The call's CRM ids, joined with the unit separator (U+001F): pgx sends no
+	// array of arrays of uneven length, and CRM ids never hold it.
+	accounts, opportunities []string
 }
 
-func (w *chunkColumns) add(call string, i int32, c chunk) {
+func (w *chunkColumns) add(call string, i int32, c chunk, accounts, opportunities string) {
+	w.accounts = append(w.accounts, accounts)
+	w.opportunities = append(w.opportunities, opportunities)
 	sum := sha256.Sum256([]byte(c.Text))
 	w.callID = append(w.callID, call)
 	w.index = append(w.index, i)
@@ -223,12 +369,28 @@ func (w *chunkColumns) add(call string, i int32, c chunk) {
 	w.hash = append(w.hash, hex.EncodeToString(sum[:]))
 }
 
-// turnsOf groups one call's sentences, in order, into its turns with their labels.
-func turnsOf(sents []chunkSentence) []chunkTurn {
+// turnsOf groups one call's sentences, in order, into its turns (a turn per monologue
+// index), each with its speaker and the label its chunk lines carry.
+func turnsOf(sents []storedSentence, speakers map[turnKey]speaker, company string) []chunkTurn {
 	var turns []chunkTurn
 	for i, s := range sents {
 		if i == 0 || s.turn != sents[i-1].turn {
-			turns = append(turns, chunkTurn{Label: speakerLabel(s.speaker, s.company, s.side)})
+			t := chunkTurn{index: s.turn, speakerID: s.speakerID, topic: s.topic, speaker: speaker{side: "unknown"}}
+			if s.speakerID != nil {
+				if sp, ok := speakers[turnKey{s.callID, *s.speakerID}]; ok {
+					t.speaker = sp
+				}
+			}
+			name := ""
+			if t.speaker.name != nil {
+				name = *t.speaker.name
+			}
+			if t.speaker.side != "external" {
+				t.Label = speakerLabel(name, "", t.speaker.side)
+			} else {
+				t.Label = speakerLabel(name, company, t.speaker.side)
+			}
+			turns = append(turns, t)
 		}
 		t := &turns[len(turns)-1]
 		t.Sentences = append(t.Sentences, packSentence{Index: s.index, StartMs: s.startMs, EndMs: s.endMs, Text: s.text})
@@ -250,10 +412,15 @@ func speakerLabel(name, company, side string) string {
 	return name + " (" + side + ")"
 }
 
-// chunkTurn is a turn to pack: its speaker's label and its sentences in order.
+// chunkTurn is a turn: its speaker's label and its sentences in order, to pack, and
+// what its row of transcript_turns says.
 type chunkTurn struct {
 	Label     string
 	Sentences []packSentence
+
+	index            int32
+	speakerID, topic *string
+	speaker          speaker
 }
 
 // packSentence is a sentence to pack.

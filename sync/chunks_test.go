@@ -99,6 +99,29 @@ func TestSyncedChunksObeyTheLimitAndNeverCrossACall(t *testing.T) {
 	}
 	t.Logf("%d chunks of %d calls checked", chunks, withChunks)
 
+	// A chunk carries its call's columns and CRM ids; an external speaker's line names
+	// the call's account (the simulated Gong's calls have one).
+	var wrongCall, externalLines, withAccount int
+	if err := pool.QueryRow(ctx, `SELECT
+			count(*) FILTER (WHERE k.call_title IS DISTINCT FROM c.title OR k.call_started IS DISTINCT FROM c.started
+				OR k.workspace_id IS DISTINCT FROM c.workspace_id
+				OR k.crm_account_ids <> ARRAY(SELECT DISTINCT o.object_id FROM call_crm_objects o
+					WHERE o.call_id = c.id AND o.object_type = 'Account' ORDER BY 1)
+				OR k.crm_opportunity_ids <> ARRAY(SELECT DISTINCT o.object_id FROM call_crm_objects o
+					WHERE o.call_id = c.id AND o.object_type = 'Opportunity' ORDER BY 1)),
+			count(*) FILTER (WHERE k.text ~ '\(external\)|, external\)'),
+			count(*) FILTER (WHERE EXISTS (SELECT FROM call_crm_fields f WHERE f.call_id = c.id AND f.object_type = 'Account'
+				AND f.name = 'Name' AND strpos(k.text, '(' || f.value_text || ', external): ') > 0))
+		FROM transcript_chunks k JOIN calls c ON c.id = k.call_id`).Scan(&wrongCall, &externalLines, &withAccount); err != nil {
+		t.Fatal(err)
+	}
+	if wrongCall != 0 {
+		t.Errorf("%d chunks whose call columns or CRM ids are not their call's", wrongCall)
+	}
+	if externalLines == 0 || withAccount == 0 {
+		t.Errorf("%d chunks have external speakers, %d of them labelled with the account's name; want some of each", externalLines, withAccount)
+	}
+
 	privateRows := func(st *store.Store, q string) int {
 		var n int
 		if err := st.Pool().QueryRow(ctx, q).Scan(&n); err != nil {
