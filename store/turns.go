@@ -100,7 +100,10 @@ const (
 // writeChunks upserts the chunks given as arrays, with their call's columns. A chunk
 // whose text some chunk of its call had before takes that chunk's updated_at, so a
 // rebuild that only moves text (an earlier part gained a chunk) moves no updated_at;
-// a row whose columns are all as stored is not written at all.
+// a row whose columns are all as stored is not written at all. The earlier chunk is
+// looked up in key order, not as max(updated_at): that the planner may answer by
+// reading the updated_at index backwards through every chunk of every call, which it
+// did, and a page of new calls cost seconds more with each thousand calls stored.
 const writeChunks = `WITH x AS (
 	SELECT * FROM unnest($1::text[], $2::int[], $3::int[], $4::int[], $5::bigint[], $6::bigint[], $7::text[], $8::int[],
 			$9::text[], $10::text[], $11::text[])
@@ -112,8 +115,8 @@ INSERT INTO transcript_chunks AS t (call_id, chunk_index, first_sentence, last_s
 SELECT x.call_id, x.chunk_index, x.first_sentence, x.last_sentence, x.start_ms, x.end_ms, x.text, x.token_estimate,
 	m.title, m.started, m.workspace_id, string_to_array(x.accounts, E'\x1f'), string_to_array(x.opportunities, E'\x1f'),
 	x.content_hash,
-	coalesce((SELECT max(o.updated_at) FROM transcript_chunks o
-		WHERE o.call_id = x.call_id AND o.content_hash = x.content_hash), now())
+	coalesce((SELECT o.updated_at FROM transcript_chunks o
+		WHERE o.call_id = x.call_id AND o.content_hash = x.content_hash ORDER BY o.chunk_index LIMIT 1), now())
 FROM x JOIN meta m ON m.id = x.call_id
 ORDER BY x.call_id, x.chunk_index
 ON CONFLICT (call_id, chunk_index) DO UPDATE SET first_sentence = EXCLUDED.first_sentence,
