@@ -98,7 +98,7 @@ func (tx *Tx) WriteTranscripts(ctx context.Context, ts []Transcript) (sentences 
 	if err != nil {
 		return 0, fmt.Errorf("write transcripts: %w", err)
 	}
-	if err := tx.deriveTurnsAndChunks(ctx, ids); err != nil {
+	if err := tx.deriveFrom(ctx, ids, batch); err != nil {
 		return 0, fmt.Errorf("write transcripts: %w", err)
 	}
 	return sentences, nil

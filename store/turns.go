@@ -136,11 +136,18 @@ WHERE (t.first_sentence, t.last_sentence, t.start_ms, t.end_ms, t.token_estimate
 // differ from the stored ones are written; the stored chunks past a call's new last
 // one, and every chunk of a call that may have none, are deleted.
 func (tx *Tx) deriveTurnsAndChunks(ctx context.Context, callIDs []string) error {
+	return tx.deriveFrom(ctx, callIDs, nil)
+}
+
+// deriveFrom is deriveTurnsAndChunks, from the transcripts given when the caller has
+// just written them (their sentences are not read back: that cost Postgres a tenth of
+// what turns and chunks cost it, measured), or from the stored sentences when nil.
+func (tx *Tx) deriveFrom(ctx context.Context, callIDs []string, written []*Transcript) error {
 	if len(callIDs) == 0 || tx.ai.sentencesOnly {
 		return nil
 	}
 	var (
-		sents    []storedSentence
+		sents    = sentencesOf(written)
 		speakers = make(map[turnKey]speaker) // by call and speaker id (turnKey.speaker)
 		calls    = make(map[string]*callChunking, len(callIDs))
 	)
@@ -149,15 +156,17 @@ func (tx *Tx) deriveTurnsAndChunks(ctx context.Context, callIDs []string) error 
 		// compile them (JIT) in every transaction: 0.4 s a page of 100 calls, measured.
 		b.Queue("SET LOCAL jit = off")
 		b.Queue("DELETE FROM transcript_turns WHERE call_id = ANY($1)", callIDs)
-		b.Queue(deriveSentences, callIDs).Query(func(rows pgx.Rows) error {
-			var s storedSentence
-			_, err := pgx.ForEachRow(rows, []any{&s.callID, &s.index, &s.turn, &s.speakerID, &s.topic,
-				&s.startMs, &s.endMs, &s.text}, func() error {
-				sents = append(sents, s)
-				return nil
+		if written == nil {
+			b.Queue(deriveSentences, callIDs).Query(func(rows pgx.Rows) error {
+				var s storedSentence
+				_, err := pgx.ForEachRow(rows, []any{&s.callID, &s.index, &s.turn, &s.speakerID, &s.topic,
+					&s.startMs, &s.endMs, &s.text}, func() error {
+					sents = append(sents, s)
+					return nil
+				})
+				return err
 			})
-			return err
-		})
+		}
 		b.Queue(deriveSpeakers, callIDs).Query(func(rows pgx.Rows) error {
 			var (
 				k  turnKey
@@ -256,6 +265,26 @@ func (tx *Tx) deriveTurnsAndChunks(ctx context.Context, callIDs []string) error 
 		return fmt.Errorf("derive chunks: %w", err)
 	}
 	return nil
+}
+
+// sentencesOf lists the sentences of transcripts as deriveSentences would read them
+// once written: by call, in index order, the last of a repeated index kept (as
+// writeChildren keeps it).
+func sentencesOf(ts []*Transcript) []storedSentence {
+	var out []storedSentence
+	for _, t := range ts {
+		ss := slices.Clone(t.Sentences)
+		slices.SortStableFunc(ss, func(a, b Sentence) int { return int(a.SentenceIndex) - int(b.SentenceIndex) })
+		for i, s := range ss {
+			if i+1 < len(ss) && ss[i+1].SentenceIndex == s.SentenceIndex {
+				continue
+			}
+			out = append(out, storedSentence{callID: t.CallID, index: s.SentenceIndex, turn: s.MonologueIndex,
+				speakerID: s.SpeakerID, topic: s.Topic, startMs: s.StartMs, endMs: s.EndMs, text: s.Text})
+		}
+	}
+	slices.SortStableFunc(out, func(a, b storedSentence) int { return strings.Compare(a.callID, b.callID) })
+	return out
 }
 
 // storedSentence is a sentence as deriveSentences reads it.
