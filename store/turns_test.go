@@ -354,3 +354,32 @@ func TestExistingTranscriptsGainTurnsAndChunks(t *testing.T) {
 		t.Errorf("a second BuildMissingChunks built %d, %v; want none", n, err)
 	}
 }
+
+// A call rewritten with a party renamed (Gong corrected a name) renames the speaker
+// in its turns and its chunks' labels, in the same transaction as the call's rows.
+func TestARenamedPartyRenamesTheTurnsAndChunks(t *testing.T) {
+	t.Parallel()
+	s := newStore(t)
+	calls := page(0, 1)
+	upsertCalls(t, s, calls)
+	if _, err := writeTranscripts(t, s, makeTranscript(calls[0].ID, 1, 40)); err != nil {
+		t.Fatal(err)
+	}
+	calls[0].Parties[0].Name = ptr("Person Zero Renamed")
+	calls[0].Raw = rawOf(&calls[0])
+	if res := upsertCalls(t, s, calls); len(res.Changed) != 1 {
+		t.Fatalf("the renamed call was not rewritten: %+v", res)
+	}
+	if n := count(t, s, "SELECT count(*) FROM transcript_turns WHERE speaker_name = 'Person 0'"); n != 0 {
+		t.Errorf("%d turns keep the old name", n)
+	}
+	if n := count(t, s, "SELECT count(*) FROM transcript_turns WHERE speaker_name = 'Person Zero Renamed'"); n == 0 {
+		t.Errorf("no turn has the new name")
+	}
+	if n := count(t, s, "SELECT count(*) FROM transcript_chunks WHERE text LIKE '%Person 0 (%'"); n != 0 {
+		t.Errorf("%d chunks keep the old name", n)
+	}
+	if n := count(t, s, "SELECT count(*) FROM transcript_chunks WHERE text LIKE '%Person Zero Renamed (internal): %'"); n == 0 {
+		t.Errorf("no chunk is labelled with the new name")
+	}
+}
