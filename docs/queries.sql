@@ -409,3 +409,26 @@ LEFT JOIN live_calls c ON c.id = fc.call_id
 LEFT JOIN live_users u ON u.id = fc.added_by
 ORDER BY folder, fc.created DESC, fc.call_id
 LIMIT 50;
+
+-- name: chunks_changed_since_last_embedding_run
+-- The transcript chunks to embed: those whose text changed since your last embedding
+-- run. Replace '-infinity' (every chunk: the first run) with when your last run
+-- started, a few minutes back: a transcript being written when it started stamps its
+-- chunks with its transaction's start. Key the embeddings by (call_id, content_hash):
+-- a chunk whose text did not change keeps its hash and updated_at even when it moved
+-- (chunk_index), and an embedding whose pair is no longer in transcript_chunks is
+-- stale. Private calls have no chunks unless GONGSYNC_AI_INCLUDE_PRIVATE=true.
+SELECT k.call_id,
+       k.chunk_index,
+       k.content_hash,
+       k.token_estimate,
+       k.call_title,
+       k.call_started,
+       k.crm_account_ids,
+       k.crm_opportunity_ids,
+       k.updated_at,
+       k.text
+FROM live_transcript_chunks k
+WHERE k.updated_at > '-infinity'
+ORDER BY k.updated_at, k.call_id, k.chunk_index
+LIMIT 500;

@@ -1,9 +1,14 @@
 package store
 
 import (
+	"bytes"
 	"context"
 	"fmt"
+	"os"
+	"strconv"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 )
@@ -248,3 +253,110 @@ func rawTables(b *testing.B, s *Store, tables ...string) []string {
 	}
 	return out
 }
+
+// costCalls and costSentences are the work BenchmarkTurnsAndChunksCost prices: 1,000
+// calls' transcripts of 200 sentences, written a page of 100 at a time.
+const (
+	costCalls     = 1000
+	costSentences = 200
+)
+
+// BenchmarkTurnsAndChunksCost prices keeping transcript_turns and transcript_chunks
+// current (issue 27: at most 25% more Postgres CPU per 1,000 calls synced). Each
+// iteration writes the transcripts of 1,000 new calls twice, paired, on the same
+// database: once as sentences alone and once with their turns and chunks, in
+// alternating order so that neither always runs on the warmer database. The calls
+// are whole calls (parties, CRM objects), so the turns' speakers and the chunks'
+// labels join real rows. It reports the wall time of each side and, when the server
+// runs on this machine (pgtest's own cluster, not TEST_DATABASE_URL elsewhere), the
+// CPU its processes spent, from /proc.
+func BenchmarkTurnsAndChunksCost(b *testing.B) {
+	s := newStore(b)
+	ctx := context.Background()
+	var wall, cpu [2]time.Duration // [0] sentences alone, [1] with turns and chunks
+	cpuKnown := true
+	next := 0
+	for i := range b.N {
+		for k := range 2 {
+			with := (i+k)%2 == 1
+			calls := make([]Call, costCalls)
+			ts := make([]Transcript, costCalls)
+			for j := range calls {
+				calls[j] = makeCall(1_000_000 + next)
+				ts[j] = makeTranscript(calls[j].ID, next, costSentences)
+				next++
+			}
+			for p := 0; p < costCalls; p += benchPage {
+				upsertCalls(b, s, calls[p:p+benchPage])
+			}
+			cpu0, ok := serverCPU(ctx, s)
+			began := time.Now()
+			for p := 0; p < costCalls; p += benchPage {
+				err := s.Transact(ctx, func(tx *Tx) error {
+					tx.ai.sentencesOnly = !with
+					_, err := tx.WriteTranscripts(ctx, ts[p:p+benchPage])
+					return err
+				})
+				if err != nil {
+					b.Fatal(err)
+				}
+			}
+			side := 0
+			if with {
+				side = 1
+			}
+			wall[side] += time.Since(began)
+			cpu1, ok1 := serverCPU(ctx, s)
+			cpuKnown = cpuKnown && ok && ok1
+			cpu[side] += cpu1 - cpu0
+		}
+	}
+	n := float64(b.N)
+	b.ReportMetric(wall[0].Seconds()*1000/n, "ms-sentences/1k-calls")
+	b.ReportMetric(wall[1].Seconds()*1000/n, "ms-with-turns-chunks/1k-calls")
+	b.ReportMetric(100*(wall[1].Seconds()/wall[0].Seconds()-1), "%-more-wall")
+	if cpuKnown {
+		b.ReportMetric(cpu[0].Seconds()*1000/n, "cpu-ms-sentences/1k-calls")
+		b.ReportMetric(cpu[1].Seconds()*1000/n, "cpu-ms-with-turns-chunks/1k-calls")
+		b.ReportMetric(100*(cpu[1].Seconds()/cpu[0].Seconds()-1), "%-more-cpu")
+	}
+	var turns, chunks int
+	if err := s.pool.QueryRow(ctx, `SELECT (SELECT count(*) FROM transcript_turns), (SELECT count(*) FROM transcript_chunks)`).
+		Scan(&turns, &chunks); err != nil || turns == 0 || chunks == 0 {
+		b.Fatalf("%d turns and %d chunks written (%v): the priced side wrote none", turns, chunks, err)
+	}
+}
+
+// serverCPU is the CPU time the server's processes (backends and background
+// processes, as pg_stat_activity lists them) have used, read from /proc; false when
+// they are not on this machine.
+func serverCPU(ctx context.Context, s *Store) (time.Duration, bool) {
+	rows, err := s.pool.Query(ctx, `SELECT pid FROM pg_stat_activity`)
+	if err != nil {
+		return 0, false
+	}
+	pids, err := pgx.CollectRows(rows, pgx.RowTo[int32])
+	if err != nil {
+		return 0, false
+	}
+	var total time.Duration
+	for _, pid := range pids {
+		b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+		if err != nil {
+			return 0, false
+		}
+		// Fields 14 and 15 (utime, stime) in clock ticks, counted after the command
+		// name's closing parenthesis (the name may hold spaces).
+		f := strings.Fields(string(b[bytes.LastIndexByte(b, ')')+1:]))
+		if len(f) < 13 {
+			return 0, false
+		}
+		ut, _ := strconv.ParseInt(f[11], 10, 64)
+		st, _ := strconv.ParseInt(f[12], 10, 64)
+		total += time.Duration(ut+st) * time.Second / clockTicks
+	}
+	return total, true
+}
+
+// clockTicks is the kernel's USER_HZ, 100 on every Linux gongsync runs on.
+const clockTicks = 100

@@ -14,7 +14,10 @@ import (
 // touches the migration, the row type and the line in sync that maps it.
 
 var (
-	callEntity = newEntity("call", "calls", callChildren...).onRewrite(transcriptFollowsCall)
+	// A rewritten call derives its transcript's turns and chunks again: they carry its
+	// parties' names, its title, its CRM ids and whether it is private.
+	callEntity = newEntity("call", "calls", callChildren...).onRewrite(transcriptFollowsCall).
+			deriving((*Tx).deriveTurnsAndChunks)
 	userEntity = newEntity[User]("user", "users")
 	// Workspaces and tracker definitions are full refreshes of small sets.
 	workspaceEntity = newEntity[Workspace]("workspace", "workspaces")
@@ -100,6 +103,15 @@ type entity[T any] struct {
 	// rewriteSet are SET clauses a rewrite adds to the new columns' values (each ending
 	// in ", "): they see the stored row as t and the new one as EXCLUDED.
 	rewriteSet string
+	// derive, when set, writes what other tables derive from the records whose rows
+	// were rewritten (or remapped), by id, after their children.
+	derive func(tx *Tx, ctx context.Context, ids []string) error
+}
+
+// deriving sets the entity's derive step.
+func (e *entity[T]) deriving(derive func(tx *Tx, ctx context.Context, ids []string) error) *entity[T] {
+	e.derive = derive
+	return e
 }
 
 // onRewrite adds SET clauses to every rewrite of the entity's rows.

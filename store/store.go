@@ -47,6 +47,9 @@ type Options struct {
 	// Worker names the process in the runs it records (sync_runs.worker), e.g.
 	// host:pid; empty records none.
 	Worker string
+	// AI says how transcripts are shaped for AI assistants (transcript_chunks,
+	// assistant_transcript_turns).
+	AI AIOptions
 }
 
 // Store is a pool of connections to gongsync's schema. It is safe for concurrent use.
@@ -56,6 +59,7 @@ type Store struct {
 	log        zerolog.Logger
 	worker     string
 	migrations migrationSet
+	ai         AIOptions
 
 	// migrating lets one Migrate of this process at a time wait for the database
 	// lock: each waiter holds a connection, and enough of them would leave the one
@@ -152,6 +156,11 @@ func open(ctx context.Context, opts Options, set migrationSet) (*Store, error) {
 	}
 	cfg.ConnConfig.RuntimeParams["search_path"] = pgx.Identifier{schema}.Sanitize()
 	cfg.ConnConfig.RuntimeParams["application_name"] = cmp.Or(cfg.ConnConfig.RuntimeParams["application_name"], "gongsync")
+	if opts.AI.IncludePrivate {
+		// assistant_transcript_turns reads it: the view shows a session what its
+		// reader's setting allows, so one database serves readers of both kinds.
+		cfg.ConnConfig.RuntimeParams[includePrivateSetting] = "on"
+	}
 
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
@@ -161,7 +170,8 @@ func open(ctx context.Context, opts Options, set migrationSet) (*Store, error) {
 		pool.Close()
 		return nil, redact(fmt.Errorf("open store: connect: %w", err), secret)
 	}
-	s := &Store{pool: pool, schema: schema, log: opts.Logger.With().Str("schema", schema).Logger(), worker: opts.Worker, migrations: set}
+	s := &Store{pool: pool, schema: schema, log: opts.Logger.With().Str("schema", schema).Logger(), worker: opts.Worker, migrations: set,
+		ai: opts.AI.withDefaults()}
 	return s, nil
 }
 

@@ -51,8 +51,9 @@ func (s *Store) CountTranscriptsWaiting(ctx context.Context, now time.Time) (Tra
 }
 
 // WriteTranscripts stores whole transcripts: each call's stored sentences are replaced
-// by the given ones (sentences with the same index collapse to the last), and the
-// call's transcript becomes available. A transcript for a call that is not in calls
+// by the given ones (sentences with the same index collapse to the last), with the
+// turns and chunks derived from them (deriveTurnsAndChunks), and the call's transcript
+// becomes available. A transcript for a call that is not in calls
 // fails the batch with an error naming it. It returns the number of sentences written.
 func (tx *Tx) WriteTranscripts(ctx context.Context, ts []Transcript) (sentences int, err error) {
 	batch := dedupe(ts, func(t *Transcript) string { return t.CallID })
@@ -95,6 +96,9 @@ func (tx *Tx) WriteTranscripts(ctx context.Context, ts []Transcript) (sentences 
 	sentences, err = writeChildren(ctx, tx.tx, "transcript of call", []childTable[Transcript]{sentenceRows}, batch,
 		func(t *Transcript) string { return t.CallID }, false)
 	if err != nil {
+		return 0, fmt.Errorf("write transcripts: %w", err)
+	}
+	if err := tx.deriveFrom(ctx, ids, batch); err != nil {
 		return 0, fmt.Errorf("write transcripts: %w", err)
 	}
 	return sentences, nil

@@ -16,6 +16,7 @@ import (
 // after a crash the data and the checkpoint always agree.
 type Tx struct {
 	tx pgx.Tx
+	ai AIOptions // how WriteTranscripts and UpsertCalls derive turns and chunks
 }
 
 // maxRetries bounds Transact's retries of serialization failures and deadlocks.
@@ -58,7 +59,7 @@ func (s *Store) transactOnce(ctx context.Context, fn func(tx *Tx) error) (err er
 			_ = ptx.Rollback(context.WithoutCancel(ctx))
 		}
 	}()
-	if err := fn(&Tx{tx: ptx}); err != nil {
+	if err := fn(&Tx{tx: ptx, ai: s.ai}); err != nil {
 		return err
 	}
 	if err := ptx.Commit(ctx); err != nil {

@@ -245,8 +245,23 @@ func (e *entity[T]) rewrite(ctx context.Context, tx *Tx, recs []staged[T]) error
 	if err != nil {
 		return fmt.Errorf("move stage into %s: %w", e.table, err)
 	}
-	_, err = writeChildren(ctx, tx.tx, e.kind, e.children, records(recs), e.id, true)
-	return err
+	parents := records(recs)
+	if _, err := writeChildren(ctx, tx.tx, e.kind, e.children, parents, e.id, true); err != nil {
+		return err
+	}
+	return e.derived(ctx, tx, parents)
+}
+
+// derived runs the entity's derive step, if it has one, for the records given.
+func (e *entity[T]) derived(ctx context.Context, tx *Tx, recs []*T) error {
+	if e.derive == nil || len(recs) == 0 {
+		return nil
+	}
+	ids := make([]string, len(recs))
+	for i, r := range recs {
+		ids[i] = e.id(r)
+	}
+	return e.derive(tx, ctx, ids)
 }
 
 func records[T any](s []staged[T]) []*T {
@@ -395,6 +410,9 @@ func remap[T any](ctx context.Context, tx *Tx, e *entity[T], recs []T) ([]string
 		}
 	}
 	if _, err := writeChildren(ctx, tx.tx, e.kind, e.children, parents, e.id, true); err != nil {
+		return nil, fmt.Errorf("remap %ss: %w", e.kind, err)
+	}
+	if err := e.derived(ctx, tx, parents); err != nil {
 		return nil, fmt.Errorf("remap %ss: %w", e.kind, err)
 	}
 	return done, nil

@@ -88,6 +88,24 @@ var plausible = map[string]func(a *answerCheck){
 			a.between(r, "minute", 0, 24*60)
 		}
 	},
+	"chunks_changed_since_last_embedding_run": func(a *answerCheck) {
+		a.atMost(500)
+		a.ascending("updated_at")
+		var live int
+		if err := a.v.st.Pool().QueryRow(a.v.ctx, `SELECT count(*) FROM transcript_chunks k
+			JOIN calls c ON c.id = k.call_id AND c.deleted_at IS NULL`).Scan(&live); err != nil {
+			a.t.Fatal(err)
+		}
+		if want := min(500, live); len(a.rows) != want {
+			a.t.Errorf("%d chunks; %d of live calls changed since -infinity, so %d", len(a.rows), live, want)
+		}
+		for _, r := range a.rows {
+			if h := a.str(r, "content_hash"); len(h) != 64 {
+				a.t.Errorf("content_hash %q is not SHA-256 in hex", h)
+			}
+			a.between(r, "token_estimate", 1, 512)
+		}
+	},
 	"top_topics": func(a *answerCheck) {
 		a.descending("minutes")
 		for _, r := range a.rows {

@@ -16,8 +16,23 @@ const remapBatch = 100
 // that an older mapping (a lower CallMapping) produced, so a new table or column fills
 // for the whole history without a single request to Gong. It runs in batches, each
 // its own transaction, in id order; interrupted, it goes on where it stopped the next
-// time (the calls done carry the new version). It returns the calls rewritten.
+// time (the calls done carry the new version). Then it builds the chunks of stored
+// transcripts that have none (store.BuildMissingChunks), from the stored sentences. It
+// returns the calls rewritten.
 func (e *Engine) Remap(ctx context.Context) (int, error) {
+	total, err := e.remapCalls(ctx)
+	if err != nil {
+		return total, err
+	}
+	n, err := e.st.BuildMissingChunks(ctx, remapBatch)
+	if n > 0 {
+		e.log.Info().Int("calls", n).Msg("chunks built for stored transcripts that had none (no requests to Gong)")
+	}
+	return total, err
+}
+
+// remapCalls is Remap's first part: the calls' rows derived again from raw.
+func (e *Engine) remapCalls(ctx context.Context) (int, error) {
 	total := 0
 	after := ""
 	for {

@@ -62,7 +62,7 @@ func openStore(ctx context.Context, cfg *config.Config, log zerolog.Logger) (*st
 
 // openStoreWith is openStore with a worker's pool settings.
 func openStoreWith(ctx context.Context, cfg *config.Config, log zerolog.Logger, o store.Options) (*store.Store, error) {
-	o.DatabaseURL, o.Schema, o.Logger = cfg.DatabaseURL.Reveal(), cfg.Schema, log
+	o.DatabaseURL, o.Schema, o.Logger, o.AI = cfg.DatabaseURL.Reveal(), cfg.Schema, log, cfg.AI
 	st, err := store.Open(ctx, o)
 	if err != nil {
 		return nil, openDatabaseError(err)

@@ -51,6 +51,8 @@ type config struct {
 	settleConns     int           // connections whose settle pass is measured
 	onlyConnections bool          // measure the many connections alone and splice their section into out (and docs/SCALING.md)
 	onlySweep       bool          // run the sweep's 20-day scenario alone and splice its section into out
+	onlyTurns       bool          // measure keeping transcript turns and chunks current alone and splice its section into out
+	turnsCount      int           // runs of BenchmarkTurnsAndChunksCost
 	sweepFrom       string        // with onlySweep: the figures a run of the scenario already wrote (GONGSYNC_BENCH_OUT), instead of running it
 }
 
@@ -81,6 +83,8 @@ func main() {
 	flag.BoolVar(&c.onlyConnections, "only-connections", false, "only measure the many connections; rewrite their section of -out and the figures of docs/SCALING.md")
 	flag.BoolVar(&c.onlySweep, "only-sweep", false, "only run the sweep's 20 virtual days; rewrite its section of -out")
 	flag.StringVar(&c.sweepFrom, "sweep-from", "", "with -only-sweep: read the figures a run of the scenario wrote to GONGSYNC_BENCH_OUT instead of running it (it takes half an hour on a loaded machine)")
+	flag.BoolVar(&c.onlyTurns, "only-turns", false, "only measure keeping transcript turns and chunks current; rewrite its section of -out")
+	flag.IntVar(&c.turnsCount, "turns-count", 5, "runs of the paired turns and chunks benchmark (two pairs of 1,000 calls each)")
 	flag.Parse()
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -93,6 +97,10 @@ func main() {
 
 func run(ctx context.Context, c config) error {
 	began := time.Now()
+	if c.onlyTurns {
+		// The store's benchmark alone: no binary to measure.
+		return onlyTurns(ctx, &report{cfg: c, began: began})
+	}
 	if _, err := os.Stat(c.bin); err != nil {
 		return fmt.Errorf("%s is missing: run `make build` first (make bench does)", c.bin)
 	}
@@ -217,6 +225,10 @@ func run(ctx context.Context, c config) error {
 	say(began, "the sweep on the daemon's schedules, 20 virtual days")
 	if r.sweep, err = sweepFigures(ctx, ""); err != nil {
 		return fmt.Errorf("sweep: %w", err)
+	}
+	say(began, "turns and chunks, paired with sentences alone (go test -bench)")
+	if r.turns, r.turnsCmd, err = turnsFigures(ctx, c.turnsCount); err != nil {
+		return fmt.Errorf("turns and chunks: %w", err)
 	}
 
 	r.took = time.Since(began)

@@ -36,6 +36,8 @@ type report struct {
 	callsOnly    []*e2eRun // backfills of the calls stream alone (no transcripts)
 	queries      *queryRun // the example queries on the largest backfill's database
 	sweep        *sweepDays
+	turns        map[string]figure // BenchmarkTurnsAndChunksCost's metrics
+	turnsCmd     string
 	fleet        []*fleetRun
 	steady       *steadyRun
 }
@@ -158,6 +160,7 @@ func (r *report) markdown() string {
 	r.writeQueries(w)
 	r.writeConnections(w)
 	r.writeSweep(w)
+	r.writeTurns(w)
 	r.writeProfile(w)
 	r.writeFloors(w)
 	return b.String()

@@ -81,6 +81,9 @@ type Config struct {
 	// Connection names the registry's connection a command works on; "" means the
 	// one this configuration describes (no registry, or `run`'s every connection).
 	Connection string
+	// AI says how transcripts are shaped for AI assistants: the chunk size, and
+	// whether private and erased calls are included.
+	AI store.AIOptions
 
 	GongBaseURL       string
 	AccessKey         string
@@ -200,6 +203,26 @@ var settings = []setting{
 				}
 			}
 			c.Connection = v
+			return nil
+		}},
+	{env: "GONGSYNC_CHUNK_TOKENS", flag: "chunk-tokens", def: strconv.Itoa(store.DefaultChunkTokens), kind: "count", group: Database,
+		usage: "most estimated tokens (characters/4, rounded up) in one transcript_chunks row; a single longer sentence is a chunk of its own",
+		apply: func(c *Config, v string) error {
+			n, err := strconv.Atoi(v)
+			if err != nil || n < store.MinChunkTokens || n > 100000 {
+				return fmt.Errorf("%q is not a whole number from %d to 100000", v, store.MinChunkTokens)
+			}
+			c.AI.ChunkTokens = n
+			return nil
+		}},
+	{env: "GONGSYNC_AI_INCLUDE_PRIVATE", flag: "ai-include-private", def: "false", group: Database, boolean: true,
+		usage: "give private calls, and calls an erasure named, transcript_chunks rows and assistant_transcript_turns rows",
+		apply: func(c *Config, v string) error {
+			b, err := strconv.ParseBool(v)
+			if err != nil {
+				return fmt.Errorf("%q is not true or false", v)
+			}
+			c.AI.IncludePrivate = b
 			return nil
 		}},
 	{env: "GONG_BASE_URL", flag: "gong-base-url", def: "https://api.gong.io", kind: "URL", group: Gong,
