@@ -22,7 +22,7 @@ to Gong. Private calls and calls an erasure touched are left out unless
 GONGSYNC_AI_INCLUDE_PRIVATE=true. The log goes to stderr.
 
 The daemon serves the same over HTTP on GONGSYNC_MCP_ADDR (gongsync run --help).`,
-		config.Database|config.AI)
+		config.Database)
 	cfg, err := c.parse(args)
 	if err != nil {
 		return err
@@ -36,7 +36,7 @@ The daemon serves the same over HTTP on GONGSYNC_MCP_ADDR (gongsync run --help).
 		return err
 	}
 	defer st.Close()
-	log.Info().Str("schema", cfg.Schema).Bool("include_private", cfg.AIIncludePrivate).Msg("mcp: serving on stdio")
+	log.Info().Str("schema", cfg.Schema).Bool("include_private", cfg.AI.IncludePrivate).Msg("mcp: serving on stdio")
 	if err := srv.RunStdio(ctx, m.Stdin, m.Stdout); err != nil {
 		return fmt.Errorf("mcp: %w", err)
 	}
@@ -61,7 +61,7 @@ func openMCP(ctx context.Context, cfg *config.Config, log zerolog.Logger) (*mcps
 		}
 		return nil, nil, err
 	}
-	return mcpserver.New(mcpserver.Options{Store: st, ControlSchema: cfg.ControlSchema, IncludePrivate: cfg.AIIncludePrivate,
+	return mcpserver.New(mcpserver.Options{Store: st, ControlSchema: cfg.ControlSchema, IncludePrivate: cfg.AI.IncludePrivate,
 		Version: Version(), Logger: log.With().Str("server", "mcp").Logger()}), st, nil
 }
 

@@ -41,11 +41,10 @@ const (
 	Actions                    // the actions server (GET /actions, POST /actions/{name})
 	Workers                    // a worker's jobs: how many at once, how long, how many requests each
 	MCP                        // the daemon's MCP server over HTTP (GONGSYNC_MCP_ADDR, GONGSYNC_MCP_TOKEN)
-	AI                         // what assistants may read (GONGSYNC_AI_INCLUDE_PRIVATE)
 )
 
 // Daemon is every group `gongsync run` needs beyond the sync's own.
-const Daemon = Schedule | HTTP | Webhook | Actions | Workers | MCP | AI
+const Daemon = Schedule | HTTP | Webhook | Actions | Workers | MCP
 
 // Off is the value that turns a server off (GONGSYNC_HTTP_ADDR=off): an empty value
 // means "not given" like everywhere else, so it cannot.
@@ -125,9 +124,6 @@ type Config struct {
 
 	MCPAddr  string // "" when off
 	MCPToken Secret
-	// AIIncludePrivate lets assistants read private calls and calls an erasure
-	// touched; they are left out by default.
-	AIIncludePrivate bool
 
 	Workers        int           // jobs one worker process runs at once
 	JobTimeout     time.Duration // the longest one job may run
@@ -216,7 +212,7 @@ var settings = []setting{
 			return nil
 		}},
 	{env: "GONGSYNC_AI_INCLUDE_PRIVATE", flag: "ai-include-private", def: "false", group: Database, boolean: true,
-		usage: "give private calls, and calls an erasure named, transcript_chunks rows and assistant_transcript_turns rows",
+		usage: "let AI assistants read private calls and calls an erasure named: their transcript_chunks and assistant_transcript_turns rows, and what gongsync mcp answers",
 		apply: func(c *Config, v string) error {
 			b, err := strconv.ParseBool(v)
 			if err != nil {
@@ -417,16 +413,6 @@ var settings = []setting{
 				}
 			}
 			c.MCPToken = Secret(v)
-			return nil
-		}},
-	{env: "GONGSYNC_AI_INCLUDE_PRIVATE", flag: "ai-include-private", def: "false", group: AI, boolean: true,
-		usage: "let assistants (gongsync mcp, the MCP server) read private calls and calls an erasure touched",
-		apply: func(c *Config, v string) error {
-			b, err := strconv.ParseBool(v)
-			if err != nil {
-				return fmt.Errorf("%q is not true or false", v)
-			}
-			c.AIIncludePrivate = b
 			return nil
 		}},
 	{env: "GONGSYNC_WORKERS", flag: "workers", def: "4", kind: "count", group: Workers,
