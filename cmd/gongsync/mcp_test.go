@@ -27,10 +27,9 @@ type mcpWorld struct {
 	pool *pgxpool.Pool
 	// phrase is said in the transcripts of at least two calls: shown, the one of them
 	// that is public, and hidden, the one made private.
-	phrase         string
-	shown, hidden  string
-	visibleCalls   int
-	transcriptCall string
+	phrase        string
+	shown, hidden string
+	visibleCalls  int
 }
 
 func newMCPWorld(t *testing.T) *mcpWorld {

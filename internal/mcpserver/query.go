@@ -293,7 +293,7 @@ func explain(err error) error {
 				return &RefusedError{"one statement at a time: this has more than one"}
 			}
 		}
-		return fmt.Errorf("Postgres: %s (%s)", pg.Message, pg.Code)
+		return fmt.Errorf("postgres answered: %s (%s)", pg.Message, pg.Code)
 	}
 	return fmt.Errorf("query: %w", err)
 }
