@@ -29,6 +29,16 @@ func TestFigureMedianAndSpread(t *testing.T) {
 	if !math.IsNaN(figure(nil).median()) {
 		t.Error("the median of nothing is a number")
 	}
+	twenty := figure{}
+	for i := 20; i >= 1; i-- {
+		twenty = append(twenty, float64(i))
+	}
+	if got := twenty.quantile(0.95); got != 19 {
+		t.Errorf("the 95th percentile of 1…20 = %v, want 19 (nearest rank)", got)
+	}
+	if got := (figure{7}).quantile(0.95); got != 7 {
+		t.Errorf("the 95th percentile of one run = %v, want it", got)
+	}
 	if got := num(-1234.5, 1); got != "-1,234.5" {
 		t.Errorf("num(-1234.5) = %q", got)
 	}

@@ -23,6 +23,16 @@ func (f figure) median() float64 {
 	return (s[n/2-1] + s[n/2]) / 2
 }
 
+// quantile is the nearest-rank q-quantile: the smallest run that at least q of the
+// runs do not exceed (with 20 runs, the 95th percentile is the 19th fastest).
+func (f figure) quantile(q float64) float64 {
+	if len(f) == 0 {
+		return math.NaN()
+	}
+	s := slices.Sorted(slices.Values(f))
+	return s[max(int(math.Ceil(q*float64(len(s))))-1, 0)]
+}
+
 func (f figure) min() float64 { return slices.Min(f) }
 func (f figure) max() float64 { return slices.Max(f) }
 

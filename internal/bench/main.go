@@ -2,9 +2,10 @@
 // docs/BENCHMARKS.md: the requests a backfill, an incremental sync and a settle pass
 // spend (counted by the simulated Gong), the pace held against Gong's 3 requests/s,
 // end-to-end and store throughput with rate limits off, peak memory, how the time
-// per 1,000 calls holds up as the tables grow, and the example queries of
-// docs/queries.sql on the largest backfill's database. Everything runs as real
-// processes (bin/gongsync against bin/gongsync fake-gong) on a throwaway Postgres
+// per 1,000 calls holds up as the tables grow, and, on the largest backfill's
+// database, the example queries of docs/queries.sql, the MCP server's search_calls and
+// get_transcript, and the room transcript turns and chunks take. Everything runs as
+// real processes (bin/gongsync against bin/gongsync fake-gong) on a throwaway Postgres
 // cluster of the test harness; the store figures come from its Go benchmarks.
 //
 // Every figure is repeated (-reps) and reported as its median and spread. Numbers in
@@ -39,6 +40,7 @@ type config struct {
 	dualCalls   int // calls of each of the two paced backfills sharing a quota
 	storeCount  int
 	queryReps   int  // runs of each example query on the largest backfill's database
+	mcpReps     int  // calls of each MCP tool input on the largest backfill's database
 	onlyQueries bool // measure the example queries alone and splice their section into out
 	onlyEconomy bool // measure the request economy alone and splice its section into out
 
@@ -71,7 +73,8 @@ func main() {
 	flag.IntVar(&c.dualCalls, "dual-calls", 600, "calls in each of two paced backfills sharing the quota")
 	flag.IntVar(&c.storeCount, "store-count", 5, "repetitions of the store benchmarks (they are short and the floors are close)")
 	flag.IntVar(&c.queryReps, "query-reps", 5, "runs of each example query of docs/queries.sql on the largest backfill's database")
-	flag.BoolVar(&c.onlyQueries, "only-queries", false, "only backfill -big-calls calls and time the example queries; rewrite their section of -out")
+	flag.IntVar(&c.mcpReps, "mcp-reps", 20, "calls of each input of the MCP tools search_calls and get_transcript on the largest backfill's database")
+	flag.BoolVar(&c.onlyQueries, "only-queries", false, "only backfill -big-calls calls and time the example queries and the MCP tools, and measure the transcript tables; rewrite their sections of -out")
 	flag.BoolVar(&c.onlyEconomy, "only-economy", false, "only measure the request economy (-reps times); rewrite its section of -out")
 	flag.IntVar(&c.connCount, "connections", 50, "connections (companies of one multi-tenant fake) of the many-connections phase")
 	flag.IntVar(&c.connCalls, "connection-calls", 200, "calls of each connection")
@@ -201,15 +204,10 @@ func run(ctx context.Context, c config) error {
 	say(began, "  CPU profile of that backfill: %s", profPath)
 	for i := range c.bigReps {
 		say(began, "end-to-end backfill of %d calls %d/%d", c.bigCalls, i+1, c.bigReps)
-		// The first one's database then answers the example queries.
+		// The first one's database then answers the example queries and the MCP tools.
 		var then func(ctx context.Context, db string) error
 		if i == 0 {
-			then = func(ctx context.Context, db string) error {
-				say(began, "  the example queries of docs/queries.sql, %d runs each", c.queryReps)
-				var err error
-				r.queries, err = exampleQueries(ctx, db, c.queryReps)
-				return err
-			}
+			then = r.measureDatabase
 		}
 		run, err := backfillThen(ctx, e, i+1, c.bigCalls, c.bigSent, "", false, then)
 		if err != nil {

@@ -186,7 +186,7 @@ func (r *report) writeQueries(w writer) {
 	source := fmt.Sprintf("the database the %s-call backfill above filled", num(float64(r.cfg.bigCalls), 0))
 	if r.cfg.onlyQueries {
 		source = fmt.Sprintf("the database a backfill of %s calls filled, the same dataset as the largest backfill above, in a run of its own "+
-			"(`go run ./internal/bench -only-queries`, %s, which rewrote this section only)", num(float64(r.cfg.bigCalls), 0), r.began.UTC().Format("2006-01-02 15:04 MST"))
+			"(`go run ./internal/bench -only-queries`, %s, which rewrote this section and the part on disk of section 9 only)", num(float64(r.cfg.bigCalls), 0), r.began.UTC().Format("2006-01-02 15:04 MST"))
 	}
 	w("Every question of `docs/queries.sql` on %s: %s live calls, %s transcript sentences, "+
 		"after `VACUUM (ANALYZE)` (what autovacuum keeps up on a live installation). Each query ran once under `EXPLAIN (ANALYZE)`, its plan checked, "+
@@ -217,6 +217,7 @@ func (r *report) writeQueries(w writer) {
 	w("")
 	w("Plans: %d of %d questions without a sequential scan where an index would serve: **%s**.", len(q.Queries)-bad, len(q.Queries), verdict(bad == 0))
 	w("")
+	r.writeTools(w)
 }
 
 // queriesHeading heads the section; -only-queries finds it by this text.
@@ -253,17 +254,71 @@ func spliceSection(doc, heading, section, before string) string {
 	return doc[:start] + section + doc[start+3+end+1:]
 }
 
-// onlyQueries measures the example queries alone, on a backfill of c.bigCalls calls,
-// and writes their section into the existing report.
+// sectionBounds is where the section headed "## heading" starts and ends (at the next
+// "## " heading, or the document's end); start is -1 without it.
+func sectionBounds(doc, heading string) (start, end int) {
+	start = strings.Index(doc, "## "+heading+"\n")
+	if start < 0 {
+		return -1, -1
+	}
+	if i := strings.Index(doc[start+3:], "\n## "); i >= 0 {
+		return start, start + 3 + i + 1
+	}
+	return start, len(doc)
+}
+
+// subsectionBounds is where the subsection headed "### sub" starts and ends in a
+// section (at the next "### " heading, or the section's end); start is -1 without it.
+func subsectionBounds(sec, sub string) (start, end int) {
+	at := strings.Index(sec, "\n### "+sub+"\n")
+	if at < 0 {
+		return -1, -1
+	}
+	start = at + 1
+	if i := strings.Index(sec[start:], "\n### "); i >= 0 {
+		return start, start + i + 1
+	}
+	return start, len(sec)
+}
+
+// subsection is the text of the subsection headed "### sub" of the section headed
+// "## heading", "" without it.
+func subsection(doc, heading, sub string) string {
+	start, end := sectionBounds(doc, heading)
+	if start < 0 {
+		return ""
+	}
+	sec := doc[start:end]
+	if s, e := subsectionBounds(sec, sub); s >= 0 {
+		return sec[s:e]
+	}
+	return ""
+}
+
+// spliceSubsection replaces the subsection headed "### sub" of the section headed
+// "## heading" with text, or appends text to the section; a document without the
+// section is returned as it was.
+func spliceSubsection(doc, heading, sub, text string) string {
+	start, end := sectionBounds(doc, heading)
+	if start < 0 {
+		return doc
+	}
+	sec := doc[start:end]
+	if s, e := subsectionBounds(sec, sub); s >= 0 {
+		sec = sec[:s] + text + sec[e:]
+	} else {
+		sec = strings.TrimRight(sec, "\n") + "\n\n" + text
+	}
+	return doc[:start] + sec + doc[end:]
+}
+
+// onlyQueries measures the example queries, the MCP tools and the transcript tables'
+// sizes alone, on a backfill of c.bigCalls calls, and writes the queries' section and
+// the turns section's part on disk into the existing report.
 func onlyQueries(ctx context.Context, e *env, r *report) error {
 	c := r.cfg
-	say(r.began, "end-to-end backfill of %d calls, then the example queries", c.bigCalls)
-	_, err := backfillThen(ctx, e, 1, c.bigCalls, c.bigSent, "", false, func(ctx context.Context, db string) error {
-		var err error
-		r.queries, err = exampleQueries(ctx, db, c.queryReps)
-		return err
-	})
-	if err != nil {
+	say(r.began, "end-to-end backfill of %d calls, then the example queries and the MCP tools", c.bigCalls)
+	if _, err := backfillThen(ctx, e, 1, c.bigCalls, c.bigSent, "", false, r.measureDatabase); err != nil {
 		return err
 	}
 	old, err := os.ReadFile(c.out)
@@ -273,9 +328,12 @@ func onlyQueries(ctx context.Context, e *env, r *report) error {
 	var b strings.Builder
 	r.writeQueries(func(format string, args ...any) { fmt.Fprintf(&b, format+"\n", args...) })
 	doc := spliceSection(string(old), queriesHeading, b.String(), "Where the time goes: the profile")
+	b.Reset()
+	r.writeTurnsDisk(func(format string, args ...any) { fmt.Fprintf(&b, format+"\n", args...) })
+	doc = spliceSubsection(doc, turnsHeading, turnsDiskHeading, b.String())
 	if err := os.WriteFile(c.out, []byte(doc), 0o644); err != nil {
 		return err
 	}
-	say(r.began, "wrote the example queries' section of %s", c.out)
+	say(r.began, "wrote the example queries' section of %s and the part %q of its section %q", c.out, turnsDiskHeading, turnsHeading)
 	return nil
 }

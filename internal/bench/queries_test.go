@@ -55,3 +55,32 @@ func TestSpliceSectionReplacesOnlyItsOwnSection(t *testing.T) {
 		t.Errorf("last section: %q", got)
 	}
 }
+
+// A part of a section ("### sub") is replaced in place, appended to its section when
+// missing, and read back; the sections around it are left as they were.
+func TestSpliceSubsectionReplacesOnlyItsOwnPart(t *testing.T) {
+	t.Parallel()
+	doc := "# B\n\n## 9. T\n\ncpu\n\n### On disk\n\nold\n\n### Other\n\nz\n\n## Where\n\ny\n"
+	if got, want := spliceSubsection(doc, "9. T", "On disk", "### On disk\n\nnew\n\n"),
+		"# B\n\n## 9. T\n\ncpu\n\n### On disk\n\nnew\n\n### Other\n\nz\n\n## Where\n\ny\n"; got != want {
+		t.Errorf("replace:\n%q\nwant\n%q", got, want)
+	}
+	if got, want := subsection(doc, "9. T", "On disk"), "### On disk\n\nold\n\n"; got != want {
+		t.Errorf("subsection = %q, want %q", got, want)
+	}
+	without := "# B\n\n## 9. T\n\ncpu\n\n## Where\n\ny\n"
+	if got, want := spliceSubsection(without, "9. T", "On disk", "### On disk\n\nnew\n\n"),
+		"# B\n\n## 9. T\n\ncpu\n\n### On disk\n\nnew\n\n## Where\n\ny\n"; got != want {
+		t.Errorf("append:\n%q\nwant\n%q", got, want)
+	}
+	if got := subsection(without, "9. T", "On disk"); got != "" {
+		t.Errorf("subsection of a section without it = %q", got)
+	}
+	last := "# B\n\n## 9. T\n\ncpu\n\n### On disk\n\nold\n"
+	if got, want := spliceSubsection(last, "9. T", "On disk", "### On disk\n\nnew\n"), "# B\n\n## 9. T\n\ncpu\n\n### On disk\n\nnew\n"; got != want {
+		t.Errorf("last section:\n%q\nwant\n%q", got, want)
+	}
+	if got := spliceSubsection("# B\n", "9. T", "On disk", "### On disk\n\nnew\n"); got != "# B\n" {
+		t.Errorf("no section: %q", got)
+	}
+}

@@ -33,8 +33,10 @@ type report struct {
 	profSeconds  float64
 	profTop      string
 	e2e, big     []*e2eRun
-	callsOnly    []*e2eRun // backfills of the calls stream alone (no transcripts)
-	queries      *queryRun // the example queries on the largest backfill's database
+	callsOnly    []*e2eRun  // backfills of the calls stream alone (no transcripts)
+	queries      *queryRun  // the example queries on the largest backfill's database
+	tools        *toolRun   // the MCP tools on that database
+	disk         *turnsDisk // the transcript tables' sizes on that database
 	sweep        *sweepDays
 	turns        map[string]figure // BenchmarkTurnsAndChunksCost's metrics
 	turnsCmd     string

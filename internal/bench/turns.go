@@ -95,6 +95,7 @@ func (r *report) writeTurns(w writer) {
 	}
 	w("Issue 27's bar is at most %.0f%% more Postgres CPU: the median is %s it.", turnsBar, verdict)
 	w("")
+	r.writeTurnsDisk(w)
 }
 
 // onlyTurns measures the cost of turns and chunks alone and writes its section into
@@ -112,6 +113,10 @@ func onlyTurns(ctx context.Context, r *report) error {
 	var b strings.Builder
 	r.writeTurns(func(format string, args ...any) { fmt.Fprintf(&b, format+"\n", args...) })
 	doc := spliceSection(string(old), turnsHeading, b.String(), "Where the time goes: the profile")
+	// The bytes on disk come from -only-queries' database: keep what it wrote.
+	if kept := subsection(string(old), turnsHeading, turnsDiskHeading); kept != "" {
+		doc = spliceSubsection(doc, turnsHeading, turnsDiskHeading, kept)
+	}
 	if err := os.WriteFile(r.cfg.out, []byte(doc), 0o644); err != nil {
 		return err
 	}
