@@ -30,10 +30,13 @@ type migrationSet struct {
 	// extraCurrent says whether it has nothing left to do.
 	extra        func(ctx context.Context, s *Store) error
 	extraCurrent func(ctx context.Context, s *Store) (bool, error)
+	// compatViews says the schema may have compatibility views (CreateFivetranViews)
+	// over its tables, to drop before pending migrations and create again after.
+	compatViews bool
 }
 
 // connectionMigrations are the migrations of a connection's schema (migrations/).
-var connectionMigrations = migrationSet{files: migrations.FS, versionTable: gooseTable}
+var connectionMigrations = migrationSet{files: migrations.FS, versionTable: gooseTable, compatViews: true}
 
 // MigrationStatus is one migration file and whether the database has it.
 type MigrationStatus struct {
@@ -71,11 +74,32 @@ func (s *Store) Migrate(ctx context.Context) error {
 		return fmt.Errorf("migrate schema %q: %w", s.schema, err)
 	}
 	defer db.Close()
+	recreate := false
+	if s.migrations.compatViews {
+		pending, err := provider.HasPending(ctx)
+		if err != nil {
+			return fmt.Errorf("migrate schema %q: look for pending migrations: %w", s.schema, err)
+		}
+		if pending {
+			if recreate, err = s.dropFivetranViewsForMigration(ctx); err != nil {
+				return fmt.Errorf("migrate schema %q: %w", s.schema, err)
+			}
+		}
+	}
 	results, err := provider.Up(ctx)
 	for _, r := range results {
 		if r.Error == nil {
 			s.log.Info().Int64("version", r.Source.Version).Str("file", path.Base(r.Source.Path)).
 				Dur("took", r.Duration).Msg("migration applied")
+		}
+	}
+	if recreate {
+		// Even after a failed migration: the views then read what the schema has. A
+		// failure here does not fail the migration (the views are optional; the sync
+		// is not): it is logged, and 'gongsync compat fivetran' creates them again.
+		if verr := s.createFivetranViews(ctx); verr != nil {
+			s.log.Error().Err(verr).Str("views", s.FivetranSchema()).
+				Msg("the Fivetran-compatible views could not be created again after migrating; run 'gongsync compat fivetran'")
 		}
 	}
 	if err != nil {
