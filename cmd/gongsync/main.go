@@ -167,6 +167,7 @@ func commands() []command {
 		{"remap", "derive stored calls' rows again from their raw documents (no requests)", runRemap, nil},
 		{"mcp", "answer AI assistants over MCP on stdio: search, calls, transcripts, read-only SQL", runMCP, nil},
 		{"sql", "open psql on the synced tables, the schema on the search path", runSQL, nil},
+		{"compat", "views named and shaped as another tool's tables: fivetran (<schema>_fivetran)", runCompat, []string{"fivetran"}},
 		{"auth", "OAuth: login (connect to Gong as an installed app) or status", runAuth, []string{"login", "status"}},
 		{"connections", "the Gong companies one deployment syncs: add, list, pause, resume, remove", runConnections,
 			[]string{"add", "list", "pause", "resume", "remove"}},
