@@ -3,6 +3,9 @@ package store
 import (
 	"context"
 	"io/fs"
+	"os"
+	"regexp"
+	"strings"
 	"testing"
 	"testing/fstest"
 
@@ -128,5 +131,143 @@ func TestMigrateDropsAndRecreatesTheFivetranViews(t *testing.T) {
 	}
 	if typ != "character varying" {
 		t.Fatalf("call.title is %s: the view was not created again over the migrated table", typ)
+	}
+}
+
+// fivetranTable is a table of Fivetran's Gong connector and its columns, as
+// testdata/fivetran_gong_schema.tsv lists them from Fivetran's documentation.
+type fivetranTable struct {
+	name    string
+	columns []string
+}
+
+func readFivetranSchema(t *testing.T) []fivetranTable {
+	t.Helper()
+	b, err := os.ReadFile("testdata/fivetran_gong_schema.tsv")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []fivetranTable
+	for _, line := range strings.Split(strings.TrimRight(string(b), "\n"), "\n") {
+		if strings.HasPrefix(line, "#") || strings.HasPrefix(line, "table\t") {
+			continue
+		}
+		f := strings.Split(line, "\t")
+		if len(f) != 4 {
+			t.Fatalf("not table, column, type, key: %q", line)
+		}
+		if len(out) == 0 || out[len(out)-1].name != f[0] {
+			out = append(out, fivetranTable{name: f[0]})
+		}
+		out[len(out)-1].columns = append(out[len(out)-1].columns, f[1])
+	}
+	if len(out) < 50 {
+		t.Fatalf("%d Fivetran tables listed; the reference has more than 50", len(out))
+	}
+	return out
+}
+
+// Every table of Fivetran's Gong connector is a view with all of Fivetran's columns
+// (and _fivetran_synced, _fivetran_deleted), or a view written in
+// fivetran_pending.sql against a table being added, or marked in docs/COMPATIBILITY.md
+// as not fillable; COMPATIBILITY.md maps every table and column either way.
+func TestFivetranViewsCoverFivetransTables(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	s := newStore(t)
+	if err := s.CreateFivetranViews(ctx); err != nil {
+		t.Fatal(err)
+	}
+	rows, err := s.Pool().Query(ctx, `
+		SELECT c.table_name, c.column_name, c.data_type FROM information_schema.columns c
+		JOIN information_schema.views v ON v.table_schema = c.table_schema AND v.table_name = c.table_name
+		WHERE c.table_schema = $1`, s.FivetranSchema())
+	if err != nil {
+		t.Fatal(err)
+	}
+	views := map[string]map[string]string{}
+	var table, column, typ string
+	if _, err := pgx.ForEachRow(rows, []any{&table, &column, &typ}, func() error {
+		if views[table] == nil {
+			views[table] = map[string]string{}
+		}
+		views[table][column] = typ
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	pendingSQL, err := compatSQL.ReadFile("compat/fivetran_pending.sql")
+	if err != nil {
+		t.Fatal(err)
+	}
+	pending := map[string]string{} // view -> its statement
+	for _, stmt := range strings.Split(string(pendingSQL), ";") {
+		if _, rest, ok := strings.Cut(stmt, "CREATE VIEW "+compatPlaceholder); ok {
+			name, _, _ := strings.Cut(rest, " ")
+			pending[name] = stmt
+		}
+	}
+	doc, err := os.ReadFile("../docs/COMPATIBILITY.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	listed := map[string]bool{}
+	for _, ft := range readFivetranSchema(t) {
+		listed[ft.name] = true
+		_, section, ok := strings.Cut(string(doc), "\n### "+ft.name+"\n")
+		if !ok {
+			t.Errorf("docs/COMPATIBILITY.md has no section for %s", ft.name)
+			continue
+		}
+		if end := strings.Index(section, "\n#"); end >= 0 {
+			section = section[:end]
+		}
+		status := strings.TrimSpace(section)
+		for _, c := range ft.columns {
+			if !strings.Contains(section, "| `"+c+"`") {
+				t.Errorf("docs/COMPATIBILITY.md does not map %s.%s", ft.name, c)
+			}
+		}
+		switch view, stmt := views[ft.name], pending[ft.name]; {
+		case view != nil:
+			if !strings.HasPrefix(status, "**view**") && !strings.HasPrefix(status, "**cannot be filled**") {
+				t.Errorf("%s is a view; docs/COMPATIBILITY.md says otherwise", ft.name)
+			}
+			for _, c := range append(ft.columns, "_fivetran_synced", "_fivetran_deleted") {
+				if _, ok := view[c]; !ok {
+					t.Errorf("view %s has no column %s", ft.name, c)
+				}
+			}
+			if view["_fivetran_synced"] != "timestamp with time zone" || view["_fivetran_deleted"] != "boolean" {
+				t.Errorf("view %s: _fivetran_synced is %s, _fivetran_deleted %s", ft.name, view["_fivetran_synced"], view["_fivetran_deleted"])
+			}
+		case stmt != "":
+			if !strings.HasPrefix(status, "**view written against the planned table**") {
+				t.Errorf("%s is in fivetran_pending.sql; docs/COMPATIBILITY.md does not say so", ft.name)
+			}
+			for _, c := range append(ft.columns, "_fivetran_synced", "_fivetran_deleted") {
+				if !regexp.MustCompile(`\b` + c + `\b`).MatchString(stmt) {
+					t.Errorf("the pending view %s names no column %s", ft.name, c)
+				}
+			}
+		default:
+			if !strings.HasPrefix(status, "**cannot be filled**") {
+				t.Errorf("%s is neither a view nor a pending view, and docs/COMPATIBILITY.md does not say why", ft.name)
+			}
+		}
+	}
+	for v := range views {
+		if !listed[v] {
+			t.Errorf("view %s is no Fivetran table", v)
+		}
+	}
+	for v := range pending {
+		if !listed[v] {
+			t.Errorf("pending view %s is no Fivetran table", v)
+		}
+		if views[v] != nil {
+			t.Errorf("%s is both a view and a pending view", v)
+		}
 	}
 }
