@@ -39,6 +39,12 @@ func TestRowShapesMatchTheTables(t *testing.T) {
 	for _, ct := range callChildren {
 		add(ct.tableName(), ct.columnNames(), childFieldTypes(ct))
 	}
+	for _, ct := range userChildren {
+		add(ct.tableName(), ct.columnNames(), childTypes(ct))
+	}
+	for _, ct := range trackerChildren {
+		add(ct.tableName(), ct.columnNames(), childTypes(ct))
+	}
 	add(sentenceRows.table, sentenceRows.columnNames(), fieldTypes[Sentence]())
 	add(scorecardEntity.table, scorecardEntity.shape.names, fieldTypes[Scorecard]())
 	add(answeredScorecardEntity.table, answeredScorecardEntity.shape.names, fieldTypes[AnsweredScorecard]())
@@ -91,7 +97,7 @@ func holds(dbType string, gt reflect.Type) bool {
 	want := map[string][]string{
 		"text": {"string"}, "bigint": {"int64"}, "integer": {"int32"}, "boolean": {"bool"},
 		"double precision": {"float64"}, "timestamp with time zone": {"Time"}, "date": {"Time"}, "jsonb": {"[]uint8"},
-		"ARRAY": {"[]string"}, "numeric": {"Decimal"},
+		"ARRAY": {"[]string", "[]float64"}, "numeric": {"Decimal"},
 	}[dbType]
 	name := gt.Name()
 	if gt.Kind() == reflect.Slice {
