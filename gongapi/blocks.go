@@ -63,7 +63,9 @@ type TrackerLanguageKeywords struct {
 }
 
 // OutlineSections reads the content's outline block.
-func (c *CallContent) OutlineSections() []OutlineSection { return decodeBlock[OutlineSection](c.Outline) }
+func (c *CallContent) OutlineSections() []OutlineSection {
+	return decodeBlock[OutlineSection](c.Outline)
+}
 
 // HighlightSections reads the content's highlights block.
 func (c *CallContent) HighlightSections() []HighlightSection {
@@ -74,10 +76,14 @@ func (c *CallContent) HighlightSections() []HighlightSection {
 func (c *CallContent) KeyPointList() []KeyPoint { return decodeBlock[KeyPoint](c.KeyPoints) }
 
 // StructureParts reads the content's structure block.
-func (c *CallContent) StructureParts() []StructurePart { return decodeBlock[StructurePart](c.Structure) }
+func (c *CallContent) StructureParts() []StructurePart {
+	return decodeBlock[StructurePart](c.Structure)
+}
 
 // SpokenLanguageList reads the user's spokenLanguages.
-func (u *User) SpokenLanguageList() []SpokenLanguage { return decodeBlock[SpokenLanguage](u.SpokenLanguages) }
+func (u *User) SpokenLanguageList() []SpokenLanguage {
+	return decodeBlock[SpokenLanguage](u.SpokenLanguages)
+}
 
 // LanguageKeywordList reads the tracker's languageKeywords.
 func (t *KeywordTracker) LanguageKeywordList() []TrackerLanguageKeywords {
