@@ -103,6 +103,9 @@ func TestEveryEntityAndCallChildHasALiveView(t *testing.T) {
 			t.Errorf("%s is not among the tables that need a live view (%v)", want, tables)
 		}
 	}
+	for table := range recordChildTables() {
+		tables = append(tables, table)
+	}
 	for _, table := range tables {
 		view := "live_" + table
 		cols := relColumns(t, s, view)
@@ -114,6 +117,19 @@ func TestEveryEntityAndCallChildHasALiveView(t *testing.T) {
 			t.Errorf("%s has columns %v; its table %s has %v", view, cols, table, want)
 		}
 	}
+}
+
+// recordChildTables are the child tables of users and trackers, each with the column
+// of its parent's id and the parent's table.
+func recordChildTables() map[string][2]string {
+	out := map[string][2]string{}
+	for _, ct := range userChildren {
+		out[ct.tableName()] = [2]string{ct.columnNames()[0], "users"}
+	}
+	for _, ct := range trackerChildren {
+		out[ct.tableName()] = [2]string{ct.columnNames()[0], "trackers"}
+	}
+	return out
 }
 
 func callChildTables() []string {
@@ -145,13 +161,23 @@ func TestLiveViewsLeaveOutDeletedRowsAndTheirChildren(t *testing.T) {
 		if _, err := tx.WriteTranscripts(ctx, []Transcript{makeTranscript(keep.ID, 1, 5), makeTranscript(gone.ID, 2, 5)}); err != nil {
 			return err
 		}
-		if _, err := tx.UpsertUsers(ctx, []User{{ID: "u1", Raw: []byte(`{}`)}, {ID: "u2", Raw: []byte(`{}`)}}); err != nil {
+		var users []User
+		for _, id := range []string{"u1", "u2"} {
+			users = append(users, User{ID: id, Raw: []byte(`{}`), EmailAliasRows: []UserEmailAlias{{EmailAlias: id + "@x.example"}},
+				LanguageRows: []UserSpokenLanguage{{Language: "en-US"}}, MeetingURLs: []UserMeetingURL{{URL: "https://zoom.us/j/" + id}}})
+		}
+		if _, err := tx.UpsertUsers(ctx, users); err != nil {
 			return err
 		}
 		if _, err := tx.UpsertWorkspaces(ctx, []Workspace{{ID: "w1", Raw: []byte(`{}`)}, {ID: "w2", Raw: []byte(`{}`)}}); err != nil {
 			return err
 		}
-		if _, err := tx.UpsertTrackers(ctx, []Tracker{{ID: "t1", Raw: []byte(`{}`)}, {ID: "t2", Raw: []byte(`{}`)}}); err != nil {
+		var trackers []Tracker
+		for _, id := range []string{"t1", "t2"} {
+			trackers = append(trackers, Tracker{ID: id, Raw: []byte(`{}`), Languages: []TrackerLanguage{{Language: "eng"}},
+				Keywords: []TrackerKeyword{{Language: "eng", Keyword: "price"}}})
+		}
+		if _, err := tx.UpsertTrackers(ctx, trackers); err != nil {
 			return err
 		}
 		if _, err := tx.UpsertScorecards(ctx, []Scorecard{{ID: "s1", Raw: []byte(`{}`)}, {ID: "s2", Raw: []byte(`{}`)}}); err != nil {
@@ -182,10 +208,18 @@ func TestLiveViewsLeaveOutDeletedRowsAndTheirChildren(t *testing.T) {
 		}
 		return n
 	}
-	for _, table := range liveTables(t, s) {
+	children := recordChildTables()
+	tables := liveTables(t, s)
+	for table := range children {
+		tables = append(tables, table)
+	}
+	for _, table := range tables {
 		key, kept, deleted := "call_id", keep.ID, gone.ID
 		if id, ok := ids[table]; ok {
 			key, kept, deleted = "id", id[0], id[1]
+		}
+		if c, ok := children[table]; ok {
+			key, kept, deleted = c[0], ids[c[1]][0], ids[c[1]][1]
 		}
 		where := " WHERE " + key + " = $1"
 		if n := count("SELECT count(*) FROM "+table+where, deleted); n == 0 {

@@ -18,10 +18,10 @@ var (
 	// parties' names, its title, its CRM ids and whether it is private.
 	callEntity = newEntity("call", "calls", callChildren...).onRewrite(transcriptFollowsCall).
 			deriving((*Tx).deriveTurnsAndChunks)
-	userEntity = newEntity[User]("user", "users")
+	userEntity = newEntity("user", "users", userChildren...)
 	// Workspaces and tracker definitions are full refreshes of small sets.
 	workspaceEntity = newEntity[Workspace]("workspace", "workspaces")
-	trackerEntity   = newEntity[Tracker]("tracker", "trackers")
+	trackerEntity   = newEntity("tracker", "trackers", trackerChildren...)
 )
 
 // transcriptFollowsCall is what a rewrite of a call does to its transcript's
@@ -48,7 +48,31 @@ var callChildren = []childTable[Call]{
 	callChild("call_crm_objects", func(c *Call) []CallCRMObject { return c.CRMObjects }),
 	callChild("call_crm_fields", func(c *Call) []CallCRMField { return c.CRMFields }),
 	callChild("call_comments", func(c *Call) []CallComment { return c.Comments }),
+	callChild("call_outline_sections", func(c *Call) []CallOutlineSection { return c.OutlineSections }),
+	callChild("call_outline_items", func(c *Call) []CallOutlineItem { return c.OutlineItems }),
+	callChild("call_highlights", func(c *Call) []CallHighlight { return c.HighlightGroups }),
+	callChild("call_highlight_items", func(c *Call) []CallHighlightItem { return c.HighlightItems }),
+	callChild("call_key_points", func(c *Call) []CallKeyPoint { return c.KeyPointRows }),
+	callChild("call_structure", func(c *Call) []CallStructurePart { return c.StructureParts }),
 }
+
+// userChildren are the child tables of users: the user's lists one row per element,
+// rewritten as a set whenever a user is new or changed.
+var userChildren = []childTable[User]{
+	childOf("user_email_aliases", "user_id", userKey, func(u *User) []UserEmailAlias { return u.EmailAliasRows }),
+	childOf("user_spoken_languages", "user_id", userKey, func(u *User) []UserSpokenLanguage { return u.LanguageRows }),
+	childOf("user_meeting_urls", "user_id", userKey, func(u *User) []UserMeetingURL { return u.MeetingURLs }),
+}
+
+// trackerChildren are the child tables of trackers: a definition's languages and
+// keywords, rewritten as a set whenever a definition is new or changed.
+var trackerChildren = []childTable[Tracker]{
+	childOf("tracker_languages", "tracker_id", trackerKey, func(t *Tracker) []TrackerLanguage { return t.Languages }),
+	childOf("tracker_keywords", "tracker_id", trackerKey, func(t *Tracker) []TrackerKeyword { return t.Keywords }),
+}
+
+func userKey(u *User) *string       { return &u.ID }
+func trackerKey(t *Tracker) *string { return &t.ID }
 
 // sentenceRows are the rows of transcript_sentences: the children of a transcript.
 var sentenceRows = &childRows[Transcript, Sentence]{
@@ -59,11 +83,18 @@ var sentenceRows = &childRows[Transcript, Sentence]{
 }
 
 func callChild[C any](table string, of func(*Call) []C) childTable[Call] {
-	return &childRows[Call, C]{table: table, parent: "call_id", parentKey: func(c *Call) *string { return &c.ID },
-		shape: shapeOf[C](), of: of}
+	return childOf(table, "call_id", func(c *Call) *string { return &c.ID }, of)
 }
 
-// UpsertUsers writes users (see UpsertResult for what happens to each).
+// childOf describes the child table whose rows are the Cs of each P, keyed by the
+// parent's id in the column parent.
+func childOf[P, C any](table, parent string, parentKey func(*P) *string, of func(*P) []C) childTable[P] {
+	return &childRows[P, C]{table: table, parent: parent, parentKey: parentKey, shape: shapeOf[C](), of: of}
+}
+
+// UpsertUsers writes users (see UpsertResult for what happens to each); a new or
+// changed user's email aliases, spoken languages and meeting URLs replace the stored
+// ones, as a call's children do.
 func (tx *Tx) UpsertUsers(ctx context.Context, users []User) (UpsertResult, error) {
 	return upsert(ctx, tx, userEntity, users)
 }
@@ -73,15 +104,16 @@ func (tx *Tx) UpsertWorkspaces(ctx context.Context, ws []Workspace) (UpsertResul
 	return upsert(ctx, tx, workspaceEntity, ws)
 }
 
-// UpsertTrackers writes tracker definitions (see UpsertResult for what happens to each).
+// UpsertTrackers writes tracker definitions (see UpsertResult for what happens to
+// each); a new or changed definition's languages and keywords replace the stored ones.
 func (tx *Tx) UpsertTrackers(ctx context.Context, ts []Tracker) (UpsertResult, error) {
 	return upsert(ctx, tx, trackerEntity, ts)
 }
 
 // UpsertCalls writes calls. A call that is new or whose raw document changed gets its
 // child rows (parties, trackers and their occurrences, topics, speakers, interaction
-// and video stats, CRM objects and their fields, comments) replaced by the ones
-// given; an unchanged call keeps its stored children and only last_seen_at moves. Child rows with the same key
+// and video stats, CRM objects and their fields, comments, the outline, highlights,
+// key points and agenda) replaced by the ones given; an unchanged call keeps its stored children and only last_seen_at moves. Child rows with the same key
 // within a call collapse to the last one. A record Postgres refuses fails the whole
 // call with an error naming the call, and the caller's transaction with it.
 func (tx *Tx) UpsertCalls(ctx context.Context, calls []Call) (UpsertResult, error) {
@@ -242,17 +274,33 @@ type StoredRaw struct {
 	Raw []byte
 }
 
-// CallsMappedBefore returns up to limit calls, in id order after afterID, whose rows
-// a mapping older than version derived, with their raw documents.
-func (s *Store) CallsMappedBefore(ctx context.Context, version int32, afterID string, limit int) ([]StoredRaw, error) {
-	rows, err := s.pool.Query(ctx, `SELECT id, raw FROM calls WHERE mapping_version < $1 AND id > $2 ORDER BY id LIMIT $3`,
+// MappedKind names an entity table whose rows carry the version of the mapping that
+// derived them (mapping_version), so that an older mapping's rows can be derived again.
+type MappedKind string
+
+// The entity tables with a mapping version.
+const (
+	MappedCalls    MappedKind = "calls"
+	MappedUsers    MappedKind = "users"
+	MappedTrackers MappedKind = "trackers"
+)
+
+// MappedBefore returns up to limit records of the table kind names, in id order after
+// afterID, whose rows a mapping older than version derived, with their raw documents.
+func (s *Store) MappedBefore(ctx context.Context, kind MappedKind, version int32, afterID string, limit int) ([]StoredRaw, error) {
+	switch kind {
+	case MappedCalls, MappedUsers, MappedTrackers:
+	default:
+		return nil, fmt.Errorf("list %s to remap: not a table with a mapping version", kind)
+	}
+	rows, err := s.pool.Query(ctx, `SELECT id, raw FROM `+string(kind)+` WHERE mapping_version < $1 AND id > $2 ORDER BY id LIMIT $3`,
 		version, afterID, limit)
 	if err != nil {
-		return nil, fmt.Errorf("list calls to remap: %w", err)
+		return nil, fmt.Errorf("list %s to remap: %w", kind, err)
 	}
 	out, err := pgx.CollectRows(rows, pgx.RowToStructByPos[StoredRaw])
 	if err != nil {
-		return nil, fmt.Errorf("list calls to remap: %w", err)
+		return nil, fmt.Errorf("list %s to remap: %w", kind, err)
 	}
 	return out, nil
 }
@@ -262,4 +310,14 @@ func (s *Store) CallsMappedBefore(ctx context.Context, version int32, afterID st
 // were (see remap). It returns the ids rewritten.
 func (tx *Tx) RemapCalls(ctx context.Context, calls []Call) ([]string, error) {
 	return remap(ctx, tx, callEntity, calls)
+}
+
+// RemapUsers is RemapCalls for users.
+func (tx *Tx) RemapUsers(ctx context.Context, users []User) ([]string, error) {
+	return remap(ctx, tx, userEntity, users)
+}
+
+// RemapTrackers is RemapCalls for tracker definitions.
+func (tx *Tx) RemapTrackers(ctx context.Context, ts []Tracker) ([]string, error) {
+	return remap(ctx, tx, trackerEntity, ts)
 }

@@ -20,7 +20,9 @@ import (
 //   - calls, and every table with a call_id column (the call's rows, its transcript):
 //     the whole call goes, with all its rows, for good;
 //   - tables of Gong records (id, raw and deleted_at: users, workspaces, trackers):
-//     the row goes (a later refresh brings it back if Gong still has it);
+//     the row goes (a later refresh brings it back if Gong still has it), and the
+//     rows derived from it (user_email_aliases, tracker_keywords, …) with it, by
+//     their foreign keys' ON DELETE CASCADE;
 //   - action_runs: the kept answer and the error are cleared;
 //   - any other table: the columns that hold it are set to null.
 

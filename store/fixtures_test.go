@@ -149,6 +149,24 @@ func makeCall(i int) Call {
 		CommentID: fmt.Sprintf("%d", 800000+i), CommenterUserID: c.PrimaryUserID, Comment: ptr(sentence(r, 12)),
 		Posted: ptr(started.Add(time.Hour)), AudioStartSeconds: ptr(12.5), AudioEndSeconds: ptr(20.0), DuringCall: ptr(false),
 	})
+	// The AI blocks, and their rows as the sync derives them.
+	var points []map[string]string
+	if err := json.Unmarshal(c.KeyPoints, &points); err != nil {
+		panic(err)
+	}
+	for k, p := range points {
+		c.KeyPointRows = append(c.KeyPointRows, CallKeyPoint{Index: int32(k), Text: ptr(p["text"])})
+	}
+	item, highlight := sentence(r, 10), sentence(r, 9)
+	c.Outline = mustJSON([]map[string]any{{"section": "Introduction", "startTime": 0, "duration": 95.5,
+		"items": []map[string]any{{"text": item, "startTime": 12.25}}}})
+	c.OutlineSections = []CallOutlineSection{{Index: 0, Section: ptr("Introduction"), StartTime: ptr(0.0), Duration: ptr(95.5)}}
+	c.OutlineItems = []CallOutlineItem{{SectionIndex: 0, Index: 0, Text: &item, StartTime: ptr(12.25)}}
+	c.Highlights = mustJSON([]map[string]any{{"title": "Next steps", "items": []map[string]any{{"text": highlight, "startTimes": []float64{40, 310.5}}}}})
+	c.HighlightGroups = []CallHighlight{{Index: 0, Title: ptr("Next steps")}}
+	c.HighlightItems = []CallHighlightItem{{HighlightIndex: 0, Index: 0, Text: &highlight, StartTimes: []float64{40, 310.5}}}
+	c.Structure = mustJSON([]map[string]any{{"name": "Meeting Setup", "duration": 67}})
+	c.StructureParts = []CallStructurePart{{Index: 0, Name: ptr("Meeting Setup"), Duration: ptr(int64(67))}}
 	c.Raw = rawOf(&c)
 	return c
 }
@@ -163,7 +181,8 @@ func rawOf(c *Call) []byte {
 			"meetingUrl": c.MeetingURL, "isPrivate": c.IsPrivate, "calendarEventId": c.CalendarEventID},
 		"parties": c.Parties,
 		"content": map[string]any{"brief": c.Brief, "keyPoints": json.RawMessage(c.KeyPoints),
-			"trackers": c.Trackers, "topics": c.Topics},
+			"outline": json.RawMessage(c.Outline), "highlights": json.RawMessage(c.Highlights),
+			"structure": json.RawMessage(c.Structure), "trackers": c.Trackers, "topics": c.Topics},
 		"interaction":   map[string]any{"speakers": c.Speakers, "interactionStats": c.InteractionStats},
 		"context":       c.CRMObjects,
 		"collaboration": map[string]any{"publicComments": c.Comments},

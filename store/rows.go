@@ -60,6 +60,56 @@ type Call struct {
 	CRMFields []CallCRMField
 	// TrackerOccurrences are the hits of Trackers one by one (calls since 2023).
 	TrackerOccurrences []CallTrackerOccurrence
+	// The AI blocks (Outline, Highlights, KeyPoints, Structure) one row per element.
+	OutlineSections []CallOutlineSection
+	OutlineItems    []CallOutlineItem
+	HighlightGroups []CallHighlight
+	HighlightItems  []CallHighlightItem
+	KeyPointRows    []CallKeyPoint
+	StructureParts  []CallStructurePart
+}
+
+// CallOutlineSection is one section of a call's outline; times in seconds.
+type CallOutlineSection struct {
+	Index     int32    `db:"section_index,key"`
+	Section   *string  `db:"section"`
+	StartTime *float64 `db:"start_time"`
+	Duration  *float64 `db:"duration"`
+}
+
+// CallOutlineItem is one line of a section of a call's outline.
+type CallOutlineItem struct {
+	SectionIndex int32    `db:"section_index,key"`
+	Index        int32    `db:"item_index,key"`
+	Text         *string  `db:"text"`
+	StartTime    *float64 `db:"start_time"`
+}
+
+// CallHighlight is one titled group of a call's highlights.
+type CallHighlight struct {
+	Index int32   `db:"highlight_index,key"`
+	Title *string `db:"title"`
+}
+
+// CallHighlightItem is one highlight of a call and the seconds where it was said.
+type CallHighlightItem struct {
+	HighlightIndex int32     `db:"highlight_index,key"`
+	Index          int32     `db:"item_index,key"`
+	Text           *string   `db:"text"`
+	StartTimes     []float64 `db:"start_times"`
+}
+
+// CallKeyPoint is one key point of a call.
+type CallKeyPoint struct {
+	Index int32   `db:"point_index,key"`
+	Text  *string `db:"text"`
+}
+
+// CallStructurePart is one part of a call's agenda; Duration in seconds.
+type CallStructurePart struct {
+	Index    int32   `db:"structure_index,key"`
+	Name     *string `db:"name"`
+	Duration *int64  `db:"duration"`
 }
 
 // CallParty is one participant of a call; PartyID is scoped to the call.
@@ -174,7 +224,32 @@ type User struct {
 	TrustedEmailAddress *string    `db:"trusted_email_address"`
 	SpokenLanguages     []byte     `db:"spoken_languages,json"`
 	Settings            []byte     `db:"settings,json"`
-	Raw                 []byte     `db:"raw"`
+	// MappingVersion is the version of the mapping that derived this row and its
+	// children from Raw (sync.UserMapping).
+	MappingVersion int32  `db:"mapping_version"`
+	Raw            []byte `db:"raw"`
+
+	// The lists of the user one row per element: EmailAliases, SpokenLanguages and
+	// the personal meeting URLs.
+	EmailAliasRows []UserEmailAlias
+	LanguageRows   []UserSpokenLanguage
+	MeetingURLs    []UserMeetingURL
+}
+
+// UserEmailAlias is one email alias of a user.
+type UserEmailAlias struct {
+	EmailAlias string `db:"email_alias,key"`
+}
+
+// UserSpokenLanguage is one language a user speaks.
+type UserSpokenLanguage struct {
+	Language  string `db:"language,key"`
+	IsPrimary *bool  `db:"is_primary"`
+}
+
+// UserMeetingURL is one personal meeting URL of a user.
+type UserMeetingURL struct {
+	URL string `db:"url,key"`
 }
 
 // Workspace is one row of workspaces.
@@ -196,7 +271,26 @@ type Tracker struct {
 	LanguageKeywords []byte     `db:"language_keywords,json"`
 	Created          *time.Time `db:"created"`
 	Updated          *time.Time `db:"updated"`
-	Raw              []byte     `db:"raw"`
+	// MappingVersion is the version of the mapping that derived this row and its
+	// children from Raw (sync.TrackerMapping).
+	MappingVersion int32  `db:"mapping_version"`
+	Raw            []byte `db:"raw"`
+
+	// LanguageKeywords one row per language and one per keyword.
+	Languages []TrackerLanguage
+	Keywords  []TrackerKeyword
+}
+
+// TrackerLanguage is one language a tracker has keywords in.
+type TrackerLanguage struct {
+	Language            string `db:"language,key"`
+	IncludeRelatedForms *bool  `db:"include_related_forms"`
+}
+
+// TrackerKeyword is one keyword of a tracker in one language.
+type TrackerKeyword struct {
+	Language string `db:"language,key"`
+	Keyword  string `db:"keyword,key"`
 }
 
 // Transcript is the whole transcript of one call; it replaces any stored one.

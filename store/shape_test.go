@@ -39,6 +39,12 @@ func TestRowShapesMatchTheTables(t *testing.T) {
 	for _, ct := range callChildren {
 		add(ct.tableName(), ct.columnNames(), childFieldTypes(ct))
 	}
+	for _, ct := range userChildren {
+		add(ct.tableName(), ct.columnNames(), childTypes(ct))
+	}
+	for _, ct := range trackerChildren {
+		add(ct.tableName(), ct.columnNames(), childTypes(ct))
+	}
 	add(sentenceRows.table, sentenceRows.columnNames(), fieldTypes[Sentence]())
 	add(scorecardEntity.table, scorecardEntity.shape.names, fieldTypes[Scorecard]())
 	add(answeredScorecardEntity.table, answeredScorecardEntity.shape.names, fieldTypes[AnsweredScorecard]())
@@ -91,7 +97,7 @@ func holds(dbType string, gt reflect.Type) bool {
 	want := map[string][]string{
 		"text": {"string"}, "bigint": {"int64"}, "integer": {"int32"}, "boolean": {"bool"},
 		"double precision": {"float64"}, "timestamp with time zone": {"Time"}, "date": {"Time"}, "jsonb": {"[]uint8"},
-		"ARRAY": {"[]string"}, "numeric": {"Decimal"},
+		"ARRAY": {"[]string", "[]float64"}, "numeric": {"Decimal"},
 	}[dbType]
 	name := gt.Name()
 	if gt.Kind() == reflect.Slice {
@@ -143,22 +149,49 @@ func TestEveryFieldRoundTripsThroughItsOwnColumn(t *testing.T) {
 		t.Fatal(err)
 	}
 	checkColumns(t, s, "calls", "id", call.ID, reflect.ValueOf(call))
-	tables := map[reflect.Type]string{}
-	for _, ct := range callChildren {
-		tables[reflect.ValueOf(ct).Elem().FieldByName("of").Type().Out(0)] = ct.tableName()
+	checkChildren(t, s, callChildren, call.ID, reflect.ValueOf(call))
+
+	// Users and trackers, with their child rows, the same way.
+	var user User
+	var tracker Tracker
+	fillDistinct(reflect.ValueOf(&user).Elem(), &n)
+	fillDistinct(reflect.ValueOf(&tracker).Elem(), &n)
+	user.Raw, tracker.Raw = []byte(`{"id": "u"}`), []byte(`{"id": "t"}`)
+	user.Settings, user.SpokenLanguages, tracker.LanguageKeywords = []byte(`"js"`), []byte(`"jl"`), []byte(`"jk"`)
+	if err := s.Transact(ctx, func(tx *Tx) error {
+		if _, err := tx.UpsertUsers(ctx, []User{user}); err != nil {
+			return err
+		}
+		_, err := tx.UpsertTrackers(ctx, []Tracker{tracker})
+		return err
+	}); err != nil {
+		t.Fatal(err)
 	}
-	cv := reflect.ValueOf(call)
-	for i := range cv.NumField() {
-		f := cv.Field(i)
-		if _, tagged := cv.Type().Field(i).Tag.Lookup("db"); tagged || f.Kind() != reflect.Slice {
+	checkColumns(t, s, "users", "id", user.ID, reflect.ValueOf(user))
+	checkChildren(t, s, userChildren, user.ID, reflect.ValueOf(user))
+	checkColumns(t, s, "trackers", "id", tracker.ID, reflect.ValueOf(tracker))
+	checkChildren(t, s, trackerChildren, tracker.ID, reflect.ValueOf(tracker))
+}
+
+// checkChildren checks the first element of every child set of parent (a struct) in
+// the table of its childTable, by the parent's id.
+func checkChildren[P any](t *testing.T, s *Store, children []childTable[P], id string, parent reflect.Value) {
+	t.Helper()
+	tables := map[reflect.Type]childTable[P]{}
+	for _, ct := range children {
+		tables[reflect.ValueOf(ct).Elem().FieldByName("of").Type().Out(0)] = ct
+	}
+	for i := range parent.NumField() {
+		f := parent.Field(i)
+		if _, tagged := parent.Type().Field(i).Tag.Lookup("db"); tagged || f.Kind() != reflect.Slice {
 			continue
 		}
-		table, ok := tables[f.Type()]
+		ct, ok := tables[f.Type()]
 		if !ok {
-			t.Errorf("Call.%s is a child set that no child table writes", cv.Type().Field(i).Name)
+			t.Errorf("%s.%s is a child set that no child table writes", parent.Type().Name(), parent.Type().Field(i).Name)
 			continue
 		}
-		checkColumns(t, s, table, "call_id", call.ID, f.Index(0))
+		checkColumns(t, s, ct.tableName(), ct.columnNames()[0], id, f.Index(0))
 	}
 }
 
@@ -224,6 +257,8 @@ func distinct(t reflect.Type, n int) reflect.Value {
 		v.SetBool(n%2 == 0)
 	case t.Kind() == reflect.Slice && t.Elem().Kind() == reflect.Uint8:
 		v.SetBytes([]byte(fmt.Sprintf(`"j%d"`, n))) // a JSON string: jsonb prints it back as is
+	case t.Kind() == reflect.Slice && t.Elem().Kind() == reflect.Float64:
+		v.Set(reflect.ValueOf([]float64{float64(n) + 0.25, float64(n) + 0.75}))
 	case t.Kind() == reflect.Slice && t.Elem().Kind() == reflect.String:
 		v.Set(reflect.ValueOf([]string{fmt.Sprintf("a%d", n), fmt.Sprintf("b%d", n)}))
 	default:

@@ -427,7 +427,10 @@ func (cp windowCheckpoint) save(ctx context.Context, st *store.Store) error {
 //	3: also call_crm_fields
 //	4: the JSON blocks (outline, highlights, key points, structure, outcome, a party's
 //	   CRM context) stored as Gong sent them, fields Gong adds inside them included
-const CallMapping = 4
+//	5: also the outline, highlights, key points and agenda as rows
+//	   (call_outline_sections, call_outline_items, call_highlights,
+//	   call_highlight_items, call_key_points, call_structure)
+const CallMapping = 5
 
 // CallRow maps one extensive call onto a calls row and its child rows. The call is
 // one gongapi accepted (it has metaData with an id, and every party has an id): the
@@ -467,6 +470,7 @@ func CallRow(c *gongapi.Call) store.Call {
 		row.Highlights = jsonDoc(ct.Highlights)
 		row.Outline = jsonDoc(ct.Outline)
 		row.Structure = jsonDoc(ct.Structure)
+		blockRows(&row, ct)
 		row.Trackers = make([]store.CallTracker, 0, len(ct.Trackers))
 		for i := range ct.Trackers {
 			t := &ct.Trackers[i]
@@ -553,6 +557,32 @@ func CallRow(c *gongapi.Call) store.Call {
 		}
 	}
 	return row
+}
+
+// blockRows derives the rows of the content's AI blocks, numbered from 0 in Gong's
+// order. A block not in its documented shape gives no rows (its document is stored).
+func blockRows(row *store.Call, ct *gongapi.CallContent) {
+	for i, sec := range ct.OutlineSections() {
+		row.OutlineSections = append(row.OutlineSections, store.CallOutlineSection{Index: int32(i),
+			Section: cleanPtr(sec.Section), StartTime: sec.StartTime, Duration: sec.Duration})
+		for k, it := range sec.Items {
+			row.OutlineItems = append(row.OutlineItems, store.CallOutlineItem{SectionIndex: int32(i), Index: int32(k),
+				Text: cleanPtr(it.Text), StartTime: it.StartTime})
+		}
+	}
+	for i, h := range ct.HighlightSections() {
+		row.HighlightGroups = append(row.HighlightGroups, store.CallHighlight{Index: int32(i), Title: cleanPtr(h.Title)})
+		for k, it := range h.Items {
+			row.HighlightItems = append(row.HighlightItems, store.CallHighlightItem{HighlightIndex: int32(i), Index: int32(k),
+				Text: cleanPtr(it.Text), StartTimes: it.StartTimes})
+		}
+	}
+	for i, p := range ct.KeyPointList() {
+		row.KeyPointRows = append(row.KeyPointRows, store.CallKeyPoint{Index: int32(i), Text: cleanPtr(p.Text)})
+	}
+	for i, p := range ct.StructureParts() {
+		row.StructureParts = append(row.StructureParts, store.CallStructurePart{Index: int32(i), Name: cleanPtr(p.Name), Duration: p.Duration})
+	}
 }
 
 // appendOccurrences adds a tracker's hits one row each, numbered in the order of the

@@ -39,6 +39,7 @@ func (v *env) assertMatchesGong(at time.Time) {
 	ds := v.fake.Dataset()
 	calls := ds.VisibleCalls(at)
 	var wantCalls, wantParties, wantTrackers, wantTopics, wantCRM, wantSentences, wantVideo, wantHits, wantFields []string
+	var wantBlocks blockRowsWant
 	live := map[string]bool{}
 	for _, c := range calls {
 		m := c.MetaData
@@ -72,6 +73,7 @@ func (v *env) assertMatchesGong(at time.Time) {
 			for _, t := range c.Content.Topics {
 				wantTopics = append(wantTopics, fmt.Sprintf("%s¦%s¦%d", m.ID, t.Name, t.Duration))
 			}
+			wantBlocks.add(m.ID, c.Content)
 		}
 		if c.Interaction != nil {
 			for _, vi := range c.Interaction.Video {
@@ -124,6 +126,8 @@ func (v *env) assertMatchesGong(at time.Time) {
 		FROM call_tracker_occurrences o JOIN calls c ON c.id = o.call_id AND c.deleted_at IS NULL`)
 	v.compare("transcript_sentences", wantSentences, `SELECT s.call_id || '¦' || sentence_index || '¦' || coalesce(speaker_id,'') || '¦' || start_ms
 		|| '¦' || end_ms || '¦' || text FROM transcript_sentences s JOIN calls c ON c.id = s.call_id AND c.deleted_at IS NULL`)
+
+	v.assertBlockRows(&wantBlocks)
 
 	if v.beyond != nil {
 		v.assertBeyondCallsMatchGong(at, v.beyond)

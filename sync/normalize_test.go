@@ -183,3 +183,59 @@ func TestCallRowKeepsTheBlocksAsSent(t *testing.T) {
 		t.Errorf("null and absent blocks must be NULL: outcome %s structure %s", r.CallOutcome, r.Structure)
 	}
 }
+
+// The blocks' rows are numbered from 0 in Gong's order, nulls stay null, and a block
+// in a shape other than the documented one costs its own rows only: the call, its
+// other blocks' rows and the block's document are kept.
+func TestCallRowDerivesTheBlocksRows(t *testing.T) {
+	c := decodeCall(t, `{"metaData": {"id": "1"},
+	  "content": {
+	    "outline": [{"section": "Intro", "startTime": 0, "duration": 30.5, "items": [{"text": "a", "startTime": 2}, {"text": "b", "startTime": null}]},
+	                {"section": null, "items": null}],
+	    "highlights": [{"title": "Next steps", "items": [{"text": "send the quote", "startTimes": [12.5, 40]}]}],
+	    "keyPoints": {"text": "not an array"},
+	    "structure": [{"name": "Meeting Setup", "duration": 67}, {"name": "Demo"}]}}`)
+	r := CallRow(&c)
+	if len(r.OutlineSections) != 2 || r.OutlineSections[1].Index != 1 || r.OutlineSections[1].Section != nil ||
+		*r.OutlineSections[0].Duration != 30.5 {
+		t.Errorf("outline sections: %+v", r.OutlineSections)
+	}
+	if len(r.OutlineItems) != 2 || r.OutlineItems[1].Index != 1 || r.OutlineItems[1].SectionIndex != 0 ||
+		*r.OutlineItems[1].Text != "b" || r.OutlineItems[1].StartTime != nil {
+		t.Errorf("outline items: %+v", r.OutlineItems)
+	}
+	if len(r.HighlightGroups) != 1 || len(r.HighlightItems) != 1 || fmt.Sprint(r.HighlightItems[0].StartTimes) != "[12.5 40]" {
+		t.Errorf("highlights: %+v %+v", r.HighlightGroups, r.HighlightItems)
+	}
+	if r.KeyPointRows != nil || !strings.Contains(string(r.KeyPoints), "not an array") {
+		t.Errorf("key points in another shape: rows %+v, document %s", r.KeyPointRows, r.KeyPoints)
+	}
+	if len(r.StructureParts) != 2 || *r.StructureParts[0].Duration != 67 || r.StructureParts[1].Duration != nil {
+		t.Errorf("structure: %+v", r.StructureParts)
+	}
+}
+
+// A user's and a tracker's lists become rows; empty entries and entries without a
+// language give none.
+func TestUserAndTrackerRowsDeriveTheirLists(t *testing.T) {
+	var u gongapi.User
+	if err := json.Unmarshal([]byte(`{"id": "7", "emailAliases": ["a@x.com", ""], "personalMeetingUrls": ["https://zoom.us/j/1"],
+	  "spokenLanguages": [{"language": "en-US", "primary": true}, {"language": "", "primary": false}, {"language": "fr-FR"}]}`), &u); err != nil {
+		t.Fatal(err)
+	}
+	ur := UserRows([]gongapi.User{u})[0]
+	if len(ur.EmailAliasRows) != 1 || len(ur.MeetingURLs) != 1 || len(ur.LanguageRows) != 2 ||
+		!*ur.LanguageRows[0].IsPrimary || ur.LanguageRows[1].IsPrimary != nil || ur.MappingVersion != UserMapping {
+		t.Errorf("user rows: %+v", ur)
+	}
+	var k gongapi.KeywordTracker
+	if err := json.Unmarshal([]byte(`{"trackerId": "9", "languageKeywords": [{"language": "eng", "keywords": ["price", "cost"], "includeRelatedForms": true},
+	  {"language": "mul", "keywords": ["ROI"]}, {"keywords": ["lost"]}]}`), &k); err != nil {
+		t.Fatal(err)
+	}
+	tr := TrackerRows([]gongapi.KeywordTracker{k})[0]
+	if len(tr.Languages) != 2 || len(tr.Keywords) != 3 || tr.Keywords[2].Language != "mul" || tr.Languages[1].IncludeRelatedForms != nil ||
+		tr.MappingVersion != TrackerMapping {
+		t.Errorf("tracker rows: %+v", tr)
+	}
+}

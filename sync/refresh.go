@@ -215,30 +215,65 @@ func (cp refreshCheckpoint) row() store.Checkpoint {
 	return row
 }
 
+// UserMapping is the version of the mapping from Gong's users to rows, stored with
+// every user (users.mapping_version); TrackerMapping is the same for tracker
+// definitions. Raise one whenever UserRows or TrackerRows starts deriving rows it did
+// not before: Remap then derives the stored records' rows again from their raw
+// documents, without asking Gong (see CallMapping).
+//
+//	1: the users and trackers tables
+//	2: also user_email_aliases, user_spoken_languages and user_meeting_urls;
+//	   tracker_languages and tracker_keywords
+const (
+	UserMapping    = 2
+	TrackerMapping = 2
+)
+
 // UserRows maps a page of users that gongapi accepted (each has an id).
 func UserRows(users []gongapi.User) []store.User {
 	rows := make([]store.User, 0, len(users))
 	for i := range users {
-		u := &users[i]
-		rows = append(rows, store.User{
-			ID:                  clean(string(u.ID)),
-			EmailAddress:        cleanPtr(u.EmailAddress),
-			FirstName:           cleanPtr(u.FirstName),
-			LastName:            cleanPtr(u.LastName),
-			Title:               cleanPtr(u.Title),
-			PhoneNumber:         cleanPtr(u.PhoneNumber),
-			Extension:           cleanPtr(u.Extension),
-			Active:              u.Active,
-			ManagerID:           idPtr(u.ManagerID),
-			Created:             u.Created.Ptr(),
-			EmailAliases:        cleanAll(u.EmailAliases),
-			TrustedEmailAddress: cleanPtr(u.TrustedEmailAddress),
-			SpokenLanguages:     jsonDoc(u.SpokenLanguages),
-			Settings:            jsonDoc(u.Settings),
-			Raw:                 rawJSON(u.Raw, u),
-		})
+		rows = append(rows, userRow(&users[i]))
 	}
 	return rows
+}
+
+// userRow maps one user and its lists; empty entries of a list give no row.
+func userRow(u *gongapi.User) store.User {
+	row := store.User{
+		ID:                  clean(string(u.ID)),
+		EmailAddress:        cleanPtr(u.EmailAddress),
+		FirstName:           cleanPtr(u.FirstName),
+		LastName:            cleanPtr(u.LastName),
+		Title:               cleanPtr(u.Title),
+		PhoneNumber:         cleanPtr(u.PhoneNumber),
+		Extension:           cleanPtr(u.Extension),
+		Active:              u.Active,
+		ManagerID:           idPtr(u.ManagerID),
+		Created:             u.Created.Ptr(),
+		EmailAliases:        cleanAll(u.EmailAliases),
+		TrustedEmailAddress: cleanPtr(u.TrustedEmailAddress),
+		SpokenLanguages:     jsonDoc(u.SpokenLanguages),
+		Settings:            jsonDoc(u.Settings),
+		MappingVersion:      UserMapping,
+		Raw:                 rawJSON(u.Raw, u),
+	}
+	for _, a := range u.EmailAliases {
+		if a != "" {
+			row.EmailAliasRows = append(row.EmailAliasRows, store.UserEmailAlias{EmailAlias: clean(a)})
+		}
+	}
+	for _, l := range u.SpokenLanguageList() {
+		if l.Language != nil && *l.Language != "" {
+			row.LanguageRows = append(row.LanguageRows, store.UserSpokenLanguage{Language: clean(*l.Language), IsPrimary: l.Primary})
+		}
+	}
+	for _, m := range u.PersonalMeetingURLs {
+		if m != "" {
+			row.MeetingURLs = append(row.MeetingURLs, store.UserMeetingURL{URL: clean(m)})
+		}
+	}
+	return row
 }
 
 // WorkspaceRows maps the workspaces answer.
@@ -256,19 +291,38 @@ func WorkspaceRows(ws []gongapi.Workspace) []store.Workspace {
 func TrackerRows(ts []gongapi.KeywordTracker) []store.Tracker {
 	rows := make([]store.Tracker, 0, len(ts))
 	for i := range ts {
-		t := &ts[i]
-		rows = append(rows, store.Tracker{
-			ID:               clean(string(t.TrackerID)),
-			Name:             cleanPtr(t.TrackerName),
-			WorkspaceID:      idPtr(t.WorkspaceID),
-			Affiliation:      cleanPtr(t.Affiliation),
-			PartOfQuestion:   t.PartOfQuestion,
-			FilterQuery:      cleanPtr(t.FilterQuery),
-			LanguageKeywords: jsonDoc(t.LanguageKeywords),
-			Created:          t.Created.Ptr(),
-			Updated:          t.Updated.Ptr(),
-			Raw:              rawJSON(t.Raw, t),
-		})
+		rows = append(rows, trackerRow(&ts[i]))
 	}
 	return rows
+}
+
+// trackerRow maps one tracker definition with its languages and keywords; an entry
+// without a language gives no row.
+func trackerRow(t *gongapi.KeywordTracker) store.Tracker {
+	row := store.Tracker{
+		ID:               clean(string(t.TrackerID)),
+		Name:             cleanPtr(t.TrackerName),
+		WorkspaceID:      idPtr(t.WorkspaceID),
+		Affiliation:      cleanPtr(t.Affiliation),
+		PartOfQuestion:   t.PartOfQuestion,
+		FilterQuery:      cleanPtr(t.FilterQuery),
+		LanguageKeywords: jsonDoc(t.LanguageKeywords),
+		Created:          t.Created.Ptr(),
+		Updated:          t.Updated.Ptr(),
+		MappingVersion:   TrackerMapping,
+		Raw:              rawJSON(t.Raw, t),
+	}
+	for _, lk := range t.LanguageKeywordList() {
+		if lk.Language == nil || *lk.Language == "" {
+			continue
+		}
+		lang := clean(*lk.Language)
+		row.Languages = append(row.Languages, store.TrackerLanguage{Language: lang, IncludeRelatedForms: lk.IncludeRelatedForms})
+		for _, k := range lk.Keywords {
+			if k != "" {
+				row.Keywords = append(row.Keywords, store.TrackerKeyword{Language: lang, Keyword: clean(k)})
+			}
+		}
+	}
+	return row
 }

@@ -7,18 +7,29 @@ import (
 	"github.com/gongsync/gongsync/gongapi/fakegong"
 )
 
-// olderMapping makes the synced tables look as an older gongsync left them: calls
-// at mapping version 1, the tables that version did not have empty, and a typed
-// column it did have wrong, so that re-deriving must rewrite columns as well as add
-// rows. It returns what the fake had served until then.
+// derivedTables are the tables an older mapping did not fill: calls of mapping 1
+// lacked the first three, and calls, users and trackers of the mapping before issue 26
+// the others.
+var derivedTables = []string{"call_video_stats", "call_tracker_occurrences", "call_crm_fields",
+	"call_outline_sections", "call_outline_items", "call_highlights", "call_highlight_items", "call_key_points",
+	"call_structure", "user_email_aliases", "user_spoken_languages", "user_meeting_urls", "tracker_languages",
+	"tracker_keywords"}
+
+// olderMapping makes the synced tables look as an older gongsync left them: calls,
+// users and trackers at mapping version 1, the tables that version did not have
+// empty, and a typed column it did have wrong, so that re-deriving must rewrite
+// columns as well as add rows. It returns what the fake had served until then.
 func (v *env) olderMapping() int64 {
 	v.t.Helper()
-	for _, q := range []string{
+	qs := []string{
 		`UPDATE calls SET mapping_version = 1, question_company_count = NULL`,
-		`DELETE FROM call_video_stats`,
-		`DELETE FROM call_tracker_occurrences`,
-		`DELETE FROM call_crm_fields`,
-	} {
+		`UPDATE users SET mapping_version = 1`,
+		`UPDATE trackers SET mapping_version = 1`,
+	}
+	for _, t := range derivedTables {
+		qs = append(qs, `DELETE FROM `+t)
+	}
+	for _, q := range qs {
 		if _, err := v.st.Pool().Exec(v.ctx, q); err != nil {
 			v.t.Fatal(err)
 		}
@@ -27,22 +38,24 @@ func (v *env) olderMapping() int64 {
 	return total
 }
 
-// Calls synced before call_video_stats, call_tracker_occurrences and call_crm_fields
-// existed gain their rows from the raw documents already stored: Remap sends no
-// request, leaves what Gong said (raw, times, deletions) alone, and the tables then
-// equal Gong's.
+// Calls, users and trackers synced before the tables derived from their JSON existed
+// (call_video_stats … call_structure, user_email_aliases … tracker_keywords) gain
+// their rows from the raw documents already stored: Remap sends no request, leaves
+// what Gong said (raw, times, deletions) alone, and the tables then equal Gong's.
 func TestRemapFillsNewTablesFromStoredRawWithoutRequests(t *testing.T) {
 	t.Parallel()
 	v := newEnv(t, envOptions{fake: fakegong.Options{Calls: 300}})
 	if rep := v.backfill(day0, day0.AddDate(0, 0, 30)); !rep.Done {
 		t.Fatalf("backfill: %s", rep.Message())
 	}
-	hits, video := v.count(`SELECT count(*) FROM call_tracker_occurrences`), v.count(`SELECT count(*) FROM call_video_stats`)
-	fields := v.count(`SELECT count(*) FROM call_crm_fields`)
-	if hits == 0 || video == 0 || fields == 0 {
-		t.Fatalf("the dataset gives %d tracker hits, %d video stats and %d CRM fields: nothing to remap", hits, video, fields)
+	filled := map[string]int{}
+	for _, table := range derivedTables {
+		if filled[table] = v.count(`SELECT count(*) FROM ` + table); filled[table] == 0 {
+			t.Fatalf("the dataset gives no row of %s: nothing to remap", table)
+		}
 	}
-	calls := v.count(`SELECT count(*) FROM calls`)
+	calls, users, trackers := v.count(`SELECT count(*) FROM calls`), v.count(`SELECT count(*) FROM users`), v.count(`SELECT count(*) FROM trackers`)
+	ledger := v.count(`SELECT coalesce(sum(requests), 0) FROM api_usage`)
 	before := v.olderMapping()
 	// A deleted call stays deleted through a remap.
 	if _, err := v.st.Pool().Exec(v.ctx, `UPDATE calls SET deleted_at = now() WHERE id = (SELECT min(id) FROM calls)`); err != nil {
@@ -57,14 +70,26 @@ func TestRemapFillsNewTablesFromStoredRawWithoutRequests(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if n != calls {
-		t.Errorf("remapped %d calls of %d", n, calls)
+	if n != (Remapped{Calls: calls, Users: users, Trackers: trackers}) {
+		t.Errorf("remapped %+v, want %d calls, %d users, %d trackers", n, calls, users, trackers)
 	}
 	if after, by := v.requests(); after != before {
 		t.Errorf("remap sent %d requests to Gong (%v)", after-before, by)
 	}
+	if got := v.count(`SELECT coalesce(sum(requests), 0) FROM api_usage`); got != ledger {
+		t.Errorf("the request ledger grew by %d during the remap", got-ledger)
+	}
+	for table, want := range filled {
+		if got := v.count(`SELECT count(*) FROM ` + table); got != want {
+			t.Errorf("%s: %d rows after the remap, %d before the upgrade", table, got, want)
+		}
+	}
 	if got := v.count(`SELECT count(*) FROM calls WHERE mapping_version <> $1`, CallMapping); got != 0 {
 		t.Errorf("%d calls kept an older mapping version", got)
+	}
+	if got := v.count(`SELECT count(*) FROM users WHERE mapping_version <> $1`, UserMapping) +
+		v.count(`SELECT count(*) FROM trackers WHERE mapping_version <> $1`, TrackerMapping); got != 0 {
+		t.Errorf("%d users and trackers kept an older mapping version", got)
 	}
 	if got := v.count(`SELECT count(*) FROM calls WHERE deleted_at IS NOT NULL`); got != 1 {
 		t.Errorf("%d calls deleted after the remap, want the 1 deleted before it", got)
@@ -79,8 +104,9 @@ func TestRemapFillsNewTablesFromStoredRawWithoutRequests(t *testing.T) {
 		t.Fatal(err)
 	}
 	v.assertMatchesGong(v.clock.Now())
-	if n, err := v.engine.Remap(v.ctx); err != nil || n != 0 {
-		t.Errorf("a second remap rewrote %d calls (%v)", n, err)
+	v.assertUserAndTrackerRowsMatchGong(v.clock.Now())
+	if n, err := v.engine.Remap(v.ctx); err != nil || n != (Remapped{}) {
+		t.Errorf("a second remap rewrote %+v (%v)", n, err)
 	}
 }
 

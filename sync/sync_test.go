@@ -52,6 +52,7 @@ func TestBackfillThenIncrementalMatchesGong(t *testing.T) {
 	if n := v.count(`SELECT count(*) FROM trackers`); n != len(v.fake.Dataset().Trackers()) {
 		t.Errorf("trackers: %d in the table", n)
 	}
+	v.assertUserAndTrackerRowsMatchGong(v.clock.Now())
 }
 
 // Gong's calls keep arriving late, changing and disappearing while the sync runs on

@@ -164,7 +164,7 @@ func commands() []command {
 		{"backfill", "a resumable historical sync of a date range", runBackfill, nil},
 		{"status", "streams, checkpoints, last runs, the day's budget, rows per table", runStatus, nil},
 		{"migrate", "apply (up) or list (status) database migrations", runMigrate, nil},
-		{"remap", "derive stored calls' rows again from their raw documents (no requests)", runRemap, nil},
+		{"remap", "derive the rows of stored calls, users and trackers again from their raw documents (no requests)", runRemap, nil},
 		{"mcp", "answer AI assistants over MCP on stdio: search, calls, transcripts, read-only SQL", runMCP, nil},
 		{"sql", "open psql on the synced tables, the schema on the search path", runSQL, nil},
 		{"compat", "views named and shaped as another tool's tables: fivetran (<schema>_fivetran)", runCompat, []string{"fivetran"}},

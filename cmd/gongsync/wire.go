@@ -175,12 +175,13 @@ const jobMaxRetryAfter = 30 * time.Second
 // remapStored runs the engine's remap and says what it did.
 func remapStored(ctx context.Context, engine *gsync.Engine, log zerolog.Logger) error {
 	n, err := engine.Remap(ctx)
-	if n > 0 {
-		log.Info().Int("calls", n).Int("mapping_version", gsync.CallMapping).
-			Msg("rows of calls stored by an older gongsync derived again from their raw documents (no requests to Gong)")
+	if n.Calls > 0 || n.Users > 0 || n.Trackers > 0 {
+		log.Info().Int("calls", n.Calls).Int("users", n.Users).Int("trackers", n.Trackers).
+			Int("call_mapping_version", gsync.CallMapping).
+			Msg("rows of records stored by an older gongsync derived again from their raw documents (no requests to Gong)")
 	}
 	if err != nil {
-		return fmt.Errorf("derive rows again from stored calls: %w", err)
+		return fmt.Errorf("derive rows again from stored records: %w", err)
 	}
 	return nil
 }
