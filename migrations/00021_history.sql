@@ -1,0 +1,205 @@
+-- History of the records gongsync refreshes in full (users, workspaces, trackers,
+-- scorecards and their questions): each table keeps only a record's current content,
+-- so "who was this rep's manager when the call happened" needs the versions it
+-- overwrote. <table>_history holds them: one row per version, valid from valid_from
+-- until valid_to (null for the current one), with the content hash and the record as
+-- it was.
+--
+-- One mechanism, in the database: a trigger on the table writes the versions, so
+-- every path that writes the table (the sync, remap, actions, an erasure, a fix by
+-- hand) keeps history alike, in the same transaction, on the transaction's clock
+-- (now(), as updated_at and deleted_at). A table is put under history by one line:
+--
+--     SELECT gongsync_keep_history('<table>');
+--
+-- which creates <table>_history with its comments, fills it with the rows the table
+-- holds, and attaches the trigger.
+--
+-- Two kinds of table:
+--   - a Gong record (raw, content_hash and deleted_at): a version opens when the record
+--     is inserted, changes (content_hash) or is restored (deleted_at cleared), and
+--     closes when it changes, is deleted (deleted_at set) or its row is removed (an
+--     erasure). A record read again unchanged (only last_seen_at moves) makes none.
+--   - rows without them, rewritten as a set with their parent (scorecard_questions):
+--     the content is the row itself (to_jsonb), hashed with SHA-256. A row deleted and
+--     written again unchanged in the same transaction keeps its open version.
+-- Two writes of one record in one transaction make one version, the last.
+
+-- +goose Up
+
+-- +goose StatementBegin
+CREATE FUNCTION gongsync_history_write() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE
+    -- TG_ARGV: the kind ('record' or 'rows'), then the key columns.
+    kind  text := TG_ARGV[0];
+    keys  text[] := TG_ARGV[1:];
+    hist  text := format('%I.%I', TG_TABLE_SCHEMA, TG_TABLE_NAME || '_history');
+    cols  text;
+    vals  text;
+    this  text;
+    raw   jsonb;
+    hash  bytea;
+    n     bigint;
+BEGIN
+    SELECT string_agg(format('%I', k), ', '), string_agg(format('($1).%I', k), ', ')
+        INTO cols, vals FROM unnest(keys) AS k;
+    this := format('(%s) = (%s)', cols, vals);
+
+    IF TG_OP IN ('UPDATE', 'DELETE') THEN
+        -- Close the open version. One opened by this same transaction never was
+        -- anyone's view of the record: it goes instead.
+        EXECUTE format('DELETE FROM %s WHERE %s AND valid_to IS NULL AND valid_from = $2', hist, this)
+            USING OLD, now();
+        EXECUTE format('UPDATE %s SET valid_to = $2 WHERE %s AND valid_to IS NULL', hist, this)
+            USING OLD, now();
+    END IF;
+    IF TG_OP = 'DELETE' THEN
+        RETURN NULL;
+    END IF;
+
+    IF kind = 'record' THEN
+        IF NEW.deleted_at IS NOT NULL THEN
+            RETURN NULL;
+        END IF;
+        raw := NEW.raw;
+        hash := NEW.content_hash;
+    ELSE
+        raw := to_jsonb(NEW);
+        hash := sha256(convert_to(raw::text, 'UTF8'));
+    END IF;
+
+    -- A version this transaction closed with the same content opens again: a set of
+    -- rows rewritten unchanged keeps its versions.
+    EXECUTE format('UPDATE %s SET valid_to = NULL WHERE %s AND valid_to = $2 AND content_hash = $3', hist, this)
+        USING NEW, now(), hash;
+    GET DIAGNOSTICS n = ROW_COUNT;
+    IF n > 0 THEN
+        RETURN NULL;
+    END IF;
+    EXECUTE format('INSERT INTO %s (%s, valid_from, content_hash, raw) VALUES (%s, $2, $3, $4)
+            ON CONFLICT (%s, valid_from) DO UPDATE SET valid_to = NULL, content_hash = EXCLUDED.content_hash, raw = EXCLUDED.raw',
+            hist, cols, vals, cols)
+        USING NEW, now(), hash, raw;
+    RETURN NULL;
+END
+$$;
+-- +goose StatementEnd
+
+COMMENT ON FUNCTION gongsync_history_write() IS 'gongsync bookkeeping: the trigger that writes <table>_history (see gongsync_keep_history).';
+
+-- +goose StatementBegin
+CREATE FUNCTION gongsync_keep_history(tbl text) RETURNS void LANGUAGE plpgsql AS $$
+DECLARE
+    rel     regclass := tbl::regclass;
+    hist    text := tbl || '_history';
+    keys    text[];
+    keydefs text;
+    cols    text;
+    args    text;
+    record  boolean;
+    c       record;
+BEGIN
+    SELECT array_agg(a.attname::text ORDER BY k.ord),
+           string_agg(format('%I %s NOT NULL', a.attname, format_type(a.atttypid, a.atttypmod)), ', ' ORDER BY k.ord)
+        INTO keys, keydefs
+        FROM pg_index i
+        CROSS JOIN LATERAL unnest(i.indkey) WITH ORDINALITY AS k(attnum, ord)
+        JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum
+        WHERE i.indrelid = rel AND i.indisprimary;
+    IF keys IS NULL THEN
+        RAISE EXCEPTION 'keep history of %: the table has no primary key', tbl;
+    END IF;
+    SELECT count(*) = 3 INTO record FROM pg_attribute
+        WHERE attrelid = rel AND attname IN ('raw', 'content_hash', 'deleted_at') AND NOT attisdropped;
+    SELECT string_agg(format('%I', k), ', ') INTO cols FROM unnest(keys) AS k;
+    SELECT string_agg(quote_literal(k), ', ') INTO args FROM unnest(keys) AS k;
+
+    EXECUTE format('CREATE TABLE %I (%s, valid_from timestamptz NOT NULL, valid_to timestamptz,
+            content_hash bytea NOT NULL, raw jsonb NOT NULL,
+            PRIMARY KEY (%s, valid_from), CHECK (valid_to >= valid_from))', hist, keydefs, cols);
+    -- At most one current version of a record; also what the trigger finds it by.
+    EXECUTE format('CREATE UNIQUE INDEX %I ON %I (%s) WHERE valid_to IS NULL', hist || '_current_idx', hist, cols);
+    BEGIN
+        IF current_setting('server_version_num')::int >= 140000 THEN
+            EXECUTE format('ALTER TABLE %I ALTER COLUMN raw SET COMPRESSION lz4', hist);
+        END IF;
+    EXCEPTION WHEN feature_not_supported THEN
+        RAISE NOTICE 'lz4 is not available: % is compressed with pglz', hist;
+    END;
+
+    -- What the table holds now is each record's first version: from when gongsync
+    -- first saw it (what came before was overwritten), closed when it was deleted.
+    IF record THEN
+        EXECUTE format('INSERT INTO %I (%s, valid_from, valid_to, content_hash, raw)
+                SELECT %s, first_seen_at, deleted_at, content_hash, raw FROM %I', hist, cols, cols, tbl);
+    ELSE
+        EXECUTE format('INSERT INTO %I (%s, valid_from, content_hash, raw)
+                SELECT %s, now(), sha256(convert_to(to_jsonb(t)::text, ''UTF8'')), to_jsonb(t) FROM %I t',
+            hist, cols, cols, tbl);
+    END IF;
+
+    IF record THEN
+        EXECUTE format('CREATE TRIGGER gongsync_history AFTER INSERT OR DELETE ON %I
+                FOR EACH ROW EXECUTE FUNCTION gongsync_history_write(''record'', %s)', tbl, args);
+        -- Only a change of content or of deletion makes a version: a record read again
+        -- unchanged does not even call the trigger.
+        EXECUTE format('CREATE TRIGGER gongsync_history_update AFTER UPDATE OF content_hash, deleted_at ON %I
+                FOR EACH ROW WHEN (OLD.content_hash IS DISTINCT FROM NEW.content_hash OR OLD.deleted_at IS DISTINCT FROM NEW.deleted_at)
+                EXECUTE FUNCTION gongsync_history_write(''record'', %s)', tbl, args);
+    ELSE
+        EXECUTE format('CREATE TRIGGER gongsync_history AFTER INSERT OR DELETE ON %I
+                FOR EACH ROW EXECUTE FUNCTION gongsync_history_write(''rows'', %s)', tbl, args);
+        EXECUTE format('CREATE TRIGGER gongsync_history_update AFTER UPDATE ON %I
+                FOR EACH ROW WHEN (OLD.* IS DISTINCT FROM NEW.*)
+                EXECUTE FUNCTION gongsync_history_write(''rows'', %s)', tbl, args);
+    END IF;
+
+    EXECUTE format('COMMENT ON TABLE %I IS %L', hist, format(
+        'The versions of each %s row, kept by gongsync: one row per version, valid from valid_from until valid_to (null for the current one). '
+        'A version opens when the record is first stored, changes or is restored, and closes when it changes, is deleted or removed; '
+        'a record read again unchanged makes none. The version at time T: valid_from <= T AND (valid_to IS NULL OR T < valid_to).', tbl));
+    FOR c IN SELECT k AS name, col_description(rel, a.attnum) AS d FROM unnest(keys) AS k
+            JOIN pg_attribute a ON a.attrelid = rel AND a.attname = k LOOP
+        EXECUTE format('COMMENT ON COLUMN %I.%I IS %L', hist, c.name,
+            format('The %s row the version is of (its key). Joins %s.%s.', tbl, tbl, c.name));
+    END LOOP;
+    EXECUTE format('COMMENT ON COLUMN %I.valid_from IS %L', hist,
+        'gongsync bookkeeping: when this version became the record''s content in gongsync (timestamptz, the database''s clock of the transaction that wrote it). A version seeded when history began is from the record''s first_seen_at.');
+    EXECUTE format('COMMENT ON COLUMN %I.valid_to IS %L', hist,
+        'gongsync bookkeeping: when this version stopped being the record''s content, because it changed or was deleted (timestamptz); null for the current version.');
+    EXECUTE format('COMMENT ON COLUMN %I.content_hash IS %L', hist, CASE WHEN record
+        THEN 'gongsync bookkeeping: SHA-256 of raw, as the table''s content_hash held it for this version.'
+        ELSE 'gongsync bookkeeping: SHA-256 of raw (its text), to tell a changed row from one written again unchanged.' END);
+    EXECUTE format('COMMENT ON COLUMN %I.raw IS %L', hist, CASE WHEN record
+        THEN format('The record as Gong sent it while this version was current (JSON): %s.raw of the time.', tbl)
+        ELSE format('The row as it was while this version was current (JSON, one key per column of %s).', tbl) END);
+END
+$$;
+-- +goose StatementEnd
+
+COMMENT ON FUNCTION gongsync_keep_history(text) IS 'gongsync bookkeeping: puts a table under history: creates <table>_history, fills it with the current rows and attaches the trigger gongsync_history_write.';
+
+SELECT gongsync_keep_history('users');
+SELECT gongsync_keep_history('workspaces');
+SELECT gongsync_keep_history('trackers');
+SELECT gongsync_keep_history('scorecards');
+SELECT gongsync_keep_history('scorecard_questions');
+-- A question's rows carry no times of their own: its first version is from when
+-- gongsync first saw its scorecard.
+UPDATE scorecard_questions_history h SET valid_from = s.first_seen_at
+    FROM scorecards s WHERE s.id = h.scorecard_id;
+
+-- +goose Down
+DROP TABLE scorecard_questions_history, scorecards_history, trackers_history, workspaces_history, users_history;
+DROP TRIGGER gongsync_history ON users;
+DROP TRIGGER gongsync_history_update ON users;
+DROP TRIGGER gongsync_history ON workspaces;
+DROP TRIGGER gongsync_history_update ON workspaces;
+DROP TRIGGER gongsync_history ON trackers;
+DROP TRIGGER gongsync_history_update ON trackers;
+DROP TRIGGER gongsync_history ON scorecards;
+DROP TRIGGER gongsync_history_update ON scorecards;
+DROP TRIGGER gongsync_history ON scorecard_questions;
+DROP TRIGGER gongsync_history_update ON scorecard_questions;
+DROP FUNCTION gongsync_keep_history(text);
+DROP FUNCTION gongsync_history_write();
