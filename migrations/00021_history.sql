@@ -155,16 +155,22 @@ BEGIN
     END IF;
 
     EXECUTE format('COMMENT ON TABLE %I IS %L', hist, format(
-        'The versions of each %s row, kept by gongsync: one row per version, valid from valid_from until valid_to (null for the current one). '
-        'A version opens when the record is first stored, changes or is restored, and closes when it changes, is deleted or removed; '
-        'a record read again unchanged makes none. The version at time T: valid_from <= T AND (valid_to IS NULL OR T < valid_to).', tbl));
+        'The versions of each %s row, kept by gongsync: one row per version, valid from valid_from until valid_to (null for the current one). %s '
+        'The version at time T: valid_from <= T AND (valid_to IS NULL OR T < valid_to).', tbl, CASE WHEN record
+        THEN 'A version opens when the record is first stored, changes or is restored, and closes when it changes, is deleted (deleted_at) or its row removed; a record read again unchanged makes none.'
+        ELSE 'A version opens when the row is written with new content and closes when it changes or the row goes; a row rewritten unchanged keeps its version. Its parent''s deletion is in the parent''s history.' END));
     FOR c IN SELECT k AS name, col_description(rel, a.attnum) AS d FROM unnest(keys) AS k
             JOIN pg_attribute a ON a.attrelid = rel AND a.attname = k LOOP
-        EXECUTE format('COMMENT ON COLUMN %I.%I IS %L', hist, c.name,
-            format('The %s row the version is of (its key). Joins %s.%s.', tbl, tbl, c.name));
+        -- A key of one column joins the table; one of several columns is described as
+        -- the table describes it.
+        EXECUTE format('COMMENT ON COLUMN %I.%I IS %L', hist, c.name, CASE WHEN cardinality(keys) = 1
+            THEN format('The %s row the version is of (its key). Joins %s.%s.', tbl, tbl, c.name)
+            ELSE format('Part of the key of the %s row the version is of: %s', tbl, coalesce(c.d, c.name)) END);
     END LOOP;
     EXECUTE format('COMMENT ON COLUMN %I.valid_from IS %L', hist,
-        'gongsync bookkeeping: when this version became the record''s content in gongsync (timestamptz, the database''s clock of the transaction that wrote it). A version seeded when history began is from the record''s first_seen_at.');
+        'gongsync bookkeeping: when this version became the record''s content in gongsync (timestamptz, the database''s clock of the transaction that wrote it). '
+        || CASE WHEN record THEN 'A version seeded when history began is from the record''s first_seen_at: older changes were overwritten.'
+           ELSE 'A version seeded when history began is from then.' END);
     EXECUTE format('COMMENT ON COLUMN %I.valid_to IS %L', hist,
         'gongsync bookkeeping: when this version stopped being the record''s content, because it changed or was deleted (timestamptz); null for the current version.');
     EXECUTE format('COMMENT ON COLUMN %I.content_hash IS %L', hist, CASE WHEN record
@@ -188,6 +194,7 @@ SELECT gongsync_keep_history('scorecard_questions');
 -- gongsync first saw its scorecard.
 UPDATE scorecard_questions_history h SET valid_from = s.first_seen_at
     FROM scorecards s WHERE s.id = h.scorecard_id;
+COMMENT ON COLUMN scorecard_questions_history.valid_from IS 'gongsync bookkeeping: when this version became the question''s content in gongsync (timestamptz, the database''s clock of the transaction that wrote it). A version seeded when history began is from its scorecard''s first_seen_at: older changes were overwritten.';
 
 -- +goose Down
 DROP TABLE scorecard_questions_history, scorecards_history, trackers_history, workspaces_history, users_history;
