@@ -228,3 +228,74 @@ func jsonEqual(a, b string) bool {
 	}
 	return reflect.DeepEqual(x, y)
 }
+
+// Migrating a database that already holds records seeds each history table with
+// them: a record's version from its first_seen_at, closed at deleted_at when it is
+// deleted; a scorecard's questions from their scorecard's first_seen_at.
+func TestHistoryMigrationSeedsTheRecordsHeld(t *testing.T) {
+	t.Parallel()
+	s := newStore(t)
+	ctx := context.Background()
+	provider, db, err := s.goose()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	var version int64 = -1
+	for _, src := range provider.ListSources() {
+		if strings.HasPrefix(src.Path[strings.LastIndex(src.Path, "/")+1:], "00021_") {
+			version = src.Version
+		}
+	}
+	if version < 0 {
+		t.Fatal("no migration 00021_ among the sources")
+	}
+	if _, err := provider.DownTo(ctx, version-1); err != nil {
+		t.Fatalf("down to %d: %v", version-1, err)
+	}
+	if n := count(t, s, `SELECT count(*) FROM pg_proc WHERE proname LIKE 'gongsync%history%' AND pronamespace = current_schema()::regnamespace`); n != 0 {
+		t.Fatalf("%d history functions left after going down", n)
+	}
+	q := "why?"
+	err = s.Transact(ctx, func(tx *Tx) error {
+		if _, err := tx.UpsertUsers(ctx, []User{historyUser("u1", "m1", "a@example.com"), historyUser("u2", "m1", "b@example.com")}); err != nil {
+			return err
+		}
+		_, err := tx.UpsertScorecards(ctx, []Scorecard{{ID: "s1", Raw: []byte(`{"scorecardId": "s1"}`),
+			Questions: []ScorecardQuestion{{QuestionID: "q1", QuestionText: &q}}}})
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.pool.Exec(ctx, `UPDATE users SET deleted_at = now() + interval '1 minute', first_seen_at = now() - interval '1 day' WHERE id = 'u2'`); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := provider.Up(ctx); err != nil {
+		t.Fatalf("up again: %v", err)
+	}
+	if n := count(t, s, `SELECT count(*) FROM users u JOIN users_history h ON h.id = u.id AND h.valid_from = u.first_seen_at
+			AND h.valid_to IS NOT DISTINCT FROM u.deleted_at AND h.raw = u.raw AND h.content_hash = u.content_hash`); n != 2 {
+		t.Fatalf("%d users seeded as they are, want 2", n)
+	}
+	if n := count(t, s, `SELECT count(*) FROM scorecard_questions_history h JOIN scorecards s ON s.id = h.scorecard_id
+			WHERE h.valid_from = s.first_seen_at AND h.valid_to IS NULL AND h.raw ->> 'question_text' = 'why?'`); n != 1 {
+		t.Fatalf("%d questions seeded from their scorecard's first_seen_at, want 1", n)
+	}
+	// The seeded version hashes a question as the trigger does: rewritten unchanged
+	// with its changed scorecard, it keeps its one version.
+	err = s.Transact(ctx, func(tx *Tx) error {
+		_, err := tx.UpsertScorecards(ctx, []Scorecard{{ID: "s1", Raw: []byte(`{"scorecardId": "s1", "name": "renamed"}`),
+			Questions: []ScorecardQuestion{{QuestionID: "q1", QuestionText: &q}}}})
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if vs := versions(t, s, "scorecard_questions", "question_id = 'q1'"); len(vs) != 1 || vs[0].ValidTo != nil {
+		t.Fatalf("the seeded question after its scorecard changed: %+v, want its one version, open", vs)
+	}
+	if vs := versions(t, s, "scorecards", "id = 's1'"); len(vs) != 2 {
+		t.Fatalf("the scorecard has %d versions after its change, want 2", len(vs))
+	}
+}
