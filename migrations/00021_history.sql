@@ -30,56 +30,68 @@
 -- +goose StatementBegin
 CREATE FUNCTION gongsync_history_write() RETURNS trigger LANGUAGE plpgsql AS $$
 DECLARE
-    -- TG_ARGV: the kind ('record' or 'rows'), then the key columns.
-    kind  text := TG_ARGV[0];
-    keys  text[] := TG_ARGV[1:];
-    hist  text := format('%I.%I', TG_TABLE_SCHEMA, TG_TABLE_NAME || '_history');
-    cols  text;
-    vals  text;
-    this  text;
-    raw   jsonb;
-    hash  bytea;
-    n     bigint;
+    -- TG_ARGV: the kind ('record' or 'rows'), then the key columns. The statement's
+    -- rows are in the transition tables gongsync_old and gongsync_new: a few set
+    -- statements per statement, not per row (see docs/ARCHITECTURE.md, History).
+    kind    text := TG_ARGV[0];
+    keys    text[] := TG_ARGV[1:];
+    hist    text := format('%I.%I', TG_TABLE_SCHEMA, TG_TABLE_NAME || '_history');
+    cols    text; -- k1, k2
+    xcols   text; -- x.k1, x.k2
+    ncols   text; -- n.k1, n.k2
+    onkeys  text; -- h.k1 = x.k1 AND …
+    onnew   text; -- h.k1 = n.k1 AND …
+    cmp     text; -- each new row beside its open version
+    closing text; -- the rows whose open version closes (their keys)
+    opening text; -- the rows that open a version (keys, gs_hash, gs_raw)
+    any_    boolean;
 BEGIN
-    SELECT string_agg(format('%I', k), ', '), string_agg(format('($1).%I', k), ', ')
-        INTO cols, vals FROM unnest(keys) AS k;
-    this := format('(%s) = (%s)', cols, vals);
-
-    IF TG_OP IN ('UPDATE', 'DELETE') THEN
-        -- Close the open version. One opened by this same transaction never was
-        -- anyone's view of the record: it goes instead.
-        EXECUTE format('DELETE FROM %s WHERE %s AND valid_to IS NULL AND valid_from = $2', hist, this)
-            USING OLD, now();
-        EXECUTE format('UPDATE %s SET valid_to = $2 WHERE %s AND valid_to IS NULL', hist, this)
-            USING OLD, now();
-    END IF;
+    SELECT string_agg(format('%I', k), ', '), string_agg(format('x.%I', k), ', '), string_agg(format('n.%I', k), ', '),
+           string_agg(format('h.%1$I = x.%1$I', k), ' AND '), string_agg(format('h.%1$I = n.%1$I', k), ' AND ')
+        INTO cols, xcols, ncols, onkeys, onnew FROM unnest(keys) AS k;
     IF TG_OP = 'DELETE' THEN
-        RETURN NULL;
-    END IF;
-
-    IF kind = 'record' THEN
-        IF NEW.deleted_at IS NOT NULL THEN
+        closing := format('SELECT %s FROM gongsync_old n', ncols); -- the deleted rows, named n as the others
+    ELSE
+        -- The open version is looked up row by row (LATERAL … LIMIT 1, by the
+        -- _current_idx index): joined as a set, a history table filled since it was
+        -- last analyzed looks empty to the planner, which compared 5,000 users read
+        -- again with their versions by a nested loop over the whole table (5 s).
+        cmp := format('SELECT %s, %s AS gs_hash, %s AS gs_raw, %s AS gs_live, h.content_hash AS gs_open
+            FROM gongsync_new n LEFT JOIN LATERAL (SELECT h.content_hash FROM %s h WHERE %s AND h.valid_to IS NULL LIMIT 1) h ON true',
+            ncols,
+            CASE WHEN kind = 'record' THEN 'n.content_hash' ELSE 'sha256(convert_to(to_jsonb(n)::text, ''UTF8''))' END,
+            CASE WHEN kind = 'record' THEN 'n.raw' ELSE 'to_jsonb(n)' END,
+            CASE WHEN kind = 'record' THEN 'n.deleted_at IS NULL' ELSE 'true' END,
+            hist, onnew);
+        -- A row whose open version differs from it, or that is no longer live.
+        closing := format('SELECT * FROM (%s) c WHERE c.gs_open IS NOT NULL AND (NOT c.gs_live OR c.gs_open <> c.gs_hash)', cmp);
+        -- Once those are closed: a live row without an open version.
+        opening := format('SELECT * FROM (%s) c WHERE c.gs_live AND c.gs_open IS NULL', cmp);
+        -- A record read again unchanged (only last_seen_at moved) makes no version.
+        EXECUTE format('SELECT EXISTS (SELECT FROM (%s) c WHERE c.gs_open IS DISTINCT FROM CASE WHEN c.gs_live THEN c.gs_hash END)', cmp)
+            INTO any_;
+        IF NOT any_ THEN
             RETURN NULL;
         END IF;
-        raw := NEW.raw;
-        hash := NEW.content_hash;
-    ELSE
-        raw := to_jsonb(NEW);
-        hash := sha256(convert_to(raw::text, 'UTF8'));
     END IF;
 
-    -- A version this transaction closed with the same content opens again: a set of
-    -- rows rewritten unchanged keeps its versions.
-    EXECUTE format('UPDATE %s SET valid_to = NULL WHERE %s AND valid_to = $2 AND content_hash = $3', hist, this)
-        USING NEW, now(), hash;
-    GET DIAGNOSTICS n = ROW_COUNT;
-    IF n > 0 THEN
+    -- Close the open versions. One opened by this same transaction never was anyone's
+    -- view of the record: it goes instead.
+    EXECUTE format('DELETE FROM %s h USING (%s) x WHERE %s AND h.valid_to IS NULL AND h.valid_from = now()',
+        hist, closing, onkeys);
+    EXECUTE format('UPDATE %s h SET valid_to = now() FROM (%s) x WHERE %s AND h.valid_to IS NULL',
+        hist, closing, onkeys);
+    IF opening IS NULL THEN
         RETURN NULL;
     END IF;
-    EXECUTE format('INSERT INTO %s (%s, valid_from, content_hash, raw) VALUES (%s, $2, $3, $4)
+    -- A version this transaction closed with the same content opens again: a set of
+    -- rows deleted and written again unchanged keeps its versions.
+    EXECUTE format('UPDATE %s h SET valid_to = NULL FROM (%s) x
+            WHERE %s AND h.valid_to = now() AND h.content_hash = x.gs_hash', hist, opening, onkeys);
+    EXECUTE format('INSERT INTO %s (%s, valid_from, content_hash, raw)
+            SELECT %s, now(), x.gs_hash, x.gs_raw FROM (%s) x
             ON CONFLICT (%s, valid_from) DO UPDATE SET valid_to = NULL, content_hash = EXCLUDED.content_hash, raw = EXCLUDED.raw',
-            hist, cols, vals, cols)
-        USING NEW, now(), hash, raw;
+        hist, cols, xcols, opening, cols);
     RETURN NULL;
 END
 $$;
@@ -97,6 +109,7 @@ DECLARE
     cols    text;
     args    text;
     record  boolean;
+    kind    text;
     c       record;
 BEGIN
     SELECT array_agg(a.attname::text ORDER BY k.ord),
@@ -111,6 +124,7 @@ BEGIN
     END IF;
     SELECT count(*) = 3 INTO record FROM pg_attribute
         WHERE attrelid = rel AND attname IN ('raw', 'content_hash', 'deleted_at') AND NOT attisdropped;
+    kind := CASE WHEN record THEN 'record' ELSE 'rows' END;
     SELECT string_agg(format('%I', k), ', ') INTO cols FROM unnest(keys) AS k;
     SELECT string_agg(quote_literal(k), ', ') INTO args FROM unnest(keys) AS k;
 
@@ -138,21 +152,14 @@ BEGIN
             hist, cols, cols, tbl);
     END IF;
 
-    IF record THEN
-        EXECUTE format('CREATE TRIGGER gongsync_history AFTER INSERT OR DELETE ON %I
-                FOR EACH ROW EXECUTE FUNCTION gongsync_history_write(''record'', %s)', tbl, args);
-        -- Only a change of content or of deletion makes a version: a record read again
-        -- unchanged does not even call the trigger.
-        EXECUTE format('CREATE TRIGGER gongsync_history_update AFTER UPDATE OF content_hash, deleted_at ON %I
-                FOR EACH ROW WHEN (OLD.content_hash IS DISTINCT FROM NEW.content_hash OR OLD.deleted_at IS DISTINCT FROM NEW.deleted_at)
-                EXECUTE FUNCTION gongsync_history_write(''record'', %s)', tbl, args);
-    ELSE
-        EXECUTE format('CREATE TRIGGER gongsync_history AFTER INSERT OR DELETE ON %I
-                FOR EACH ROW EXECUTE FUNCTION gongsync_history_write(''rows'', %s)', tbl, args);
-        EXECUTE format('CREATE TRIGGER gongsync_history_update AFTER UPDATE ON %I
-                FOR EACH ROW WHEN (OLD.* IS DISTINCT FROM NEW.*)
-                EXECUTE FUNCTION gongsync_history_write(''rows'', %s)', tbl, args);
-    END IF;
+    -- One trigger per event (a trigger with transition tables has one event), each
+    -- once per statement.
+    EXECUTE format('CREATE TRIGGER gongsync_history_insert AFTER INSERT ON %I REFERENCING NEW TABLE AS gongsync_new
+            FOR EACH STATEMENT EXECUTE FUNCTION gongsync_history_write(%L, %s)', tbl, kind, args);
+    EXECUTE format('CREATE TRIGGER gongsync_history_update AFTER UPDATE ON %I REFERENCING OLD TABLE AS gongsync_old NEW TABLE AS gongsync_new
+            FOR EACH STATEMENT EXECUTE FUNCTION gongsync_history_write(%L, %s)', tbl, kind, args);
+    EXECUTE format('CREATE TRIGGER gongsync_history_delete AFTER DELETE ON %I REFERENCING OLD TABLE AS gongsync_old
+            FOR EACH STATEMENT EXECUTE FUNCTION gongsync_history_write(%L, %s)', tbl, kind, args);
 
     EXECUTE format('COMMENT ON TABLE %I IS %L', hist, format(
         'The versions of each %s row, kept by gongsync: one row per version, valid from valid_from until valid_to (null for the current one). %s '
@@ -198,15 +205,18 @@ COMMENT ON COLUMN scorecard_questions_history.valid_from IS 'gongsync bookkeepin
 
 -- +goose Down
 DROP TABLE scorecard_questions_history, scorecards_history, trackers_history, workspaces_history, users_history;
-DROP TRIGGER gongsync_history ON users;
-DROP TRIGGER gongsync_history_update ON users;
-DROP TRIGGER gongsync_history ON workspaces;
-DROP TRIGGER gongsync_history_update ON workspaces;
-DROP TRIGGER gongsync_history ON trackers;
-DROP TRIGGER gongsync_history_update ON trackers;
-DROP TRIGGER gongsync_history ON scorecards;
-DROP TRIGGER gongsync_history_update ON scorecards;
-DROP TRIGGER gongsync_history ON scorecard_questions;
-DROP TRIGGER gongsync_history_update ON scorecard_questions;
+-- +goose StatementBegin
+DO $$
+DECLARE
+    t text;
+BEGIN
+    FOREACH t IN ARRAY ARRAY['users', 'workspaces', 'trackers', 'scorecards', 'scorecard_questions'] LOOP
+        EXECUTE format('DROP TRIGGER gongsync_history_insert ON %I', t);
+        EXECUTE format('DROP TRIGGER gongsync_history_update ON %I', t);
+        EXECUTE format('DROP TRIGGER gongsync_history_delete ON %I', t);
+    END LOOP;
+END
+$$;
+-- +goose StatementEnd
 DROP FUNCTION gongsync_keep_history(text);
 DROP FUNCTION gongsync_history_write();
