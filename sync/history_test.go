@@ -2,6 +2,7 @@ package sync
 
 import (
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -146,5 +147,41 @@ func TestHistoryOfAManagerChangedTwiceAndATrackerDeletedAndRestored(t *testing.T
 		if got[id] != m {
 			t.Errorf("call %s: manager at the call %q, want %q (managers in turn %v, versions from %v)", id, got[id], m, managers, bounds)
 		}
+	}
+}
+
+// privacy.erase-email reaches the history: a user whose address changed keeps no
+// version that holds the old one anywhere in the schema, and keeps the others.
+func TestEraseEmailReachesAUsersOlderVersions(t *testing.T) {
+	t.Parallel()
+	v := newEnv(t, envOptions{fake: quiet(fakegong.Options{Calls: 10, Users: 20})})
+	v.run(StreamUsers)
+	d := v.fake.Dataset()
+	u := d.UsersAt(v.clock.Now())[2]
+	old := strings.ToLower(*u.EmailAddress)
+	moved := "renamed-" + u.ID + "@example.com"
+	if err := d.ChangeUser(u.ID, func(x *fakegong.UserMetadata) {
+		x.EmailAddress, x.TrustedEmailAddress, x.EmailAliases = &moved, &moved, nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	v.clock.Advance(time.Minute)
+	v.run(StreamUsers)
+	if n := v.count(`SELECT count(*) FROM users_history WHERE id = $1`, u.ID); n != 2 {
+		t.Fatalf("the user has %d versions, want 2", n)
+	}
+	if where := v.holding(old); !slices.Contains(where, "users_history.raw") || slices.Contains(where, "users.raw") {
+		t.Fatalf("before the erasure the old address is in %v: the test proves nothing", where)
+	}
+	if _, err := v.action("privacy.erase-email", `{"emailAddress":"`+old+`"}`); err != nil {
+		t.Fatal(err)
+	}
+	if where := v.holding(old); where != nil {
+		t.Errorf("the old address is still in %v", where)
+	}
+	var current int
+	if err := v.st.Pool().QueryRow(v.ctx, `SELECT count(*) FROM users_history WHERE id = $1 AND valid_to IS NULL AND raw ->> 'emailAddress' = $2`,
+		u.ID, moved).Scan(&current); err != nil || current != 1 {
+		t.Errorf("the user's current version: %d rows, %v; want it kept", current, err)
 	}
 }
