@@ -122,8 +122,8 @@ BEGIN
     IF keys IS NULL THEN
         RAISE EXCEPTION 'keep history of %: the table has no primary key', tbl;
     END IF;
-    SELECT count(*) = 3 INTO record FROM pg_attribute
-        WHERE attrelid = rel AND attname IN ('raw', 'content_hash', 'deleted_at') AND NOT attisdropped;
+    SELECT count(*) = 4 INTO record FROM pg_attribute
+        WHERE attrelid = rel AND attname IN ('raw', 'content_hash', 'first_seen_at', 'deleted_at') AND NOT attisdropped;
     kind := CASE WHEN record THEN 'record' ELSE 'rows' END;
     SELECT string_agg(format('%I', k), ', ') INTO cols FROM unnest(keys) AS k;
     SELECT string_agg(quote_literal(k), ', ') INTO args FROM unnest(keys) AS k;
@@ -204,13 +204,16 @@ UPDATE scorecard_questions_history h SET valid_from = s.first_seen_at
 COMMENT ON COLUMN scorecard_questions_history.valid_from IS 'gongsync bookkeeping: when this version became the question''s content in gongsync (timestamptz, the database''s clock of the transaction that wrote it). A version seeded when history began is from its scorecard''s first_seen_at: older changes were overwritten.';
 
 -- +goose Down
-DROP TABLE scorecard_questions_history, scorecards_history, trackers_history, workspaces_history, users_history;
+-- Every table put under history, found by its trigger: a table a later line puts under
+-- history goes down with the others.
 -- +goose StatementBegin
 DO $$
 DECLARE
     t text;
 BEGIN
-    FOREACH t IN ARRAY ARRAY['users', 'workspaces', 'trackers', 'scorecards', 'scorecard_questions'] LOOP
+    FOR t IN SELECT c.relname FROM pg_trigger g JOIN pg_class c ON c.oid = g.tgrelid
+            WHERE g.tgname = 'gongsync_history_insert' AND c.relnamespace = current_schema()::regnamespace LOOP
+        EXECUTE format('DROP TABLE %I', t || '_history');
         EXECUTE format('DROP TRIGGER gongsync_history_insert ON %I', t);
         EXECUTE format('DROP TRIGGER gongsync_history_update ON %I', t);
         EXECUTE format('DROP TRIGGER gongsync_history_delete ON %I', t);
