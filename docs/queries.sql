@@ -432,3 +432,25 @@ FROM live_transcript_chunks k
 WHERE k.updated_at > '-infinity'
 ORDER BY k.updated_at, k.call_id, k.chunk_index
 LIMIT 500;
+
+-- name: manager_at_call_time
+-- Who each rep's manager was when the call happened, beside who it is now (users
+-- overwrite a changed manager; users_history keeps every version). One join: the
+-- version of the rep current at the call's start. History begins when gongsync first
+-- stored the user, so a call from before then takes the oldest version it has; a call
+-- made while the user was deleted from Gong has none (null).
+SELECT c.id                                      AS call_id,
+       c.started,
+       c.primary_user_id                         AS rep_id,
+       h.raw ->> 'managerId'                     AS manager_at_call,
+       u.manager_id                              AS manager_now,
+       h.valid_from                              AS version_from
+FROM live_calls c
+LEFT JOIN users_history h ON h.id = c.primary_user_id
+     AND c.started < coalesce(h.valid_to, 'infinity')
+     AND (c.started >= h.valid_from
+          OR h.valid_from = (SELECT min(f.valid_from) FROM users_history f WHERE f.id = h.id))
+LEFT JOIN users u ON u.id = c.primary_user_id
+WHERE c.started >= (SELECT max(started) FROM live_calls) - interval '30 days'
+ORDER BY c.started DESC, c.id
+LIMIT 200;

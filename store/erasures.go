@@ -23,6 +23,9 @@ import (
 //     the row goes (a later refresh brings it back if Gong still has it), and the
 //     rows derived from it (user_email_aliases, tracker_keywords, …) with it, by
 //     their foreign keys' ON DELETE CASCADE;
+//   - history tables (<table>_history, see migrations/00021): the versions that hold
+//     it go, the others stay; the record's own row closes its current version as it
+//     goes;
 //   - action_runs: the kept answer and the error are cleared;
 //   - any other table: the columns that hold it are set to null.
 
@@ -83,6 +86,7 @@ type searchTable struct {
 	columns []searchColumn
 	callID  bool // has call_id: its rows belong to a call
 	record  bool // a Gong record: id, raw and deleted_at
+	history bool // the versions of a record: valid_from and raw
 }
 
 // querier is what a pool and a transaction have in common.
@@ -111,6 +115,7 @@ func searchTables(ctx context.Context, q querier) ([]searchTable, error) {
 		if n := len(out); n > 0 {
 			out[n-1].callID = has["call_id"]
 			out[n-1].record = has["id"] && has["raw"] && has["deleted_at"]
+			out[n-1].history = has["valid_from"] && has["raw"]
 		}
 	}
 	for rows.Next() {
@@ -459,9 +464,9 @@ func eraseFrom(ctx context.Context, tx pgx.Tx, t searchTable, args []any) (int, 
 	name := pgx.Identifier{t.name}.Sanitize()
 	var sql string
 	switch {
-	case t.record, t.name == "quarantine":
-		// A Gong record (the quarantine keeps them whole, byte for byte) cannot lose one
-		// value and stay what Gong sent: it goes.
+	case t.record, t.history, t.name == "quarantine":
+		// A Gong record (the quarantine keeps them whole, byte for byte, a history table
+		// as they were) cannot lose one value and stay what Gong sent: it goes.
 		sql = "DELETE FROM " + name + " WHERE " + t.where()
 	case t.name == "action_runs":
 		// The run stays on record; what it kept of Gong's data goes.

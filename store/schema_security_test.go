@@ -67,7 +67,7 @@ func TestHostileSchemaNamesAreRefused(t *testing.T) {
 }
 
 // A name that is also an SQL key word is quoted by every statement anyway: migrations,
-// writes, checkpoints, the ledger, locks and counts all run in schemas named by
+// writes (and the history they keep), checkpoints, the ledger, locks and counts all run in schemas named by
 // non-reserved key words ("values", "time", "schema"). The reserved ones ("select",
 // "user") are refused by ValidateSchema, as a psql user could not type them unquoted.
 func TestKeywordSchemaIsQuotedEverywhere(t *testing.T) {
@@ -92,10 +92,33 @@ func TestKeywordSchemaIsQuotedEverywhere(t *testing.T) {
 				if _, err := tx.WriteTranscripts(ctx, []Transcript{makeTranscript(makeCall(1).ID, 1, 5)}); err != nil {
 					return err
 				}
+				if _, err := tx.UpsertUsers(ctx, []User{historyUser("u1", "m1", "a@example.com")}); err != nil {
+					return err
+				}
 				return tx.SaveCheckpoint(ctx, Checkpoint{Stream: "calls", HighWaterMark: &now})
 			})
 			if err != nil {
 				t.Fatalf("write: %v", err)
+			}
+			// The history trigger names its table by the schema it fires in.
+			if err := s.Transact(ctx, func(tx *Tx) error {
+				_, err := tx.UpsertUsers(ctx, []User{historyUser("u1", "m2", "a@example.com")})
+				return err
+			}); err != nil {
+				t.Fatalf("change a user: %v", err)
+			}
+			// Even from a session whose search_path does not name the schema.
+			conn, err := pgx.Connect(ctx, db)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer conn.Close(ctx)
+			if _, err := conn.Exec(ctx, `UPDATE `+pgx.Identifier{name, "users"}.Sanitize()+` SET raw = '{"id": "u1"}', content_hash = '\x00'`); err != nil {
+				t.Fatalf("change a user by hand: %v", err)
+			}
+			var versions int
+			if err := s.pool.QueryRow(ctx, `SELECT count(*) FROM `+pgx.Identifier{name, "users_history"}.Sanitize()).Scan(&versions); err != nil || versions != 3 {
+				t.Fatalf("%s.users_history: %d rows, %v; want 3", name, versions, err)
 			}
 			if _, err := s.Reserve(ctx, Reservation{Day: time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC), Limit: 10}); err != nil {
 				t.Fatalf("reserve: %v", err)

@@ -126,6 +126,32 @@ var plausible = map[string]func(a *answerCheck){
 		a.total("calls", `SELECT count(*) FROM `+liveRep+`
 			WHERE c.started >= date_trunc('quarter', (SELECT max(started) FROM calls WHERE deleted_at IS NULL))`)
 	},
+	"manager_at_call_time": func(a *answerCheck) {
+		a.atMost(200)
+		a.descending("started")
+		var calls int
+		if err := a.v.st.Pool().QueryRow(a.v.ctx, `SELECT least(200, count(*)) FROM calls WHERE deleted_at IS NULL
+			AND started >= (SELECT max(started) FROM calls WHERE deleted_at IS NULL) - interval '30 days'`).Scan(&calls); err != nil {
+			a.t.Fatal(err)
+		}
+		if len(a.rows) != calls {
+			a.t.Errorf("%d rows, want one per live call of the last 30 days (%d, at most 200)", len(a.rows), calls)
+		}
+		for _, r := range a.rows {
+			// The latest version from before the call, else the first: computed by
+			// order, not by ranges.
+			a.same(r, "manager_at_call", `SELECT coalesce(
+					(SELECT raw ->> 'managerId' FROM users_history WHERE id = $1 AND valid_from <= $2 ORDER BY valid_from DESC LIMIT 1),
+					(SELECT raw ->> 'managerId' FROM users_history WHERE id = $1 ORDER BY valid_from LIMIT 1))`,
+				r["rep_id"], r["started"])
+			// A rep with one version had one manager all along.
+			a.same(r, "manager_now", `SELECT CASE WHEN count(*) = 1 THEN min(raw ->> 'managerId') ELSE $2 END
+				FROM users_history WHERE id = $1`, r["rep_id"], r["manager_now"])
+			if r["manager_at_call"] != nil && r["manager_at_call"] != r["manager_now"] {
+				a.same(r, "rep_id", `SELECT id FROM users_history WHERE id = $1 GROUP BY id HAVING count(*) > 1`, r["rep_id"])
+			}
+		}
+	},
 	"external_contacts_per_account": func(a *answerCheck) {
 		a.atMost(20)
 		for _, r := range a.rows {

@@ -24,11 +24,19 @@ import (
 //	POST   /_fake/calls/{id}/delete   {"at": RFC3339}; at defaults to the clock's now
 //	POST   /_fake/calls/{id}/restore  {"at": RFC3339}
 //	POST   /_fake/calls/{id}/change   {"at", "title", "is_private", "add_parties"}
+//	POST   /_fake/users/{id}/manager  {"manager_id": "…"}: the user's manager from now on
+//	POST   /_fake/trackers/{id}/remove {"at": RFC3339, "back": RFC3339}: out of the
+//	                      tracker list from at (default now), listed again from back
+//	                      (default never)
 //
-// The call routes answer the call's CallSpec.
+// The call routes answer the call's CallSpec; the user and tracker routes {"ok": true}.
 func (s *Server) control(w http.ResponseWriter, r *http.Request) {
 	if rest, ok := strings.CutPrefix(r.URL.Path, "/_fake/calls/"); ok && r.Method == http.MethodPost {
 		s.controlCall(w, r, rest)
+		return
+	}
+	if r.Method == http.MethodPost && (strings.HasPrefix(r.URL.Path, "/_fake/users/") || strings.HasPrefix(r.URL.Path, "/_fake/trackers/")) {
+		s.controlDefinition(w, r)
 		return
 	}
 	switch r.Method + " " + r.URL.Path {
@@ -142,6 +150,42 @@ func (s *Server) controlCall(w http.ResponseWriter, r *http.Request, rest string
 		return
 	}
 	writeControl(w, http.StatusOK, spec)
+}
+
+// controlDefinition handles POST /_fake/users/{id}/manager and
+// /_fake/trackers/{id}/remove: what a full refresh sees change between two syncs.
+func (s *Server) controlDefinition(w http.ResponseWriter, r *http.Request) {
+	var req struct {
+		ManagerID *string    `json:"manager_id"`
+		At        *time.Time `json:"at"`
+		Back      *time.Time `json:"back"`
+	}
+	if err := readControl(r, &req); err != nil && err != io.EOF {
+		writeControl(w, http.StatusBadRequest, map[string]string{"error": err.Error()})
+		return
+	}
+	var err error
+	switch kind, rest, _ := strings.Cut(strings.TrimPrefix(r.URL.Path, "/_fake/"), "/"); {
+	case kind == "users" && strings.HasSuffix(rest, "/manager") && req.ManagerID != nil:
+		err = s.data.ChangeUser(strings.TrimSuffix(rest, "/manager"), func(u *UserMetadata) { u.ManagerID = req.ManagerID })
+	case kind == "trackers" && strings.HasSuffix(rest, "/remove"):
+		at, back := s.clock.Now(), time.Time{}
+		if req.At != nil {
+			at = *req.At
+		}
+		if req.Back != nil {
+			back = *req.Back
+		}
+		err = s.data.RemoveTracker(strings.TrimSuffix(rest, "/remove"), at, back)
+	default:
+		writeControl(w, http.StatusNotFound, map[string]string{"error": "no such control route: POST " + r.URL.Path + " (or manager_id missing)"})
+		return
+	}
+	if err != nil {
+		writeControl(w, http.StatusBadRequest, map[string]string{"error": err.Error()})
+		return
+	}
+	writeControl(w, http.StatusOK, map[string]bool{"ok": true})
 }
 
 func (s *Server) clockState() any {

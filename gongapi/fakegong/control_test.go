@@ -3,6 +3,7 @@ package fakegong
 import (
 	"encoding/json"
 	"net/http"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -157,5 +158,51 @@ func TestControlCallHooks(t *testing.T) {
 	}
 	if f.Stats().Total != 0 {
 		t.Error("control requests were counted")
+	}
+}
+
+// A user's manager changes, and a tracker leaves the list and comes back, by the
+// control routes: what a test in another process needs between two syncs.
+func TestControlDefinitionHooks(t *testing.T) {
+	t.Parallel()
+	f := newFake(t, Options{Seed: 52, Calls: 5})
+	f.Clock().Set(fixedNow)
+	ctl := func(path, body string) int {
+		t.Helper()
+		resp, err := http.Post(f.url+path, "application/json", strings.NewReader(body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	users := f.Dataset().UsersAt(fixedNow)
+	rep, manager := users[0].ID, users[1].ID
+	if code := ctl("/_fake/users/"+rep+"/manager", `{"manager_id":"`+manager+`"}`); code != http.StatusOK {
+		t.Fatalf("change manager: %d", code)
+	}
+	i := slices.IndexFunc(f.Dataset().UsersAt(fixedNow), func(u UserMetadata) bool { return u.ID == rep })
+	if u := f.Dataset().UsersAt(fixedNow)[i]; u.ManagerID == nil || *u.ManagerID != manager {
+		t.Errorf("the manager did not change: %v", u.ManagerID)
+	}
+	tracker := f.Dataset().Trackers()[0].TrackerID
+	if code := ctl("/_fake/trackers/"+tracker+"/remove", `{"back":"`+fixedNow.Add(time.Hour).Format(time.RFC3339)+`"}`); code != http.StatusOK {
+		t.Fatalf("remove tracker: %d", code)
+	}
+	listed := func(at time.Time) bool {
+		return slices.ContainsFunc(f.Dataset().TrackersAt(at), func(k KeywordTracker) bool { return k.TrackerID == tracker })
+	}
+	if listed(fixedNow) || !listed(fixedNow.Add(time.Hour)) {
+		t.Errorf("the tracker is listed now %v, in an hour %v; want false, true", listed(fixedNow), listed(fixedNow.Add(time.Hour)))
+	}
+	for path, body := range map[string]string{
+		"/_fake/users/1/manager":           `{"manager_id":"2"}`,
+		"/_fake/trackers/1/remove":         ``,
+		"/_fake/users/" + rep + "/x":       `{}`,
+		"/_fake/users/" + rep + "/manager": `{}`,
+	} {
+		if code := ctl(path, body); code == http.StatusOK {
+			t.Errorf("POST %s %s: 200", path, body)
+		}
 	}
 }

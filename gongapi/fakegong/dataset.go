@@ -113,6 +113,17 @@ func (u *user) listed(t int64) bool {
 	return u.removed == 0 || t < u.removed || (u.back != 0 && t >= u.back)
 }
 
+// listing says when a definition Gong lists is taken out of its list and put back.
+type listing struct {
+	removed int64 // gone from this virtual time; 0 = never
+	back    int64 // listed again from this virtual time; 0 = never
+}
+
+// listed reports whether the definition is listed at virtual time t.
+func (l listing) listed(t int64) bool {
+	return l.removed == 0 || t < l.removed || (l.back != 0 && t >= l.back)
+}
+
 // tracker is one tracker as calls report it; keyword trackers also have a definition.
 type tracker struct {
 	id       string
@@ -145,6 +156,7 @@ type Dataset struct {
 	wsIDs      []uint64
 	wsTrackers [][]tracker // per workspace: keyword trackers then smart ones
 	keywordDef []KeywordTracker
+	defGone    []listing           // per keywordDef, when Gong stops and starts listing it; copied on write
 	ids        map[uint64]struct{} // every id handed out, so new ones stay unique
 	genRNG     rng                 // for ids of calls added later
 
@@ -677,9 +689,45 @@ func (d *Dataset) Workspaces() []WorkspaceMetadata {
 	return slices.Clone(d.workspaces)
 }
 
-// Trackers returns the keyword tracker definitions of every workspace.
+// Trackers returns the keyword tracker definitions of every workspace, including any
+// RemoveTracker took out of the list.
 func (d *Dataset) Trackers() []KeywordTracker {
 	return slices.Clone(d.keywordDef)
+}
+
+// TrackersAt returns the keyword tracker definitions GET /v2/settings/trackers lists
+// at virtual time t, in the order it lists them.
+func (d *Dataset) TrackersAt(t time.Time) []KeywordTracker {
+	d.mu.RLock()
+	gone := d.defGone
+	d.mu.RUnlock()
+	var out []KeywordTracker
+	for i, k := range d.keywordDef {
+		if gone == nil || gone[i].listed(t.UnixNano()) {
+			out = append(out, k)
+		}
+	}
+	return out
+}
+
+// RemoveTracker takes a keyword tracker out of the definitions Gong lists from
+// virtual time at on (as when an administrator deletes it), and puts it back from back
+// on unless back is zero. Calls keep reporting its hits.
+func (d *Dataset) RemoveTracker(id string, at, back time.Time) error {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	i := slices.IndexFunc(d.keywordDef, func(k KeywordTracker) bool { return k.TrackerID == id })
+	if i < 0 {
+		return fmt.Errorf("remove tracker: no keyword tracker %q", id)
+	}
+	gone := make([]listing, len(d.keywordDef)) // readers may hold the old slice
+	copy(gone, d.defGone)
+	gone[i] = listing{removed: at.UnixNano()}
+	if !back.IsZero() {
+		gone[i].back = back.UnixNano()
+	}
+	d.defGone = gone
+	return nil
 }
 
 // lookup finds a call by its decimal id; the caller holds d.mu.

@@ -346,6 +346,45 @@ func TestChangeUser(t *testing.T) {
 	}
 }
 
+// A removed keyword tracker leaves the list Gong serves from the time given and comes
+// back from the time given; the others stay listed throughout.
+func TestRemoveTracker(t *testing.T) {
+	t.Parallel()
+	f := newFake(t, Options{Seed: 24, Calls: 10})
+	f.Clock().Set(fixedNow)
+	defs := f.Dataset().Trackers()
+	gone := defs[1].TrackerID
+	if err := f.Dataset().RemoveTracker(gone, fixedNow.Add(time.Minute), fixedNow.Add(time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.Dataset().RemoveTracker("1", fixedNow, time.Time{}); err == nil {
+		t.Error("removing a tracker that does not exist succeeded")
+	}
+	listed := func() []string {
+		page := decode[struct {
+			KeywordTrackers []KeywordTracker `json:"keywordTrackers"`
+		}](t, f.do(http.MethodGet, "/v2/settings/trackers", nil, ""))
+		var ids []string
+		for _, k := range page.KeywordTrackers {
+			ids = append(ids, k.TrackerID)
+		}
+		return ids
+	}
+	for _, c := range []struct {
+		at     time.Time
+		listed bool
+	}{{fixedNow, true}, {fixedNow.Add(time.Minute), false}, {fixedNow.Add(59 * time.Minute), false}, {fixedNow.Add(time.Hour), true}} {
+		f.Clock().Set(c.at)
+		ids := listed()
+		if slices.Contains(ids, gone) != c.listed || len(ids) != len(defs)-map[bool]int{true: 0, false: 1}[c.listed] {
+			t.Errorf("at %v: %d trackers listed, the removed one listed %v; want %v", c.at, len(ids), slices.Contains(ids, gone), c.listed)
+		}
+		if got := len(f.Dataset().TrackersAt(c.at)); got != len(ids) {
+			t.Errorf("at %v: TrackersAt has %d, the endpoint %d", c.at, got, len(ids))
+		}
+	}
+}
+
 // TestHooksWhileServing runs the test hooks while pages are being served; with
 // -race it proves the dataset's copy-on-write discipline.
 func TestHooksWhileServing(t *testing.T) {
@@ -363,6 +402,7 @@ func TestHooksWhileServing(t *testing.T) {
 			d.AddCall(NewCall{Started: at.Add(-48 * time.Hour), ProcessedAt: at})
 			d.ChangeCall(ids[i%len(ids)], at, Change{AddParties: 1, Title: strp("t")})
 			d.ChangeUser(users[i%len(users)].ID, func(u *UserMetadata) { u.Title = strp("x") })
+			d.RemoveTracker(d.Trackers()[i%3].TrackerID, at, at.Add(time.Minute))
 			if i%10 == 0 {
 				d.DeleteCall(ids[(i*7)%len(ids)], at)
 			}
@@ -379,6 +419,7 @@ func TestHooksWhileServing(t *testing.T) {
 			}
 		}
 		f.do(http.MethodGet, "/v2/users", nil, "")
+		f.do(http.MethodGet, "/v2/settings/trackers", nil, "")
 	}
 	<-done
 }

@@ -81,8 +81,8 @@
 // ActivityAt, InteractionStatsAt, LibraryFoldersAt, LibraryFolderCallsAt,
 // CallOutcomesAt) so tests can compare what a sync stored with what Gong held, and
 // its hooks (AddCall, ChangeCall, DeleteCall, RestoreCall, SetProcessedAt,
-// SetTranscriptAt, ChangeUser, RemoveUser, AddReview, EditReview, DeleteReview,
-// RemoveScorecard, RemoveLibraryFolder, RemoveCallOutcome) make late, changed,
+// SetTranscriptAt, ChangeUser, RemoveUser, RemoveTracker, AddReview, EditReview,
+// DeleteReview, RemoveScorecard, RemoveLibraryFolder, RemoveCallOutcome) make late, changed,
 // deleted and reappearing records happen exactly when a test needs them. Gong
 // revises recent days of activity and stats as late calls are processed; the fake's
 // figures for a day are computed from the calls visible at the clock's time, so

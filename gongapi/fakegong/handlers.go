@@ -751,8 +751,9 @@ func (s *Server) handleTrackers(x *exchange) {
 	e.requestID(x.id)
 	e.b = append(e.b, `,"keywordTrackers":[`...)
 	n := 0
-	for i := range s.data.keywordDef {
-		t := &s.data.keywordDef[i]
+	defs := s.data.TrackersAt(s.clock.Now())
+	for i := range defs {
+		t := &defs[i]
 		if wsID != "" && (t.WorkspaceID == nil || *t.WorkspaceID != wsID) {
 			continue
 		}
