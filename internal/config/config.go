@@ -118,6 +118,9 @@ type Config struct {
 	WebhookURL       string
 	WebhookPublicKey string
 	WebhookToken     Secret
+	// WebhookBatch is how long a call a webhook announced waits for others before
+	// they are fetched together (0: each batch at once).
+	WebhookBatch time.Duration
 
 	ActionsAddr  string // "" when off
 	ActionsToken Secret
@@ -387,6 +390,9 @@ var settings = []setting{
 			c.WebhookToken = Secret(v)
 			return nil
 		}},
+	{env: "GONGSYNC_WEBHOOK_BATCH", flag: "webhook-batch", def: "3s", kind: "duration", group: Webhook,
+		usage: "how long a call a webhook announced waits for others, so that calls announced together are fetched with one request (0: at once)",
+		apply: durationSetting(func(c *Config, d time.Duration) { c.WebhookBatch = d }, 0)},
 	{env: "GONGSYNC_ACTIONS_ADDR", flag: "actions-addr", def: Off, kind: "address", group: Actions,
 		usage: "host:port of the actions server (GET /actions, POST /actions/{name}) for apps, or off",
 		apply: addrSetting(func(c *Config, s string) { c.ActionsAddr = s })},
