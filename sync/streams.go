@@ -63,6 +63,10 @@ type streamDef struct {
 	// schedules are the daemon's schedule groups whose ticks run the stream (calls,
 	// users, settle, daily; see Schedules).
 	schedules []string
+	// dueAt, when set, paces the stream on its schedule groups' ticks: a tick before
+	// the time it says runs nothing (the answered scorecards, ReviewsDueAt). Passes
+	// that name the stream, and first passes, run it whenever.
+	dueAt func(e *Engine, ctx context.Context) (time.Time, error)
 	// work does one run; its error decides the run's status.
 	work func(e *Engine, ctx context.Context, r *run) error
 	// backfill, for a dated stream (data Gong keeps by date), reads [from, to) as part of
@@ -99,7 +103,7 @@ var streamDefs = []*streamDef{
 	{name: StreamScorecards, scopes: scopeScorecards, lock: StreamScorecards, refresh: true, every: usersMaxAge, refusable: true, schedules: []string{scheduleUsers},
 		work: (*Engine).syncScorecards},
 	{name: StreamAnsweredScorecards, scopes: scopeReviews, lock: StreamAnsweredScorecards, refusable: true, schedules: []string{scheduleCalls},
-		work: (*Engine).syncAnsweredScorecards, backfill: (*Engine).backfillAnsweredScorecards},
+		dueAt: (*Engine).ReviewsDueAt, work: (*Engine).syncAnsweredScorecards, backfill: (*Engine).backfillAnsweredScorecards},
 	{name: StreamAnsweredScorecardsSettle, scopes: scopeReviews, lock: StreamAnsweredScorecards, onDemand: true, refusable: true, kind: KindSettle,
 		schedules: []string{scheduleSettle}, work: (*Engine).settleAnsweredScorecards},
 	// The sweep's part for them re-reads the older review dates (sweep.go), under the
