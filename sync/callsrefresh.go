@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"slices"
+	"time"
 
 	"github.com/gongsync/gongsync/gongapi"
 	"github.com/gongsync/gongsync/gongapi/catalog"
@@ -132,7 +133,7 @@ func (e *Engine) refreshCalls(ctx context.Context, r *run, ids []string, res *re
 	// Their transcripts, in one request, through the transcripts stream's batch.
 	pending := make([]store.PendingTranscript, len(stored))
 	for i, r := range stored {
-		pending[i] = store.PendingTranscript{CallID: r.ID, Started: r.Started}
+		pending[i] = store.PendingTranscript{CallID: r.ID, Started: r.Started, Ended: callEnd(r)}
 	}
 	found, err := e.transcriptBatch(pctx, r, pending, e.now())
 	e.tally(ctx, r, found)
@@ -141,4 +142,13 @@ func (e *Engine) refreshCalls(ctx context.Context, r *run, ids []string, res *re
 	}
 	res.Transcripts, res.Sentences = found.records, found.sentences
 	return nil
+}
+
+// callEnd is when a call ended: its start plus its duration, nil when either is unknown.
+func callEnd(c store.Call) *time.Time {
+	if c.Started == nil || c.DurationSeconds == nil {
+		return nil
+	}
+	end := c.Started.Add(time.Duration(*c.DurationSeconds) * time.Second)
+	return &end
 }
