@@ -144,4 +144,15 @@ func TestTranscriptsAreAskedForWhenGongHasThem(t *testing.T) {
 		status != "available" || !near(seenAt, callEnd.Add(d.P90)) {
 		t.Fatalf("at the 90th percentile: transcript %s, first seen %s (%v); want available, seen then", status, seenAt, err)
 	}
+	// Fetched again later (a webhook's fetch), the transcript keeps its first sighting.
+	v.clock.Set(callEnd.Add(d.P90 + time.Hour))
+	for _, rep := range v.engine.FetchCalls(v.ctx, []string{spec.ID}) {
+		if rep.Err != nil || rep.Requests != 2 {
+			t.Fatalf("fetch again: %d requests, %v", rep.Requests, rep.Err)
+		}
+	}
+	var again time.Time
+	if err := v.st.Pool().QueryRow(v.ctx, `SELECT transcript_first_seen_at FROM calls WHERE id = $1`, spec.ID).Scan(&again); err != nil || !again.Equal(seenAt) {
+		t.Fatalf("first seen %s after fetching again (%v); want %s kept", again, err, seenAt)
+	}
 }
