@@ -337,7 +337,7 @@ var settings = []setting{
 		usage: "when a sync considers users, workspaces, trackers and scorecards due again",
 		apply: durationSetting(func(c *Config, d time.Duration) { c.UsersMaxAge = d }, 0)},
 	{env: "GONGSYNC_SCHEDULE_CALLS", flag: "schedule-calls", def: "*/15 * * * *", kind: "cron", group: Schedule,
-		usage: "cron schedule of the calls, transcripts and answered scorecards streams",
+		usage: "cron schedule of the calls, transcripts and answered scorecards streams (the answered scorecards read at most hourly)",
 		apply: cronSetting(func(c *Config, s string) { c.ScheduleCalls = s })},
 	{env: "GONGSYNC_SCHEDULE_USERS", flag: "schedule-users", def: "0 */6 * * *", kind: "cron", group: Schedule,
 		usage: "cron schedule of the users, workspaces, trackers and scorecards streams",
