@@ -15,11 +15,6 @@ type Options struct {
 	SweepPeriod     time.Duration // the sweep re-reads every older call at least once per period (168h)
 	SweepShare      float64       // share of the daily budget the sweep may spend (0.1)
 	UsersMaxAge     time.Duration // when full refreshes are due again (6h)
-	// ReviewsEvery is how stale the answered scorecards may grow on the calls
-	// schedule's ticks (1h): a tick reads them only once their last complete read is
-	// about that old (ReviewsDueAt), since each read costs a page per 100 reviews of
-	// the company's whole day. A freshness target, when set, may lower it.
-	ReviewsEvery time.Duration
 	CursorMaxAge    time.Duration // stored cursors older than this are not tried: the window restarts from its last committed call (30m)
 	TranscriptBatch int           // call ids per transcript request (100)
 	PageGrace       time.Duration // after shutdown begins, how long the page in flight may take to finish (15s)
@@ -31,6 +26,12 @@ type Options struct {
 	Now            func() time.Time
 	Logger         zerolog.Logger
 	Metrics        *Metrics
+
+	// ReviewsEvery is how stale the answered scorecards may grow on the calls
+	// schedule's ticks (1h): a tick reads them only once their last complete read is
+	// about that old (ReviewsDueAt), since each read costs a page per 100 reviews of
+	// the company's whole day. A freshness target, when set, may lower it.
+	ReviewsEvery time.Duration
 }
 
 func (o *Options) defaults() {
