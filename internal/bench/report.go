@@ -258,7 +258,7 @@ func (r *report) writeDay(w writer) {
 	w("|---|---|---|---|---|")
 	schedules := map[string]string{"users": "users", "workspaces": "users", "trackers": "users", "scorecards": "users",
 		"calls": "calls", "transcripts": "calls and settle", "answered_scorecards": "calls, hourly", "settle": "settle",
-		"answered_scorecards_settle": "settle"}
+		"answered_scorecards_settle": "settle", "sweep": "settle", "answered_scorecards_sweep": "settle"}
 	var names []string
 	for name := range r.day {
 		if s, ok := strings.CutSuffix(name, "-req"); ok && s != "total" {
