@@ -280,14 +280,10 @@ func (e *Engine) RunScheduled(ctx context.Context, group, stream string, ifDue b
 			return nil, groupNext(group, stream), nil
 		}
 	}
-	if s.dueAt != nil {
-		at, err := s.dueAt(e, ctx)
-		if err != nil {
-			return nil, "", err
-		}
-		if e.now().Before(at) {
-			return nil, groupNext(group, stream), nil
-		}
+	if due, err := e.dueNow(ctx, s); err != nil {
+		return nil, "", err
+	} else if !due {
+		return nil, groupNext(group, stream), nil
 	}
 	rep = e.runStream(ctx, s, KindScheduled, false, false)
 	if rep.Status == store.RunPaused || ctx.Err() != nil || CredentialsRefused(rep.Err) {

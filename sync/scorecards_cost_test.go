@@ -85,14 +85,10 @@ func measureDay(tb testing.TB, streams []string, check func(r *RunReport, at tim
 			}
 			// A paced stream (the answered scorecards) runs on the ticks where it is due,
 			// as RunScheduled decides for the daemon.
-			if s.dueAt != nil {
-				at, err := s.dueAt(v.engine, v.ctx)
-				if err != nil {
-					tb.Fatal(err)
-				}
-				if tk.at.Before(at) {
-					continue
-				}
+			if due, err := v.engine.dueNow(v.ctx, s); err != nil {
+				tb.Fatal(err)
+			} else if !due {
+				continue
 			}
 			stored := 0
 			if check != nil {

@@ -269,6 +269,19 @@ func (e *Engine) Due(ctx context.Context) ([]string, error) {
 	return due, nil
 }
 
+// dueNow says whether a scheduled tick runs the stream now: always, unless it is paced
+// (streamDef.dueAt) and its time has not come.
+func (e *Engine) dueNow(ctx context.Context, s *streamDef) (bool, error) {
+	if s == nil || s.dueAt == nil {
+		return true, nil
+	}
+	at, err := s.dueAt(e, ctx)
+	if err != nil {
+		return false, err
+	}
+	return !e.now().Before(at), nil
+}
+
 // RunStream runs one stream once. wait says whether to wait for another process
 // holding the stream, or to skip. A stream Gong refused for want of a scope less than a
 // day ago is skipped.
@@ -307,6 +320,15 @@ func (e *Engine) Pass(ctx context.Context, streams []string, kind RunKind, wait 
 	for _, s := range streams {
 		if ctx.Err() != nil {
 			break
+		}
+		// A scheduler's tick (the daemon's first pass, `sync --schedule`) runs a paced
+		// stream only once it is due, as the daemon's ticks do.
+		if kind == KindScheduled {
+			if due, err := e.dueNow(ctx, findStream(s)); err != nil {
+				return reports, err
+			} else if !due {
+				continue
+			}
 		}
 		rep := e.runNamed(ctx, s, kind, wait, askRefused)
 		reports = append(reports, rep)
