@@ -375,3 +375,76 @@ func TestWebhookFetchesAnnouncedCallsWithTheirTranscripts(t *testing.T) {
 		t.Fatalf("sync_state rows after webhook fetches: %d, %v", checkpoints, err)
 	}
 }
+
+// The daemon wires it: `gongsync run` with a webhook receiver fetches the call a
+// signed webhook announces at once, with its transcript. The call is older than the
+// settle window, so the daemon's own passes never read it: it is in Postgres with its
+// transcript, by a run of the webhook stream, within 30 seconds of the webhook (a
+// generous bound on waiting for that commit, not a measurement).
+func TestDaemonFetchesTheCallAWebhookAnnounces(t *testing.T) {
+	t.Parallel()
+	now := time.Now().UTC()
+	k := newFakeEnv(t, fakegong.Options{Seed: 9, Calls: 40, From: now.AddDate(0, 0, -30), To: now.AddDate(0, 0, -20)})
+	key, err := k.fake.WebhookPublicKey()
+	if err != nil {
+		t.Fatal(err)
+	}
+	db := migrated.NewDatabase(t)
+	addr := freeAddr(t)
+	url := "http://" + addr + webhookPath
+	var stderr safeBuffer
+	cmd := process(context.Background(), append(k.env(db), "GONGSYNC_HTTP_ADDR=off", "GONGSYNC_WEBHOOK_ADDR="+addr,
+		"GONGSYNC_WEBHOOK_URL="+url, "GONGSYNC_WEBHOOK_PUBLIC_KEY="+key, "GONGSYNC_WEBHOOK_BATCH=200ms", "LOG_LEVEL=info"), "run")
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = cmd.Process.Kill(); _ = cmd.Wait() }()
+
+	var id string
+	at := k.fake.Clock().Now()
+	for _, c := range k.fake.Dataset().VisibleCalls(at) {
+		if _, ok := k.fake.Dataset().TranscriptAt(string(c.MetaData.ID), at); ok {
+			id = string(c.MetaData.ID)
+			break
+		}
+	}
+	if id == "" {
+		t.Fatal("no call with a transcript in the fake")
+	}
+	// The receiver listens before the daemon's first pass; until it does, the post
+	// fails to connect.
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		req, err := k.fake.WebhookRequest(context.Background(), url, id, fakegong.WebhookOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode != http.StatusOK {
+				t.Fatalf("webhook: %d\n%s", resp.StatusCode, stderr.String())
+			}
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the webhook receiver never answered: %v\n%s", err, stderr.String())
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	sent := time.Now()
+	for {
+		fetched := queryInt(db, `SELECT count(*) FROM gong.calls c WHERE c.id = $1 AND c.transcript_status = 'available'
+			AND EXISTS (SELECT 1 FROM gong.transcript_sentences s WHERE s.call_id = c.id)
+			AND EXISTS (SELECT 1 FROM gong.sync_runs r WHERE r.stream = 'webhook' AND r.kind = 'webhook' AND r.status = 'succeeded' AND r.requests = 2)`, id)
+		if fetched == 1 {
+			break
+		}
+		if time.Since(sent) > 30*time.Second {
+			t.Fatalf("the call and its transcript are not in Postgres 30s after the webhook\n%s", stderr.String())
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	t.Logf("the call and its transcript committed %s after the webhook", time.Since(sent).Round(time.Millisecond))
+}
