@@ -14,7 +14,7 @@ import (
 
 // bookkeeping are the columns the store fills itself, never from a row type.
 var bookkeeping = []string{"content_hash", "first_seen_at", "updated_at", "last_seen_at", "deleted_at",
-	"transcript_status", "transcript_attempts", "transcript_next_attempt_at", "transcript_fetched_at"}
+	"transcript_status", "transcript_attempts", "transcript_next_attempt_at", "transcript_fetched_at", "transcript_first_seen_at"}
 
 // Every column a row type derives exists in its table with a type that holds the
 // field's values, and every column of the table is derived or is bookkeeping: a

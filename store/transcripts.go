@@ -16,12 +16,15 @@ type PendingTranscript struct {
 	CallID   string
 	Started  *time.Time
 	Attempts int
+	// Ended is when the call ended (nil when its start or duration is unknown): Gong
+	// processes its recording from then.
+	Ended *time.Time
 }
 
 // PendingTranscripts returns up to limit calls, oldest started first, whose
 // transcript is due at now: the due part of the transcripts_waiting view.
 func (s *Store) PendingTranscripts(ctx context.Context, now time.Time, limit int) ([]PendingTranscript, error) {
-	rows, err := s.pool.Query(ctx, `SELECT call_id, started, attempts FROM transcripts_waiting
+	rows, err := s.pool.Query(ctx, `SELECT call_id, started, attempts, ended FROM transcripts_waiting
 		WHERE due_at <= $1 ORDER BY started NULLS LAST, call_id LIMIT $2`, now, limit)
 	if err != nil {
 		return nil, fmt.Errorf("list pending transcripts: %w", err)
@@ -102,6 +105,74 @@ func (tx *Tx) WriteTranscripts(ctx context.Context, ts []Transcript) (sentences 
 		return 0, fmt.Errorf("write transcripts: %w", err)
 	}
 	return sentences, nil
+}
+
+// NextTranscriptDue is the earliest time a call waiting for its transcript is due
+// (PendingTranscripts returns it from then): nil when none waits. A call never asked
+// for is due at once, which reads as the zero time.
+func (s *Store) NextTranscriptDue(ctx context.Context) (*time.Time, error) {
+	var (
+		waiting int
+		now     *bool
+		due     *time.Time
+	)
+	if err := s.pool.QueryRow(ctx, `SELECT count(*), bool_or(due_at = '-infinity'),
+			min(due_at) FILTER (WHERE due_at <> '-infinity') FROM transcripts_waiting`).Scan(&waiting, &now, &due); err != nil {
+		return nil, fmt.Errorf("read the next transcript due: %w", err)
+	}
+	switch {
+	case waiting == 0:
+		return nil, nil
+	case now != nil && *now:
+		return &time.Time{}, nil
+	}
+	return due, nil
+}
+
+// TranscriptDelays is Gong's measured processing time: over the calls whose
+// transcript gongsync first found since a time, after asking at least once too early
+// (a call asked for only when its transcript was long ready, as in a backfill, says
+// nothing of it), the time from the call's end to that find.
+type TranscriptDelays struct {
+	Calls    int           // the calls measured
+	P50, P90 time.Duration // by then, half and nine tenths of them had their transcript
+}
+
+// MeasureTranscriptDelays reads TranscriptDelays over the transcripts first found
+// since since.
+func (s *Store) MeasureTranscriptDelays(ctx context.Context, since time.Time) (TranscriptDelays, error) {
+	var d TranscriptDelays
+	var p50, p90 *float64
+	err := s.pool.QueryRow(ctx, `WITH d AS (
+			SELECT extract(epoch FROM transcript_first_seen_at - (started + duration_seconds * interval '1 second')) AS s
+			FROM calls
+			WHERE transcript_first_seen_at >= $1 AND transcript_attempts > 0 AND started IS NOT NULL AND duration_seconds IS NOT NULL)
+		SELECT count(*), percentile_cont(0.5) WITHIN GROUP (ORDER BY s), percentile_cont(0.9) WITHIN GROUP (ORDER BY s)
+		FROM d WHERE s >= 0`, since).Scan(&d.Calls, &p50, &p90)
+	if err != nil {
+		return d, fmt.Errorf("measure transcript delays: %w", err)
+	}
+	if p50 != nil && p90 != nil {
+		d.P50, d.P90 = time.Duration(*p50*float64(time.Second)), time.Duration(*p90*float64(time.Second))
+	}
+	return d, nil
+}
+
+// MarkTranscriptsSeen records that the calls' transcripts were found at Gong at at,
+// for those found for the first time (transcript_first_seen_at).
+func (tx *Tx) MarkTranscriptsSeen(ctx context.Context, callIDs []string, at time.Time) error {
+	if len(callIDs) == 0 {
+		return nil
+	}
+	err := tx.tx.SendBatch(ctx, byKeys(func(b *pgx.Batch) {
+		b.Queue(`UPDATE calls SET transcript_first_seen_at = $2
+			WHERE id IN (SELECT id FROM calls WHERE id = ANY($1) AND transcript_first_seen_at IS NULL ORDER BY id FOR UPDATE)`,
+			slices.Sorted(slices.Values(callIDs)), at)
+	})).Close()
+	if err != nil {
+		return fmt.Errorf("mark transcripts seen: %w", err)
+	}
+	return nil
 }
 
 // DeferTranscripts records a failed or empty fetch of the calls' transcripts: one more

@@ -23,7 +23,7 @@ const (
 	KindSettle    RunKind = "settle"    // the settle pass
 	KindSweep     RunKind = "sweep"     // the sweep (counted against the backfills' share too)
 	KindProxy     RunKind = "proxy"     // `gongsync proxy`
-	KindWebhook   RunKind = "webhook"   // webhook ingestion (spends nothing)
+	KindWebhook   RunKind = "webhook"   // calls announced by webhooks, fetched at once (webhookfetch.go)
 )
 
 // Budget is the gongapi.Budget backed by the Postgres ledger: every request, from any

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"slices"
+	"time"
 
 	"github.com/gongsync/gongsync/gongapi"
 	"github.com/gongsync/gongsync/gongapi/catalog"
@@ -47,7 +48,17 @@ func runCallsRefresh(ctx context.Context, e *Engine, x *actionExec, in catalog.I
 	// A run of its own stream, with its own lock; not refusable: a refusal of the
 	// scope fails this run only, and is not recorded against a stream the daemon runs.
 	def := &streamDef{name: StreamRefresh, lock: StreamRefresh, kind: KindAction,
-		work: func(e *Engine, ctx context.Context, r *run) error { return e.refreshCalls(ctx, r, ids, res, x) }}
+		work: func(e *Engine, ctx context.Context, r *run) error {
+			// Every request of the refresh, the transcripts' included, lists its requestId
+			// in the action's record: the run's client reports each attempt that got an
+			// answer. The refresh sends one request at a time, so the appends do not race.
+			r.gong = r.gong.WithObserver(func(ev gongapi.RequestEvent) {
+				if ev.RequestID != "" {
+					x.requestIDs = append(x.requestIDs, ev.RequestID)
+				}
+			})
+			return e.refreshCalls(ctx, r, ids, res)
+		}}
 	rep := e.runStream(ctx, def, KindAction, true, true)
 	x.extra += rep.Requests
 	res.Requests = rep.Requests
@@ -60,20 +71,14 @@ func runCallsRefresh(ctx context.Context, e *Engine, x *actionExec, in catalog.I
 	return json.Marshal(res)
 }
 
-// refreshCalls is the work of one refresh.
-func (e *Engine) refreshCalls(ctx context.Context, r *run, ids []string, res *refreshResult, x *actionExec) error {
+// refreshCalls is the work of one refresh of up to 100 calls by id (the calls.refresh
+// action's, and the webhooks' fetch): one request of calls/extensive, one of
+// calls/transcript for the calls stored, no checkpoint moved.
+func (e *Engine) refreshCalls(ctx context.Context, r *run, ids []string, res *refreshResult) error {
 	gids := make([]gongapi.ID, len(ids))
 	for i, id := range ids {
 		gids[i] = gongapi.ID(id)
 	}
-	// Every request of the refresh, the transcripts' included, lists its requestId in
-	// the action's record: the run's client reports each attempt that got an answer.
-	// The refresh sends one request at a time, so the appends do not race.
-	r.gong = r.gong.WithObserver(func(ev gongapi.RequestEvent) {
-		if ev.RequestID != "" {
-			x.requestIDs = append(x.requestIDs, ev.RequestID)
-		}
-	})
 	pctx, done := e.pageContext(ctx)
 	defer done()
 	var calls []gongapi.Call
@@ -128,7 +133,7 @@ func (e *Engine) refreshCalls(ctx context.Context, r *run, ids []string, res *re
 	// Their transcripts, in one request, through the transcripts stream's batch.
 	pending := make([]store.PendingTranscript, len(stored))
 	for i, r := range stored {
-		pending[i] = store.PendingTranscript{CallID: r.ID, Started: r.Started}
+		pending[i] = store.PendingTranscript{CallID: r.ID, Started: r.Started, Ended: callEnd(r)}
 	}
 	found, err := e.transcriptBatch(pctx, r, pending, e.now())
 	e.tally(ctx, r, found)
@@ -137,4 +142,13 @@ func (e *Engine) refreshCalls(ctx context.Context, r *run, ids []string, res *re
 	}
 	res.Transcripts, res.Sentences = found.records, found.sentences
 	return nil
+}
+
+// callEnd is when a call ended: its start plus its duration, nil when either is unknown.
+func callEnd(c store.Call) *time.Time {
+	if c.Started == nil || c.DurationSeconds == nil {
+		return nil
+	}
+	end := c.Started.Add(time.Duration(*c.DurationSeconds) * time.Second)
+	return &end
 }

@@ -264,7 +264,8 @@ func (d *Daemon) runGroup(ctx context.Context, group string) *RunReport {
 // ends there, or when it must stop: a pause, a shutdown or refused credentials (every
 // later request would be refused the same way). With ifDue, a stream with a cadence
 // (users, the daily streams) runs only when its last run is older than that cadence,
-// as in a first pass: when it does not, rep is nil and next the stream after it.
+// as in a first pass: when it does not, rep is nil and next the stream after it; so
+// too, always, for a paced stream (streamDef.dueAt) before it is due.
 func (e *Engine) RunScheduled(ctx context.Context, group, stream string, ifDue bool) (rep *RunReport, next string, err error) {
 	s := findStream(stream)
 	if s == nil {
@@ -278,6 +279,11 @@ func (e *Engine) RunScheduled(ctx context.Context, group, stream string, ifDue b
 		if !slices.Contains(due, stream) {
 			return nil, groupNext(group, stream), nil
 		}
+	}
+	if due, err := e.dueNow(ctx, s); err != nil {
+		return nil, "", err
+	} else if !due {
+		return nil, groupNext(group, stream), nil
 	}
 	rep = e.runStream(ctx, s, KindScheduled, false, false)
 	if rep.Status == store.RunPaused || ctx.Err() != nil || CredentialsRefused(rep.Err) {

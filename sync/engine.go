@@ -26,6 +26,12 @@ type Options struct {
 	Now            func() time.Time
 	Logger         zerolog.Logger
 	Metrics        *Metrics
+
+	// ReviewsEvery is how stale the answered scorecards may grow on the calls
+	// schedule's ticks (1h): a tick reads them only once their last complete read is
+	// about that old (ReviewsDueAt), since each read costs a page per 100 reviews of
+	// the company's whole day. A freshness target, when set, may lower it.
+	ReviewsEvery time.Duration
 }
 
 func (o *Options) defaults() {
@@ -43,6 +49,9 @@ func (o *Options) defaults() {
 	}
 	if o.UsersMaxAge == 0 {
 		o.UsersMaxAge = 6 * time.Hour
+	}
+	if o.ReviewsEvery <= 0 {
+		o.ReviewsEvery = DefaultReviewsEvery
 	}
 	if o.CursorMaxAge == 0 {
 		o.CursorMaxAge = 30 * time.Minute

@@ -75,6 +75,27 @@ func (e *Engine) syncAnsweredScorecards(ctx context.Context, r *run) error {
 	return nil
 }
 
+// DefaultReviewsEvery is Options.ReviewsEvery's default: reviews at most an hour
+// stale, at a read an hour instead of one per 15-minute tick of the calls schedule.
+const DefaultReviewsEvery = time.Hour
+
+// ReviewsDueAt is when a scheduled tick next reads the answered scorecards: once their
+// last complete read (the high-water mark) is Options.ReviewsEvery old, less a slack
+// of a twelfth of it (at most 5 minutes) so that a read that began a little after its
+// tick does not push the next read a whole tick later. At once when a window was left
+// open or none was ever read. A daemon may wake for it.
+func (e *Engine) ReviewsDueAt(ctx context.Context) (time.Time, error) {
+	cp, err := e.loadReviews(ctx, StreamAnsweredScorecards)
+	if err != nil {
+		return time.Time{}, err
+	}
+	if cp.Window != nil || cp.HighWaterMark == nil {
+		return time.Time{}, nil
+	}
+	every := e.opt.ReviewsEvery
+	return cp.HighWaterMark.Add(every - min(every/12, 5*time.Minute)), nil
+}
+
 // reviewsStart is the instant a new incremental window reads from: the high-water
 // mark less the overlap; before the first complete window, where a completed backfill
 // ended (less the overlap), or one settle window back: older reviews are `gongsync

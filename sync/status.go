@@ -21,6 +21,14 @@ type Status struct {
 	Quarantine []store.QuarantineCount `json:"quarantine,omitempty"`
 	// Schedules are the daemon's next runs, when the caller knows its schedules.
 	Schedules []ScheduleStatus `json:"schedules,omitempty"`
+	// ReviewsEvery is how stale the answered scorecards may grow (Options.ReviewsEvery),
+	// and ReviewsDueAt from when a tick of their schedule reads them again
+	// (ReviewsDueAt; absent: at the next tick).
+	ReviewsEvery string     `json:"answered_scorecards_every"`
+	ReviewsDueAt *time.Time `json:"answered_scorecards_due_at,omitempty"`
+	// NextTranscriptDue is when the next call waiting for its transcript is due
+	// (NextTranscriptDue); absent when none waits or one is due now.
+	NextTranscriptDue *time.Time `json:"next_transcript_due,omitempty"`
 	// Sweep is where the rolling re-read of the older history stands, a part per
 	// swept table.
 	Sweep  []SweepStatus      `json:"sweep,omitempty"`
@@ -158,6 +166,17 @@ func (e *Engine) Status(ctx context.Context) (*Status, error) {
 	}
 	if s.Transcripts, err = e.st.CountTranscriptsWaiting(ctx, now); err != nil {
 		return nil, err
+	}
+	s.ReviewsEvery = e.opt.ReviewsEvery.String()
+	if at, err := e.ReviewsDueAt(ctx); err != nil {
+		return nil, err
+	} else if !at.IsZero() {
+		s.ReviewsDueAt = &at
+	}
+	if at, err := e.NextTranscriptDue(ctx); err != nil {
+		return nil, err
+	} else if at != nil && !at.IsZero() {
+		s.NextTranscriptDue = at
 	}
 	if s.NewestCall, err = e.st.NewestCallStarted(ctx); err != nil {
 		return nil, err

@@ -63,6 +63,10 @@ type streamDef struct {
 	// schedules are the daemon's schedule groups whose ticks run the stream (calls,
 	// users, settle, daily; see Schedules).
 	schedules []string
+	// dueAt, when set, paces the stream on its schedule groups' ticks: a tick before
+	// the time it says runs nothing (the answered scorecards, ReviewsDueAt). Passes
+	// that name the stream, and first passes, run it whenever.
+	dueAt func(e *Engine, ctx context.Context) (time.Time, error)
 	// work does one run; its error decides the run's status.
 	work func(e *Engine, ctx context.Context, r *run) error
 	// backfill, for a dated stream (data Gong keeps by date), reads [from, to) as part of
@@ -99,7 +103,7 @@ var streamDefs = []*streamDef{
 	{name: StreamScorecards, scopes: scopeScorecards, lock: StreamScorecards, refresh: true, every: usersMaxAge, refusable: true, schedules: []string{scheduleUsers},
 		work: (*Engine).syncScorecards},
 	{name: StreamAnsweredScorecards, scopes: scopeReviews, lock: StreamAnsweredScorecards, refusable: true, schedules: []string{scheduleCalls},
-		work: (*Engine).syncAnsweredScorecards, backfill: (*Engine).backfillAnsweredScorecards},
+		dueAt: (*Engine).ReviewsDueAt, work: (*Engine).syncAnsweredScorecards, backfill: (*Engine).backfillAnsweredScorecards},
 	{name: StreamAnsweredScorecardsSettle, scopes: scopeReviews, lock: StreamAnsweredScorecards, onDemand: true, refusable: true, kind: KindSettle,
 		schedules: []string{scheduleSettle}, work: (*Engine).settleAnsweredScorecards},
 	// The sweep's part for them re-reads the older review dates (sweep.go), under the
@@ -265,6 +269,19 @@ func (e *Engine) Due(ctx context.Context) ([]string, error) {
 	return due, nil
 }
 
+// dueNow says whether a scheduled tick runs the stream now: always, unless it is paced
+// (streamDef.dueAt) and its time has not come.
+func (e *Engine) dueNow(ctx context.Context, s *streamDef) (bool, error) {
+	if s == nil || s.dueAt == nil {
+		return true, nil
+	}
+	at, err := s.dueAt(e, ctx)
+	if err != nil {
+		return false, err
+	}
+	return !e.now().Before(at), nil
+}
+
 // RunStream runs one stream once. wait says whether to wait for another process
 // holding the stream, or to skip. A stream Gong refused for want of a scope less than a
 // day ago is skipped.
@@ -303,6 +320,15 @@ func (e *Engine) Pass(ctx context.Context, streams []string, kind RunKind, wait 
 	for _, s := range streams {
 		if ctx.Err() != nil {
 			break
+		}
+		// A scheduler's tick (the daemon's first pass, `sync --schedule`) runs a paced
+		// stream only once it is due, as the daemon's ticks do.
+		if kind == KindScheduled {
+			if due, err := e.dueNow(ctx, findStream(s)); err != nil {
+				return reports, err
+			} else if !due {
+				continue
+			}
 		}
 		rep := e.runNamed(ctx, s, kind, wait, askRefused)
 		reports = append(reports, rep)

@@ -3,6 +3,7 @@ package sync
 import (
 	"context"
 	"fmt"
+	"math"
 	"time"
 
 	"github.com/gongsync/gongsync/gongapi"
@@ -19,6 +20,53 @@ func transcriptRetry(attempts int) time.Duration {
 		d *= 2
 	}
 	return min(d, 12*time.Hour)
+}
+
+// Transcripts when Gong has them: a call whose transcript is not ready is asked again
+// near the time by which Gong, as measured on the calls gongsync has seen, has most
+// transcripts ready (at the median of its processing time after the call's end, then
+// at the 90th percentile), and only past those on transcriptRetry's backoff.
+const (
+	// transcriptDelaysOver is how far back the processing time is measured: recent
+	// enough to follow Gong, long enough for a quiet company to have a sample.
+	transcriptDelaysOver = 14 * 24 * time.Hour
+	// minTranscriptDelaySamples is the fewest calls measured that the retries follow;
+	// with fewer, the fixed backoff.
+	minTranscriptDelaySamples = 20
+	// minTranscriptRetry is the soonest a call is asked again: the measured times are
+	// upper bounds (a transcript is found at the attempt after Gong made it).
+	minTranscriptRetry = 2 * time.Minute
+)
+
+// TranscriptReadiness is Gong's processing time as gongsync measured it over the last
+// two weeks: from a call's end, by when half and nine tenths of the transcripts were
+// ready. A daemon may use it to poll when transcripts are due.
+func (e *Engine) TranscriptReadiness(ctx context.Context) (store.TranscriptDelays, error) {
+	return e.st.MeasureTranscriptDelays(ctx, e.now().Add(-transcriptDelaysOver))
+}
+
+// NextTranscriptDue is when the transcripts stream next has a call to ask Gong about
+// (the zero time: at once; nil: no call waits), so that a daemon can wake for it
+// rather than wait for its next tick.
+func (e *Engine) NextTranscriptDue(ctx context.Context) (*time.Time, error) {
+	return e.st.NextTranscriptDue(ctx)
+}
+
+// transcriptRetryAt is when to ask again for a transcript Gong did not have at now:
+// at the call's end plus the measured median, or else the 90th percentile, whichever
+// is the first still to come; past both (or with too few calls measured, or no end
+// known), on the fixed backoff. Never sooner than minTranscriptRetry, never later than
+// the backoff's longest wait.
+func transcriptRetryAt(now time.Time, p store.PendingTranscript, d store.TranscriptDelays) time.Time {
+	if d.Calls >= minTranscriptDelaySamples && p.Ended != nil {
+		for _, q := range []time.Duration{d.P50, d.P90} {
+			if at := p.Ended.Add(q); at.After(now) {
+				wait := min(max(at.Sub(now), minTranscriptRetry), transcriptRetry(math.MaxInt))
+				return now.Add(wait)
+			}
+		}
+	}
+	return now.Add(transcriptRetry(p.Attempts))
 }
 
 // syncTranscripts is a run of the transcripts stream: every transcript due, then the
@@ -145,10 +193,19 @@ func (e *Engine) fetchTranscripts(ctx context.Context, r *run, pending []store.P
 	for _, t := range got {
 		b.rows = append(b.rows, t)
 	}
-	// Calls without a transcript yet are deferred, each by its own attempt count.
+	// Calls without a transcript yet are deferred, each by its own end and attempt
+	// count, following Gong's measured processing time.
+	var delays *store.TranscriptDelays
 	for id, p := range asked {
 		if _, ok := got[id]; !ok {
-			at := now.Add(transcriptRetry(p.Attempts))
+			if delays == nil {
+				d, err := e.TranscriptReadiness(ctx)
+				if err != nil {
+					return nil, err
+				}
+				delays = &d
+			}
+			at := transcriptRetryAt(now, p, *delays)
 			b.deferred[at] = append(b.deferred[at], id)
 		}
 	}
@@ -177,6 +234,13 @@ func (e *Engine) commitTranscripts(ctx context.Context, b *transcriptAnswer) (pa
 			if err := q.write(ctx, tx); err != nil { // the pages' rejected records (quarantine.go)
 				return err
 			}
+		}
+		seen := make([]string, len(b.rows))
+		for i, t := range b.rows {
+			seen[i] = t.CallID
+		}
+		if err := tx.MarkTranscriptsSeen(ctx, seen, b.now); err != nil {
+			return err
 		}
 		for at, ids := range b.deferred {
 			if err := tx.DeferTranscripts(ctx, ids, at); err != nil {

@@ -79,7 +79,14 @@ With --connection NAME it is that connection's daemon, as without a registry.`,
 		servers = append(servers, srv)
 	}
 	if cfg.WebhookAddr != "" {
-		h, err := webhookHandler(a)
+		// The calls webhooks announce are fetched at once, batched, until the daemon
+		// stops; a fetch under way ends (interrupted) before the database closes.
+		fetch := a.engine.NewCallBatcher(gsync.BatcherOptions{Window: cfg.WebhookBatch})
+		fctx, cancel := context.WithCancel(ctx)
+		fetched := make(chan struct{})
+		go func() { defer close(fetched); _ = fetch.Run(fctx) }()
+		defer func() { cancel(); <-fetched }()
+		h, err := webhookHandler(a, fetch)
 		if err != nil {
 			return usageError{err}
 		}

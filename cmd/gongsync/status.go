@@ -217,6 +217,7 @@ func printStatus(w io.Writer, s *gsync.Status, q *fleet.ConnectionQueue, wide bo
 	p.calls(s)
 	p.sweep(s.Sweep)
 	p.schedules(s.Schedules)
+	p.paced(s)
 	p.queue(q)
 	p.rows(s)
 	if !wide {
@@ -449,6 +450,22 @@ func (p statusPrinter) schedules(ss []gsync.ScheduleStatus) {
 		fmt.Fprintf(tw, "  %s\t%s\tnext %s (%s)\n", s.Job, s.Spec, ts(&s.Next), ago(p.now, s.Next))
 	}
 	tw.Flush()
+}
+
+// paced says when the streams the schedules' ticks run only when due are next read:
+// the answered scorecards (at most ReviewsEvery stale), and the next transcript due.
+func (p statusPrinter) paced(s *gsync.Status) {
+	if len(s.Schedules) == 0 {
+		return
+	}
+	reviews := "at the next calls tick"
+	if s.ReviewsDueAt != nil {
+		reviews = "from " + ts(s.ReviewsDueAt) + " (" + ago(p.now, *s.ReviewsDueAt) + ")"
+	}
+	fmt.Fprintf(p.w, "  answered scorecards read on the calls' ticks at most every %s: next %s\n", s.ReviewsEvery, reviews)
+	if s.NextTranscriptDue != nil {
+		fmt.Fprintf(p.w, "  next transcript due %s (%s)\n", ts(s.NextTranscriptDue), ago(p.now, *s.NextTranscriptDue))
+	}
 }
 
 func (p statusPrinter) rows(s *gsync.Status) {

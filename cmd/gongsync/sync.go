@@ -24,8 +24,10 @@ succeeded or paused at the daily budget, 1 when one failed, 130 or 143 when SIGI
 committing its last page). When another process is syncing a stream, this one waits.
 
 --schedule GROUP runs what a tick of the daemon's schedule GROUP runs, in the same
-order. An external scheduler that runs 'sync' every 15 minutes and 'sync --schedule
-settle' nightly covers what the daemon does, the sweep included:
+order (the answered scorecards only once their last read is an hour old, where a
+plain 'sync' reads them every time). An external scheduler that runs 'sync' every 15
+minutes and 'sync --schedule settle' nightly covers what the daemon does, the sweep
+included:
 `+scheduleHelp(),
 		config.Database|config.Gong|config.Budget|config.Sync)
 	streamsFlag := c.fs.String("streams", "", "comma-separated streams to run, of "+strings.Join(gsync.StreamNames(), ", ")+" (default: those due)")

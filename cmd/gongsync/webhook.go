@@ -5,6 +5,7 @@ import (
 	"net/http"
 
 	"github.com/gongsync/gongsync/gongapi"
+	gsync "github.com/gongsync/gongsync/sync"
 )
 
 // webhookPath is where Gong's automation rules post.
@@ -13,10 +14,12 @@ const webhookPath = "/webhooks/gong"
 // webhookHandler serves POST /webhooks/gong and nothing else. A webhook is verified
 // (URL token and/or signed JWT, size, content type, JSON) before anything is read
 // into the database; a verified call is upserted through the same path as the
-// polling sync with its transcript left pending, and a rule's test (isTest) is
-// verified and logged but not stored. Refusals get a 4xx with a short reason and a
-// log line that never holds the payload, the token or the signature.
-func webhookHandler(a *app) (http.Handler, error) {
+// polling sync with its transcript left pending, then announced to fetch (when
+// set), which fetches it from Gong at once with its transcript, batched with the calls
+// announced within its window; a rule's test (isTest) is verified and logged but not
+// stored. Refusals get a 4xx with a short reason and a log line that never holds the
+// payload, the token or the signature, and fetch nothing.
+func webhookHandler(a *app, fetch *gsync.CallBatcher) (http.Handler, error) {
 	v, err := gongapi.NewWebhookVerifier(gongapi.WebhookConfig{
 		Token:     a.cfg.WebhookToken.Reveal(),
 		PublicKey: a.cfg.WebhookPublicKey,
@@ -52,6 +55,9 @@ func webhookHandler(a *app) (http.Handler, error) {
 			log.Error().Err(err).Str("call_id", id).Msg("webhook call not stored")
 			http.Error(w, "could not store the call", http.StatusInternalServerError)
 			return
+		}
+		if fetch != nil {
+			fetch.Announce(id)
 		}
 		log.Info().Str("call_id", id).Bool("is_private", p.IsPrivate).Bool("new", len(res.Inserted) > 0).
 			Bool("changed", len(res.Changed) > 0).Bool("restored", len(res.Restored) > 0).Msg("webhook call stored")

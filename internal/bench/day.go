@@ -55,3 +55,36 @@ func parseDay(out string) (map[string]float64, error) {
 	}
 	return nil, fmt.Errorf("no benchmark line in:\n%s", out)
 }
+
+// dayHeading opens the day's subsection of the request economy's section.
+const dayHeading = "### A day at the default schedules\n"
+
+// onlyDay measures a day at the default schedules alone and rewrites its subsection
+// of c.out (from its heading to the next section), leaving the rest as it was.
+func onlyDay(ctx context.Context, r *report) error {
+	say(r.began, "a day at the default schedules (go test -bench)")
+	var err error
+	if r.day, err = dayFigures(ctx); err != nil {
+		return err
+	}
+	old, err := os.ReadFile(r.cfg.out)
+	if err != nil {
+		return err
+	}
+	doc := string(old)
+	start := strings.Index(doc, dayHeading)
+	if start < 0 {
+		return fmt.Errorf("%s has no %q subsection to rewrite: run -only-economy", r.cfg.out, strings.TrimSpace(dayHeading))
+	}
+	end := len(doc)
+	if i := strings.Index(doc[start:], "\n## "); i >= 0 {
+		end = start + i + 1
+	}
+	var b strings.Builder
+	r.writeDay(func(format string, args ...any) { fmt.Fprintf(&b, format+"\n", args...) })
+	if err := os.WriteFile(r.cfg.out, []byte(doc[:start]+b.String()+doc[end:]), 0o644); err != nil {
+		return err
+	}
+	say(r.began, "wrote the day's subsection of %s", r.cfg.out)
+	return nil
+}

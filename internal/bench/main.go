@@ -54,6 +54,7 @@ type config struct {
 	onlyConnections bool          // measure the many connections alone and splice their section into out (and docs/SCALING.md)
 	onlySweep       bool          // run the sweep's 20-day scenario alone and splice its section into out
 	onlyTurns       bool          // measure keeping transcript turns and chunks current alone and splice its section into out
+	onlyDay         bool          // measure a day at the default schedules alone and splice its subsection into out
 	turnsCount      int           // runs of BenchmarkTurnsAndChunksCost
 	sweepFrom       string        // with onlySweep: the figures a run of the scenario already wrote (GONGSYNC_BENCH_OUT), instead of running it
 }
@@ -86,6 +87,7 @@ func main() {
 	flag.BoolVar(&c.onlyConnections, "only-connections", false, "only measure the many connections; rewrite their section of -out and the figures of docs/SCALING.md")
 	flag.BoolVar(&c.onlySweep, "only-sweep", false, "only run the sweep's 20 virtual days; rewrite its section of -out")
 	flag.StringVar(&c.sweepFrom, "sweep-from", "", "with -only-sweep: read the figures a run of the scenario wrote to GONGSYNC_BENCH_OUT instead of running it (it takes half an hour on a loaded machine)")
+	flag.BoolVar(&c.onlyDay, "only-day", false, "only measure a day at the default schedules (one go test -bench); rewrite its subsection of -out")
 	flag.BoolVar(&c.onlyTurns, "only-turns", false, "only measure keeping transcript turns and chunks current; rewrite its section of -out")
 	flag.IntVar(&c.turnsCount, "turns-count", 5, "runs of the paired turns and chunks benchmark (two pairs of 1,000 calls each)")
 	flag.Parse()
@@ -103,6 +105,10 @@ func run(ctx context.Context, c config) error {
 	if c.onlyTurns {
 		// The store's benchmark alone: no binary to measure.
 		return onlyTurns(ctx, &report{cfg: c, began: began})
+	}
+	if c.onlyDay {
+		// The sync package's benchmark alone: no binary to measure.
+		return onlyDay(ctx, &report{cfg: c, began: began})
 	}
 	if _, err := os.Stat(c.bin); err != nil {
 		return fmt.Errorf("%s is missing: run `make build` first (make bench does)", c.bin)

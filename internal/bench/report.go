@@ -251,14 +251,14 @@ func (r *report) writeDay(w writer) {
 	w("")
 	w("A company of 500 users with 2,000 calls a day (%s answered scorecards published that day), after a backfill of the week before: "+
 		"a day of the daemon's ticks (calls every 15 minutes, users every 6 hours, the settle passes at 02:30), each running the streams "+
-		"its schedule runs, on the simulated Gong's virtual clock, measured by `%s`. A run costs at least one request (Gong has no "+
+		"its schedule runs (the answered scorecards on the calls' ticks once their last read is an hour old), on the simulated Gong's virtual clock, measured by `%s`. A run costs at least one request (Gong has no "+
 		"change feed); the requests beyond it are pages of records.", num(r.day["reviews"], 0), strings.Join(dayCommand, " "))
 	w("")
 	w("| stream | schedule | requests a day | runs a day | requests a run |")
 	w("|---|---|---|---|---|")
 	schedules := map[string]string{"users": "users", "workspaces": "users", "trackers": "users", "scorecards": "users",
-		"calls": "calls", "transcripts": "calls and settle", "answered_scorecards": "calls", "settle": "settle",
-		"answered_scorecards_settle": "settle"}
+		"calls": "calls", "transcripts": "calls and settle", "answered_scorecards": "calls, hourly", "settle": "settle",
+		"answered_scorecards_settle": "settle", "sweep": "settle", "answered_scorecards_sweep": "settle"}
 	var names []string
 	for name := range r.day {
 		if s, ok := strings.CutSuffix(name, "-req"); ok && s != "total" {
@@ -275,9 +275,10 @@ func (r *report) writeDay(w writer) {
 	w("| **all streams** | | **%s** (%.1f%% of Gong's 10,000) | %s | %.2f |", num(r.day["total-req"], 0), r.day["total-req"]/100,
 		num(runs, 0), r.day["total-req"]/max(runs, 1))
 	w("")
-	w("The answered scorecards cost the most of the scorecard streams: 96 runs a day each read the company's whole today again, since " +
-		"Gong selects reviews by date, not by time; the definitions are one request per refresh; the settle pass one page per 100 reviews " +
-		"of the week.")
+	w("The answered scorecards cost the most of the scorecard streams: each read reads the company's whole today again (and yesterday "+
+		"within the overlap after midnight), a page per 100 reviews, since Gong selects reviews by date, not by time; so they read once an "+
+		"hour (reviews at most an hour stale), %s runs instead of the calls' 96; the definitions are one request per refresh; the settle "+
+		"pass one page per 100 reviews of the week.", num(r.day["answered_scorecards-runs"], 0))
 	w("")
 }
 

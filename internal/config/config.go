@@ -118,6 +118,9 @@ type Config struct {
 	WebhookURL       string
 	WebhookPublicKey string
 	WebhookToken     Secret
+	// WebhookBatch is how long a call a webhook announced waits for others before
+	// they are fetched together (0: each batch at once).
+	WebhookBatch time.Duration
 
 	ActionsAddr  string // "" when off
 	ActionsToken Secret
@@ -334,7 +337,7 @@ var settings = []setting{
 		usage: "when a sync considers users, workspaces, trackers and scorecards due again",
 		apply: durationSetting(func(c *Config, d time.Duration) { c.UsersMaxAge = d }, 0)},
 	{env: "GONGSYNC_SCHEDULE_CALLS", flag: "schedule-calls", def: "*/15 * * * *", kind: "cron", group: Schedule,
-		usage: "cron schedule of the calls, transcripts and answered scorecards streams",
+		usage: "cron schedule of the calls, transcripts and answered scorecards streams (the answered scorecards read at most hourly)",
 		apply: cronSetting(func(c *Config, s string) { c.ScheduleCalls = s })},
 	{env: "GONGSYNC_SCHEDULE_USERS", flag: "schedule-users", def: "0 */6 * * *", kind: "cron", group: Schedule,
 		usage: "cron schedule of the users, workspaces, trackers and scorecards streams",
@@ -387,6 +390,9 @@ var settings = []setting{
 			c.WebhookToken = Secret(v)
 			return nil
 		}},
+	{env: "GONGSYNC_WEBHOOK_BATCH", flag: "webhook-batch", def: "3s", kind: "duration", group: Webhook,
+		usage: "how long a call a webhook announced waits for others, so that calls announced together are fetched with one request (0: at once)",
+		apply: durationSetting(func(c *Config, d time.Duration) { c.WebhookBatch = d }, 0)},
 	{env: "GONGSYNC_ACTIONS_ADDR", flag: "actions-addr", def: Off, kind: "address", group: Actions,
 		usage: "host:port of the actions server (GET /actions, POST /actions/{name}) for apps, or off",
 		apply: addrSetting(func(c *Config, s string) { c.ActionsAddr = s })},

@@ -28,7 +28,7 @@ func SyncedTables(ctx context.Context, pool *pgxpool.Pool, schema string) ([]str
 // bookkeepingColumns differ between two syncs of the same data (they say when, not
 // what), so table comparisons leave them out.
 var bookkeepingColumns = []string{"first_seen_at", "updated_at", "last_seen_at", "transcript_fetched_at",
-	"transcript_next_attempt_at", "transcript_attempts", "valid_from", "valid_to"}
+	"transcript_next_attempt_at", "transcript_attempts", "transcript_first_seen_at", "valid_from", "valid_to"}
 
 // Dump returns every row of the synced tables in schema, as sorted JSON texts without
 // the bookkeeping columns: two databases that synced the same data dump equal.
