@@ -176,10 +176,12 @@ func logsPageDone(cp logsCheckpoint, typ string, backfill bool, turn pageTurn) l
 	*slot = nil
 	if backfill {
 		s.Backfill.Done = true
-		return cp
 	}
+	// A backfill that reached past the mark (or the first time) moves it too, so that
+	// the next daily run reads from there rather than the settle window back; one that
+	// ends before the mark leaves it.
 	mark := w.To
-	if s.Mark == nil || mark.After(*s.Mark) {
+	if s.Mark == nil || (mark.After(*s.Mark) && !w.From.After(*s.Mark)) {
 		s.Mark = &mark
 	}
 	return cp
