@@ -247,10 +247,23 @@ func (e *Engine) loadLogs(ctx context.Context) (logsCheckpoint, error) {
 	return cp, nil
 }
 
-// row is the checkpoint as sync_state stores it: the types in the state document, and
-// the earliest start of an open daily window in window_started_at (a run under way).
+// row is the checkpoint as sync_state stores it: the types in the state document, the
+// earliest type's mark in high_water_mark, and the earliest start of an open daily
+// window in window_started_at (a run under way).
 func (cp logsCheckpoint) row() store.Checkpoint {
 	row := store.Checkpoint{Stream: StreamLogs, CompletedAt: cp.CompletedAt, State: encodeState(cp.Types)}
+	// The column's high-water mark is the earliest type's: every type is read up to it.
+	for i, typ := range gongapi.LogTypes {
+		s := cp.Types[typ]
+		if s == nil || s.Mark == nil {
+			row.HighWaterMark = nil
+			break
+		}
+		if i == 0 || s.Mark.Before(*row.HighWaterMark) {
+			mark := *s.Mark
+			row.HighWaterMark = &mark
+		}
+	}
 	for _, s := range cp.Types {
 		if w := s.Window; w != nil && (row.WindowStartedAt == nil || w.StartedAt.Before(*row.WindowStartedAt)) {
 			started := w.StartedAt

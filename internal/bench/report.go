@@ -250,7 +250,7 @@ func (r *report) writeDay(w writer) {
 	w("### A day at the default schedules")
 	w("")
 	w("A company of 500 users with 2,000 calls a day (%s answered scorecards published that day), after a backfill of the week before: "+
-		"a day of the daemon's ticks (calls every 15 minutes, users every 6 hours, the settle passes at 02:30), each running the streams "+
+		"a day of the daemon's ticks (calls every 15 minutes, users every 6 hours, the settle passes at 02:30, the daily streams at 05:00), each running the streams "+
 		"its schedule runs, on the simulated Gong's virtual clock, measured by `%s`. A run costs at least one request (Gong has no "+
 		"change feed); the requests beyond it are pages of records.", num(r.day["reviews"], 0), strings.Join(dayCommand, " "))
 	w("")
@@ -258,7 +258,8 @@ func (r *report) writeDay(w writer) {
 	w("|---|---|---|---|---|")
 	schedules := map[string]string{"users": "users", "workspaces": "users", "trackers": "users", "scorecards": "users",
 		"calls": "calls", "transcripts": "calls and settle", "answered_scorecards": "calls", "settle": "settle",
-		"answered_scorecards_settle": "settle"}
+		"answered_scorecards_settle": "settle", "user_activity": "daily", "user_interaction_stats": "daily", "library": "daily",
+		"call_outcomes": "daily", "flows": "daily (a seventh of the users a day)", "logs": "daily"}
 	var names []string
 	for name := range r.day {
 		if s, ok := strings.CutSuffix(name, "-req"); ok && s != "total" {
