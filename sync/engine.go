@@ -10,17 +10,14 @@ import (
 
 // Options tunes the engine. Zero values take the defaults in parentheses.
 type Options struct {
-	Overlap      time.Duration // re-read behind the high-water mark on every calls run (3h)
-	SettleWindow time.Duration // how far back the settle pass re-reads (168h)
-	SweepPeriod  time.Duration // the sweep re-reads every older call at least once per period (168h)
-	SweepShare   float64       // share of the daily budget the sweep may spend (0.1)
-	UsersMaxAge  time.Duration // when full refreshes are due again (6h)
-	// FlowsRefreshDays is how many daily slices a refresh of the Engage flows is spread
-	// over: each day asks GET /v2/flows about that share of the owners (7).
-	FlowsRefreshDays int
-	CursorMaxAge     time.Duration // stored cursors older than this are not tried: the window restarts from its last committed call (30m)
-	TranscriptBatch  int           // call ids per transcript request (100)
-	PageGrace        time.Duration // after shutdown begins, how long the page in flight may take to finish (15s)
+	Overlap         time.Duration // re-read behind the high-water mark on every calls run (3h)
+	SettleWindow    time.Duration // how far back the settle pass re-reads (168h)
+	SweepPeriod     time.Duration // the sweep re-reads every older call at least once per period (168h)
+	SweepShare      float64       // share of the daily budget the sweep may spend (0.1)
+	UsersMaxAge     time.Duration // when full refreshes are due again (6h)
+	CursorMaxAge    time.Duration // stored cursors older than this are not tried: the window restarts from its last committed call (30m)
+	TranscriptBatch int           // call ids per transcript request (100)
+	PageGrace       time.Duration // after shutdown begins, how long the page in flight may take to finish (15s)
 	// RequestsPerRun makes runs short: once a run has sent this many requests it stops
 	// before its next page, everything committed, and says more remains
 	// (RunReport.More), for a job queue to run the rest as another job. 0 (the
@@ -29,6 +26,10 @@ type Options struct {
 	Now            func() time.Time
 	Logger         zerolog.Logger
 	Metrics        *Metrics
+
+	// FlowsRefreshDays is how many daily slices a refresh of the Engage flows is spread
+	// over: each day asks GET /v2/flows about that share of the owners (7).
+	FlowsRefreshDays int
 }
 
 func (o *Options) defaults() {

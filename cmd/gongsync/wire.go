@@ -144,15 +144,15 @@ func openApp(ctx context.Context, cfg *config.Config, log zerolog.Logger, opt ap
 		}
 	}
 	eo := gsync.Options{
-		Overlap:          cfg.Overlap,
-		SettleWindow:     cfg.SettleWindow,
-		SweepPeriod:      cfg.SweepPeriod,
-		SweepShare:       cfg.SweepShare,
-		FlowsRefreshDays: cfg.FlowsRefreshDays,
-		UsersMaxAge:      cfg.UsersMaxAge,
-		Logger:           log,
-		Metrics:          a.metrics,
+		Overlap:      cfg.Overlap,
+		SettleWindow: cfg.SettleWindow,
+		SweepPeriod:  cfg.SweepPeriod,
+		SweepShare:   cfg.SweepShare,
+		UsersMaxAge:  cfg.UsersMaxAge,
+		Logger:       log,
+		Metrics:      a.metrics,
 	}
+	eo.FlowsRefreshDays = cfg.FlowsRefreshDays
 	if opt.job != nil {
 		eo.RequestsPerRun = opt.job.requestsPerRun
 	}

@@ -493,10 +493,10 @@ func TestAnswersMatchOpenAPI(t *testing.T) {
 	// Error answers have Gong's error schema too.
 	errSchema := o.schema("ErrorResponse")
 	for what, a := range map[string]answer{
-		"401":       f.doAuth(http.MethodGet, "/v2/calls", nil, "", "x", "y"),
-		"400":       f.post("/v2/calls/extensive", map[string]any{"filter": map[string]any{"callIds": []string{}}}),
-		"404 empty": f.post("/v2/calls/transcript", gongapi.TranscriptRequest{Filter: gongapi.CallsFilter{FromDateTime: "2030-01-01T00:00:00Z"}}),
-		"404 no logs": f.do(http.MethodGet, "/v2/logs", url.Values{"logType": {"AccessLog"}, "fromDateTime": {"2030-01-01T00:00:00Z"}}, ""),
+		"401":                    f.doAuth(http.MethodGet, "/v2/calls", nil, "", "x", "y"),
+		"400":                    f.post("/v2/calls/extensive", map[string]any{"filter": map[string]any{"callIds": []string{}}}),
+		"404 empty":              f.post("/v2/calls/transcript", gongapi.TranscriptRequest{Filter: gongapi.CallsFilter{FromDateTime: "2030-01-01T00:00:00Z"}}),
+		"404 no logs":            f.do(http.MethodGet, "/v2/logs", url.Values{"logType": {"AccessLog"}, "fromDateTime": {"2030-01-01T00:00:00Z"}}, ""),
 		"400 no such flow owner": f.do(http.MethodGet, "/v2/flows", url.Values{"flowOwnerEmail": {"nobody@nowhere.example"}}, ""),
 		"404 no reviews": f.post("/v2/stats/activity/scorecards", map[string]any{"filter": map[string]any{
 			"reviewFromDate": "2023-01-05", "reviewToDate": "2023-01-05"}}),

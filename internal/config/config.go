@@ -105,9 +105,10 @@ type Config struct {
 	SettleWindow time.Duration
 	SweepPeriod  time.Duration
 	SweepShare   float64
+	UsersMaxAge  time.Duration
+
 	// FlowsRefreshDays is how many daily slices a refresh of the Engage flows spans.
 	FlowsRefreshDays int
-	UsersMaxAge      time.Duration
 
 	ScheduleCalls  string
 	ScheduleUsers  string
