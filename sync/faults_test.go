@@ -32,8 +32,10 @@ func faultDataset(clock *fakegong.Clock, calls int) fakegong.Options {
 }
 
 // faultEngine makes the workload cost more requests than its calls alone would (small
-// transcript batches), so that each fault rate meets more of them.
-var faultEngine = Options{TranscriptBatch: 25}
+// transcript batches), so that each fault rate meets more of them. Each run of the
+// flows is a whole refresh: a run the fault makes fail is run again with the rest of
+// its pass, and a second run then reads what the reference read, not the next slice.
+var faultEngine = Options{TranscriptBatch: 25, FlowsRefreshDays: 1}
 
 var (
 	faultStart = day0.AddDate(0, 0, 20) // the backfill runs here; calls of the last day are still to come
@@ -73,9 +75,7 @@ func (v *env) workload(limit int) (failures int) {
 		return err == nil && rep.Done, err
 	})
 	// A pass that failed is run again from its first failed stream on: the streams
-	// before it are done (each depends only on those before it), and a stream run
-	// twice where the reference ran it once could read more than it did (the flows'
-	// next slice).
+	// before it are done, and each depends only on those before it.
 	pass := func(streams ...string) func() (bool, error) {
 		return func() (bool, error) {
 			reps, err := v.engine.Pass(v.ctx, streams, KindSync, true)
