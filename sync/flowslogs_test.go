@@ -163,6 +163,16 @@ func TestFlowsRefreshInDailySlicesAndDeletion(t *testing.T) {
 	if err := v.fake.Dataset().RemoveFlow(gone, v.clock.Now()); err != nil {
 		t.Fatal(err)
 	}
+	// And the last owner leaves the company after the refresh listed them: Gong
+	// refuses to list their flows, and the refresh goes on without them.
+	leaver := owners[len(owners)-1]
+	for _, u := range v.fake.Dataset().UsersAt(v.clock.Now()) {
+		if u.EmailAddress != nil && *u.EmailAddress == leaver {
+			if err := v.fake.Dataset().RemoveUser(u.ID, v.clock.Now().Add(time.Hour), time.Time{}); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
 	for day := 1; ; day++ {
 		r := v.run(StreamFlows)
 		cp, err := v.engine.loadFlows(v.ctx)
@@ -177,7 +187,7 @@ func TestFlowsRefreshInDailySlicesAndDeletion(t *testing.T) {
 			v.clock.Advance(24 * time.Hour)
 			continue
 		}
-		if deleted != 1 || r.Deleted != 1 {
+		if deleted != 1 || r.Deleted < 1 {
 			t.Fatalf("the refresh completed on day %d: flow %s deleted %d (the run reported %d deletions)", day, gone, deleted, r.Deleted)
 		}
 		break
