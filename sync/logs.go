@@ -28,16 +28,26 @@ const StreamLogs = "logs"
 var scopeLogs = []string{"api:logs:read"}
 
 // syncLogs reads each log type from its high-water mark (or, the first time, the
-// settle window back) up to now.
+// settle window back) up to the round's end: the time the first run of the round
+// began. A run cut short (the per-job cap, a failure) leaves the round open, and the
+// next run goes on with the types not read up to its end yet, rather than reading the
+// first types again.
 func (e *Engine) syncLogs(ctx context.Context, r *run) error {
 	cp, err := e.loadLogs(ctx)
 	if err != nil {
 		return err
 	}
+	if cp.Round == nil {
+		to := e.now().UTC().Truncate(time.Second)
+		cp.Round = &to
+	}
+	to := *cp.Round
 	for _, typ := range gongapi.LogTypes {
 		s := cp.series(typ)
 		if s.Window == nil {
-			to := e.now().UTC().Truncate(time.Second)
+			if s.Mark != nil && !s.Mark.Before(to) {
+				continue // read up to the round's end already
+			}
 			from := to.Add(-e.opt.SettleWindow)
 			if s.Mark != nil {
 				from = s.Mark.Add(-e.opt.Overlap)
@@ -51,7 +61,7 @@ func (e *Engine) syncLogs(ctx context.Context, r *run) error {
 		}
 	}
 	now := e.now()
-	cp.CompletedAt = &now
+	cp.CompletedAt, cp.Round = &now, nil
 	return cp.save(ctx, e.st)
 }
 
@@ -190,6 +200,9 @@ func logsPageDone(cp logsCheckpoint, typ string, backfill bool, turn pageTurn) l
 // logsCheckpoint is where the log types stand: one series of windows per type.
 type logsCheckpoint struct {
 	Types map[string]*logSeries
+	// Round is the end of the round under way: every type is read up to it before the
+	// stream completes; nil between rounds.
+	Round *time.Time
 	// CompletedAt is when a run last read every type up to its time.
 	CompletedAt *time.Time
 }
@@ -226,7 +239,7 @@ func (cp *logsCheckpoint) series(typ string) *logSeries {
 // clone copies the checkpoint deep enough that a page's next checkpoint does not
 // change the one it was computed from before it is committed.
 func (cp logsCheckpoint) clone() logsCheckpoint {
-	out := logsCheckpoint{CompletedAt: cp.CompletedAt, Types: make(map[string]*logSeries, len(cp.Types))}
+	out := logsCheckpoint{CompletedAt: cp.CompletedAt, Round: cp.Round, Types: make(map[string]*logSeries, len(cp.Types))}
 	for k, s := range cp.Types {
 		c := *s
 		out.Types[k] = &c
@@ -240,18 +253,24 @@ func (e *Engine) loadLogs(ctx context.Context) (logsCheckpoint, error) {
 	if err != nil {
 		return logsCheckpoint{}, err
 	}
-	cp := logsCheckpoint{CompletedAt: row.CompletedAt}
-	if err := decodeState(row, &cp.Types); err != nil {
+	var s logsState
+	if err := decodeState(row, &s); err != nil {
 		return logsCheckpoint{}, err
 	}
-	return cp, nil
+	return logsCheckpoint{CompletedAt: row.CompletedAt, Types: s.Types, Round: row.WindowTo}, nil
+}
+
+// logsState is the part of a logsCheckpoint kept in sync_state.state.
+type logsState struct {
+	Types map[string]*logSeries `json:"types,omitempty"`
 }
 
 // row is the checkpoint as sync_state stores it: the types in the state document, the
-// earliest type's mark in high_water_mark, and the earliest start of an open daily
-// window in window_started_at (a run under way).
+// earliest type's mark in high_water_mark, the round under way in window_to, and the
+// earliest start of an open window of the round in window_started_at (a run under
+// way: the stream is due until the round ends).
 func (cp logsCheckpoint) row() store.Checkpoint {
-	row := store.Checkpoint{Stream: StreamLogs, CompletedAt: cp.CompletedAt, State: encodeState(cp.Types)}
+	row := store.Checkpoint{Stream: StreamLogs, CompletedAt: cp.CompletedAt, WindowTo: cp.Round, State: encodeState(logsState{Types: cp.Types})}
 	// The column's high-water mark is the earliest type's: every type is read up to it.
 	for i, typ := range gongapi.LogTypes {
 		s := cp.Types[typ]
@@ -269,6 +288,9 @@ func (cp logsCheckpoint) row() store.Checkpoint {
 			started := w.StartedAt
 			row.WindowStartedAt = &started
 		}
+	}
+	if cp.Round != nil && row.WindowStartedAt == nil {
+		row.WindowStartedAt = cp.Round // between two types' windows: still under way
 	}
 	return row
 }
