@@ -46,8 +46,7 @@ func (e *Engine) syncFlows(ctx context.Context, r *run) error {
 		cp.SliceLeft, cp.SliceStartedAt = min(cp.PerSlice, len(cp.Owners)), &started
 	}
 	if len(cp.Owners) == 0 {
-		_, err := e.finishFlowsSlice(ctx, &cp)
-		return err
+		return e.finishFlowsSlice(ctx, &cp)
 	}
 	return e.readPages(ctx, r, pagesOf(e, &flowsRead{e: e, cp: &cp}))
 }
@@ -165,25 +164,17 @@ func flowsSliceDone(cp flowsCheckpoint, now time.Time) flowsCheckpoint {
 	return cp
 }
 
-// finishFlowsSlice ends a slice that had no owner to ask about (a refresh of a
-// company without users with an address): the flows not listed since the refresh
-// began are gone.
-func (e *Engine) finishFlowsSlice(ctx context.Context, cp *flowsCheckpoint) ([]string, error) {
-	started := *cp.RefreshStartedAt
+// finishFlowsSlice ends a refresh that had no owner to ask about (no active user with
+// an address is synced: the users were not read yet, or Gong refused them). Nothing
+// was asked, so nothing is found gone: the flows keep their rows.
+func (e *Engine) finishFlowsSlice(ctx context.Context, cp *flowsCheckpoint) error {
+	e.log.Warn().Str("stream", StreamFlows).Msg("no active user with an email address is synced: no flows to ask about")
 	next := flowsSliceDone(*cp, e.now())
-	var missing []string
-	err := e.st.Transact(ctx, func(tx *store.Tx) error {
-		var err error
-		if missing, err = tx.MarkFlowsMissing(ctx, started); err != nil {
-			return err
-		}
-		return tx.SaveCheckpoint(ctx, next.row())
-	})
-	if err != nil {
-		return nil, fmt.Errorf("commit flows: %w", err)
+	if err := next.save(ctx, e.st); err != nil {
+		return fmt.Errorf("commit flows: %w", err)
 	}
 	*cp = next
-	return missing, nil
+	return nil
 }
 
 // flowsCheckpoint is where the flows' refresh stands.

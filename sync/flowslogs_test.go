@@ -94,6 +94,10 @@ func (v *env) assertLogsMatchGong(at, from, to time.Time) {
 func TestFlowsRefreshInDailySlicesAndDeletion(t *testing.T) {
 	t.Parallel()
 	v := newEnv(t, envOptions{fake: quiet(fakegong.Options{Calls: 50, Users: 60})})
+	// Before the users are synced there is nobody to ask: nothing is spent.
+	if r := v.run(StreamFlows); r.Requests != 0 {
+		t.Errorf("flows before any user is synced: %d requests", r.Requests)
+	}
 	v.run(StreamUsers)
 	owners, err := v.st.FlowOwnerEmails(v.ctx)
 	if err != nil {
