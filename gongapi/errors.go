@@ -227,6 +227,11 @@ func (e *QuotaError) Unwrap() error { return e.Err }
 // the provided filters"); only a 404 carrying it is an empty page.
 const emptyResultText = "found corresponding to the provided filters"
 
+// noLogsText is how Gong's document words GET /v2/logs's empty result ("No logs found
+// for the specified period"), which does not say "corresponding to the provided
+// filters"; only that endpoint's 404 carrying it is an empty page.
+const noLogsText = "no logs found"
+
 // recordNotFoundText marks Gong's 404 about one record the request named, as opposed
 // to a path Gong does not serve.
 const recordNotFoundText = "was not found"
@@ -284,7 +289,7 @@ func classify(endpoint string, status int, header http.Header, body []byte) (ans
 			"(Gong: Company settings → Ecosystem → API); also check that the base URL is your region's API host"
 		return classFinal, e
 	case status == http.StatusNotFound:
-		if containsFold(eb.Errors, emptyResultText) {
+		if containsFold(eb.Errors, emptyResultText) || (endpoint == EndpointLogs && containsFold(eb.Errors, noLogsText)) {
 			return classEmpty, e
 		}
 		e.Class = ClassNotFound

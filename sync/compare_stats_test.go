@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strconv"
 	"time"
+
+	"github.com/gongsync/gongsync/gongapi"
 )
 
 // The comparison of the streams beyond calls with what the fake serves, built from
@@ -15,6 +17,9 @@ type beyondCalls struct {
 	from, to time.Time // the company's days [from, to) the dated streams read
 	library  bool
 	outcomes bool
+	// logsFrom, when set, is where the audit logs were read from (up to the time of
+	// the comparison).
+	logsFrom time.Time
 }
 
 // readUpTo is the end of the days a read at now reaches: Gong takes no toDate after
@@ -100,6 +105,9 @@ func (v *env) assertBeyondCallsMatchGong(at time.Time, b *beyondCalls) {
 			FROM library_folder_calls fc JOIN library_folders f ON f.id = fc.folder_id AND f.deleted_at IS NULL
 			WHERE fc.deleted_at IS NULL`)
 	}
+	if !b.logsFrom.IsZero() {
+		v.assertLogsMatchGong(at, b.logsFrom, at)
+	}
 	if b.outcomes {
 		var outcomes []string
 		for _, o := range ds.CallOutcomesAt(at) {
@@ -134,5 +142,24 @@ func (v *env) assertBeyondCallsClosed() {
 	}
 	if lib.StartedAt != nil || len(lib.Workspaces)+len(lib.Folders) > 0 || lib.CompletedAt == nil {
 		v.t.Errorf("library: refresh not complete: %+v", lib)
+	}
+	// The flows: the day's slice ended (the refresh spans a week of them).
+	flows, err := v.engine.loadFlows(v.ctx)
+	if err != nil {
+		v.t.Fatal(err)
+	}
+	if flows.SliceLeft != 0 || flows.SliceStartedAt != nil || flows.CompletedAt == nil || flows.Window.Cursor != "" {
+		v.t.Errorf("flows: slice left under way: %+v", flows)
+	}
+	// The logs: every type read up to its mark, no window open, the backfill done.
+	logs, err := v.engine.loadLogs(v.ctx)
+	if err != nil {
+		v.t.Fatal(err)
+	}
+	for _, typ := range gongapi.LogTypes {
+		s := logs.Types[typ]
+		if s == nil || s.Window != nil || s.Mark == nil || s.Backfill == nil || !s.Backfill.Done || s.Backfill.Window != nil {
+			v.t.Errorf("logs %s: %+v; want no open window, a mark, the backfill done", typ, s)
+		}
 	}
 }

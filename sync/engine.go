@@ -32,6 +32,10 @@ type Options struct {
 	// about that old (ReviewsDueAt), since each read costs a page per 100 reviews of
 	// the company's whole day. A freshness target, when set, may lower it.
 	ReviewsEvery time.Duration
+
+	// FlowsRefreshDays is how many daily slices a refresh of the Engage flows is spread
+	// over: each day asks GET /v2/flows about that share of the owners (7).
+	FlowsRefreshDays int
 }
 
 func (o *Options) defaults() {
@@ -52,6 +56,9 @@ func (o *Options) defaults() {
 	}
 	if o.ReviewsEvery <= 0 {
 		o.ReviewsEvery = DefaultReviewsEvery
+	}
+	if o.FlowsRefreshDays <= 0 {
+		o.FlowsRefreshDays = 7
 	}
 	if o.CursorMaxAge == 0 {
 		o.CursorMaxAge = 30 * time.Minute

@@ -32,8 +32,10 @@ func faultDataset(clock *fakegong.Clock, calls int) fakegong.Options {
 }
 
 // faultEngine makes the workload cost more requests than its calls alone would (small
-// transcript batches), so that each fault rate meets more of them.
-var faultEngine = Options{TranscriptBatch: 25}
+// transcript batches), so that each fault rate meets more of them. Each run of the
+// flows is a whole refresh: a run the fault makes fail is run again with the rest of
+// its pass, and a second run then reads what the reference read, not the next slice.
+var faultEngine = Options{TranscriptBatch: 25, FlowsRefreshDays: 1}
 
 var (
 	faultStart = day0.AddDate(0, 0, 20) // the backfill runs here; calls of the last day are still to come
@@ -72,11 +74,14 @@ func (v *env) workload(limit int) (failures int) {
 		rep, err := v.engine.Backfill(v.ctx, BackfillRequest{From: day0, To: faultStart})
 		return err == nil && rep.Done, err
 	})
+	// A pass that failed is run again from its first failed stream on: the streams
+	// before it are done, and each depends only on those before it.
 	pass := func(streams ...string) func() (bool, error) {
 		return func() (bool, error) {
 			reps, err := v.engine.Pass(v.ctx, streams, KindSync, true)
-			for _, r := range reps {
+			for i, r := range reps {
 				if r.Status != store.RunSucceeded {
+					streams = streams[slices.Index(streams, reps[i].Stream):]
 					return false, fmt.Errorf("%s %s: %v", r.Stream, r.Status, r.Err)
 				}
 			}

@@ -92,7 +92,8 @@ func TestMissingScopeFailsOnlyItsStream(t *testing.T) {
 		got = append(got, r.Stream+" "+string(r.Status))
 	}
 	want := []string{"users succeeded", "workspaces succeeded", "trackers succeeded", "calls succeeded", "transcripts failed",
-		"scorecards succeeded", "answered_scorecards succeeded", "user_activity succeeded", "user_interaction_stats succeeded", "library succeeded", "call_outcomes succeeded"}
+		"scorecards succeeded", "answered_scorecards succeeded", "user_activity succeeded", "user_interaction_stats succeeded", "library succeeded", "call_outcomes succeeded",
+		"flows succeeded", "logs succeeded"}
 	if !slices.Equal(got, want) {
 		t.Fatalf("runs %v, want %v", got, want)
 	}

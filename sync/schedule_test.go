@@ -60,7 +60,7 @@ func TestGroupChains(t *testing.T) {
 		scheduleCalls:  "calls,transcripts,answered_scorecards",
 		scheduleUsers:  "users,workspaces,trackers,scorecards",
 		scheduleSettle: "settle,sweep,transcripts,answered_scorecards_settle,answered_scorecards_sweep",
-		scheduleDaily:  "user_activity,user_interaction_stats,library,call_outcomes",
+		scheduleDaily:  "user_activity,user_interaction_stats,library,call_outcomes,flows,logs",
 	}
 	groups := Schedules{Calls: "@hourly", Users: "@hourly", Settle: "@daily", Daily: "@daily"}.Groups()
 	if len(groups) != len(want) {

@@ -18,9 +18,10 @@ import (
 // backfill of the week before, a day of the daemon's ticks, each running the streams
 // its schedule group runs, as Daemon.runGroup does, on the fake's virtual clock.
 
-// dayDefaults are the defaults of GONGSYNC_SCHEDULE_CALLS, _USERS and _SETTLE
-// (internal/config). The daily group has no stream of its own yet.
-var dayDefaults = map[string]string{scheduleCalls: "*/15 * * * *", scheduleUsers: "0 */6 * * *", scheduleSettle: "30 2 * * *"}
+// dayDefaults are the defaults of GONGSYNC_SCHEDULE_CALLS, _USERS, _SETTLE and _DAILY
+// (internal/config).
+var dayDefaults = map[string]string{scheduleCalls: "*/15 * * * *", scheduleUsers: "0 */6 * * *", scheduleSettle: "30 2 * * *",
+	scheduleDaily: "0 5 * * *"}
 
 const (
 	dayUsers       = 500
@@ -67,7 +68,7 @@ func measureDay(tb testing.TB, streams []string, check func(r *RunReport, at tim
 	}
 	// Ticks at the same minute run in a fixed order: the calls', then the users', then
 	// the settle pass (the daemon runs them side by side, each group in its order).
-	order := []string{scheduleCalls, scheduleUsers, scheduleSettle}
+	order := []string{scheduleCalls, scheduleUsers, scheduleSettle, scheduleDaily}
 	sort.SliceStable(ticks, func(i, j int) bool {
 		if !ticks[i].at.Equal(ticks[j].at) {
 			return ticks[i].at.Before(ticks[j].at)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"time"
 
+	"github.com/gongsync/gongsync/gongapi"
 	"github.com/gongsync/gongsync/store"
 )
 
@@ -205,7 +206,7 @@ func (e *Engine) statusOfWindows(ctx context.Context, byStream map[string]*Strea
 		ss.BackfillFrom, ss.BackfillTo, ss.BackfillDone = &rg.From, &rg.To, rg.Done
 	}
 	for _, s := range streamDefs {
-		if s.backfill == nil {
+		if s.backfill == nil || s.name == StreamLogs {
 			continue
 		}
 		cp, err := e.loadDated(ctx, s.name)
@@ -216,6 +217,23 @@ func (e *Engine) statusOfWindows(ctx context.Context, byStream map[string]*Strea
 			ss := byStream[s.name]
 			ss.BackfillFrom, ss.BackfillTo, ss.BackfillDone = &b.From, &b.To, b.Done
 		}
+	}
+	// The logs keep a backfill per log type: the status shows the range they were
+	// asked for, done when every type's is.
+	lg, err := e.loadLogs(ctx)
+	if err != nil {
+		return err
+	}
+	for _, typ := range gongapi.LogTypes {
+		b := lg.series(typ).Backfill
+		if b == nil {
+			continue
+		}
+		ss := byStream[StreamLogs]
+		if ss.BackfillFrom == nil {
+			ss.BackfillFrom, ss.BackfillTo, ss.BackfillDone = &b.From, &b.To, true
+		}
+		ss.BackfillDone = ss.BackfillDone && b.Done
 	}
 	// The answered scorecards keep their backfill in their own checkpoint.
 	rv, err := e.loadReviews(ctx, StreamAnsweredScorecards)

@@ -122,6 +122,13 @@ var streamDefs = []*streamDef{
 		work: (*Engine).syncLibrary},
 	{name: StreamCallOutcomes, lock: StreamCallOutcomes, refresh: true, every: oncePerDay, refusable: true, schedules: []string{scheduleDaily},
 		work: (*Engine).syncCallOutcomes},
+	// The Engage flows: a daily slice of the owners, a full refresh a week (flows.go).
+	// The audit logs: each log type from its high-water mark, daily, and back with
+	// `backfill --from` (logs.go).
+	{name: StreamFlows, scopes: scopeFlows, lock: StreamFlows, every: oncePerDay, refusable: true, schedules: []string{scheduleDaily},
+		work: (*Engine).syncFlows},
+	{name: StreamLogs, scopes: scopeLogs, lock: StreamLogs, every: oncePerDay, refusable: true, schedules: []string{scheduleDaily},
+		work: (*Engine).syncLogs, backfill: (*Engine).backfillLogs},
 }
 
 // The OAuth scopes of the streams' endpoints, as Gong's document names them. The call

@@ -18,18 +18,19 @@ func TestBackfillThenIncrementalMatchesGong(t *testing.T) {
 	if !rep.Done {
 		t.Fatalf("backfill not done: %s", rep.Message())
 	}
-	v.beyond = &beyondCalls{from: day0, to: readUpTo(v.clock.Now()), library: true, outcomes: true}
+	v.beyond = &beyondCalls{from: day0, to: readUpTo(v.clock.Now()), library: true, outcomes: true, logsFrom: day0}
 	v.assertMatchesGong(v.clock.Now())
 	v.assertScorecardsMatchGong(v.clock.Now())
 
 	// Nothing changed in Gong: a second pass writes nothing new, and neither does a
 	// re-read of the streams beyond calls (the backfill read the days a pass would
-	// have, so none is due).
+	// have, so none is due). The flows, which no backfill reads, are the exception:
+	// each day's slice asks about owners not asked before.
 	v.clock.Advance(time.Hour)
 	reps := v.pass()
 	reps = append(reps, v.pass(groupStreams(scheduleDaily)...)...)
 	for _, r := range reps {
-		if r.Inserted+r.Changed+r.Deleted+r.Restored != 0 {
+		if r.Stream != StreamFlows && r.Inserted+r.Changed+r.Deleted+r.Restored != 0 {
 			t.Errorf("%s: a pass over unchanged data found new %d changed %d deleted %d restored %d",
 				r.Stream, r.Inserted, r.Changed, r.Deleted, r.Restored)
 		}
@@ -38,9 +39,25 @@ func TestBackfillThenIncrementalMatchesGong(t *testing.T) {
 		v.count(`SELECT count(*) FROM user_activity_days`), v.count(`SELECT count(*) FROM user_daily_activity`),
 		v.count(`SELECT count(*) FROM user_interaction_stats`), v.count(`SELECT count(*) FROM library_folders`),
 		v.count(`SELECT count(*) FROM library_folder_calls`), v.count(`SELECT count(*) FROM call_outcomes`))
-	if len(reps) != 3+4 {
-		t.Errorf("%d runs; want calls, transcripts and answered scorecards due, then the four streams named", len(reps))
+	if len(reps) != 5+len(groupStreams(scheduleDaily)) {
+		t.Errorf("%d runs; want calls, transcripts, answered scorecards, flows and logs due (a backfill completes neither "+
+			"a slice of flows nor a daily run of logs), then the daily streams named", len(reps))
 	}
+	// The rest of the flows' refresh, a slice a run.
+	for i := 0; ; i++ {
+		cp, err := v.engine.loadFlows(v.ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if cp.RefreshStartedAt == nil {
+			break
+		}
+		if i == 7 {
+			t.Fatalf("the flows' refresh is not complete after a week of slices: %+v", cp)
+		}
+		v.run(StreamFlows)
+	}
+	v.assertFlowsMatchGong(v.clock.Now())
 	v.assertMatchesGong(v.clock.Now())
 	v.assertScorecardsMatchGong(v.clock.Now())
 	if n := v.count(`SELECT count(*) FROM users WHERE deleted_at IS NULL`); n != len(v.fake.Dataset().UsersAt(v.clock.Now())) {

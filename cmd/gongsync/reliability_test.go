@@ -374,18 +374,22 @@ func TestSoakKilledRepeatedly(t *testing.T) {
 	ctx := context.Background()
 	syncAll := func(string) []string {
 		return []string{"sync", "--streams", "users,workspaces,trackers,scorecards,calls,settle,sweep,transcripts," +
-			"answered_scorecards,answered_scorecards_settle,answered_scorecards_sweep,user_activity,user_interaction_stats,library,call_outcomes"}
+			"answered_scorecards,answered_scorecards_settle,answered_scorecards_sweep,user_activity,user_interaction_stats,library,call_outcomes," +
+			"flows,logs"}
 	}
+	// Every run of the flows is a whole refresh (one slice of all the users), so that
+	// the killed runs, however many, end with what the reference's one run read.
+	soakEnv := func(db string) []string { return append(k.env(db), "GONGSYNC_FLOWS_REFRESH_DAYS=1") }
 
 	reference := pgtest.NewDatabase(t)
 	if out, err := k.backfill(ctx, reference).CombinedOutput(); err != nil {
 		t.Fatalf("uninterrupted backfill: %v\n%s", err, out)
 	}
-	if out, err := process(ctx, k.env(reference), syncAll(reference)...).CombinedOutput(); err != nil {
+	if out, err := process(ctx, soakEnv(reference), syncAll(reference)...).CombinedOutput(); err != nil {
 		t.Fatalf("uninterrupted sync: %v\n%s", err, out)
 	}
 	// The streams beyond calls are in the comparison only if the reference has their rows.
-	for _, table := range []string{"user_daily_activity", "user_interaction_stats", "library_folder_calls", "call_outcomes"} {
+	for _, table := range []string{"user_daily_activity", "user_interaction_stats", "library_folder_calls", "call_outcomes", "flows", "audit_logs"} {
 		if queryInt(reference, `SELECT count(*)::int FROM gong.`+table) == 0 {
 			t.Fatalf("the uninterrupted run left %s empty: the soak would compare nothing there", table)
 		}
@@ -412,7 +416,7 @@ func TestSoakKilledRepeatedly(t *testing.T) {
 			if attempt > 1000 {
 				t.Fatalf("%s never finished between kills; the last attempt said:\n%s", what, last)
 			}
-			cmd := process(ctx, k.env(killed), args...)
+			cmd := process(ctx, soakEnv(killed), args...)
 			var out bytes.Buffer
 			cmd.Stdout, cmd.Stderr = &out, &out
 			if err := cmd.Start(); err != nil {
@@ -445,7 +449,7 @@ func TestSoakKilledRepeatedly(t *testing.T) {
 	syncKills := kills - backfillKills
 	// The daemon, killed mid-tick: it never ends by itself, so every start is killed.
 	for range 6 {
-		cmd := process(ctx, append(k.env(killed), "GONGSYNC_HTTP_ADDR=off", "GONGSYNC_SCHEDULE_CALLS=@every 1s",
+		cmd := process(ctx, append(soakEnv(killed), "GONGSYNC_HTTP_ADDR=off", "GONGSYNC_SCHEDULE_CALLS=@every 1s",
 			"GONGSYNC_SCHEDULE_USERS=@every 2s", "GONGSYNC_SCHEDULE_SETTLE=@every 3s", "GONGSYNC_SCHEDULE_DAILY=@every 2s"), "run")
 		var out bytes.Buffer
 		cmd.Stdout, cmd.Stderr = &out, &out

@@ -152,6 +152,7 @@ func openApp(ctx context.Context, cfg *config.Config, log zerolog.Logger, opt ap
 		Logger:       log,
 		Metrics:      a.metrics,
 	}
+	eo.FlowsRefreshDays = cfg.FlowsRefreshDays
 	if opt.job != nil {
 		eo.RequestsPerRun = opt.job.requestsPerRun
 	}

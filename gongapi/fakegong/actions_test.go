@@ -119,7 +119,7 @@ func TestActionEndpointsAnswerAsDocumented(t *testing.T) {
 	}
 
 	// The rest of Gong's operations are not simulated.
-	for _, p := range []string{"/v2/meetings", "/v2/flows", "/v2/calls/" + id + "/media"} {
+	for _, p := range []string{"/v2/meetings", "/v2/flows/prospects", "/v2/calls/" + id + "/media"} {
 		if a := f.do(http.MethodPost, p, nil, "{}"); a.status != 404 || !strings.Contains(string(a.body), "Not simulated") {
 			t.Errorf("POST %s: %d %s", p, a.status, a.body)
 		}

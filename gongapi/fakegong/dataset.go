@@ -170,6 +170,9 @@ type Dataset struct {
 
 	library  []libFolder  // copied on write (activity.go)
 	outcomes []outcomeDef // copied on write
+
+	flows []flowDef   // copied on write (flowslogs.go)
+	logs  []logRecord // in (type, time) order; generated once
 }
 
 // CallSpec describes a call's life in the dataset: when it started, when Gong
@@ -243,6 +246,8 @@ func newDataset(o Options) *Dataset {
 	d.genScorecards(o)
 	d.genLibrary(o)
 	d.genOutcomes()
+	d.genFlows(o)
+	d.genLogs(o)
 	return d
 }
 

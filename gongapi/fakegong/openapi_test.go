@@ -63,6 +63,8 @@ var servedEndpoints = map[string][]string{
 	"/v2/stats/interaction":         {"post"},
 	"/v2/library/folders":           {"get"},
 	"/v2/library/folder-content":    {"get"},
+	"/v2/flows":                     {"get"},
+	"/v2/logs":                      {"get"},
 	// /v2/call-outcomes is not in Gong's document: its answer is checked against what
 	// recorded live traffic shows (TestCallOutcomesAsSeenLive).
 }
@@ -469,12 +471,33 @@ func TestAnswersMatchOpenAPI(t *testing.T) {
 		check("library folders", "GET", "/v2/library/folders", f.do(http.MethodGet, "/v2/library/folders", url.Values{"workspaceId": {w.ID}}, ""))
 	}
 
+	// The flows of every user with an address, and each log type's records.
+	for _, u := range f.Dataset().Users() {
+		if u.EmailAddress != nil {
+			check("flows", "GET", "/v2/flows", f.do(http.MethodGet, "/v2/flows", url.Values{"flowOwnerEmail": {*u.EmailAddress}}, ""))
+		}
+	}
+	for _, typ := range gongapi.LogTypes {
+		q := url.Values{"logType": {typ}, "fromDateTime": {"2022-10-01T00:00:00Z"}, "toDateTime": {"2023-04-01T00:00:00Z"}}
+		for a := f.do(http.MethodGet, "/v2/logs", q, ""); ; a = f.do(http.MethodGet, "/v2/logs", q, "") {
+			check("logs "+typ, "GET", "/v2/logs", a)
+			var p struct{ Records *pagination }
+			json.Unmarshal(a.body, &p)
+			if a.status != http.StatusOK || p.Records.Cursor == "" {
+				break
+			}
+			q.Set("cursor", p.Records.Cursor)
+		}
+	}
+
 	// Error answers have Gong's error schema too.
 	errSchema := o.schema("ErrorResponse")
 	for what, a := range map[string]answer{
-		"401":       f.doAuth(http.MethodGet, "/v2/calls", nil, "", "x", "y"),
-		"400":       f.post("/v2/calls/extensive", map[string]any{"filter": map[string]any{"callIds": []string{}}}),
-		"404 empty": f.post("/v2/calls/transcript", gongapi.TranscriptRequest{Filter: gongapi.CallsFilter{FromDateTime: "2030-01-01T00:00:00Z"}}),
+		"401":                    f.doAuth(http.MethodGet, "/v2/calls", nil, "", "x", "y"),
+		"400":                    f.post("/v2/calls/extensive", map[string]any{"filter": map[string]any{"callIds": []string{}}}),
+		"404 empty":              f.post("/v2/calls/transcript", gongapi.TranscriptRequest{Filter: gongapi.CallsFilter{FromDateTime: "2030-01-01T00:00:00Z"}}),
+		"404 no logs":            f.do(http.MethodGet, "/v2/logs", url.Values{"logType": {"AccessLog"}, "fromDateTime": {"2030-01-01T00:00:00Z"}}, ""),
+		"400 no such flow owner": f.do(http.MethodGet, "/v2/flows", url.Values{"flowOwnerEmail": {"nobody@nowhere.example"}}, ""),
 		"404 no reviews": f.post("/v2/stats/activity/scorecards", map[string]any{"filter": map[string]any{
 			"reviewFromDate": "2023-01-05", "reviewToDate": "2023-01-05"}}),
 	} {

@@ -99,4 +99,6 @@ const (
 	streamLibrary
 	streamFolderEntries
 	streamOutcomes
+	streamFlows
+	streamLogs
 )

@@ -235,6 +235,8 @@ var routes = map[string]map[string]route{
 	"/v2/library/folder-content":    {http.MethodGet: {(*Server).handleLibraryFolderContent, "api:library:read"}},
 	// /v2/call-outcomes is not in Gong's document, which so names no scope for it.
 	"/v2/call-outcomes": {http.MethodGet: {(*Server).handleCallOutcomes, ""}},
+	"/v2/flows":         {http.MethodGet: {(*Server).handleFlows, "api:flows:read"}},
+	"/v2/logs":          {http.MethodGet: {(*Server).handleLogs, "api:logs:read"}},
 }
 
 // idRoutes are the endpoints whose last path segment is an id, by the path before it.

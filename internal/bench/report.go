@@ -250,7 +250,7 @@ func (r *report) writeDay(w writer) {
 	w("### A day at the default schedules")
 	w("")
 	w("A company of 500 users with 2,000 calls a day (%s answered scorecards published that day), after a backfill of the week before: "+
-		"a day of the daemon's ticks (calls every 15 minutes, users every 6 hours, the settle passes at 02:30), each running the streams "+
+		"a day of the daemon's ticks (calls every 15 minutes, users every 6 hours, the settle passes at 02:30, the daily streams at 05:00), each running the streams "+
 		"its schedule runs (the answered scorecards on the calls' ticks once their last read is an hour old), on the simulated Gong's virtual clock, measured by `%s`. A run costs at least one request (Gong has no "+
 		"change feed); the requests beyond it are pages of records.", num(r.day["reviews"], 0), strings.Join(dayCommand, " "))
 	w("")
@@ -258,7 +258,8 @@ func (r *report) writeDay(w writer) {
 	w("|---|---|---|---|---|")
 	schedules := map[string]string{"users": "users", "workspaces": "users", "trackers": "users", "scorecards": "users",
 		"calls": "calls", "transcripts": "calls and settle", "answered_scorecards": "calls, hourly", "settle": "settle",
-		"answered_scorecards_settle": "settle", "sweep": "settle", "answered_scorecards_sweep": "settle"}
+		"answered_scorecards_settle": "settle", "sweep": "settle", "answered_scorecards_sweep": "settle", "user_activity": "daily", "user_interaction_stats": "daily", "library": "daily",
+		"call_outcomes": "daily", "flows": "daily (a seventh of the users a day)", "logs": "daily"}
 	var names []string
 	for name := range r.day {
 		if s, ok := strings.CutSuffix(name, "-req"); ok && s != "total" {
@@ -280,6 +281,13 @@ func (r *report) writeDay(w writer) {
 		"hour (reviews at most an hour stale), %s runs instead of the calls' 96; the definitions are one request per refresh; the settle "+
 		"pass one page per 100 reviews of the week.", num(r.day["answered_scorecards-runs"], 0))
 	w("")
+	if flows, logs := r.day["flows-req"], r.day["logs-req"]; flows+logs > 0 {
+		w("The streams of issue 26: `flows` asks GET /v2/flows about a seventh of the active users with an address a day (%s requests; "+
+			"all of them, about %s, once a week: asked on one day they would cost that many), and `logs` one request per log type and "+
+			"100 records since its mark (%s): together %s requests a day, %.2f%% of Gong's 10,000 (the issue's ceiling for its new "+
+			"streams is about 3%%).", num(flows, 0), num(7*flows, 0), num(logs, 0), num(flows+logs, 0), (flows+logs)/100)
+		w("")
+	}
 }
 
 // economyAtFloor says whether every backfill cost at most ⌈calls/100⌉ + 1 requests of

@@ -107,6 +107,9 @@ type Config struct {
 	SweepShare   float64
 	UsersMaxAge  time.Duration
 
+	// FlowsRefreshDays is how many daily slices a refresh of the Engage flows spans.
+	FlowsRefreshDays int
+
 	ScheduleCalls  string
 	ScheduleUsers  string
 	ScheduleSettle string
@@ -331,6 +334,16 @@ var settings = []setting{
 				return fmt.Errorf("%q is not a number in (0, 1]", v)
 			}
 			c.SweepShare = f
+			return nil
+		}},
+	{env: "GONGSYNC_FLOWS_REFRESH_DAYS", flag: "flows-refresh-days", def: "7", kind: "count", group: Sync,
+		usage: "the Engage flows are refreshed in full once per this many days, a daily slice of the users asked about (GET /v2/flows is asked per user)",
+		apply: func(c *Config, v string) error {
+			n, err := strconv.Atoi(v)
+			if err != nil || n < 1 || n > 365 {
+				return fmt.Errorf("%q is not a whole number from 1 to 365", v)
+			}
+			c.FlowsRefreshDays = n
 			return nil
 		}},
 	{env: "GONGSYNC_USERS_MAX_AGE", flag: "users-max-age", def: "6h", kind: "duration", group: Sync,
