@@ -304,34 +304,34 @@ func TestHistoryMigrationSeedsTheRecordsHeld(t *testing.T) {
 }
 
 // Putting another table under history is one line, gongsync_keep_history('<table>'):
-// a table with the bookkeeping columns of a Gong record gets its history table, with
+// a table (a scratch one here) with the bookkeeping columns of a Gong record gets its history table, with
 // a comment on each column, its versions, and goes down with the migration.
 func TestKeepHistoryIsOneLineForAnotherTable(t *testing.T) {
 	t.Parallel()
 	s := newStore(t)
 	ctx := context.Background()
 	for _, sql := range []string{
-		`CREATE TABLE flows (id text PRIMARY KEY, name text, raw jsonb NOT NULL, content_hash bytea NOT NULL,
+		`CREATE TABLE widgets (id text PRIMARY KEY, name text, raw jsonb NOT NULL, content_hash bytea NOT NULL,
 			first_seen_at timestamptz NOT NULL, updated_at timestamptz NOT NULL, last_seen_at timestamptz NOT NULL, deleted_at timestamptz)`,
-		`INSERT INTO flows VALUES ('f1', 'one', '{"id": "f1"}', '\x01', now() - interval '1 day', now(), now(), NULL)`,
-		`SELECT gongsync_keep_history('flows')`,
-		`UPDATE flows SET last_seen_at = now()`,
-		`UPDATE flows SET raw = '{"id": "f1", "name": "two"}', content_hash = '\x02'`,
-		`INSERT INTO flows VALUES ('f2', 'new', '{"id": "f2"}', '\x03', now(), now(), now(), NULL)`,
+		`INSERT INTO widgets VALUES ('f1', 'one', '{"id": "f1"}', '\x01', now() - interval '1 day', now(), now(), NULL)`,
+		`SELECT gongsync_keep_history('widgets')`,
+		`UPDATE widgets SET last_seen_at = now()`,
+		`UPDATE widgets SET raw = '{"id": "f1", "name": "two"}', content_hash = '\x02'`,
+		`INSERT INTO widgets VALUES ('f2', 'new', '{"id": "f2"}', '\x03', now(), now(), now(), NULL)`,
 	} {
 		if _, err := s.pool.Exec(ctx, sql); err != nil {
 			t.Fatalf("%s: %v", sql, err)
 		}
 	}
-	if vs := versions(t, s, "flows", "id = 'f1'"); len(vs) != 2 || !jsonEqual(vs[0].Raw, `{"id": "f1"}`) || !jsonEqual(vs[1].Raw, `{"id": "f1", "name": "two"}`) {
+	if vs := versions(t, s, "widgets", "id = 'f1'"); len(vs) != 2 || !jsonEqual(vs[0].Raw, `{"id": "f1"}`) || !jsonEqual(vs[1].Raw, `{"id": "f1", "name": "two"}`) {
 		t.Fatalf("versions of f1: %+v", vs)
 	}
-	if vs := versions(t, s, "flows", "id = 'f2'"); len(vs) != 1 {
+	if vs := versions(t, s, "widgets", "id = 'f2'"); len(vs) != 1 {
 		t.Fatalf("versions of f2: %+v", vs)
 	}
-	if n := count(t, s, `SELECT count(*) FROM pg_attribute a WHERE a.attrelid = 'flows_history'::regclass AND a.attnum > 0
+	if n := count(t, s, `SELECT count(*) FROM pg_attribute a WHERE a.attrelid = 'widgets_history'::regclass AND a.attnum > 0
 			AND coalesce(col_description(a.attrelid, a.attnum), '') <> ''`); n != 5 {
-		t.Fatalf("%d of the 5 columns of flows_history have a comment", n)
+		t.Fatalf("%d of the 5 columns of widgets_history have a comment", n)
 	}
 	provider, db, err := s.goose()
 	if err != nil {
@@ -347,7 +347,7 @@ func TestKeepHistoryIsOneLineForAnotherTable(t *testing.T) {
 	if _, err := provider.DownTo(ctx, version-1); err != nil {
 		t.Fatalf("down to %d: %v", version-1, err)
 	}
-	if n := count(t, s, `SELECT count(*) FROM pg_class WHERE relname = 'flows_history' AND relnamespace = current_schema()::regnamespace`); n != 0 {
-		t.Fatal("flows_history is left after going down")
+	if n := count(t, s, `SELECT count(*) FROM pg_class WHERE relname = 'widgets_history' AND relnamespace = current_schema()::regnamespace`); n != 0 {
+		t.Fatal("widgets_history is left after going down")
 	}
 }
