@@ -158,6 +158,11 @@ type Dataset struct {
 
 	library  []libFolder  // copied on write (activity.go)
 	outcomes []outcomeDef // copied on write
+
+	// Issue 26's streams (permissions.go, crm.go).
+	profiles     []permProfile // copied on write
+	crm          []crmIntegration
+	associations []manualAssociation // in created order
 }
 
 // CallSpec describes a call's life in the dataset: when it started, when Gong
@@ -231,6 +236,9 @@ func newDataset(o Options) *Dataset {
 	d.genScorecards(o)
 	d.genLibrary(o)
 	d.genOutcomes()
+	d.genPermissions()
+	d.genCrm(o)
+	d.genManualAssociations()
 	return d
 }
 

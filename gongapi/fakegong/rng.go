@@ -99,4 +99,7 @@ const (
 	streamLibrary
 	streamFolderEntries
 	streamOutcomes
+	streamPermissions
+	streamCrm
+	streamManualAssociations
 )
