@@ -193,6 +193,22 @@ func (e *Engine) syncManualCrmAssociations(ctx context.Context, r *run) error {
 	return e.readPages(ctx, r, pagesOf(e, &manualAssociationsRead{e: e, cp: &cp}))
 }
 
+// backfillManualCrmAssociations is the stream's part of `gongsync backfill`: its
+// first read, which asks Gong for every association it has (Gong's filter takes no
+// end, and one from before the oldest association costs the same), when none has
+// completed yet. Once one has, the incremental reads keep the table whole and a
+// backfill has nothing to add.
+func (e *Engine) backfillManualCrmAssociations(ctx context.Context, r *run, _, _ time.Time) error {
+	cp, err := e.loadManualAssociations(ctx)
+	if err != nil {
+		return err
+	}
+	if cp.HighWater != nil && cp.Window == nil {
+		return nil
+	}
+	return e.syncManualCrmAssociations(ctx, r)
+}
+
 // manualAssociationsRead is a window of manual associations as the page loop reads it.
 type manualAssociationsRead struct {
 	noAfterPage

@@ -128,7 +128,7 @@ var streamDefs = []*streamDef{
 	{name: StreamCrmSchema, scopes: scopeCrmSchema, lock: StreamCrmSchema, refresh: true, every: oncePerDay, refusable: true,
 		schedules: []string{scheduleDaily}, work: (*Engine).syncCrmSchema},
 	{name: StreamManualCrmAssociations, scopes: scopeManualAssociations, lock: StreamManualCrmAssociations, every: usersMaxAge, refusable: true,
-		schedules: []string{scheduleUsers}, work: (*Engine).syncManualCrmAssociations},
+		schedules: []string{scheduleUsers}, work: (*Engine).syncManualCrmAssociations, backfill: (*Engine).backfillManualCrmAssociations},
 }
 
 // The OAuth scopes of the streams' endpoints, as Gong's document names them. The call

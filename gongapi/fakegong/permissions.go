@@ -29,7 +29,7 @@ type PermissionProfile struct {
 	InsightsAccess      AccessLevel         `json:"insightsAccess"`
 	UsageAccess         AccessLevel         `json:"usageAccess"`
 	EmailsAccess        AccessLevel         `json:"emailsAccess"`
-	Flags               [len(permissionFlagNames)]bool
+	Flags               [len(PermissionFlagNames)]bool
 }
 
 // AccessLevel is one of Gong's *AccessWithPermissionLevel blocks: a level (all,
@@ -63,9 +63,9 @@ type PermissionProfileUser struct {
 	EmailAddress string `json:"emailAddress"`
 }
 
-// permissionFlagNames are the yes/no permissions of a profile, in the order of Gong's
+// PermissionFlagNames are the yes/no permissions of a profile, in the order of Gong's
 // document; PermissionProfile.Flags holds them in this order.
-var permissionFlagNames = [...]string{
+var PermissionFlagNames = [...]string{
 	"scoreCalls",
 	"overrideScore",
 	"downloadCallMedia",
@@ -362,7 +362,7 @@ func (e *enc) permissionProfile(p *PermissionProfile) {
 	e.accessLevel(&p.UsageAccess)
 	e.b = append(e.b, `,"emailsAccess":`...)
 	e.accessLevel(&p.EmailsAccess)
-	for i, name := range permissionFlagNames {
+	for i, name := range PermissionFlagNames {
 		e.b = append(e.b, `,"`...)
 		e.b = append(e.b, name...)
 		e.b = append(e.b, `":`...)
