@@ -15,6 +15,7 @@ type beyondCalls struct {
 	from, to time.Time // the company's days [from, to) the dated streams read
 	library  bool
 	outcomes bool
+	issue26  bool // the permission profiles, the CRM schema and the manual associations
 }
 
 // readUpTo is the end of the days a read at now reaches: Gong takes no toDate after
@@ -108,6 +109,9 @@ func (v *env) assertBeyondCallsMatchGong(at time.Time, b *beyondCalls) {
 		v.compare("call_outcomes", outcomes, `SELECT outcome || '|' || coalesce(category, '') || '|' || coalesce(connect_status, '')
 			|| '|' || coalesce(sentiment, '') || '|' || coalesce(display_order::text, '') FROM call_outcomes WHERE deleted_at IS NULL`)
 	}
+	if b.issue26 {
+		v.assertIssue26MatchGong(at)
+	}
 }
 
 // assertBeyondCallsClosed: the dated streams hold no open window and their backfill is
@@ -135,4 +139,5 @@ func (v *env) assertBeyondCallsClosed() {
 	if lib.StartedAt != nil || len(lib.Workspaces)+len(lib.Folders) > 0 || lib.CompletedAt == nil {
 		v.t.Errorf("library: refresh not complete: %+v", lib)
 	}
+	v.assertIssue26Closed()
 }

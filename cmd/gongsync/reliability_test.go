@@ -374,7 +374,8 @@ func TestSoakKilledRepeatedly(t *testing.T) {
 	ctx := context.Background()
 	syncAll := func(string) []string {
 		return []string{"sync", "--streams", "users,workspaces,trackers,scorecards,calls,settle,sweep,transcripts," +
-			"answered_scorecards,answered_scorecards_settle,answered_scorecards_sweep,user_activity,user_interaction_stats,library,call_outcomes"}
+			"answered_scorecards,answered_scorecards_settle,answered_scorecards_sweep,user_activity,user_interaction_stats,library,call_outcomes," +
+			"permission_profiles,crm_schema,manual_crm_associations"}
 	}
 
 	reference := pgtest.NewDatabase(t)
@@ -385,7 +386,8 @@ func TestSoakKilledRepeatedly(t *testing.T) {
 		t.Fatalf("uninterrupted sync: %v\n%s", err, out)
 	}
 	// The streams beyond calls are in the comparison only if the reference has their rows.
-	for _, table := range []string{"user_daily_activity", "user_interaction_stats", "library_folder_calls", "call_outcomes"} {
+	for _, table := range []string{"user_daily_activity", "user_interaction_stats", "library_folder_calls", "call_outcomes",
+		"permission_profile_users", "crm_entity_schema_fields", "call_manual_crm_associations"} {
 		if queryInt(reference, `SELECT count(*)::int FROM gong.`+table) == 0 {
 			t.Fatalf("the uninterrupted run left %s empty: the soak would compare nothing there", table)
 		}
