@@ -29,7 +29,8 @@ type PermissionProfile struct {
 	InsightsAccess      AccessLevel         `json:"insightsAccess"`
 	UsageAccess         AccessLevel         `json:"usageAccess"`
 	EmailsAccess        AccessLevel         `json:"emailsAccess"`
-	Flags               [len(PermissionFlagNames)]bool
+	// Flags are the yes/no permissions, in PermissionFlagNames' order.
+	Flags [len(PermissionFlagNames)]bool `json:"-"`
 }
 
 // AccessLevel is one of Gong's *AccessWithPermissionLevel blocks: a level (all,
