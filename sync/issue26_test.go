@@ -145,7 +145,9 @@ func pageFloor(n int) int { return max(1, (n+99)/100) }
 // and read only the associations made since the high-water mark less the overlap.
 func TestIssue26StreamsMatchGongAndCatchRemovals(t *testing.T) {
 	t.Parallel()
-	v := newEnv(t, envOptions{fake: fakegong.Options{Calls: 900}})
+	// Enough calls for the associations to fill more than a page of 100: the first read
+	// follows Gong's cursor.
+	v := newEnv(t, envOptions{fake: fakegong.Options{Calls: 6000}})
 	ds := v.fake.Dataset()
 	streams := []string{StreamUsers, StreamWorkspaces, StreamPermissionProfiles, StreamCrmSchema, StreamManualCrmAssociations}
 	byStream := func(reps []*RunReport) map[string]*RunReport {
@@ -177,6 +179,9 @@ func TestIssue26StreamsMatchGongAndCatchRemovals(t *testing.T) {
 		}
 	}
 	t.Logf("%d workspaces, %d profiles, %d integrations, %d manual associations", len(ds.Workspaces()), profiles, len(ins), len(all))
+	if len(all) <= 100 {
+		t.Fatalf("%d manual associations fit one page: the cursor is never followed", len(all))
+	}
 	v.assertIssue26MatchGong(now)
 	v.assertIssue26Closed()
 
