@@ -114,7 +114,7 @@ func (c *Client) CrmIntegrations(ctx context.Context) ([]CrmIntegration, error) 
 
 // CrmEntitySchema lists the schema fields of one object type of an integration (GET
 // /v2/crm/entity-schema). Gong answers them keyed by object type; the fields of
-// objectType are returned.
+// objectType are returned. A 404 (ErrNotFound) says the integration is gone.
 func (c *Client) CrmEntitySchema(ctx context.Context, integrationID, objectType string) ([]CrmSchemaField, error) {
 	if integrationID == "" || objectType == "" {
 		return nil, &APIError{Class: ClassBadRequest, Endpoint: EndpointCrmEntitySchema, Detail: "integrationId and objectType are required"}

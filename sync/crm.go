@@ -2,6 +2,7 @@ package sync
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -95,9 +96,11 @@ func (e *Engine) readCrmIntegrations(ctx context.Context, r *run, cp *fanoutChec
 		if missing, err = tx.MarkCrmIntegrationsMissing(ctx, *cp.StartedAt); err != nil {
 			return err
 		}
-		if _, err = tx.MarkCrmSchemaOfMissingIntegrations(ctx, *cp.StartedAt); err != nil {
+		fields, err := tx.MarkCrmSchemaOfMissingIntegrations(ctx, *cp.StartedAt)
+		if err != nil {
 			return err
 		}
+		missing = append(missing, fields...)
 		return tx.SaveCheckpoint(ctx, next.row())
 	})
 	if err != nil {
@@ -108,12 +111,18 @@ func (e *Engine) readCrmIntegrations(ctx context.Context, r *run, cp *fanoutChec
 }
 
 // readCrmEntitySchema reads the next object type of an integration and commits its
-// fields, with those no longer listed marked deleted.
+// fields, with those no longer listed marked deleted. An integration deleted since it
+// was listed (a 404) has no schema to read: the next refresh will not list it, and
+// marks it deleted with its fields then.
 func (e *Engine) readCrmEntitySchema(ctx context.Context, r *run, cp *fanoutCheckpoint) (pageFinds, error) {
 	integration, objectType, _ := strings.Cut(cp.Children[0], "|")
 	fields, err := r.gong.CrmEntitySchema(ctx, integration, objectType)
-	if err != nil {
+	gone := errors.Is(err, gongapi.ErrNotFound)
+	if err != nil && !gone {
 		return pageFinds{}, fmt.Errorf("read the %s schema of CRM integration %s: %w", objectType, integration, err)
+	}
+	if gone {
+		r.log.Info().Str("integration", integration).Msg("CRM integration gone since it was listed")
 	}
 	rows := CrmEntitySchemaFieldRows(integration, objectType, fields)
 	next := *cp
@@ -125,8 +134,11 @@ func (e *Engine) readCrmEntitySchema(ctx context.Context, r *run, cp *fanoutChec
 		if res, err = tx.UpsertCrmEntitySchemaFields(ctx, rows); err != nil {
 			return err
 		}
-		if missing, err = tx.MarkCrmEntitySchemaFieldsMissing(ctx, integration, objectType, *cp.StartedAt); err != nil {
-			return err
+		missing = nil
+		if !gone {
+			if missing, err = tx.MarkCrmEntitySchemaFieldsMissing(ctx, integration, objectType, *cp.StartedAt); err != nil {
+				return err
+			}
 		}
 		return tx.SaveCheckpoint(ctx, next.row())
 	})

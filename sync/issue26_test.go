@@ -301,3 +301,57 @@ func TestRefusedScopeFailsOnlyItsNewStream(t *testing.T) {
 		t.Error("the permission profiles stored nothing")
 	}
 }
+
+// An integration deleted between the list and the read of its schema: the refresh
+// under way skips it (Gong answers 404), and the next one marks it deleted; an
+// integration deleted between refreshes goes with its fields.
+func TestCrmIntegrationDeletedMidRefreshIsSkippedThenMarkedDeleted(t *testing.T) {
+	t.Parallel()
+	v := newEnv(t, envOptions{engine: Options{RequestsPerRun: 1}})
+	ds := v.fake.Dataset()
+	ins := ds.CrmIntegrationsAt(v.clock.Now())
+	if len(ins) < 2 {
+		t.Fatalf("the fake has %d integrations; the test needs two", len(ins))
+	}
+	if r := v.run(StreamCrmSchema); !r.More || r.Requests != 1 {
+		t.Fatalf("first short run: %d requests, more %v; want the integrations' list alone", r.Requests, r.More)
+	}
+	if err := ds.RemoveCrmIntegration(ins[0].IntegrationID, v.clock.Now()); err != nil {
+		t.Fatal(err)
+	}
+	v.clock.Advance(time.Minute)
+	for i := 0; ; i++ {
+		if i > 2*len(fakegong.CrmObjectTypes)*len(ins) {
+			t.Fatal("the refresh never completes")
+		}
+		if r := v.run(StreamCrmSchema); !r.More {
+			break
+		}
+	}
+	if n := v.count(`SELECT count(*) FROM crm_entity_schema_fields WHERE integration_id = $1`, ins[0].IntegrationID); n != 0 {
+		t.Errorf("%d fields stored of the integration gone before its schema was read", n)
+	}
+	if n := v.count(`SELECT count(*) FROM live_crm_integrations`); n != len(ins) {
+		t.Errorf("%d live integrations after the refresh that listed %d", n, len(ins))
+	}
+	// The next refresh lists neither it nor the other, deleted meanwhile: both gone, the
+	// other's fields with it.
+	fields := v.count(`SELECT count(*) FROM crm_entity_schema_fields WHERE integration_id = $1`, ins[1].IntegrationID)
+	if fields == 0 {
+		t.Fatalf("no fields stored of integration %s", ins[1].IntegrationID)
+	}
+	v.clock.Advance(time.Hour)
+	if err := ds.RemoveCrmIntegration(ins[1].IntegrationID, v.clock.Now()); err != nil {
+		t.Fatal(err)
+	}
+	v.clock.Advance(time.Minute)
+	for r := v.run(StreamCrmSchema); r.More; r = v.run(StreamCrmSchema) {
+	}
+	if n := v.count(`SELECT count(*) FROM crm_integrations WHERE deleted_at IS NOT NULL`); n != len(ins) {
+		t.Errorf("%d integrations have deleted_at, want both", n)
+	}
+	if n := v.count(`SELECT count(*) FROM crm_entity_schema_fields WHERE integration_id = $1 AND deleted_at IS NOT NULL`, ins[1].IntegrationID); n != fields {
+		t.Errorf("%d of the %d fields of the deleted integration have deleted_at", n, fields)
+	}
+	v.assertIssue26ClosedFor(StreamCrmSchema)
+}

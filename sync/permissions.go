@@ -96,7 +96,8 @@ func (e *Engine) readProfiles(ctx context.Context, r *run, cp *fanoutCheckpoint)
 
 // readProfileUsers reads the next profile's users and commits them, with the users
 // of the profile not seen since the refresh began marked deleted. A profile deleted
-// since it was listed (a 404) has no users to read: the refresh's end marks it deleted.
+// since it was listed (a 404) has no users to read: the next refresh will not list it,
+// and marks it deleted with its users then.
 func (e *Engine) readProfileUsers(ctx context.Context, r *run, cp *fanoutCheckpoint) (pageFinds, error) {
 	profile := cp.Children[0]
 	users, err := r.gong.PermissionProfileUsers(ctx, profile)

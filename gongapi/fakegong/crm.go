@@ -191,6 +191,21 @@ func (d *Dataset) CrmEntitySchemaAt(t time.Time, integrationID, objectType strin
 	return out, true
 }
 
+// RemoveCrmIntegration deletes an integration, with its schema, from virtual time at
+// on.
+func (d *Dataset) RemoveCrmIntegration(integrationID string, at time.Time) error {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	i := slices.IndexFunc(d.crm, func(in crmIntegration) bool { return in.def.IntegrationID == integrationID })
+	if i < 0 {
+		return errNoSuch("CRM integration", integrationID)
+	}
+	crm := slices.Clone(d.crm) // readers may hold the old slice
+	crm[i].removed = at.UnixNano()
+	d.crm = crm
+	return nil
+}
+
 // RemoveCrmSchemaField takes a field out of an object type's schema from virtual time
 // at on.
 func (d *Dataset) RemoveCrmSchemaField(integrationID, objectType, name string, at time.Time) error {
@@ -270,7 +285,9 @@ func (s *Server) handleCrmEntitySchema(x *exchange) {
 	}
 	fields, ok := s.data.CrmEntitySchemaAt(s.clock.Now(), id, ot)
 	if !ok {
-		x.fail(http.StatusBadRequest, "Integration not found: "+id)
+		// Gong's document does not say; the fake answers an integration it does not
+		// have (deleted since it was listed) as a missing record.
+		x.fail(http.StatusNotFound, "Integration not found: "+id)
 		return
 	}
 	e := s.enc(x)
