@@ -194,6 +194,7 @@ func TestLiveViewsLeaveOutDeletedRowsAndTheirChildren(t *testing.T) {
 	ids["users"], ids["workspaces"], ids["trackers"] = [2]string{"u1", "u2"}, [2]string{"w1", "w2"}, [2]string{"t1", "t2"}
 	ids["scorecards"] = [2]string{"s1", "s2"}
 	seedBeyondCalls(t, s, keep.ID, gone.ID, ids)
+	seedIssue26(t, s, keep.ID, gone.ID, ids)
 	seedFlowsAndLogs(t, s, ids)
 	for table, id := range ids {
 		if _, err := s.pool.Exec(ctx, "UPDATE "+table+" SET deleted_at = now() WHERE id = $1", id[1]); err != nil {

@@ -20,6 +20,7 @@ type beyondCalls struct {
 	// logsFrom, when set, is where the audit logs were read from (up to the time of
 	// the comparison).
 	logsFrom time.Time
+	issue26  bool // the permission profiles, the CRM schema and the manual associations
 }
 
 // readUpTo is the end of the days a read at now reaches: Gong takes no toDate after
@@ -116,6 +117,9 @@ func (v *env) assertBeyondCallsMatchGong(at time.Time, b *beyondCalls) {
 		v.compare("call_outcomes", outcomes, `SELECT outcome || '|' || coalesce(category, '') || '|' || coalesce(connect_status, '')
 			|| '|' || coalesce(sentiment, '') || '|' || coalesce(display_order::text, '') FROM call_outcomes WHERE deleted_at IS NULL`)
 	}
+	if b.issue26 {
+		v.assertIssue26MatchGong(at)
+	}
 }
 
 // assertBeyondCallsClosed: the dated streams hold no open window and their backfill is
@@ -143,6 +147,7 @@ func (v *env) assertBeyondCallsClosed() {
 	if lib.StartedAt != nil || len(lib.Workspaces)+len(lib.Folders) > 0 || lib.CompletedAt == nil {
 		v.t.Errorf("library: refresh not complete: %+v", lib)
 	}
+	v.assertIssue26Closed()
 	// The flows: the day's slice ended (the refresh spans a week of them).
 	flows, err := v.engine.loadFlows(v.ctx)
 	if err != nil {

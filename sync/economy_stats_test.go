@@ -17,7 +17,11 @@ import (
 // the days re-read (one query series covers them all); one interaction request per
 // 100 users with stats, for each day re-read (Gong sums stats over the range asked
 // for, so gongsync asks day by day); one folder list per workspace and one request per
-// folder; one request for the call outcomes.
+// folder; one request for the call outcomes; for the CRM schema one request for the
+// integrations and one per object type of each. On the users' ticks: one request per
+// workspace and per permission profile, and the pages of the manual CRM associations
+// made since the last read less the overlap (all of them the first time; one request
+// when there are none).
 func TestStreamsBeyondCallsCostTheirPageFloorADay(t *testing.T) {
 	if testing.Short() {
 		t.Skip("a day of ticks over 18,000 calls: long scenario; runs in make test")
@@ -36,7 +40,7 @@ func TestStreamsBeyondCallsCostTheirPageFloorADay(t *testing.T) {
 	// The users group's ticks run too (the library lists the folders of the workspaces
 	// synced), and are counted apart; the calls side is measured in docs/BENCHMARKS.md.
 	var now time.Time
-	runs, usersTicks := 0, 0
+	runs, usersTicks, manualFloor := 0, 0, 0
 	for _, tick := range ticks {
 		if tick.Group != scheduleDaily && tick.Group != scheduleUsers {
 			continue
@@ -46,6 +50,17 @@ func TestStreamsBeyondCallsCostTheirPageFloorADay(t *testing.T) {
 			usersTicks++
 		}
 		for _, s := range tick.Streams {
+			if s == StreamManualCrmAssociations {
+				cp, err := v.engine.loadManualAssociations(v.ctx)
+				if err != nil {
+					t.Fatal(err)
+				}
+				var from time.Time
+				if cp.HighWater != nil {
+					from = cp.HighWater.Add(-v.engine.opt.Overlap)
+				}
+				manualFloor += max(1, pages(len(v.fake.Dataset().ManualAssociationsAt(tick.At, from))))
+			}
 			if r := v.engine.RunStream(v.ctx, s, KindScheduled, false); r.Status != store.RunSucceeded {
 				t.Fatalf("%s at %s: %s %v", s, tick.At.Format(time.TimeOnly), r.Status, r.Err)
 			}
@@ -78,9 +93,10 @@ func TestStreamsBeyondCallsCostTheirPageFloorADay(t *testing.T) {
 		StreamInteractionStats: by[gongapi.EndpointInteractionStats],
 		StreamLibrary:          by[gongapi.EndpointLibraryFolders] + by[gongapi.EndpointLibraryFolderCalls],
 		StreamCallOutcomes:     by[gongapi.EndpointCallOutcomes],
+		StreamCrmSchema:        by[gongapi.EndpointCrmIntegrations] + by[gongapi.EndpointCrmEntitySchema],
 	}
 	floor := map[string]int{StreamUserActivity: activityFloor, StreamInteractionStats: statsFloor,
-		StreamLibrary: libraryFloor, StreamCallOutcomes: 1}
+		StreamLibrary: libraryFloor, StreamCallOutcomes: 1, StreamCrmSchema: 1 + len(gongapi.CrmObjectTypes)*len(ds.CrmIntegrationsAt(now))}
 	var total int64
 	for _, s := range groupStreams(scheduleDaily) {
 		if _, ok := floor[s]; !ok {
@@ -100,7 +116,25 @@ func TestStreamsBeyondCallsCostTheirPageFloorADay(t *testing.T) {
 		t.Errorf("users, workspaces, trackers, scorecard definitions: %d requests a day, floor %d", refreshes, want)
 	}
 	total += refreshes
-	t.Logf("these eight streams: %d requests a day (days %s..%s re-read), of the 10,000 Gong allows", total,
+	profiles := 0
+	for _, w := range ds.Workspaces() {
+		ps, _ := ds.PermissionProfilesAt(now, w.ID)
+		profiles += len(ps)
+	}
+	perms := by[gongapi.EndpointPermissionProfiles] + by[gongapi.EndpointPermissionProfileUsers]
+	manual := by[gongapi.EndpointManualCrmAssociations]
+	t.Logf("permission profiles: %d requests a day (%d workspaces and %d profiles a tick); manual CRM associations: %d requests a day, floor %d",
+		perms, len(ds.Workspaces()), profiles, manual, manualFloor)
+	if want := int64(usersTicks * (len(ds.Workspaces()) + profiles)); perms != want {
+		t.Errorf("permission profiles: %d requests a day, floor %d", perms, want)
+	}
+	if manual != int64(manualFloor) {
+		t.Errorf("manual CRM associations: %d requests a day, floor %d", manual, manualFloor)
+	}
+	t.Logf("issue 26's streams: %d requests a day, %.2f%% of 10,000", perms+manual+got[StreamCrmSchema],
+		float64(perms+manual+got[StreamCrmSchema])/100)
+	total += perms + manual
+	t.Logf("these eleven streams: %d requests a day (days %s..%s re-read), of the 10,000 Gong allows", total,
 		from.Format(time.DateOnly), to.AddDate(0, 0, -1).Format(time.DateOnly))
 	if total != v.fake.Stats().Total || total != v.ledgerTotal() {
 		t.Errorf("the ledger counted %d, the fake served %d, the streams %d", v.ledgerTotal(), v.fake.Stats().Total, total)

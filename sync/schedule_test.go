@@ -58,9 +58,9 @@ func TestGroupChains(t *testing.T) {
 	}
 	want := map[string]string{
 		scheduleCalls:  "calls,transcripts,answered_scorecards",
-		scheduleUsers:  "users,workspaces,trackers,scorecards",
+		scheduleUsers:  "users,workspaces,trackers,scorecards,permission_profiles,manual_crm_associations",
 		scheduleSettle: "settle,sweep,transcripts,answered_scorecards_settle,answered_scorecards_sweep",
-		scheduleDaily:  "user_activity,user_interaction_stats,library,call_outcomes,flows,logs",
+		scheduleDaily:  "user_activity,user_interaction_stats,library,call_outcomes,crm_schema,flows,logs",
 	}
 	groups := Schedules{Calls: "@hourly", Users: "@hourly", Settle: "@daily", Daily: "@daily"}.Groups()
 	if len(groups) != len(want) {

@@ -122,6 +122,17 @@ var streamDefs = []*streamDef{
 		work: (*Engine).syncLibrary},
 	{name: StreamCallOutcomes, lock: StreamCallOutcomes, refresh: true, every: oncePerDay, refusable: true, schedules: []string{scheduleDaily},
 		work: (*Engine).syncCallOutcomes},
+
+	// Issue 26 (permissions.go, crm.go): the permission profiles with their users are a
+	// full refresh at the users' cadence, after the workspaces they are listed by; the
+	// CRM schema a daily full refresh; the manual CRM associations an incremental read
+	// at the users' cadence (a request or so a run: they are made by hand).
+	{name: StreamPermissionProfiles, scopes: scopePermissionProfiles, lock: StreamPermissionProfiles, refresh: true, every: usersMaxAge, refusable: true,
+		schedules: []string{scheduleUsers}, work: (*Engine).syncPermissionProfiles},
+	{name: StreamCrmSchema, scopes: scopeCrmSchema, lock: StreamCrmSchema, refresh: true, every: oncePerDay, refusable: true,
+		schedules: []string{scheduleDaily}, work: (*Engine).syncCrmSchema},
+	{name: StreamManualCrmAssociations, scopes: scopeManualAssociations, lock: StreamManualCrmAssociations, every: usersMaxAge, refusable: true,
+		schedules: []string{scheduleUsers}, work: (*Engine).syncManualCrmAssociations, backfill: (*Engine).backfillManualCrmAssociations},
 	// The Engage flows: a daily slice of the owners, a full refresh a week (flows.go).
 	// The audit logs: each log type from its high-water mark, daily, and back with
 	// `backfill --from` (logs.go).
@@ -144,6 +155,11 @@ var (
 	scopeActivity    = []string{"api:stats:user-actions:detailed"}
 	scopeInteraction = []string{"api:stats:interaction"}
 	scopeLibrary     = []string{"api:library:read"}
+	// The document names no scope for the profiles' list, and api:users:read for the
+	// list of a profile's users.
+	scopePermissionProfiles = []string{"api:users:read"}
+	scopeCrmSchema          = []string{"api:crm:integrations:read", "api:crm:schema"}
+	scopeManualAssociations = []string{"api:crm-calls:manual-association:read"}
 )
 
 // OAuthScopes are the scopes an OAuth login asks Gong for: every stream's, in the

@@ -18,7 +18,7 @@ func TestBackfillThenIncrementalMatchesGong(t *testing.T) {
 	if !rep.Done {
 		t.Fatalf("backfill not done: %s", rep.Message())
 	}
-	v.beyond = &beyondCalls{from: day0, to: readUpTo(v.clock.Now()), library: true, outcomes: true, logsFrom: day0}
+	v.beyond = &beyondCalls{from: day0, to: readUpTo(v.clock.Now()), library: true, outcomes: true, logsFrom: day0, issue26: true}
 	v.assertMatchesGong(v.clock.Now())
 	v.assertScorecardsMatchGong(v.clock.Now())
 

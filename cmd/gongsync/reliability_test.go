@@ -375,7 +375,7 @@ func TestSoakKilledRepeatedly(t *testing.T) {
 	syncAll := func(string) []string {
 		return []string{"sync", "--streams", "users,workspaces,trackers,scorecards,calls,settle,sweep,transcripts," +
 			"answered_scorecards,answered_scorecards_settle,answered_scorecards_sweep,user_activity,user_interaction_stats,library,call_outcomes," +
-			"flows,logs"}
+			"permission_profiles,crm_schema,manual_crm_associations,flows,logs"}
 	}
 	// Every run of the flows is a whole refresh (one slice of all the users), so that
 	// the killed runs, however many, end with what the reference's one run read.
@@ -389,7 +389,8 @@ func TestSoakKilledRepeatedly(t *testing.T) {
 		t.Fatalf("uninterrupted sync: %v\n%s", err, out)
 	}
 	// The streams beyond calls are in the comparison only if the reference has their rows.
-	for _, table := range []string{"user_daily_activity", "user_interaction_stats", "library_folder_calls", "call_outcomes", "flows", "audit_logs"} {
+	for _, table := range []string{"user_daily_activity", "user_interaction_stats", "library_folder_calls", "call_outcomes",
+		"permission_profile_users", "crm_entity_schema_fields", "call_manual_crm_associations", "flows", "audit_logs"} {
 		if queryInt(reference, `SELECT count(*)::int FROM gong.`+table) == 0 {
 			t.Fatalf("the uninterrupted run left %s empty: the soak would compare nothing there", table)
 		}

@@ -173,6 +173,10 @@ type Dataset struct {
 
 	flows []flowDef   // copied on write (flowslogs.go)
 	logs  []logRecord // in (type, time) order; generated once
+	// Issue 26's streams (permissions.go, crm.go).
+	profiles     []permProfile // copied on write
+	crm          []crmIntegration
+	associations []manualAssociation // in created order
 }
 
 // CallSpec describes a call's life in the dataset: when it started, when Gong
@@ -248,6 +252,9 @@ func newDataset(o Options) *Dataset {
 	d.genOutcomes()
 	d.genFlows(o)
 	d.genLogs(o)
+	d.genPermissions()
+	d.genCrm(o)
+	d.genManualAssociations()
 	return d
 }
 

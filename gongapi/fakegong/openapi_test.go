@@ -65,6 +65,11 @@ var servedEndpoints = map[string][]string{
 	"/v2/library/folder-content":    {"get"},
 	"/v2/flows":                     {"get"},
 	"/v2/logs":                      {"get"},
+	"/v2/all-permission-profiles":       {"get"},
+	"/v2/permission-profile/users":      {"get"},
+	"/v2/crm/integrations":              {"get"},
+	"/v2/crm/entity-schema":             {"get"},
+	"/v2/calls/manual-crm-associations": {"get"},
 	// /v2/call-outcomes is not in Gong's document: its answer is checked against what
 	// recorded live traffic shows (TestCallOutcomesAsSeenLive).
 }
@@ -469,6 +474,27 @@ func TestAnswersMatchOpenAPI(t *testing.T) {
 	// The library's folders (more endpoints of issue 14 in activity_test.go).
 	for _, w := range f.Dataset().Workspaces() {
 		check("library folders", "GET", "/v2/library/folders", f.do(http.MethodGet, "/v2/library/folders", url.Values{"workspaceId": {w.ID}}, ""))
+		check("permission profiles", "GET", "/v2/all-permission-profiles", f.do(http.MethodGet, "/v2/all-permission-profiles", url.Values{"workspaceId": {w.ID}}, ""))
+	}
+	// Issue 26's streams.
+	for _, id := range f.Dataset().PermissionProfileIDs()[:2] {
+		check("permission profile users", "GET", "/v2/permission-profile/users", f.do(http.MethodGet, "/v2/permission-profile/users", url.Values{"profileId": {id}}, ""))
+	}
+	check("CRM integrations", "GET", "/v2/crm/integrations", f.do(http.MethodGet, "/v2/crm/integrations", nil, ""))
+	for _, in := range f.Dataset().CrmIntegrationsAt(fixedNow) {
+		for _, ot := range CrmObjectTypes {
+			check("CRM entity schema "+ot, "GET", "/v2/crm/entity-schema", f.do(http.MethodGet, "/v2/crm/entity-schema", url.Values{"integrationId": {in.IntegrationID}, "objectType": {ot}}, ""))
+		}
+	}
+	for q := (url.Values{}); ; {
+		a := f.do(http.MethodGet, "/v2/calls/manual-crm-associations", q, "")
+		check("manual CRM associations", "GET", "/v2/calls/manual-crm-associations", a)
+		var p struct{ Records *pagination }
+		json.Unmarshal(a.body, &p)
+		if a.status != http.StatusOK || p.Records.Cursor == "" {
+			break
+		}
+		q = url.Values{"cursor": {p.Records.Cursor}}
 	}
 
 	// The flows of every user with an address, and each log type's records.

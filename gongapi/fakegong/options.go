@@ -68,6 +68,9 @@ type Options struct {
 	// LibraryUnavailable makes the fake a company whose plan has no library: its
 	// endpoints answer with this status, 401 or 404 (0: the library is served).
 	LibraryUnavailable int
+	// NoCrmIntegration makes the fake a company without a generic CRM integration: GET
+	// /v2/crm/integrations answers an empty list.
+	NoCrmIntegration bool
 	// PublicURL is the fake's address as clients reach it, for the customer base URL
 	// in token answers; empty means the Host of the token request.
 	PublicURL string

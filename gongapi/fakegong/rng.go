@@ -101,4 +101,7 @@ const (
 	streamOutcomes
 	streamFlows
 	streamLogs
+	streamPermissions
+	streamCrm
+	streamManualAssociations
 )

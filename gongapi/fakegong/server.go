@@ -237,6 +237,13 @@ var routes = map[string]map[string]route{
 	"/v2/call-outcomes": {http.MethodGet: {(*Server).handleCallOutcomes, ""}},
 	"/v2/flows":         {http.MethodGet: {(*Server).handleFlows, "api:flows:read"}},
 	"/v2/logs":          {http.MethodGet: {(*Server).handleLogs, "api:logs:read"}},
+	// Issue 26's streams. Gong's document names no scope for the permission profiles'
+	// list; its users' list asks api:users:read.
+	"/v2/all-permission-profiles":       {http.MethodGet: {(*Server).handlePermissionProfiles, ""}},
+	"/v2/permission-profile/users":      {http.MethodGet: {(*Server).handlePermissionProfileUsers, "api:users:read"}},
+	"/v2/crm/integrations":              {http.MethodGet: {(*Server).handleCrmIntegrations, "api:crm:integrations:read"}},
+	"/v2/crm/entity-schema":             {http.MethodGet: {(*Server).handleCrmEntitySchema, "api:crm:schema"}},
+	"/v2/calls/manual-crm-associations": {http.MethodGet: {(*Server).handleManualAssociations, "api:crm-calls:manual-association:read"}},
 }
 
 // idRoutes are the endpoints whose last path segment is an id, by the path before it.
