@@ -198,6 +198,7 @@ SELECT gongsync_keep_history('trackers');
 SELECT gongsync_keep_history('scorecards');
 SELECT gongsync_keep_history('scorecard_questions');
 SELECT gongsync_keep_history('flows');
+SELECT gongsync_keep_history('permission_profiles');
 -- A question's rows carry no times of their own: its first version is from when
 -- gongsync first saw its scorecard.
 UPDATE scorecard_questions_history h SET valid_from = s.first_seen_at

@@ -10,8 +10,7 @@ import (
 )
 
 // compatSQL holds the views that present gongsync's tables under another tool's
-// schema: compat/fivetran.sql is what CreateFivetranViews runs; fivetran_pending.sql
-// is written against tables other branches are adding and is not run yet.
+// schema: compat/fivetran.sql is what CreateFivetranViews runs.
 //
 //go:embed compat/*.sql
 var compatSQL embed.FS

@@ -4,7 +4,6 @@ import (
 	"context"
 	"io/fs"
 	"os"
-	"regexp"
 	"strings"
 	"testing"
 	"testing/fstest"
@@ -168,9 +167,8 @@ func readFivetranSchema(t *testing.T) []fivetranTable {
 }
 
 // Every table of Fivetran's Gong connector is a view with all of Fivetran's columns
-// (and _fivetran_synced, _fivetran_deleted), or a view written in
-// fivetran_pending.sql against a table being added, or marked in docs/COMPATIBILITY.md
-// as not fillable; COMPATIBILITY.md maps every table and column either way.
+// (and _fivetran_synced, _fivetran_deleted), or marked in docs/COMPATIBILITY.md as
+// not fillable; COMPATIBILITY.md maps every table and column either way.
 func TestFivetranViewsCoverFivetransTables(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
@@ -196,17 +194,6 @@ func TestFivetranViewsCoverFivetransTables(t *testing.T) {
 	}); err != nil {
 		t.Fatal(err)
 	}
-	pendingSQL, err := compatSQL.ReadFile("compat/fivetran_pending.sql")
-	if err != nil {
-		t.Fatal(err)
-	}
-	pending := map[string]string{} // view -> its statement
-	for _, stmt := range strings.Split(string(pendingSQL), ";") {
-		if _, rest, ok := strings.Cut(stmt, "CREATE VIEW "+compatPlaceholder); ok {
-			name, _, _ := strings.Cut(rest, " ")
-			pending[name] = stmt
-		}
-	}
 	doc, err := os.ReadFile("../docs/COMPATIBILITY.md")
 	if err != nil {
 		t.Fatal(err)
@@ -229,7 +216,7 @@ func TestFivetranViewsCoverFivetransTables(t *testing.T) {
 				t.Errorf("docs/COMPATIBILITY.md does not map %s.%s", ft.name, c)
 			}
 		}
-		switch view, stmt := views[ft.name], pending[ft.name]; {
+		switch view := views[ft.name]; {
 		case view != nil:
 			if !strings.HasPrefix(status, "**view**") && !strings.HasPrefix(status, "**cannot be filled**") {
 				t.Errorf("%s is a view; docs/COMPATIBILITY.md says otherwise", ft.name)
@@ -242,32 +229,15 @@ func TestFivetranViewsCoverFivetransTables(t *testing.T) {
 			if view["_fivetran_synced"] != "timestamp with time zone" || view["_fivetran_deleted"] != "boolean" {
 				t.Errorf("view %s: _fivetran_synced is %s, _fivetran_deleted %s", ft.name, view["_fivetran_synced"], view["_fivetran_deleted"])
 			}
-		case stmt != "":
-			if !strings.HasPrefix(status, "**view written against the planned table**") {
-				t.Errorf("%s is in fivetran_pending.sql; docs/COMPATIBILITY.md does not say so", ft.name)
-			}
-			for _, c := range append(ft.columns, "_fivetran_synced", "_fivetran_deleted") {
-				if !regexp.MustCompile(`\b` + c + `\b`).MatchString(stmt) {
-					t.Errorf("the pending view %s names no column %s", ft.name, c)
-				}
-			}
 		default:
 			if !strings.HasPrefix(status, "**cannot be filled**") {
-				t.Errorf("%s is neither a view nor a pending view, and docs/COMPATIBILITY.md does not say why", ft.name)
+				t.Errorf("%s is no view, and docs/COMPATIBILITY.md does not say why", ft.name)
 			}
 		}
 	}
 	for v := range views {
 		if !listed[v] {
 			t.Errorf("view %s is no Fivetran table", v)
-		}
-	}
-	for v := range pending {
-		if !listed[v] {
-			t.Errorf("pending view %s is no Fivetran table", v)
-		}
-		if views[v] != nil {
-			t.Errorf("%s is both a view and a pending view", v)
 		}
 	}
 }
