@@ -93,7 +93,7 @@ func TestMissingScopeFailsOnlyItsStream(t *testing.T) {
 	}
 	want := []string{"users succeeded", "workspaces succeeded", "trackers succeeded", "calls succeeded", "transcripts failed",
 		"scorecards succeeded", "answered_scorecards succeeded", "user_activity succeeded", "user_interaction_stats succeeded", "library succeeded", "call_outcomes succeeded",
-		"flows succeeded", "logs succeeded"}
+		"permission_profiles succeeded", "crm_schema succeeded", "manual_crm_associations succeeded", "flows succeeded", "logs succeeded"}
 	if !slices.Equal(got, want) {
 		t.Fatalf("runs %v, want %v", got, want)
 	}

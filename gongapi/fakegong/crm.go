@@ -105,8 +105,8 @@ func (d *Dataset) genCrm(o Options) {
 		return
 	}
 	r := newRNG(d.seed, 0, streamCrm)
-	n := r.between(1, 2)
-	for k := range n {
+	// Two integrations, so that a test can take one away and keep the other.
+	for k := range 2 {
 		in := crmIntegration{fields: map[string][]crmField{}}
 		// Live Gong's integration ids are beyond 2^53: so are the fake's.
 		in.def.IntegrationID = strconv.FormatUint(1<<60+d.newID(&r)%(1<<59), 10)
