@@ -1,0 +1,65 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"time"
+)
+
+// HoursPerWeek is the length of an hour-of-week histogram: Monday 00:00 is hour 0.
+const HoursPerWeek = 7 * 24
+
+// CallStartsByHourOfWeek counts the calls (deleted ones too: they happened) that
+// started in [from, to), by the hour of the week they started in the time zone loc
+// (Monday 00:00–01:00 is index 0): when a company holds its calls, and so when polling
+// for new ones finds something.
+func (s *Store) CallStartsByHourOfWeek(ctx context.Context, loc *time.Location, from, to time.Time) ([HoursPerWeek]int, error) {
+	var out [HoursPerWeek]int
+	rows, err := s.pool.Query(ctx, `
+		SELECT ((extract(isodow FROM started AT TIME ZONE $1)::int - 1) * 24 + extract(hour FROM started AT TIME ZONE $1)::int) AS how,
+			count(*)
+		FROM calls WHERE started >= $2 AND started < $3
+		GROUP BY how`, loc.String(), from, to)
+	if err != nil {
+		return out, fmt.Errorf("call starts by hour of week: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var how, n int
+		if err := rows.Scan(&how, &n); err != nil {
+			return out, fmt.Errorf("call starts by hour of week: %w", err)
+		}
+		if how >= 0 && how < HoursPerWeek {
+			out[how] = n
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return out, fmt.Errorf("call starts by hour of week: %w", err)
+	}
+	return out, nil
+}
+
+// CallEnds returns when the calls with the given ids ended by Gong's clock (started
+// plus duration), for those that have both: the start of the lag the metrics report
+// for their transcripts.
+func (s *Store) CallEnds(ctx context.Context, ids []string) ([]time.Time, error) {
+	var out []time.Time
+	rows, err := s.pool.Query(ctx, `
+		SELECT started + make_interval(secs => duration_seconds) FROM calls
+		WHERE id = ANY($1) AND started IS NOT NULL AND duration_seconds IS NOT NULL`, ids)
+	if err != nil {
+		return nil, fmt.Errorf("call ends: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var t time.Time
+		if err := rows.Scan(&t); err != nil {
+			return nil, fmt.Errorf("call ends: %w", err)
+		}
+		out = append(out, t)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("call ends: %w", err)
+	}
+	return out, nil
+}

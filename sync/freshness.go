@@ -1,0 +1,280 @@
+package sync
+
+import (
+	"context"
+	"fmt"
+	"math"
+	gosync "sync"
+	"time"
+
+	"github.com/gongsync/gongsync/store"
+)
+
+// The freshness controller (GONGSYNC_FRESHNESS): instead of the calls schedule's fixed
+// interval, the daemon polls the calls and their transcripts as often as the target
+// lag needs, while the day's projected spending stays under a share of the daily
+// budget (GONGSYNC_FRESHNESS_SHARE). It slows down smoothly, never stops: when the
+// budget is tight the interval stretches by the factor the plan overspends, and at the
+// company's quiet hours (learned from when its calls start) by how quiet the hour is.
+// Every other stream keeps its schedule, and the backfills and the sweep their shares
+// of the budget: they are counted in the ledger the projection reads.
+
+// FreshStreams are the streams the freshness loop polls, in order: the calls, then the
+// transcripts they bring. The other streams of the calls schedule keep its ticks.
+var FreshStreams = []string{StreamCalls, StreamTranscripts}
+
+// The reasons an interval is what it is (the reason label of
+// gongsync_calls_poll_interval_seconds and the status).
+const (
+	ReasonSchedule = "schedule"    // GONGSYNC_FRESHNESS unset: the calls schedule's ticks
+	ReasonTarget   = "target"      // the freshness target itself
+	ReasonQuiet    = "quiet_hours" // stretched: calls seldom start at this hour of the week
+	ReasonBudget   = "budget"      // stretched: the target's pace would overspend the share
+)
+
+const (
+	// freshMaxInterval is the longest the controller waits between polls, however tight
+	// the budget: it slows down, it never stops.
+	freshMaxInterval = time.Hour
+	// freshQuietCeiling is the longest a quiet hour alone stretches the interval to:
+	// the calls schedule's default, so that a quiet hour is never staler than without
+	// a target.
+	freshQuietCeiling = 15 * time.Minute
+	// freshHistory is how far back the hour-of-week histogram reads the calls' starts;
+	// freshMinHistory the calls it needs before it says anything (until then every
+	// hour is busy).
+	freshHistory    = 28 * 24 * time.Hour
+	freshMinHistory = 200
+	// freshDefaultCost is a poll's cost before one was measured: a page of calls and
+	// one of transcripts.
+	freshDefaultCost = 2.0
+	// freshCostWeight is the weight of the newest poll in the moving average of the
+	// cost.
+	freshCostWeight = 0.2
+)
+
+// FreshnessDecision is one choice of the controller: the interval to the next poll,
+// why, and the figures it was drawn from.
+type FreshnessDecision struct {
+	At       time.Time     `json:"at"`
+	Interval time.Duration `json:"interval_ns"`
+	Reason   string        `json:"reason"`
+	Target   time.Duration `json:"target_ns"`
+	// Quiet is the stretch the hour of the week asks for (1 at busy hours), Slowdown the
+	// one the budget does (1 when the plan fits).
+	Quiet    float64 `json:"quiet_stretch"`
+	Slowdown float64 `json:"budget_slowdown"`
+	// PollCost is the measured requests of a poll; Spent the ledger's requests today;
+	// Projected the day's requests if the plan runs to the end of the day; Limit the
+	// share of the daily budget they must stay under.
+	PollCost  float64 `json:"poll_cost"`
+	Spent     int     `json:"spent_today"`
+	Projected int     `json:"projected_today"`
+	Limit     int     `json:"limit"`
+}
+
+// Freshness is the controller. Its state (the cost of a poll, what the polls spent
+// today, the histogram) lives in the process; the ledger and the calls are read from
+// Postgres.
+type Freshness struct {
+	target time.Duration
+	share  float64
+	st     *store.Store
+	budget *Budget
+	zone   *time.Location // the company's: the hours of the week are read in it
+	now    func() time.Time
+
+	mu        gosync.Mutex
+	cost      float64   // moving average of a poll's requests
+	polledDay time.Time // the budget day polledReq counts
+	polledReq int       // requests the polls spent that day
+	hist      [store.HoursPerWeek]int
+	histAt    time.Time // when hist was read; zero before
+	last      *FreshnessDecision
+}
+
+// NewFreshness returns the controller for the target lag and budget share; zone is the
+// company's time zone (GONGSYNC_SCHEDULE_TZ).
+func (e *Engine) NewFreshness(target time.Duration, share float64, zone *time.Location) *Freshness {
+	if zone == nil {
+		zone = time.UTC
+	}
+	return &Freshness{target: target, share: share, st: e.st, budget: e.budget, zone: zone, now: e.now, cost: freshDefaultCost}
+}
+
+// Observe records a poll's requests (its calls and transcripts runs together) at the
+// controller's now: the cost the next decisions assume, and the polls' spending today.
+func (f *Freshness) Observe(requests int) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.cost = (1-freshCostWeight)*f.cost + freshCostWeight*float64(max(requests, 1))
+	day := f.budget.Day(f.now())
+	if !day.Equal(f.polledDay) {
+		f.polledDay, f.polledReq = day, 0
+	}
+	f.polledReq += requests
+}
+
+// Last is the latest decision, nil before the first.
+func (f *Freshness) Last() *FreshnessDecision {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.last == nil {
+		return nil
+	}
+	d := *f.last
+	return &d
+}
+
+// Decide picks the interval to the next poll, in four steps: read the ledger, learn
+// the quiet hours, project the day, stretch the target.
+func (f *Freshness) Decide(ctx context.Context) (FreshnessDecision, error) {
+	now := f.now()
+	usage, err := f.budget.Usage(ctx)
+	if err != nil {
+		return FreshnessDecision{}, fmt.Errorf("freshness: read the ledger: %w", err)
+	}
+	if err := f.learnQuietHours(ctx, now); err != nil {
+		return FreshnessDecision{}, err
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	polled := f.polledReq
+	if !f.budget.Day(now).Equal(f.polledDay) {
+		polled = 0
+	}
+	d := FreshnessDecision{At: now, Target: f.target, PollCost: f.cost, Spent: usage.Requests,
+		Limit: int(f.share * float64(f.budget.Daily()))}
+	d.Quiet = f.quietStretch(now)
+	dayStart, dayEnd := f.budget.Day(now), f.budget.ResetAt()
+	demand := f.planRequests(now, dayEnd)
+	others := projectOthers(usage.Requests, polled, now.Sub(dayStart), dayEnd.Sub(now))
+	d.Slowdown = slowdown(float64(d.Limit-usage.Requests)-others, demand)
+	d.Interval, d.Reason = stretch(f.target, d.Quiet, d.Slowdown)
+	d.Projected = usage.Requests + int(math.Round(others+demand/d.Slowdown))
+	f.last = &d
+	return d, nil
+}
+
+// learnQuietHours reads the hour-of-week histogram of the calls' starts over the last
+// freshHistory, at most once an hour of the controller's clock.
+func (f *Freshness) learnQuietHours(ctx context.Context, now time.Time) error {
+	f.mu.Lock()
+	fresh := !f.histAt.IsZero() && now.Sub(f.histAt) < time.Hour && !now.Before(f.histAt)
+	f.mu.Unlock()
+	if fresh {
+		return nil
+	}
+	h, err := f.st.CallStartsByHourOfWeek(ctx, f.zone, now.Add(-freshHistory), now)
+	if err != nil {
+		return fmt.Errorf("freshness: learn the quiet hours: %w", err)
+	}
+	f.mu.Lock()
+	f.hist, f.histAt = h, now
+	f.mu.Unlock()
+	return nil
+}
+
+// quietStretch is how much the hour of the week at t stretches the target: 1 at a busy
+// hour, up to freshQuietCeiling/target at an hour without calls, in proportion in
+// between (busy is the mean of the busiest quarter of the hours).
+func (f *Freshness) quietStretch(t time.Time) float64 {
+	return quietStretch(f.hist, hourOfWeek(t.In(f.zone)), f.target)
+}
+
+func quietStretch(hist [store.HoursPerWeek]int, hour int, target time.Duration) float64 {
+	ceiling := max(1, float64(freshQuietCeiling)/float64(target))
+	total := 0
+	for _, n := range hist {
+		total += n
+	}
+	if total < freshMinHistory {
+		return 1
+	}
+	busy := busyLevel(hist)
+	w := float64(hist[hour]) / busy
+	if w >= 1 {
+		return 1
+	}
+	return min(ceiling, 1/max(w, 1/ceiling))
+}
+
+// busyLevel is the mean count of the busiest quarter of the hours of the week.
+func busyLevel(hist [store.HoursPerWeek]int) float64 {
+	counts := hist[:]
+	sorted := make([]int, len(counts))
+	copy(sorted, counts)
+	for i := 1; i < len(sorted); i++ { // insertion sort, descending: 168 values
+		for j := i; j > 0 && sorted[j] > sorted[j-1]; j-- {
+			sorted[j], sorted[j-1] = sorted[j-1], sorted[j]
+		}
+	}
+	q := len(sorted) / 4
+	sum := 0
+	for _, n := range sorted[:q] {
+		sum += n
+	}
+	return max(1, float64(sum)/float64(q))
+}
+
+func hourOfWeek(t time.Time) int {
+	wd := (int(t.Weekday()) + 6) % 7 // Monday 0
+	return wd*24 + t.Hour()
+}
+
+// planRequests is what polling at the target, stretched by each quiet hour, would
+// spend from now to the end of the budget day: polls per hour times the cost of one.
+func (f *Freshness) planRequests(now, end time.Time) float64 {
+	polls := 0.0
+	for t := now; t.Before(end); {
+		next := t.Truncate(time.Hour).Add(time.Hour)
+		if next.After(end) {
+			next = end
+		}
+		polls += float64(next.Sub(t)) / (float64(f.target) * f.quietStretch(t))
+		t = next
+	}
+	return polls * f.cost
+}
+
+// projectOthers is what the streams other than the polls will spend in the rest of
+// the day, at the pace they kept so far today (the ledger's requests, less the polls'
+// own): the settle pass, the full refreshes, the backfills and the sweep within their
+// shares. Before any time has passed there is no pace yet to project.
+func projectOthers(spent, polled int, elapsed, remaining time.Duration) float64 {
+	others := float64(max(spent-polled, 0))
+	if elapsed < time.Minute {
+		return 0
+	}
+	return others * float64(remaining) / float64(elapsed)
+}
+
+// slowdown is the factor the polls must slow down by for their plan (demand requests)
+// to fit the room left under the share: 1 when it fits, the overspend's ratio when it
+// does not, and the most freshMaxInterval allows when no room is left.
+func slowdown(room, demand float64) float64 {
+	const most = 1e6
+	switch {
+	case demand <= 0 || room >= demand:
+		return 1
+	case room <= 0:
+		return most
+	default:
+		return min(most, demand/room)
+	}
+}
+
+// stretch is the interval: the target, stretched by the quiet hour and the budget,
+// at most freshMaxInterval; the reason is the larger of the two stretches.
+func stretch(target time.Duration, quiet, slow float64) (time.Duration, string) {
+	iv := time.Duration(min(float64(freshMaxInterval), float64(target)*quiet*slow))
+	iv = max(iv, target)
+	switch {
+	case slow > 1 && slow >= quiet:
+		return iv, ReasonBudget
+	case quiet > 1:
+		return iv, ReasonQuiet
+	default:
+		return iv, ReasonTarget
+	}
+}
