@@ -63,3 +63,42 @@ func (s *Store) CallEnds(ctx context.Context, ids []string) ([]time.Time, error)
 	}
 	return out, nil
 }
+
+// PollStats is what the freshness controller reads of the runs of the streams it polls.
+type PollStats struct {
+	// Cost is the mean requests of a poll: the sum over the streams of the mean of
+	// their last runs (0 before any).
+	Cost float64
+	// Spent is what their runs started since a time spent.
+	Spent int
+	// SinceLast is how long ago (by the database's clock) the newest run of the first
+	// stream started; negative when none did.
+	SinceLast time.Duration
+}
+
+// PollStats reads the scheduled runs of the streams: the mean requests of the last
+// lastRuns runs of each, the requests of those started since since, and the age of
+// the newest run of the first.
+func (s *Store) PollStats(ctx context.Context, streams []string, lastRuns int, since time.Time) (PollStats, error) {
+	var p PollStats
+	var ageMicros *int64
+	err := s.pool.QueryRow(ctx, `
+		WITH recent AS (
+			SELECT stream, requests, row_number() OVER (PARTITION BY stream ORDER BY id DESC) AS n
+			FROM sync_runs WHERE stream = ANY($1) AND kind = 'scheduled' AND status <> 'running'
+		)
+		SELECT
+			coalesce((SELECT sum(m) FROM (SELECT avg(requests) AS m FROM recent WHERE n <= $2 GROUP BY stream) x), 0)::float8,
+			coalesce((SELECT sum(requests) FROM sync_runs WHERE stream = ANY($1) AND kind = 'scheduled' AND started_at >= $3), 0)::int,
+			(SELECT (extract(epoch FROM now() - max(started_at)) * 1e6)::bigint FROM sync_runs
+				WHERE stream = ($1::text[])[1] AND kind = 'scheduled')`,
+		streams, lastRuns, since).Scan(&p.Cost, &p.Spent, &ageMicros)
+	if err != nil {
+		return p, fmt.Errorf("poll stats: %w", err)
+	}
+	p.SinceLast = -1
+	if ageMicros != nil {
+		p.SinceLast = time.Duration(*ageMicros) * time.Microsecond
+	}
+	return p, nil
+}

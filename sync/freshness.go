@@ -23,6 +23,10 @@ import (
 // transcripts they bring. The other streams of the calls schedule keep its ticks.
 var FreshStreams = []string{StreamCalls, StreamTranscripts}
 
+// FreshGroup names the freshness loop's polls where a schedule group's name goes (a
+// fleet's jobs, RunScheduled): its streams are FreshStreams.
+const FreshGroup = scheduleFresh
+
 // The reasons an interval is what it is (the reason label of
 // gongsync_calls_poll_interval_seconds and the status).
 const (
@@ -48,9 +52,9 @@ const (
 	// freshDefaultCost is a poll's cost before one was measured: a page of calls and
 	// one of transcripts.
 	freshDefaultCost = 2.0
-	// freshCostWeight is the weight of the newest poll in the moving average of the
-	// cost.
-	freshCostWeight = 0.2
+	// freshCostRuns is how many of each polled stream's last runs the cost of a poll is
+	// measured over.
+	freshCostRuns = 20
 )
 
 // FreshnessDecision is one choice of the controller: the interval to the next poll,
@@ -73,9 +77,10 @@ type FreshnessDecision struct {
 	Limit     int     `json:"limit"`
 }
 
-// Freshness is the controller. Its state (the cost of a poll, what the polls spent
-// today, the histogram) lives in the process; the ledger and the calls are read from
-// Postgres.
+// Freshness is the controller. What it decides from is read from Postgres, so that
+// every process of a connection decides alike: the ledger, the polled streams' runs
+// (the cost of a poll, what the polls spent today, when the last began) and the calls'
+// starts (the histogram, cached for an hour).
 type Freshness struct {
 	target time.Duration
 	share  float64
@@ -83,14 +88,12 @@ type Freshness struct {
 	budget *Budget
 	zone   *time.Location // the company's: the hours of the week are read in it
 	now    func() time.Time
+	m      *Metrics
 
-	mu        gosync.Mutex
-	cost      float64   // moving average of a poll's requests
-	polledDay time.Time // the budget day polledReq counts
-	polledReq int       // requests the polls spent that day
-	hist      [store.HoursPerWeek]int
-	histAt    time.Time // when hist was read; zero before
-	last      *FreshnessDecision
+	mu     gosync.Mutex
+	hist   [store.HoursPerWeek]int
+	histAt time.Time // when hist was read; zero before
+	last   *FreshnessDecision
 }
 
 // NewFreshness returns the controller for the target lag and budget share; zone is the
@@ -99,20 +102,18 @@ func (e *Engine) NewFreshness(target time.Duration, share float64, zone *time.Lo
 	if zone == nil {
 		zone = time.UTC
 	}
-	return &Freshness{target: target, share: share, st: e.st, budget: e.budget, zone: zone, now: e.now, cost: freshDefaultCost}
+	return &Freshness{target: target, share: share, st: e.st, budget: e.budget, zone: zone, now: e.now, m: e.m}
 }
 
-// Observe records a poll's requests (its calls and transcripts runs together) at the
-// controller's now: the cost the next decisions assume, and the polls' spending today.
-func (f *Freshness) Observe(requests int) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	f.cost = (1-freshCostWeight)*f.cost + freshCostWeight*float64(max(requests, 1))
-	day := f.budget.Day(f.now())
-	if !day.Equal(f.polledDay) {
-		f.polledDay, f.polledReq = day, 0
+// Due decides, and says whether a poll is due: the last began at least the interval
+// ago (less half the target, so that ticks every target that land just short of it
+// do not skip a poll), or none ever did. Workers of a fleet tick every target and ask.
+func (f *Freshness) Due(ctx context.Context) (bool, FreshnessDecision, error) {
+	d, since, err := f.decide(ctx)
+	if err != nil {
+		return false, d, err
 	}
-	f.polledReq += requests
+	return since < 0 || since >= d.Interval-f.target/2, d, nil
 }
 
 // Last is the latest decision, nil before the first.
@@ -126,34 +127,44 @@ func (f *Freshness) Last() *FreshnessDecision {
 	return &d
 }
 
-// Decide picks the interval to the next poll, in four steps: read the ledger, learn
-// the quiet hours, project the day, stretch the target.
+// Decide picks the interval to the next poll, in four steps: read the ledger and the
+// polls' runs, learn the quiet hours, project the day, stretch the target.
 func (f *Freshness) Decide(ctx context.Context) (FreshnessDecision, error) {
+	d, _, err := f.decide(ctx)
+	return d, err
+}
+
+func (f *Freshness) decide(ctx context.Context) (FreshnessDecision, time.Duration, error) {
 	now := f.now()
+	dayStart, dayEnd := f.budget.Day(now), f.budget.ResetAt()
 	usage, err := f.budget.Usage(ctx)
 	if err != nil {
-		return FreshnessDecision{}, fmt.Errorf("freshness: read the ledger: %w", err)
+		return FreshnessDecision{}, 0, fmt.Errorf("freshness: read the ledger: %w", err)
+	}
+	polls, err := f.st.PollStats(ctx, FreshStreams, freshCostRuns, dayStart)
+	if err != nil {
+		return FreshnessDecision{}, 0, fmt.Errorf("freshness: %w", err)
 	}
 	if err := f.learnQuietHours(ctx, now); err != nil {
-		return FreshnessDecision{}, err
+		return FreshnessDecision{}, 0, err
 	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	polled := f.polledReq
-	if !f.budget.Day(now).Equal(f.polledDay) {
-		polled = 0
-	}
-	d := FreshnessDecision{At: now, Target: f.target, PollCost: f.cost, Spent: usage.Requests,
+	d := FreshnessDecision{At: now, Target: f.target, PollCost: polls.Cost, Spent: usage.Requests,
 		Limit: int(f.share * float64(f.budget.Daily()))}
+	if d.PollCost < 1 {
+		d.PollCost = freshDefaultCost
+	}
+	polled := min(polls.Spent, usage.Requests)
 	d.Quiet = f.quietStretch(now)
-	dayStart, dayEnd := f.budget.Day(now), f.budget.ResetAt()
-	demand := f.planRequests(now, dayEnd)
+	demand := f.planPolls(now, dayEnd) * d.PollCost
 	others := projectOthers(usage.Requests, polled, now.Sub(dayStart), dayEnd.Sub(now))
 	d.Slowdown = slowdown(float64(d.Limit-usage.Requests)-others, demand)
 	d.Interval, d.Reason = stretch(f.target, d.Quiet, d.Slowdown)
 	d.Projected = usage.Requests + int(math.Round(others+demand/d.Slowdown))
 	f.last = &d
-	return d, nil
+	f.m.observePollInterval(d.Interval, d.Reason)
+	return d, polls.SinceLast, nil
 }
 
 // learnQuietHours reads the hour-of-week histogram of the calls' starts over the last
@@ -222,9 +233,9 @@ func hourOfWeek(t time.Time) int {
 	return wd*24 + t.Hour()
 }
 
-// planRequests is what polling at the target, stretched by each quiet hour, would
-// spend from now to the end of the budget day: polls per hour times the cost of one.
-func (f *Freshness) planRequests(now, end time.Time) float64 {
+// planPolls is how many polls polling at the target, stretched by each quiet hour,
+// makes from now to the end of the budget day.
+func (f *Freshness) planPolls(now, end time.Time) float64 {
 	polls := 0.0
 	for t := now; t.Before(end); {
 		next := t.Truncate(time.Hour).Add(time.Hour)
@@ -234,7 +245,7 @@ func (f *Freshness) planRequests(now, end time.Time) float64 {
 		polls += float64(next.Sub(t)) / (float64(f.target) * f.quietStretch(t))
 		t = next
 	}
-	return polls * f.cost
+	return polls
 }
 
 // projectOthers is what the streams other than the polls will spend in the rest of

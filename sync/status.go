@@ -21,6 +21,9 @@ type Status struct {
 	Quarantine []store.QuarantineCount `json:"quarantine,omitempty"`
 	// Schedules are the daemon's next runs, when the caller knows its schedules.
 	Schedules []ScheduleStatus `json:"schedules,omitempty"`
+	// Freshness is the freshness controller's latest decision (GONGSYNC_FRESHNESS):
+	// the interval to the next poll of the calls and why; absent without a target.
+	Freshness *FreshnessDecision `json:"freshness,omitempty"`
 	// Sweep is where the rolling re-read of the older history stands, a part per
 	// swept table.
 	Sweep  []SweepStatus      `json:"sweep,omitempty"`

@@ -245,7 +245,7 @@ func (f *Fleet) reconcile(ctx context.Context) error {
 
 // signature identifies schedules, to notice a change.
 func signature(s sync.Schedules) string {
-	return strings.Join([]string{s.Calls, s.Users, s.Settle, s.Daily, s.Zone().String()}, "|")
+	return strings.Join([]string{s.Calls, s.Users, s.Settle, s.Daily, s.Zone().String(), s.Freshness.String(), fmt.Sprint(s.FreshnessShare)}, "|")
 }
 
 // zonedSchedule reads a cron schedule in its time zone, whatever zone River's clock
@@ -273,15 +273,29 @@ func (f *Fleet) periodicJobs(c store.Connection) ([]*river.PeriodicJob, error) {
 		if err != nil {
 			return nil, fmt.Errorf("schedule %s %q: %w", g.Name, g.Spec, err)
 		}
+		// With a freshness target, the calls and their transcripts are the freshness
+		// job's (below); the calls schedule keeps the group's other streams.
+		ticked := s.TickStreams(g.Name)
+		if len(ticked) == 0 {
+			continue
+		}
+		first := ticked[0]
 		var mu gosync.Mutex
 		ifDue := g.OnStart
 		jobs = append(jobs, river.NewPeriodicJob(zonedSchedule{sched, s.Zone()}, func() (river.JobArgs, *river.InsertOpts) {
 			mu.Lock()
 			defer mu.Unlock()
-			j := StreamJob{Connection: c.Name, Stream: g.First, RunKind: sync.KindScheduled, Group: g.Name, IfDue: ifDue}
+			j := StreamJob{Connection: c.Name, Stream: first, RunKind: sync.KindScheduled, Group: g.Name, IfDue: ifDue}
 			ifDue = false
 			return j, nil
 		}, &river.PeriodicJobOpts{ID: c.Name + "/" + g.Name, RunOnStart: g.OnStart}))
+	}
+	if s.Freshness > 0 {
+		// Ticks every target; the job polls only when the connection's freshness
+		// controller says a poll is due (streamWorker.Work).
+		jobs = append(jobs, river.NewPeriodicJob(cron.Every(s.Freshness), func() (river.JobArgs, *river.InsertOpts) {
+			return StreamJob{Connection: c.Name, Stream: sync.FreshStreams[0], RunKind: sync.KindScheduled, Group: sync.FreshGroup}, nil
+		}, &river.PeriodicJobOpts{ID: c.Name + "/" + sync.FreshGroup}))
 	}
 	return jobs, nil
 }

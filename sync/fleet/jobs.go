@@ -129,6 +129,17 @@ func (w *streamWorker) Work(ctx context.Context, job *river.Job[StreamJob]) erro
 	if a.Stream == sync.StreamBackfill {
 		return f.backfill(ctx, log, c, e, a)
 	}
+	if a.Group == sync.FreshGroup && a.Stream == sync.FreshStreams[0] {
+		s := f.schedulesOf(c)
+		due, d, err := e.NewFreshness(s.Freshness, s.FreshnessShare, s.Zone()).Due(ctx)
+		if err != nil {
+			return err
+		}
+		if !due {
+			log.Debug().Dur("interval", d.Interval).Str("reason", d.Reason).Msg("freshness: no poll due")
+			return nil
+		}
+	}
 	rep, next, err := e.RunScheduled(ctx, a.Group, a.Stream, a.IfDue)
 	switch {
 	case err != nil:
