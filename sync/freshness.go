@@ -161,7 +161,9 @@ func (f *Freshness) decide(ctx context.Context) (FreshnessDecision, time.Duratio
 	others := projectOthers(usage.Requests, polled, now.Sub(dayStart), dayEnd.Sub(now))
 	d.Slowdown = slowdown(float64(d.Limit-usage.Requests)-others, demand)
 	d.Interval, d.Reason = stretch(f.target, d.Quiet, d.Slowdown)
-	d.Projected = usage.Requests + int(math.Round(others+demand/d.Slowdown))
+	// What the day comes to at the interval chosen: it may stretch the plan less than
+	// Slowdown asked, when that would exceed freshMaxInterval.
+	d.Projected = usage.Requests + int(math.Round(others+demand*float64(f.target)*d.Quiet/float64(d.Interval)))
 	f.last = &d
 	f.m.observePollInterval(d.Interval, d.Reason)
 	return d, polls.SinceLast, nil

@@ -178,3 +178,39 @@ func TestCallStartsByHourOfWeek(t *testing.T) {
 		t.Errorf("histogram of %d calls (%d stored) differs from the fake's", n, stored)
 	}
 }
+
+// The daemon with a target polls the calls and their transcripts in its freshness loop,
+// and leaves the answered scorecards to the calls schedule's ticks.
+func TestDaemonFreshnessLoopPollsCallsAndTranscripts(t *testing.T) {
+	t.Parallel()
+	// A budget that affords a poll every millisecond all day: the loop waits no longer.
+	v := newEnv(t, envOptions{budget: 1_000_000_000})
+	// Schedules that do not tick during the test: only the first pass and the loop run.
+	yearly := "0 0 1 1 *"
+	d, err := NewDaemon(v.engine, Schedules{Calls: yearly, Users: yearly, Settle: yearly, Freshness: time.Millisecond, FreshnessShare: 0.35})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(v.ctx)
+	defer cancel()
+	decisions := 0
+	d.pollDone = func(dec FreshnessDecision) {
+		if dec.Reason != ReasonTarget || dec.Interval != time.Millisecond {
+			t.Errorf("decision %+v; want the target", dec)
+		}
+		if decisions++; decisions == 3 {
+			cancel()
+		}
+	}
+	if err := d.Run(ctx); err != nil {
+		t.Fatal(err)
+	}
+	runs := func(stream string) int {
+		return v.count(`SELECT count(*) FROM sync_runs WHERE stream = $1 AND kind = 'scheduled'`, stream)
+	}
+	// The first pass, then a poll after each of the first two decisions (the third
+	// stopped the loop before its wait).
+	if c, tr, a := runs(StreamCalls), runs(StreamTranscripts), runs(StreamAnsweredScorecards); c != 3 || tr != 3 || a != 1 {
+		t.Errorf("runs: calls %d, transcripts %d, answered scorecards %d; want 3, 3 and 1 (the first pass's)", c, tr, a)
+	}
+}

@@ -54,6 +54,7 @@ type config struct {
 	onlyConnections bool          // measure the many connections alone and splice their section into out (and docs/SCALING.md)
 	onlySweep       bool          // run the sweep's 20-day scenario alone and splice its section into out
 	onlyTurns       bool          // measure keeping transcript turns and chunks current alone and splice its section into out
+	onlyLag         bool          // measure the lag call by call alone and splice its section into out
 	turnsCount      int           // runs of BenchmarkTurnsAndChunksCost
 	sweepFrom       string        // with onlySweep: the figures a run of the scenario already wrote (GONGSYNC_BENCH_OUT), instead of running it
 }
@@ -88,6 +89,7 @@ func main() {
 	flag.StringVar(&c.sweepFrom, "sweep-from", "", "with -only-sweep: read the figures a run of the scenario wrote to GONGSYNC_BENCH_OUT instead of running it (it takes half an hour on a loaded machine)")
 	flag.BoolVar(&c.onlyTurns, "only-turns", false, "only measure keeping transcript turns and chunks current; rewrite its section of -out")
 	flag.IntVar(&c.turnsCount, "turns-count", 5, "runs of the paired turns and chunks benchmark (two pairs of 1,000 calls each)")
+	flag.BoolVar(&c.onlyLag, "only-lag", false, "only measure the lag call by call (a business day with and without GONGSYNC_FRESHNESS=2m, and with webhooks); rewrite its section of -out")
 	flag.Parse()
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -103,6 +105,9 @@ func run(ctx context.Context, c config) error {
 	if c.onlyTurns {
 		// The store's benchmark alone: no binary to measure.
 		return onlyTurns(ctx, &report{cfg: c, began: began})
+	}
+	if c.onlyLag {
+		return onlyLag(ctx, &report{cfg: c, began: began}) // sync's benchmark alone, too
 	}
 	if _, err := os.Stat(c.bin); err != nil {
 		return fmt.Errorf("%s is missing: run `make build` first (make bench does)", c.bin)
@@ -227,6 +232,11 @@ func run(ctx context.Context, c config) error {
 	say(began, "turns and chunks, paired with sentences alone (go test -bench)")
 	if r.turns, r.turnsCmd, err = turnsFigures(ctx, c.turnsCount); err != nil {
 		return fmt.Errorf("turns and chunks: %w", err)
+	}
+
+	say(began, "the lag call by call, a business day in three modes (go test -bench)")
+	if r.lag, r.lagTook, err = lagFigures(ctx); err != nil {
+		return fmt.Errorf("lag: %w", err)
 	}
 
 	r.took = time.Since(began)
