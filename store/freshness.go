@@ -14,6 +14,26 @@ const HoursPerWeek = 7 * 24
 // (Monday 00:00–01:00 is index 0): when a company holds its calls, and so when polling
 // for new ones finds something.
 func (s *Store) CallStartsByHourOfWeek(ctx context.Context, loc *time.Location, from, to time.Time) ([HoursPerWeek]int, error) {
+	out, _, err := s.CallStartsSince(ctx, loc, from, to)
+	return out, err
+}
+
+// CallStartsSince is CallStartsByHourOfWeek with the earliest start counted (zero
+// when none is): how much of a week the histogram has seen.
+func (s *Store) CallStartsSince(ctx context.Context, loc *time.Location, from, to time.Time) ([HoursPerWeek]int, time.Time, error) {
+	var out [HoursPerWeek]int
+	var earliest *time.Time
+	if err := s.pool.QueryRow(ctx, `SELECT min(started) FROM calls WHERE started >= $1 AND started < $2`, from, to).Scan(&earliest); err != nil {
+		return out, time.Time{}, fmt.Errorf("call starts by hour of week: %w", err)
+	}
+	if earliest == nil {
+		return out, time.Time{}, nil
+	}
+	out, err := s.callStartsByHourOfWeek(ctx, loc, from, to)
+	return out, *earliest, err
+}
+
+func (s *Store) callStartsByHourOfWeek(ctx context.Context, loc *time.Location, from, to time.Time) ([HoursPerWeek]int, error) {
 	var out [HoursPerWeek]int
 	rows, err := s.pool.Query(ctx, `
 		SELECT ((extract(isodow FROM started AT TIME ZONE $1)::int - 1) * 24 + extract(hour FROM started AT TIME ZONE $1)::int) AS how,

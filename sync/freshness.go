@@ -178,9 +178,14 @@ func (f *Freshness) learnQuietHours(ctx context.Context, now time.Time) error {
 	if fresh {
 		return nil
 	}
-	h, err := f.st.CallStartsByHourOfWeek(ctx, f.zone, now.Add(-freshHistory), now)
+	h, earliest, err := f.st.CallStartsSince(ctx, f.zone, now.Add(-freshHistory), now)
 	if err != nil {
 		return fmt.Errorf("freshness: learn the quiet hours: %w", err)
+	}
+	if earliest.IsZero() || now.Sub(earliest) < 7*24*time.Hour {
+		// Less than a week seen: the days not seen yet would all look quiet. Until a
+		// week is, every day is read like the days seen (the hours of the day).
+		h = foldDays(h)
 	}
 	f.mu.Lock()
 	f.hist, f.histAt = h, now
@@ -228,6 +233,20 @@ func busyLevel(hist [store.HoursPerWeek]int) float64 {
 		sum += n
 	}
 	return max(1, float64(sum)/float64(q))
+}
+
+// foldDays spreads the sum of each hour of the day over the seven days: a histogram
+// of the hours of the day in the shape of one of the hours of the week.
+func foldDays(h [store.HoursPerWeek]int) [store.HoursPerWeek]int {
+	var day [24]int
+	for i, n := range h {
+		day[i%24] += n
+	}
+	var out [store.HoursPerWeek]int
+	for i := range out {
+		out[i] = day[i%24]
+	}
+	return out
 }
 
 func hourOfWeek(t time.Time) int {

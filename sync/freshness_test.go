@@ -142,6 +142,16 @@ func TestFreshnessQuietHours(t *testing.T) {
 	if got := quietStretch(few, 3, target); got != 1 {
 		t.Errorf("too little history: stretch %v", got)
 	}
+	// Less than a week seen (Monday and Tuesday's business hours): every day is read
+	// like them, Wednesday's business hours are busy, not unseen.
+	var twoDays [store.HoursPerWeek]int
+	for h := 9; h < 18; h++ {
+		twoDays[h], twoDays[24+h] = 40, 40
+	}
+	folded := foldDays(twoDays)
+	if quietStretch(folded, 2*24+10, target) != 1 || quietStretch(folded, 2*24+3, target) != 7.5 {
+		t.Errorf("folded: %v", folded)
+	}
 	if got := hourOfWeek(time.Date(2024, 4, 3, 20, 30, 0, 0, time.UTC)); got != 2*24+20 {
 		t.Errorf("Wednesday 20:30 is hour %d", got)
 	}
