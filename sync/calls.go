@@ -219,7 +219,7 @@ func (c *callsRead) commit(ctx context.Context, r *run, page *gongapi.Page[gonga
 	return pageFinds{records: len(rows), res: res, deleted: deleted,
 		late: countLate(rows, res.Inserted, c.goal.lateBefore()), metric: metricCalls, newest: latestStart(rows, nil),
 		quarantined: []*pageQuarantine{q}, ends: callEnds(rows, res.Inserted),
-		swept:       store.SweptCalls, at: func(i int) (string, *time.Time) { return rows[i].ID, rows[i].Started }}, nil
+		swept: store.SweptCalls, at: func(i int) (string, *time.Time) { return rows[i].ID, rows[i].Started }}, nil
 }
 
 // callEnds are when the rows of the ids given ended (started plus duration), for those

@@ -121,8 +121,8 @@ func NewMetrics(reg prometheus.Registerer, now func() time.Time) *Metrics {
 			Help: "Current interval between polls of the calls and transcripts, with the reason (one series is 1 at a time, the others 0): target (GONGSYNC_FRESHNESS), quiet_hours, budget (GONGSYNC_FRESHNESS_SHARE), or schedule (GONGSYNC_SCHEDULE_CALLS, no target).",
 		}, []string{"reason"}),
 		callLag: prometheus.NewHistogramVec(prometheus.HistogramOpts{
-			Name: "gongsync_call_lag_seconds",
-			Help: "For each new call, seconds from the call's end by Gong's clock (started + duration) to the commit of its row (kind=call), and to the commit of its transcript (kind=transcript). Gong's processing time is part of it: it gives no time at which it listed the call or finished the transcript.",
+			Name:    "gongsync_call_lag_seconds",
+			Help:    "For each new call, seconds from the call's end by Gong's clock (started + duration) to the commit of its row (kind=call), and to the commit of its transcript (kind=transcript). Gong's processing time is part of it: it gives no time at which it listed the call or finished the transcript.",
 			Buckets: []float64{30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 14400, 43200, 86400},
 		}, []string{"kind"}),
 	}
