@@ -2,9 +2,13 @@ package sync
 
 import (
 	"context"
+	"math"
 	"slices"
 	"testing"
 	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	dto "github.com/prometheus/client_model/go"
 
 	"github.com/gongsync/gongsync/gongapi/fakegong"
 	"github.com/gongsync/gongsync/store"
@@ -222,5 +226,47 @@ func TestDaemonFreshnessLoopPollsCallsAndTranscripts(t *testing.T) {
 	// stopped the loop before its wait).
 	if c, tr, a := runs(StreamCalls), runs(StreamTranscripts), runs(StreamAnsweredScorecards); c != 3 || tr != 3 || a != 1 {
 		t.Errorf("runs: calls %d, transcripts %d, answered scorecards %d; want 3, 3 and 1 (the first pass's)", c, tr, a)
+	}
+}
+
+// gongsync_call_lag_seconds has a sample per new call when its row is committed and
+// per transcript when its sentences are, each the time from the call's end (Gong's
+// started + duration) to the commit on the engine's clock; a call read again adds none.
+func TestCallLagMetric(t *testing.T) {
+	t.Parallel()
+	v := newEnv(t, envOptions{fake: quiet(fakegong.Options{Calls: 120, From: day0.AddDate(0, 0, 36), To: day0.AddDate(0, 0, 40)})})
+	m := NewMetrics(prometheus.NewRegistry(), v.clock.Now)
+	v.engine = New(v.st, v.client, v.budget, Options{Now: v.clock.Now, Metrics: m})
+	v.run(StreamCalls)
+	calls := v.count(`SELECT count(*) FROM calls`)
+	v.run(StreamTranscripts)
+	transcripts := v.count(`SELECT count(*) FROM calls WHERE transcript_fetched_at IS NOT NULL`)
+	v.run(StreamCalls) // nothing new
+	if calls == 0 || transcripts == 0 {
+		t.Fatalf("%d calls, %d transcripts: the test tests nothing", calls, transcripts)
+	}
+	// The sum of the lags, as the database computes them from the rows.
+	var sumCalls, sumTranscripts float64
+	if err := v.st.Pool().QueryRow(v.ctx, `SELECT
+		sum(extract(epoch FROM $1::timestamptz - (started + make_interval(secs => duration_seconds)))),
+		sum(extract(epoch FROM $1::timestamptz - (started + make_interval(secs => duration_seconds)))) FILTER (WHERE transcript_fetched_at IS NOT NULL)
+		FROM calls`, v.clock.Now()).Scan(&sumCalls, &sumTranscripts); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		kind string
+		n    int
+		sum  float64
+	}{{lagCall, calls, sumCalls}, {lagTranscript, transcripts, sumTranscripts}} {
+		h := &dto.Metric{}
+		if err := m.callLag.WithLabelValues(c.kind).(prometheus.Histogram).Write(h); err != nil {
+			t.Fatal(err)
+		}
+		if got := h.GetHistogram().GetSampleCount(); got != uint64(c.n) {
+			t.Errorf("%s: %d samples, want %d", c.kind, got, c.n)
+		}
+		if got := h.GetHistogram().GetSampleSum(); math.Abs(got-c.sum) > 1 {
+			t.Errorf("%s: lags sum to %.0fs, want %.0fs", c.kind, got, c.sum)
+		}
 	}
 }
