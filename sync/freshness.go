@@ -1,9 +1,11 @@
 package sync
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"math"
+	"slices"
 	gosync "sync"
 	"time"
 
@@ -52,6 +54,8 @@ const (
 	// freshDefaultCost is a poll's cost before one was measured: a page of calls and
 	// one of transcripts.
 	freshDefaultCost = 2.0
+	// freshPaceFloor is the shortest span the other streams' pace is read over.
+	freshPaceFloor = 2 * time.Hour
 	// freshCostRuns is how many of each polled stream's last runs the cost of a poll is
 	// measured over.
 	freshCostRuns = 20
@@ -91,8 +95,8 @@ type Freshness struct {
 	m      *Metrics
 
 	mu     gosync.Mutex
-	hist   [store.HoursPerWeek]int
-	histAt time.Time // when hist was read; zero before
+	rates  [store.HoursPerWeek]float64 // calls an hour, by hour of the week; NaN unknown
+	histAt time.Time                   // when rates were learned; zero before
 	last   *FreshnessDecision
 }
 
@@ -102,7 +106,11 @@ func (e *Engine) NewFreshness(target time.Duration, share float64, zone *time.Lo
 	if zone == nil {
 		zone = time.UTC
 	}
-	return &Freshness{target: target, share: share, st: e.st, budget: e.budget, zone: zone, now: e.now, m: e.m}
+	f := &Freshness{target: target, share: share, st: e.st, budget: e.budget, zone: zone, now: e.now, m: e.m}
+	for i := range f.rates {
+		f.rates[i] = math.NaN()
+	}
+	return f
 }
 
 // Due decides, and says whether a poll is due: the last began at least the interval
@@ -170,7 +178,10 @@ func (f *Freshness) decide(ctx context.Context) (FreshnessDecision, time.Duratio
 }
 
 // learnQuietHours reads the hour-of-week histogram of the calls' starts over the last
-// freshHistory, at most once an hour of the controller's clock.
+// freshHistory, at most once an hour of the controller's clock, and turns it into
+// rates: each hour's calls divided by how many times that hour of the week passed
+// since the earliest call counted. An hour that has not passed yet (less than a week
+// of calls) is unknown, and read as busy.
 func (f *Freshness) learnQuietHours(ctx context.Context, now time.Time) error {
 	f.mu.Lock()
 	fresh := !f.histAt.IsZero() && now.Sub(f.histAt) < time.Hour && !now.Before(f.histAt)
@@ -182,71 +193,83 @@ func (f *Freshness) learnQuietHours(ctx context.Context, now time.Time) error {
 	if err != nil {
 		return fmt.Errorf("freshness: learn the quiet hours: %w", err)
 	}
-	if earliest.IsZero() || now.Sub(earliest) < 7*24*time.Hour {
-		// Less than a week seen: the days not seen yet would all look quiet. Until a
-		// week is, every day is read like the days seen (the hours of the day).
-		h = foldDays(h)
-	}
+	rates := hourRates(h, earliest, now, f.zone)
 	f.mu.Lock()
-	f.hist, f.histAt = h, now
+	f.rates, f.histAt = rates, now
 	f.mu.Unlock()
 	return nil
 }
 
-// quietStretch is how much the hour of the week at t stretches the target: 1 at a busy
-// hour, up to freshQuietCeiling/target at an hour without calls, in proportion in
-// between (busy is the mean of the busiest quarter of the hours).
-func (f *Freshness) quietStretch(t time.Time) float64 {
-	return quietStretch(f.hist, hourOfWeek(t.In(f.zone)), f.target)
-}
-
-func quietStretch(hist [store.HoursPerWeek]int, hour int, target time.Duration) float64 {
-	ceiling := max(1, float64(freshQuietCeiling)/float64(target))
+// hourRates divides each hour of the week's calls by the times it passed in
+// [earliest, now) (the hour now is in counts as passed in part); NaN for an hour that
+// did not pass, and for all of them with fewer than freshMinHistory calls.
+func hourRates(h [store.HoursPerWeek]int, earliest, now time.Time, zone *time.Location) [store.HoursPerWeek]float64 {
+	var rates, seen [store.HoursPerWeek]float64
 	total := 0
-	for _, n := range hist {
+	for _, n := range h {
 		total += n
 	}
-	if total < freshMinHistory {
-		return 1
+	for i := range rates {
+		rates[i] = math.NaN()
 	}
-	busy := busyLevel(hist)
-	w := float64(hist[hour]) / busy
-	if w >= 1 {
-		return 1
+	if total < freshMinHistory || earliest.IsZero() {
+		return rates
 	}
-	return min(ceiling, 1/max(w, 1/ceiling))
-}
-
-// busyLevel is the mean count of the busiest quarter of the hours of the week.
-func busyLevel(hist [store.HoursPerWeek]int) float64 {
-	counts := hist[:]
-	sorted := make([]int, len(counts))
-	copy(sorted, counts)
-	for i := 1; i < len(sorted); i++ { // insertion sort, descending: 168 values
-		for j := i; j > 0 && sorted[j] > sorted[j-1]; j-- {
-			sorted[j], sorted[j-1] = sorted[j-1], sorted[j]
+	for t := earliest.In(zone).Truncate(time.Hour); t.Before(now); t = t.Add(time.Hour) {
+		seen[hourOfWeek(t.In(zone))] += min(1, float64(now.Sub(t))/float64(time.Hour))
+	}
+	for i := range rates {
+		if seen[i] > 0 {
+			rates[i] = float64(h[i]) / seen[i]
 		}
 	}
-	q := len(sorted) / 4
-	sum := 0
-	for _, n := range sorted[:q] {
-		sum += n
-	}
-	return max(1, float64(sum)/float64(q))
+	return rates
 }
 
-// foldDays spreads the sum of each hour of the day over the seven days: a histogram
-// of the hours of the day in the shape of one of the hours of the week.
-func foldDays(h [store.HoursPerWeek]int) [store.HoursPerWeek]int {
-	var day [24]int
-	for i, n := range h {
-		day[i%24] += n
+// quietStretch is how much the hour of the week at t stretches the target.
+func (f *Freshness) quietStretch(t time.Time) float64 {
+	return quietStretch(f.rates, hourOfWeek(t.In(f.zone)), f.target)
+}
+
+// freshBusyShare is how much quieter than the busy level an hour may be and still be
+// busy: the hours of a steady company differ by chance by more than a few per cent,
+// and should all keep the target.
+const freshBusyShare = 0.75
+
+// quietStretch is 1 at an hour whose rate is at least freshBusyShare of the busy level
+// (the mean of the busiest quarter of the hours known) or unknown, up to
+// freshQuietCeiling/target at an hour without calls, and in inverse proportion to the
+// rate in between: smooth, and 1 where the band ends.
+func quietStretch(rates [store.HoursPerWeek]float64, hour int, target time.Duration) float64 {
+	ceiling := max(1, float64(freshQuietCeiling)/float64(target))
+	r := rates[hour]
+	if math.IsNaN(r) {
+		return 1
 	}
-	var out [store.HoursPerWeek]int
-	for i := range out {
-		out[i] = day[i%24]
+	busy := busyLevel(rates)
+	w := r / busy
+	if w >= freshBusyShare {
+		return 1
 	}
-	return out
+	return min(ceiling, freshBusyShare/max(w, freshBusyShare/ceiling))
+}
+
+// busyLevel is the mean rate of the busiest quarter of the hours known (at least one
+// call an hour, so that a company without calls has no busy hours to compare to).
+func busyLevel(rates [store.HoursPerWeek]float64) float64 {
+	var known []float64
+	for _, r := range rates {
+		if !math.IsNaN(r) {
+			known = append(known, r)
+		}
+	}
+	slices.SortFunc(known, func(a, b float64) int { return cmp.Compare(b, a) })
+	q := max(1, len(known)/4)
+	sum := 0.0
+	for _, r := range known[:min(q, len(known))] {
+		sum += r
+	}
+	return max(1, sum/float64(q))
 }
 
 func hourOfWeek(t time.Time) int {
@@ -272,13 +295,11 @@ func (f *Freshness) planPolls(now, end time.Time) float64 {
 // projectOthers is what the streams other than the polls will spend in the rest of
 // the day, at the pace they kept so far today (the ledger's requests, less the polls'
 // own): the settle pass, the full refreshes, the backfills and the sweep within their
-// shares. Before any time has passed there is no pace yet to project.
+// shares. Their pace is read over at least freshPaceFloor: the day's first minutes
+// hold the full refreshes of midnight, which a pace over minutes would repeat all day.
 func projectOthers(spent, polled int, elapsed, remaining time.Duration) float64 {
 	others := float64(max(spent-polled, 0))
-	if elapsed < time.Minute {
-		return 0
-	}
-	return others * float64(remaining) / float64(elapsed)
+	return others * float64(remaining) / float64(max(elapsed, freshPaceFloor))
 }
 
 // slowdown is the factor the polls must slow down by for their plan (demand requests)

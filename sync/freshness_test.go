@@ -117,44 +117,56 @@ func TestFreshnessSlowsDownWithTheLedger(t *testing.T) {
 	}
 }
 
-// The quiet hours: an hour as busy as the busiest quarter keeps the target, an hour
-// without calls stretches it to the calls schedule's default, one in between by how
-// quiet it is; before enough calls there is nothing to learn.
+// The quiet hours: an hour about as busy as the busiest quarter keeps the target, an
+// hour without calls stretches it to the calls schedule's default, one in between by
+// how quiet it is; an hour not seen yet, and any before enough calls, is busy.
 func TestFreshnessQuietHours(t *testing.T) {
 	t.Parallel()
-	var hist [store.HoursPerWeek]int
-	for h := range hist {
+	var rates [store.HoursPerWeek]float64
+	for h := range rates {
 		if h%24 >= 9 && h%24 < 18 && h/24 < 5 {
-			hist[h] = 40 // business hours, Monday to Friday
+			rates[h] = 40 // business hours, Monday to Friday
 		}
 	}
-	hist[2*24+20] = 10 // Wednesday 20:00, a quarter as busy
+	rates[2*24+20] = 10 // Wednesday 20:00, a quarter as busy
+	rates[2*24+8] = 32  // Wednesday 08:00, within the band
+	rates[3*24+3] = math.NaN()
 	target := 2 * time.Minute
 	for _, c := range []struct {
 		hour int
 		want float64
-	}{{2*24 + 10, 1}, {2*24 + 3, 7.5}, {2*24 + 20, 4}, {6*24 + 12, 7.5}} {
-		if got := quietStretch(hist, c.hour, target); got != c.want {
+	}{{2*24 + 10, 1}, {2*24 + 8, 1}, {2*24 + 3, 7.5}, {2*24 + 20, 3}, {6*24 + 12, 7.5}, {3*24 + 3, 1}} {
+		if got := quietStretch(rates, c.hour, target); got != c.want {
 			t.Errorf("hour %d: stretch %v, want %v", c.hour, got, c.want)
 		}
 	}
-	if got := quietStretch(hist, 2*24+3, 20*time.Minute); got != 1 {
+	if got := quietStretch(rates, 2*24+3, 20*time.Minute); got != 1 {
 		t.Errorf("a target above the schedule's 15 minutes is stretched by %v", got)
+	}
+
+	// Monday's and Tuesday's business hours seen, on Wednesday at 00:30: Monday's and
+	// Tuesday's nights are quiet, Wednesday's hours unknown (busy), Thursday's too.
+	var h [store.HoursPerWeek]int
+	for hr := 9; hr < 18; hr++ {
+		h[hr], h[24+hr] = 40, 40
+	}
+	monday := time.Date(2024, 4, 1, 0, 0, 0, 0, time.UTC)
+	r := hourRates(h, monday.Add(9*time.Hour), monday.Add(48*time.Hour+30*time.Minute), time.UTC)
+	for _, c := range []struct {
+		hour int
+		want float64
+	}{{10, 1}, {24 + 3, 7.5}, {2*24 + 10, 1}, {3*24 + 3, 1}} {
+		if got := quietStretch(r, c.hour, target); got != c.want {
+			t.Errorf("two days seen, hour %d: stretch %v, want %v", c.hour, got, c.want)
+		}
+	}
+	if !math.IsNaN(r[3]) || r[2*24] != 0 {
+		t.Errorf("Monday 03:00 (before the first call) %v, Wednesday 00:00 (half passed, no call) %v", r[3], r[2*24])
 	}
 	var few [store.HoursPerWeek]int
 	few[10] = freshMinHistory - 1
-	if got := quietStretch(few, 3, target); got != 1 {
-		t.Errorf("too little history: stretch %v", got)
-	}
-	// Less than a week seen (Monday and Tuesday's business hours): every day is read
-	// like them, Wednesday's business hours are busy, not unseen.
-	var twoDays [store.HoursPerWeek]int
-	for h := 9; h < 18; h++ {
-		twoDays[h], twoDays[24+h] = 40, 40
-	}
-	folded := foldDays(twoDays)
-	if quietStretch(folded, 2*24+10, target) != 1 || quietStretch(folded, 2*24+3, target) != 7.5 {
-		t.Errorf("folded: %v", folded)
+	if r := hourRates(few, monday, monday.AddDate(0, 0, 14), time.UTC); quietStretch(r, 3, target) != 1 {
+		t.Errorf("too little history: stretch %v", quietStretch(r, 3, target))
 	}
 	if got := hourOfWeek(time.Date(2024, 4, 3, 20, 30, 0, 0, time.UTC)); got != 2*24+20 {
 		t.Errorf("Wednesday 20:30 is hour %d", got)
