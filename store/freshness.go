@@ -86,8 +86,8 @@ func (s *Store) CallEnds(ctx context.Context, ids []string) ([]time.Time, error)
 
 // PollStats is what the freshness controller reads of the runs of the streams it polls.
 type PollStats struct {
-	// Cost is the mean requests of a poll: the sum over the streams of the mean of
-	// their last runs (0 before any).
+	// Cost is the requests of a poll: the sum over the streams of the median of their
+	// last runs (0 before any).
 	Cost float64
 	// Spent is what their runs started since a time spent.
 	Spent int
@@ -96,7 +96,7 @@ type PollStats struct {
 	SinceLast time.Duration
 }
 
-// PollStats reads the scheduled runs of the streams: the mean requests of the last
+// PollStats reads the scheduled runs of the streams: the median requests of the last
 // lastRuns runs of each, the requests of those started since since, and the age of
 // the newest run of the first.
 func (s *Store) PollStats(ctx context.Context, streams []string, lastRuns int, since time.Time) (PollStats, error) {
@@ -108,7 +108,8 @@ func (s *Store) PollStats(ctx context.Context, streams []string, lastRuns int, s
 			FROM sync_runs WHERE stream = ANY($1) AND kind = 'scheduled' AND status <> 'running'
 		)
 		SELECT
-			coalesce((SELECT sum(m) FROM (SELECT avg(requests) AS m FROM recent WHERE n <= $2 GROUP BY stream) x), 0)::float8,
+			coalesce((SELECT sum(m) FROM (SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY requests) AS m
+				FROM recent WHERE n <= $2 GROUP BY stream) x), 0)::float8,
 			coalesce((SELECT sum(requests) FROM sync_runs WHERE stream = ANY($1) AND kind = 'scheduled' AND started_at >= $3), 0)::int,
 			(SELECT (extract(epoch FROM now() - max(started_at)) * 1e6)::bigint FROM sync_runs
 				WHERE stream = ($1::text[])[1] AND kind = 'scheduled')`,

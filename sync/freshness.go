@@ -51,13 +51,17 @@ const (
 	// hour is busy).
 	freshHistory    = 28 * 24 * time.Hour
 	freshMinHistory = 200
+	// freshListedBy is how long after they start the calls are (but for late ones)
+	// listed by Gong: the histogram stops that long before now.
+	freshListedBy = 6 * time.Hour
 	// freshDefaultCost is a poll's cost before one was measured: a page of calls and
 	// one of transcripts.
 	freshDefaultCost = 2.0
 	// freshPaceFloor is the shortest span the other streams' pace is read over.
 	freshPaceFloor = 2 * time.Hour
 	// freshCostRuns is how many of each polled stream's last runs the cost of a poll is
-	// measured over.
+	// measured over (their median: the transcripts run after the settle pass, or after
+	// a restart, costs many times a poll's).
 	freshCostRuns = 20
 )
 
@@ -72,7 +76,8 @@ type FreshnessDecision struct {
 	// one the budget does (1 when the plan fits).
 	Quiet    float64 `json:"quiet_stretch"`
 	Slowdown float64 `json:"budget_slowdown"`
-	// PollCost is the measured requests of a poll; Spent the ledger's requests today;
+	// PollCost is the measured requests of a poll (the median of each stream's recent
+	// scheduled runs, summed); Spent the ledger's requests today;
 	// Projected the day's requests if the plan runs to the end of the day; Limit the
 	// share of the daily budget they must stay under.
 	PollCost  float64 `json:"poll_cost"`
@@ -189,11 +194,15 @@ func (f *Freshness) learnQuietHours(ctx context.Context, now time.Time) error {
 	if fresh {
 		return nil
 	}
-	h, earliest, err := f.st.CallStartsSince(ctx, f.zone, now.Add(-freshHistory), now)
+	// The last hours' calls are not all listed yet (Gong processes a call for up to an
+	// hour after it ends): they would look quiet. They are left out, both the calls and
+	// the hours.
+	until := now.Add(-freshListedBy)
+	h, earliest, err := f.st.CallStartsSince(ctx, f.zone, until.Add(-freshHistory), until)
 	if err != nil {
 		return fmt.Errorf("freshness: learn the quiet hours: %w", err)
 	}
-	rates := hourRates(h, earliest, now, f.zone)
+	rates := hourRates(h, earliest, until, f.zone)
 	f.mu.Lock()
 	f.rates, f.histAt = rates, now
 	f.mu.Unlock()

@@ -111,6 +111,15 @@ func TestFreshnessSlowsDownWithTheLedger(t *testing.T) {
 	if d = decide(); d.PollCost != 500 || d.Reason != ReasonBudget {
 		t.Errorf("polls of 500 requests: %+v; want a cost of 500 and the budget's slowdown", d)
 	}
+	// The cost is each stream's median run: the transcripts run after a settle pass
+	// does not make every poll look as dear.
+	if _, err := v.st.Pool().Exec(v.ctx, `INSERT INTO sync_runs (stream, kind, status, requests) VALUES
+		('transcripts', 'scheduled', 'succeeded', 2), ('transcripts', 'scheduled', 'succeeded', 2)`); err != nil {
+		t.Fatal(err)
+	}
+	if d = decide(); d.PollCost != 302 {
+		t.Errorf("calls 300, transcripts 200, 2 and 2: a poll costs %v, want 302", d.PollCost)
+	}
 	due, _, err := f.Due(v.ctx)
 	if err != nil || due {
 		t.Errorf("a poll just began and the interval is long: due %v (%v)", due, err)
