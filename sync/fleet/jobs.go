@@ -129,7 +129,9 @@ func (w *streamWorker) Work(ctx context.Context, job *river.Job[StreamJob]) erro
 	if a.Stream == sync.StreamBackfill {
 		return f.backfill(ctx, log, c, e, a)
 	}
-	if a.Group == sync.FreshGroup && a.Stream == sync.FreshStreams[0] {
+	// A freshness tick polls when the controller says a poll is due; its later attempts
+	// (a run that had more to read and snoozed, a retry) go on with the poll begun.
+	if a.Group == sync.FreshGroup && a.Stream == sync.FreshStreams[0] && job.Attempt <= 1 {
 		s := f.schedulesOf(c)
 		due, d, err := e.NewFreshness(s.Freshness, s.FreshnessShare, s.Zone()).Due(ctx)
 		if err != nil {
