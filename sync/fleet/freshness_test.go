@@ -5,6 +5,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/riverqueue/river/rivertype"
+
 	"github.com/gongsync/gongsync/store"
 	"github.com/gongsync/gongsync/sync"
 )
@@ -52,5 +54,15 @@ func TestFreshnessJobPerConnection(t *testing.T) {
 	}
 	if signature(fresh) == signature(base) {
 		t.Error("a new target leaves the connection's schedules as registered")
+	}
+}
+
+// A job River snoozed (a poll with more to read) is a poll begun, not a new tick.
+func TestSnoozedReadsRiversMetadata(t *testing.T) {
+	t.Parallel()
+	for meta, want := range map[string]bool{`{}`: false, `{"snoozes": 2}`: true, `{"snoozes": 0}`: false, ``: false} {
+		if got := snoozed(&rivertype.JobRow{Metadata: []byte(meta)}); got != want {
+			t.Errorf("metadata %q: snoozed %v, want %v", meta, got, want)
+		}
 	}
 }
