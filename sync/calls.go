@@ -218,8 +218,27 @@ func (c *callsRead) commit(ctx context.Context, r *run, page *gongapi.Page[gonga
 	}
 	return pageFinds{records: len(rows), res: res, deleted: deleted,
 		late: countLate(rows, res.Inserted, c.goal.lateBefore()), metric: metricCalls, newest: latestStart(rows, nil),
-		quarantined: []*pageQuarantine{q},
-		swept:       store.SweptCalls, at: func(i int) (string, *time.Time) { return rows[i].ID, rows[i].Started }}, nil
+		quarantined: []*pageQuarantine{q}, ends: callEnds(rows, res.Inserted),
+		swept: store.SweptCalls, at: func(i int) (string, *time.Time) { return rows[i].ID, rows[i].Started }}, nil
+}
+
+// callEnds are when the rows of the ids given ended (started plus duration), for those
+// that say both.
+func callEnds(rows []store.Call, ids []string) []time.Time {
+	if len(ids) == 0 {
+		return nil
+	}
+	want := make(map[string]bool, len(ids))
+	for _, id := range ids {
+		want[id] = true
+	}
+	var out []time.Time
+	for i := range rows {
+		if c := &rows[i]; want[c.ID] && c.Started != nil && c.DurationSeconds != nil {
+			out = append(out, c.Started.Add(time.Duration(*c.DurationSeconds)*time.Second))
+		}
+	}
+	return out
 }
 
 func (c *callsRead) afterPage(ctx context.Context, r *run) error {

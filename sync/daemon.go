@@ -24,6 +24,22 @@ type Schedules struct {
 	// Location is the time zone of the specs; nil means UTC, so that one configuration
 	// fires at the same hours on a laptop and in a container.
 	Location *time.Location
+	// Freshness, when set (GONGSYNC_FRESHNESS), takes the calls and their transcripts
+	// (FreshStreams) off the calls schedule: the freshness controller times their polls,
+	// keeping the day's projected requests under FreshnessShare of the daily budget.
+	// The calls schedule's other streams keep its ticks. Zero keeps the schedule as it is.
+	Freshness      time.Duration
+	FreshnessShare float64
+}
+
+// TickStreams are the streams a daemon's tick of the schedule group runs, in order:
+// the group's streams, less those the freshness loop polls when a target is set.
+func (s Schedules) TickStreams(group string) []string {
+	streams := groupStreams(group)
+	if s.Freshness > 0 && group == scheduleCalls {
+		streams = slices.DeleteFunc(streams, func(n string) bool { return slices.Contains(FreshStreams, n) })
+	}
+	return streams
 }
 
 // ScheduleStatus is one schedule and its next run.
@@ -48,6 +64,9 @@ const (
 	scheduleUsers  = "users"
 	scheduleSettle = "settle"
 	scheduleDaily  = "daily"
+	// scheduleFresh is the freshness loop's (GONGSYNC_FRESHNESS): FreshStreams, timed
+	// by the controller, not by a spec of its own.
+	scheduleFresh = "fresh"
 )
 
 // ScheduleGroup is one schedule: a group of streams and the cron spec its ticks follow.
@@ -151,6 +170,11 @@ type Daemon struct {
 	// tickDone, when set (tests), hears about each scheduled tick once its group has
 	// run: a test that checks a tick did nothing waits for the tick, not for a while.
 	tickDone func(group string)
+	// fresh is the freshness controller; nil without a target.
+	fresh *Freshness
+	// pollDone, when set (tests), hears about each poll of the freshness loop and the
+	// decision after it.
+	pollDone func(FreshnessDecision)
 }
 
 // NewDaemon checks the schedules and returns a daemon for e.
@@ -158,8 +182,15 @@ func NewDaemon(e *Engine, s Schedules) (*Daemon, error) {
 	if _, err := s.Next(time.Now()); err != nil {
 		return nil, err
 	}
-	return &Daemon{e: e, sched: s, log: e.log.With().Str("component", "daemon").Logger()}, nil
+	d := &Daemon{e: e, sched: s, log: e.log.With().Str("component", "daemon").Logger()}
+	if s.Freshness > 0 {
+		d.fresh = e.NewFreshness(s.Freshness, s.FreshnessShare, s.Zone())
+	}
+	return d, nil
 }
+
+// Freshness is the daemon's freshness controller, nil without a target.
+func (d *Daemon) Freshness() *Freshness { return d.fresh }
 
 // Run makes a first pass over the streams that are due, then runs them on schedule.
 // A tick that finds its previous run still going is skipped, not stacked. When ctx
@@ -223,6 +254,16 @@ func (d *Daemon) Run(ctx context.Context) error {
 		d.log.Error().Err(err).Msg("first pass failed; the schedule goes on")
 	}
 	c.Start()
+	polls := make(chan struct{})
+	if d.fresh != nil {
+		go func() {
+			defer close(polls)
+			d.pollFresh(ctx, stop)
+		}()
+	} else {
+		close(polls)
+		d.e.m.observePollInterval(0, ReasonSchedule)
+	}
 	d.log.Info().Str("calls", d.sched.Calls).Str("users", d.sched.Users).Str("settle", d.sched.Settle).
 		Str("daily", d.sched.Daily).Str("time_zone", d.sched.Zone().String()).Msg("daemon started")
 
@@ -234,6 +275,7 @@ func (d *Daemon) Run(ctx context.Context) error {
 		d.log.Info().Msg("stopping: finishing the other jobs' pages in flight")
 	}
 	<-c.Stop().Done()
+	<-polls
 	if failure != nil {
 		d.log.Info().Str("reason", stoppedByCredentials).Msg("daemon stopped")
 		return failure
@@ -246,15 +288,62 @@ func (d *Daemon) Run(ctx context.Context) error {
 // before, holds Gong's answer.
 const stoppedByCredentials = "Gong refused the credentials (see the failed run); fix them and start the daemon again"
 
-// runGroup runs a tick of a schedule group, its streams one after the other
-// (RunScheduled), and returns the report of the last run.
-func (d *Daemon) runGroup(ctx context.Context, group string) *RunReport {
+// runStreams runs a tick of a schedule group, the streams given one after the other
+// (as RunScheduled does), and returns the report of the last run. A pause, a shutdown
+// or refused credentials end the tick there.
+func (d *Daemon) runStreams(ctx context.Context, group string, streams []string) *RunReport {
 	var last *RunReport
-	for stream := groupNext(group, ""); stream != ""; {
+	for _, stream := range streams {
 		// Without ifDue, RunScheduled reads nothing before the run: it has no error.
-		last, stream, _ = d.e.RunScheduled(ctx, group, stream, false)
+		rep, _, _ := d.e.RunScheduled(ctx, group, stream, false)
+		last = rep
+		if haltsTick(ctx, rep) {
+			break
+		}
 	}
 	return last
+}
+
+// runGroup runs a tick of a schedule group as the daemon's cron does.
+func (d *Daemon) runGroup(ctx context.Context, group string) *RunReport {
+	return d.runStreams(ctx, group, d.sched.TickStreams(group))
+}
+
+// haltsTick says that a tick ends after the run: a pause, a shutdown, or refused
+// credentials (every later request would be refused the same way).
+func haltsTick(ctx context.Context, rep *RunReport) bool {
+	return ctx.Err() != nil || (rep != nil && (rep.Status == store.RunPaused || CredentialsRefused(rep.Err)))
+}
+
+// pollFresh is the freshness loop: it polls the calls and their transcripts, asks the
+// controller how long to wait, waits, and polls again, until ctx ends or stop says the
+// credentials were refused. A failed decision waits the target: it slows nothing down
+// and stops nothing.
+func (d *Daemon) pollFresh(ctx context.Context, stop func(*RunReport) bool) {
+	for ctx.Err() == nil {
+		dec, err := d.fresh.Decide(ctx)
+		if err != nil {
+			if ctx.Err() != nil {
+				return
+			}
+			d.log.Warn().Err(err).Msg("freshness: no decision; waiting the target")
+			dec = FreshnessDecision{Interval: d.sched.Freshness, Reason: ReasonTarget}
+		}
+		d.log.Debug().Dur("interval", dec.Interval).Str("reason", dec.Reason).Int("projected", dec.Projected).Msg("freshness: next poll")
+		if d.pollDone != nil {
+			d.pollDone(dec)
+		}
+		t := time.NewTimer(dec.Interval)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return
+		case <-t.C:
+		}
+		if stop(d.runStreams(ctx, scheduleFresh, FreshStreams)) {
+			return
+		}
+	}
 }
 
 // RunScheduled runs one stream of a schedule group as a tick of the group does, and
@@ -296,6 +385,9 @@ func (e *Engine) RunScheduled(ctx context.Context, group, stream string, ifDue b
 // order of streamDefs (after "" the first); "" when the group ends there.
 func groupNext(group, after string) string {
 	streams := groupStreams(group)
+	if group == scheduleFresh {
+		streams = FreshStreams
+	}
 	if after == "" {
 		if len(streams) == 0 {
 			return ""

@@ -36,6 +36,8 @@ type Metrics struct {
 	transcriptsDue  prometheus.Gauge
 	oldestUnread    *prometheus.GaugeVec
 	foundAge        *prometheus.HistogramVec
+	pollInterval    *prometheus.GaugeVec
+	callLag         *prometheus.HistogramVec
 	newestUnix      atomic.Int64
 	now             func() time.Time
 	collectors      []prometheus.Collector
@@ -114,10 +116,19 @@ func NewMetrics(reg prometheus.Registerer, now func() time.Time) *Metrics {
 			Help:    "Age (days since the call started, or since the review's date) of each record found changed, deleted or restored, by table and what was found.",
 			Buckets: findAgeDays,
 		}, []string{"table", "kind"}),
+		pollInterval: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "gongsync_calls_poll_interval_seconds",
+			Help: "Current interval between polls of the calls and transcripts, with the reason (one series is 1 at a time, the others 0): target (GONGSYNC_FRESHNESS), quiet_hours, budget (GONGSYNC_FRESHNESS_SHARE), or schedule (GONGSYNC_SCHEDULE_CALLS, no target).",
+		}, []string{"reason"}),
+		callLag: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name:    "gongsync_call_lag_seconds",
+			Help:    "For each new call, seconds from the call's end by Gong's clock (started + duration) to the commit of its row (kind=call), and to the commit of its transcript (kind=transcript). Gong's processing time is part of it: it gives no time at which it listed the call or finished the transcript.",
+			Buckets: []float64{30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 14400, 43200, 86400},
+		}, []string{"kind"}),
 	}
 	m.collectors = []prometheus.Collector{m.requests, m.requestDuration, m.budgetUsed, m.budgetBackfill, m.budgetLimit, m.budgetLeft,
 		m.rows, m.sentences, m.found, m.recordsFound, m.quarantined, m.runs, m.runDuration, m.lastSuccess, m.newestCall,
-		m.budgetReset, m.failuresInARow, m.loginRequired, m.transcriptsDue, m.oldestUnread, m.foundAge,
+		m.budgetReset, m.failuresInARow, m.loginRequired, m.transcriptsDue, m.oldestUnread, m.foundAge, m.pollInterval, m.callLag,
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 			Name: "gongsync_newest_call_lag_seconds", Help: "Seconds between now and the start of the newest synced call.",
 		}, func() float64 {
@@ -288,4 +299,36 @@ func (e *Engine) observeTranscriptBacklog(ctx context.Context) {
 		return
 	}
 	e.m.transcriptsDue.Set(float64(q.DueNow))
+}
+
+// observePollInterval reports the interval to the next poll of the calls and why: the
+// reason's series holds it, the other reasons' series 0.
+func (m *Metrics) observePollInterval(iv time.Duration, reason string) {
+	if m == nil {
+		return
+	}
+	for _, r := range []string{ReasonSchedule, ReasonTarget, ReasonQuiet, ReasonBudget} {
+		v := 0.0
+		if r == reason {
+			v = iv.Seconds()
+		}
+		m.pollInterval.WithLabelValues(r).Set(v)
+	}
+}
+
+// The kinds of gongsync_call_lag_seconds.
+const (
+	lagCall       = "call"
+	lagTranscript = "transcript"
+)
+
+// observeCallLag reports, for calls or transcripts committed at committed, the lag
+// from each call's end.
+func (m *Metrics) observeCallLag(kind string, ends []time.Time, committed time.Time) {
+	if m == nil {
+		return
+	}
+	for _, end := range ends {
+		m.callLag.WithLabelValues(kind).Observe(max(0, committed.Sub(end).Seconds()))
+	}
 }

@@ -235,6 +235,9 @@ type pageFinds struct {
 	// each of the page's records: the finds are counted by the record's age (noteFinds).
 	swept store.Swept
 	at    func(i int) (string, *time.Time)
+	// ends are when the calls new to the table (or whose transcripts the page brought)
+	// ended by Gong's clock: the starts of gongsync_call_lag_seconds.
+	ends []time.Time
 }
 
 // pageMetric is the metrics' family that counts a page.
@@ -259,8 +262,10 @@ func (e *Engine) tally(ctx context.Context, r *run, f pageFinds) {
 	switch f.metric {
 	case metricCalls:
 		e.m.observeCalls(r.Stream, f.records, f.res, len(f.deleted), f.newest)
+		e.m.observeCallLag(lagCall, f.ends, e.now())
 	case metricTranscripts:
 		e.m.observeTranscripts(f.records, f.sentences)
+		e.m.observeCallLag(lagTranscript, f.ends, e.now())
 	default:
 		e.m.observeRows(r.Stream, f.records)
 		e.m.observeFound(r.Stream, f.res, len(f.deleted))

@@ -30,6 +30,9 @@ type Status struct {
 	// NextTranscriptDue is when the next call waiting for its transcript is due
 	// (NextTranscriptDue); absent when none waits or one is due now.
 	NextTranscriptDue *time.Time `json:"next_transcript_due,omitempty"`
+	// Freshness is the freshness controller's latest decision (GONGSYNC_FRESHNESS):
+	// the interval to the next poll of the calls and why; absent without a target.
+	Freshness *FreshnessDecision `json:"freshness,omitempty"`
 	// Sweep is where the rolling re-read of the older history stands, a part per
 	// swept table.
 	Sweep  []SweepStatus      `json:"sweep,omitempty"`

@@ -256,7 +256,19 @@ func (e *Engine) commitTranscripts(ctx context.Context, b *transcriptAnswer) (pa
 	if err != nil {
 		return pageFinds{}, fmt.Errorf("commit transcript deferrals: %w", err)
 	}
-	return pageFinds{records: len(b.rows), sentences: sentences, metric: metricTranscripts, quarantined: b.quarantine}, nil
+	f := pageFinds{records: len(b.rows), sentences: sentences, metric: metricTranscripts, quarantined: b.quarantine}
+	if e.m != nil && len(b.rows) > 0 {
+		ids := make([]string, len(b.rows))
+		for i := range b.rows {
+			ids[i] = b.rows[i].CallID
+		}
+		// The lag is a metric: a failure to read the calls' ends costs its samples, not
+		// the batch, already committed.
+		if f.ends, err = e.st.CallEnds(ctx, ids); err != nil {
+			e.log.Warn().Err(err).Msg("transcript lag not measured")
+		}
+	}
+	return f, nil
 }
 
 // TranscriptRow flattens a transcript's monologues into numbered sentences.

@@ -190,6 +190,27 @@ func TestStatusCommand(t *testing.T) {
 		s.Schedules[0].Next.IsZero() {
 		t.Errorf("status --json: %+v", s)
 	}
+	if strings.Contains(string(out), `"freshness"`) {
+		t.Errorf("status --json without GONGSYNC_FRESHNESS has a freshness decision:\n%s", out)
+	}
+
+	// With a freshness target, the status says how often the calls are polled, and why
+	// (the whole budget for the share: the decision is the target at any hour of the
+	// real day the test runs in).
+	out, err = process(ctx, append(k.env(db), "GONGSYNC_FRESHNESS=2m", "GONGSYNC_FRESHNESS_SHARE=1"), "status").Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"FRESHNESS (target 2m0s)", "calls and transcripts polled every 2m0s (target)", "of 9500 (GONGSYNC_FRESHNESS_SHARE)"} {
+		if !strings.Contains(string(out), want) {
+			t.Errorf("status with GONGSYNC_FRESHNESS=2m lacks %q:\n%s", want, out)
+		}
+	}
+	for _, l := range strings.Split(string(out), "\n") {
+		if len([]rune(l)) > statusWidth {
+			t.Errorf("a status line of %d columns: %s", len([]rune(l)), l)
+		}
+	}
 }
 
 // Against a company whose plan has no library, `gongsync sync` succeeds (exit 0) and

@@ -69,6 +69,7 @@ With --connection NAME it is that connection's daemon, as without a registry.`,
 	if err != nil {
 		return usageError{err}
 	}
+	a.fresh = d.Freshness()
 
 	var servers []*http.Server
 	if cfg.HTTPAddr != "" {

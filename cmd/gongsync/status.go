@@ -199,12 +199,27 @@ func (a *app) status(ctx context.Context) (*gsync.Status, error) {
 			return nil, err
 		}
 	}
+	if a.cfg.Freshness > 0 {
+		// The daemon's own decision when this is the daemon; from another process, the
+		// decision the controller makes from the ledger and the calls now (it assumes a
+		// poll's default cost, not the daemon's measured one).
+		if a.fresh != nil {
+			s.Freshness = a.fresh.Last()
+		}
+		if s.Freshness == nil && a.budget != nil {
+			d, err := a.engine.NewFreshness(a.cfg.Freshness, a.cfg.FreshnessShare, a.cfg.ScheduleTZ).Decide(ctx)
+			if err != nil {
+				return nil, err
+			}
+			s.Freshness = &d
+		}
+	}
 	return s, nil
 }
 
 func (a *app) schedules() gsync.Schedules {
 	return gsync.Schedules{Calls: a.cfg.ScheduleCalls, Users: a.cfg.ScheduleUsers, Settle: a.cfg.ScheduleSettle,
-		Daily: a.cfg.ScheduleDaily, Location: a.cfg.ScheduleTZ}
+		Daily: a.cfg.ScheduleDaily, Location: a.cfg.ScheduleTZ, Freshness: a.cfg.Freshness, FreshnessShare: a.cfg.FreshnessShare}
 }
 
 // printStatus writes the status as sections, one function each; q is the
@@ -218,6 +233,7 @@ func printStatus(w io.Writer, s *gsync.Status, q *fleet.ConnectionQueue, wide bo
 	p.sweep(s.Sweep)
 	p.schedules(s.Schedules)
 	p.paced(s)
+	p.freshness(s.Freshness)
 	p.queue(q)
 	p.rows(s)
 	if !wide {
@@ -466,6 +482,19 @@ func (p statusPrinter) paced(s *gsync.Status) {
 	if s.NextTranscriptDue != nil {
 		fmt.Fprintf(p.w, "  next transcript due %s (%s)\n", ts(s.NextTranscriptDue), ago(p.now, *s.NextTranscriptDue))
 	}
+}
+
+// freshness is the freshness controller's decision: how often the calls and their
+// transcripts are polled, and why; nothing without GONGSYNC_FRESHNESS.
+func (p statusPrinter) freshness(d *gsync.FreshnessDecision) {
+	if d == nil {
+		return
+	}
+	fmt.Fprintf(p.w, "\nFRESHNESS (target %s)\n", d.Target)
+	fmt.Fprintf(p.w, "  calls and transcripts polled every %s (%s); quiet-hour stretch %.2f, budget slowdown %.2f\n",
+		d.Interval.Round(time.Second), d.Reason, d.Quiet, d.Slowdown)
+	fmt.Fprintf(p.w, "  requests today %d, projected %d of %d (GONGSYNC_FRESHNESS_SHARE); a poll costs %.1f\n",
+		d.Spent, d.Projected, d.Limit, d.PollCost)
 }
 
 func (p statusPrinter) rows(s *gsync.Status) {

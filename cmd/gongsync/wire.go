@@ -29,6 +29,8 @@ type app struct {
 	engine  *gsync.Engine
 	reg     *prometheus.Registry
 	metrics *gsync.Metrics
+	// fresh is the daemon's freshness controller, when this process runs one.
+	fresh *gsync.Freshness
 }
 
 type appOptions struct {

@@ -69,7 +69,7 @@ func runWorkers(ctx context.Context, cfg *config.Config, log zerolog.Logger, noM
 	f, err := fleet.New(fleet.Options{
 		Control: control, Open: open, ID: worker, Workers: cfg.Workers, JobTimeout: cfg.JobTimeout,
 		Schedules: gsync.Schedules{Calls: cfg.ScheduleCalls, Users: cfg.ScheduleUsers, Settle: cfg.ScheduleSettle,
-			Daily: cfg.ScheduleDaily, Location: cfg.ScheduleTZ},
+			Daily: cfg.ScheduleDaily, Location: cfg.ScheduleTZ, Freshness: cfg.Freshness, FreshnessShare: cfg.FreshnessShare},
 		OnQueue: fm.Observe,
 		Logger:  log,
 	})

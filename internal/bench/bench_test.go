@@ -1,8 +1,10 @@
 package main
 
 import (
+	"fmt"
 	"math"
 	"os"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -182,5 +184,32 @@ func TestParseDayReadsEveryFigure(t *testing.T) {
 		if _, err := parseDay(bad); err == nil {
 			t.Errorf("parseDay(%q) found figures", bad)
 		}
+	}
+}
+
+// The lag's figures are read per mode, the GOMAXPROCS suffix taken off, and the
+// section writes a row per mode with its percentiles in minutes.
+func TestParseLagReadsEveryMode(t *testing.T) {
+	out := "goos: linux\n" +
+		"BenchmarkLagDay/default-2         	       1	146241917241 ns/op	         0 429s	       459.8 call-p50-s	       859.4 call-p95-s	       892.0 total-req/day	       210.0 calls-req/day\n" +
+		"BenchmarkLagDay/freshness-2m-2    	       1	1 ns/op	        60.0 call-p95-s	       700.0 polls/day	       650.0 polls-target	        50.0 polls-quiet_hours	       210.0 calls-req/day\n" +
+		"BenchmarkLagDay/webhooks-2        	       1	1 ns/op	         0 call-p95-s\nPASS\n"
+	figs, err := parseLag(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if figs["default"]["call-p95-s"] != 859.4 || figs["freshness-2m"]["polls/day"] != 700 || figs["webhooks"]["call-p95-s"] != 0 {
+		t.Fatalf("figures %v", figs)
+	}
+	var b strings.Builder
+	r := &report{lag: figs}
+	r.writeLag(func(format string, args ...any) { fmt.Fprintf(&b, format+"\n", args...) })
+	for _, want := range []string{"| default schedules (calls every 15 min) | 7m39s | 14m19s |", "700 (quiet_hours 50, target 650)", "| calls | 210 | 210 | 0 |"} {
+		if !strings.Contains(b.String(), want) {
+			t.Errorf("section lacks %q:\n%s", want, b.String())
+		}
+	}
+	if _, err := parseLag("BenchmarkLagDay/default-2 1 1 ns/op\n"); err == nil {
+		t.Error("figures without the freshness and webhooks modes were accepted")
 	}
 }

@@ -55,6 +55,7 @@ type config struct {
 	onlySweep       bool          // run the sweep's 20-day scenario alone and splice its section into out
 	onlyTurns       bool          // measure keeping transcript turns and chunks current alone and splice its section into out
 	onlyDay         bool          // measure a day at the default schedules alone and splice its subsection into out
+	onlyLag         bool          // measure the lag call by call alone and splice its section into out
 	turnsCount      int           // runs of BenchmarkTurnsAndChunksCost
 	sweepFrom       string        // with onlySweep: the figures a run of the scenario already wrote (GONGSYNC_BENCH_OUT), instead of running it
 }
@@ -90,6 +91,7 @@ func main() {
 	flag.BoolVar(&c.onlyDay, "only-day", false, "only measure a day at the default schedules (one go test -bench); rewrite its subsection of -out")
 	flag.BoolVar(&c.onlyTurns, "only-turns", false, "only measure keeping transcript turns and chunks current; rewrite its section of -out")
 	flag.IntVar(&c.turnsCount, "turns-count", 5, "runs of the paired turns and chunks benchmark (two pairs of 1,000 calls each)")
+	flag.BoolVar(&c.onlyLag, "only-lag", false, "only measure the lag call by call (a business day with and without GONGSYNC_FRESHNESS=2m, and with webhooks); rewrite its section of -out")
 	flag.Parse()
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -109,6 +111,9 @@ func run(ctx context.Context, c config) error {
 	if c.onlyDay {
 		// The sync package's benchmark alone: no binary to measure.
 		return onlyDay(ctx, &report{cfg: c, began: began})
+	}
+	if c.onlyLag {
+		return onlyLag(ctx, &report{cfg: c, began: began}) // sync's benchmark alone, too
 	}
 	if _, err := os.Stat(c.bin); err != nil {
 		return fmt.Errorf("%s is missing: run `make build` first (make bench does)", c.bin)
@@ -233,6 +238,11 @@ func run(ctx context.Context, c config) error {
 	say(began, "turns and chunks, paired with sentences alone (go test -bench)")
 	if r.turns, r.turnsCmd, err = turnsFigures(ctx, c.turnsCount); err != nil {
 		return fmt.Errorf("turns and chunks: %w", err)
+	}
+
+	say(began, "the lag call by call, a business day in three modes (go test -bench)")
+	if r.lag, r.lagTook, err = lagFigures(ctx); err != nil {
+		return fmt.Errorf("lag: %w", err)
 	}
 
 	r.took = time.Since(began)

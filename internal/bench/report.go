@@ -40,6 +40,8 @@ type report struct {
 	sweep        *sweepDays
 	turns        map[string]figure // BenchmarkTurnsAndChunksCost's metrics
 	turnsCmd     string
+	lag          map[string]map[string]float64 // BenchmarkLagDay's metrics by mode
+	lagTook      time.Duration
 	fleet        []*fleetRun
 	steady       *steadyRun
 }
@@ -163,6 +165,7 @@ func (r *report) markdown() string {
 	r.writeConnections(w)
 	r.writeSweep(w)
 	r.writeTurns(w)
+	r.writeLag(w)
 	r.writeProfile(w)
 	r.writeFloors(w)
 	return b.String()

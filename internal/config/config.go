@@ -115,6 +115,11 @@ type Config struct {
 	ScheduleSettle string
 	ScheduleDaily  string
 	ScheduleTZ     *time.Location
+	// Freshness is the target lag of new calls and transcripts (0 when unset: the calls
+	// follow ScheduleCalls); FreshnessShare the share of the daily budget the day's
+	// projected spending must stay under while the daemon chases it.
+	Freshness      time.Duration
+	FreshnessShare float64
 	HTTPAddr       string // "" when off
 
 	WebhookAddr      string // "" when off
@@ -364,6 +369,24 @@ var settings = []setting{
 	{env: "GONGSYNC_SCHEDULE_TZ", flag: "schedule-tz", def: "UTC", kind: "zone", group: Schedule,
 		usage: "time zone of the cron schedules (IANA name), whatever the host's",
 		apply: zoneSetting(func(c *Config, loc *time.Location) { c.ScheduleTZ = loc })},
+	{env: "GONGSYNC_FRESHNESS", flag: "freshness", kind: "duration", group: Schedule,
+		usage: "target lag of new calls and transcripts (e.g. 2m): the calls are polled as often as it needs, within GONGSYNC_FRESHNESS_SHARE; unset keeps GONGSYNC_SCHEDULE_CALLS",
+		apply: func(c *Config, v string) error {
+			if v == "" {
+				return nil
+			}
+			return durationSetting(func(c *Config, d time.Duration) { c.Freshness = d }, 10*time.Second)(c, v)
+		}},
+	{env: "GONGSYNC_FRESHNESS_SHARE", flag: "freshness-share", def: "0.35", kind: "share", group: Schedule,
+		usage: "share of the daily budget the whole day's projected spending stays under while GONGSYNC_FRESHNESS is chased",
+		apply: func(c *Config, v string) error {
+			f, err := strconv.ParseFloat(v, 64)
+			if err != nil || f <= 0 || f > 1 {
+				return fmt.Errorf("%q is not a number in (0, 1]", v)
+			}
+			c.FreshnessShare = f
+			return nil
+		}},
 	{env: "GONGSYNC_HTTP_ADDR", flag: "http-addr", def: "127.0.0.1:9090", kind: "address", group: HTTP,
 		usage: "host:port of /healthz, /readyz, /metrics and /status; off turns the server off",
 		apply: addrSetting(func(c *Config, s string) { c.HTTPAddr = s })},

@@ -212,6 +212,28 @@ func TestScheduleTimeZone(t *testing.T) {
 	}
 }
 
+// GONGSYNC_FRESHNESS unset keeps the calls schedule (0); set, it is a duration of at
+// least 10s, and GONGSYNC_FRESHNESS_SHARE a share, 0.35 by default.
+func TestFreshness(t *testing.T) {
+	t.Parallel()
+	c, err := load(t, Schedule, nil)
+	if err != nil || c.Freshness != 0 || c.FreshnessShare != 0.35 {
+		t.Fatalf("default: %v, %v", c, err)
+	}
+	c, err = load(t, Schedule, map[string]string{"GONGSYNC_FRESHNESS": "2m", "GONGSYNC_FRESHNESS_SHARE": "0.5"})
+	if err != nil || c.Freshness != 2*time.Minute || c.FreshnessShare != 0.5 {
+		t.Fatalf("2m at 0.5: %v, %v", c, err)
+	}
+	for env, bad := range map[string]string{"GONGSYNC_FRESHNESS": "5s", "GONGSYNC_FRESHNESS_SHARE": "1.5"} {
+		if _, err := load(t, Schedule, map[string]string{env: bad}); err == nil {
+			t.Errorf("%s=%s accepted", env, bad)
+		}
+	}
+	if u := UnknownVariables([]string{"GONGSYNC_FRESHNESS", "GONGSYNC_FRESHNESS_SHARE"}); len(u) != 0 {
+		t.Errorf("declared settings called unknown: %v", u)
+	}
+}
+
 func TestWebhookNeedsAuthentication(t *testing.T) {
 	_, err := load(t, Daemon, map[string]string{"GONGSYNC_WEBHOOK_ADDR": ":8090"})
 	if err == nil || !strings.Contains(err.Error(), "could not be authenticated") {

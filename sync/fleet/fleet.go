@@ -245,7 +245,7 @@ func (f *Fleet) reconcile(ctx context.Context) error {
 
 // signature identifies schedules, to notice a change.
 func signature(s sync.Schedules) string {
-	return strings.Join([]string{s.Calls, s.Users, s.Settle, s.Daily, s.Zone().String()}, "|")
+	return strings.Join([]string{s.Calls, s.Users, s.Settle, s.Daily, s.Zone().String(), s.Freshness.String(), fmt.Sprint(s.FreshnessShare)}, "|")
 }
 
 // zonedSchedule reads a cron schedule in its time zone, whatever zone River's clock
@@ -263,27 +263,57 @@ func (z zonedSchedule) Next(t time.Time) time.Time { return z.Schedule.Next(t.In
 // schedule is registered (River's RunOnStart), the streams with a cadence only if due
 // then, as the daemon's first pass does.
 func (f *Fleet) periodicJobs(c store.Connection) ([]*river.PeriodicJob, error) {
-	s := f.schedulesOf(c)
+	ticks, err := f.periodicTicks(c)
+	if err != nil {
+		return nil, err
+	}
 	var jobs []*river.PeriodicJob
+	for _, t := range ticks {
+		var mu gosync.Mutex
+		ifDue := t.job.IfDue
+		jobs = append(jobs, river.NewPeriodicJob(t.schedule, func() (river.JobArgs, *river.InsertOpts) {
+			mu.Lock()
+			defer mu.Unlock()
+			j := t.job
+			j.IfDue, ifDue = ifDue, false
+			return j, nil
+		}, &river.PeriodicJobOpts{ID: c.Name + "/" + t.job.Group, RunOnStart: t.onStart}))
+	}
+	return jobs, nil
+}
+
+// periodicTick is one of a connection's periodic jobs: when it ticks, and the job
+// its first tick enqueues (later ticks' without IfDue).
+type periodicTick struct {
+	schedule river.PeriodicSchedule
+	job      StreamJob
+	onStart  bool
+}
+
+// periodicTicks are the connection's periodic jobs. With a freshness target, the
+// calls and their transcripts leave the calls schedule (it keeps the group's other
+// streams) for a job of their own that ticks every target and polls only when the
+// connection's freshness controller says a poll is due (streamWorker.Work).
+func (f *Fleet) periodicTicks(c store.Connection) ([]periodicTick, error) {
+	s := f.schedulesOf(c)
+	var ticks []periodicTick
 	for _, g := range s.Groups() {
-		if g.First == "" {
+		ticked := s.TickStreams(g.Name)
+		if len(ticked) == 0 {
 			continue // a group no stream belongs to (yet): nothing to enqueue
 		}
 		sched, err := cron.ParseStandard(g.Spec)
 		if err != nil {
 			return nil, fmt.Errorf("schedule %s %q: %w", g.Name, g.Spec, err)
 		}
-		var mu gosync.Mutex
-		ifDue := g.OnStart
-		jobs = append(jobs, river.NewPeriodicJob(zonedSchedule{sched, s.Zone()}, func() (river.JobArgs, *river.InsertOpts) {
-			mu.Lock()
-			defer mu.Unlock()
-			j := StreamJob{Connection: c.Name, Stream: g.First, RunKind: sync.KindScheduled, Group: g.Name, IfDue: ifDue}
-			ifDue = false
-			return j, nil
-		}, &river.PeriodicJobOpts{ID: c.Name + "/" + g.Name, RunOnStart: g.OnStart}))
+		ticks = append(ticks, periodicTick{schedule: zonedSchedule{sched, s.Zone()}, onStart: g.OnStart,
+			job: StreamJob{Connection: c.Name, Stream: ticked[0], RunKind: sync.KindScheduled, Group: g.Name, IfDue: g.OnStart}})
 	}
-	return jobs, nil
+	if s.Freshness > 0 {
+		ticks = append(ticks, periodicTick{schedule: cron.Every(s.Freshness),
+			job: StreamJob{Connection: c.Name, Stream: sync.FreshStreams[0], RunKind: sync.KindScheduled, Group: sync.FreshGroup}})
+	}
+	return ticks, nil
 }
 
 // acquire returns the connection's engine, opening it (or opening it again when the

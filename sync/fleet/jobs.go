@@ -2,6 +2,7 @@ package fleet
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -129,6 +130,19 @@ func (w *streamWorker) Work(ctx context.Context, job *river.Job[StreamJob]) erro
 	if a.Stream == sync.StreamBackfill {
 		return f.backfill(ctx, log, c, e, a)
 	}
+	// A freshness tick polls when the controller says a poll is due; its later runs (it
+	// had more to read and snoozed, or is retried) go on with the poll begun.
+	if a.Group == sync.FreshGroup && a.Stream == sync.FreshStreams[0] && job.Attempt <= 1 && !snoozed(job.JobRow) {
+		s := f.schedulesOf(c)
+		due, d, err := e.NewFreshness(s.Freshness, s.FreshnessShare, s.Zone()).Due(ctx)
+		if err != nil {
+			return err
+		}
+		if !due {
+			log.Debug().Dur("interval", d.Interval).Str("reason", d.Reason).Msg("freshness: no poll due")
+			return nil
+		}
+	}
 	rep, next, err := e.RunScheduled(ctx, a.Group, a.Stream, a.IfDue)
 	switch {
 	case err != nil:
@@ -253,4 +267,13 @@ func DeleteJobs(ctx context.Context, control *store.Control, connection string) 
 func insertOnly(control *store.Control) (*river.Client[pgx.Tx], error) {
 	return river.NewClient(riverpgxv5.New(control.Pool()), &river.Config{Schema: control.Schema(),
 		Logger: slog.New(zerologHandler{log: zerolog.Nop()})})
+}
+
+// snoozed says whether River ran the job before and snoozed it (River counts the
+// snoozes in its metadata; a snooze leaves the attempt as it was).
+func snoozed(j *rivertype.JobRow) bool {
+	var m struct {
+		Snoozes int `json:"snoozes"`
+	}
+	return json.Unmarshal(j.Metadata, &m) == nil && m.Snoozes > 0
 }
