@@ -155,6 +155,7 @@ func openApp(ctx context.Context, cfg *config.Config, log zerolog.Logger, opt ap
 		Metrics:      a.metrics,
 	}
 	eo.FlowsRefreshDays = cfg.FlowsRefreshDays
+	eo.ReviewsEvery = cfg.ReviewsEvery
 	if opt.job != nil {
 		eo.RequestsPerRun = opt.job.requestsPerRun
 	}

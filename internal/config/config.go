@@ -109,6 +109,9 @@ type Config struct {
 
 	// FlowsRefreshDays is how many daily slices a refresh of the Engage flows spans.
 	FlowsRefreshDays int
+	// ReviewsEvery is how stale the answered scorecards may grow on the calls
+	// schedule's ticks (sync.Options.ReviewsEvery).
+	ReviewsEvery time.Duration
 
 	ScheduleCalls  string
 	ScheduleUsers  string
@@ -351,6 +354,9 @@ var settings = []setting{
 			c.FlowsRefreshDays = n
 			return nil
 		}},
+	{env: "GONGSYNC_REVIEWS_EVERY", flag: "reviews-every", def: "1h", kind: "duration", group: Sync,
+		usage: "the calls schedule's ticks read the answered scorecards once their last read is this old; each read re-reads the company's day so far (Gong selects reviews by date), a page per 100 reviews",
+		apply: durationSetting(func(c *Config, d time.Duration) { c.ReviewsEvery = d }, time.Minute)},
 	{env: "GONGSYNC_USERS_MAX_AGE", flag: "users-max-age", def: "6h", kind: "duration", group: Sync,
 		usage: "when a sync considers users, workspaces, trackers and scorecards due again",
 		apply: durationSetting(func(c *Config, d time.Duration) { c.UsersMaxAge = d }, 0)},
