@@ -33,6 +33,12 @@ type Options struct {
 	// the company's whole day. A freshness target, when set, may lower it.
 	ReviewsEvery time.Duration
 
+	// TranscriptRecheck, when set (by a freshness target), is how often a call whose
+	// transcript Gong does not have yet is asked again while it is within Gong's
+	// measured processing window (transcriptRetryAt); zero keeps the median, 90th
+	// percentile and backoff alone.
+	TranscriptRecheck time.Duration
+
 	// FlowsRefreshDays is how many daily slices a refresh of the Engage flows is spread
 	// over: each day asks GET /v2/flows about that share of the owners (7).
 	FlowsRefreshDays int

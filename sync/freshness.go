@@ -340,3 +340,9 @@ func stretch(target time.Duration, quiet, slow float64) (time.Duration, string) 
 		return iv, ReasonTarget
 	}
 }
+
+// TranscriptRecheckFor is the Options.TranscriptRecheck a freshness target asks for:
+// half again the target, so that with a poll every target a call waiting for its
+// transcript is asked on every other poll, its transcript landing within about two
+// targets of Gong having it, at half the requests of asking on every poll.
+func TranscriptRecheckFor(target time.Duration) time.Duration { return target + target/2 }

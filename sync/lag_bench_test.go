@@ -62,7 +62,11 @@ func simulateLagDay(tb testing.TB, freshness time.Duration, webhooks bool) lagDa
 	day := day0.AddDate(0, 0, lagPriorDays+4) // a Tuesday
 	end := day.AddDate(0, 0, 1)
 	clock := fakegong.NewVirtualClock(day.Add(-time.Hour))
-	v := newEnv(tb, envOptions{budget: 10_000, fake: fakegong.Options{Users: dayUsers, Calls: dayCallsPerDay * (lagPriorDays + 5),
+	var opt Options
+	if freshness > 0 {
+		opt.TranscriptRecheck = TranscriptRecheckFor(freshness)
+	}
+	v := newEnv(tb, envOptions{budget: 10_000, engine: opt, fake: fakegong.Options{Users: dayUsers, Calls: dayCallsPerDay * (lagPriorDays + 5),
 		From: day0, To: end.Add(lagTail), Clock: clock, DailyLimit: 10_000}})
 	// The backfill is the day before's spending, not the day's.
 	if _, err := v.engine.Backfill(v.ctx, BackfillRequest{From: day.AddDate(0, 0, -lagPriorDays), To: day.Add(-time.Hour),

@@ -52,13 +52,28 @@ func (e *Engine) NextTranscriptDue(ctx context.Context) (*time.Time, error) {
 	return e.st.NextTranscriptDue(ctx)
 }
 
-// transcriptRetryAt is when to ask again for a transcript Gong did not have at now:
-// at the call's end plus the measured median, or else the 90th percentile, whichever
-// is the first still to come; past both (or with too few calls measured, or no end
-// known), on the fixed backoff. Never sooner than minTranscriptRetry, never later than
-// the backoff's longest wait.
-func transcriptRetryAt(now time.Time, p store.PendingTranscript, d store.TranscriptDelays) time.Time {
-	if d.Calls >= minTranscriptDelaySamples && p.Ended != nil {
+// transcriptRetryAt is when to ask again for a transcript Gong did not have at now.
+// With a recheck interval (Options.TranscriptRecheck, set by a freshness target), a
+// call still within Gong's processing window (half again the measured 90th
+// percentile after its end, or recheckWindow while too few calls are measured) is
+// asked again every recheck, so its transcript lands at most about that long after
+// Gong has it: a request then holds up to 100 such calls. Otherwise at the call's end
+// plus the measured median, or else the 90th percentile, whichever is the first still
+// to come; past both (or with too few calls measured, or no end known), on the fixed
+// backoff. Never sooner than minTranscriptRetry, never later than the backoff's
+// longest wait.
+func transcriptRetryAt(now time.Time, p store.PendingTranscript, d store.TranscriptDelays, recheck time.Duration) time.Time {
+	measured := d.Calls >= minTranscriptDelaySamples
+	if recheck > 0 && p.Ended != nil {
+		window := recheckWindow
+		if measured {
+			window = d.P90 + d.P90/2
+		}
+		if now.Before(p.Ended.Add(window)) {
+			return now.Add(max(recheck, minTranscriptRetry))
+		}
+	}
+	if measured && p.Ended != nil {
 		for _, q := range []time.Duration{d.P50, d.P90} {
 			if at := p.Ended.Add(q); at.After(now) {
 				wait := min(max(at.Sub(now), minTranscriptRetry), transcriptRetry(math.MaxInt))
@@ -68,6 +83,10 @@ func transcriptRetryAt(now time.Time, p store.PendingTranscript, d store.Transcr
 	}
 	return now.Add(transcriptRetry(p.Attempts))
 }
+
+// recheckWindow is how long after a call's end its transcript is asked for every
+// recheck while too few calls are measured to know Gong's processing time.
+const recheckWindow = 3 * time.Hour
 
 // syncTranscripts is a run of the transcripts stream: every transcript due, then the
 // backlog's gauge.
@@ -205,7 +224,7 @@ func (e *Engine) fetchTranscripts(ctx context.Context, r *run, pending []store.P
 				}
 				delays = &d
 			}
-			at := transcriptRetryAt(now, p, *delays)
+			at := transcriptRetryAt(now, p, *delays, e.opt.TranscriptRecheck)
 			b.deferred[at] = append(b.deferred[at], id)
 		}
 	}

@@ -32,9 +32,37 @@ func TestTranscriptRetryAtFollowsTheMeasuredDelays(t *testing.T) {
 		{"no end known: the fixed backoff", end.Add(20 * time.Minute), d, store.PendingTranscript{CallID: "1", Attempts: 2}, end.Add(20*time.Minute + transcriptRetry(2))},
 		{"a median days away: the longest wait", end, store.TranscriptDelays{Calls: 100, P50: 48 * time.Hour, P90: 72 * time.Hour}, p, end.Add(12 * time.Hour)},
 	} {
-		if got := transcriptRetryAt(c.now, c.p, c.d); !got.Equal(c.want) {
+		if got := transcriptRetryAt(c.now, c.p, c.d, 0); !got.Equal(c.want) {
 			t.Errorf("%s: %s, want %s", c.name, got.Format(time.TimeOnly), c.want.Format(time.TimeOnly))
 		}
+	}
+}
+
+// With a recheck interval (a freshness target), a call within Gong's processing
+// window is asked again every recheck; past the window, as without one.
+func TestTranscriptRecheckWithinTheProcessingWindow(t *testing.T) {
+	end := time.Date(2024, 3, 1, 10, 0, 0, 0, time.UTC)
+	d := store.TranscriptDelays{Calls: minTranscriptDelaySamples, P50: 50 * time.Minute, P90: 2 * time.Hour}
+	p := store.PendingTranscript{CallID: "1", Ended: &end, Attempts: 1}
+	recheck := 4 * time.Minute
+	for _, c := range []struct {
+		name string
+		now  time.Time
+		d    store.TranscriptDelays
+		want time.Time
+	}{
+		{"before the median: every recheck", end.Add(20 * time.Minute), d, end.Add(24 * time.Minute)},
+		{"past the 90th percentile, within half again: every recheck", end.Add(150 * time.Minute), d, end.Add(154 * time.Minute)},
+		{"past the window: the fixed backoff", end.Add(3 * time.Hour), d, end.Add(3*time.Hour + transcriptRetry(1))},
+		{"too few measured, young call: every recheck", end.Add(time.Hour), store.TranscriptDelays{}, end.Add(time.Hour + recheck)},
+		{"too few measured, past the default window: the fixed backoff", end.Add(recheckWindow), store.TranscriptDelays{}, end.Add(recheckWindow + transcriptRetry(1))},
+	} {
+		if got := transcriptRetryAt(c.now, p, c.d, recheck); !got.Equal(c.want) {
+			t.Errorf("%s: %s, want %s", c.name, got.Format(time.TimeOnly), c.want.Format(time.TimeOnly))
+		}
+	}
+	if got := transcriptRetryAt(end.Add(20*time.Minute), p, d, time.Second); !got.Equal(end.Add(20*time.Minute + minTranscriptRetry)) {
+		t.Errorf("a recheck below the minimum: %s", got.Format(time.TimeOnly))
 	}
 }
 
