@@ -13,7 +13,7 @@ import (
 // columns a person can read and a JSON document for the rest. Each stream family has
 // its own typed checkpoint, loaded and turned into its row in the family's file
 // (windowCheckpoint in calls.go, refreshCheckpoint in refresh.go, reviewCheckpoint in
-// scorecards.go, datedCheckpoint in activity.go, libraryCheckpoint in library.go);
+// scorecards.go, datedCheckpoint in activity.go, fanoutCheckpoint in fanout.go);
 // this file holds what they share.
 
 // completedWithin says whether the stream completed a run less than d ago and has

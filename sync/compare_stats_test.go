@@ -140,11 +140,11 @@ func (v *env) assertBeyondCallsClosed() {
 			v.t.Errorf("%s: never completed a re-read: %+v", s, cp)
 		}
 	}
-	lib, err := v.engine.loadLibrary(v.ctx)
+	lib, err := v.engine.loadFanout(v.ctx, StreamLibrary)
 	if err != nil {
 		v.t.Fatal(err)
 	}
-	if lib.StartedAt != nil || len(lib.Workspaces)+len(lib.Folders) > 0 || lib.CompletedAt == nil {
+	if lib.StartedAt != nil || len(lib.Parents)+len(lib.Children) > 0 || lib.CompletedAt == nil {
 		v.t.Errorf("library: refresh not complete: %+v", lib)
 	}
 	v.assertIssue26Closed()

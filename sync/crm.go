@@ -117,36 +117,18 @@ func (e *Engine) readCrmIntegrations(ctx context.Context, r *run, cp *fanoutChec
 func (e *Engine) readCrmEntitySchema(ctx context.Context, r *run, cp *fanoutCheckpoint) (pageFinds, error) {
 	integration, objectType, _ := strings.Cut(cp.Children[0], "|")
 	fields, err := r.gong.CrmEntitySchema(ctx, integration, objectType)
-	gone := errors.Is(err, gongapi.ErrNotFound)
-	if err != nil && !gone {
-		return pageFinds{}, fmt.Errorf("read the %s schema of CRM integration %s: %w", objectType, integration, err)
-	}
-	if gone {
+	if errors.Is(err, gongapi.ErrNotFound) {
 		r.log.Info().Str("integration", integration).Msg("CRM integration gone since it was listed")
 	}
-	rows := CrmEntitySchemaFieldRows(integration, objectType, fields)
-	next := *cp
-	next.Children = cp.Children[1:]
-	var res store.UpsertResult
-	var missing []string
-	err = e.st.Transact(ctx, func(tx *store.Tx) error {
-		var err error
-		if res, err = tx.UpsertCrmEntitySchemaFields(ctx, rows); err != nil {
-			return err
-		}
-		missing = nil
-		if !gone {
-			if missing, err = tx.MarkCrmEntitySchemaFieldsMissing(ctx, integration, objectType, *cp.StartedAt); err != nil {
-				return err
-			}
-		}
-		return tx.SaveCheckpoint(ctx, next.row())
+	return commitChild(ctx, e, cp, fanoutChild[store.CrmEntitySchemaField]{
+		what:   fmt.Sprintf("the %s schema of CRM integration %s", objectType, integration),
+		err:    err,
+		rows:   CrmEntitySchemaFieldRows(integration, objectType, fields),
+		upsert: (*store.Tx).UpsertCrmEntitySchemaFields,
+		markMissing: func(ctx context.Context, tx *store.Tx, notSeenSince time.Time) ([]string, error) {
+			return tx.MarkCrmEntitySchemaFieldsMissing(ctx, integration, objectType, notSeenSince)
+		},
 	})
-	if err != nil {
-		return pageFinds{}, fmt.Errorf("commit the %s schema of CRM integration %s: %w", objectType, integration, err)
-	}
-	*cp = next
-	return pageFinds{records: len(rows), res: res, deleted: missing}, nil
 }
 
 // CrmIntegrationRows maps the integrations Gong listed.

@@ -1,8 +1,11 @@
 package sync
 
 import (
+	"cmp"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -115,5 +118,113 @@ func TestMissingLibraryScopeFailsOnlyTheLibrary(t *testing.T) {
 	}
 	if v.count(`SELECT count(*) FROM call_outcomes`) == 0 || v.count(`SELECT count(*) FROM user_interaction_stats`) == 0 {
 		t.Error("the other streams synced nothing")
+	}
+}
+
+// A library refresh cut short by the version before the library shared the fan-out
+// checkpoint, whose state document names its lists "workspaces" and "folders", resumes
+// after the upgrade as the same refresh: the folders listed are read, the workspaces
+// left are listed, and no folder is marked deleted. Read as finished, the refresh would
+// mark every folder of the workspaces not yet listed deleted.
+func TestLibraryResumesACheckpointOfThePreviousVersion(t *testing.T) {
+	t.Parallel()
+	v := newEnv(t, envOptions{fake: quiet(fakegong.Options{Calls: 200, Workspaces: 3})})
+	v.run(StreamWorkspaces)
+	v.run(StreamLibrary)
+	ws, err := v.st.LiveWorkspaceIDs(v.ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	folders := func(ws []string) []string {
+		var ids []string
+		rows, err := v.st.Pool().Query(v.ctx, `SELECT id FROM library_folders WHERE workspace_id = ANY($1) ORDER BY id`, ws)
+		if err == nil {
+			for rows.Next() {
+				var id string
+				if err = rows.Scan(&id); err != nil {
+					break
+				}
+				ids = append(ids, id)
+			}
+			rows.Close()
+			err = cmp.Or(err, rows.Err())
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		return ids
+	}
+	listed, left := folders(ws[:1]), folders(ws[1:])
+	if len(ws) < 2 || len(listed) == 0 || len(left) == 0 {
+		t.Fatalf("%d workspaces, %d folders in the first, %d in the others: the test proves nothing", len(ws), len(listed), len(left))
+	}
+
+	// The previous version began a refresh, listed the first workspace's folders and
+	// stopped before reading their calls.
+	started, err := v.st.Now(v.ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := v.st.Pool().Exec(v.ctx, `UPDATE library_folders SET last_seen_at = now() WHERE workspace_id = $1`, ws[0]); err != nil {
+		t.Fatal(err)
+	}
+	state, err := json.Marshal(map[string][]string{"workspaces": ws[1:], "folders": listed})
+	if err != nil {
+		t.Fatal(err)
+	}
+	old, err := v.st.Checkpoint(v.ctx, StreamLibrary)
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = v.st.Transact(v.ctx, func(tx *store.Tx) error {
+		return tx.SaveCheckpoint(v.ctx, store.Checkpoint{Stream: StreamLibrary, WindowStartedAt: &started,
+			CompletedAt: old.CompletedAt, State: state})
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	cp, err := v.engine.loadFanout(v.ctx, StreamLibrary)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cp.StartedAt == nil || !cp.StartedAt.Equal(started) || !slices.Equal(cp.Parents, ws[1:]) || !slices.Equal(cp.Children, listed) {
+		t.Errorf("the old checkpoint loads as %+v; want the refresh begun at %v with workspaces %v and folders %v left",
+			cp, started, ws[1:], listed)
+	}
+
+	v.fake.ResetStats()
+	r := v.run(StreamLibrary)
+	_, by := v.requests()
+	if by[gongapi.EndpointLibraryFolders] != int64(len(ws)-1) || by[gongapi.EndpointLibraryFolderCalls] != int64(len(listed)+len(left)) {
+		t.Errorf("the resumed refresh asked %v; want %d folder listings and %d folders' calls", by, len(ws)-1, len(listed)+len(left))
+	}
+	if n := v.count(`SELECT (SELECT count(*) FROM library_folders WHERE deleted_at IS NOT NULL)
+		+ (SELECT count(*) FROM library_folder_calls WHERE deleted_at IS NOT NULL)`); n != 0 || r.Deleted != 0 {
+		t.Errorf("%d library rows marked deleted (%d by the run)", n, r.Deleted)
+	}
+	v.assertLibraryClosed()
+
+	// Mid-refresh the library still writes its lists under its own names, so that the
+	// previous version, rolled back to, resumes too.
+	var doc map[string][]string
+	mid := fanoutCheckpoint{stream: StreamLibrary, StartedAt: &started, Parents: ws[1:], Children: listed}
+	if err := json.Unmarshal(mid.row().State, &doc); err != nil {
+		t.Fatal(err)
+	}
+	if len(doc) != 2 || !slices.Equal(doc["workspaces"], ws[1:]) || !slices.Equal(doc["folders"], listed) {
+		t.Errorf("the library's state document is %v; want workspaces %v and folders %v", doc, ws[1:], listed)
+	}
+}
+
+// assertLibraryClosed checks the library's refresh is complete.
+func (v *env) assertLibraryClosed() {
+	v.t.Helper()
+	cp, err := v.engine.loadFanout(v.ctx, StreamLibrary)
+	if err != nil {
+		v.t.Fatal(err)
+	}
+	if cp.StartedAt != nil || len(cp.Parents)+len(cp.Children) > 0 || cp.CompletedAt == nil {
+		v.t.Errorf("library: refresh not complete: %+v", cp)
 	}
 }

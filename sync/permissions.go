@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"slices"
 	"time"
 
 	"github.com/gongsync/gongsync/gongapi"
@@ -101,33 +100,15 @@ func (e *Engine) readProfiles(ctx context.Context, r *run, cp *fanoutCheckpoint)
 func (e *Engine) readProfileUsers(ctx context.Context, r *run, cp *fanoutCheckpoint) (pageFinds, error) {
 	profile := cp.Children[0]
 	users, err := r.gong.PermissionProfileUsers(ctx, profile)
-	gone := errors.Is(err, gongapi.ErrNotFound)
-	if err != nil && !gone {
-		return pageFinds{}, fmt.Errorf("read the users of permission profile %s: %w", profile, err)
-	}
-	rows := PermissionProfileUserRows(profile, users)
-	next := *cp
-	next.Children = cp.Children[1:]
-	var res store.UpsertResult
-	var missing []string
-	err = e.st.Transact(ctx, func(tx *store.Tx) error {
-		var err error
-		if res, err = tx.UpsertPermissionProfileUsers(ctx, rows); err != nil {
-			return err
-		}
-		missing = nil
-		if !gone {
-			if missing, err = tx.MarkPermissionProfileUsersMissing(ctx, profile, *cp.StartedAt); err != nil {
-				return err
-			}
-		}
-		return tx.SaveCheckpoint(ctx, next.row())
+	return commitChild(ctx, e, cp, fanoutChild[store.PermissionProfileUser]{
+		what:   "the users of permission profile " + profile,
+		err:    err,
+		rows:   PermissionProfileUserRows(profile, users),
+		upsert: (*store.Tx).UpsertPermissionProfileUsers,
+		markMissing: func(ctx context.Context, tx *store.Tx, notSeenSince time.Time) ([]string, error) {
+			return tx.MarkPermissionProfileUsersMissing(ctx, profile, notSeenSince)
+		},
 	})
-	if err != nil {
-		return pageFinds{}, fmt.Errorf("commit the users of permission profile %s: %w", profile, err)
-	}
-	*cp = next
-	return pageFinds{records: len(rows), res: res, deleted: missing}, nil
 }
 
 // finishProfiles closes the refresh: the profiles not listed since it began are gone
@@ -148,81 +129,6 @@ func (e *Engine) finishProfiles(ctx context.Context, cp *fanoutCheckpoint) (page
 	}
 	*cp = next
 	return pageFinds{deleted: missing}, nil
-}
-
-// fanoutCheckpoint is where a full refresh read a request at a time stands: the
-// parents still to list (workspaces; for the CRM schema the integrations' list) and
-// the children each listing gave that are still to read (profiles; integrations'
-// object types), each request committed with the checkpoint after it, so a refresh cut
-// short resumes at the request it had not committed.
-type fanoutCheckpoint struct {
-	stream string
-	// StartedAt is when the refresh under way began, on the database's clock: records
-	// not seen since then are gone from Gong once they would have been read. Nil
-	// between refreshes.
-	StartedAt *time.Time
-	// Parents are still to be listed, the next first.
-	Parents []string
-	// Children are listed and still to be read, the next first.
-	Children []string
-	// CompletedAt is when the last refresh completed.
-	CompletedAt *time.Time
-}
-
-// fanoutState is the part of a fanoutCheckpoint kept in sync_state.state.
-type fanoutState struct {
-	Parents  []string `json:"parents,omitempty"`
-	Children []string `json:"children,omitempty"`
-}
-
-// loadFanout reads the checkpoint of a refresh read a request at a time.
-func (e *Engine) loadFanout(ctx context.Context, stream string) (fanoutCheckpoint, error) {
-	row, err := e.st.Checkpoint(ctx, stream)
-	if err != nil {
-		return fanoutCheckpoint{}, err
-	}
-	var s fanoutState
-	if err := decodeState(row, &s); err != nil {
-		return fanoutCheckpoint{}, err
-	}
-	return fanoutCheckpoint{stream: stream, StartedAt: row.WindowStartedAt, Parents: s.Parents, Children: s.Children,
-		CompletedAt: row.CompletedAt}, nil
-}
-
-// startFanout begins a refresh (committed at once): its start on the database's
-// clock, and the parents to list.
-func (e *Engine) startFanout(ctx context.Context, cp fanoutCheckpoint, parents []string) (fanoutCheckpoint, error) {
-	started, err := e.st.Now(ctx)
-	if err != nil {
-		return cp, err
-	}
-	cp.StartedAt, cp.Parents, cp.Children = &started, parents, nil
-	return cp, cp.save(ctx, e.st)
-}
-
-// listedAfter is the checkpoint after the next parent's listing gave rows: that parent
-// done, the rows' keys to read next.
-func listedAfter[R any](cp fanoutCheckpoint, rows []R, key func(R) string) fanoutCheckpoint {
-	next := cp
-	next.Parents = cp.Parents[1:]
-	next.Children = make([]string, 0, len(rows))
-	for _, r := range rows {
-		if k := key(r); !slices.Contains(next.Children, k) {
-			next.Children = append(next.Children, k)
-		}
-	}
-	return next
-}
-
-// save commits the checkpoint on its own (outside a request's transaction).
-func (cp fanoutCheckpoint) save(ctx context.Context, st *store.Store) error {
-	return st.Transact(ctx, func(tx *store.Tx) error { return tx.SaveCheckpoint(ctx, cp.row()) })
-}
-
-// row is the checkpoint as sync_state stores it.
-func (cp fanoutCheckpoint) row() store.Checkpoint {
-	return store.Checkpoint{Stream: cp.stream, WindowStartedAt: cp.StartedAt, CompletedAt: cp.CompletedAt,
-		State: encodeState(fanoutState{Parents: cp.Parents, Children: cp.Children})}
 }
 
 // PermissionProfileRows maps the profiles a workspace listed.
