@@ -33,10 +33,10 @@ type Options struct {
 	// the company's whole day. A freshness target, when set, may lower it.
 	ReviewsEvery time.Duration
 
-	// TranscriptRecheck, when set (by a freshness target), is how often a call whose
-	// transcript Gong does not have yet is asked again while it is within Gong's
-	// measured processing window (transcriptRetryAt); zero keeps the median, 90th
-	// percentile and backoff alone.
+	// TranscriptRecheck, when set (the daemon sets TranscriptRecheckFor), is how often
+	// a call whose transcript Gong does not have yet is asked again while it is within
+	// Gong's measured processing window (transcriptRetryAt); zero keeps the median,
+	// 90th percentile and backoff alone.
 	TranscriptRecheck time.Duration
 
 	// FlowsRefreshDays is how many daily slices a refresh of the Engage flows is spread

@@ -341,8 +341,20 @@ func stretch(target time.Duration, quiet, slow float64) (time.Duration, string) 
 	}
 }
 
-// TranscriptRecheckFor is the Options.TranscriptRecheck a freshness target asks for:
-// half again the target, so that with a poll every target a call waiting for its
+// TranscriptRecheckFor is the Options.TranscriptRecheck the daemon runs with: half
+// again the freshness target, so that with a poll every target a call waiting for its
 // transcript is asked on every other poll, its transcript landing within about two
-// targets of Gong having it, at half the requests of asking on every poll.
-func TranscriptRecheckFor(target time.Duration) time.Duration { return target + target/2 }
+// targets of Gong having it; without a target (0), DefaultTranscriptRecheck, every
+// other tick of the calls schedule's default.
+func TranscriptRecheckFor(target time.Duration) time.Duration {
+	if target <= 0 {
+		return DefaultTranscriptRecheck
+	}
+	return target + target/2
+}
+
+// DefaultTranscriptRecheck is how often a call within Gong's processing window is
+// asked again for its transcript without a freshness target: asking at the measured
+// median and 90th percentile alone left the median transcript over an hour behind
+// Gong on the simulated business day (docs/BENCHMARKS.md, section 10).
+const DefaultTranscriptRecheck = 30 * time.Minute

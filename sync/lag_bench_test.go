@@ -62,10 +62,8 @@ func simulateLagDay(tb testing.TB, freshness time.Duration, webhooks bool) lagDa
 	day := day0.AddDate(0, 0, lagPriorDays+4) // a Tuesday
 	end := day.AddDate(0, 0, 1)
 	clock := fakegong.NewVirtualClock(day.Add(-time.Hour))
-	var opt Options
-	if freshness > 0 {
-		opt.TranscriptRecheck = TranscriptRecheckFor(freshness)
-	}
+	// The transcripts are asked again as the daemon asks (cmd/gongsync's wiring).
+	opt := Options{TranscriptRecheck: TranscriptRecheckFor(freshness)}
 	v := newEnv(tb, envOptions{budget: 10_000, engine: opt, fake: fakegong.Options{Users: dayUsers, Calls: dayCallsPerDay * (lagPriorDays + 5),
 		From: day0, To: end.Add(lagTail), Clock: clock, DailyLimit: 10_000}})
 	// The backfill is the day before's spending, not the day's.

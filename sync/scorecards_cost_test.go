@@ -43,8 +43,9 @@ func measureDay(tb testing.TB, streams []string, check func(r *RunReport, at tim
 	tb.Helper()
 	day := day0.AddDate(0, 0, dayDays-1)
 	end := day.AddDate(0, 0, 1)
-	v := newEnv(tb, envOptions{fake: quiet(fakegong.Options{Users: dayUsers, Calls: dayCallsPerDay * dayDays, From: day0, To: end,
-		Clock: fakegong.NewVirtualClock(day)})})
+	// The transcripts are asked again as the daemon asks (cmd/gongsync's wiring).
+	v := newEnv(tb, envOptions{engine: Options{TranscriptRecheck: TranscriptRecheckFor(0)},
+		fake: quiet(fakegong.Options{Users: dayUsers, Calls: dayCallsPerDay * dayDays, From: day0, To: end, Clock: fakegong.NewVirtualClock(day)})})
 	// The history before the day, of the streams measured that a backfill reads (their
 	// settle passes re-read what is synced, and have no range to backfill).
 	backfilled := slices.DeleteFunc(slices.Clone(streams), func(s string) bool { return !slices.Contains(BackfillStreams(), s) })

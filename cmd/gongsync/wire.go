@@ -156,9 +156,7 @@ func openApp(ctx context.Context, cfg *config.Config, log zerolog.Logger, opt ap
 	}
 	eo.FlowsRefreshDays = cfg.FlowsRefreshDays
 	eo.ReviewsEvery = cfg.ReviewsEvery
-	if cfg.Freshness > 0 {
-		eo.TranscriptRecheck = gsync.TranscriptRecheckFor(cfg.Freshness)
-	}
+	eo.TranscriptRecheck = gsync.TranscriptRecheckFor(cfg.Freshness)
 	if opt.job != nil {
 		eo.RequestsPerRun = opt.job.requestsPerRun
 	}
