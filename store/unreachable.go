@@ -28,6 +28,9 @@ func Unreachable(err error) bool {
 		// crashed, or cannot take connections yet.
 		return strings.HasPrefix(pe.Code, "08") || pe.Code == "57P01" || pe.Code == "57P02" || pe.Code == "57P03"
 	}
+	// A pooled connection the server dropped fails its next use with pgconn's
+	// ErrConnClosed before any socket error is seen.
 	var oe *net.OpError
-	return errors.As(err, &oe) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, net.ErrClosed)
+	return errors.As(err, &oe) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, net.ErrClosed) ||
+		errors.Is(err, pgconn.ErrConnClosed)
 }
