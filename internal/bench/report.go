@@ -262,7 +262,8 @@ func (r *report) writeDay(w writer) {
 	schedules := map[string]string{"users": "users", "workspaces": "users", "trackers": "users", "scorecards": "users",
 		"calls": "calls", "transcripts": "calls and settle", "answered_scorecards": "calls, hourly", "settle": "settle",
 		"answered_scorecards_settle": "settle", "sweep": "settle", "answered_scorecards_sweep": "settle", "user_activity": "daily", "user_interaction_stats": "daily", "library": "daily",
-		"call_outcomes": "daily", "flows": "daily (a seventh of the users a day)", "logs": "daily"}
+		"call_outcomes": "daily", "flows": "daily (a seventh of the users a day)", "logs": "daily", "crm_schema": "daily",
+		"permission_profiles": "users", "manual_crm_associations": "users"}
 	var names []string
 	for name := range r.day {
 		if s, ok := strings.CutSuffix(name, "-req"); ok && s != "total" {
@@ -284,11 +285,15 @@ func (r *report) writeDay(w writer) {
 		"hour (reviews at most an hour stale), %s runs instead of the calls' 96; the definitions are one request per refresh; the settle "+
 		"pass one page per 100 reviews of the week.", num(r.day["answered_scorecards-runs"], 0))
 	w("")
-	if flows, logs := r.day["flows-req"], r.day["logs-req"]; flows+logs > 0 {
-		w("The streams of issue 26: `flows` asks GET /v2/flows about a seventh of the active users with an address a day (%s requests; "+
-			"all of them, about %s, once a week: asked on one day they would cost that many), and `logs` one request per log type and "+
-			"100 records since its mark (%s): together %s requests a day, %.2f%% of Gong's 10,000 (the issue's ceiling for its new "+
-			"streams is about 3%%).", num(flows, 0), num(7*flows, 0), num(logs, 0), num(flows+logs, 0), (flows+logs)/100)
+	flows, logs := r.day["flows-req"], r.day["logs-req"]
+	profiles, crm, manual := r.day["permission_profiles-req"], r.day["crm_schema-req"], r.day["manual_crm_associations-req"]
+	if all := flows + logs + profiles + crm + manual; all > 0 {
+		w("The streams of issue 26: `permission_profiles` a request per workspace and per profile on the users' ticks (%s), `crm_schema` "+
+			"one for the integrations and one per integration and object type (%s), `manual_crm_associations` a page of new ones (%s), "+
+			"`flows` GET /v2/flows about a seventh of the active users with an address a day (%s; all of them, about %s, once a week: "+
+			"asked on one day they would cost that many), and `logs` one request per log type and 100 records since its mark (%s): "+
+			"together %s requests a day, %.2f%% of Gong's 10,000 (the issue's ceiling for its new streams is about 3%%).",
+			num(profiles, 0), num(crm, 0), num(manual, 0), num(flows, 0), num(7*flows, 0), num(logs, 0), num(all, 0), all/100)
 		w("")
 	}
 }
